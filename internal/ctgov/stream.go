@@ -1,0 +1,231 @@
+package ctgov
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// bufSize is the read buffer per nesting level. It is also the window in
+// which the JSON reader decides between JSON Lines and one document, so it
+// holds a typical record and its first lines whole.
+const bufSize = 256 << 10
+
+// maxInMemoryZip bounds a zip that cannot be read in place (inside
+// another archive, or compressed as a whole): zip needs random access, so
+// such a zip is read into memory rather than unpacked to disk.
+const maxInMemoryZip = 1 << 30
+
+// source says where a stream came from.
+type source struct {
+	file  string // Entry.File: the input file
+	name  string // the file's or member's own name, for hints from its extension
+	entry string // member path inside File; "" for the file itself
+}
+
+// at returns the Entry location of a record found at loc inside s.
+func (s source) at(loc string) string {
+	if s.entry == "" {
+		return loc
+	}
+	return s.entry + ": " + loc
+}
+
+// member returns the source of an archive member.
+func (s source) member(name string) source {
+	return source{file: s.file, name: name, entry: s.at(name)}
+}
+
+// walker reads one input file. Its methods return only errors that stop
+// the scan (ctx's, or fn's); problems with the input are delivered to fn.
+type walker struct {
+	ctx    context.Context
+	fn     func(Entry) error
+	top    *countingReader
+	file   *countingReaderAt // the input file for reading a zip in place; nil if it has no ReadAt
+	size   int64
+	bufs   []*bufio.Reader // one per nesting depth, reused across members
+}
+
+func (w *walker) emit(e Entry) error {
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	return w.fn(e)
+}
+
+func (w *walker) fail(src source, loc string, err error) error {
+	return w.emit(Entry{File: src.file, Entry: loc, Err: err})
+}
+
+func (w *walker) reader(r io.Reader, depth int) *bufio.Reader {
+	for len(w.bufs) <= depth {
+		w.bufs = append(w.bufs, bufio.NewReaderSize(nil, bufSize))
+	}
+	br := w.bufs[depth]
+	br.Reset(r)
+	return br
+}
+
+// content reads the records in r, choosing the reader by r's first bytes.
+// size is r's length when known (a file or archive member), else -1.
+func (w *walker) content(src source, r io.Reader, size int64, depth int) error {
+	br := w.reader(r, depth)
+	head, err := br.Peek(sniffLen)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return w.fail(src, src.entry, fmt.Errorf("read: %w", err))
+	}
+	switch sniff(head, err != nil) {
+	case kindEmpty:
+		return w.fail(src, src.entry, errors.New("empty file"))
+	case kindGzip:
+		return w.gzip(src, br, depth)
+	case kindZstd:
+		return w.zstd(src, br, depth)
+	case kindZip:
+		return w.zip(src, br, depth)
+	case kindTar:
+		return w.tar(src, br, depth)
+	case kindJSONArray:
+		return w.jsonArray(src, br)
+	case kindJSONObject:
+		return w.jsonObject(src, br, size)
+	case kindXML:
+		return w.xml(src, br, size)
+	}
+	return w.fail(src, src.entry, fmt.Errorf("%w: content is neither JSON, XML nor a known archive", ErrNotRecord))
+}
+
+func (w *walker) gzip(src source, br *bufio.Reader, depth int) error {
+	gz, err := gzip.NewReader(br)
+	if err != nil {
+		return w.fail(src, src.entry, fmt.Errorf("gzip: %w", err))
+	}
+	defer gz.Close()
+	return w.content(src, gz, -1, depth+1)
+}
+
+func (w *walker) zstd(src source, br *bufio.Reader, depth int) error {
+	// One goroutine: Scan is sequential and decoding happens elsewhere.
+	d, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+	if err != nil {
+		return w.fail(src, src.entry, fmt.Errorf("zstd: %w", err))
+	}
+	defer d.Close()
+	return w.content(src, d, -1, depth+1)
+}
+
+func (w *walker) zip(src source, br *bufio.Reader, depth int) error {
+	var ra io.ReaderAt
+	var size int64
+	if depth == 0 && w.file != nil {
+		w.file.counted = w.top.n
+		ra, size = w.file, w.size
+	} else {
+		data, err := io.ReadAll(io.LimitReader(br, maxInMemoryZip+1))
+		if err != nil {
+			return w.fail(src, src.entry, fmt.Errorf("read zip: %w", err))
+		}
+		if len(data) > maxInMemoryZip {
+			return w.fail(src, src.entry, fmt.Errorf("zip inside another archive or compressed is larger than %d MB; unpack it first", maxInMemoryZip>>20))
+		}
+		ra, size = bytes.NewReader(data), int64(len(data))
+	}
+	zr, err := zip.NewReader(ra, size)
+	if err != nil {
+		return w.fail(src, src.entry, fmt.Errorf("read zip: %w (a zip's table of contents is at its end, so a truncated zip cannot be read at all)", err))
+	}
+	for _, f := range zr.File {
+		if f.FileInfo().IsDir() || skipName(f.Name) {
+			continue
+		}
+		m := src.member(f.Name)
+		rc, err := f.Open()
+		if err != nil {
+			if err := w.fail(m, m.entry, fmt.Errorf("open zip member: %w", err)); err != nil {
+				return err
+			}
+			continue
+		}
+		err = w.content(m, rc, int64(f.UncompressedSize64), depth+1)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *walker) tar(src source, br *bufio.Reader, depth int) error {
+	tr := tar.NewReader(br)
+	members := 0
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return w.fail(src, src.entry, fmt.Errorf("tar: archive breaks off after %d members: %w", members, err))
+		}
+		members++
+		if hdr.Typeflag != tar.TypeReg || skipName(hdr.Name) {
+			continue
+		}
+		if err := w.content(src.member(path.Clean(hdr.Name)), tr, hdr.Size, depth+1); err != nil {
+			return err
+		}
+	}
+}
+
+// readAll reads the rest of r as one record, into a slice of its own.
+// hint is the expected length, or -1.
+func readAll(r io.Reader, hint int64) ([]byte, error) {
+	if hint < 0 || hint > MaxRecordSize {
+		hint = 64 << 10
+	}
+	// One byte more than the hint, so the read that finds EOF needs no
+	// second allocation.
+	buf := make([]byte, 0, hint+1)
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) > MaxRecordSize {
+				return nil, fmt.Errorf("record is larger than %d MB", MaxRecordSize>>20)
+			}
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read breaks off after %d bytes: %w", len(buf), err)
+		}
+	}
+}
+
+// record delivers the whole of r as one record of format f.
+func (w *walker) record(src source, r io.Reader, size int64, f Format) error {
+	data, err := readAll(r, size)
+	if err != nil {
+		return w.fail(src, src.entry, err)
+	}
+	return w.emit(Entry{File: src.file, Entry: src.entry, Format: f, Data: data})
+}
+
+func (w *walker) xml(src source, br *bufio.Reader, size int64) error {
+	head, _ := br.Peek(4096)
+	if root, ok := xmlRoot(head); ok && root != "clinical_study" {
+		return w.fail(src, src.entry, fmt.Errorf("%w: XML root element is <%s>, not <clinical_study>", ErrNotRecord, root))
+	}
+	return w.record(src, br, size, FormatXML)
+}

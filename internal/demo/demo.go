@@ -1,0 +1,40 @@
+// Package demo bundles a curated set of real ClinicalTrials.gov records in
+// the binary, so a fresh install has something to search without a
+// download. SOURCES.md says what is bundled and where it came from;
+// MANIFEST.tsv lists every record; curate/ rebuilds the data.
+package demo
+
+import (
+	"embed"
+	"io/fs"
+	"strings"
+)
+
+//go:embed data/studies.jsonl.zst data/xml.tar.zst data/describe.txt
+var embedded embed.FS
+
+// FS holds the bundled files, compressed: Files names the ones that hold
+// records.
+var FS fs.FS = mustSub(embedded, "data")
+
+// Files are the names in FS to pass, each, to ctgov.Scanner.ScanFS: API v2
+// records as zstd-compressed JSON Lines, and legacy XML records as a
+// zstd-compressed tar of NCTxxxxxxxx.xml files.
+var Files = []string{"studies.jsonl.zst", "xml.tar.zst"}
+
+// Describe says in one line what is bundled.
+func Describe() string {
+	b, err := fs.ReadFile(FS, "describe.txt")
+	if err != nil {
+		panic("demo: describe.txt missing from the embedded data: " + err.Error())
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic("demo: " + err.Error())
+	}
+	return sub
+}

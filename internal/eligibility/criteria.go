@@ -1,0 +1,113 @@
+package eligibility
+
+// Criteria is the structured form of one eligibility criteria text.
+type Criteria struct {
+	Inclusion []Item `json:"inclusion"`
+	Exclusion []Item `json:"exclusion"`
+	// Other holds items before the first header of a text that has
+	// headers: usually a preamble, neither inclusion nor exclusion.
+	Other []Item `json:"other,omitempty"`
+	// NoHeaders is set when no inclusion or exclusion header was found;
+	// every item is then in Inclusion.
+	NoHeaders bool `json:"noHeaders"`
+}
+
+// Item is one criterion. Text is the original text of Span verbatim.
+type Item struct {
+	Text        string       `json:"text"`
+	Span        [2]int       `json:"span"`
+	Structured  bool         `json:"structured"`
+	AnyOf       bool         `json:"anyOf,omitempty"`
+	Constraints []Constraint `json:"constraints"`
+	Items       []Item       `json:"items,omitempty"`
+}
+
+// Constraint kinds; see the package documentation.
+const (
+	KindMeasure       = "measure"
+	KindSex           = "sex"
+	KindPregnancy     = "pregnancy"
+	KindContraception = "contraception"
+	KindCondition     = "condition"
+	KindStage         = "stage"
+	KindMetastasis    = "metastasis"
+	KindTherapy       = "therapy"
+	KindException     = "exception"
+)
+
+// Comparison operators.
+const (
+	OpLT      = "<"
+	OpLE      = "<="
+	OpGT      = ">"
+	OpGE      = ">="
+	OpEQ      = "="
+	OpBetween = "between"
+)
+
+// Constraint is one typed rule extracted from an item.
+type Constraint struct {
+	Kind        string    `json:"kind"`
+	Variable    string    `json:"variable,omitempty"`
+	Op          string    `json:"op"`
+	Value       float64   `json:"value"`
+	Value2      float64   `json:"value2,omitempty"`
+	Unit        string    `json:"unit"`
+	ULNMultiple bool      `json:"ulnMultiple"`
+	Original    *Original `json:"original,omitempty"`
+	Term        string    `json:"term,omitempty"`
+	Examples    []string  `json:"examples,omitempty"`
+	Window      *Window   `json:"window,omitempty"`
+	Negated     bool      `json:"negated"`
+	Span        [2]int    `json:"span"`
+}
+
+// Original is a measure as written, before conversion to the canonical
+// unit.
+type Original struct {
+	Value  float64 `json:"value"`
+	Value2 float64 `json:"value2,omitempty"`
+	Unit   string  `json:"unit"`
+}
+
+// Window is a time window attached to a therapy or condition: the
+// "window" measure written in the same clause, in days.
+type Window struct {
+	Op     string  `json:"op"`
+	Value  float64 `json:"value"`
+	Value2 float64 `json:"value2,omitempty"`
+}
+
+// Parse splits text into items and extracts their constraints. It never
+// fails: what it cannot structure stays as free-text items.
+func Parse(text string) Criteria {
+	c := split(text)
+	for _, list := range [][]Item{c.Inclusion, c.Exclusion, c.Other} {
+		for i := range list {
+			annotate(text, &list[i])
+		}
+	}
+	return c
+}
+
+// annotate extracts the constraints of it and its sub-items. An item's
+// own constraints come from the parts of its span its sub-items do not
+// cover, so an inline "a) ... b) ..." list is not counted twice.
+func annotate(text string, it *Item) {
+	pos := it.Span[0]
+	for i := range it.Items {
+		sub := &it.Items[i]
+		if sub.Span[0] > pos {
+			it.Constraints = append(it.Constraints, extract(text, pos, sub.Span[0])...)
+		}
+		pos = max(pos, sub.Span[1])
+		annotate(text, sub)
+	}
+	if pos < it.Span[1] {
+		it.Constraints = append(it.Constraints, extract(text, pos, it.Span[1])...)
+	}
+	if it.Constraints == nil {
+		it.Constraints = []Constraint{}
+	}
+	it.Structured = len(it.Constraints) > 0
+}

@@ -1,0 +1,72 @@
+// Package eligibility turns the free text of a study's eligibility
+// criteria into structured rules: the text is split into inclusion and
+// exclusion items (with nested sub-items), and each item gets typed
+// constraints with the byte span of the text they came from.
+//
+// It is a rule engine, not a language model: it extracts what its
+// patterns recognise and leaves the rest as free text. An item with no
+// constraint is kept, flagged "structured": false, never dropped.
+//
+// # JSON shape
+//
+//	{"inclusion": [item...], "exclusion": [item...],
+//	 "other": [item...], "noHeaders": bool}
+//
+// "other" holds text before the first header when the text has headers;
+// "noHeaders" is true when there were none, in which case every item is
+// listed under "inclusion". An item is
+//
+//	{"text": string, "span": [start, end], "structured": bool,
+//	 "anyOf": bool, "constraints": [constraint...], "items": [item...]}
+//
+// text is original[span[0]:span[1]] verbatim; "anyOf" marks a parent
+// whose sub-items are alternatives ("any of the following"). A
+// constraint is
+//
+//	{"kind": string, "variable": string, "op": "<"|"<="|">"|">="|"="|"between",
+//	 "value": number, "value2": number, "unit": string, "ulnMultiple": bool,
+//	 "original": {"value": number, "value2": number, "unit": string},
+//	 "term": string, "negated": bool, "span": [start, end]}
+//
+// Spans are byte offsets into the text given to Parse.
+//
+// Kinds:
+//   - "measure": a numeric or ordinal threshold on a variable of the
+//     Variables table (labs, age, performance status, NYHA, Child-Pugh,
+//     life expectancy, time windows). value is in the variable's
+//     canonical unit; "original" keeps the value and unit as written.
+//     With ulnMultiple the value is a multiple of the upper limit of
+//     normal and unit is "ULN". "between" is inclusive and only used for
+//     ranges written as one ("18-75", "0 to 2", "0 or 1", "between 18
+//     and 80"); two separate bounds stay two constraints.
+//   - "sex": term "male" or "female", op "=".
+//   - "pregnancy": term "pregnancy" or "lactation"; negated when the item
+//     says "not pregnant", "non-lactating" and the like.
+//   - "contraception": term "contraception", op "=": the item requires
+//     contraception.
+//   - "condition": term is the named condition as written ("history of
+//     X", "diagnosed with X", "known X"); negated under "no", "without",
+//     "free of".
+//   - "stage": term "stage III", "stage IVb"...; "metastasis": term is
+//     the phrase.
+//   - "therapy": term is the therapy or drug class ("anti PD-1",
+//     "VEGF (R) inhibitors", "chemotherapy"); "examples" lists the drugs
+//     named in the parenthesis after a class; "window" carries the time
+//     window written in the same clause.
+//   - "exception": term is the text after "except", "other than",
+//     "with the exception of", "unless"; it qualifies the item.
+//
+// Conventions the extractor and the hand-labelled evaluation set share:
+// plain "performance status" and Zubrod are ECOG (same scale); Child-Pugh
+// class A, B, C is 1, 2, 3; NYHA class I-IV is 1-4; durations are in days
+// (a week is 7, a month 30, a year 365); a time window ("window") needs an
+// explicit quantifier ("within 4 weeks", "in the last 6 months", "at least
+// 28 days since", "4~8 weeks before"): "4 weeks prior to" alone is too
+// ambiguous to structure. One threshold is taken per mention of a
+// variable: alternatives in a following parenthesis ("(≤ 5 × ULN with
+// liver metastases)") qualify the main threshold and are not extracted.
+package eligibility
+
+// ParserVersion changes whenever Parse can give a different result for
+// the same text, so stores know to re-derive saved parses.
+const ParserVersion = "1"

@@ -1,0 +1,88 @@
+package eligibility
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// norm is a lower-cased, ASCII-folded copy of a piece of the original
+// text that the patterns run on, with a map back to the original bytes:
+// byte i of s came from original[start[i]:end[i]].
+type norm struct {
+	s          string
+	start, end []int
+}
+
+// fold maps characters the patterns would otherwise have to spell in
+// several ways to one ASCII form.
+var fold = map[rune]string{
+	'≥': ">=", '≧': ">=", '⩾': ">=", '≤': "<=", '≦': "<=", '⩽': "<=",
+	'＞': ">", '＜': "<", '＝': "=",
+	'×': "x", '✕': "x", '⨯': "x", '∗': "*",
+	'µ': "u", 'μ': "u",
+	'–': "-", '—': "-", '−': "-", '‑': "-", '‒': "-", '―': "-",
+	'～': "~", '〜': "~", '：': ":", '，': ",", '；': ";", '（': "(", '）': ")",
+	'’': "'", '‘': "'", '“': "\"", '”': "\"",
+	'\u00a0': " ", '\t': " ", '\r': " ", '\n': " ", '\u3000': " ",
+	'·': " ", '•': " ",
+}
+
+var superscripts = map[rune]byte{
+	'⁰': '0', '¹': '1', '²': '2', '³': '3', '⁴': '4',
+	'⁵': '5', '⁶': '6', '⁷': '7', '⁸': '8', '⁹': '9',
+}
+
+// markdownEscapes are the characters ClinicalTrials.gov escapes with a
+// backslash in its markdown ("\>", "\[").
+const markdownEscapes = `\<>[]()*_#~.-+=!|{}'"` + "`"
+
+func normalize(text string, from, to int) norm {
+	var b strings.Builder
+	n := norm{}
+	emit := func(s string, a, z int) {
+		b.WriteString(s)
+		for range len(s) {
+			n.start = append(n.start, a)
+			n.end = append(n.end, z)
+		}
+	}
+	inSup := false
+	for i := from; i < to; {
+		r, size := utf8.DecodeRuneInString(text[i:to])
+		j := i + size
+		if r == '\\' && j < to && strings.IndexByte(markdownEscapes, text[j]) >= 0 {
+			i = j
+			continue
+		}
+		if d, ok := superscripts[r]; ok {
+			if !inSup {
+				emit("^", i, j)
+			}
+			emit(string(d), i, j)
+			inSup = true
+			i = j
+			continue
+		}
+		inSup = false
+		switch f, ok := fold[r]; {
+		case ok:
+			emit(f, i, j)
+		case r < utf8.RuneSelf:
+			emit(string(byte(unicode.ToLower(r))), i, j)
+		default:
+			emit(string(unicode.ToLower(r)), i, j)
+		}
+		i = j
+	}
+	n.s = b.String()
+	return n
+}
+
+// span maps the normalized byte range [a, b) back to the original.
+func (n norm) span(a, b int) [2]int {
+	if b <= a {
+		return [2]int{n.start[a], n.start[a]}
+	}
+	return [2]int{n.start[a], n.end[b-1]}
+}

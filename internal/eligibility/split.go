@@ -1,0 +1,386 @@
+package eligibility
+
+import (
+	"regexp"
+	"strings"
+)
+
+type section int
+
+const (
+	secNone section = iota
+	secInclusion
+	secExclusion
+)
+
+// node is an item while the tree is being built.
+type node struct {
+	start, end int
+	mstart     int // where the list marker starts; start is after it
+	indent     int
+	class      string // bullet style; "" for a paragraph
+	children   []*node
+}
+
+var (
+	// bulletRe matches a list marker at the start of a line. The
+	// backslash is ClinicalTrials.gov's markdown escape ("5\.").
+	bulletRe = regexp.MustCompile(`^(?:([*•·▪●○◦►‣+-])|(\d{1,2}(?:\.\d{1,2})*)\\?([.)])|\((\d{1,2})\)|([a-zA-Z])\\?([.)])|\(([a-zA-Z])\)|([ivxIVX]{2,5})\\?[.)]|([①-⑳]))`)
+
+	// headerRe finds an inclusion or exclusion header anywhere in a line
+	// when it is followed by a colon: "Key Inclusion Criteria:",
+	// "Exclusion criteria include:", "Critères d'inclusion :".
+	headerRe = regexp.MustCompile(`(?i)(?:\b(?:key|main|major|general|patient|subject)\s+)?\b(inclusion|exclusion|non[- ]?inclusion)\s+criteri[a-z]*(?:\s*\([^)]{0,40}\))?(?:\s+(?:include|are|were(?: as follows)?))?\s*:|crit[eè]res?\s+(?:d['’]\s*(inclusion|exclusion)|de\s+(non[- ]?inclusion))\s*:?`)
+
+	// headerLineRe is a line that is nothing but a header, with or
+	// without a colon: "INCLUSION:", "Other Exclusions", "Patient
+	// Exclusion Criteria (Parts 1 and 2)".
+	headerLineRe = regexp.MustCompile(`(?i)^[#*\s]*(?:\d{1,2}\.\s*)?(?:[a-z()/,-]+\s+){0,6}?(inclusions?|exclusions?|non[- ]?inclusion|eligibility|exclusionary)(?:\s+criteri[a-z]*)?(?:\s*\([^)]{0,40}\))?(?:\s+(?:for|of|in|prior|determined|to|related)\b[^.:]{0,50})?[*\s]*:?[*\s]*$`)
+
+	// ineligibleRe is a line announcing the exclusion list in words:
+	// "Patients are not eligible if any of the following apply:".
+	ineligibleRe = regexp.MustCompile(`(?i)^[#*\s]*(?:[a-z]+\s+){0,3}(?:are|is|will be|were)\s+(?:not eligible|ineligible|excluded)\b[^.]{0,80}[:.]?[*\s]*$`)
+	eligibleRe   = regexp.MustCompile(`(?i)^[#*\s]*(?:[a-z]+\s+){0,3}(?:are|is|will be|were)\s+eligible\b[^.]{0,80}:[*\s]*$`)
+	notesRe      = regexp.MustCompile(`(?i)\b(?:apply|applies|may|see)\b`)
+)
+
+func headerSection(word string) section {
+	w := strings.ToLower(word)
+	if strings.HasPrefix(w, "excl") || strings.HasPrefix(w, "non") {
+		return secExclusion
+	}
+	return secInclusion
+}
+
+// lineHeader reports whether the line content is a header on its own.
+func lineHeader(c string) (section, bool) {
+	if len(c) > 120 {
+		return secNone, false
+	}
+	if m := headerLineRe.FindStringSubmatch(c); m != nil && !notesRe.MatchString(c) {
+		if strings.EqualFold(m[1], "eligibility") {
+			return secInclusion, true
+		}
+		return headerSection(m[1]), true
+	}
+	if ineligibleRe.MatchString(c) {
+		return secExclusion, true
+	}
+	if eligibleRe.MatchString(c) {
+		return secInclusion, true
+	}
+	return secNone, false
+}
+
+type splitter struct {
+	text    string
+	sec     section
+	headers bool
+	lists   [3][]*node // by section
+	stack   []*node
+	last    *node // item the previous non-blank line belonged to
+}
+
+func split(text string) Criteria {
+	sp := &splitter{text: text}
+	for ls := 0; ls < len(text); {
+		le := strings.IndexByte(text[ls:], '\n')
+		if le < 0 {
+			le = len(text)
+		} else {
+			le += ls
+		}
+		sp.line(ls, le)
+		ls = le + 1
+	}
+	c := Criteria{
+		Inclusion: toItems(text, sp.lists[secInclusion]),
+		Exclusion: toItems(text, sp.lists[secExclusion]),
+	}
+	if sp.headers {
+		c.Other = toItems(text, sp.lists[secNone])
+	} else {
+		c.NoHeaders = true
+		c.Inclusion = toItems(text, sp.lists[secNone])
+	}
+	return c
+}
+
+func (sp *splitter) line(ls, le int) {
+	indent := 0
+	s := ls
+	for ; s < le; s++ {
+		switch sp.text[s] {
+		case ' ':
+			indent++
+		case '\t':
+			indent += 4
+		default:
+			goto content
+		}
+	}
+content:
+	e := trimRight(sp.text, s, le)
+	if s >= e {
+		sp.last = nil
+		return
+	}
+	if sec, ok := lineHeader(sp.text[s:e]); ok {
+		sp.setSection(sec)
+		return
+	}
+	// A header inside the line splits it: text before belongs to the
+	// current section, text after starts the new one.
+	for s < e {
+		loc := headerRe.FindStringSubmatchIndex(sp.text[s:e])
+		if loc == nil {
+			break
+		}
+		if loc[0] > 0 {
+			sp.piece(s, s+loc[0], indent)
+		}
+		word := ""
+		for g := 2; g+1 < len(loc); g += 2 {
+			if loc[g] >= 0 {
+				word = sp.text[s+loc[g] : s+loc[g+1]]
+				break
+			}
+		}
+		sp.setSection(headerSection(word))
+		s = skipSpace(sp.text, s+loc[1], e)
+	}
+	if s < e {
+		sp.piece(s, e, indent)
+	}
+}
+
+func (sp *splitter) setSection(sec section) {
+	sp.sec = sec
+	sp.headers = true
+	sp.stack = sp.stack[:0]
+	sp.last = nil
+}
+
+// piece places the text [s, e) of one line: a new bullet item, a
+// continuation of the item on the line before, or a new paragraph item.
+func (sp *splitter) piece(s, e, indent int) {
+	class, cs := sp.marker(s, e)
+	if class == "" && sp.last != nil {
+		sp.last.end = e
+		return
+	}
+	if class == "" && len(sp.stack) > 0 {
+		// An indented paragraph after a blank line continues the list
+		// item it is indented under (markdown).
+		top := sp.stack[len(sp.stack)-1]
+		if top.class != "" && indent > top.indent {
+			top.end = e
+			sp.last = top
+			return
+		}
+	}
+	if cs >= e {
+		// A marker with nothing after it: keep the marker as the text
+		// rather than lose the line.
+		cs = s
+	}
+	n := &node{start: cs, mstart: s, end: e, indent: indent, class: class}
+	sp.attach(n)
+	sp.last = n
+}
+
+// attach finds the parent of n on the stack: deeper indentation nests;
+// at the same indentation, a different marker style under an item that
+// ends with a colon nests ("5. Laboratory values:" then "a) ..."), and the
+// same style as an ancestor returns to that ancestor's level.
+func (sp *splitter) attach(n *node) {
+	for len(sp.stack) > 0 {
+		top := sp.stack[len(sp.stack)-1]
+		if n.indent > top.indent {
+			break
+		}
+		if n.indent == top.indent && n.class != top.class && sp.endsColon(top) && !sp.styleOnStack(n) {
+			break
+		}
+		sp.stack = sp.stack[:len(sp.stack)-1]
+		if n.indent == top.indent && n.class == top.class {
+			break
+		}
+	}
+	if len(sp.stack) == 0 {
+		sp.lists[sp.sec] = append(sp.lists[sp.sec], n)
+	} else {
+		top := sp.stack[len(sp.stack)-1]
+		top.children = append(top.children, n)
+	}
+	sp.stack = append(sp.stack, n)
+}
+
+func (sp *splitter) styleOnStack(n *node) bool {
+	for _, a := range sp.stack {
+		if a.indent == n.indent && a.class == n.class {
+			return true
+		}
+	}
+	return false
+}
+
+func (sp *splitter) endsColon(n *node) bool {
+	t := strings.TrimRight(sp.text[n.start:n.end], " *")
+	return strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：")
+}
+
+// marker returns the bullet style of the line piece at s and where its
+// content starts, or "" for a line with no marker.
+func (sp *splitter) marker(s, e int) (string, int) {
+	m := bulletRe.FindStringSubmatchIndex(sp.text[s:e])
+	if m == nil {
+		return "", s
+	}
+	end := s + m[1]
+	class := ""
+	switch {
+	case m[2] >= 0:
+		class = "bullet"
+		if end < e && sp.text[end] != ' ' && sp.text[end] != '\t' {
+			// "-1 year" or "*Note" is text, not a list.
+			if sp.text[s] == '-' || sp.text[s] == '+' || sp.text[s] == '*' {
+				return "", s
+			}
+		}
+	case m[4] >= 0:
+		class = "num" + sp.text[s+m[6]:s+m[7]]
+		if end < e && sp.text[end] >= '0' && sp.text[end] <= '9' {
+			return "", s // a decimal number, "1.5 mg"
+		}
+	case m[8] >= 0:
+		class = "(num)"
+	case m[10] >= 0:
+		class = "alpha" + sp.text[s+m[12]:s+m[13]]
+		if sp.text[s+m[10]] < 'a' {
+			class = "ALPHA" + sp.text[s+m[12]:s+m[13]]
+		}
+		// "A. fumigatus" or "e.g." are words, not markers: a letter
+		// marker needs a space after it.
+		if end >= e || sp.text[end] != ' ' {
+			return "", s
+		}
+	case m[14] >= 0:
+		class = "(alpha)"
+	case m[16] >= 0:
+		class = "roman"
+	default:
+		class = "circled"
+	}
+	return class, skipSpace(sp.text, end, e)
+}
+
+func skipSpace(t string, s, e int) int {
+	for s < e && (t[s] == ' ' || t[s] == '\t') {
+		s++
+	}
+	return s
+}
+
+func trimRight(t string, s, e int) int {
+	for e > s && (t[e-1] == ' ' || t[e-1] == '\t' || t[e-1] == '\r') {
+		e--
+	}
+	return e
+}
+
+var anyOfRe = regexp.MustCompile(`(?i)\b(?:any|one|either|at least one)\s+(?:or more\s+)?of\s+(?:the\s+)?following\b`)
+
+func toItems(text string, nodes []*node) []Item {
+	items := make([]Item, 0, len(nodes))
+	for _, n := range nodes {
+		it := Item{Text: text[n.start:n.end], Span: [2]int{n.start, n.end}}
+		if len(n.children) > 0 {
+			it.Items = toItems(text, n.children)
+		} else {
+			it.Items = inlineItems(text, n.mstart, n.end)
+		}
+		it.AnyOf = len(it.Items) > 0 && anyOfRe.MatchString(head(text, it))
+		if len(it.Items) > 0 && strings.TrimSpace(head(text, it)) == "" {
+			// "1) ... 2) ..." with nothing before the first marker is a
+			// list written on one line, not an item with sub-items.
+			items = append(items, it.Items...)
+			continue
+		}
+		items = append(items, it)
+	}
+	return items
+}
+
+// head is the text of an item before its first sub-item.
+func head(text string, it Item) string {
+	if len(it.Items) == 0 || it.Items[0].Span[0] < it.Span[0] {
+		return it.Text
+	}
+	return text[it.Span[0]:it.Items[0].Span[0]]
+}
+
+// inlineMarkRe finds candidate inline enumerators: "a)", "(b)", "2)",
+// "ii." after a separator.
+var inlineMarkRe = regexp.MustCompile(`(?:^|[\s;:,.])(\(?([a-h]|[1-9]|i{1,3}|iv|vi{0,3})\))`)
+
+// inlineItems splits "any of the following: a) ... b) ... c) ..." into
+// sub-items. The markers must run in sequence from the first letter,
+// numeral or roman numeral, so "(vp1)" or "type 2)" never split an item.
+func inlineItems(text string, s, e int) []Item {
+	t := text[s:e]
+	locs := inlineMarkRe.FindAllStringSubmatchIndex(t, -1)
+	var starts, ends []int
+	want := ""
+	for _, l := range locs {
+		label := t[l[4]:l[5]]
+		if len(starts) == 0 {
+			if label != "a" && label != "1" && label != "i" {
+				continue
+			}
+		} else if label != want {
+			continue
+		}
+		if len(starts) > 0 {
+			ends = append(ends, l[2])
+		}
+		starts = append(starts, l[3])
+		want = nextLabel(label)
+	}
+	if len(starts) < 2 {
+		return nil
+	}
+	ends = append(ends, len(t))
+	items := make([]Item, 0, len(starts))
+	for i, a := range starts {
+		a = skipSpace(t, a, ends[i])
+		z := ends[i]
+		for z > a && strings.IndexByte(" \t\r\n;,", t[z-1]) >= 0 {
+			z--
+		}
+		if z <= a {
+			return nil
+		}
+		items = append(items, Item{Text: t[a:z], Span: [2]int{s + a, s + z}})
+	}
+	return items
+}
+
+var romans = []string{"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"}
+
+func nextLabel(l string) string {
+	for i, r := range romans[:len(romans)-1] {
+		if l == r && l != "v" && l != "i" {
+			return romans[i+1]
+		}
+	}
+	if l == "i" {
+		// "i)" starts roman numerals only at the head of a list; after
+		// "h)" it is the letter, which the caller never asks for here.
+		return "ii"
+	}
+	if len(l) == 1 {
+		return string(l[0] + 1)
+	}
+	return ""
+}

@@ -1,0 +1,188 @@
+package eligibility
+
+// Variable is one measurable quantity constraints can bound.
+type Variable struct {
+	Name    string // stable identifier used in constraints
+	Meaning string
+	Unit    string // canonical unit; "ULN" replaces it for ULN multiples
+	// Synonyms are matched in lower case at word boundaries; the
+	// longest wins where two start at the same place.
+	Synonyms []string
+	family   family
+	// factors converts a value in the keyed unit to the canonical unit.
+	factors map[string]float64
+}
+
+type family int
+
+const (
+	famLab      family = iota // "<analyte> <comparator> <value> <unit>"
+	famCount                  // blood cell counts, any power of ten per volume
+	famOrdinal                // scores written as digits, ranges and lists
+	famRoman                  // NYHA: roman numerals
+	famLetter                 // Child-Pugh class: letters A-C
+	famDuration               // life expectancy: a time span
+	famBP                     // "blood pressure 140/90": both pressures
+)
+
+var (
+	massConc = map[string]float64{"g/dL": 1, "g/L": 0.1, "mg/dL": 0.001}
+	perMin   = map[string]float64{"mL/min": 1, "mL/min/1.73m2": 1}
+	mmol     = map[string]float64{"mmol/L": 1, "mEq/L": 1}
+	daysPer  = map[string]float64{"days": 1, "weeks": 7, "months": 30, "years": 365, "hours": 1.0 / 24}
+)
+
+// Variables is the table of measurable variables, in the order the
+// documentation lists them.
+var Variables = []Variable{
+	{Name: "age", Meaning: "age at enrolment", Unit: "years", family: famDuration,
+		factors: map[string]float64{"years": 1, "months": 1.0 / 12, "weeks": 7.0 / 365, "days": 1.0 / 365}},
+	{Name: "ecog", Meaning: "ECOG / WHO-Zubrod performance status (0-5); plain \"performance status\" is read as ECOG", Unit: "",
+		Synonyms: []string{"ecog", "eastern cooperative oncology group", "zubrod", "performance status", "ecog-ps", "ecog ps", "ps"}, family: famOrdinal},
+	{Name: "who_ps", Meaning: "WHO performance status (0-4)", Unit: "",
+		Synonyms: []string{"who performance status", "who ps", "world health organization performance status", "who-ps"}, family: famOrdinal},
+	{Name: "karnofsky", Meaning: "Karnofsky performance status (0-100)", Unit: "%",
+		Synonyms: []string{"karnofsky", "kps", "karnofsky performance status", "karnofsky performance scale", "karnofsky performance score"}, family: famOrdinal},
+	{Name: "lansky", Meaning: "Lansky play-performance scale (0-100)", Unit: "%",
+		Synonyms: []string{"lansky", "lansky play", "lansky play-performance", "lps"}, family: famOrdinal},
+	{Name: "nyha_class", Meaning: "New York Heart Association functional class, I-IV as 1-4", Unit: "",
+		Synonyms: []string{"nyha", "new york heart association", "new york heart association (nyha)"}, family: famRoman},
+	{Name: "child_pugh_class", Meaning: "Child-Pugh class, A-C as 1-3", Unit: "",
+		Synonyms: []string{"child-pugh", "child pugh", "child-pugh-turcotte", "child-turcotte-pugh", "ctp", "child's-pugh"}, family: famLetter},
+	{Name: "child_pugh_score", Meaning: "Child-Pugh score (5-15)", Unit: "",
+		Synonyms: []string{"child-pugh score", "child pugh score", "child-pugh scores"}, family: famOrdinal},
+	{Name: "life_expectancy", Meaning: "expected survival", Unit: "days",
+		Synonyms: []string{"life expectancy", "life-expectancy", "expected survival", "estimated survival", "expected survival time", "expected life", "survival expectancy", "expected lifetime", "estimated life expectancy"},
+		family: famDuration, factors: daysPer},
+	{Name: "window", Meaning: "time window relative to an event (enrolment, a treatment): \"within 4 weeks\", \"at least 28 days since\"", Unit: "days",
+		family: famDuration, factors: daysPer},
+	{Name: "hemoglobin", Meaning: "haemoglobin", Unit: "g/dL",
+		Synonyms: []string{"hemoglobin", "haemoglobin", "hgb", "hb", "hemoglobin level", "hemoglobine", "hémoglobine"},
+		factors: map[string]float64{"g/dL": 1, "g/L": 0.1, "mmol/L": 1.611}},
+	{Name: "anc", Meaning: "absolute neutrophil count", Unit: "10^9/L",
+		Synonyms: []string{"absolute neutrophil count", "anc", "neutrophils", "neutrophil count", "neutrophil", "absolute neutrophils", "absolute granulocyte count", "agc", "granulocytes", "granulocyte count", "neutrophile", "neutrophil granulocytes", "polynuclear neutrophils"}, family: famCount},
+	{Name: "platelets", Meaning: "platelet count", Unit: "10^9/L",
+		Synonyms: []string{"platelets", "platelet count", "platelet", "plt", "plts", "thrombocytes", "platelet counts", "thrombocyte count"}, family: famCount},
+	{Name: "wbc", Meaning: "white blood cell count", Unit: "10^9/L",
+		Synonyms: []string{"white blood cell count", "white blood cells", "white blood cell", "wbc", "leukocytes", "leukocyte count", "leucocytes", "leucocyte count", "white cell count", "white blood count", "wbc count"}, family: famCount},
+	{Name: "lymphocytes", Meaning: "absolute lymphocyte count", Unit: "10^9/L",
+		Synonyms: []string{"absolute lymphocyte count", "lymphocyte count", "lymphocytes", "alc"}, family: famCount},
+	{Name: "cd4", Meaning: "CD4+ T-cell count", Unit: "cells/uL",
+		Synonyms: []string{"cd4", "cd4+", "cd4 count", "cd4+ count", "cd4 cell count", "cd4+ t-cell count", "cd4+ t cell count", "cd4 t-cell count"},
+		family: famCount},
+	{Name: "total_bilirubin", Meaning: "total bilirubin", Unit: "mg/dL",
+		Synonyms: []string{"total bilirubin", "bilirubin", "total serum bilirubin", "serum bilirubin", "tbil", "tbili", "t-bil", "t bil", "serum total bilirubin", "bilirubin total", "total bili", "bili"},
+		factors: map[string]float64{"mg/dL": 1, "umol/L": 1 / 17.1, "mg/L": 0.1}},
+	{Name: "direct_bilirubin", Meaning: "direct (conjugated) bilirubin", Unit: "mg/dL",
+		Synonyms: []string{"direct bilirubin", "conjugated bilirubin", "dbil", "d-bil"},
+		factors: map[string]float64{"mg/dL": 1, "umol/L": 1 / 17.1}},
+	{Name: "ast", Meaning: "aspartate aminotransferase", Unit: "U/L",
+		Synonyms: []string{"ast", "aspartate aminotransferase", "aspartate transaminase", "sgot", "asat", "serum glutamic oxaloacetic transaminase", "aspartate amino transferase", "got"},
+		factors: map[string]float64{"U/L": 1}},
+	{Name: "alt", Meaning: "alanine aminotransferase", Unit: "U/L",
+		Synonyms: []string{"alt", "alanine aminotransferase", "alanine transaminase", "sgpt", "alat", "serum glutamic pyruvic transaminase", "alanine amino transferase", "gpt"},
+		factors: map[string]float64{"U/L": 1}},
+	{Name: "alkaline_phosphatase", Meaning: "alkaline phosphatase", Unit: "U/L",
+		Synonyms: []string{"alkaline phosphatase", "alp", "alk phos", "alkaline phosphatases"},
+		factors: map[string]float64{"U/L": 1}},
+	{Name: "creatinine", Meaning: "serum creatinine", Unit: "mg/dL",
+		Synonyms: []string{"creatinine", "serum creatinine", "cr", "scr", "creatinemia", "creatininemia", "plasma creatinine", "creat"},
+		factors: map[string]float64{"mg/dL": 1, "umol/L": 1 / 88.4, "mg/L": 0.1}},
+	{Name: "creatinine_clearance", Meaning: "creatinine clearance (measured or calculated)", Unit: "mL/min",
+		Synonyms: []string{"creatinine clearance", "crcl", "ccr", "clcr", "creatinine clearance rate", "calculated creatinine clearance", "clearance of creatinine", "creatinine clearances", "cl cr", "estimated creatinine clearance"},
+		factors: perMin},
+	{Name: "egfr", Meaning: "estimated glomerular filtration rate", Unit: "mL/min/1.73m2",
+		Synonyms: []string{"egfr", "gfr", "glomerular filtration rate", "estimated glomerular filtration rate", "estimated gfr", "dfg", "e-gfr", "mdrd", "ckd-epi"},
+		factors: perMin},
+	{Name: "inr", Meaning: "international normalised ratio", Unit: "",
+		Synonyms: []string{"inr", "international normalized ratio", "international normalised ratio", "pt-inr", "pt/inr", "international normalization ratio"},
+		factors: map[string]float64{"": 1}},
+	{Name: "pt", Meaning: "prothrombin time", Unit: "s",
+		Synonyms: []string{"prothrombin time", "pt"}, factors: map[string]float64{"s": 1}},
+	{Name: "aptt", Meaning: "activated partial thromboplastin time", Unit: "s",
+		Synonyms: []string{"aptt", "ptt", "activated partial thromboplastin time", "partial thromboplastin time", "a-ptt", "apt"},
+		factors: map[string]float64{"s": 1}},
+	{Name: "albumin", Meaning: "serum albumin", Unit: "g/dL",
+		Synonyms: []string{"albumin", "serum albumin", "alb", "albuminemia"}, factors: massConc},
+	{Name: "hba1c", Meaning: "glycated haemoglobin", Unit: "%",
+		Synonyms: []string{"hba1c", "hemoglobin a1c", "haemoglobin a1c", "glycated hemoglobin", "glycated haemoglobin", "glycosylated hemoglobin", "glycosylated haemoglobin", "a1c", "hb a1c", "hgba1c", "hga1c", "glycohemoglobin"},
+		factors: map[string]float64{"%": 1}},
+	{Name: "tsh", Meaning: "thyroid-stimulating hormone", Unit: "mIU/L",
+		Synonyms: []string{"tsh", "thyroid stimulating hormone", "thyroid-stimulating hormone", "thyrotropin"},
+		factors: map[string]float64{"mIU/L": 1}},
+	{Name: "hbv_dna", Meaning: "hepatitis B virus DNA", Unit: "IU/mL",
+		Synonyms: []string{"hbv dna", "hbv-dna", "hbv viral load", "hepatitis b virus dna", "hbv-dna level", "hbv dna level"},
+		factors: map[string]float64{"IU/mL": 1}},
+	{Name: "hcv_rna", Meaning: "hepatitis C virus RNA", Unit: "IU/mL",
+		Synonyms: []string{"hcv rna", "hcv-rna", "hcv viral load", "hepatitis c virus rna"},
+		factors: map[string]float64{"IU/mL": 1}},
+	{Name: "hiv_rna", Meaning: "HIV-1 RNA (viral load)", Unit: "copies/mL",
+		Synonyms: []string{"hiv rna", "hiv-1 rna", "hiv viral load", "hiv-rna", "hiv-1 viral load"},
+		factors: map[string]float64{"copies/mL": 1}},
+	{Name: "ldl", Meaning: "LDL cholesterol", Unit: "mg/dL",
+		Synonyms: []string{"ldl", "ldl-c", "ldl cholesterol", "low-density lipoprotein cholesterol", "low density lipoprotein cholesterol", "low-density lipoprotein", "low density lipoprotein", "ldl-cholesterol"},
+		factors: map[string]float64{"mg/dL": 1, "mmol/L": 38.67}},
+	{Name: "total_cholesterol", Meaning: "total cholesterol", Unit: "mg/dL",
+		Synonyms: []string{"total cholesterol", "cholesterol", "tc"},
+		factors: map[string]float64{"mg/dL": 1, "mmol/L": 38.67}},
+	{Name: "triglycerides", Meaning: "triglycerides", Unit: "mg/dL",
+		Synonyms: []string{"triglycerides", "triglyceride", "tg", "triglycerides level", "serum triglycerides"},
+		factors: map[string]float64{"mg/dL": 1, "mmol/L": 88.57}},
+	{Name: "glucose", Meaning: "blood glucose", Unit: "mg/dL",
+		Synonyms: []string{"glucose", "fasting glucose", "fasting plasma glucose", "fpg", "blood glucose", "blood sugar", "fasting blood glucose", "fasting blood sugar", "plasma glucose", "fbg", "fbs", "glycemia", "glycaemia"},
+		factors: map[string]float64{"mg/dL": 1, "mmol/L": 18.016}},
+	{Name: "potassium", Meaning: "serum potassium", Unit: "mmol/L",
+		Synonyms: []string{"potassium", "serum potassium", "kalemia"}, factors: mmol},
+	{Name: "sodium", Meaning: "serum sodium", Unit: "mmol/L",
+		Synonyms: []string{"sodium", "serum sodium", "natremia"}, factors: mmol},
+	{Name: "calcium", Meaning: "serum calcium (corrected where stated)", Unit: "mg/dL",
+		Synonyms: []string{"calcium", "serum calcium", "corrected calcium", "corrected serum calcium", "calcemia"},
+		factors: map[string]float64{"mg/dL": 1, "mmol/L": 4.008}},
+	{Name: "magnesium", Meaning: "serum magnesium", Unit: "mg/dL",
+		Synonyms: []string{"magnesium", "serum magnesium"},
+		factors: map[string]float64{"mg/dL": 1, "mmol/L": 2.431, "mEq/L": 1.215}},
+	{Name: "lvef", Meaning: "left ventricular ejection fraction", Unit: "%",
+		Synonyms: []string{"lvef", "left ventricular ejection fraction", "ejection fraction", "ef", "lv ejection fraction", "left ventricle ejection fraction", "left ventricular ejection fraction (lvef)"},
+		factors: map[string]float64{"%": 1}},
+	{Name: "qtc", Meaning: "corrected QT interval", Unit: "ms",
+		Synonyms: []string{"qtc", "qtcf", "qtcb", "qtc interval", "qtcf interval", "corrected qt interval", "qt interval", "qt", "corrected qt", "qtc-f", "qtc (fridericia)", "qt corrected"},
+		factors: map[string]float64{"ms": 1, "s": 1000}},
+	{Name: "bmi", Meaning: "body-mass index", Unit: "kg/m2",
+		Synonyms: []string{"bmi", "body mass index", "body-mass index", "body mass index (bmi)"},
+		factors: map[string]float64{"kg/m2": 1}},
+	{Name: "weight", Meaning: "body weight", Unit: "kg",
+		Synonyms: []string{"body weight", "weight", "weighing", "weigh", "bodyweight"},
+		factors: map[string]float64{"kg": 1, "lb": 0.45359237}},
+	{Name: "systolic_bp", Meaning: "systolic blood pressure", Unit: "mmHg",
+		Synonyms: []string{"systolic blood pressure", "sbp", "systolic bp", "systolic pressure", "systolic"},
+		factors: map[string]float64{"mmHg": 1}},
+	{Name: "diastolic_bp", Meaning: "diastolic blood pressure", Unit: "mmHg",
+		Synonyms: []string{"diastolic blood pressure", "dbp", "diastolic bp", "diastolic pressure", "diastolic"},
+		factors: map[string]float64{"mmHg": 1}},
+	{Name: "blood_pressure", Meaning: "\"blood pressure S/D\": extracted as systolic_bp and diastolic_bp", Unit: "mmHg",
+		Synonyms: []string{"blood pressure", "bp", "arterial pressure", "arterial blood pressure"}, family: famBP,
+		factors: map[string]float64{"mmHg": 1}},
+	{Name: "psa", Meaning: "prostate-specific antigen", Unit: "ng/mL",
+		Synonyms: []string{"psa", "prostate-specific antigen", "prostate specific antigen", "serum psa", "psa level", "total psa"},
+		factors: map[string]float64{"ng/mL": 1}},
+	{Name: "testosterone", Meaning: "serum testosterone", Unit: "ng/dL",
+		Synonyms: []string{"testosterone", "serum testosterone", "total testosterone", "testosterone level", "castrate testosterone"},
+		factors: map[string]float64{"ng/dL": 1, "ng/mL": 100, "nmol/L": 28.84}},
+}
+
+var variableIndex = func() map[string]*Variable {
+	m := make(map[string]*Variable, len(Variables))
+	for i := range Variables {
+		m[Variables[i].Name] = &Variables[i]
+	}
+	return m
+}()
+
+// LookupVariable returns the variable with the given name.
+func LookupVariable(name string) (Variable, bool) {
+	v, ok := variableIndex[name]
+	if !ok {
+		return Variable{}, false
+	}
+	return *v, true
+}

@@ -1,0 +1,202 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/study"
+)
+
+// Raw returns the study's verbatim API v2 record; study.ErrNotFound
+// (wrapped) when there is no such study.
+func (s *Store) Raw(ctx context.Context, nctID string) ([]byte, error) {
+	raw, err := s.raw(ctx, nctID)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", nctID, err)
+	}
+	return raw, nil
+}
+
+func (s *Store) raw(ctx context.Context, nctID string) ([]byte, error) {
+	var z []byte
+	err := s.db.QueryRowContext(ctx, `SELECT raw FROM studies WHERE nct_id = ?`, nctID).Scan(&z)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, study.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decompress(z)
+}
+
+// Study returns the study with this NCT ID (not an alias: see CanonicalID);
+// study.ErrNotFound (wrapped) when there is none.
+func (s *Store) Study(ctx context.Context, nctID string) (study.Study, error) {
+	raw, err := s.raw(ctx, nctID)
+	if err != nil {
+		return study.Study{}, fmt.Errorf("read %s: %w", nctID, err)
+	}
+	st, err := ctgov.DecodeV2(raw)
+	if err != nil {
+		return study.Study{}, fmt.Errorf("read %s: stored record: %w", nctID, err)
+	}
+	return st, nil
+}
+
+// CanonicalID returns the NCT ID of the study id names: id itself, or the
+// study an obsolete alias was merged into; study.ErrNotFound (wrapped) when
+// neither.
+func (s *Store) CanonicalID(ctx context.Context, id string) (string, error) {
+	var canon string
+	err := s.db.QueryRowContext(ctx, `SELECT nct_id FROM studies WHERE nct_id = ?1
+		UNION ALL SELECT nct_id FROM aliases WHERE alias = ?1 LIMIT 1`, id).Scan(&canon)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = study.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", id, err)
+	}
+	return canon, nil
+}
+
+// Count returns the number of stored studies.
+func (s *Store) Count(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM studies`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count studies: %w", err)
+	}
+	return n, nil
+}
+
+// eachPage is how many studies Each reads per query: enough to amortise
+// the query, few enough that no read transaction stays open for long (a
+// long reader stops WAL checkpoints while an ingest writes).
+const eachPage = 256
+
+// Each calls fn with every stored study in NCT ID order, stopping at the
+// first error fn returns. Studies written while Each runs may or may not be
+// seen.
+func (s *Store) Each(ctx context.Context, fn func(study.Study) error) error {
+	after := ""
+	for {
+		page, err := s.page(ctx, after)
+		if err != nil {
+			return fmt.Errorf("read studies after %q: %w", after, err)
+		}
+		for _, z := range page {
+			raw, err := decompress(z.raw)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", z.id, err)
+			}
+			st, err := ctgov.DecodeV2(raw)
+			if err != nil {
+				return fmt.Errorf("read %s: stored record: %w", z.id, err)
+			}
+			if err := fn(st); err != nil {
+				return err
+			}
+		}
+		if len(page) < eachPage {
+			return nil
+		}
+		after = page[len(page)-1].id
+	}
+}
+
+type storedRaw struct {
+	id  string
+	raw []byte
+}
+
+func (s *Store) page(ctx context.Context, after string) ([]storedRaw, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT nct_id, raw FROM studies WHERE nct_id > ? ORDER BY nct_id LIMIT ?`, after, eachPage)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var page []storedRaw
+	for rows.Next() {
+		var r storedRaw
+		if err := rows.Scan(&r.id, &r.raw); err != nil {
+			return nil, err
+		}
+		page = append(page, r)
+	}
+	return page, rows.Err()
+}
+
+// Stats summarises the store. It reads in one transaction, so the counts
+// agree with each other even while an ingest writes.
+func (s *Store) Stats(ctx context.Context) (study.Stats, error) {
+	st, err := s.stats(ctx)
+	if err != nil {
+		return study.Stats{}, fmt.Errorf("store stats: %w", err)
+	}
+	return st, nil
+}
+
+func (s *Store) stats(ctx context.Context) (study.Stats, error) {
+	// ReadOnly makes the driver begin a deferred transaction: a snapshot
+	// that takes no write lock (the pool's other transactions are IMMEDIATE).
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return study.Stats{}, err
+	}
+	defer tx.Rollback()
+
+	st := study.Stats{ByStatus: map[string]int{}, ByPhase: map[string]int{}, ByStudyType: map[string]int{}, ByCountry: map[string]int{}}
+	var newest, lastIngest sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(has_results), 0), max(last_update_posted),
+		(SELECT value FROM meta WHERE key = ?) FROM studies`, metaLastIngest).
+		Scan(&st.Studies, &st.WithResults, &newest, &lastIngest)
+	if err != nil {
+		return study.Stats{}, err
+	}
+	st.NewestUpdate, st.LastIngest = newest.String, lastIngest.String
+	for _, g := range []struct {
+		query string
+		into  map[string]int
+		split bool
+	}{
+		{`SELECT overall_status, count(*) FROM studies GROUP BY 1`, st.ByStatus, false},
+		{`SELECT study_type, count(*) FROM studies GROUP BY 1`, st.ByStudyType, false},
+		{`SELECT phases, count(*) FROM studies GROUP BY 1`, st.ByPhase, true},
+		{`SELECT country, count(DISTINCT nct_id) FROM locations GROUP BY 1`, st.ByCountry, false},
+	} {
+		if err := countInto(ctx, tx, g.query, g.into, g.split); err != nil {
+			return study.Stats{}, err
+		}
+	}
+	return st, nil
+}
+
+// countInto adds a (key, count) query's rows to into, skipping empty keys;
+// with split, a key is a space-separated list and each item gets the count.
+func countInto(ctx context.Context, tx *sql.Tx, query string, into map[string]int, split bool) error {
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var n int
+		if err := rows.Scan(&key, &n); err != nil {
+			return err
+		}
+		keys := []string{key}
+		if split {
+			keys = strings.Fields(key)
+		}
+		for _, k := range keys {
+			if k != "" {
+				into[k] += n
+			}
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,114 @@
+// Package sqlite is Trialfinder's embedded store: one SQLite file (pure Go,
+// modernc.org/sqlite) holding each study's verbatim API v2 record,
+// zstd-compressed, plus the columns and child tables that search, filters,
+// browse-by-location and stats query.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is an open SQLite store. It is safe for concurrent use; writes are
+// serialised by SQLite, reads run alongside them (WAL).
+type Store struct {
+	db *sql.DB
+}
+
+// Open opens (creating if needed) the store at path and brings its schema
+// up to date.
+func Open(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	q.Set("_busy_timeout", "15000")
+	q.Set("_foreign_keys", "1")
+	q.Set("_journal_mode", "WAL")
+	// NORMAL in WAL mode loses at most the last commits on power loss, never
+	// consistency; FULL would fsync every batch.
+	q.Set("_synchronous", "NORMAL")
+	// Write transactions take the write lock up front, so two writers wait
+	// on the busy timeout instead of failing on a lock upgrade.
+	q.Set("_txlock", "immediate")
+	q.Add("_pragma", "cache_size(-32768)")
+	db, err := sql.Open("sqlite", path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// migrate applies, in order and each in its own transaction, the embedded
+// migrations/NNNN_name.sql files not yet recorded in schema_migrations.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		base := path.Base(name)
+		num, _, _ := strings.Cut(base, "_")
+		version, err := strconv.Atoi(num)
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		if err := s.apply(ctx, version, base); err != nil {
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) apply(ctx context.Context, version int, name string) error {
+	body, err := migrations.ReadFile("migrations/" + name)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// Checked inside the write transaction, so two processes opening a new
+	// store at once apply each migration exactly once.
+	var done int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&done); err != nil {
+		return err
+	}
+	if done > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		version, name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,221 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/trialfinder/trialfinder/internal/study"
+)
+
+// Prepared is a study made ready for writing: its raw record compressed and
+// hashed. Preparing is the CPU-heavy part of storing, so the ingest pipeline
+// does it in parallel workers and leaves only SQL to the single writer.
+type Prepared struct {
+	study study.Study // Raw dropped: raw holds it, compressed
+	raw   []byte
+	hash  [sha256.Size]byte
+}
+
+// NCTID returns the prepared study's NCT ID.
+func (p *Prepared) NCTID() string { return p.study.NCTID }
+
+// Prepare compresses and hashes s. It is safe to call from many goroutines.
+func (s *Store) Prepare(st study.Study) *Prepared {
+	p := &Prepared{hash: sha256.Sum256(st.Raw), raw: compress(st.Raw)}
+	st.Raw = nil
+	p.study = st
+	return p
+}
+
+// Upsert stores batch in one transaction and says, per study, what it did.
+// See Write.
+func (s *Store) Upsert(ctx context.Context, batch []study.Study) ([]study.Change, error) {
+	prepared := make([]*Prepared, len(batch))
+	for i, st := range batch {
+		prepared[i] = s.Prepare(st)
+	}
+	return s.Write(ctx, prepared)
+}
+
+// studyColumns are the studies columns besides nct_id, in the order
+// studyValues returns them; INSERT and UPDATE are both built from it.
+var studyColumns = []string{
+	"last_update_posted", "content_hash", "raw", "overall_status", "study_type", "phases",
+	"has_results", "sex", "min_age_days", "max_age_days", "healthy_volunteers",
+	"start_date", "primary_completion_date", "completion_date", "first_posted",
+	"enrollment", "lead_sponsor_class", "funder_types", "brief_title", "acronym", "org_study_id",
+}
+
+func studyValues(p *Prepared) []any {
+	st := &p.study
+	ageDays := func(a study.Age) any {
+		if !a.IsSet() {
+			return nil
+		}
+		return a.Days()
+	}
+	var healthy, enrollment any
+	if hv := st.Eligibility.HealthyVolunteers; hv != nil {
+		healthy = *hv
+	}
+	if st.Enrollment.Known {
+		enrollment = st.Enrollment.Count
+	}
+	return []any{
+		st.Dates.LastUpdatePosted.Sortable(), p.hash[:], p.raw, st.OverallStatus, st.StudyType,
+		strings.Join(st.Phases, " "), st.HasResults, st.Eligibility.Sex,
+		ageDays(st.Eligibility.MinimumAge), ageDays(st.Eligibility.MaximumAge), healthy,
+		st.Dates.Start.Sortable(), st.Dates.PrimaryCompletion.Sortable(), st.Dates.Completion.Sortable(),
+		st.Dates.FirstPosted.Sortable(), enrollment, st.LeadSponsor.Class,
+		strings.Join(st.FunderTypes(), " "), st.BriefTitle, st.Acronym, st.OrgStudyID,
+	}
+}
+
+var (
+	insertStudySQL = "INSERT INTO studies (" + strings.Join(studyColumns, ", ") + ", nct_id) VALUES (" +
+		strings.Repeat("?, ", len(studyColumns)) + "?)"
+	updateStudySQL = "UPDATE studies SET " + strings.Join(studyColumns, " = ?, ") + " = ? WHERE nct_id = ?"
+)
+
+// writer holds one transaction's prepared statements.
+type writer struct {
+	lookup, insert, update                  *sql.Stmt
+	delAliases, delLocations, delConditions *sql.Stmt
+	alias, location, condition              *sql.Stmt
+}
+
+func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
+	w := &writer{}
+	for _, x := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&w.lookup, `SELECT last_update_posted, content_hash FROM studies WHERE nct_id = ?`},
+		{&w.insert, insertStudySQL},
+		{&w.update, updateStudySQL},
+		{&w.delAliases, `DELETE FROM aliases WHERE nct_id = ?`},
+		{&w.delLocations, `DELETE FROM locations WHERE nct_id = ?`},
+		{&w.delConditions, `DELETE FROM conditions WHERE nct_id = ?`},
+		// An alias belongs to the study that last claimed it.
+		{&w.alias, `INSERT OR REPLACE INTO aliases (alias, nct_id) VALUES (?, ?)`},
+		{&w.location, `INSERT INTO locations (nct_id, ordinal, facility, status, city, state, zip, country, lat, lon)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		// A record may list the same condition twice.
+		{&w.condition, `INSERT OR IGNORE INTO conditions (nct_id, condition) VALUES (?, ?)`},
+	} {
+		stmt, err := tx.PrepareContext(ctx, x.sql)
+		if err != nil {
+			return nil, err
+		}
+		*x.stmt = stmt
+	}
+	return w, nil
+}
+
+// Write stores batch in one transaction and returns, per study in order,
+// what it did: a new NCT ID is inserted; a record whose last update is
+// older than the stored one's is Stale and the stored one kept; an
+// identical record is Unchanged and nothing is written; anything else
+// replaces the stored study and its child rows. A failure rolls the whole
+// batch back.
+func (s *Store) Write(ctx context.Context, batch []*Prepared) ([]study.Change, error) {
+	changes, err := s.write(ctx, batch)
+	if err != nil {
+		return nil, fmt.Errorf("store %d studies: %w", len(batch), err)
+	}
+	return changes, nil
+}
+
+func (s *Store) write(ctx context.Context, batch []*Prepared) ([]study.Change, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	w, err := prepareWriter(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	changes := make([]study.Change, len(batch))
+	for i, p := range batch {
+		if changes[i], err = w.upsert(ctx, p); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.study.NCTID, err)
+		}
+	}
+	return changes, tx.Commit()
+}
+
+func (w *writer) upsert(ctx context.Context, p *Prepared) (study.Change, error) {
+	id := p.study.NCTID
+	if id == "" {
+		return 0, errors.New("study has no NCT ID")
+	}
+	var storedUpdate string
+	var storedHash []byte
+	err := w.lookup.QueryRowContext(ctx, id).Scan(&storedUpdate, &storedHash)
+	args := append(studyValues(p), id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := w.insert.ExecContext(ctx, args...); err != nil {
+			return 0, err
+		}
+		return study.Inserted, w.children(ctx, p)
+	case err != nil:
+		return 0, err
+	case p.study.Dates.LastUpdatePosted.Sortable() < storedUpdate:
+		return study.Stale, nil
+	case bytes.Equal(storedHash, p.hash[:]):
+		return study.Unchanged, nil
+	}
+	if _, err := w.update.ExecContext(ctx, args...); err != nil {
+		return 0, err
+	}
+	for _, del := range []*sql.Stmt{w.delAliases, w.delLocations, w.delConditions} {
+		if _, err := del.ExecContext(ctx, id); err != nil {
+			return 0, err
+		}
+	}
+	return study.Updated, w.children(ctx, p)
+}
+
+func (w *writer) children(ctx context.Context, p *Prepared) error {
+	st := &p.study
+	for _, a := range st.Aliases {
+		if _, err := w.alias.ExecContext(ctx, a, st.NCTID); err != nil {
+			return fmt.Errorf("alias %s: %w", a, err)
+		}
+	}
+	for i, l := range st.Locations {
+		var lat, lon any
+		if l.Geo != nil {
+			lat, lon = l.Geo.Lat, l.Geo.Lon
+		}
+		if _, err := w.location.ExecContext(ctx, st.NCTID, i, l.Facility, l.Status, l.City, l.State, l.Zip, l.Country, lat, lon); err != nil {
+			return fmt.Errorf("location %d: %w", i, err)
+		}
+	}
+	for _, c := range st.Conditions {
+		if _, err := w.condition.ExecContext(ctx, st.NCTID, c); err != nil {
+			return fmt.Errorf("condition %q: %w", c, err)
+		}
+	}
+	return nil
+}
+
+const metaLastIngest = "last_ingest_finished"
+
+// SetLastIngest records when an ingest finished; Stats reports it.
+func (s *Store) SetLastIngest(ctx context.Context, t time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`,
+		metaLastIngest, t.UTC().Format(time.RFC3339))
+	if err != nil {
+		return fmt.Errorf("record ingest time: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,252 @@
+package trialpage
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// loadCriteria reads the eligibility texts of real records, keyed by NCT ID.
+func loadCriteria(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := os.Open("testdata/criteria.json.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]string
+	if err := json.NewDecoder(zr).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m) < 100 {
+		t.Fatalf("only %d records in testdata/criteria.json.gz", len(m))
+	}
+	return m
+}
+
+var tokenRE = regexp.MustCompile(`[\p{L}\p{N}]+`)
+
+// droppable are the tokens a splitter may leave out: the words of plain
+// section headers and the numbers and letters of list markers.
+var droppable = regexp.MustCompile(`(?i)^(key|main|general|inclusion|exclusions?|non|criteria|criterion|citeria|criteriar|eligibility|and|include|includes|study|patients?|subjects?|participants?|list|of|were|as|follows|the|\d{1,3}|[a-z]|[ivx]+|o|[①-⑳])$`)
+
+func flatten(items []Item, out *[]string) {
+	for _, it := range items {
+		*out = append(*out, it.Text)
+		flatten(it.Children, out)
+	}
+}
+
+// checkCovers fails unless the items keep every word of src in order,
+// leaving out only header words and list markers, and invent none.
+func checkCovers(t *testing.T, id, src string, c Criteria) {
+	t.Helper()
+	var texts []string
+	flatten(c.General, &texts)
+	flatten(c.Inclusion, &texts)
+	flatten(c.Exclusion, &texts)
+	for _, x := range texts {
+		if strings.TrimSpace(x) == "" {
+			t.Errorf("%s: empty item", id)
+		}
+	}
+	got := tokenRE.FindAllString(strings.Join(texts, " "), -1)
+	want := tokenRE.FindAllString(src, -1)
+	// The lists are shown general, inclusion, exclusion; in the source an
+	// exclusion list may come first, so compare as multisets by section
+	// order only when the order check fails.
+	i := 0
+	for _, w := range want {
+		if i < len(got) && got[i] == w {
+			i++
+			continue
+		}
+		if !droppable.MatchString(w) {
+			if !coversUnordered(got, want) {
+				t.Errorf("%s: word %q of the source is missing from the items", id, w)
+			}
+			return
+		}
+	}
+	if i < len(got) {
+		t.Errorf("%s: item words from %q on are not in the source in order", id, strings.Join(got[i:min(i+8, len(got))], " "))
+	}
+}
+
+// coversUnordered reports whether got holds every non-droppable token of
+// want, and nothing else, as multisets.
+func coversUnordered(got, want []string) bool {
+	count := map[string]int{}
+	for _, w := range want {
+		count[w]++
+	}
+	for _, g := range got {
+		if count[g] == 0 {
+			return false
+		}
+		count[g]--
+	}
+	for w, n := range count {
+		if n > 0 && !droppable.MatchString(w) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestSplitCriteriaKeepsAllText(t *testing.T) {
+	recs := loadCriteria(t)
+	ids := make([]string, 0, len(recs))
+	for id := range recs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var withBoth int
+	for _, id := range ids {
+		c := SplitCriteria(recs[id])
+		checkCovers(t, id, recs[id], c)
+		if len(c.Inclusion) > 0 && len(c.Exclusion) > 0 {
+			withBoth++
+		}
+	}
+	// Nearly every record has both headers; a splitter that misses them
+	// would put everything in General.
+	if withBoth < len(ids)*85/100 {
+		t.Errorf("only %d of %d records split into inclusion and exclusion lists", withBoth, len(ids))
+	}
+}
+
+// Header lines as real records write them (record IDs in comments).
+func TestHeader(t *testing.T) {
+	tests := []struct {
+		line   string
+		header bool
+		sec    section
+		plain  bool
+	}{
+		{"Inclusion Criteria:", true, inclusion, true},
+		{"Exclusion Criteria:", true, exclusion, true},
+		{"INCLUSION CRITERIA", true, inclusion, true},                 // NCT00042536
+		{"Exclusion criteria", true, exclusion, true},                 // NCT03256916
+		{"Key Inclusion Criteria:", true, inclusion, true},            // NCT02210780
+		{"Key Exclusion Criteria :", true, exclusion, true},           // NCT05809934
+		{"Main inclusion criteria", true, inclusion, true},            // NCT03830788
+		{"Inclusion:", true, inclusion, true},                         // NCT02560883
+		{"Inclusion Criteria include:", true, inclusion, true},        // NCT01160289
+		{"Inclusion criteria were as follows:", true, inclusion, true}, // NCT02413099
+		{"List of exclusion criteria:", true, exclusion, true},        // NCT04478006
+		{"Non-inclusion criteria:", true, exclusion, true},            // NCT04506658
+		{"Exclusion Citeria:", true, exclusion, true},                 // NCT04801368
+		{"Inclusion Criteriar:", true, inclusion, true},               // NCT02960672
+		{"Subject Exclusion Criteria", true, exclusion, true},         // NCT04042844
+		{"GENERAL EXCLUSION CRITERIA :", true, exclusion, true},       // NCT03849365
+		{"Eligibility criteria:", true, general, true},                // NCT03630471
+		{"Inclusion Criteria (Controls):", true, inclusion, false},    // NCT03648918
+		{"Part 2 additional exclusion criteria:", true, exclusion, false},                 // NCT02227251
+		{"Inclusion criteria specific to Cohort A1:", true, inclusion, false},             // NCT05170204
+		{"Intra-operative inclusion criteria:", true, inclusion, false},                   // NCT01315262
+		{"Exclusion criteria determined after tissue explant/sequestrectomy", true, exclusion, false}, // NCT01640457
+		{"SURGERY AND OTHER TREATMENT-RELATED CONDITIONS OF EXCLUSION", true, exclusion, false},      // NCT03849365
+		{"Other Exclusions", true, exclusion, false},                                                // NCT03633708
+		{"Exclusion criteria for cases and controls:", true, exclusion, false},                      // NCT05147818
+		{"Donor Inclusion Criteria", true, inclusion, false},                                        // NCT05507827
+		// Text that mentions the lists without starting one.
+		{"Further inclusion criteria apply.", false, 0, false},                                 // NCT05879978
+		{"Other inclusion and exclusion criteria may apply.", false, 0, false},                 // NCT04688775
+		{"NOTE: Other protocol-defined Inclusion/ Exclusion Criteria apply", false, 0, false},   // NCT05070858
+		{"Inclusion Criteria and Exclusion Criteria:", false, 0, false},                         // NCT03141021
+		{"Patients with asymptomatic CNS disease are eligible", false, 0, false},                // NCT05464836
+		{"Incorrect inclusion in the study.", false, 0, false},                                  // NCT04506658
+		{"Applicable exclusionary criteria for standard lumbar MRI exam;", false, 0, false},     // NCT04015791
+		{"fMRI exclusion only: Any factors that would prevent participation in fMRI", false, 0, false}, // NCT05634291
+		{"A subject is eligible for inclusion if all the following criteria are met:", false, 0, false}, // NCT04042844
+		{"There are no specific eligibility criteria for the Master Protocol.", false, 0, false},        // NCT06993792
+	}
+	for _, tt := range tests {
+		sec, plain, ok := header(tt.line)
+		if ok != tt.header || ok && (sec != tt.sec || plain != tt.plain) {
+			t.Errorf("header(%q) = %v, plain %v, ok %v; want %v, plain %v, ok %v", tt.line, sec, plain, ok, tt.sec, tt.plain, tt.header)
+		}
+	}
+}
+
+// want describes the expected shape of one list: each top-level item's
+// text and number of children.
+type want struct {
+	text     string
+	children int
+}
+
+func checkList(t *testing.T, id, name string, got []Item, w []want) {
+	t.Helper()
+	if len(got) != len(w) {
+		var texts []string
+		for _, it := range got {
+			texts = append(texts, it.Text)
+		}
+		t.Errorf("%s %s: %d items %q, want %d", id, name, len(got), texts, len(w))
+		return
+	}
+	for i := range w {
+		if got[i].Text != w[i].text || len(got[i].Children) != w[i].children {
+			t.Errorf("%s %s[%d] = %q with %d children, want %q with %d", id, name, i, got[i].Text, len(got[i].Children), w[i].text, w[i].children)
+		}
+	}
+}
+
+func TestSplitCriteriaRecords(t *testing.T) {
+	recs := loadCriteria(t)
+	tests := []struct {
+		id                   string
+		general, inc, exc    []want
+		firstChild           string // the last inclusion item's first child
+	}{
+		// Sub-headers keep their own words and hold their lists.
+		{id: "NCT03648918",
+			inc: []want{{"Inclusion Criteria (Families):", 3}, {"Inclusion Criteria (Controls):", 2}},
+			exc: []want{{"Exclusion Criteria (Families):", 2}, {"Exclusion Criteria (Controls):", 1}}},
+		// An item on the header's line, then "*" items: one list.
+		{id: "NCT05823506",
+			inc: []want{{"Age 20 to 45;", 0}, {"Married or have had a permanent sex partner for at least 3 months;", 0}, {"IIEF-5 questionnaire scores below 20", 0}}},
+		{id: "NCT05236296",
+			exc: []want{{"none", 0}}},
+		// "1. Inclusion Criteria" is a header; the indented sentence holds
+		// the numbered list under it.
+		{id: "NCT00636506",
+			inc: []want{{"To be eligible to participate in this study, male subjects must meet the following requirements:", 11}}},
+		// "Inclusion Criteria:a." then a numbered list with nested lists
+		// and an escaped "\>".
+		{id: "NCT01785420",
+			firstChild: "Absolute neutrophil count (ANC) ≥1.5 x 109 /L (1500/mm3)"},
+	}
+	for _, tt := range tests {
+		src, ok := recs[tt.id]
+		if !ok {
+			t.Fatalf("%s is not in testdata/criteria.json.gz", tt.id)
+		}
+		c := SplitCriteria(src)
+		if tt.general != nil {
+			checkList(t, tt.id, "general", c.General, tt.general)
+		}
+		if tt.inc != nil {
+			checkList(t, tt.id, "inclusion", c.Inclusion, tt.inc)
+		}
+		if tt.exc != nil {
+			checkList(t, tt.id, "exclusion", c.Exclusion, tt.exc)
+		}
+		if tt.firstChild != "" {
+			last := c.Inclusion[len(c.Inclusion)-1]
+			if len(last.Children) == 0 || last.Children[0].Text != tt.firstChild {
+				t.Errorf("%s: last inclusion item %q has children %v, want first %q", tt.id, last.Text, last.Children, tt.firstChild)
+			}
+		}
+	}
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test of Trialfinder on a fresh Debian machine with Go:
+# installs what the tests need, then vets and tests the whole module with
+# the race detector. Usage: scripts/test.sh [go test flags...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== gofmt"
+unformatted=$(gofmt -l cmd internal)
+if [ -n "$unformatted" ]; then
+	echo "not gofmt-formatted:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test -race"
+go test -race -count=1 -timeout 30m "$@" ./...

@@ -72,7 +72,7 @@ type Generator struct {
 
 // NewGenerator loads the bundled real records as templates.
 func NewGenerator(seed uint64) (*Generator, error) {
-	p, err := loadPool()
+	p, err := sharedPool()
 	if err != nil {
 		return nil, fmt.Errorf("load corpus templates: %w", err)
 	}
@@ -89,7 +89,13 @@ func (g *Generator) Templates() (n int, meanSize float64) {
 // range, so IDs are distinct but not in generation order.
 func (g *Generator) NCTID(i int) string {
 	const mult = 7_654_321 // coprime with 10^7, so i -> i*mult+c is a bijection mod 10^7
-	return fmt.Sprintf("NCT1%07d", (uint64(i)*mult+g.seed)%MaxStudies)
+	n := (uint64(i)*mult + g.seed) % MaxStudies
+	id := []byte("NCT10000000")
+	for k := len(id) - 1; n > 0; k-- {
+		id[k] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(id)
 }
 
 // Study returns study i (0 ≤ i < MaxStudies) as a compact API v2 study

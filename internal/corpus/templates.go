@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/trialfinder/trialfinder/internal/demo"
@@ -23,24 +24,117 @@ type member struct {
 
 type object []member
 
+// splitObject splits a JSON object into its members. It only finds
+// where values start and end, which is several times faster than
+// encoding/json and makes loading the templates quick; the values were
+// checked when the record was read.
 func splitObject(raw []byte) (object, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, fmt.Errorf("not a JSON object (%v)", err)
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return nil, errors.New("not a JSON object")
 	}
 	var o object
-	for dec.More() {
-		t, err := dec.Token()
+	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] != '}'; i = skipSpace(raw, i) {
+		if raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+		end := skipValue(raw, i)
+		key, err := unquote(raw[i:end])
 		if err != nil {
 			return nil, err
 		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
+		i = skipSpace(raw, end)
+		if i >= len(raw) || raw[i] != ':' {
+			return nil, fmt.Errorf("no ':' after key %q", key)
 		}
-		o = append(o, member{t.(string), v})
+		i = skipSpace(raw, i+1)
+		end = skipValue(raw, i)
+		if end <= i {
+			return nil, fmt.Errorf("no value for key %q", key)
+		}
+		o = append(o, member{key, raw[i:end:end]})
+		i = end
+	}
+	if i >= len(raw) {
+		return nil, errors.New("unterminated JSON object")
 	}
 	return o, nil
+}
+
+// splitArray splits a JSON array into its elements.
+func splitArray(raw []byte) ([]json.RawMessage, error) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return nil, errors.New("not a JSON array")
+	}
+	var out []json.RawMessage
+	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] != ']'; i = skipSpace(raw, i) {
+		if raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+		end := skipValue(raw, i)
+		if end <= i {
+			return nil, errors.New("malformed JSON array")
+		}
+		out = append(out, raw[i:end:end])
+		i = end
+	}
+	if i >= len(raw) {
+		return nil, errors.New("unterminated JSON array")
+	}
+	return out, nil
+}
+
+func unquote(b []byte) (string, error) {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
+		return string(b[1 : len(b)-1]), nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return "", fmt.Errorf("object key: %w", err)
+	}
+	return s, nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the JSON value starting at b[i]: it
+// tracks strings and nesting only.
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+			if depth < 0 {
+				return i
+			}
+		case ',', ':', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
 }
 
 func (o object) get(key string) json.RawMessage {
@@ -124,6 +218,10 @@ type pool struct {
 	meanSize    float64
 	sourceCount int
 }
+
+// sharedPool is loaded once: it is read-only, and every generator in a
+// process draws from the same records.
+var sharedPool = sync.OnceValues(loadPool)
 
 // loadPool reads the bundled API v2 records through the demo package.
 func loadPool() (*pool, error) {
@@ -228,19 +326,19 @@ func (p *pool) add(line []byte) error {
 		if err != nil {
 			return fmt.Errorf("contactsLocationsModule: %w", err)
 		}
-		var locs []map[string]any
 		for _, m := range cl {
-			if m.key == "locations" {
-				if err := json.Unmarshal(m.val, &locs); err != nil {
-					return fmt.Errorf("locations: %w", err)
-				}
+			if m.key != "locations" {
+				t.contacts = append(t.contacts, m)
 				continue
 			}
-			t.contacts = append(t.contacts, m)
-		}
-		t.sites = len(locs)
-		if err := p.addSites(locs); err != nil {
-			return err
+			locs, err := splitArray(m.val)
+			if err != nil {
+				return fmt.Errorf("locations: %w", err)
+			}
+			t.sites = len(locs)
+			if err := p.addSites(locs); err != nil {
+				return err
+			}
 		}
 	}
 	if t.contacts == nil {
@@ -252,16 +350,22 @@ func (p *pool) add(line []byte) error {
 	return nil
 }
 
-func (p *pool) addSites(locs []map[string]any) error {
-	for _, l := range locs {
-		delete(l, "status")
-		raw, err := json.Marshal(l)
+func (p *pool) addSites(locs []json.RawMessage) error {
+	for _, raw := range locs {
+		l, err := splitObject(raw)
 		if err != nil {
 			return fmt.Errorf("location: %w", err)
 		}
-		c, _ := l["country"].(string)
+		var c string
+		if v := l.get("country"); v != nil {
+			if c, err = unquote(v); err != nil {
+				return fmt.Errorf("location country: %w", err)
+			}
+		}
+		var b bytes.Buffer
+		l.write(&b, member{"status", nil})
 		p.byCountry[c] = append(p.byCountry[c], len(p.sites))
-		p.sites = append(p.sites, site{raw: raw, country: c})
+		p.sites = append(p.sites, site{raw: b.Bytes(), country: c})
 	}
 	return nil
 }

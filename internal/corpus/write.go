@@ -16,8 +16,7 @@ import (
 
 // Options control Write.
 type Options struct {
-	N    int    // studies to write, at most MaxStudies
-	Seed uint64 // the same seed gives the same archive
+	N int // studies to write, at most MaxStudies
 	// Workers generating and compressing studies; 0 means GOMAXPROCS.
 	Workers int
 	// Level is the deflate level, 1 (fastest, the default) to 9.
@@ -110,6 +109,9 @@ func (g *Generator) Write(ctx context.Context, w io.Writer, opt Options) (Stats,
 	ref := time.Unix(int64(refDay)*86400, 0).UTC()
 	dosDate := uint16((ref.Year()-1980)<<9 | int(ref.Month())<<5 | ref.Day())
 	for b := range ordered {
+		if err := ctx.Err(); err != nil {
+			return st, fmt.Errorf("generate corpus: %w", err)
+		}
 		select {
 		case <-b.done:
 		case <-ctx.Done():

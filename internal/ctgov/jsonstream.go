@@ -37,11 +37,12 @@ func skipBOM(br *bufio.Reader) {
 // isJSONLines tells JSON Lines (one compact record per line) from one
 // indented document by the first lines in window: in JSON Lines the first
 // line, or if it is broken the second, is a whole JSON value. A compact
-// single record is also read as JSON Lines, which delivers it unchanged.
+// single record, one line, is also read as JSON Lines, which delivers it
+// unchanged.
 func isJSONLines(window []byte, atEOF bool, name string) bool {
 	line, rest, found := bytes.Cut(window, []byte("\n"))
 	if !found {
-		return !atEOF || json.Valid(line)
+		return true
 	}
 	if json.Valid(line) || strings.Contains(name, ".jsonl") || strings.Contains(name, ".ndjson") {
 		return true
@@ -208,13 +209,13 @@ func (w *walker) elements(src source, dec *json.Decoder, label string) (broken b
 // jsonErr says where a stream of JSON broke, in bytes of the
 // (decompressed) stream, and how many records came before.
 func jsonErr(dec *json.Decoder, err error, records int) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("JSON breaks off in the value starting at byte %d, after %d complete records: %w", dec.InputOffset(), records, err)
+	}
 	at := dec.InputOffset()
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		at = se.Offset
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("JSON breaks off at byte %d after %d records: %w", at, records, err)
-	}
-	return fmt.Errorf("invalid JSON at byte %d after %d records: %w", at, records, err)
+	return fmt.Errorf("invalid JSON at byte %d, after %d complete records: %w", at, records, err)
 }

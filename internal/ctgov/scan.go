@@ -149,16 +149,18 @@ func (s *Scanner) ScanFS(ctx context.Context, fsys fs.FS, name string, fn func(E
 // scanFS walks name in fsys; display turns an fsys path into the name
 // reported in Entry.File.
 func (s *Scanner) scanFS(ctx context.Context, fsys fs.FS, name string, display func(string) string, fn func(Entry) error) error {
+	// One walker for all files, so its read buffers are reused.
+	w := &walker{ctx: ctx, fn: fn, onRead: s.OnRead}
 	info, err := fs.Stat(fsys, name)
 	if err != nil {
-		return fn(Entry{File: display(name), Err: unwrapPathError(err)})
+		return w.emit(Entry{File: display(name), Err: unwrapPathError(err)})
 	}
 	if !info.IsDir() {
-		return s.scanFile(ctx, fsys, name, display(name), fn)
+		return w.file(fsys, name, display(name))
 	}
 	return fs.WalkDir(fsys, name, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return fn(Entry{File: display(p), Err: unwrapPathError(err)})
+			return w.emit(Entry{File: display(p), Err: unwrapPathError(err)})
 		}
 		if p != name && skipName(path.Base(p)) {
 			if d.IsDir() {
@@ -169,7 +171,7 @@ func (s *Scanner) scanFS(ctx context.Context, fsys fs.FS, name string, display f
 		if d.IsDir() || !d.Type().IsRegular() {
 			return nil
 		}
-		return s.scanFile(ctx, fsys, p, display(p), fn)
+		return w.file(fsys, p, display(p))
 	})
 }
 
@@ -183,22 +185,24 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-func (s *Scanner) scanFile(ctx context.Context, fsys fs.FS, name, shown string, fn func(Entry) error) error {
-	if err := ctx.Err(); err != nil {
+// file reads the records of one file, reported as shown.
+func (w *walker) file(fsys fs.FS, name, shown string) error {
+	if err := w.ctx.Err(); err != nil {
 		return err
 	}
 	f, err := fsys.Open(name)
 	if err != nil {
-		return fn(Entry{File: shown, Err: unwrapPathError(err)})
+		return w.emit(Entry{File: shown, Err: unwrapPathError(err)})
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return fn(Entry{File: shown, Err: unwrapPathError(err)})
+		return w.emit(Entry{File: shown, Err: unwrapPathError(err)})
 	}
-	w := &walker{ctx: ctx, fn: fn, top: &countingReader{r: f, onRead: s.OnRead}}
+	w.top = &countingReader{r: f, onRead: w.onRead}
+	w.zipFile = nil
 	if ra, ok := f.(io.ReaderAt); ok {
-		w.file, w.size = &countingReaderAt{r: ra, onRead: s.OnRead}, info.Size()
+		w.zipFile = &countingReaderAt{r: ra, onRead: w.onRead, size: info.Size()}
 	}
 	return w.content(source{file: shown, name: path.Base(name)}, w.top, info.Size(), 0)
 }
@@ -250,26 +254,32 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// countingReaderAt reports the bytes a zip reader fetches from the file;
-// zip members are read once each, so the sum approaches the file size.
-// The first counted bytes were already reported by the sequential reader
-// that sniffed the file, and are not reported twice.
+// countingReaderAt reports the bytes a zip reader fetches from the file.
+// Zip reads most bytes once, but skips the names in local headers and
+// reads parts of the directory twice, so the count is kept within the
+// file's size and topped up to it by finish. The prefix that the
+// sequential reader sniffing the file has reported is not reported again.
 type countingReaderAt struct {
-	r      io.ReaderAt
-	onRead func(int64)
-	counted int64
+	r        io.ReaderAt
+	onRead   func(int64)
+	size     int64
+	counted  int64 // the prefix already reported
+	reported int64 // reported since
 }
 
 func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	n, err := c.r.ReadAt(p, off)
-	if c.onRead != nil {
-		if fresh := off + int64(n) - max(off, c.counted); fresh > 0 {
-			c.onRead(fresh)
-		}
-	}
+	fresh := off + int64(n) - max(off, c.counted)
+	c.report(min(fresh, c.size-c.counted-c.reported))
 	return n, err
 }
 
-// XMLToV2 converts one legacy <clinical_study> document into an API v2
-// study object.
-func XMLToV2(data []byte) ([]byte, error) { return nil, errors.New("not implemented yet") }
+func (c *countingReaderAt) report(n int64) {
+	if n > 0 && c.onRead != nil {
+		c.reported += n
+		c.onRead(n)
+	}
+}
+
+// finish reports what is left of the file, so progress ends at its size.
+func (c *countingReaderAt) finish() { c.report(c.size - c.counted - c.reported) }

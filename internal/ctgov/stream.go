@@ -5,11 +5,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"path"
 
+	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zip"
 	"github.com/klauspost/compress/zstd"
@@ -18,12 +20,16 @@ import (
 // bufSize is the read buffer per nesting level. It is also the window in
 // which the JSON reader decides between JSON Lines and one document, so it
 // holds a typical record and its first lines whole.
-const bufSize = 256 << 10
+const bufSize = 64 << 10
 
 // maxInMemoryZip bounds a zip that cannot be read in place (inside
 // another archive, or compressed as a whole): zip needs random access, so
 // such a zip is read into memory rather than unpacked to disk.
 const maxInMemoryZip = 1 << 30
+
+// maxDepth bounds how deep archives and compression may nest (a .tar.gz
+// is two levels), so a crafted input cannot recurse without end.
+const maxDepth = 8
 
 // source says where a stream came from.
 type source struct {
@@ -50,10 +56,13 @@ func (s source) member(name string) source {
 type walker struct {
 	ctx    context.Context
 	fn     func(Entry) error
-	top    *countingReader
-	file   *countingReaderAt // the input file for reading a zip in place; nil if it has no ReadAt
-	size   int64
-	bufs   []*bufio.Reader // one per nesting depth, reused across members
+	onRead func(int64)
+	bufs   []*bufio.Reader // one per nesting depth, reused across files and members
+
+	// The file being read: top reads it in order, zipFile in place for
+	// a zip (nil if the file has no ReadAt).
+	top     *countingReader
+	zipFile *countingReaderAt
 }
 
 func (w *walker) emit(e Entry) error {
@@ -79,6 +88,9 @@ func (w *walker) reader(r io.Reader, depth int) *bufio.Reader {
 // content reads the records in r, choosing the reader by r's first bytes.
 // size is r's length when known (a file or archive member), else -1.
 func (w *walker) content(src source, r io.Reader, size int64, depth int) error {
+	if depth > maxDepth {
+		return w.fail(src, src.entry, fmt.Errorf("archives nested more than %d deep", maxDepth))
+	}
 	br := w.reader(r, depth)
 	head, err := br.Peek(sniffLen)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -127,9 +139,10 @@ func (w *walker) zstd(src source, br *bufio.Reader, depth int) error {
 func (w *walker) zip(src source, br *bufio.Reader, depth int) error {
 	var ra io.ReaderAt
 	var size int64
-	if depth == 0 && w.file != nil {
-		w.file.counted = w.top.n
-		ra, size = w.file, w.size
+	if depth == 0 && w.zipFile != nil {
+		w.zipFile.counted = w.top.n
+		defer w.zipFile.finish()
+		ra, size = w.zipFile, w.zipFile.size
 	} else {
 		data, err := io.ReadAll(io.LimitReader(br, maxInMemoryZip+1))
 		if err != nil {
@@ -142,7 +155,9 @@ func (w *walker) zip(src source, br *bufio.Reader, depth int) error {
 	}
 	zr, err := zip.NewReader(ra, size)
 	if err != nil {
-		return w.fail(src, src.entry, fmt.Errorf("read zip: %w (a zip's table of contents is at its end, so a truncated zip cannot be read at all)", err))
+		// The table of contents is at a zip's end, so a truncated
+		// download has none; its members are still there in order.
+		return w.zipInOrder(src, io.NewSectionReader(ra, 0, size), depth, err)
 	}
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() || skipName(f.Name) {
@@ -228,4 +243,81 @@ func (w *walker) xml(src source, br *bufio.Reader, size int64) error {
 		return w.fail(src, src.entry, fmt.Errorf("%w: XML root element is <%s>, not <clinical_study>", ErrNotRecord, root))
 	}
 	return w.record(src, br, size, FormatXML)
+}
+
+// zipInOrder reads a zip without its table of contents, member by member
+// from the local headers, as far as it goes, and then reports why it
+// stopped: a truncated zip delivers the members it holds whole.
+func (w *walker) zipInOrder(src source, r io.Reader, depth int, dirErr error) error {
+	br := bufio.NewReaderSize(r, bufSize)
+	var hdr [30]byte
+	members := 0
+	stop := func(err error) error {
+		return w.fail(src, src.entry, fmt.Errorf("zip without a readable table of contents (%v), truncated? read %d members in order, then: %w", dirErr, members, err))
+	}
+	for {
+		if _, err := io.ReadFull(br, hdr[:]); err != nil {
+			return stop(err)
+		}
+		if binary.LittleEndian.Uint32(hdr[0:]) != 0x04034b50 {
+			return stop(errors.New("no further member header"))
+		}
+		flags := binary.LittleEndian.Uint16(hdr[6:])
+		method := binary.LittleEndian.Uint16(hdr[8:])
+		csize := int64(binary.LittleEndian.Uint32(hdr[18:]))
+		usize := int64(binary.LittleEndian.Uint32(hdr[22:]))
+		name := make([]byte, binary.LittleEndian.Uint16(hdr[26:]))
+		if _, err := io.ReadFull(br, name); err != nil {
+			return stop(err)
+		}
+		if _, err := br.Discard(int(binary.LittleEndian.Uint16(hdr[28:]))); err != nil {
+			return stop(err)
+		}
+		// With a data descriptor (flag bit 3) the sizes follow the data;
+		// only a deflate stream, which ends by itself, can be read then.
+		described := flags&8 != 0
+		var body io.Reader = br
+		if !described {
+			body = io.LimitReader(br, csize)
+		}
+		var data io.Reader
+		switch {
+		case method == zip.Deflate:
+			data = flate.NewReader(body)
+		case method == zip.Store && !described:
+			data = body
+		default:
+			return stop(fmt.Errorf("member %s uses compression method %d with sizes after the data", name, method))
+		}
+		if !described {
+			usize = -1
+		}
+		m := src.member(string(name))
+		if !bytes.HasSuffix(name, []byte("/")) && !skipName(string(name)) {
+			if err := w.content(m, data, usize, depth+1); err != nil {
+				return err
+			}
+		}
+		if _, err := io.Copy(io.Discard, data); err != nil {
+			return stop(err)
+		}
+		if err := skipMemberEnd(br, body, described); err != nil {
+			return stop(err)
+		}
+		members++
+	}
+}
+
+// skipMemberEnd moves past what is left of a member read in order: the
+// rest of its data, or its data descriptor.
+func skipMemberEnd(br *bufio.Reader, body io.Reader, described bool) error {
+	if !described {
+		_, err := io.Copy(io.Discard, body)
+		return err
+	}
+	if sig, _ := br.Peek(4); bytes.Equal(sig, []byte("PK\x07\x08")) {
+		br.Discard(4)
+	}
+	_, err := br.Discard(12) // CRC-32 and the two sizes
+	return err
 }

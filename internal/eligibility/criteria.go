@@ -1,5 +1,7 @@
 package eligibility
 
+import "slices"
+
 // Criteria is the structured form of one eligibility criteria text.
 type Criteria struct {
 	Inclusion []Item `json:"inclusion"`
@@ -92,15 +94,16 @@ func Parse(text string) Criteria {
 
 // annotate extracts the constraints of it and its sub-items. An item's
 // own constraints come from the parts of its span its sub-items do not
-// cover, so an inline "a) ... b) ..." list is not counted twice.
+// cover, so an inline "a) ... b) ..." list is not counted twice; sub-items
+// on their own lines lie after the span and cover none of it.
 func annotate(text string, it *Item) {
-	pos := it.Span[0]
+	pos, end := it.Span[0], it.Span[1]
 	for i := range it.Items {
 		sub := &it.Items[i]
-		if sub.Span[0] > pos {
-			it.Constraints = append(it.Constraints, extract(text, pos, sub.Span[0])...)
+		if s := min(sub.Span[0], end); s > pos {
+			it.Constraints = append(it.Constraints, extract(text, pos, s)...)
 		}
-		pos = max(pos, sub.Span[1])
+		pos = max(pos, min(sub.Span[1], end))
 		annotate(text, sub)
 	}
 	if pos < it.Span[1] {
@@ -110,4 +113,59 @@ func annotate(text string, it *Item) {
 		it.Constraints = []Constraint{}
 	}
 	it.Structured = len(it.Constraints) > 0
+}
+
+// extract returns the constraints of original text [from, to).
+func extract(text string, from, to int) []Constraint {
+	n := normalize(text, from, to)
+	if len(n.s) == 0 {
+		return nil
+	}
+	ms := measures(n)
+	ages := ages(n)
+	ms = appendConstraints(ms, ages)
+	for _, w := range windows(n) {
+		// "Males > 18 years previously diagnosed": the years are an age.
+		if !slices.ContainsFunc(ages, func(a Constraint) bool { return overlaps(a, w) }) {
+			ms = appendNew(ms, w)
+		}
+	}
+	slices.SortStableFunc(ms, func(a, b Constraint) int { return a.Span[0] - b.Span[0] })
+	for i := range ms {
+		ms[i].Negated = negated(n, indexOf(n, ms[i].Span[0]))
+	}
+	ts := terms(text, n)
+	attachWindows(n, ts, ms)
+	return append(ms, ts...)
+}
+
+// indexOf maps an original offset back to the normalized text.
+func indexOf(n norm, off int) int {
+	for i, s := range n.start {
+		if s >= off {
+			return i
+		}
+	}
+	return len(n.s)
+}
+
+// attachWindows gives a therapy or condition the time window written
+// in the same clause after it ("chemotherapy within 4 weeks").
+func attachWindows(n norm, ts, ms []Constraint) {
+	for i := range ts {
+		t := &ts[i]
+		if t.Kind != KindTherapy && t.Kind != KindCondition {
+			continue
+		}
+		for _, m := range ms {
+			if m.Variable != "window" || m.Span[0] < t.Span[1] {
+				continue
+			}
+			if clauseRe.MatchString(n.s[indexOf(n, t.Span[1]):indexOf(n, m.Span[0])]) {
+				break
+			}
+			t.Window = &Window{Op: m.Op, Value: m.Value, Value2: m.Value2}
+			break
+		}
+	}
 }

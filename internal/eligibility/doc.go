@@ -26,9 +26,13 @@
 //	{"kind": string, "variable": string, "op": "<"|"<="|">"|">="|"="|"between",
 //	 "value": number, "value2": number, "unit": string, "ulnMultiple": bool,
 //	 "original": {"value": number, "value2": number, "unit": string},
-//	 "term": string, "negated": bool, "span": [start, end]}
+//	 "term": string, "examples": [string], "window": {"op", "value", "value2"},
+//	 "negated": bool, "span": [start, end]}
 //
-// Spans are byte offsets into the text given to Parse.
+// Spans are byte offsets into the text given to Parse. Sub-items lie
+// inside their item's span when written inline ("a) ... b) ..."), after
+// it when written on their own lines; an item's own constraints come
+// from its text outside its sub-items.
 //
 // Kinds:
 //   - "measure": a numeric or ordinal threshold on a variable of the
@@ -38,7 +42,16 @@
 //     With ulnMultiple the value is a multiple of the upper limit of
 //     normal and unit is "ULN". "between" is inclusive and only used for
 //     ranges written as one ("18-75", "0 to 2", "0 or 1", "between 18
-//     and 80"); two separate bounds stay two constraints.
+//     and 80"); two separate bounds ("≥ 18 and ≤ 75 years", "< 90 or >
+//     150 mmHg") stay two constraints. A unit the table does not list for
+//     the variable means a different quantity ("creatinine exceeds 20% of
+//     ULN") and gives no constraint; viral loads in copies/mL are kept in
+//     copies/mL (Variable.AlsoUnits), since there is no fixed factor to
+//     IU/mL. A missing unit is inferred from the magnitude where the
+//     usual units differ tenfold or more (ANC 1500 is per µL, 1.5 per
+//     nL; Hb 90 is g/L). When the converted value is implausible for the
+//     analyte but the number as written is plausible in the canonical
+//     unit, the unit is taken for a slip ("Hb > 10 mg/dL").
 //   - "sex": term "male" or "female", op "=".
 //   - "pregnancy": term "pregnancy" or "lactation"; negated when the item
 //     says "not pregnant", "non-lactating" and the like.
@@ -55,6 +68,11 @@
 //     window written in the same clause.
 //   - "exception": term is the text after "except", "other than",
 //     "with the exception of", "unless"; it qualifies the item.
+//
+// Several names sharing one threshold ("AST and ALT ≤ 5 × ULN",
+// "Lansky or Karnofsky ≥ 50") each get it. Negation is read from a cue
+// ("no", "not", "without", "free of", "negative for") earlier in the
+// same clause; comparators such as "no more than" are not cues.
 //
 // Conventions the extractor and the hand-labelled evaluation set share:
 // plain "performance status" and Zubrod are ECOG (same scale); Child-Pugh

@@ -10,6 +10,7 @@ import (
 // text that the patterns run on, with a map back to the original bytes:
 // byte i of s came from original[start[i]:end[i]].
 type norm struct {
+	text       string // the original
 	s          string
 	start, end []int
 }
@@ -35,11 +36,11 @@ var superscripts = map[rune]byte{
 
 // markdownEscapes are the characters ClinicalTrials.gov escapes with a
 // backslash in its markdown ("\>", "\[").
-const markdownEscapes = `\<>[]()*_#~.-+=!|{}'"` + "`"
+const markdownEscapes = `\<>[]()*_#~.-+=!|{}'"^` + "`"
 
 func normalize(text string, from, to int) norm {
 	var b strings.Builder
-	n := norm{}
+	n := norm{text: text}
 	emit := func(s string, a, z int) {
 		b.WriteString(s)
 		for range len(s) {

@@ -2,6 +2,7 @@ package eligibility
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -38,8 +39,10 @@ var (
 	headerLineRe = regexp.MustCompile(`(?i)^[#*\s]*(?:\d{1,2}\.\s*)?(?:[a-z()/,-]+\s+){0,6}?(inclusions?|exclusions?|non[- ]?inclusion|eligibility|exclusionary)(?:\s+criteri[a-z]*)?(?:\s*\([^)]{0,40}\))?(?:\s+(?:for|of|in|prior|determined|to|related)\b[^.:]{0,50})?[*\s]*:?[*\s]*$`)
 
 	// ineligibleRe is a line announcing the exclusion list in words:
-	// "Patients are not eligible if any of the following apply:".
-	ineligibleRe = regexp.MustCompile(`(?i)^[#*\s]*(?:[a-z]+\s+){0,3}(?:are|is|will be|were)\s+(?:not eligible|ineligible|excluded)\b[^.]{0,80}[:.]?[*\s]*$`)
+	// "Patients are not eligible if any of the following apply:". The
+	// colon is required: "Children are excluded from the study." is an
+	// item.
+	ineligibleRe = regexp.MustCompile(`(?i)^[#*\s]*(?:[a-z]+\s+){0,3}(?:are|is|will be|were)\s+(?:not eligible|ineligible|excluded)\b[^.]{0,80}:[*\s]*$`)
 	eligibleRe   = regexp.MustCompile(`(?i)^[#*\s]*(?:[a-z]+\s+){0,3}(?:are|is|will be|were)\s+eligible\b[^.]{0,80}:[*\s]*$`)
 	notesRe      = regexp.MustCompile(`(?i)\b(?:apply|applies|may|see)\b`)
 )
@@ -131,7 +134,7 @@ content:
 	}
 	// A header inside the line splits it: text before belongs to the
 	// current section, text after starts the new one.
-	for s < e {
+	for s < e && mayHaveHeader(sp.text[s:e]) {
 		loc := headerRe.FindStringSubmatchIndex(sp.text[s:e])
 		if loc == nil {
 			break
@@ -152,6 +155,12 @@ content:
 	if s < e {
 		sp.piece(s, e, indent)
 	}
+}
+
+// mayHaveHeader is a cheap test that spares most lines headerRe.
+func mayHaveHeader(line string) bool {
+	l := strings.ToLower(line)
+	return strings.Contains(l, "clusion") || strings.Contains(l, "crit")
 }
 
 func (sp *splitter) setSection(sec section) {
@@ -180,9 +189,7 @@ func (sp *splitter) piece(s, e, indent int) {
 		}
 	}
 	if cs >= e {
-		// A marker with nothing after it: keep the marker as the text
-		// rather than lose the line.
-		cs = s
+		return // "Exclusion Criteria:1.": a marker with nothing to keep
 	}
 	n := &node{start: cs, mstart: s, end: e, indent: indent, class: class}
 	sp.attach(n)
@@ -272,7 +279,15 @@ func (sp *splitter) marker(s, e int) (string, int) {
 	default:
 		class = "circled"
 	}
-	return class, skipSpace(sp.text, end, e)
+	cs := skipSpace(sp.text, end, e)
+	if class == "bullet" {
+		// "* 2\. Need to ...": a number kept under a markdown bullet
+		// belongs to the marker, not the text.
+		if inner, ics := sp.marker(cs, e); inner != "" && inner != "bullet" && ics > cs {
+			return class, ics
+		}
+	}
+	return class, cs
 }
 
 func skipSpace(t string, s, e int) int {
@@ -321,15 +336,33 @@ func head(text string, it Item) string {
 }
 
 // inlineMarkRe finds candidate inline enumerators: "a)", "(b)", "2)",
-// "ii." after a separator.
-var inlineMarkRe = regexp.MustCompile(`(?:^|[\s;:,.])(\(?([a-h]|[1-9]|i{1,3}|iv|vi{0,3})\))`)
+// "ii)" after a separator; inlineNumRe "2. Subjects" (a number, a dot
+// and a capital: "2.5 mg" or "2. weeks" never match).
+var (
+	inlineMarkRe = regexp.MustCompile(`(?:^|[\s;:,.])(\(?([a-h]|[1-9]|i{1,3}|iv|vi{0,3})\))`)
+	inlineNumRe  = regexp.MustCompile(`(?:^|\s)(([1-9]|1[0-9])\\?\.)\s+[A-Z]`)
+)
 
 // inlineItems splits "any of the following: a) ... b) ... c) ..." into
 // sub-items. The markers must run in sequence from the first letter,
 // numeral or roman numeral, so "(vp1)" or "type 2)" never split an item.
 func inlineItems(text string, s, e int) []Item {
 	t := text[s:e]
-	locs := inlineMarkRe.FindAllStringSubmatchIndex(t, -1)
+	// Both lists need a second marker: "b)", "2)", "ii)" or "2.".
+	if strings.Contains(t, ")") {
+		if items := inlineList(text, s, e, inlineMarkRe); items != nil {
+			return items
+		}
+	}
+	if strings.Contains(t, "2.") || strings.Contains(t, "2\\.") {
+		return inlineList(text, s, e, inlineNumRe)
+	}
+	return nil
+}
+
+func inlineList(text string, s, e int, re *regexp.Regexp) []Item {
+	t := text[s:e]
+	locs := re.FindAllStringSubmatchIndex(t, -1)
 	var starts, ends []int
 	want := ""
 	for _, l := range locs {
@@ -378,6 +411,9 @@ func nextLabel(l string) string {
 		// "i)" starts roman numerals only at the head of a list; after
 		// "h)" it is the letter, which the caller never asks for here.
 		return "ii"
+	}
+	if n, err := strconv.Atoi(l); err == nil {
+		return strconv.Itoa(n + 1)
 	}
 	if len(l) == 1 {
 		return string(l[0] + 1)

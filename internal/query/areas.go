@@ -55,11 +55,10 @@ type Weighted struct {
 // IsArea reports whether f is a search area made of several fields.
 func (f *Field) IsArea() bool { return len(f.Fields) > 0 }
 
-// The search areas, each with the request parameter that searches it
-// (https://clinicaltrials.gov/data-api/about-api/search-areas). Weights
-// are copied from that page.
+// The search areas, as https://clinicaltrials.gov/data-api/about-api/search-areas
+// lists them, with the weights copied from that page.
 var searchAreas = []Field{
-	{Name: "BasicSearch", Fields: []Weighted{ // query.term
+	{Name: "BasicSearch", Fields: []Weighted{
 		{"NCTId", 1}, {"Acronym", 1}, {"BriefTitle", 0.89}, {"OfficialTitle", 0.85},
 		{"Condition", 0.81}, {"InterventionName", 0.8}, {"InterventionOtherName", 0.75},
 		{"Phase", 0.65}, {"StdAge", 0.65}, {"PrimaryOutcomeMeasure", 0.6}, {"Keyword", 0.6},
@@ -71,30 +70,30 @@ var searchAreas = []Field{
 		{"OverallOfficialName", 0.3}, {"ConditionMeshTerm", 0.3}, {"InterventionMeshTerm", 0.3},
 		{"StudyType", 0.3}, {"ConditionAncestorTerm", 0.25}, {"CollaboratorName", 0.25},
 	}},
-	{Name: "ConditionSearch", Fields: []Weighted{ // query.cond
+	{Name: "ConditionSearch", Fields: []Weighted{
 		{"Condition", 0.95}, {"BriefTitle", 0.6}, {"OfficialTitle", 0.55},
 		{"ConditionMeshTerm", 0.5}, {"ConditionAncestorTerm", 0.4}, {"Keyword", 0.3}, {"NCTId", 0.2},
 	}},
-	{Name: "InterventionSearch", Fields: []Weighted{ // query.intr
+	{Name: "InterventionSearch", Fields: []Weighted{
 		{"InterventionName", 0.95}, {"InterventionType", 0.85}, {"InterventionOtherName", 0.75},
 		{"BriefTitle", 0.65}, {"OfficialTitle", 0.6}, {"ArmGroupLabel", 0.5},
 		{"InterventionMeshTerm", 0.5}, {"Keyword", 0.5}, {"InterventionDescription", 0.4},
 		{"ArmGroupDescription", 0.4},
 	}},
-	{Name: "OutcomeSearch", Fields: []Weighted{ // query.outc
+	{Name: "OutcomeSearch", Fields: []Weighted{
 		{"PrimaryOutcomeMeasure", 0.9}, {"SecondaryOutcomeMeasure", 0.8}, {"OtherOutcomeMeasure", 0.4},
 	}},
-	{Name: "TitleSearch", Fields: []Weighted{ // query.titles
+	{Name: "TitleSearch", Fields: []Weighted{
 		{"Acronym", 1}, {"BriefTitle", 0.95}, {"OfficialTitle", 0.8},
 	}},
-	{Name: "LocationSearch", Fields: []Weighted{ // query.locn
+	{Name: "LocationSearch", Fields: []Weighted{
 		{"LocationCity", 0.95}, {"LocationState", 0.95}, {"LocationCountry", 0.95},
 		{"LocationFacility", 0.95}, {"LocationZip", 0.35},
 	}},
-	{Name: "SponsorSearch", Fields: []Weighted{ // query.spons
+	{Name: "SponsorSearch", Fields: []Weighted{
 		{"LeadSponsorName", 1}, {"CollaboratorName", 0.9}, {"OrgFullName", 0.6},
 	}},
-	{Name: "IdSearch", Fields: []Weighted{ // query.id
+	{Name: "IdSearch", Fields: []Weighted{
 		{"NCTId", 1}, {"Acronym", 0.85}, {"OrgStudyId", 0.8}, {"SecondaryId", 0.75},
 	}},
 	{Name: "EligibilitySearch", Fields: []Weighted{

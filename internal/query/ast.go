@@ -48,15 +48,20 @@ type Range struct {
 // Missing matches studies in which the enclosing Area's field is empty.
 type Missing struct{}
 
-// Expansion sets how far Node's terms are expanded: None, Term, Concept,
-// Relaxation (Essie's default) or Lossy.
+// Expansion sets how far Node's terms are expanded: None (the words as
+// written), Term (also their variants: plurals, which Tokenize always
+// folds), Concept (also synonyms: internal/vocab for conditions),
+// Relaxation (Essie's default: Concept, and a multi-word term may match
+// its words apart) or Lossy (Relaxation, and a term may match on some of
+// its words).
 type Expansion struct {
 	Level string
 	Node  Node
 }
 
-// Coverage sets how much of a field Node's terms must cover: FullMatch,
-// StartsWith, EndsWith or Contains (Essie's default).
+// Coverage sets how much of a field value Node's terms must cover:
+// FullMatch (all of it, as for AREA[Condition]COVERAGE[FullMatch]"Asthma"),
+// StartsWith, EndsWith or Contains (Essie's default: anywhere).
 type Coverage struct {
 	Mode string
 	Node Node

@@ -14,6 +14,7 @@
 //	modifier  = "EXPANSION[" ( "None" | "Term" | "Concept" | "Relaxation" | "Lossy" ) "]"
 //	          | "COVERAGE[" ( "FullMatch" | "StartsWith" | "EndsWith" | "Contains" ) "]" .
 //	range     = "RANGE[" ( value | "MIN" ) "," ( value | "MAX" ) "]" .
+//	value     = date | age | number .              (* by the field's kind, below *)
 //	term      = word { word } .
 //	phrase    = '"' { character | '\"' | '\\' } '"' .
 //	word      = a run of characters other than white space, '(', ')' and '"',
@@ -41,11 +42,17 @@
 // implicit AND, as between any two adjacent operands — and should score
 // higher when they occur together.
 //
+// Brackets only group: "(a)" parses as the Term a, and String writes
+// brackets where the tree needs them.
+//
 // Field names are those of the API's search areas and study fields; see
 // Fields. Unknown names are errors, as are the Essie operators SEARCH,
-// TILT and DISTANCE, which this subset leaves out. Terms under an enum
-// field must be values of its enumeration (AREA[Phase]PHASE3); terms under
-// a date, age or number field must be such a value (AREA[StartDate]2022).
+// TILT and DISTANCE, which this subset leaves out. Terms and phrases under
+// an enum field must be values of its enumeration, any case, and are
+// stored upper-case as the records have them (AREA[Phase]phase3 gives the
+// Term PHASE3). Under a date, age or number field a term must be one such
+// value, stored canonically ("18 Years"); a date term matches the dates
+// within it, so AREA[StartDate]2022 is RANGE[2022, 2022].
 //
 // # Ranges and missing values: semantics for the engine
 //

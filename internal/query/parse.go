@@ -30,7 +30,7 @@ func errAt(src string, off int, format string, args ...any) *SyntaxError {
 // comment. Every error it returns is a *SyntaxError.
 func Parse(src string) (Node, error) {
 	if len(src) > MaxLength {
-		return nil, &SyntaxError{Pos: MaxLength + 1, Msg: fmt.Sprintf("query is %d bytes long; the limit is %d", len(src), MaxLength)}
+		return nil, errAt(src, MaxLength, "query is %d bytes long; the limit is %d", len(src), MaxLength)
 	}
 	if !utf8.ValidString(src) {
 		off := 0
@@ -47,7 +47,7 @@ func Parse(src string) (Node, error) {
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
-	n, err := p.or(scope{depth: 1})
+	n, err := p.or(scope{})
 	if err != nil {
 		return nil, err
 	}
@@ -145,10 +145,7 @@ func (p *parser) unary(s scope, after string) (Node, error) {
 	case tWord:
 		return p.term(s.field)
 	case tPhrase:
-		if err := p.countTerm(t, s.field, t.text); err != nil {
-			return nil, err
-		}
-		return &Phrase{Text: t.text}, p.advance()
+		return p.phrase(s.field)
 	case tLParen:
 		if err := p.advance(); err != nil {
 			return nil, err
@@ -163,7 +160,10 @@ func (p *parser) unary(s scope, after string) (Node, error) {
 		return n, p.advance()
 	case tNot:
 		n, err := p.prefixOperand(inner, "NOT")
-		return &Not{Node: n}, err
+		if err != nil {
+			return nil, err
+		}
+		return &Not{Node: n}, nil
 	case tExpansion, tCoverage:
 		return p.modifier(inner, t)
 	case tArea:
@@ -195,47 +195,76 @@ func (p *parser) term(f *Field) (Node, error) {
 	var words []string
 	start := p.tok.pos
 	for p.tok.kind == tWord {
-		if err := p.countTerm(p.tok, f, p.tok.text); err != nil {
+		w := p.tok.text
+		if err := p.countTerm(); err != nil {
 			return nil, err
 		}
-		words = append(words, p.tok.text)
+		if f != nil && f.Kind == KindEnum {
+			var err error
+			if w, err = p.fieldValue(f, w, p.tok.pos); err != nil {
+				return nil, err
+			}
+		}
+		words = append(words, w)
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
 	}
 	text := strings.Join(words, " ")
-	if f != nil && (f.Kind == KindAge || f.Kind == KindNumber || f.Kind == KindDate) {
+	if f != nil && f.Kind != KindEnum {
 		// A value such as "16 years" spans words, so it is checked whole.
-		if _, err := canonicalValue(f.Kind, text); err != nil {
-			return nil, p.errAt(start, "AREA[%s] takes a %s here: %v", f.Name, f.Kind, err)
+		var err error
+		if text, err = p.fieldValue(f, text, start); err != nil {
+			return nil, err
 		}
 	}
 	return &Term{Text: text}, nil
 }
 
-// countTerm enforces MaxTerms and checks a word or phrase against an enum
-// field's values.
-func (p *parser) countTerm(t token, f *Field, text string) error {
+// phrase reads a quoted phrase.
+func (p *parser) phrase(f *Field) (Node, error) {
+	t := p.tok
+	if err := p.countTerm(); err != nil {
+		return nil, err
+	}
+	text := t.text
+	if f != nil && f.Kind != KindText {
+		var err error
+		if text, err = p.fieldValue(f, strings.TrimSpace(text), t.pos); err != nil {
+			return nil, err
+		}
+	}
+	return &Phrase{Text: text}, p.advance()
+}
+
+// countTerm enforces MaxTerms on the current word or phrase.
+func (p *parser) countTerm() error {
 	p.terms++
 	if p.terms > MaxTerms {
-		return p.errAt(t.pos, "too many search terms: the limit is %d", MaxTerms)
-	}
-	if f == nil {
-		return nil
-	}
-	switch f.Kind {
-	case KindEnum:
-		if !f.Enum.Has(strings.ToUpper(strings.TrimSpace(text))) {
-			return p.errAt(t.pos, "AREA[%s] takes one of %s; found %q", f.Name, strings.Join(f.Enum.Strings(), ", "), text)
-		}
-	case KindDate, KindAge, KindNumber:
-		if t.kind == tPhrase {
-			if _, err := canonicalValue(f.Kind, strings.TrimSpace(text)); err != nil {
-				return p.errAt(t.pos, "AREA[%s] takes a %s here: %v", f.Name, f.Kind, err)
-			}
-		}
+		return p.errAt(p.tok.pos, "too many search terms: the limit is %d", MaxTerms)
 	}
 	return nil
+}
+
+// fieldValue checks a value written at byte offset off for an enum, date,
+// age or number field and returns its canonical spelling, so that the
+// engine compares values as they are stored: "PHASE3", "16 Years".
+func (p *parser) fieldValue(f *Field, v string, off int) (string, error) {
+	switch f.Kind {
+	case KindText:
+		return v, nil
+	case KindEnum:
+		u := strings.ToUpper(v)
+		if !f.Enum.Has(u) {
+			return "", p.errAt(off, "AREA[%s] takes one of %s; found %q", f.Name, strings.Join(f.Enum.Strings(), ", "), v)
+		}
+		return u, nil
+	}
+	c, err := canonicalValue(f.Kind, v)
+	if err != nil {
+		return "", p.errAt(off, "AREA[%s]: %v", f.Name, err)
+	}
+	return c, nil
 }
 
 var modifierValues = map[tokKind][]string{
@@ -333,19 +362,19 @@ func (p *parser) rangeOf(f *Field) (*Range, error) {
 func (p *parser) bound(f *Field, raw string, off int, open string) (string, error) {
 	v := strings.TrimSpace(raw)
 	off += strings.Index(raw, v)
-	which := "lower"
+	which := "a lower"
 	if open == "MAX" {
-		which = "upper"
+		which = "an upper"
 	}
 	if v == "" {
-		return "", p.errAt(off, "expected a %s bound or %s in RANGE", which, open)
+		return "", p.errAt(off, "expected %s bound or %s in RANGE", which, open)
 	}
 	if strings.EqualFold(v, open) {
 		return "", nil
 	}
 	c, err := canonicalValue(f.Kind, v)
 	if err != nil {
-		return "", p.errAt(off, "expected a %s bound or %s in RANGE: %v", which, open, err)
+		return "", p.errAt(off, "expected %s bound or %s in RANGE: %v", which, open, err)
 	}
 	return c, nil
 }

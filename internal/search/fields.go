@@ -28,7 +28,12 @@ const (
 	fBriefSummary
 	fLeadSponsor
 	fCollaborator
-	fOtherID // org study ID, secondary IDs, aliases
+	fOrgStudyID // and NCT ID aliases
+	fSecondaryID
+	fOtherOutcome
+	fOfficialName
+	fInterventionType
+	fZip
 	fFacility
 	fCity
 	fState
@@ -55,7 +60,12 @@ var fieldNames = [numFields]string{
 	fBriefSummary:          "BriefSummary",
 	fLeadSponsor:           "LeadSponsorName",
 	fCollaborator:          "CollaboratorName",
-	fOtherID:               "OrgStudyId",
+	fOrgStudyID:            "OrgStudyId",
+	fSecondaryID:           "SecondaryId",
+	fOtherOutcome:          "OtherOutcomeMeasure",
+	fOfficialName:          "OverallOfficialName",
+	fInterventionType:      "InterventionType",
+	fZip:                   "LocationZip",
 	fFacility:              "LocationFacility",
 	fCity:                  "LocationCity",
 	fState:                 "LocationState",
@@ -64,84 +74,17 @@ var fieldNames = [numFields]string{
 
 func (f field) String() string { return fieldNames[f] }
 
-// fieldByName finds a field by its ClinicalTrials.gov data field name,
-// as used in AREA[...].
-func fieldByName(name string) (field, bool) {
+// fieldsByName maps the query language's field names to indexed fields.
+// Text fields the index leaves out (long descriptions, eligibility text)
+// are absent: searching them explicitly is refused rather than silently
+// matching nothing.
+var fieldsByName = func() map[string]field {
+	m := make(map[string]field, numFields)
 	for f, n := range fieldNames {
-		if strings.EqualFold(n, name) {
-			return field(f), true
-		}
+		m[strings.ToLower(n)] = field(f)
 	}
-	return 0, false
-}
-
-// Area is a search area: a weighted group of fields searched at once, as
-// ClinicalTrials.gov's query.cond, query.term, ... parameters are.
-type Area struct {
-	Name    string // the API parameter suffix: cond, term, intr, ...
-	Label   string
-	weights []fieldWeight
-}
-
-type fieldWeight struct {
-	f field
-	w float32
-}
-
-// The search areas and their field weights. They follow ClinicalTrials.gov's
-// published Search Areas: BasicSearch (query.term) uses its weights for the
-// fields we index (NCTId and Acronym 1, BriefTitle 0.89, OfficialTitle 0.85,
-// Condition 0.81, InterventionName 0.8, ...); ConditionSearch ranks
-// Condition > BriefTitle > OfficialTitle > condition MeSH terms > their
-// ancestors > Keyword. Within an area a study's score is the sum over
-// matched fields of weight × BM25 (k1 = 1.2, b = 0.75, per-field length
-// normalisation).
-var Areas = []Area{
-	{"cond", "Conditions", []fieldWeight{
-		{fCondition, 0.95}, {fBriefTitle, 0.6}, {fOfficialTitle, 0.55},
-		{fConditionMeSH, 0.5}, {fConditionAncestor, 0.4}, {fKeyword, 0.3},
-	}},
-	{"term", "Other terms", []fieldWeight{
-		{fNCTID, 1}, {fAcronym, 1}, {fBriefTitle, 0.89}, {fOfficialTitle, 0.85},
-		{fCondition, 0.81}, {fInterventionName, 0.8}, {fInterventionOtherName, 0.75},
-		{fKeyword, 0.6}, {fPrimaryOutcome, 0.6}, {fBriefSummary, 0.6},
-		{fConditionMeSH, 0.55}, {fArmGroupLabel, 0.5}, {fSecondaryOutcome, 0.5},
-		{fInterventionMeSH, 0.5}, {fConditionAncestor, 0.4}, {fInterventionAncestor, 0.35},
-		{fLeadSponsor, 0.35}, {fCollaborator, 0.3}, {fOtherID, 0.3},
-	}},
-	{"intr", "Intervention / treatment", []fieldWeight{
-		{fInterventionName, 0.95}, {fInterventionOtherName, 0.9}, {fInterventionMeSH, 0.8},
-		{fArmGroupLabel, 0.6}, {fInterventionAncestor, 0.5}, {fBriefTitle, 0.5}, {fOfficialTitle, 0.45},
-	}},
-	{"titles", "Title / acronym", []fieldWeight{
-		{fAcronym, 1}, {fBriefTitle, 0.95}, {fOfficialTitle, 0.9},
-	}},
-	{"outc", "Outcome measure", []fieldWeight{
-		{fPrimaryOutcome, 0.95}, {fSecondaryOutcome, 0.8},
-	}},
-	{"spons", "Sponsor / collaborator", []fieldWeight{
-		{fLeadSponsor, 1}, {fCollaborator, 0.9},
-	}},
-	{"lead", "Lead sponsor", []fieldWeight{
-		{fLeadSponsor, 1},
-	}},
-	{"id", "Study IDs", []fieldWeight{
-		{fNCTID, 1}, {fAcronym, 0.9}, {fOtherID, 0.9},
-	}},
-	{"locn", "Location", []fieldWeight{
-		{fFacility, 0.95}, {fCity, 0.9}, {fState, 0.85}, {fCountry, 0.8},
-	}},
-}
-
-// AreaByName returns the search area for an API parameter suffix.
-func AreaByName(name string) (Area, bool) {
-	for _, a := range Areas {
-		if a.Name == name {
-			return a, true
-		}
-	}
-	return Area{}, false
-}
+	return m
+}()
 
 // studyFields returns the text of each indexed field of s.
 func studyFields(s *study.Study, emit func(f field, text string)) {
@@ -163,6 +106,7 @@ func studyFields(s *study.Study, emit func(f field, text string)) {
 	}
 	for _, in := range s.Interventions {
 		emit(fInterventionName, in.Name)
+		emit(fInterventionType, study.InterventionTypes.Label(in.Type))
 		for _, o := range in.OtherNames {
 			emit(fInterventionOtherName, o)
 		}
@@ -182,6 +126,8 @@ func studyFields(s *study.Study, emit func(f field, text string)) {
 			emit(fPrimaryOutcome, o.Measure)
 		case "SECONDARY":
 			emit(fSecondaryOutcome, o.Measure)
+		case "OTHER":
+			emit(fOtherOutcome, o.Measure)
 		}
 	}
 	emit(fBriefSummary, s.BriefSummary)
@@ -189,17 +135,27 @@ func studyFields(s *study.Study, emit func(f field, text string)) {
 	for _, c := range s.Collaborators {
 		emit(fCollaborator, c.Name)
 	}
-	emit(fOtherID, s.OrgStudyID)
-	for _, id := range s.SecondaryIDs {
-		emit(fOtherID, id.ID)
-	}
+	emit(fOrgStudyID, s.OrgStudyID)
 	for _, a := range s.Aliases {
-		emit(fOtherID, a)
+		emit(fOrgStudyID, a)
+	}
+	for _, id := range s.SecondaryIDs {
+		emit(fSecondaryID, id.ID)
+	}
+	for _, o := range s.OverallOfficials {
+		emit(fOfficialName, o.Name)
 	}
 	for _, l := range s.Locations {
 		emit(fFacility, l.Facility)
 		emit(fCity, l.City)
 		emit(fState, l.State)
 		emit(fCountry, l.Country)
+		emit(fZip, l.Zip)
 	}
+}
+
+// fieldWeight is one field of a search area with its weight.
+type fieldWeight struct {
+	f field
+	w float32
 }

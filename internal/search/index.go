@@ -13,7 +13,9 @@ package search
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/textproc"
@@ -26,22 +28,64 @@ type Index struct {
 	nct   []string          // document number → NCT ID
 	byNCT map[string]uint32 // NCT ID and aliases → document number
 
-	terms    map[termKey]*postings
+	// The vocabulary: every token gets a number; a posting list is found
+	// by its field and token number, or for phrases by its field and the
+	// numbers of two adjacent tokens.
+	tokens   map[string]uint32
+	lists    map[uint64]uint32 // listKey → index in posts
+	posts    []postings
 	fieldLen [numFields][]uint16 // tokens per document per field
 	avgLen   [numFields]float32
 
+	synonyms SynonymSource
 	col      columns
-	scratch  scratchPool
+	scratch  *sync.Pool // of *scratch; shared by views made WithSynonyms
 	sites    sites
 	places   places
 	dataTime string // newest last-update-posted date in the index
 }
 
-// termKey names one posting list: a field and a token, or for phrase
-// matching a field and two adjacent tokens joined by a space.
-type termKey struct {
-	f    field
-	term string
+// listKey names one posting list: a field, a token number, and for a
+// pair of adjacent tokens the next token's number (else noNext). Token
+// numbers stay below 2^29, far above any real vocabulary.
+func listKey(f field, id, next uint32) uint64 {
+	return uint64(f)<<58 | uint64(id)<<29 | uint64(next)
+}
+
+const noNext = 1<<29 - 1
+
+// pairFields are the fields whose adjacent tokens are indexed as pairs for
+// phrase search. Long free text (summaries) and place names are left out,
+// to keep the index small and quick to build: a phrase there matches when
+// all its words occur.
+var pairFields = func() (m [numFields]bool) {
+	for f := range numFields {
+		m[f] = true
+	}
+	for _, f := range []field{fBriefSummary, fFacility, fCity, fState, fCountry, fZip} {
+		m[f] = false
+	}
+	return m
+}()
+
+// list returns the posting list of a token (or, with next, of the pair
+// token next) in field f; nil when absent.
+func (ix *Index) list(f field, token string, next string) *postings {
+	id, ok := ix.tokens[token]
+	if !ok {
+		return nil
+	}
+	id2 := uint32(noNext)
+	if next != "" {
+		if id2, ok = ix.tokens[next]; !ok {
+			return nil
+		}
+	}
+	i, ok := ix.lists[listKey(f, id, id2)]
+	if !ok {
+		return nil
+	}
+	return &ix.posts[i]
 }
 
 // columns holds one value per document for filtering, faceting and sorting.
@@ -153,16 +197,21 @@ func daysFromCivil(y, m, d int) int {
 // increasing NCT ID order, which is the order stores list them in, so that
 // document numbers follow NCT IDs and posting lists grow at their ends.
 type Builder struct {
-	ix     *Index
-	counts map[termKey]int // scratch: term frequencies of the current study
-	last   string
+	ix   *Index
+	keys []uint64 // scratch: the current study's list keys, one per occurrence
+	ids  []uint32 // scratch: token numbers of one text
+	last string
 }
 
 // NewBuilder starts an empty index.
 func NewBuilder() *Builder {
 	return &Builder{
-		ix:     &Index{byNCT: map[string]uint32{}, terms: map[termKey]*postings{}},
-		counts: map[termKey]int{},
+		ix: &Index{
+			byNCT:   map[string]uint32{},
+			tokens:  map[string]uint32{},
+			lists:   map[uint64]uint32{},
+			scratch: &sync.Pool{},
+		},
 	}
 }
 
@@ -184,27 +233,44 @@ func (b *Builder) Add(s *study.Study) error {
 	}
 
 	var lens [numFields]int
+	b.keys = b.keys[:0]
 	studyFields(s, func(f field, text string) {
 		if text == "" {
 			return
 		}
-		toks := textproc.Tokenize(text)
-		lens[f] += len(toks)
-		for i, t := range toks {
-			b.counts[termKey{f, t}]++
-			if i > 0 {
-				b.counts[termKey{f, toks[i-1] + " " + t}]++
+		b.ids = b.ids[:0]
+		for _, t := range textproc.Tokenize(text) {
+			id, ok := ix.tokens[t]
+			if !ok {
+				id = uint32(len(ix.tokens))
+				ix.tokens[t] = id
+			}
+			b.ids = append(b.ids, id)
+		}
+		lens[f] += len(b.ids)
+		for i, id := range b.ids {
+			b.keys = append(b.keys, listKey(f, id, noNext))
+			if i > 0 && pairFields[f] {
+				b.keys = append(b.keys, listKey(f, b.ids[i-1], id))
 			}
 		}
 	})
-	for k, tf := range b.counts {
-		p := ix.terms[k]
-		if p == nil {
-			p = &postings{}
-			ix.terms[k] = p
+	// Sorting the occurrences groups each list key into a run whose length
+	// is the term frequency: cheaper than a map per study.
+	slices.Sort(b.keys)
+	for i := 0; i < len(b.keys); {
+		j := i + 1
+		for j < len(b.keys) && b.keys[j] == b.keys[i] {
+			j++
 		}
-		p.add(doc, tf)
-		delete(b.counts, k)
+		li, ok := ix.lists[b.keys[i]]
+		if !ok {
+			li = uint32(len(ix.posts))
+			ix.lists[b.keys[i]] = li
+			ix.posts = append(ix.posts, postings{})
+		}
+		ix.posts[li].add(doc, j-i)
+		i = j
 	}
 	for f := range numFields {
 		ix.fieldLen[f] = append(ix.fieldLen[f], uint16(min(lens[f], math.MaxUint16)))
@@ -271,8 +337,18 @@ func (b *Builder) Finish() *Index {
 			ix.avgLen[f] = float32(sum) / float32(ix.n)
 		}
 	}
-	for _, p := range ix.terms {
-		p.data = p.data[:len(p.data):len(p.data)]
+	// One arena for all posting data returns the slack of the lists'
+	// growth and keeps them together in memory.
+	total := 0
+	for i := range ix.posts {
+		total += len(ix.posts[i].data)
+	}
+	arena := make([]byte, 0, total)
+	for i := range ix.posts {
+		p := &ix.posts[i]
+		start := len(arena)
+		arena = append(arena, p.data...)
+		p.data = arena[start:len(arena):len(arena)]
 	}
 	ix.sites.finish()
 	ix.places.finish()

@@ -14,7 +14,12 @@ type (
 		phrase bool
 		detail *TermDetail // where to record which fields matched
 	}
-	planAnd []plan
+	// planAnd matches what every part matches; bonus, if set, adds its
+	// score to the documents it also matches.
+	planAnd struct {
+		parts []plan
+		bonus plan
+	}
 	planOr  []plan
 	planNot struct{ p plan }
 	// planColumn matches documents by a column test (enum value, range,
@@ -42,7 +47,7 @@ type Details struct {
 type TermDetail struct {
 	Area     string
 	Text     string
-	Synonyms []Synonym   // condition terms only, unless exact
+	Synonyms []Synonym    // condition terms only, unless exact
 	Fields   []FieldMatch // fields with at least one match, before filters
 }
 
@@ -71,7 +76,7 @@ func (ix *Index) eval(p plan) docList {
 		var out docList
 		var negs []plan
 		first := true
-		for _, c := range p {
+		for _, c := range p.parts {
 			if n, ok := c.(planNot); ok {
 				negs = append(negs, n.p)
 				continue
@@ -88,6 +93,9 @@ func (ix *Index) eval(p plan) docList {
 		}
 		for _, n := range negs {
 			out = subtract(out, ix.eval(n))
+		}
+		if p.bonus != nil && out.len() > 0 {
+			addScores(out, ix.eval(p.bonus))
 		}
 		return out
 	case planOr:

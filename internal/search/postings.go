@@ -126,6 +126,19 @@ func subtract(a, b docList) docList {
 	return out
 }
 
+// addScores adds to dst's scores those of the same documents in src.
+func addScores(dst, src docList) {
+	j := 0
+	for i, id := range dst.ids {
+		for j < len(src.ids) && src.ids[j] < id {
+			j++
+		}
+		if j < len(src.ids) && src.ids[j] == id {
+			dst.scores[i] += src.scores[j]
+		}
+	}
+}
+
 // bitset marks documents; it turns an unordered set of touched documents
 // into an ordered docList without sorting.
 type bitset []uint64

@@ -3,7 +3,6 @@ package search
 import (
 	"math"
 	"math/bits"
-	"sync"
 )
 
 // BM25 parameters, the usual defaults.
@@ -20,18 +19,14 @@ type scratch struct {
 	touched bitset
 }
 
-type scratchPool struct {
-	pool sync.Pool
-}
-
 func (ix *Index) getScratch() *scratch {
-	if s, ok := ix.scratch.pool.Get().(*scratch); ok {
+	if s, ok := ix.scratch.Get().(*scratch); ok {
 		return s
 	}
 	return &scratch{acc: make([]float32, ix.n), touched: newBitset(ix.n)}
 }
 
-func (ix *Index) putScratch(s *scratch) { ix.scratch.pool.Put(s) }
+func (ix *Index) putScratch(s *scratch) { ix.scratch.Put(s) }
 
 // idf is BM25's inverse document frequency.
 func (ix *Index) idf(df uint32) float32 {
@@ -63,7 +58,7 @@ func (ix *Index) tokenList(fields []fieldWeight, token string, matches *[]FieldM
 	sc := ix.getScratch()
 	defer ix.putScratch(sc)
 	for _, fw := range fields {
-		p := ix.terms[termKey{fw.f, token}]
+		p := ix.list(fw.f, token, "")
 		if p == nil {
 			continue
 		}
@@ -79,38 +74,52 @@ func (ix *Index) tokenList(fields []fieldWeight, token string, matches *[]FieldM
 }
 
 // phraseList scores the studies containing the tokens as adjacent words
-// in one field: every consecutive pair must be indexed as a bigram of that
+// in one field: every consecutive pair must be indexed as a pair of that
 // field. (A repeated pair elsewhere in the field can satisfy a longer
 // phrase — a rare false positive accepted to keep positions out of memory.)
+// In fields without pairs, every word must occur in the field.
 func (ix *Index) phraseList(fields []fieldWeight, tokens []string, matches *[]FieldMatch) docList {
 	if len(tokens) == 1 {
 		return ix.tokenList(fields, tokens[0], matches)
 	}
 	var out docList
 	for _, fw := range fields {
-		var inField docList
-		for i := 1; i < len(tokens); i++ {
-			p := ix.terms[termKey{fw.f, tokens[i-1] + " " + tokens[i]}]
-			if p == nil {
-				inField = docList{}
-				break
-			}
-			l := ix.postingList(fw, p)
-			if i == 1 {
-				inField = l
-			} else {
-				inField = intersect(inField, l)
-			}
-			if inField.len() == 0 {
-				break
-			}
-		}
+		inField := ix.phraseInField(fw, tokens)
 		if inField.len() > 0 {
 			*matches = append(*matches, FieldMatch{Field: fw.f.String(), Studies: inField.len()})
 			out = union(out, inField)
 		}
 	}
 	return out
+}
+
+// phraseInField intersects the lists a phrase needs in one field: its
+// adjacent pairs, or in a field without pairs its words.
+func (ix *Index) phraseInField(fw fieldWeight, tokens []string) docList {
+	var parts []*postings
+	for i := range tokens {
+		switch {
+		case !pairFields[fw.f]:
+			parts = append(parts, ix.list(fw.f, tokens[i], ""))
+		case i > 0:
+			parts = append(parts, ix.list(fw.f, tokens[i-1], tokens[i]))
+		}
+	}
+	var l docList
+	for i, p := range parts {
+		if p == nil {
+			return docList{}
+		}
+		if i == 0 {
+			l = ix.postingList(fw, p)
+		} else {
+			l = intersect(l, ix.postingList(fw, p))
+		}
+		if l.len() == 0 {
+			break
+		}
+	}
+	return l
 }
 
 // postingList decodes one posting list with its weighted BM25 scores.

@@ -123,7 +123,9 @@ func TestFilters(t *testing.T) {
 		{"recruiting", Filter{Statuses: []string{"RECRUITING", "NOT_YET_RECRUITING"}},
 			func(s *study.Study) bool { return study.IsRecruiting(s.OverallStatus) }},
 		{"phase 2 or 3", Filter{Phases: []string{"PHASE2", "PHASE3"}},
-			func(s *study.Study) bool { return slices.Contains(s.Phases, "PHASE2") || slices.Contains(s.Phases, "PHASE3") }},
+			func(s *study.Study) bool {
+				return slices.Contains(s.Phases, "PHASE2") || slices.Contains(s.Phases, "PHASE3")
+			}},
 		{"observational", Filter{StudyTypes: []string{"OBSERVATIONAL"}},
 			func(s *study.Study) bool { return s.StudyType == "OBSERVATIONAL" }},
 		{"industry funded", Filter{FunderTypes: []string{"INDUSTRY"}},

@@ -29,6 +29,7 @@ package textproc
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // stopWords are function words too common to discriminate between studies.
@@ -43,65 +44,114 @@ var stopWords = map[string]bool{
 // Tokenize splits text into lower-cased, plural-stemmed search tokens
 // without stop words.
 func Tokenize(text string) []string {
-	var out []string
-	var run []rune
-	flush := func() {
-		if len(run) > 0 {
-			out = appendRun(out, run)
-			run = run[:0]
-		}
-	}
-	for _, r := range text {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			run = append(run, fold(r))
-			continue
-		}
+	// About one token in seven bytes of English; sizing for it saves the
+	// slice's regrowths, the main cost after the strings themselves.
+	t := tokenizer{out: make([]string, 0, len(text)/7+1)}
+	for i := 0; i < len(text); {
+		c := text[i]
 		switch {
-		case unicode.Is(unicode.Mn, r):
-			// A combining accent belongs to the letter before it; folding
-			// drops it rather than letting it split the word.
-			continue
-		case unicode.In(r, unicode.Mc, unicode.Me):
-			run = append(run, r)
+		case 'a' <= c && c <= 'z':
+			t.letter(c)
+		case 'A' <= c && c <= 'Z':
+			t.letter(c + 'a' - 'A')
+		case '0' <= c && c <= '9':
+			t.digit(c)
+		case c < utf8.RuneSelf:
+			t.flush()
+		default:
+			r, size := utf8.DecodeRuneInString(text[i:])
+			t.rune(r)
+			i += size
 			continue
 		}
-		flush()
+		i++
 	}
-	flush()
-	return out
+	t.flush()
+	if len(t.out) == 0 {
+		return nil
+	}
+	return t.out
 }
 
-// appendRun appends the tokens of one alphanumeric run.
-func appendRun(out []string, run []rune) []string {
-	if isNCTID(run) {
-		return append(out, string(run))
+// tokenizer gathers one run of letters and digits at a time in buf,
+// with the offsets where letters and digits alternate.
+type tokenizer struct {
+	out    []string
+	buf    []byte
+	cuts   []int
+	digits bool // whether the last character was a digit
+}
+
+func (t *tokenizer) letter(c byte) {
+	t.class(false)
+	t.buf = append(t.buf, c)
+}
+
+func (t *tokenizer) digit(c byte) {
+	t.class(true)
+	t.buf = append(t.buf, c)
+}
+
+func (t *tokenizer) class(digit bool) {
+	if len(t.buf) > 0 && digit != t.digits {
+		t.cuts = append(t.cuts, len(t.buf))
 	}
-	start := 0
-	for i := 1; i <= len(run); i++ {
-		if i < len(run) && unicode.IsDigit(run[i]) == unicode.IsDigit(run[i-1]) {
-			continue
-		}
-		w := string(run[start:i])
-		start = i
-		if unicode.IsDigit(run[i-1]) {
-			out = append(out, w)
-			continue
-		}
-		if stopWords[w] {
-			continue
-		}
-		out = append(out, Stem(w))
+	t.digits = digit
+}
+
+func (t *tokenizer) rune(r rune) {
+	switch {
+	case unicode.IsLetter(r):
+		t.class(false)
+		t.buf = utf8.AppendRune(t.buf, fold(r))
+	case unicode.IsDigit(r):
+		t.class(true)
+		t.buf = utf8.AppendRune(t.buf, r)
+	case unicode.Is(unicode.Mn, r):
+		// A combining accent belongs to the letter before it; folding
+		// drops it rather than letting it split the word.
+	case unicode.In(r, unicode.Mc, unicode.Me):
+		t.buf = utf8.AppendRune(t.buf, r)
+	default:
+		t.flush()
 	}
-	return out
+}
+
+// flush ends the current run, appending its tokens.
+func (t *tokenizer) flush() {
+	if len(t.buf) == 0 {
+		return
+	}
+	if isNCTID(t.buf) {
+		t.out = append(t.out, string(t.buf))
+	} else {
+		start := 0
+		for _, end := range append(t.cuts, len(t.buf)) {
+			t.word(t.buf[start:end])
+			start = end
+		}
+	}
+	t.buf, t.cuts = t.buf[:0], t.cuts[:0]
+}
+
+func (t *tokenizer) word(w []byte) {
+	if c := w[len(w)-1]; '0' <= c && c <= '9' {
+		t.out = append(t.out, string(w))
+		return
+	}
+	// Stemmed first, so that no plural of a stop word ("ares") survives.
+	if stem := Stem(string(w)); !stopWords[stem] {
+		t.out = append(t.out, stem)
+	}
 }
 
 // isNCTID reports whether a lower-cased run is "nct" and eight digits.
-func isNCTID(run []rune) bool {
+func isNCTID(run []byte) bool {
 	if len(run) != 11 || string(run[:3]) != "nct" {
 		return false
 	}
-	for _, r := range run[3:] {
-		if r < '0' || r > '9' {
+	for _, c := range run[3:] {
+		if c < '0' || c > '9' {
 			return false
 		}
 	}

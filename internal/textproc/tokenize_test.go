@@ -2,6 +2,7 @@ package textproc
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -41,6 +42,7 @@ func TestTokenize(t *testing.T) {
 		{"illness lupus psoriasis analysis", []string{"illness", "lupus", "psoriasis", "analysis"}},
 		{"has ms", []string{"has", "ms"}},
 		{"A1c", []string{"1", "c"}},
+		{"ares", nil},
 	}
 	for _, tt := range tests {
 		if got := Tokenize(tt.in); !reflect.DeepEqual(got, tt.want) {
@@ -78,6 +80,24 @@ func TestTokenizeVariantsMeet(t *testing.T) {
 			t.Errorf("%q → %q but %q → %q", p[0], a, p[1], b)
 		}
 	}
+}
+
+// Tokens are non-empty, and tokenising them again gives them back: the
+// index and the query agree however often text passes through.
+func FuzzTokenize(f *testing.F) {
+	f.Add("HER2-positive Breast Cancers in NCT05111366 (Québec), 2.5 mg/kg")
+	f.Add("Alzheimer's diseases; ares; que\u0301bec")
+	f.Fuzz(func(t *testing.T, text string) {
+		toks := Tokenize(text)
+		for _, tok := range toks {
+			if tok == "" {
+				t.Fatalf("Tokenize(%q) has an empty token", text)
+			}
+		}
+		if again := Tokenize(strings.Join(toks, " ")); !reflect.DeepEqual(again, toks) && len(toks) > 0 {
+			t.Fatalf("Tokenize(%q) = %q, but those tokenise to %q", text, toks, again)
+		}
+	})
 }
 
 func BenchmarkTokenize(b *testing.B) {

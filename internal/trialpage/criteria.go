@@ -25,12 +25,26 @@ type Criteria struct {
 	Exclusion []Item `json:"exclusion,omitempty"`
 }
 
-// mdEscape matches ClinicalTrials.gov's Markdown escapes ("\>", "\[",
-// "\~"), which a reader must not see.
-var mdEscape = regexp.MustCompile(`\\([!-/:-@\[-` + "`" + `{-~])`)
+// unescape removes the Markdown backslash escapes ClinicalTrials.gov puts
+// before ASCII punctuation ("\>", "\[", "\~"), which a reader must not see.
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && isASCIIPunct(s[i+1]) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
 
-// unescape removes Markdown backslash escapes.
-func unescape(s string) string { return mdEscape.ReplaceAllString(s, "$1") }
+func isASCIIPunct(c byte) bool {
+	return c >= '!' && c <= '/' || c >= ':' && c <= '@' || c >= '[' && c <= '`' || c >= '{' && c <= '~'
+}
 
 // bullets are the characters used as bullets ('-' last for the regexp).
 const bullets = `*•·▪◦●○‣⁃+-`
@@ -144,10 +158,16 @@ const (
 // opens, and whether it is plain (nothing but header words).
 func header(text string) (sec section, plain, ok bool) {
 	t := strings.TrimSpace(text)
-	words := wordRE.FindAllString(t, -1)
+	// Most lines are entries: rule them out before the regexps.
+	if len(t) > 160 || strings.HasSuffix(t, ".") || strings.HasSuffix(t, ";") {
+		return 0, false, false
+	}
 	lower := strings.ToLower(t)
-	if len(words) == 0 || len(words) > 12 || strings.HasSuffix(t, ".") || strings.HasSuffix(t, ";") ||
-		strings.HasPrefix(lower, "note") {
+	if !strings.Contains(lower, "inclusion") && !strings.Contains(lower, "exclusion") && !strings.Contains(lower, "eligibility") {
+		return 0, false, false
+	}
+	words := wordRE.FindAllString(t, -1)
+	if len(words) > 12 || strings.HasPrefix(lower, "note") {
 		return 0, false, false
 	}
 	var inc, exc, elig bool
@@ -227,16 +247,23 @@ func (sp *splitter) line(line string) {
 		sp.prevBlank = true
 		return
 	}
-	if m := headerLead.FindStringSubmatch(body); m != nil {
-		sec, _, _ := header(m[1])
-		sp.open(sec, nil)
-		sp.line(m[2])
-		return
+	// headerLead can only match lines starting "Inclusion", "Exclusion",
+	// "Key" or "Main"; testing the first letter skips the regexp for others.
+	if strings.IndexByte("iIeEkKmM", body[0]) >= 0 {
+		if m := headerLead.FindStringSubmatch(body); m != nil {
+			sec, _, _ := header(m[1])
+			sp.open(sec, nil)
+			sp.line(m[2])
+			return
+		}
 	}
 	indent := indentOf(line)
 	kind, text := splitMarker(body, sp.isOpen)
-	if kind == "" || strings.HasPrefix(kind, "9") || kind == "(9)" {
-		if sec, plain, ok := header(text); ok {
+	// Headers come unmarked or numbered ("1. Inclusion Criteria"); a
+	// bulleted one must be a plain header ("* Inclusion Criteria:"), since
+	// "* Exclusion criteria for the cohort:" may be an entry.
+	if kind == "" || kind == "•" || strings.HasPrefix(kind, "9") || kind == "(9)" {
+		if sec, plain, ok := header(text); ok && (plain || kind != "•") {
 			var sub *node
 			if !plain {
 				sub = &node{text: body, indent: -1, kind: "#"}
@@ -351,6 +378,10 @@ func indentOf(line string) int {
 	return n
 }
 
+func hasWord(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) >= 0
+}
+
 func join(a, b string) string {
 	if a == "" {
 		return b
@@ -365,7 +396,7 @@ func items(ns []*node) []Item {
 	var out []Item
 	for _, n := range ns {
 		kids := items(n.children)
-		if !wordRE.MatchString(n.text) {
+		if !hasWord(n.text) {
 			out = append(out, kids...)
 			continue
 		}

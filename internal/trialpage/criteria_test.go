@@ -10,10 +10,16 @@ import (
 	"testing"
 )
 
-// loadCriteria reads the eligibility texts of real records, keyed by NCT ID.
-func loadCriteria(t *testing.T) map[string]string {
+// loadCriteria reads the eligibility texts of real records, keyed by NCT
+// ID: API v2 records' Markdown, or with legacy set the wrapped text
+// blocks of legacy XML records.
+func loadCriteria(t testing.TB, legacy bool) map[string]string {
 	t.Helper()
-	f, err := os.Open("testdata/criteria.json.gz")
+	name := "testdata/criteria.json.gz"
+	if legacy {
+		name = "testdata/legacy_criteria.json.gz"
+	}
+	f, err := os.Open(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +33,7 @@ func loadCriteria(t *testing.T) map[string]string {
 		t.Fatal(err)
 	}
 	if len(m) < 100 {
-		t.Fatalf("only %d records in testdata/criteria.json.gz", len(m))
+		t.Fatalf("only %d records in %s", len(m), name)
 	}
 	return m
 }
@@ -103,7 +109,11 @@ func coversUnordered(got, want []string) bool {
 }
 
 func TestSplitCriteriaKeepsAllText(t *testing.T) {
-	recs := loadCriteria(t)
+	t.Run("v2", func(t *testing.T) { checkKeepsAllText(t, loadCriteria(t, false)) })
+	t.Run("legacy XML", func(t *testing.T) { checkKeepsAllText(t, loadCriteria(t, true)) })
+}
+
+func checkKeepsAllText(t *testing.T, recs map[string]string) {
 	ids := make([]string, 0, len(recs))
 	for id := range recs {
 		ids = append(ids, id)
@@ -134,39 +144,39 @@ func TestHeader(t *testing.T) {
 	}{
 		{"Inclusion Criteria:", true, inclusion, true},
 		{"Exclusion Criteria:", true, exclusion, true},
-		{"INCLUSION CRITERIA", true, inclusion, true},                 // NCT00042536
-		{"Exclusion criteria", true, exclusion, true},                 // NCT03256916
-		{"Key Inclusion Criteria:", true, inclusion, true},            // NCT02210780
-		{"Key Exclusion Criteria :", true, exclusion, true},           // NCT05809934
-		{"Main inclusion criteria", true, inclusion, true},            // NCT03830788
-		{"Inclusion:", true, inclusion, true},                         // NCT02560883
-		{"Inclusion Criteria include:", true, inclusion, true},        // NCT01160289
-		{"Inclusion criteria were as follows:", true, inclusion, true}, // NCT02413099
-		{"List of exclusion criteria:", true, exclusion, true},        // NCT04478006
-		{"Non-inclusion criteria:", true, exclusion, true},            // NCT04506658
-		{"Exclusion Citeria:", true, exclusion, true},                 // NCT04801368
-		{"Inclusion Criteriar:", true, inclusion, true},               // NCT02960672
-		{"Subject Exclusion Criteria", true, exclusion, true},         // NCT04042844
-		{"GENERAL EXCLUSION CRITERIA :", true, exclusion, true},       // NCT03849365
-		{"Eligibility criteria:", true, general, true},                // NCT03630471
-		{"Inclusion Criteria (Controls):", true, inclusion, false},    // NCT03648918
-		{"Part 2 additional exclusion criteria:", true, exclusion, false},                 // NCT02227251
-		{"Inclusion criteria specific to Cohort A1:", true, inclusion, false},             // NCT05170204
-		{"Intra-operative inclusion criteria:", true, inclusion, false},                   // NCT01315262
+		{"INCLUSION CRITERIA", true, inclusion, true},                                                 // NCT00042536
+		{"Exclusion criteria", true, exclusion, true},                                                 // NCT03256916
+		{"Key Inclusion Criteria:", true, inclusion, true},                                            // NCT02210780
+		{"Key Exclusion Criteria :", true, exclusion, true},                                           // NCT05809934
+		{"Main inclusion criteria", true, inclusion, true},                                            // NCT03830788
+		{"Inclusion:", true, inclusion, true},                                                         // NCT02560883
+		{"Inclusion Criteria include:", true, inclusion, true},                                        // NCT01160289
+		{"Inclusion criteria were as follows:", true, inclusion, true},                                // NCT02413099
+		{"List of exclusion criteria:", true, exclusion, true},                                        // NCT04478006
+		{"Non-inclusion criteria:", true, exclusion, true},                                            // NCT04506658
+		{"Exclusion Citeria:", true, exclusion, true},                                                 // NCT04801368
+		{"Inclusion Criteriar:", true, inclusion, true},                                               // NCT02960672
+		{"Subject Exclusion Criteria", true, exclusion, true},                                         // NCT04042844
+		{"GENERAL EXCLUSION CRITERIA :", true, exclusion, true},                                       // NCT03849365
+		{"Eligibility criteria:", true, general, true},                                                // NCT03630471
+		{"Inclusion Criteria (Controls):", true, inclusion, false},                                    // NCT03648918
+		{"Part 2 additional exclusion criteria:", true, exclusion, false},                             // NCT02227251
+		{"Inclusion criteria specific to Cohort A1:", true, inclusion, false},                         // NCT05170204
+		{"Intra-operative inclusion criteria:", true, inclusion, false},                               // NCT01315262
 		{"Exclusion criteria determined after tissue explant/sequestrectomy", true, exclusion, false}, // NCT01640457
-		{"SURGERY AND OTHER TREATMENT-RELATED CONDITIONS OF EXCLUSION", true, exclusion, false},      // NCT03849365
-		{"Other Exclusions", true, exclusion, false},                                                // NCT03633708
-		{"Exclusion criteria for cases and controls:", true, exclusion, false},                      // NCT05147818
-		{"Donor Inclusion Criteria", true, inclusion, false},                                        // NCT05507827
+		{"SURGERY AND OTHER TREATMENT-RELATED CONDITIONS OF EXCLUSION", true, exclusion, false},       // NCT03849365
+		{"Other Exclusions", true, exclusion, false},                                                  // NCT03633708
+		{"Exclusion criteria for cases and controls:", true, exclusion, false},                        // NCT05147818
+		{"Donor Inclusion Criteria", true, inclusion, false},                                          // NCT05507827
 		// Text that mentions the lists without starting one.
-		{"Further inclusion criteria apply.", false, 0, false},                                 // NCT05879978
-		{"Other inclusion and exclusion criteria may apply.", false, 0, false},                 // NCT04688775
-		{"NOTE: Other protocol-defined Inclusion/ Exclusion Criteria apply", false, 0, false},   // NCT05070858
-		{"Inclusion Criteria and Exclusion Criteria:", false, 0, false},                         // NCT03141021
-		{"Patients with asymptomatic CNS disease are eligible", false, 0, false},                // NCT05464836
-		{"Incorrect inclusion in the study.", false, 0, false},                                  // NCT04506658
-		{"Applicable exclusionary criteria for standard lumbar MRI exam;", false, 0, false},     // NCT04015791
-		{"fMRI exclusion only: Any factors that would prevent participation in fMRI", false, 0, false}, // NCT05634291
+		{"Further inclusion criteria apply.", false, 0, false},                                          // NCT05879978
+		{"Other inclusion and exclusion criteria may apply.", false, 0, false},                          // NCT04688775
+		{"NOTE: Other protocol-defined Inclusion/ Exclusion Criteria apply", false, 0, false},           // NCT05070858
+		{"Inclusion Criteria and Exclusion Criteria:", false, 0, false},                                 // NCT03141021
+		{"Patients with asymptomatic CNS disease are eligible", false, 0, false},                        // NCT05464836
+		{"Incorrect inclusion in the study.", false, 0, false},                                          // NCT04506658
+		{"Applicable exclusionary criteria for standard lumbar MRI exam;", false, 0, false},             // NCT04015791
+		{"fMRI exclusion only: Any factors that would prevent participation in fMRI", false, 0, false},  // NCT05634291
 		{"A subject is eligible for inclusion if all the following criteria are met:", false, 0, false}, // NCT04042844
 		{"There are no specific eligibility criteria for the Master Protocol.", false, 0, false},        // NCT06993792
 	}
@@ -203,11 +213,14 @@ func checkList(t *testing.T, id, name string, got []Item, w []want) {
 }
 
 func TestSplitCriteriaRecords(t *testing.T) {
-	recs := loadCriteria(t)
+	recs := loadCriteria(t, false)
+	for id, text := range loadCriteria(t, true) {
+		recs[id] = text
+	}
 	tests := []struct {
-		id                   string
-		general, inc, exc    []want
-		firstChild           string // the last inclusion item's first child
+		id                string
+		general, inc, exc []want
+		firstChild        string // the last inclusion item's first child
 	}{
 		// Sub-headers keep their own words and hold their lists.
 		{id: "NCT03648918",
@@ -218,6 +231,20 @@ func TestSplitCriteriaRecords(t *testing.T) {
 			inc: []want{{"Age 20 to 45;", 0}, {"Married or have had a permanent sex partner for at least 3 months;", 0}, {"IIEF-5 questionnaire scores below 20", 0}}},
 		{id: "NCT05236296",
 			exc: []want{{"none", 0}}},
+		// Legacy XML: indented "-  " items whose lines wrap.
+		{id: "NCT00000105",
+			inc: []want{
+				{"Patients must have a diagnosis of cancer of any histologic type.", 0},
+				{"Patients must have a Karnofsky performance status great or equal to 70%.", 0},
+				{"Patients must have an expected survival for at least four months.", 0},
+				{"Normal healthy volunteers to serve as control for this study.", 0},
+				{"All patients must sign informed consent approved by the Committee on the Use of Human Subjects at the University of Minnesota", 0}}},
+		// A bulleted plain header is a header, not an entry.
+		{id: "NCT05161130",
+			inc: []want{
+				{"Degenerative pathologies (one or multiple of the following: spinal stenosis, spondylolisthesis, degenerative disc disease, recurrent disc herniation, failed back surgery syndrome (FBSS), radiculopathy, pseudarthrosis).", 0},
+				{"Patients are required to give informed consent.", 0},
+				{"Only patients aged 18 or older are considered for inclusion.", 0}}},
 		// "1. Inclusion Criteria" is a header; the indented sentence holds
 		// the numbered list under it.
 		{id: "NCT00636506",
@@ -249,4 +276,22 @@ func TestSplitCriteriaRecords(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkSplitCriteria splits every v2 test record once per iteration.
+func BenchmarkSplitCriteria(b *testing.B) {
+	recs := loadCriteria(b, false)
+	texts := make([]string, 0, len(recs))
+	size := 0
+	for _, s := range recs {
+		texts = append(texts, s)
+		size += len(s)
+	}
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		for _, s := range texts {
+			SplitCriteria(s)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(texts)), "ns/record")
 }

@@ -20,7 +20,7 @@ type Page struct {
 	Title string `json:"title"`
 	// Byline names who runs the study: the overall officials, or the lead
 	// sponsor when none is listed.
-	Byline   string    `json:"byline,omitempty"`
+	Byline   []string  `json:"byline,omitempty"`
 	Sections []Section `json:"sections"`
 }
 
@@ -134,7 +134,7 @@ func title(s study.Study) string {
 	return unescape(t)
 }
 
-func byline(s study.Study) string {
+func byline(s study.Study) []string {
 	var names []string
 	for _, o := range s.OverallOfficials {
 		if o.Name != "" {
@@ -142,9 +142,9 @@ func byline(s study.Study) string {
 		}
 	}
 	if len(names) == 0 {
-		return s.LeadSponsor.Name
+		return nonEmpty(s.LeadSponsor.Name)
 	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 // statusAndPhase lists the overall status and the phases. "Not

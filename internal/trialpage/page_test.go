@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -52,6 +53,13 @@ func values(t *testing.T, p Page, key string) []string {
 		t.Errorf("%s: no %q section", p.NCTID, key)
 	}
 	return s.Values
+}
+
+func wantValues(t *testing.T, p Page, key string, want ...string) {
+	t.Helper()
+	if got := values(t, p, key); !slices.Equal(got, want) {
+		t.Errorf("%s %s: %q, want %q", p.NCTID, key, got, want)
+	}
 }
 
 func fields(p Page) map[string]string {
@@ -229,5 +237,178 @@ func TestPageJSON(t *testing.T) {
 	}
 	if !bytes.Contains(b, []byte(`"heading":"Inclusion criteria"`)) {
 		t.Errorf("JSON lacks the inclusion section: %s", b)
+	}
+}
+
+func TestBuildSamples(t *testing.T) {
+	t.Run("observational", func(t *testing.T) {
+		p := sample(t, "NCT03323645")
+		wantValues(t, p, "status", "Terminated")
+		f := fields(p)
+		if f["Observational model"] != "Cohort" || f["Time perspective"] != "Other" {
+			t.Errorf("design fields %v", f)
+		}
+		if _, ok := f["Primary purpose"]; ok {
+			t.Errorf("observational study shows a primary purpose: %v", f)
+		}
+		d, _ := sectionOf(p, "design")
+		if d.Summary != "190 participants in 1 patient group" || len(d.Groups) != 1 ||
+			d.Groups[0].Label != "Patients with penile prostheses" || d.Groups[0].Type != "" || d.Groups[0].TreatmentHeading != "" {
+			t.Errorf("design %+v", d)
+		}
+		wantValues(t, p, "ages", "18+ years old")
+		wantValues(t, p, "enrollment", "190 patients")
+		if !slices.Equal(p.Byline, []string{"Aaron C Lentz, MD"}) {
+			t.Errorf("byline %q", p.Byline)
+		}
+	})
+	t.Run("several phases, no locations", func(t *testing.T) {
+		p := sample(t, "NCT02385136")
+		wantValues(t, p, "status", "Unknown", "Phase 1", "Phase 2")
+		if _, ok := sectionOf(p, "locations"); ok {
+			t.Errorf("a study without sites has a locations section")
+		}
+		d, _ := sectionOf(p, "design")
+		if d.Summary != "135 participants in 2 patient groups" {
+			t.Errorf("summary %q", d.Summary)
+		}
+		g := d.Groups[1]
+		if g.Label != "WBRT" || g.Type != "No Intervention group" || len(g.Treatments) != 0 || g.TreatmentHeading != "" {
+			t.Errorf("second group %+v", g)
+		}
+		wantValues(t, p, "funders", "Other")
+	})
+	t.Run("months", func(t *testing.T) {
+		p := sample(t, "NCT05326594")
+		wantValues(t, p, "ages", "18 months to 50 years old")
+		wantValues(t, p, "status", "Completed")
+		if got := values(t, p, "treatments"); len(got) != 4 || got[2] != "Device: Inferential therapy" {
+			t.Errorf("treatments %q", got)
+		}
+	})
+	t.Run("no minimum age, healthy volunteers, central contact", func(t *testing.T) {
+		p := sample(t, "NCT05960149")
+		wantValues(t, p, "ages", "Up to 75 years old")
+		wantValues(t, p, "volunteers", "Accepts Healthy Volunteers")
+		if got := fields(p)["Masking"]; got != "Single (Participant)" {
+			t.Errorf("masking %q", got)
+		}
+		c, _ := sectionOf(p, "contact")
+		want := []Contact{{Name: "Araz Musaev, Dr", Phone: "+905364536276", Email: "msyv.araz@gmail.com"}}
+		if !slices.Equal(c.Contacts, want) {
+			t.Errorf("central contact %+v", c.Contacts)
+		}
+	})
+	t.Run("no arms", func(t *testing.T) {
+		p := sample(t, "NCT00410098")
+		d, _ := sectionOf(p, "design")
+		if d.Summary != "" || len(d.Groups) != 0 || fields(p)["Allocation"] != "Non-Randomized" {
+			t.Errorf("design %+v", d)
+		}
+		wantValues(t, p, "volunteers", "Accepts Healthy Volunteers")
+	})
+	t.Run("results", func(t *testing.T) {
+		s := load(t, "testdata/NCT00329836.json")
+		if !s.HasResults {
+			t.Fatal("sample has no results")
+		}
+		p := Build(s)
+		wantValues(t, p, "enrollment", "41 patients")
+		wantValues(t, p, "volunteers", "No Healthy Volunteers")
+		wantValues(t, p, "ages", "18 to 75 years old")
+	})
+	t.Run("identifiers", func(t *testing.T) {
+		p := sample(t, "NCT00470873")
+		wantValues(t, p, "identifiers", "NCT00470873", "12842", "LV0610PL", "VALOR", "NCT00459394")
+		l, _ := sectionOf(p, "locations")
+		if len(l.Sites) != 1 || l.Sites[0].City != "Many locations" || l.Sites[0].Facility != "" {
+			t.Errorf("sites %+v", l.Sites)
+		}
+	})
+	t.Run("masked, no officials", func(t *testing.T) {
+		p := sample(t, "NCT01589588")
+		if got := fields(p)["Masking"]; got != "Double (Participant, Care Provider)" {
+			t.Errorf("masking %q", got)
+		}
+		if got := fields(p)["Interventional model"]; got != "Crossover Assignment" {
+			t.Errorf("model %q", got)
+		}
+		if !slices.Equal(p.Byline, []string{"Mads Barløse"}) {
+			t.Errorf("byline %q, want the lead sponsor", p.Byline)
+		}
+		d, _ := sectionOf(p, "design")
+		if g := d.Groups[3]; g.Type != "Placebo Comparator group" || !slices.Equal(g.Treatments, []string{"Device: Carnét oxygen demand valve"}) {
+			t.Errorf("fourth group %+v", g)
+		}
+	})
+	t.Run("site contacts, no enrollment", func(t *testing.T) {
+		p := sample(t, "NCT01100827")
+		if _, ok := sectionOf(p, "enrollment"); ok {
+			t.Error("enrollment shown for a record without a count")
+		}
+		if _, ok := sectionOf(p, "volunteers"); ok {
+			t.Error("volunteers shown for a record that does not say")
+		}
+		wantValues(t, p, "ages", "1+ years old")
+		l, _ := sectionOf(p, "locations")
+		want := Site{Facility: "National University Hospital Singapore", City: "Singapore", State: "Singapore", Country: "Singapore", Status: "Recruiting",
+			Contacts: []Contact{
+				{Name: "Ross Andrew Soo, MBBS", Role: "Contact", Phone: "65 6772 4624", Email: "ross_soo@nuhs.edu.sg"},
+				{Name: "Ross Soo, MBBS", Role: "Principal Investigator"},
+			}}
+		if l.Summary != "1 site" || len(l.Sites) != 1 || !equalSite(l.Sites[0], want) {
+			t.Errorf("locations %+v", l)
+		}
+		d, _ := sectionOf(p, "design")
+		if d.Summary != "1 patient group" {
+			t.Errorf("summary %q", d.Summary)
+		}
+	})
+}
+
+func equalSite(a, b Site) bool {
+	return slices.Equal(a.Contacts, b.Contacts) && a.Facility == b.Facility && a.City == b.City && a.State == b.State &&
+		a.Zip == b.Zip && a.Country == b.Country && a.Status == b.Status
+}
+
+func TestAges(t *testing.T) {
+	y := func(n int) study.Age { return study.Age{N: n, Unit: study.Years} }
+	m := func(n int) study.Age { return study.Age{N: n, Unit: study.Months} }
+	tests := []struct {
+		min, max study.Age
+		want     string
+	}{
+		{y(18), y(75), "18 to 75 years old"},
+		{y(18), study.Age{}, "18+ years old"},
+		{study.Age{}, y(17), "Up to 17 years old"},
+		{m(6), y(17), "6 months to 17 years old"},
+		{m(6), m(24), "6 to 24 months old"},
+		{study.Age{}, y(1), "Up to 1 year old"},
+		{y(1), study.Age{}, "1+ years old"},
+		{study.Age{N: 28, Unit: study.Days}, m(1), "28 days to 1 month old"},
+		{study.Age{}, study.Age{}, ""},
+	}
+	for _, tt := range tests {
+		if got := Ages(tt.min, tt.max); got != tt.want {
+			t.Errorf("Ages(%v, %v) = %q, want %q", tt.min, tt.max, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkBuildAndWrite is the work of "trialfinder show" and of one web
+// page view after the store read.
+func BenchmarkBuildAndWrite(b *testing.B) {
+	raw, err := os.ReadFile(fixture)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := ctgov.DecodeV2(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := WriteText(io.Discard, Build(s)); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -18,9 +18,9 @@ func WriteText(w io.Writer, p Page) error {
 	t := textWriter{bw}
 	t.wrap("", "", p.Title)
 	t.line(strings.Repeat("=", min(width, utf8.RuneCountInString(p.Title))))
-	if p.Byline != "" {
-		t.wrap("", "", p.Byline)
-	}
+	// Names carry credentials ("Aaron C Lentz, MD"), so a comma cannot
+	// separate them.
+	t.wrap("", "", strings.Join(p.Byline, "; "))
 	for _, s := range p.Sections {
 		t.line("")
 		t.section(s)
@@ -57,6 +57,9 @@ func (t textWriter) section(s Section) {
 	}
 	t.items("  ", s.Items)
 	if s.Summary != "" {
+		if len(s.Fields) > 0 {
+			t.line("")
+		}
 		t.wrap("  ", "    ", s.Summary)
 	}
 	for _, g := range s.Groups {

@@ -70,7 +70,7 @@ var (
 type xmlRecord struct {
 	nctID, archive, member  string
 	status, phase, typ      string
-	variant                 string // "2017 rank" or "2019+"
+	variant                 string // "2017 rank" or "2018-2023 plain"
 	results                 bool
 	downloaded              time.Time
 	data                    []byte
@@ -327,7 +327,7 @@ func parseXML(data []byte) (*xmlRecord, error) {
 	if r.phase == "" {
 		r.phase = "none"
 	}
-	r.variant = "2019+"
+	r.variant = "2018-2023 plain"
 	if reRank.Match(data) {
 		r.variant = "2017 rank"
 	}

@@ -1,10 +1,14 @@
 package sqlite
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/store/storetest"
+	"github.com/trialfinder/trialfinder/internal/study"
 )
 
 func openTemp(t *testing.T) *Store {
@@ -19,4 +23,68 @@ func openTemp(t *testing.T) *Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return openTemp(t) })
+}
+
+func TestReopenKeepsSchemaAndData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	ctx := t.Context()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ctgov.DecodeV2(storetest.Records(t)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Upsert(ctx, []study.Study{st}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var versions, mode string
+	if err := s.db.QueryRowContext(ctx, `SELECT group_concat(version) FROM schema_migrations`).Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := migrations.ReadDir("migrations")
+	if want := len(files); len(strings.Split(versions, ",")) != want || mode != "wal" {
+		t.Errorf("migrations %q (want %d), journal mode %q", versions, want, mode)
+	}
+	if n, err := s.Count(ctx); err != nil || n != 1 {
+		t.Errorf("Count after reopen = %d, %v", n, err)
+	}
+}
+
+// The conformance suite sees conditions only through the records; here the
+// rows themselves must follow an update.
+func TestUpdateReplacesConditionRows(t *testing.T) {
+	s := openTemp(t)
+	ctx := t.Context()
+	raw := storetest.Records(t)[0]
+	for i, conds := range [][]any{{"Alpha", "Beta", "Alpha"}, {"Gamma"}} {
+		edited := storetest.Edit(t, raw, func(rec map[string]any) {
+			storetest.Module(rec, "conditionsModule")["conditions"] = conds
+			storetest.Module(rec, "statusModule")["lastUpdatePostDateStruct"] = map[string]any{"date": fmt.Sprintf("209%d-01-01", i)}
+		})
+		st, err := ctgov.DecodeV2(edited)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Upsert(ctx, []study.Study{st}); err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if err := s.db.QueryRowContext(ctx, `SELECT group_concat(condition, '|') FROM (SELECT condition FROM conditions WHERE nct_id = ? ORDER BY 1)`, st.NCTID).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"Alpha|Beta", "Gamma"}[i]; got != want {
+			t.Errorf("version %d: conditions %q, want %q", i, got, want)
+		}
+	}
 }

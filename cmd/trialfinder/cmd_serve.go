@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+
+	"github.com/trialfinder/trialfinder/internal/server"
+)
+
+func init() {
+	register(command{
+		name:    "serve",
+		args:    "[--db D] [--addr :8080] [--tiles URL]",
+		summary: "serve the website and the ClinicalTrials.gov-compatible API (loads the demo data into an empty store)",
+		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
+			db := dbFlag(fs)
+			addr := fs.String("addr", ":8080", "address to listen on")
+			tiles := fs.String("tiles", "", "map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: the bundled outline only)")
+			return func(ctx context.Context, args []string) error {
+				if len(args) > 0 {
+					return errUsage
+				}
+				return runServe(ctx, *db, *addr, *tiles)
+			}
+		},
+	})
+}
+
+func runServe(ctx context.Context, dsn, addr, tiles string) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	st, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(server.Config{
+		Store:   st,
+		Seed:    server.SeedDemo(st, os.Stderr),
+		TileURL: tiles,
+		Logger:  log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return srv.Run(ctx, ln)
+}

@@ -1,0 +1,240 @@
+package api
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/study"
+)
+
+// csvColumn is one column of the CSV download.
+type csvColumn struct {
+	name  string
+	value func(r *csvRecord) string
+}
+
+// csvRecord is a study as the CSV columns read it.
+type csvRecord struct {
+	s   *study.Study
+	raw []byte
+}
+
+// multi joins the items of a list cell as the CSV download does.
+func multi(items []string) string { return strings.Join(items, "|") }
+
+func date(d study.Date) string { return d.Value }
+
+// csvColumns are the columns of clinicaltrials.gov's CSV download, with
+// its column names, in its order; fields selects among them.
+var csvColumns = []csvColumn{
+	{"NCT Number", func(r *csvRecord) string { return r.s.NCTID }},
+	{"Study Title", func(r *csvRecord) string { return r.s.BriefTitle }},
+	{"Study URL", func(r *csvRecord) string { return "https://clinicaltrials.gov/study/" + r.s.NCTID }},
+	{"Acronym", func(r *csvRecord) string { return r.s.Acronym }},
+	{"Study Status", func(r *csvRecord) string { return r.s.OverallStatus }},
+	{"Brief Summary", func(r *csvRecord) string { return r.s.BriefSummary }},
+	{"Study Results", func(r *csvRecord) string {
+		if r.s.HasResults {
+			return "YES"
+		}
+		return "NO"
+	}},
+	{"Conditions", func(r *csvRecord) string { return multi(r.s.Conditions) }},
+	{"Interventions", func(r *csvRecord) string {
+		var out []string
+		for _, iv := range r.s.Interventions {
+			out = append(out, iv.Type+": "+iv.Name)
+		}
+		return multi(out)
+	}},
+	{"Primary Outcome Measures", outcomes("PRIMARY")},
+	{"Secondary Outcome Measures", outcomes("SECONDARY")},
+	{"Other Outcome Measures", outcomes("OTHER")},
+	{"Sponsor", func(r *csvRecord) string { return r.s.LeadSponsor.Name }},
+	{"Collaborators", func(r *csvRecord) string {
+		var out []string
+		for _, c := range r.s.Collaborators {
+			out = append(out, c.Name)
+		}
+		return multi(out)
+	}},
+	{"Sex", func(r *csvRecord) string { return r.s.Eligibility.Sex }},
+	{"Age", func(r *csvRecord) string { return ageCell(&r.s.Eligibility) }},
+	{"Phases", func(r *csvRecord) string { return multi(r.s.Phases) }},
+	{"Enrollment", func(r *csvRecord) string {
+		if !r.s.Enrollment.Known {
+			return ""
+		}
+		return strconv.Itoa(r.s.Enrollment.Count)
+	}},
+	{"Funder Type", func(r *csvRecord) string { return r.s.LeadSponsor.Class }},
+	{"Study Type", func(r *csvRecord) string { return r.s.StudyType }},
+	{"Study Design", func(r *csvRecord) string { return designCell(&r.s.Design) }},
+	{"Other IDs", func(r *csvRecord) string {
+		var out []string
+		if r.s.OrgStudyID != "" {
+			out = append(out, r.s.OrgStudyID)
+		}
+		for _, id := range r.s.SecondaryIDs {
+			out = append(out, id.ID)
+		}
+		return multi(out)
+	}},
+	{"Start Date", func(r *csvRecord) string { return date(r.s.Dates.Start) }},
+	{"Primary Completion Date", func(r *csvRecord) string { return date(r.s.Dates.PrimaryCompletion) }},
+	{"Completion Date", func(r *csvRecord) string { return date(r.s.Dates.Completion) }},
+	{"First Posted", func(r *csvRecord) string { return date(r.s.Dates.FirstPosted) }},
+	{"Results First Posted", func(r *csvRecord) string { return date(r.s.Dates.ResultsFirstPosted) }},
+	{"Last Update Posted", func(r *csvRecord) string { return date(r.s.Dates.LastUpdatePosted) }},
+	{"Locations", func(r *csvRecord) string {
+		var out []string
+		for _, l := range r.s.Locations {
+			out = append(out, joinNonEmpty(", ", l.Facility, l.City, l.State, l.Zip, l.Country))
+		}
+		return multi(out)
+	}},
+	{"Study Documents", func(r *csvRecord) string { return documentsCell(r.s.NCTID, r.raw) }},
+}
+
+func outcomes(kind string) func(r *csvRecord) string {
+	return func(r *csvRecord) string {
+		var out []string
+		for _, o := range r.s.Outcomes {
+			if o.Kind == kind {
+				out = append(out, joinNonEmpty(", ", o.Measure, o.Description, o.TimeFrame))
+			}
+		}
+		return multi(out)
+	}
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var kept []string
+	for _, p := range parts {
+		if p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, sep)
+}
+
+func ageCell(e *study.Eligibility) string {
+	groups := strings.Join(e.StdAges, ", ")
+	limits := ""
+	switch min, max := e.MinimumAge.String(), e.MaximumAge.String(); {
+	case min != "" && max != "":
+		limits = min + " to " + max
+	case min != "":
+		limits = min + " and older"
+	case max != "":
+		limits = "up to " + max
+	}
+	if limits == "" || groups == "" {
+		return limits + groups
+	}
+	return limits + "   (" + groups + ")"
+}
+
+func designCell(d *study.Design) string {
+	masking := d.Masking
+	if masking != "" && len(d.WhoMasked) > 0 {
+		masking += " (" + strings.Join(d.WhoMasked, ", ") + ")"
+	}
+	var out []string
+	for _, p := range [][2]string{
+		{"Allocation", d.Allocation}, {"Intervention Model", d.InterventionModel},
+		{"Observational Model", d.ObservationalModel}, {"Time Perspective", d.TimePerspective},
+		{"Masking", masking}, {"Primary Purpose", d.PrimaryPurpose},
+	} {
+		if p[1] != "" {
+			out = append(out, p[0]+": "+p[1])
+		}
+	}
+	return multi(out)
+}
+
+// documentsCell lists the study's large documents (protocol, SAP, ICF)
+// with their clinicaltrials.gov URLs; the domain model keeps no documents,
+// so they are read from the record.
+func documentsCell(nctID string, raw []byte) string {
+	var rec struct {
+		DocumentSection struct {
+			LargeDocumentModule struct {
+				LargeDocs []struct {
+					Label    string `json:"label"`
+					Filename string `json:"filename"`
+				} `json:"largeDocs"`
+			} `json:"largeDocumentModule"`
+		} `json:"documentSection"`
+	}
+	if json.Unmarshal(raw, &rec) != nil || len(nctID) < 2 {
+		return ""
+	}
+	var out []string
+	for _, d := range rec.DocumentSection.LargeDocumentModule.LargeDocs {
+		url := "https://cdn.clinicaltrials.gov/large-docs/" + nctID[len(nctID)-2:] + "/" + nctID + "/" + d.Filename
+		out = append(out, joinNonEmpty(", ", d.Label, url))
+	}
+	return multi(out)
+}
+
+// selectColumns returns the columns fields names (matched ignoring case),
+// in the download's order; all when names is empty.
+func selectColumns(names []string) ([]csvColumn, error) {
+	if len(names) == 0 {
+		return csvColumns, nil
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		found := false
+		for _, c := range csvColumns {
+			if strings.EqualFold(strings.TrimSpace(n), c.name) {
+				want[c.name], found = true, true
+			}
+		}
+		if !found {
+			return nil, badRequest("fields: unknown CSV column %q (want column names of the CSV download, such as NCT Number, Study Title, Conditions)", n)
+		}
+	}
+	var out []csvColumn
+	for _, c := range csvColumns {
+		if want[c.name] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// writeCSV writes the records as RFC 4180 CSV, the header first when
+// header is set.
+func writeCSV(cols []csvColumn, raws [][]byte, header bool) ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
+	if header {
+		row := make([]string, len(cols))
+		for i, c := range cols {
+			row[i] = c.name
+		}
+		w.Write(row)
+	}
+	for _, raw := range raws {
+		s, err := ctgov.DecodeV2(raw)
+		if err != nil {
+			return nil, fmt.Errorf("csv: stored record: %w", err)
+		}
+		rec := &csvRecord{s: &s, raw: raw}
+		row := make([]string, len(cols))
+		for i, c := range cols {
+			row[i] = c.value(rec)
+		}
+		w.Write(row)
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}

@@ -1,0 +1,191 @@
+package api
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"go.yaml.in/yaml/v4"
+)
+
+// OfficialSpec is the ClinicalTrials.gov API v2.0.5 OpenAPI document,
+// unchanged (see openapi/SOURCES.md).
+//
+//go:embed openapi/ctgov-api-v2.0.5-openapi.yaml
+var OfficialSpec []byte
+
+func loadOfficial() (*openapi3.T, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(OfficialSpec)
+	if err != nil {
+		return nil, fmt.Errorf("load official openapi document: %w", err)
+	}
+	return doc, nil
+}
+
+// OurSpec returns Trialfinder's OpenAPI document as YAML: the official one
+// with the overlay of ourDocument applied.
+func OurSpec() ([]byte, error) { return ourDocument() }
+
+// ourDocument applies Trialfinder's overlay to the official document.
+// An overlay in code, rather than an edited copy, keeps every upstream
+// definition exactly as published and the differences in one place.
+func ourDocument() ([]byte, error) {
+	doc, err := loadOfficial()
+	if err != nil {
+		return nil, err
+	}
+	doc.Info.Title = "Trialfinder API (ClinicalTrials.gov API v2.0.5-compatible)"
+	doc.Info.Description = "Trialfinder's search API, compatible with ClinicalTrials.gov API v2.0.5. " +
+		"Differences: errors are JSON (ErrorBody), not text/plain; sort also takes `distance` " +
+		"(to the filter.geo point, ascending by default); `extensions` adds facets, searchDetails " +
+		"and hitInfo to /studies responses; query.patient, filter.synonyms, geoDecay and markupFormat=legacy " +
+		"are not supported; /studies/metadata and /stats/field/* are not served."
+	doc.Servers = openapi3.Servers{{URL: "/api/v2", Description: "This server"}}
+	for _, p := range []string{"/studies/metadata", "/stats/field/values", "/stats/field/sizes"} {
+		doc.Paths.Delete(p)
+	}
+
+	s := doc.Components.Schemas
+	for name, schema := range extensionSchemas() {
+		s[name] = schema
+	}
+	paged := s["PagedStudies"].Value
+	facets := openapi3.NewArraySchema()
+	facets.Items = ref("Facet")
+	paged.Properties["facets"] = openapi3.NewSchemaRef("", facets)
+	paged.Properties["searchDetails"] = ref("SearchDetails")
+	hitInfo := openapi3.NewObjectSchema()
+	hitInfo.Description = "Per-study extras keyed by NCT ID (Study records are returned verbatim, so extras cannot go inside them)."
+	hitInfo.AdditionalProperties = openapi3.AdditionalProperties{Schema: ref("HitInfo")}
+	paged.Properties["hitInfo"] = openapi3.NewSchemaRef("", hitInfo)
+
+	errContent := openapi3.NewContentWithJSONSchemaRef(ref("ErrorBody"))
+	for _, item := range doc.Paths.Map() {
+		op := item.Get
+		if op == nil {
+			continue
+		}
+		for _, code := range []int{400, 404} {
+			if r := op.Responses.Status(code); r != nil {
+				r.Value.Content = errContent
+			}
+		}
+		desc := "Internal Server Error"
+		op.Responses.Set("500", &openapi3.ResponseRef{Value: &openapi3.Response{Description: &desc, Content: errContent}})
+	}
+
+	studies := doc.Paths.Value("/studies").Get
+	studies.Responses.Status(200).Value.Content["text/csv"] = &openapi3.MediaType{Schema: ref("StudiesCsv")}
+	for _, p := range studies.Parameters {
+		if p.Value.Name == "sort" {
+			p.Value.Description += "\n\nTrialfinder: `distance` sorts by the distance from the `filter.geo` point to the study's nearest site (default `asc`)."
+			p.Value.Schema.Value.Items.Value.Pattern = `^(([a-zA-Z][a-zA-Z0-9\-. ]*)|(@relevance))(:(asc|desc))?$`
+		}
+	}
+	ext := openapi3.NewArraySchema().WithItems(openapi3.NewStringSchema().WithEnum("facets", "searchDetails", "hitInfo"))
+	studies.Parameters = append(studies.Parameters, &openapi3.ParameterRef{Value: &openapi3.Parameter{
+		Name: "extensions", In: "query", Style: "pipeDelimited", Explode: openapi3.Ptr(false),
+		Description: "Trialfinder extension: comma- or pipe-separated list of extra top-level properties to return: " +
+			"`facets` (counts by status, phase, type, funder, sex, age group, healthy volunteers, results and country, " +
+			"after filter.* and before postFilter.* and aggFilters), `searchDetails` (how each query term was searched, " +
+			"with its synonyms), `hitInfo` (per study: score and the site nearest the filter.geo point).",
+		Schema: openapi3.NewSchemaRef("", ext),
+	}})
+	for _, p := range doc.Paths.Value("/studies/{nctId}").Get.Parameters {
+		if p.Value.Name == "format" {
+			p.Value.Schema.Value.Enum = []any{"csv", "json"}
+		}
+	}
+	yamlType := "application/yaml"
+	okDesc := "OK"
+	doc.Paths.Set("/openapi.yaml", &openapi3.PathItem{Get: &openapi3.Operation{
+		Summary: "This document", OperationID: "openapi", Tags: []string{"Version"},
+		Responses: openapi3.NewResponses(openapi3.WithStatus(200, &openapi3.ResponseRef{Value: &openapi3.Response{
+			Description: &okDesc, Content: openapi3.Content{yamlType: &openapi3.MediaType{Schema: openapi3.NewSchemaRef("", openapi3.NewObjectSchema())}},
+		}})),
+	}})
+	// Reloading resolves the overlay's references, which Validate needs.
+	js, err := doc.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("our openapi document: %w", err)
+	}
+	loader := openapi3.NewLoader()
+	if doc, err = loader.LoadFromData(js); err != nil {
+		return nil, fmt.Errorf("our openapi document: %w", err)
+	}
+	// The official document's own examples fail its schemas (fields
+	// example2 is a string where an array is declared), so examples are
+	// left unchecked.
+	if err := doc.Validate(loader.Context, openapi3.DisableExamplesValidation()); err != nil {
+		return nil, fmt.Errorf("our openapi document: %w", err)
+	}
+	return toYAML(js)
+}
+
+func ref(name string) *openapi3.SchemaRef {
+	return openapi3.NewSchemaRef("#/components/schemas/"+name, nil)
+}
+
+// extensionSchemas are the schemas of our additions, written as JSON
+// Schema text so they read like the document they extend.
+func extensionSchemas() openapi3.Schemas {
+	const src = `{
+	"ErrorBody": {"type": "object", "additionalProperties": false, "required": ["error"],
+		"properties": {"error": {"type": "object", "additionalProperties": false, "required": ["status", "message"],
+			"properties": {"status": {"type": "integer"}, "message": {"type": "string"}}}}},
+	"Facet": {"type": "object", "additionalProperties": false, "required": ["field", "values"],
+		"properties": {"field": {"type": "string"}, "values": {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}}}},
+	"FacetValue": {"type": "object", "additionalProperties": false, "required": ["value", "label", "count"],
+		"properties": {"value": {"type": "string"}, "label": {"type": "string"}, "count": {"type": "integer"}}},
+	"SearchDetails": {"type": "object", "additionalProperties": false, "required": ["terms"],
+		"properties": {"terms": {"type": "array", "items": {"$ref": "#/components/schemas/TermDetail"}}}},
+	"TermDetail": {"type": "object", "additionalProperties": false, "required": ["area", "text"],
+		"properties": {"area": {"type": "string"}, "text": {"type": "string"},
+			"synonyms": {"type": "array", "items": {"type": "object", "additionalProperties": false, "required": ["text", "source"],
+				"properties": {"text": {"type": "string"}, "source": {"type": "string"}}}},
+			"fields": {"type": "array", "items": {"type": "object", "additionalProperties": false, "required": ["field", "studies"],
+				"properties": {"field": {"type": "string"}, "studies": {"type": "integer"}}}}}},
+	"HitInfo": {"type": "object", "additionalProperties": false, "required": ["score"],
+		"properties": {"score": {"type": "number"}, "nearestSite": {"$ref": "#/components/schemas/NearestSite"}}},
+	"NearestSite": {"type": "object", "additionalProperties": false, "required": ["distanceKm", "distanceMi", "recruiting"],
+		"properties": {"facility": {"type": "string"}, "city": {"type": "string"}, "state": {"type": "string"},
+			"country": {"type": "string"}, "distanceKm": {"type": "number"}, "distanceMi": {"type": "number"},
+			"recruiting": {"type": "boolean"}}}
+}`
+	var out openapi3.Schemas
+	if err := json.Unmarshal([]byte(src), &out); err != nil {
+		panic("api: extension schemas: " + err.Error())
+	}
+	return out
+}
+
+// toYAML writes the document as block-style YAML in the JSON key order.
+func toYAML(js []byte) ([]byte, error) {
+	var node yaml.Node
+	if err := yaml.Unmarshal(js, &node); err != nil {
+		return nil, fmt.Errorf("openapi document to yaml: %w", err)
+	}
+	blockStyle(&node)
+	out, err := yaml.Marshal(&node)
+	if err != nil {
+		return nil, fmt.Errorf("openapi document to yaml: %w", err)
+	}
+	return out, nil
+}
+
+// blockStyle drops the flow style and quoting the JSON input gave every
+// node, so the YAML reads as YAML.
+func blockStyle(n *yaml.Node) {
+	n.Style = 0
+	for _, c := range n.Content {
+		blockStyle(c)
+	}
+}
+
+func (a *API) openAPI(w http.ResponseWriter, _ *http.Request) error {
+	w.Header().Set("Content-Type", "application/yaml")
+	w.Write(a.ours)
+	return nil
+}

@@ -1,0 +1,249 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+
+	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/search"
+	"github.com/trialfinder/trialfinder/internal/study"
+)
+
+// pagedStudies is the PagedStudies schema plus our opt-in extensions.
+type pagedStudies struct {
+	TotalCount    *int                `json:"totalCount,omitempty"`
+	Studies       []json.RawMessage   `json:"studies"`
+	NextPageToken string              `json:"nextPageToken,omitempty"`
+	Facets        []facet             `json:"facets,omitempty"`
+	SearchDetails *searchDetails      `json:"searchDetails,omitempty"`
+	HitInfo       map[string]*hitInfo `json:"hitInfo,omitempty"`
+}
+
+type facet struct {
+	Field  string       `json:"field"`
+	Values []facetValue `json:"values"`
+}
+
+type facetValue struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+	Count int    `json:"count"`
+}
+
+type searchDetails struct {
+	Terms []termDetail `json:"terms"`
+}
+
+type termDetail struct {
+	Area     string         `json:"area"`
+	Text     string         `json:"text"`
+	Synonyms []synonym      `json:"synonyms,omitempty"`
+	Fields   []fieldMatches `json:"fields,omitempty"`
+}
+
+type synonym struct {
+	Text   string `json:"text"`
+	Source string `json:"source"`
+}
+
+type fieldMatches struct {
+	Field   string `json:"field"`
+	Studies int    `json:"studies"`
+}
+
+type hitInfo struct {
+	Score       float64      `json:"score"`
+	NearestSite *nearestSite `json:"nearestSite,omitempty"`
+}
+
+type nearestSite struct {
+	Facility   string  `json:"facility,omitempty"`
+	City       string  `json:"city,omitempty"`
+	State      string  `json:"state,omitempty"`
+	Country    string  `json:"country,omitempty"`
+	DistanceKm float64 `json:"distanceKm"`
+	DistanceMi float64 `json:"distanceMi"`
+	Recruiting bool    `json:"recruiting"`
+}
+
+func (a *API) studies(w http.ResponseWriter, r *http.Request) error {
+	lq, err := a.parseList(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	res := &search.Result{}
+	if !lq.none {
+		if res, err = a.cfg.Searcher.Index().Search(lq.req); err != nil {
+			return err
+		}
+	}
+	raws := make([][]byte, 0, len(res.Hits))
+	hits := make([]search.Hit, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		raw, err := a.cfg.Records.Raw(r.Context(), h.NCTID)
+		if errors.Is(err, study.ErrNotFound) {
+			// Deleted from the store since the index was built; the next
+			// rebuild drops it from the index too.
+			a.log.Warn("indexed study missing from the store", "nct_id", h.NCTID)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("list studies: %w", err)
+		}
+		raws = append(raws, raw)
+		hits = append(hits, h)
+	}
+	firstPage := lq.req.PageToken == ""
+	if lq.csv {
+		body, err := writeCSV(lq.columns, raws, firstPage)
+		if err != nil {
+			return err
+		}
+		if lq.countTotal && firstPage {
+			w.Header().Set("x-total-count", strconv.Itoa(res.Total))
+		}
+		if res.NextPageToken != "" {
+			w.Header().Set("x-next-page-token", res.NextPageToken)
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Write(body)
+		return nil
+	}
+	out := pagedStudies{Studies: make([]json.RawMessage, 0, len(raws)), NextPageToken: res.NextPageToken}
+	if lq.countTotal && firstPage {
+		out.TotalCount = &res.Total
+	}
+	for _, raw := range raws {
+		if lq.proj != nil {
+			if raw, err = lq.proj.project(raw); err != nil {
+				return err
+			}
+		}
+		out.Studies = append(out.Studies, raw)
+	}
+	if lq.ext[extFacets] {
+		out.Facets = facets(res.Facets)
+	}
+	if lq.ext[extDetails] {
+		out.SearchDetails = details(res.Details)
+	}
+	if lq.ext[extHitInfo] {
+		if out.HitInfo, err = hitInfos(hits, raws); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func facets(fs []search.Facet) []facet {
+	out := make([]facet, 0, len(fs))
+	for _, f := range fs {
+		ff := facet{Field: f.Field, Values: make([]facetValue, 0, len(f.Values))}
+		for _, v := range f.Values {
+			ff.Values = append(ff.Values, facetValue(v))
+		}
+		out = append(out, ff)
+	}
+	return out
+}
+
+func details(d search.Details) *searchDetails {
+	out := &searchDetails{Terms: make([]termDetail, 0, len(d.Terms))}
+	for _, t := range d.Terms {
+		td := termDetail{Area: t.Area, Text: t.Text}
+		for _, s := range t.Synonyms {
+			td.Synonyms = append(td.Synonyms, synonym(s))
+		}
+		for _, f := range t.Fields {
+			td.Fields = append(td.Fields, fieldMatches(f))
+		}
+		out.Terms = append(out.Terms, td)
+	}
+	return out
+}
+
+func hitInfos(hits []search.Hit, raws [][]byte) (map[string]*hitInfo, error) {
+	out := make(map[string]*hitInfo, len(hits))
+	for i, h := range hits {
+		hi := &hitInfo{Score: round(h.Score, 4)}
+		if n := h.Nearest; n != nil {
+			s, err := ctgov.DecodeV2(raws[i])
+			if err != nil {
+				return nil, fmt.Errorf("hit info %s: %w", h.NCTID, err)
+			}
+			ns := &nearestSite{DistanceKm: round(n.DistanceKm, 2), DistanceMi: round(n.DistanceKm/kmPerMile, 2), Recruiting: n.Recruiting}
+			if n.Location >= 0 && n.Location < len(s.Locations) {
+				l := s.Locations[n.Location]
+				ns.Facility, ns.City, ns.State, ns.Country = l.Facility, l.City, l.State, l.Country
+			}
+			hi.NearestSite = ns
+		}
+		out[h.NCTID] = hi
+	}
+	return out, nil
+}
+
+func round(v float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(v*p) / p
+}
+
+var studyParams = map[string]bool{"format": true, "markupFormat": true, "fields": true}
+
+func (a *API) study(w http.ResponseWriter, r *http.Request) error {
+	given := r.PathValue("nctId")
+	id, ok := normalizeNCTID(given)
+	if !ok {
+		return badRequest("%q is not an NCT ID (NCT followed by up to eight digits)", given)
+	}
+	q := r.URL.Query()
+	if err := checkParams(q, studyParams); err != nil {
+		return err
+	}
+	csv, err := parseFormat(q)
+	if err != nil {
+		return err
+	}
+	var proj *projection
+	var cols []csvColumn
+	if err := a.parseFields(q, csv, nil, &proj, &cols); err != nil {
+		return err
+	}
+	canon, err := a.cfg.Records.CanonicalID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if canon != given {
+		target := Prefix + "studies/" + canon
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, target, http.StatusMovedPermanently)
+		return nil
+	}
+	raw, err := a.cfg.Records.Raw(r.Context(), canon)
+	if err != nil {
+		return err
+	}
+	if csv {
+		body, err := writeCSV(cols, [][]byte{raw}, true)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Write(body)
+		return nil
+	}
+	if proj != nil {
+		if raw, err = proj.project(raw); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, json.RawMessage(raw))
+	return nil
+}

@@ -1,0 +1,207 @@
+package eligibility
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+)
+
+type labelledItem struct {
+	NCTID string `json:"nctId"`
+	// Set is "dev" for items the rules were tuned on and "holdout" for
+	// items labelled after tuning and never tuned on.
+	Set      string     `json:"set"`
+	Text     string     `json:"text"`
+	Expected []expected `json:"expected"`
+}
+
+type expected struct {
+	Variable string  `json:"variable"`
+	Op       string  `json:"op"`
+	Value    float64 `json:"value"`
+	Value2   float64 `json:"value2"`
+	Unit     string  `json:"unit"`
+}
+
+func (e expected) String() string {
+	if e.Op == OpBetween {
+		return fmt.Sprintf("%s %s %g..%g %s", e.Variable, e.Op, e.Value, e.Value2, e.Unit)
+	}
+	return fmt.Sprintf("%s %s %g %s", e.Variable, e.Op, e.Value, e.Unit)
+}
+
+func close(a, b float64) bool {
+	if a == b {
+		return true
+	}
+	return math.Abs(a-b) <= 1e-6*math.Max(math.Abs(a), math.Abs(b))
+}
+
+func (e expected) matches(o expected) bool {
+	return e.Variable == o.Variable && e.Op == o.Op && e.Unit == o.Unit &&
+		close(e.Value, o.Value) && close(e.Value2, o.Value2)
+}
+
+// dedupe keeps one of each constraint: an item that states the same
+// threshold twice ("QTcF > 470 ms ... if QTcF again is > 470 ms") states
+// one rule.
+func dedupe(list []expected) []expected {
+	var out []expected
+	for _, e := range list {
+		dup := false
+		for _, o := range out {
+			dup = dup || o.matches(e)
+		}
+		if !dup {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func measuresOf(items []Item, out []expected) []expected {
+	for _, it := range items {
+		for _, c := range it.Constraints {
+			if c.Kind == KindMeasure {
+				out = append(out, expected{c.Variable, c.Op, c.Value, c.Value2, c.Unit})
+			}
+		}
+		out = measuresOf(it.Items, out)
+	}
+	return out
+}
+
+func familyOf(variable string) string {
+	switch variable {
+	case "age":
+		return "age"
+	case "window", "life_expectancy":
+		return "time"
+	case "ecog", "who_ps", "karnofsky", "lansky", "nyha_class", "child_pugh_class", "child_pugh_score":
+		return "performance/class"
+	case "systolic_bp", "diastolic_bp", "bmi", "weight", "lvef", "qtc":
+		return "vitals/cardiac"
+	}
+	return "laboratory"
+}
+
+func readLabelled(t testing.TB) []labelledItem {
+	f, err := os.Open("testdata/labelled.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var items []labelledItem
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var it labelledItem
+		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
+			t.Fatalf("labelled.jsonl line %d: %v", len(items)+1, err)
+		}
+		items = append(items, it)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+type tally struct{ tp, fp, fn int }
+
+func (t tally) precision() float64 { return ratio(t.tp, t.tp+t.fp) }
+func (t tally) recall() float64    { return ratio(t.tp, t.tp+t.fn) }
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+// TestLabelled measures the precision and recall of the numeric and
+// ordinal constraints over the hand-labelled items and fails below the
+// targets. Each item is parsed on its own, as a text without headers.
+func TestLabelled(t *testing.T) {
+	items := readLabelled(t)
+	if len(items) < 400 {
+		t.Fatalf("%d labelled items, want at least 400", len(items))
+	}
+	total := tally{}
+	bySet := map[string]*tally{}
+	byFamily := map[string]*tally{}
+	fam := func(v string) *tally {
+		f := familyOf(v)
+		if byFamily[f] == nil {
+			byFamily[f] = &tally{}
+		}
+		return byFamily[f]
+	}
+	var report []string
+	for _, it := range items {
+		if bySet[it.Set] == nil {
+			bySet[it.Set] = &tally{}
+		}
+		set := bySet[it.Set]
+		c := Parse(it.Text)
+		got := dedupe(measuresOf(append(append(c.Inclusion, c.Exclusion...), c.Other...), nil))
+		want := dedupe(it.Expected)
+		used := make([]bool, len(got))
+		var missed, extra []string
+		for _, w := range want {
+			found := false
+			for i, g := range got {
+				if !used[i] && g.matches(w) {
+					used[i], found = true, true
+					break
+				}
+			}
+			if found {
+				total.tp++
+				set.tp++
+				fam(w.Variable).tp++
+			} else {
+				total.fn++
+				set.fn++
+				fam(w.Variable).fn++
+				missed = append(missed, w.String())
+			}
+		}
+		for i, g := range got {
+			if !used[i] {
+				total.fp++
+				set.fp++
+				fam(g.Variable).fp++
+				extra = append(extra, g.String())
+			}
+		}
+		if len(missed)+len(extra) > 0 {
+			report = append(report, fmt.Sprintf("%s %q\n    missed: %s\n    extra:  %s",
+				it.NCTID, it.Text, strings.Join(missed, "; "), strings.Join(extra, "; ")))
+		}
+	}
+	for _, r := range report {
+		t.Log(r)
+	}
+	for _, group := range []map[string]*tally{byFamily, bySet} {
+		names := make([]string, 0, len(group))
+		for f := range group {
+			names = append(names, f)
+		}
+		sort.Strings(names)
+		for _, f := range names {
+			x := group[f]
+			t.Logf("%-20s precision %.3f recall %.3f (tp %d fp %d fn %d)", f, x.precision(), x.recall(), x.tp, x.fp, x.fn)
+		}
+	}
+	t.Logf("%-20s precision %.3f recall %.3f (tp %d fp %d fn %d) over %d items",
+		"overall", total.precision(), total.recall(), total.tp, total.fp, total.fn, len(items))
+	if total.precision() < 0.95 || total.recall() < 0.90 {
+		t.Errorf("precision %.3f (target 0.95), recall %.3f (target 0.90)", total.precision(), total.recall())
+	}
+}

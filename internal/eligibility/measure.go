@@ -1,0 +1,541 @@
+package eligibility
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// amount is a number as written, with its power of ten, unit and
+// whether it is a multiple of the upper limit of normal. Offsets are in
+// the normalized text.
+type amount struct {
+	val      float64
+	exp      int  // "x 10^9": 9
+	sci      bool // a power of ten was written
+	unit     string
+	uln      bool
+	from, to int
+}
+
+var (
+	numRe = regexp.MustCompile(`^(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+)`)
+	sciRe = regexp.MustCompile(`^\s*(?:(?:x|\*)\s*10\s*(?:\^|\*\*|e)?\s*\(?\s*(\d{1,2})\s*\)?|10\s*(?:\^|\*\*)\s*\(?\s*(\d{1,2})\s*\)?|e\+?(\d{1,2}))`)
+	ulnRe = regexp.MustCompile(`^\s*(?:(?:x|\*|times|fold|-fold)\s*)?(?:(?:of|more than|greater than|higher than|above)\s+)?(?:the\s+)?(?:(?:institutional|laboratory|local|site|lab)\s+)?(?:uln\b|upper (?:limits?|level) of (?:the\s+)?(?:institutional\s+|laboratory\s+)?normal(?:\s+(?:range|limits?|values?|levels?))?|upper normal (?:limits?|values?)|normal upper (?:limits?|range)|upper limits? of (?:the\s+)?reference range|upper limits? normal|upper limits?\b|upper range of normal|lsn\b)(?:\s*\((?:uln|lsn)\))?|^\s*(?:x|\*)\s*n\b`)
+	wsRe  = regexp.MustCompile(`^\s*`)
+
+	fillerRe = regexp.MustCompile(`^(?:\([^()<>=\d\s][^()<>=]{0,59}\)|\s+|[:(),/\-]|(?:levels?|counts?|values?|concentrations?|serum|plasma|blood|total|absolute|must|should|shall|will|be|is|are|was|of|the|with|defined as|prolongation|results?|rate|test|measured|either|both|has|have|to|needs?|score|scores|status|performance|scale|class|classification|functional|grade|ps|lab|laboratory|estimated|anticipated|expected|range|time|grading|ecog|who|count|index|fraction|documented|patient's|subject's|standard)\b)*`)
+
+	restatedCmpRe = regexp.MustCompile(`^\s*\(?\s*(>=|<=|=<|=>|>|<)\s*\)?`)
+	rangeSepRe    = regexp.MustCompile(`^\s*(?:-|~|to|and)\s*`)
+	fromRe        = regexp.MustCompile(`^(?:between|from)\s+`)
+	postGE        = regexp.MustCompile(`^\s*(?:or|and)\s+(?:more|greater|higher|above|over|bigger|older|longer)\b|^\s*\+`)
+	postLE        = regexp.MustCompile(`^\s*(?:or|and)\s+(?:less|lower|below|fewer|under|younger|shorter)\b`)
+)
+
+type cmpPattern struct {
+	re *regexp.Regexp
+	op string
+}
+
+// comparators are tried in order: the inclusive forms before the strict
+// ones they start with ("<=" before "<").
+var comparators = []cmpPattern{
+	{regexp.MustCompile(`^(?:>=|=>|>\s*or\s*=|>/=|\+/=|greater than or equal(?: to)?|greater or equal(?: to)?|more than or equal(?: to)?|higher than or equal(?: to)?|equal to or (?:greater|more|higher) than|equal or (?:greater|more|higher) than|at least|not less than|no less than|not lower than|no lower than|not below|minimum(?: of)?|min\.?|superior or equal to|above or equal to|over or equal to|equal to or older than|or older than)`), OpGE},
+	{regexp.MustCompile(`^(?:<=|=<|<\s*or\s*=|</=|less than or equal(?: to)?|lower than or equal(?: to)?|less or equal(?: to)?|equal to or (?:less|lower) than|equal or (?:less|lower) than|not more than|no more than|not greater than|no greater than|not higher than|no higher than|not exceeding|not to exceed|does not exceed|not above|maximum(?: of)?|max\.?|up to|at most|inferior or equal to|below or equal to)`), OpLE},
+	{regexp.MustCompile(`^(?:>|greater than|more than|higher than|above|over|exceeding|exceeds?|in excess of|superior to|elevated above|older than)`), OpGT},
+	{regexp.MustCompile(`^(?:<|less than|lower than|below|under|fewer than|inferior to|younger than)`), OpLT},
+	{regexp.MustCompile(`^(?:=|equal to|equals)`), OpEQ},
+}
+
+func comparator(s string, p int) (string, int) {
+	for _, c := range comparators {
+		if m := c.re.FindStringIndex(s[p:]); m != nil {
+			q := p + m[1]
+			if r := restatedCmpRe.FindStringSubmatchIndex(s[q:]); r != nil && isWordByte(s[p]) {
+				// "up to <= 3", "less than (<) 90": the symbol restates
+				// or sharpens the words.
+				op, _ := comparator(s[q+r[2]:q+r[3]], 0)
+				return op, q + r[1]
+			}
+			return c.op, q
+		}
+	}
+	return "", p
+}
+
+type unitPattern struct {
+	id string
+	re *regexp.Regexp
+}
+
+// units are tried in order, longest spellings first.
+var units = func() []unitPattern {
+	list := [][2]string{
+		{"mL/min/1.73m2", `(?:ml|cc)\s*/\s*min(?:ute)?\s*(?:/|per)\s*1[.,]73\s*(?:m\s*\^?\s*2|square met(?:er|re)s?|sq\.?\s*m)?`},
+		{"mL/min", `(?:ml|cc)\s*/\s*(?:min(?:ute)?|mn)\b|ml per min(?:ute)?\b`},
+		{"g/dL", `(?:g|gm|gr|gms|grams?)\s*/\s*dl\b|g\s*/\s*100\s*ml|gm?\s*%`},
+		{"mg/dL", `mg\s*/\s*dl\b|mg\s*%|mg\s*/\s*100\s*ml`},
+		{"ng/dL", `ng\s*/\s*dl\b`},
+		{"ng/mL", `ng\s*/\s*ml\b`},
+		{"pg/mL", `pg\s*/\s*ml\b`},
+		{"mg/L", `mg\s*/\s*l\b`},
+		{"umol/L", `(?:umol|mcmol|micromol(?:es)?|micromoles?)(?:\s*/\s*(?:l|liter|litre))?\b`},
+		{"mmol/mol", `mmol\s*/\s*mol\b`},
+		{"mmol/L", `(?:mmol|mm)\s*/\s*(?:l|liter|litre)\b`},
+		{"mEq/L", `meq\s*/\s*l\b`},
+		{"nmol/L", `nmol\s*/\s*l\b`},
+		{"mIU/L", `(?:miu|mu)\s*/\s*l\b|(?:uiu|uu|uui)\s*/\s*ml\b`},
+		{"copies/mL", `cop(?:y|ies)\s*/\s*ml\b|cps?\s*/\s*ml\b`},
+		{"IU/mL", `(?:iu|ui)\s*/\s*ml\b`},
+		{"U/L", `(?:iu|u|ui)\s*/\s*l\b`},
+		{"K/uL", `k\s*/\s*(?:ul|mm\s*\^?\s*3|mcl)\b`},
+		{"/uL", `(?:cells?\s*)?/\s*(?:ul|mm\s*\^?\s*3|cu\.?\s*mm|cmm|microlit(?:er|re)s?|mcl)\b|(?:cells?\s+)?per\s+(?:ul|mm\s*\^?\s*3|microlit(?:er|re)|cubic millimet(?:er|re))\b`},
+		{"/nL", `/\s*nl\b`},
+		{"/L", `(?:cells?\s*)?/\s*(?:l|liter|litre)\b|per\s+(?:l|liter|litre)\b`},
+		{"/mL", `(?:cells?\s*)?/\s*ml\b`},
+		{"g/L", `(?:g|gm|gr|grams?|gi|giga)\s*/\s*l\b`},
+		{"%", `(?:%|per\s?cent(?:age)?\b)(?:\s*\(%\))?`},
+		{"kg/m2", `kg\s*/\s*(?:m\s*\^?\s*2|(?:square|sq\.?)\s*m(?:et(?:er|re)s?)?)|kilograms? per square met(?:er|re)s?(?:\s*\(kg\s*/\s*m\s*\^?\s*2\))?`},
+		{"kg", `kgs?\b|kilograms?\b`},
+		{"lb", `lbs?\b|pounds?\b`},
+		{"mmHg", `mm\s*hg\b`},
+		{"ms", `ms\b|msec\b|milliseconds?\b`},
+		{"s", `s\b|secs?\b|seconds?\b`},
+		{"years", `(?:years?|yrs?|ans)\b|y\.?\s?o\b\.?|y\b`},
+		{"months", `(?:months?|mos?|mths?|mois)\b`},
+		{"weeks", `(?:weeks?|wks?|semaines?)\b`},
+		{"days", `(?:days?|jours?)\b|d\b`},
+		{"hours", `(?:hours?|hrs?|h)\b`},
+	}
+	out := make([]unitPattern, len(list))
+	for i, u := range list {
+		out[i] = unitPattern{u[0], regexp.MustCompile(`^\s*(?:` + u[1] + `)`)}
+	}
+	return out
+}()
+
+var timeUnits = map[string]bool{"years": true, "months": true, "weeks": true, "days": true, "hours": true}
+
+func parseNumber(t string) float64 {
+	if strings.Count(t, ",") == 1 && !strings.Contains(t, ".") && len(t)-strings.IndexByte(t, ',') != 4 {
+		t = strings.Replace(t, ",", ".", 1) // decimal comma, "1,5"
+	}
+	f, _ := strconv.ParseFloat(strings.ReplaceAll(t, ",", ""), 64)
+	return f
+}
+
+// parseAmount reads "1.5 x 10^9/L", "2.5 x ULN", "90 g/L" or "18" at p.
+func parseAmount(s string, p int) (amount, bool) {
+	p += len(wsRe.FindString(s[p:]))
+	m := numRe.FindStringIndex(s[p:])
+	if m == nil {
+		return amount{}, false
+	}
+	a := amount{val: parseNumber(s[p : p+m[1]]), from: p}
+	q := p + m[1]
+	if q < len(s) && s[q] >= 'a' && s[q] <= 'z' && s[q] != 'x' && !unitStart(s, q) {
+		return amount{}, false // "3a", "2nd": not a quantity
+	}
+	if sm := sciRe.FindStringSubmatchIndex(s[q:]); sm != nil {
+		for g := 2; g < len(sm); g += 2 {
+			if sm[g] >= 0 {
+				a.exp, _ = strconv.Atoi(s[q+sm[g] : q+sm[g+1]])
+			}
+		}
+		a.sci = true
+		q += sm[1]
+	}
+	if um := ulnRe.FindStringIndex(s[q:]); um != nil {
+		a.uln = true
+		a.to = q + um[1]
+		return a, true
+	}
+	for _, u := range units {
+		if um := u.re.FindStringIndex(s[q:]); um != nil {
+			a.unit = u.id
+			q += um[1]
+			break
+		}
+	}
+	a.to = q
+	return a, true
+}
+
+func unitStart(s string, q int) bool {
+	for _, u := range units {
+		if u.re.MatchString(s[q:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseMeasure reads a threshold for v at p (just after the mention):
+// filler words, then "<comparator> <amount>", "<amount> - <amount>",
+// "between <amount> and <amount>" or "<amount> or more".
+func parseMeasure(s string, p int, v *Variable) (op string, a, b amount, end int, ok bool) {
+	p += len(fillerRe.FindString(s[p:]))
+	if m := fromRe.FindStringIndex(s[p:]); m != nil {
+		if a, b, end, ok := parseRange(s, p+m[1]); ok {
+			return OpBetween, a, b, end, true
+		}
+		return "", a, b, 0, false
+	}
+	op, q := comparator(s, p)
+	if op != "" {
+		q += len(wsRe.FindString(s[q:]))
+		if um := ulnRe.FindStringIndex(s[q:]); um != nil && v.family == famLab {
+			return op, amount{val: 1, uln: true, from: q, to: q + um[1]}, b, q + um[1], true
+		}
+		a, ok := parseAmount(s, q)
+		if !ok {
+			return "", a, b, 0, false
+		}
+		return op, a, b, a.to, true
+	}
+	if a, b, end, ok := parseRange(s, p); ok {
+		return OpBetween, a, b, end, true
+	}
+	a, ok = parseAmount(s, p)
+	if !ok {
+		return "", a, b, 0, false
+	}
+	if m := postGE.FindStringIndex(s[a.to:]); m != nil {
+		return OpGE, a, b, a.to + m[1], true
+	}
+	if m := postLE.FindStringIndex(s[a.to:]); m != nil {
+		return OpLE, a, b, a.to + m[1], true
+	}
+	return "", a, b, 0, false
+}
+
+func parseRange(s string, p int) (a, b amount, end int, ok bool) {
+	a, ok = parseAmount(s, p)
+	if !ok {
+		return a, b, 0, false
+	}
+	m := rangeSepRe.FindStringIndex(s[a.to:])
+	if m == nil {
+		return a, b, 0, false
+	}
+	b, ok = parseAmount(s, a.to+m[1])
+	if !ok || b.val < a.val && b.unit == a.unit {
+		return a, b, 0, false
+	}
+	if a.unit == "" && !a.uln {
+		a.unit, a.uln, a.exp, a.sci = b.unit, b.uln, b.exp, b.sci
+	}
+	return a, b, b.to, true
+}
+
+// perLitre is how many cells a count unit's volume holds per litre.
+var perLitre = map[string]float64{"/L": 1, "/mL": 1e3, "/uL": 1e6, "K/uL": 1e9, "/nL": 1e9, "g/L": 1e9}
+
+// canonical converts an amount to v's canonical unit. ok is false when
+// the unit is foreign to v (a time unit on a lab), so the caller can
+// reject the reading.
+func canonical(v *Variable, a amount) (float64, string, bool) {
+	if a.uln {
+		return a.val, "ULN", v.family == famLab || v.family == famCount
+	}
+	val := a.val * math.Pow(10, float64(a.exp))
+	if v.family == famCount {
+		return countValue(v, a, val)
+	}
+	if timeUnits[a.unit] != (v.family == famDuration) && a.unit != "" {
+		return 0, "", false
+	}
+	unit := a.unit
+	if unit == "" {
+		unit = defaultUnit(v, val)
+	}
+	if a.unit == "" && v.family == famDuration && v.Name != "age" {
+		return 0, "", false // "life expectancy > 3": 3 what?
+	}
+	if f, ok := v.factors[unit]; ok {
+		return plausibleValue(v, val*f, val), v.Unit, true
+	}
+	if v.factors == nil {
+		return val, v.Unit, true
+	}
+	if slices.Contains(v.AlsoUnits, unit) {
+		return val, unit, true
+	}
+	// A unit the table does not list is a different quantity ("creatinine
+	// exceeds 20%", "eGFR < 80% of normal"): not this variable's threshold.
+	return 0, "", false
+}
+
+// defaultUnit infers a missing unit from the magnitude where the usual
+// units differ by an order of magnitude or more.
+func defaultUnit(v *Variable, val float64) string {
+	switch v.Name {
+	case "hemoglobin":
+		if val > 30 {
+			return "g/L"
+		}
+	case "albumin":
+		if val > 10 {
+			return "g/L"
+		}
+	case "creatinine":
+		if val > 20 {
+			return "umol/L"
+		}
+	case "total_bilirubin", "direct_bilirubin":
+		if val > 10 {
+			return "umol/L"
+		}
+	case "age":
+		return "years"
+	}
+	return v.Unit
+}
+
+func countValue(v *Variable, a amount, val float64) (float64, string, bool) {
+	per, ok := perLitre[a.unit]
+	switch {
+	case ok:
+	case a.unit != "":
+		return 0, "", false
+	case a.sci && a.exp >= 9:
+		per = 1
+	case a.sci:
+		per = 1e6
+	case v.Name == "cd4" || val >= 500:
+		// 1500 without a unit is per microlitre; 1.5 is per nanolitre.
+		per = 1e6
+	default:
+		per = 1e9
+	}
+	if v.Name == "cd4" {
+		return val * per / 1e6, v.Unit, true
+	}
+	return plausibleValue(v, val*per/1e9, val), v.Unit, true
+}
+
+// plausible are the ranges a threshold on the analyte can take in its
+// canonical unit. A converted value outside while the number as written
+// is inside means the unit is a slip ("Hb > 10 mg/dL", "ANC > 1.5
+// cells/mm3"): the number is kept in the canonical unit.
+var plausible = map[string][2]float64{
+	"hemoglobin": {3, 25}, "anc": {0.05, 100}, "platelets": {5, 2000}, "wbc": {0.1, 500},
+	"lymphocytes": {0.05, 100}, "testosterone": {1, 3000}, "albumin": {1, 8},
+	"creatinine": {0.1, 20}, "total_bilirubin": {0.1, 40},
+}
+
+func plausibleValue(v *Variable, converted, written float64) float64 {
+	r, ok := plausible[v.Name]
+	if !ok || converted >= r[0] && converted <= r[1] || written < r[0] || written > r[1] {
+		return converted
+	}
+	return written
+}
+
+// reading is the threshold read after one mention.
+type reading struct {
+	op   string
+	a, b amount
+	end  int
+	ok   bool
+}
+
+// mention is a variable named in the normalized text.
+type mention struct {
+	v    *Variable
+	s, e int
+}
+
+// synonymsByByte lists the synonyms by first byte, longest first, so
+// the longest name at a position wins and a shorter one is still tried
+// when the longer runs into a word ("hemoglobin levels" is not
+// "hemoglobin level" + "s").
+var synonymsByByte = func() map[byte][]string {
+	m := map[byte][]string{}
+	for i := range Variables {
+		for _, s := range Variables[i].Synonyms {
+			synonymVar[s] = &Variables[i]
+			m[s[0]] = append(m[s[0]], s)
+		}
+	}
+	for _, list := range m {
+		slices.SortFunc(list, func(a, b string) int { return len(b) - len(a) })
+	}
+	return m
+}()
+
+var synonymVar = map[string]*Variable{}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+}
+
+func findMentions(s string) []mention {
+	var out []mention
+	for a := 0; a < len(s); a++ {
+		if a > 0 && isWordByte(s[a-1]) {
+			continue
+		}
+		for _, syn := range synonymsByByte[s[a]] {
+			b := a + len(syn)
+			if !strings.HasPrefix(s[a:], syn) || b < len(s) && isWordByte(s[b]) && isWordByte(s[b-1]) {
+				continue
+			}
+			// A short name glued to a longer token by a hyphen is part
+			// of another name: "IIEF-EF" is not an ejection fraction.
+			if len(syn) <= 3 && a > 0 && s[a-1] == '-' {
+				continue
+			}
+			out = append(out, mention{v: synonymVar[syn], s: a, e: b})
+			a = b - 1
+			break
+		}
+	}
+	return out
+}
+
+var precedingCmpRe = regexp.MustCompile(`(>=|<=|=<|=>|>|<)\s*$`)
+
+// inBounds reports whether a reading shared from another mention is a
+// possible grade of v: "performance status (Lansky or Karnofsky >= 50)"
+// must not make 50 an ECOG grade.
+func inBounds(v *Variable, r reading) bool {
+	switch v.family {
+	case famOrdinal, famRoman, famLetter:
+		lo, hi := ordBounds(v)
+		return r.a.val >= lo && r.a.val <= hi
+	}
+	return true
+}
+
+// connectorRe is what may stand between two mentions that share one
+// threshold: "AST and ALT <= 2.5 x ULN", "AST (SGOT)/ALT (SGPT)".
+var connectorRe = regexp.MustCompile(`^(?:\s|[,/&()]|and|or|serum|levels?)*$`)
+
+// measures extracts the threshold constraints of the normalized text.
+func measures(n norm) []Constraint {
+	s := n.s
+	ms := findMentions(s)
+	got := make([]reading, len(ms))
+	found := make([][]Constraint, len(ms))
+	type seenKey struct {
+		name string
+		at   int
+	}
+	seen := map[seenKey]bool{}
+	for i := len(ms) - 1; i >= 0; i-- {
+		m := ms[i]
+		if m.v.family == famBP {
+			found[i] = bloodPressure(n, m)
+			continue
+		}
+		r := reading{}
+		switch m.v.family {
+		case famOrdinal, famRoman, famLetter:
+			r.op, r.a, r.b, r.end, r.ok = parseOrdinal(s, m.e, m.v)
+			if !r.ok && m.v.family == famLetter {
+				// "Child-Pugh score <= 7": the same names, digits.
+				m.v = variableIndex["child_pugh_score"]
+				r.op, r.a, r.b, r.end, r.ok = parseOrdinal(s, m.e, m.v)
+			}
+		default:
+			r.op, r.a, r.b, r.end, r.ok = parseMeasure(s, m.e, m.v)
+		}
+		if !r.ok && i+1 < len(ms) && got[i+1].ok && m.v.family == ms[i+1].v.family &&
+			connectorRe.MatchString(s[m.e:ms[i+1].s]) && inBounds(m.v, got[i+1]) {
+			r = got[i+1]
+		}
+		if r.ok && r.op == OpEQ && m.v.family != famLab && m.v.family != famCount {
+			// "heart failure <= NYHA II": the comparator comes first.
+			if pm := precedingCmpRe.FindStringSubmatch(tail(s, m.s, 4)); pm != nil {
+				r.op, _ = comparator(pm[1], 0)
+			}
+		}
+		got[i] = r
+		if !r.ok {
+			continue
+		}
+		// "Hemoglobin (Hb) >= 9": one threshold, two names.
+		key := seenKey{m.v.Name, r.a.from}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		found[i] = build(n, m, r.op, r.a, r.b, r.end)
+		if m.v.family == famLab || m.v.family == famCount {
+			found[i] = append(found[i], second(n, m.v, r.op, r.end)...)
+		}
+	}
+	return slices.Concat(found...)
+}
+
+// build turns a reading into a constraint, or none when the unit is
+// foreign to the variable.
+func build(n norm, m mention, op string, a, b amount, end int) []Constraint {
+	v := m.v
+	val, unit, ok := canonical(v, a)
+	if !ok {
+		return nil
+	}
+	c := Constraint{Kind: KindMeasure, Variable: v.Name, Op: op, Value: val, Unit: unit,
+		ULNMultiple: a.uln, Span: n.span(m.s, end)}
+	if op == OpBetween {
+		if c.Value2, _, ok = canonical(v, b); !ok {
+			return nil
+		}
+	}
+	switch v.family {
+	case famOrdinal, famRoman, famLetter:
+		// Grades are not converted: "A" or "III" as written says
+		// nothing the value does not.
+	default:
+		c.Original = &Original{Value: a.val, Unit: writtenUnit(n, a.from, a.to)}
+		if op == OpBetween {
+			c.Original.Value2 = b.val
+			c.Original.Unit = writtenUnit(n, b.from, b.to)
+		}
+	}
+	return []Constraint{c}
+}
+
+// writtenUnit is the unit of the amount at normalized [a, b) as the
+// original text spells it ("×10^9/L", "g/L"), without the number.
+func writtenUnit(n norm, a, b int) string {
+	if m := numRe.FindStringIndex(n.s[a:b]); m != nil {
+		a += m[1]
+	}
+	for a < b && n.s[a] == ' ' {
+		a++
+	}
+	if a >= b {
+		return ""
+	}
+	sp := n.span(a, b)
+	return n.text[sp[0]:sp[1]]
+}
+
+// bloodPressure reads "blood pressure > 140/90 mmHg" as two constraints.
+var bpRe = regexp.MustCompile(`^\s*(\d{2,3})\s*/\s*(\d{2,3})\s*(?:mm\s*hg)?`)
+
+func bloodPressure(n norm, m mention) []Constraint {
+	p := m.e + len(fillerRe.FindString(n.s[m.e:]))
+	o, q := comparator(n.s, p)
+	if o == "" {
+		return nil
+	}
+	bm := bpRe.FindStringSubmatchIndex(n.s[q:])
+	if bm == nil {
+		return nil
+	}
+	span := n.span(m.s, q+bm[1])
+	sys := parseNumber(n.s[q+bm[2] : q+bm[3]])
+	dia := parseNumber(n.s[q+bm[4] : q+bm[5]])
+	mk := func(name string, v float64) Constraint {
+		return Constraint{Kind: KindMeasure, Variable: name, Op: o, Value: v, Unit: "mmHg", Span: span,
+			Original: &Original{Value: v, Unit: "mmHg"}}
+	}
+	return []Constraint{mk("systolic_bp", sys), mk("diastolic_bp", dia)}
+}

@@ -1,0 +1,176 @@
+package eligibility
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
+
+var (
+	sexRe       = regexp.MustCompile(`^\W*(?:(?:healthy|adult|ambulatory)\s+)?(males?|females?|men|women|boys|girls)(?:\s+(?:patients|subjects|participants|volunteers|only|aged|age|between|over|older|with|who|diagnosed)\b|\s*(?:\d|>|<|,|;|\.|\(|$))`)
+	sexPeopleRe = regexp.MustCompile(`\b(male|female)\s+(?:patients|subjects|participants|volunteers|sex|gender)\b`)
+	bothSexRe   = regexp.MustCompile(`\b(?:males?|men)\s*(?:and|or|and/or|/|&)\s*(?:females?|women)\b|\b(?:females?|women)\s*(?:and|or|and/or|/|&)\s*(?:males?|men)\b|\bboth sexes\b|\bchildbearing|\bchild-bearing|\breproductive`)
+
+	pregnancyRe     = regexp.MustCompile(`\b(pregnan\w*|lactat\w*|breast[- ]?feed\w*|breastfeed\w*|nursing (?:mothers?|women))`)
+	contraceptionRe = regexp.MustCompile(`\b(?:contracepti\w*|birth control|barrier methods?|intrauterine devices?|abstinen\w*)`)
+
+	conditionRe = regexp.MustCompile(`\b(?:history of|diagnosed with|diagnosis of|known|documented|suffering from|presence of|evidence of|patients with|subjects with|participants with|diagnosed as)\s+(?:an?\s+|the\s+|any\s+)?`)
+	// conditionEndRe ends the condition named after conditionRe.
+	conditionEndRe = regexp.MustCompile(`\s+(?:within|who|that|which|requiring|except|other than|unless|in the|during|for|at|as|including|such as|e\.g|defined|confirmed|according|by|on|with|without|is|are|was|were|to|of the|before|after|prior|occurred)\b|[,;:.()\[\]]`)
+	stageRe        = regexp.MustCompile(`\bstages?\s+(0|iv|i{1,3}|[1-4])([abc]\d?)?\b`)
+	metastasisRe   = regexp.MustCompile(`\b(?:(?:extrahepatic|distant|brain|cns|central nervous system|bone|liver|hepatic|lung|pulmonary|lymph node|nodal|visceral|leptomeningeal|peritoneal)\s+)?metasta\w*`)
+	therapyRe      = regexp.MustCompile(`\b(?:anti[- ]?(?:pd-?1|pd-?l1|ctla-?4|vegfr?|egfr|her2|cd20|tnf|il-?\d+|angiogenic|androgens?)(?:\s*(?:,|/|or|and)\s*(?:anti[- ]?)?(?:pd-?1|pd-?l1|ctla-?4))*(?:\s+(?:antibod(?:y|ies)|therap(?:y|ies)|agents?|drugs?|inhibitors?|treatments?|monoclonal antibod(?:y|ies)))?|(?:pd-?1|pd-?l1|ctla-?4|vegf\s*\(?r?\)?|vegfr|egfr|her2|mek|braf|parp|cdk4/6|mtor|jak|btk|tyrosine kinase|multi-?kinase|immune checkpoint|checkpoint|aromatase|proton pump|sglt-?2|dpp-?4|5-alpha[- ]reductase|pde-?5|phosphodiesterase(?: type)?[- ]5)\s*(?:inhibitors?|blockers?|antagonists?|agonists?)|tkis?|chemotherap\w*|radiotherap\w*|radiation therapy|immunotherap\w*|immunosuppressi\w*(?:\s+(?:therapy|drugs?|agents?|medications?))?|immunomodulat\w*|hormon(?:e|al) therap\w*|androgen deprivation therapy|corticosteroids?|glucocorticoids?|steroids?|anticoagula\w*|antiplatelet\w*|antiviral therapy|live (?:attenuated )?vaccines?|investigational (?:drugs?|agents?|products?|devices?|medicinal products?)|monoclonal antibod(?:y|ies)|biologics?|thrombolysis|blood transfusions?|transfusions?|g-csf|growth factors?|bisphosphonates?|opioids?|antidepressants?|antipsychotics?|insulin|statins?|adjuvant therapy|neoadjuvant therapy|targeted therapy|systemic therapy|surgery|surgical resection|resection|transplant\w*)\b`)
+	examplesRe     = regexp.MustCompile(`^\s*\(((?:e\.g\.?|such as|including|i\.e\.?)[^()]{3,200}|[^()]{2,100},[^()]{2,100})\)`)
+	historyRe      = regexp.MustCompile(`^(?:an?\s+)?(?:known\s+|documented\s+)?history of\s+`)
+	exampleSepRe   = regexp.MustCompile(`\s*(?:,|;|\band so on\b|\betc\b\.?|\band\b|\bor\b|\be\.g\.?|\bsuch as\b)\s*`)
+	exceptionRe    = regexp.MustCompile(`\b(?:except(?:\s+for)?|excepting|other than|with the exception of|excluding|unless|apart from|but not)\s+([^;)\]]{2,120})`)
+
+	// negationRe is a negation cue at the end of the text before a term,
+	// within its clause.
+	negationRe = regexp.MustCompile(`\b(?:no|not|non|without|never|free of|absence of|negative for|none|nor|neither)\b[^;.,:]{0,60}$`)
+	// notNegation are comparators that contain a cue word.
+	notNegation = regexp.MustCompile(`\b(?:no|not) (?:more|less|greater|lower|higher|later|earlier|longer|sooner) than\b`)
+	clauseRe    = regexp.MustCompile(`[;.:]`)
+)
+
+// negated reports whether the clause of n.s before position p negates
+// what follows.
+func negated(n norm, p int) bool {
+	start := 0
+	if locs := clauseRe.FindAllStringIndex(n.s[:p], -1); len(locs) > 0 {
+		start = locs[len(locs)-1][1]
+	}
+	before := notNegation.ReplaceAllString(n.s[start:p], "")
+	return negationRe.MatchString(before)
+}
+
+// termText is the original text of normalized [a, b), trimmed.
+func termText(text string, n norm, a, b int) string {
+	sp := n.span(a, b)
+	return strings.TrimSpace(strings.Trim(text[sp[0]:sp[1]], " ,;:.-*\\"))
+}
+
+func (n norm) term(text, kind string, a, b int) Constraint {
+	return Constraint{Kind: kind, Op: OpEQ, Term: termText(text, n, a, b), Span: n.span(a, b), Negated: negated(n, a)}
+}
+
+// terms extracts the non-numeric constraints: sex, pregnancy,
+// contraception, conditions, stage, metastasis, therapies, exceptions.
+func terms(text string, n norm) []Constraint {
+	var out []Constraint
+	s := n.s
+	m := sexRe.FindStringSubmatchIndex(s)
+	if m == nil {
+		m = sexPeopleRe.FindStringSubmatchIndex(s)
+	}
+	if m != nil && !bothSexRe.MatchString(s) {
+		{
+			c := n.term(text, KindSex, m[2], m[3])
+			c.Term = "male"
+			if strings.HasPrefix(s[m[2]:], "f") || strings.HasPrefix(s[m[2]:], "w") || strings.HasPrefix(s[m[2]:], "g") {
+				c.Term = "female"
+			}
+			out = append(out, c)
+		}
+	}
+	for _, m := range findAll(pregnancyRe, s, "pregnan", "lactat", "breast", "nursing") {
+		c := n.term(text, KindPregnancy, m[0], m[1])
+		c.Term = "pregnancy"
+		if !strings.HasPrefix(s[m[0]:], "pregnan") {
+			c.Term = "lactation"
+		} else if strings.HasPrefix(s[m[1]:], " test") {
+			c.Term = "pregnancy test"
+		}
+		out = append(out, c)
+	}
+	if m := findAll(contraceptionRe, s, "contracep", "birth control", "barrier", "intrauterine", "abstinen"); m != nil {
+		m := m[0]
+		c := n.term(text, KindContraception, m[0], m[1])
+		c.Term = "contraception"
+		out = append(out, c)
+	}
+	for _, m := range findAll(conditionRe, s, "history", "diagnos", "known", "documented", "suffering", "presence", "evidence", "with") {
+		a := m[1]
+		if h := historyRe.FindStringIndex(s[a:]); h != nil {
+			a += h[1] // "patients with a history of X": X
+		}
+		z := min(len(s), a+80)
+		if e := conditionEndRe.FindStringIndex(s[a:z]); e != nil {
+			z = a + e[0]
+		}
+		if z-a >= 3 {
+			out = append(out, n.term(text, KindCondition, a, z))
+		}
+	}
+	for _, m := range findAll(stageRe, s, "stage") {
+		c := n.term(text, KindStage, m[0], m[1])
+		c.Term = "stage " + strings.ToUpper(s[m[2]:m[3]])
+		if m[4] >= 0 {
+			c.Term += s[m[4]:m[5]]
+		}
+		out = append(out, c)
+	}
+	for _, m := range findAll(metastasisRe, s, "metasta") {
+		out = append(out, n.term(text, KindMetastasis, m[0], m[1]))
+	}
+	for _, m := range findIn(therapyRe, s, therapyStems) {
+		c := n.term(text, KindTherapy, m[0], m[1])
+		if e := examplesRe.FindStringSubmatchIndex(s[m[1]:]); e != nil {
+			for _, x := range exampleSepRe.Split(termText(text, n, m[1]+e[2], m[1]+e[3]), -1) {
+				if x = strings.TrimSpace(x); x != "" {
+					c.Examples = append(c.Examples, x)
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	for _, m := range findAll(exceptionRe, s, "except", "other than", "excluding", "unless", "apart from", "but not") {
+		c := n.term(text, KindException, m[2], m[3])
+		c.Negated = false
+		out = append(out, c)
+	}
+	return out
+}
+
+// therapyStems are the stems every therapyRe match contains; no match
+// reaches further than 60 bytes from its stem.
+var therapyStems = []string{"anti", "inhibit", "block", "antagon", "agonist", "tki", "chemo", "radi", "immun",
+	"hormon", "androgen", "steroid", "corticoid", "coagul", "platelet", "viral", "vaccin", "investigational",
+	"monoclonal", "biologic", "thrombolysis", "transfusion", "g-csf", "growth factor", "bisphosph", "opioid",
+	"insulin", "statin", "therap", "surg", "resection", "transplant"}
+
+// findIn returns the matches of re in the regions of s around the
+// stems.
+func findIn(re *regexp.Regexp, s string, stems []string) [][]int {
+	var keys [][]int
+	for _, stem := range stems {
+		for p := 0; ; {
+			i := strings.Index(s[p:], stem)
+			if i < 0 {
+				break
+			}
+			keys = append(keys, []int{p + i, p + i + len(stem)})
+			p += i + len(stem)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.SortFunc(keys, func(a, b []int) int { return a[0] - b[0] })
+	var out [][]int
+	for _, r := range regions(s, keys, 60, 60) {
+		for _, m := range re.FindAllStringIndex(s[r[0]:r[1]], -1) {
+			out = append(out, []int{m[0] + r[0], m[1] + r[0]})
+		}
+	}
+	return out
+}
+
+// findAll returns the submatch indexes of re in s, skipping the regexp
+// when s contains none of the words any match needs.
+func findAll(re *regexp.Regexp, s string, need ...string) [][]int {
+	if !containsAny(s, need) {
+		return nil
+	}
+	return re.FindAllStringSubmatchIndex(s, -1)
+}

@@ -1,0 +1,305 @@
+package eligibility
+
+import (
+	"regexp"
+	"strings"
+)
+
+const (
+	tNum  = `(\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|eighteen|twenty|twenty-four|thirty|sixty|ninety)`
+	tUnit = `(days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?)\b`
+	// tAnchor is the event a window is counted from or to.
+	tAnchor = `(?:before|prior|preceding|since|ago|after|following|from|post|previously|earlier|later)\b`
+)
+
+var wordNumbers = map[string]float64{
+	"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+	"nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15,
+	"eighteen": 18, "twenty": 20, "twenty-four": 24, "thirty": 30, "sixty": 60, "ninety": 90,
+}
+
+var timeUnitIDs = map[byte]string{'d': "days", 'w': "weeks", 'm': "months", 'y': "years", 'h': "hours"}
+
+type windowPattern struct {
+	re *regexp.Regexp
+	op string // "" takes the op from the comparator group
+	// need lists words one of which the text must contain for re to
+	// match: a cheap test that spares most texts the regexp.
+	need []string
+}
+
+var (
+	anchorWords = []string{"before", "prior", "preced", "since", "ago", "after", "follow", "from", "post", "previous", "earlier", "later"}
+	yearWords   = []string{"year", "yr"}
+)
+
+// tail is the (at most) n bytes of s before p: patterns anchored at the
+// end of the text before a match only need that much.
+func tail(s string, p, n int) string {
+	return s[max(0, p-n):p]
+}
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// windowPatterns need an explicit quantifier: "within", "in the last",
+// a comparator before the number, or a range, each with an anchor word
+// where the quantifier alone could be a duration ("at least 3 months of
+// therapy" is not a window; "at least 3 months before" is).
+var windowPatterns = []windowPattern{
+	{regexp.MustCompile(`\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+|prior\s+|preceding\s+|first\s+|next\s+|following\s+|recent\s+|another\s+|an additional\s+|a further\s+|additional\s+)?(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"within"}},
+	{regexp.MustCompile(`\b(?:in|during|over|for|within)?\s*the\s+(?:last|past|previous|preceding|prior|recent)\s+(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"last", "past", "previous", "preceding", "prior", "recent"}},
+	{regexp.MustCompile(`(>=|<=|>|<|at least|more than|greater than|longer than|less than|fewer than|shorter than|no (?:more|less|later|earlier|longer|sooner) than|not (?:more|less|later|earlier|longer|sooner) than|minimum(?: of)?|maximum(?: of)?|up to|over|under|a minimum of|a maximum of)\s*` + tNum + `\s*-?\s*(?:full\s+|calendar\s+)?` + tUnit + `\s+(?:or more\s+|or longer\s+)?` + tAnchor), "", anchorWords},
+	{regexp.MustCompile(`(?:^|[^\d.,])` + tNum + `\s*-?\s*(?:full\s+)?` + tUnit + `\s+or\s+(more|longer|less|fewer|shorter)\s+` + tAnchor), "", anchorWords},
+	{regexp.MustCompile(`(?:^|[^\d.,])(?:from\s+)?` + tNum + `\s*(?:` + tUnit + `\s*)?(?:-|~|to)\s*` + tNum + `\s*-?\s*` + tUnit + `\s+` + tAnchor), OpBetween, anchorWords},
+	{regexp.MustCompile(`\bbetween\s+` + tNum + `\s*(?:` + tUnit + `\s*)?and\s*` + tNum + `\s*-?\s*` + tUnit + `\s+` + tAnchor), OpBetween, anchorWords},
+}
+
+var atLeastRe = regexp.MustCompile(`at least\s*$`)
+
+var windowOps = map[string]string{
+	"at least": OpGE, "minimum": OpGE, "minimum of": OpGE, "a minimum of": OpGE, ">=": OpGE,
+	"no less than": OpGE, "not less than": OpGE, "no earlier than": OpGE, "not earlier than": OpGE,
+	"no sooner than": OpGE, "not sooner than": OpGE, "more": OpGE, "longer": OpGE,
+	"more than": OpGT, "greater than": OpGT, "longer than": OpGT, "over": OpGT, ">": OpGT,
+	"less than": OpLT, "fewer than": OpLT, "shorter than": OpLT, "under": OpLT, "<": OpLT,
+	"no more than": OpLE, "not more than": OpLE, "no later than": OpLE, "not later than": OpLE,
+	"no longer than": OpLE, "not longer than": OpLE, "maximum": OpLE, "maximum of": OpLE,
+	"a maximum of": OpLE, "up to": OpLE, "<=": OpLE, "less": OpLE, "fewer": OpLE, "shorter": OpLE,
+}
+
+func timeNumber(t string) float64 {
+	if v, ok := wordNumbers[t]; ok {
+		return v
+	}
+	return parseNumber(t)
+}
+
+// windows extracts time windows: "within 4 weeks", "4~8 weeks before",
+// "at least 28 days since".
+func windows(n norm) []Constraint {
+	v := variableIndex["window"]
+	var out []Constraint
+	for _, r := range regions(n.s, timeUnitRe.FindAllStringIndex(n.s, -1), 80, 30) {
+		out = windowsIn(n, v, r[0], r[1], out)
+	}
+	return out
+}
+
+// timeUnitRe finds the time units every window pattern ends with.
+var timeUnitRe = regexp.MustCompile(`(?:day|week|wk|month|mo|year|yr|hour|hr)s?\b`)
+
+// regions returns the stretches of s around the keys (sorted [start,
+// end) pairs), from a
+// word start up to before bytes ahead of the key to a word end after
+// bytes past it, merged where they overlap. Patterns whose matches
+// always contain a key then run on these only, which spares them most
+// of the text.
+func regions(s string, keys [][]int, before, after int) [][2]int {
+	var out [][2]int
+	for _, u := range keys {
+		a := max(0, u[0]-before)
+		for a > 0 && s[a-1] != ' ' {
+			a--
+		}
+		z := min(len(s), u[1]+after)
+		for z < len(s) && s[z] != ' ' {
+			z++
+		}
+		if k := len(out) - 1; k >= 0 && a <= out[k][1] {
+			out[k][1] = z
+			continue
+		}
+		out = append(out, [2]int{a, z})
+	}
+	return out
+}
+
+func windowsIn(n norm, v *Variable, from, to int, out []Constraint) []Constraint {
+	s := n.s[from:to]
+	for _, wp := range windowPatterns {
+		if !containsAny(s, wp.need) {
+			continue
+		}
+		for _, m := range wp.re.FindAllStringSubmatchIndex(s, -1) {
+			for i := range m {
+				if m[i] >= 0 {
+					m[i] += from
+				}
+			}
+			var nums, units []string
+			var word string
+			for g := 2; g < len(m); g += 2 {
+				if m[g] < 0 {
+					continue
+				}
+				t := n.s[m[g]:m[g+1]]
+				switch {
+				case windowOps[t] != "":
+					word = t
+				case timeUnitIDs[t[0]] != "":
+					units = append(units, timeUnitIDs[t[0]])
+				default:
+					nums = append(nums, t)
+				}
+			}
+			if atLeastRe.MatchString(tail(n.s, m[0], 12)) {
+				continue // "for at least the past six months" is a duration
+			}
+			op := wp.op
+			if op == "" {
+				op = windowOps[word]
+			}
+			if op == "" || len(units) == 0 {
+				continue
+			}
+			if len(nums) == 0 {
+				nums = []string{"1"} // "within the last year"
+			}
+			// "between 3 months and 3 years": each number its unit;
+			// "4~8 weeks": one unit for both.
+			last := units[len(units)-1]
+			c := Constraint{Kind: KindMeasure, Variable: v.Name, Op: op, Value: timeNumber(nums[0]) * v.factors[units[0]],
+				Unit: v.Unit, Span: n.span(m[0], m[1]),
+				Original: &Original{Value: timeNumber(nums[0]), Unit: last}}
+			if len(nums) == 2 {
+				c.Op = OpBetween
+				c.Value2 = timeNumber(nums[1]) * v.factors[last]
+				c.Original.Value2 = timeNumber(nums[1])
+				if c.Value2 < c.Value {
+					continue // "MK-3475 and 6 months after" is no range
+				}
+			}
+			out = appendNew(out, c)
+		}
+	}
+	return out
+}
+
+// appendNew adds c unless a constraint on the same variable already
+// covers part of its span: the patterns overlap by design.
+func appendNew(list []Constraint, c Constraint) []Constraint {
+	for _, o := range list {
+		if o.Variable == c.Variable && overlaps(o, c) {
+			return list
+		}
+	}
+	return append(list, c)
+}
+
+func overlaps(a, b Constraint) bool {
+	return a.Span[0] < b.Span[1] && b.Span[0] < a.Span[1]
+}
+
+var (
+	ageMentionRe    = regexp.MustCompile(`\b(?:age[ds]?|aging|adults?|ages of|âge|âgés?)\b`)
+	peopleMentionRe = regexp.MustCompile(`\b(?:men|women|males?|females?|patients?|subjects?|participants?|children|adolescents?|persons?|people|individuals?|volunteers?|boys|girls)\s*(?:aged\s+)?`)
+	agePatterns     = []windowPattern{
+		{regexp.MustCompile(`(?:^|[^\d.,])(\d{1,3})\s*(?:years?|yrs?)\s*(?:old\s*|of age\s*)*(?:(?:or|and)\s+(?:older|over|above|more|greater|upwards?|elder)\b|\+)`), OpGE, yearWords},
+		{regexp.MustCompile(`(?:^|[^\d.,])(\d{1,3})\s*(?:years?|yrs?)\s*(?:old\s*|of age\s*)*(?:or|and)\s+(?:younger|under|below|less)\b`), OpLE, yearWords},
+		{regexp.MustCompile(`(?:^|[^\d.,])(?:between\s+|from\s+)?(\d{1,3})\s*(?:years?\s*)?(?:-|~|to|and)\s*(\d{1,3})\s*(?:years?|yrs?)\s*(?:old|of age)`), OpBetween, yearWords},
+		{regexp.MustCompile(`(>=|<=|=>|=<|>|<|at least|no more than|not more than|no less than|not less than|no older than|no younger than|equal to or older than|more than|less than|older than|younger than|over|under|above|below)\s*(\d{1,3})\s*(?:years?|yrs?)\s*(?:old|of age)`), "", yearWords},
+		{regexp.MustCompile(`(older than|younger than|over the age of|under the age of|above the age of|below the age of|over age|under age|above age|below age)\s*(\d{1,3})\b`), "", []string{"older", "younger", "age"}},
+	}
+	// notAgeRe ends the text before "age" that makes it something else:
+	// "childbearing age", "gestational age", "bone age".
+	notAgeRe = regexp.MustCompile(`(?:child[- ]?bearing|reproductive|gestational|bone|fertile|procreative|school)\s*$`)
+	ageOps   = map[string]string{
+		">=": OpGE, "=>": OpGE, "at least": OpGE, "no less than": OpGE, "not less than": OpGE,
+		"no younger than": OpGE, "equal to or older than": OpGE,
+		"<=": OpLE, "=<": OpLE, "no more than": OpLE, "not more than": OpLE, "no older than": OpLE, ">": OpGT, "more than": OpGT, "older than": OpGT,
+		"over": OpGT, "above": OpGT, "over the age of": OpGT, "above the age of": OpGT, "over age": OpGT,
+		"<": OpLT, "less than": OpLT, "younger than": OpLT, "under": OpLT, "below": OpLT,
+		"under the age of": OpLT, "below the age of": OpLT, "under age": OpLT,
+		"above age": OpGT, "below age": OpLT,
+	}
+)
+
+// ages extracts age bounds: after "age"/"aged", after a word for people
+// when a unit of years follows, and phrases led by the number ("18 years
+// or older", "18-75 years old").
+func ages(n norm) []Constraint {
+	v := variableIndex["age"]
+	var out []Constraint
+	add := func(re *regexp.Regexp, needYears bool) {
+		for _, m := range re.FindAllStringIndex(n.s, -1) {
+			if notAgeRe.MatchString(tail(n.s, m[0], 24)) {
+				continue
+			}
+			op, a, b, end, ok := parseMeasure(n.s, m[1], v)
+			if !ok || needYears && a.unit != "years" && b.unit != "years" {
+				continue
+			}
+			out = appendConstraints(out, build(n, mention{v: v, s: m[0], e: m[1]}, op, a, b, end))
+			out = appendConstraints(out, second(n, v, op, end))
+		}
+	}
+	add(ageMentionRe, false)
+	add(peopleMentionRe, true)
+	for _, ap := range agePatterns {
+		if !containsAny(n.s, ap.need) {
+			continue
+		}
+		for _, m := range ap.re.FindAllStringSubmatchIndex(n.s, -1) {
+			op := ap.op
+			var nums []float64
+			for g := 2; g < len(m); g += 2 {
+				if m[g] < 0 {
+					continue
+				}
+				t := n.s[m[g]:m[g+1]]
+				if o := ageOps[t]; o != "" {
+					op = o
+				} else {
+					nums = append(nums, parseNumber(t))
+				}
+			}
+			if op == "" || len(nums) == 0 || op == OpBetween && len(nums) < 2 {
+				continue
+			}
+			c := Constraint{Kind: KindMeasure, Variable: v.Name, Op: op, Value: nums[0], Unit: v.Unit,
+				Span: n.span(m[0], m[1]), Original: &Original{Value: nums[0], Unit: "years"}}
+			if op == OpBetween {
+				c.Value2, c.Original.Value2 = nums[1], nums[1]
+			}
+			out = appendNew(out, c)
+		}
+	}
+	return out
+}
+
+func appendConstraints(list, add []Constraint) []Constraint {
+	for _, c := range add {
+		list = appendNew(list, c)
+	}
+	return list
+}
+
+var secondRe = regexp.MustCompile(`^\s*(?:and|but|or|,|&|/)\s*`)
+
+// second reads the other bound written after a first one: "age >= 18
+// and <= 75 years", "systolic < 90 or > 150 mmHg". It must point the
+// other way: "<= 1.5 x ULN or <= 3 x ULN with Gilbert's" is an
+// alternative for some patients, not a second bound.
+func second(n norm, v *Variable, first string, p int) []Constraint {
+	m := secondRe.FindStringIndex(n.s[p:])
+	if m == nil {
+		return nil
+	}
+	q := p + m[1]
+	op, q2 := comparator(n.s, q)
+	if op == "" || op == OpEQ || first == OpEQ || first == OpBetween || (op[0] == first[0]) {
+		return nil
+	}
+	a, ok := parseAmount(n.s, q2)
+	if !ok {
+		return nil
+	}
+	return build(n, mention{v: v, s: q, e: q}, op, a, amount{}, a.to)
+}

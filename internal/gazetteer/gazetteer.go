@@ -1,0 +1,294 @@
+// Package gazetteer resolves place names to coordinates offline, from the
+// study sites in Trialfinder's own data: every city, state and country that
+// a site names gets the mean coordinates of its geocoded sites and the
+// number of studies there, and every postal code that sites carry gets the
+// mean coordinates of those sites. No external geocoder is asked, so a
+// place no study mentions is unknown, which is fine for a trial finder:
+// there is nothing to find near it that a nearer known place would miss.
+package gazetteer
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/trialfinder/trialfinder/internal/study"
+)
+
+// Kind says what a Place is.
+type Kind uint8
+
+const (
+	Country Kind = iota + 1
+	State
+	City
+	Postcode
+)
+
+// Place is a country, a state or region in a country, a city, or a
+// postal code, as the sites name it.
+type Place struct {
+	Kind    Kind
+	Country string
+	State   string // "" for a country, or a city whose sites give no state
+	City    string // "" for a country or state
+	Zip     string // set for a Postcode only
+	// Lat and Lon are the mean of the place's geocoded sites; HasGeo is
+	// false when none of them is geocoded.
+	Lat, Lon float64
+	HasGeo   bool
+	Studies  int // distinct studies with a site here
+}
+
+// Name is the place as a reader writes it: "Springfield, Illinois, United
+// States"; a postal code is followed by its city.
+func (p Place) Name() string {
+	var parts []string
+	if p.Zip != "" {
+		parts = append(parts, p.Zip)
+	}
+	for _, s := range []string{p.City, p.State, p.Country} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Source lists studies; the stores implement it (search.Source has the
+// same method).
+type Source interface {
+	Each(ctx context.Context, fn func(study.Study) error) error
+}
+
+// Gazetteer is an immutable table of places. It is safe for concurrent use.
+type Gazetteer struct {
+	places []Place
+	// byName maps a folded name (a country, state, city, or postal code)
+	// to the places that carry it, most studies first.
+	byName map[string][]int
+	// children lists, per folded parent key, the places directly inside.
+	children map[string][]int
+}
+
+// Builder accumulates study sites into a Gazetteer.
+type Builder struct {
+	acc map[key]*accum
+}
+
+type key struct {
+	kind                     Kind
+	country, state, city, zp string
+}
+
+type accum struct {
+	p         Place
+	sumLat    float64
+	sumLon    float64
+	geoSites  int
+	lastStudy string
+}
+
+// NewBuilder starts an empty gazetteer.
+func NewBuilder() *Builder { return &Builder{acc: map[key]*accum{}} }
+
+// Add records the sites of one study.
+func (b *Builder) Add(s *study.Study) {
+	for _, l := range s.Locations {
+		country := clean(l.Country)
+		if country == "" {
+			continue
+		}
+		state, city, zp := clean(l.State), clean(l.City), clean(l.Zip)
+		b.add(key{kind: Country, country: fold(country)}, Place{Kind: Country, Country: country}, s.NCTID, l.Geo)
+		if state != "" {
+			b.add(key{kind: State, country: fold(country), state: fold(state)}, Place{Kind: State, Country: country, State: state}, s.NCTID, l.Geo)
+		}
+		if city != "" {
+			b.add(key{kind: City, country: fold(country), state: fold(state), city: fold(city)}, Place{Kind: City, Country: country, State: state, City: city}, s.NCTID, l.Geo)
+		}
+		if zp != "" && l.Geo != nil {
+			b.add(key{kind: Postcode, country: fold(country), zp: fold(zp)}, Place{Kind: Postcode, Country: country, State: state, City: city, Zip: zp}, s.NCTID, l.Geo)
+		}
+	}
+}
+
+// add counts one site of study id towards the place k; the first spelling
+// seen names the place.
+func (b *Builder) add(k key, p Place, id string, geo *study.GeoPoint) {
+	a := b.acc[k]
+	if a == nil {
+		a = &accum{p: p}
+		b.acc[k] = a
+	}
+	if a.lastStudy != id {
+		// Studies arrive one at a time, so a repeat of the last ID is
+		// another site of the same study.
+		a.lastStudy = id
+		a.p.Studies++
+	}
+	if geo != nil {
+		a.sumLat += geo.Lat
+		a.sumLon += geo.Lon
+		a.geoSites++
+	}
+}
+
+// Finish returns the gazetteer; the Builder must not be used afterwards.
+func (b *Builder) Finish() *Gazetteer {
+	g := &Gazetteer{byName: map[string][]int{}, children: map[string][]int{}}
+	for _, a := range b.acc {
+		p := a.p
+		if a.geoSites > 0 {
+			p.Lat, p.Lon, p.HasGeo = a.sumLat/float64(a.geoSites), a.sumLon/float64(a.geoSites), true
+		}
+		g.places = append(g.places, p)
+	}
+	slices.SortFunc(g.places, func(a, b Place) int {
+		return cmp.Or(cmp.Compare(b.Studies, a.Studies), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name(), b.Name()))
+	})
+	for i, p := range g.places {
+		switch p.Kind {
+		case Country:
+			g.byName[fold(p.Country)] = append(g.byName[fold(p.Country)], i)
+			g.children[parentKey(Country, "", "")] = append(g.children[parentKey(Country, "", "")], i)
+		case State:
+			g.byName[fold(p.State)] = append(g.byName[fold(p.State)], i)
+			pk := parentKey(State, p.Country, "")
+			g.children[pk] = append(g.children[pk], i)
+		case City:
+			g.byName[fold(p.City)] = append(g.byName[fold(p.City)], i)
+			pk := parentKey(City, p.Country, p.State)
+			g.children[pk] = append(g.children[pk], i)
+		case Postcode:
+			g.byName[fold(p.Zip)] = append(g.byName[fold(p.Zip)], i)
+		}
+	}
+	b.acc = nil
+	return g
+}
+
+// parentKey names the list of places of one kind inside a country or
+// state; the kind keeps a country's states apart from its cities that
+// have no state.
+func parentKey(k Kind, country, state string) string {
+	return string(rune('0'+k)) + "\x00" + fold(country) + "\x00" + fold(state)
+}
+
+// Build reads every study of src into a gazetteer.
+func Build(ctx context.Context, src Source) (*Gazetteer, error) {
+	b := NewBuilder()
+	if err := src.Each(ctx, func(s study.Study) error { b.Add(&s); return nil }); err != nil {
+		return nil, fmt.Errorf("build gazetteer: %w", err)
+	}
+	return b.Finish(), nil
+}
+
+// Len returns the number of places.
+func (g *Gazetteer) Len() int { return len(g.places) }
+
+// Countries returns every country, by name.
+func (g *Gazetteer) Countries() []Place { return g.list(g.children[parentKey(Country, "", "")]) }
+
+// Country returns the country of that name (any case).
+func (g *Gazetteer) Country(name string) (Place, bool) {
+	for _, i := range g.byName[fold(name)] {
+		if g.places[i].Kind == Country {
+			return g.places[i], true
+		}
+	}
+	return Place{}, false
+}
+
+// States returns a country's states or regions, by name.
+func (g *Gazetteer) States(country string) []Place {
+	return g.list(g.children[parentKey(State, country, "")])
+}
+
+// Cities returns the cities of a state; with state "", the cities whose
+// sites give no state.
+func (g *Gazetteer) Cities(country, state string) []Place {
+	return g.list(g.children[parentKey(City, country, state)])
+}
+
+func (g *Gazetteer) list(idx []int) []Place {
+	out := make([]Place, len(idx))
+	for i, j := range idx {
+		out[i] = g.places[j]
+	}
+	slices.SortFunc(out, func(a, b Place) int { return cmp.Compare(fold(a.Name()), fold(b.Name())) })
+	return out
+}
+
+// Resolve finds the places a reader's text may mean: "Boston", "Boston,
+// Massachusetts", "Springfield, IL"-style text whose parts each name a
+// place, "France", or a postal code. It returns the candidates that match
+// every part, most studies first, with the most specific kind of place the
+// text names; more than one means the text is ambiguous and the reader
+// should choose. Only places with coordinates are returned, except
+// countries and states, which filters can use without them.
+func (g *Gazetteer) Resolve(text string) []Place {
+	var parts []string
+	for _, p := range strings.Split(text, ",") {
+		if p = fold(clean(p)); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	var out []Place
+	for _, i := range g.byName[parts[0]] {
+		p := g.places[i]
+		if !p.HasGeo && (p.Kind == City || p.Kind == Postcode) {
+			continue
+		}
+		if containsAll(p, parts[1:]) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// containsAll reports whether each of the qualifying parts names the
+// place's state or country, in order of appearance or not.
+func containsAll(p Place, quals []string) bool {
+	for _, q := range quals {
+		if q != fold(p.State) && q != fold(p.Country) && q != fold(p.City) {
+			return false
+		}
+	}
+	return true
+}
+
+// clean trims and collapses white space.
+func clean(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// fold makes names comparable: lower case, without dots ("St. Louis" =
+// "St Louis") and with white space collapsed.
+func fold(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '.' {
+			return -1
+		}
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.ToLower(clean(s))
+}
+
+// DistanceKm is the great-circle (haversine) distance between two points.
+func DistanceKm(lat1, lon1, lat2, lon2 float64) float64 {
+	const rad = math.Pi / 180
+	const earthRadiusKm = 6371.0088
+	dLat := (lat2 - lat1) * rad
+	dLon := (lon2 - lon1) * rad
+	a := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
+	return 2 * earthRadiusKm * math.Asin(math.Min(1, math.Sqrt(a)))
+}

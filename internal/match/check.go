@@ -1,0 +1,346 @@
+// Package match checks a patient against a study's eligibility criteria,
+// criterion by criterion, ranks recruiting studies for a patient, and
+// measures the ranking on the TREC and SIGIR patient-matching benchmarks.
+//
+// # Verdicts
+//
+// Each criterion is met, not met, or unknown. A missing fact is unknown,
+// never assumed; a criterion in free text the parser could not structure
+// is unknown ("ask the study team") and counted apart as free text. An
+// inclusion item holds when all its constraints and sub-items hold (any
+// one, for an "any of" item); an exclusion item applies when any of its
+// constraints or sub-items does, and is met when it certainly does not
+// apply; an exclusion that applies but names an exception ("except ...")
+// is unknown. The study's verdict:
+//
+//   - not eligible: at least one criterion is not met;
+//   - likely eligible: none is not met and every checkable criterion (the
+//     study's sex and age limits, and every item with structured
+//     constraints) is met: only free-text criteria remain to ask about;
+//   - possibly eligible: otherwise (some checkable criterion is unknown).
+package match
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/trialfinder/trialfinder/internal/eligibility"
+	"github.com/trialfinder/trialfinder/internal/patient"
+	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/vocab"
+)
+
+// Status is the outcome of one criterion.
+type Status int8
+
+// The statuses. Unknown is the zero value: nothing is met by default.
+const (
+	Unknown Status = iota
+	Met
+	NotMet
+)
+
+var statusNames = [...]string{"unknown", "met", "not met"}
+
+func (s Status) String() string { return statusNames[s] }
+
+// MarshalJSON writes the status as its name.
+func (s Status) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// truth values combine like Kleene's three-valued logic.
+func and(a, b Status) Status {
+	switch {
+	case a == NotMet || b == NotMet:
+		return NotMet
+	case a == Met && b == Met:
+		return Met
+	}
+	return Unknown
+}
+
+func or(a, b Status) Status {
+	switch {
+	case a == Met || b == Met:
+		return Met
+	case a == NotMet && b == NotMet:
+		return NotMet
+	}
+	return Unknown
+}
+
+func not(a Status) Status {
+	switch a {
+	case Met:
+		return NotMet
+	case NotMet:
+		return Met
+	}
+	return Unknown
+}
+
+// Verdict is the overall outcome for one study.
+type Verdict string
+
+// The verdicts, best first.
+const (
+	LikelyEligible   Verdict = "likely eligible"
+	PossiblyEligible Verdict = "possibly eligible"
+	NotEligible      Verdict = "not eligible"
+)
+
+func (v Verdict) rank() int {
+	switch v {
+	case LikelyEligible:
+		return 0
+	case PossiblyEligible:
+		return 1
+	}
+	return 2
+}
+
+// Row is one criterion and its outcome.
+type Row struct {
+	// Section is "study" for the registered sex and age limits,
+	// "inclusion" or "exclusion" for parsed criteria.
+	Section   string `json:"section"`
+	Criterion string `json:"criterion"`
+	// Span is the criterion's byte range in the study's criteria text.
+	Span     [2]int `json:"span"`
+	Status   Status `json:"status"`
+	Reason   string `json:"reason"`
+	FreeText bool   `json:"freeText,omitempty"`
+	AnyOf    bool   `json:"anyOf,omitempty"`
+	Rows     []Row  `json:"rows,omitempty"`
+}
+
+// Counts counts the top-level criteria by outcome; FreeText criteria are
+// unknown but counted apart from Unknown.
+type Counts struct {
+	Met      int `json:"met"`
+	NotMet   int `json:"notMet"`
+	Unknown  int `json:"unknown"`
+	FreeText int `json:"freeText"`
+}
+
+func (c *Counts) add(s Status, free bool) {
+	switch {
+	case free:
+		c.FreeText++
+	case s == Met:
+		c.Met++
+	case s == NotMet:
+		c.NotMet++
+	default:
+		c.Unknown++
+	}
+}
+
+func (c Counts) verdict() Verdict {
+	switch {
+	case c.NotMet > 0:
+		return NotEligible
+	case c.Unknown == 0:
+		return LikelyEligible
+	}
+	return PossiblyEligible
+}
+
+// Result is a patient checked against one study.
+type Result struct {
+	NCTID   string  `json:"nctId"`
+	Verdict Verdict `json:"verdict"`
+	Counts  Counts  `json:"counts"`
+	Rows    []Row   `json:"rows"`
+}
+
+// Check checks a patient against a study whose criteria text parsed to
+// c. An invalid profile checks as if empty: every criterion about the
+// patient is then unknown.
+func Check(p patient.Profile, s study.Study, c eligibility.Criteria) Result {
+	f, err := p.Facts(time.Now())
+	if err != nil {
+		f = patient.Facts{AsOf: time.Now(), Measures: map[string]patient.Measure{}}
+	}
+	v, _ := vocab.Load() // without the vocabulary, conditions match by their words only
+	pi := newProfileIndex(f, v)
+	return pi.check(&s, prepare(c), true)
+}
+
+// check runs the criteria; with explain it fills the rows, without it
+// only counts, which is the fast path ranking uses for every candidate.
+func (pi *profileIndex) check(s *study.Study, pc *prepared, explain bool) Result {
+	r := Result{NCTID: s.NCTID}
+	ck := checker{pi: pi, explain: explain}
+	for _, row := range ck.studyRows(s) {
+		r.Counts.add(row.Status, false)
+		if explain {
+			r.Rows = append(r.Rows, row)
+		}
+	}
+	for _, sec := range []struct {
+		name  string
+		items []pitem
+	}{{"inclusion", pc.incl}, {"exclusion", pc.excl}} {
+		excl := sec.name == "exclusion"
+		for i := range sec.items {
+			it := &sec.items[i]
+			var row *Row
+			if explain {
+				r.Rows = append(r.Rows, Row{Section: sec.name})
+				row = &r.Rows[len(r.Rows)-1]
+			}
+			st := ck.item(it, excl, row)
+			r.Counts.add(st, !it.structured)
+		}
+	}
+	r.Verdict = r.Counts.verdict()
+	return r
+}
+
+type checker struct {
+	pi      *profileIndex
+	explain bool
+	excl    bool // checking an exclusion
+	reasons []string
+}
+
+func (ck *checker) say(format string, args ...any) {
+	ck.reasons = append(ck.reasons, fmt.Sprintf(format, args...))
+}
+
+// studyRows checks the registered sex and age limits.
+func (ck *checker) studyRows(s *study.Study) []Row {
+	var rows []Row
+	f := &ck.pi.f
+	e := s.Eligibility
+	if e.Sex == "FEMALE" || e.Sex == "MALE" {
+		want := strings.ToLower(e.Sex)
+		row := Row{Section: "study", Criterion: "Sex: " + study.Sexes.Label(e.Sex) + " only"}
+		switch {
+		case f.Sex == "":
+			row.Reason = "We don't know your sex — the study takes " + want + " participants only"
+		case f.Sex == want:
+			row.Status, row.Reason = Met, "The study takes "+want+" participants"
+		default:
+			row.Status, row.Reason = NotMet, "The study takes "+want+" participants only"
+		}
+		rows = append(rows, row)
+	}
+	if e.MinimumAge.IsSet() || e.MaximumAge.IsSet() {
+		rows = append(rows, ageRow(f, e.MinimumAge, e.MaximumAge))
+	}
+	return rows
+}
+
+func ageRow(f *patient.Facts, lo, hi study.Age) Row {
+	var limit string
+	switch {
+	case lo.IsSet() && hi.IsSet():
+		limit = fmt.Sprintf("%s to %s", lo, hi)
+	case lo.IsSet():
+		limit = fmt.Sprintf("%s or older", lo)
+	default:
+		limit = fmt.Sprintf("up to %s", hi)
+	}
+	row := Row{Section: "study", Criterion: "Age: " + strings.ToLower(limit)}
+	if !f.HasAge {
+		row.Reason = "We don't know your age — the study takes ages " + strings.ToLower(limit)
+		return row
+	}
+	// A limit in years counts completed years: a 75-year-old meets "up
+	// to 75 Years" until their 76th birthday.
+	okLo := !lo.IsSet() || f.Age >= lo.Years()-1e-9
+	okHi := !hi.IsSet() || hi.Unit == study.Years && math.Floor(f.Age) <= float64(hi.N) || hi.Unit != study.Years && f.Age <= hi.Years()
+	age := fmtNum(f.Age)
+	switch {
+	case okLo && okHi:
+		row.Status, row.Reason = Met, fmt.Sprintf("Age %s is within %s", age, strings.ToLower(limit))
+	case !okLo:
+		row.Status, row.Reason = NotMet, fmt.Sprintf("Age %s is below the minimum of %s", age, strings.ToLower(lo.String()))
+	default:
+		row.Status, row.Reason = NotMet, fmt.Sprintf("Age %s is above the maximum of %s", age, strings.ToLower(hi.String()))
+	}
+	return row
+}
+
+// item evaluates one criterion: the proposition its constraints and
+// sub-items state, inverted for an exclusion.
+func (ck *checker) item(it *pitem, excl bool, row *Row) Status {
+	p := ck.proposition(it, excl, row)
+	st := p
+	if excl {
+		st = not(p)
+		if p == Met && it.exception {
+			st = Unknown
+			if row != nil {
+				ck.say("the criterion names an exception that may cover you")
+			}
+		}
+	}
+	if row != nil {
+		row.Criterion = strings.Join(strings.Fields(it.src.Text), " ")
+		row.Span = it.src.Span
+		row.AnyOf = it.src.AnyOf
+		row.Status = st
+		row.FreeText = !it.structured
+		switch {
+		case !it.structured:
+			row.Reason = "This criterion is free text we can't check — ask the study team"
+		case len(ck.reasons) > 0:
+			row.Reason = strings.Join(ck.reasons, "; ")
+		case len(row.Rows) > 0:
+			row.Reason = "See the sub-criteria"
+		}
+		ck.reasons = ck.reasons[:0]
+	}
+	return st
+}
+
+// proposition combines an item's constraints and sub-items: all of them
+// for an inclusion, any of them for an exclusion or an "any of" item.
+func (ck *checker) proposition(it *pitem, excl bool, row *Row) Status {
+	if !it.structured {
+		return Unknown
+	}
+	ck.excl = excl
+	anyOf := excl || it.src.AnyOf
+	acc := Met
+	if anyOf {
+		acc = NotMet
+	}
+	combine := func(s Status) {
+		if anyOf {
+			acc = or(acc, s)
+		} else {
+			acc = and(acc, s)
+		}
+	}
+	for i := range it.cons {
+		pc := &it.cons[i]
+		if pc.skip {
+			continue
+		}
+		combine(ck.constraint(pc))
+	}
+	if len(it.kids) > 0 {
+		own := ck.reasons
+		ck.reasons = nil
+		for i := range it.kids {
+			var sub *Row
+			if row != nil {
+				row.Rows = append(row.Rows, Row{Section: row.Section})
+				sub = &row.Rows[len(row.Rows)-1]
+			}
+			s := ck.item(&it.kids[i], excl, sub)
+			if excl {
+				s = not(s) // back to the proposition
+			}
+			combine(s)
+		}
+		ck.reasons = own
+	}
+	return acc
+}

@@ -1,0 +1,362 @@
+package match
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/trialfinder/trialfinder/internal/eligibility"
+	"github.com/trialfinder/trialfinder/internal/patient"
+)
+
+// constraint returns whether the patient satisfies what the constraint
+// states (before an exclusion's inversion). Reasons are written only
+// when explaining, so the ranking path does not format strings.
+func (ck *checker) constraint(pc *pcons) Status {
+	c := pc.c
+	var st Status
+	switch c.Kind {
+	case eligibility.KindMeasure:
+		st = ck.measure(c)
+	case eligibility.KindSex:
+		st = ck.sex(c)
+	case eligibility.KindPregnancy:
+		// Criteria speak of pregnancy to keep pregnant women out: an
+		// exclusion applies to a pregnant patient however it is worded
+		// ("not pregnant or breastfeeding"), and an inclusion with a
+		// negation, a test or contraception asks for no pregnancy.
+		st := ck.pregnancy(c)
+		if !ck.excl && pc.notPregnant {
+			st = not(st)
+		}
+		return st
+	case eligibility.KindCondition, eligibility.KindMetastasis:
+		st = ck.condition(pc)
+	case eligibility.KindTherapy:
+		st = ck.therapy(pc)
+	case eligibility.KindStage:
+		st = ck.stage(c)
+	default:
+		if ck.explain {
+			ck.say("%q depends on things we don't ask about — ask the study team", c.Term)
+		}
+		return Unknown
+	}
+	// Measures fold "no more than" into their operator; a negation left
+	// over ("no ECOG > 2", "not pregnant") inverts the statement.
+	if c.Negated && c.Kind != eligibility.KindSex {
+		st = not(st)
+	}
+	return st
+}
+
+var shortLabels = map[string]string{"ecog": "ECOG performance status", "who_ps": "WHO performance status",
+	"karnofsky": "Karnofsky score", "lansky": "Lansky score", "nyha_class": "NYHA class",
+	"child_pugh_class": "Child-Pugh class", "child_pugh_score": "Child-Pugh score", "anc": "neutrophil count (ANC)",
+	"wbc": "white blood cell count", "alt": "ALT", "ast": "AST", "inr": "INR", "qtc": "QTc", "lvef": "LVEF",
+	"egfr": "eGFR", "bmi": "BMI", "psa": "PSA", "tsh": "TSH", "hba1c": "HbA1c", "cd4": "CD4 count", "pt": "prothrombin time",
+	"aptt": "aPTT", "ldl": "LDL cholesterol"}
+
+func label(name string) string {
+	if l, ok := shortLabels[name]; ok {
+		return l
+	}
+	if v, ok := patient.LookupVariable(name); ok {
+		m := v.Meaning
+		if i := strings.IndexAny(m, "(;:"); i > 0 {
+			m = m[:i]
+		}
+		return strings.TrimSpace(m)
+	}
+	return name
+}
+
+func unitText(u string) string {
+	switch {
+	case u == "ULN":
+		return "× ULN"
+	case strings.HasPrefix(u, "10^"):
+		return "×" + u
+	}
+	return u
+}
+
+func fmtNum(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func fmtValue(lo, hi float64, unit string) string {
+	v := fmtNum(round(lo))
+	if hi != lo {
+		v += "–" + fmtNum(round(hi))
+	}
+	return strings.TrimSpace(v + " " + unitText(unit))
+}
+
+func round(f float64) float64 {
+	s := strconv.FormatFloat(f, 'g', 4, 64)
+	r, _ := strconv.ParseFloat(s, 64)
+	return r
+}
+
+var opWords = map[string]string{">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
+
+func required(c *eligibility.Constraint) string {
+	unit := c.Unit
+	if c.ULNMultiple {
+		unit = "ULN"
+	}
+	if c.Op == eligibility.OpBetween {
+		return fmtValue(c.Value, c.Value2, unit)
+	}
+	return opWords[c.Op] + " " + fmtValue(c.Value, c.Value, unit)
+}
+
+// compare says whether every value in [lo, hi] satisfies the
+// constraint (Met), none does (NotMet), or some do (Unknown).
+func compare(lo, hi float64, op string, a, b float64) Status {
+	var all, none bool
+	switch op {
+	case eligibility.OpGE:
+		all, none = lo >= a, hi < a
+	case eligibility.OpGT:
+		all, none = lo > a, hi <= a
+	case eligibility.OpLE:
+		all, none = hi <= a, lo > a
+	case eligibility.OpLT:
+		all, none = hi < a, lo >= a
+	case eligibility.OpEQ:
+		all, none = lo == a && hi == a, hi < a || lo > a
+	case eligibility.OpBetween:
+		all, none = lo >= a && hi <= b, hi < a || lo > b
+	}
+	switch {
+	case all:
+		return Met
+	case none:
+		return NotMet
+	}
+	return Unknown
+}
+
+func (ck *checker) measure(c *eligibility.Constraint) Status {
+	f := &ck.pi.f
+	name := label(c.Variable)
+	var m patient.Measure
+	switch c.Variable {
+	case "age":
+		m = patient.Measure{Known: f.HasAge, Lo: f.Age, Hi: f.Age, Unit: "years"}
+	case "window", "life_expectancy":
+		if ck.explain {
+			ck.say("We can't check the %s (%s) — ask the study team", name, required(c))
+		}
+		return Unknown
+	default:
+		m = f.Measures[c.Variable]
+	}
+	lo, hi, unit := m.Lo, m.Hi, m.Unit
+	known := m.Known && (unit == c.Unit || c.Variable == "age" || c.Unit == "")
+	if c.ULNMultiple {
+		lo, hi, unit, known = m.ULNLo, m.ULNHi, "ULN", m.ULNKnown
+	}
+	if !known {
+		if ck.explain {
+			switch {
+			case c.ULNMultiple && m.Known:
+				ck.say("Your %s is %s, but the limit is %s and we don't know your lab's upper limit of normal — give it with the value, or ask the study team", name, fmtValue(m.Lo, m.Hi, m.Unit), required(c))
+			case m.Known || m.ULNKnown:
+				ck.say("Your %s is not given in a unit comparable with %s — ask the study team", name, required(c))
+			default:
+				ck.say("We don't know your %s (required %s) — ask the study team", name, required(c))
+			}
+		}
+		return Unknown
+	}
+	st := compare(lo, hi, c.Op, c.Value, c.Value2)
+	if ck.explain {
+		have := fmtValue(lo, hi, unit)
+		switch {
+		case st == Met && c.Op == eligibility.OpBetween:
+			ck.say("Your %s %s is within the required %s", name, have, required(c))
+		case st == Met:
+			ck.say("Your %s %s meets the required %s", name, have, required(c))
+		case st == NotMet:
+			ck.say("Your %s %s is %s the required %s", name, have, relation(c.Op), required(c))
+		default:
+			ck.say("Your %s %s may or may not meet the required %s — ask the study team", name, have, required(c))
+		}
+	}
+	return st
+}
+
+func relation(op string) string {
+	switch op {
+	case eligibility.OpGE, eligibility.OpGT:
+		return "below"
+	case eligibility.OpLE, eligibility.OpLT:
+		return "above"
+	case eligibility.OpBetween:
+		return "outside"
+	}
+	return "different from"
+}
+
+func (ck *checker) sex(c *eligibility.Constraint) Status {
+	f := &ck.pi.f
+	switch {
+	case f.Sex == "":
+		if ck.explain {
+			ck.say("We don't know your sex (the criterion is about %s participants)", c.Term)
+		}
+		return Unknown
+	case (f.Sex == c.Term) != c.Negated:
+		if ck.explain {
+			ck.say("You are %s", f.Sex)
+		}
+		return Met
+	}
+	if ck.explain {
+		ck.say("You are %s; the criterion is about %s participants", f.Sex, c.Term)
+	}
+	return NotMet
+}
+
+func (ck *checker) pregnancy(c *eligibility.Constraint) Status {
+	f := &ck.pi.f
+	fact, what := f.Pregnant, "pregnant"
+	if c.Term == "lactation" {
+		fact, what = f.Breastfeeding, "breastfeeding"
+	}
+	st := Unknown
+	switch fact {
+	case patient.Yes:
+		st = Met
+		if ck.explain {
+			ck.say("You are %s", what)
+		}
+	case patient.No:
+		st = NotMet
+		if ck.explain {
+			ck.say("You are not %s", what)
+		}
+	default:
+		if ck.explain {
+			ck.say("We don't know whether you are %s", what)
+		}
+	}
+	return st
+}
+
+func (ck *checker) condition(pc *pcons) Status {
+	st, which := ck.pi.presence(pc.toks)
+	if ck.explain {
+		switch st {
+		case Met:
+			ck.say("You have %s (matches %q)", which, pc.c.Term)
+		case NotMet:
+			ck.say("You don't have %q (you said: %s)", pc.c.Term, which)
+		default:
+			ck.say("We don't know whether you have %q — ask the study team", pc.c.Term)
+		}
+	}
+	return st
+}
+
+func (ck *checker) therapy(pc *pcons) Status {
+	pi := ck.pi
+	i := pi.therapies.find(pc.toks)
+	for _, e := range pc.examples {
+		if i >= 0 {
+			break
+		}
+		i = pi.therapies.find(e)
+	}
+	if i < 0 {
+		st, which := pi.presence(pc.toks)
+		if st != NotMet {
+			if ck.explain {
+				ck.say("We don't know whether you have had %q — ask the study team", pc.c.Term)
+			}
+			return Unknown
+		}
+		if ck.explain {
+			ck.say("You have not had %q (you said: %s)", pc.c.Term, which)
+		}
+		return NotMet
+	}
+	name := pi.therapies.text[i]
+	w := pc.c.Window
+	if w == nil {
+		if ck.explain {
+			ck.say("You have had %s (matches %q)", name, pc.c.Term)
+		}
+		return Met
+	}
+	days, ok := ck.daysSince(pi.therapies.owner[i])
+	if !ok {
+		if ck.explain {
+			ck.say("You have had %s, but we don't know when it ended (the criterion counts %s %s days) — ask the study team", name, opWords[w.Op], fmtNum(w.Value))
+		}
+		return Unknown
+	}
+	st := compare(days, days, w.Op, w.Value, w.Value2)
+	if ck.explain {
+		ck.say("You had %s %s days ago; the criterion counts %s %s days", name, fmtNum(days), opWords[w.Op], fmtNum(w.Value))
+	}
+	return st
+}
+
+// daysSince returns how long ago therapy i ended: 0 for a current one or
+// a medication.
+func (ck *checker) daysSince(i int) (float64, bool) {
+	if i < 0 {
+		return 0, true
+	}
+	t := ck.pi.f.Therapies[i]
+	if t.Current {
+		return 0, true
+	}
+	end, ok := patient.ParseDate(t.End)
+	if !ok {
+		return 0, false
+	}
+	d := ck.pi.f.AsOf.Sub(end).Hours() / 24
+	return float64(int(max(d, 0))), true
+}
+
+// stage is met when one of the patient's stages is the criterion's stage
+// or a sub-stage of it. A different stage stays unknown: the parser
+// keeps only the first stage of "stage III or IV".
+func (ck *checker) stage(c *eligibility.Constraint) Status {
+	want := strings.TrimSpace(strings.TrimPrefix(c.Term, "stage "))
+	want = strings.ToUpper(want)
+	for _, s := range ck.pi.stages {
+		r := roman(s)
+		if rest, ok := strings.CutPrefix(r, want); ok && !strings.HasPrefix(rest, "I") && !strings.HasPrefix(rest, "V") {
+			if ck.explain {
+				ck.say("Your stage %s is %s", s, c.Term)
+			}
+			return Met
+		}
+	}
+	if ck.explain {
+		if len(ck.pi.stages) == 0 {
+			ck.say("We don't know your stage (the criterion mentions %s)", c.Term)
+		} else {
+			ck.say("Your stage is %s; the criterion mentions %s — ask the study team", strings.Join(ck.pi.stages, ", "), c.Term)
+		}
+	}
+	return Unknown
+}
+
+// roman writes a stage's leading arabic numeral in roman numerals, as
+// the parser writes criteria stages: "3A" → "IIIA".
+func roman(s string) string {
+	if s == "" || s[0] < '0' || s[0] > '4' {
+		return s
+	}
+	return [...]string{"0", "I", "II", "III", "IV"}[s[0]-'0'] + s[1:]
+}
+
+// String is used by tests and logs: a compact "verdict (met/not met/unknown/free text)".
+func (r Result) String() string {
+	return fmt.Sprintf("%s %s (%d met, %d not met, %d unknown, %d free text)", r.NCTID, r.Verdict, r.Counts.Met, r.Counts.NotMet, r.Counts.Unknown, r.Counts.FreeText)
+}

@@ -1,0 +1,98 @@
+package match
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/vocab"
+)
+
+// studies is the bundled demo set as a search.Source.
+type studies []study.Study
+
+func (ss studies) Each(ctx context.Context, fn func(study.Study) error) error {
+	for _, s := range ss {
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var demoStudies = sync.OnceValues(func() (studies, error) {
+	var out studies
+	var sc ctgov.Scanner
+	for _, name := range demo.Files {
+		err := sc.ScanFS(context.Background(), demo.FS, name, func(e ctgov.Entry) error {
+			if e.Err != nil {
+				return e.Err
+			}
+			s, err := ctgov.Decode(e)
+			if err != nil {
+				return err
+			}
+			out = append(out, s)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	// Stores list studies in NCT ID order, and the search index needs it.
+	slices.SortFunc(out, func(a, b study.Study) int { return strings.Compare(a.NCTID, b.NCTID) })
+	return out, nil
+})
+
+func loadDemo(t testing.TB) studies {
+	t.Helper()
+	ss, err := demoStudies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss
+}
+
+func demoStudy(t testing.TB, id string) study.Study {
+	t.Helper()
+	for _, s := range loadDemo(t) {
+		if s.NCTID == id {
+			return s
+		}
+	}
+	t.Fatalf("%s is not in the demo data", id)
+	return study.Study{}
+}
+
+// fixedDay makes ages and therapy windows reproducible.
+var fixedDay = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+func newDemoMatcher(t testing.TB, all bool) *Matcher {
+	t.Helper()
+	v, err := vocab.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMatcher(context.Background(), loadDemo(t), Options{Vocab: v, All: all, Now: func() time.Time { return fixedDay }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func openTestdata(t *testing.T, name string) *os.File {
+	t.Helper()
+	f, err := os.Open("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}

@@ -1,0 +1,325 @@
+package match
+
+import (
+	"hash/fnv"
+	"math/bits"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/trialfinder/trialfinder/internal/eligibility"
+	"github.com/trialfinder/trialfinder/internal/patient"
+	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/textproc"
+	"github.com/trialfinder/trialfinder/internal/vocab"
+)
+
+// pitem is a criterion prepared for checking: its constraints with their
+// terms tokenised once, so checking allocates nothing.
+type pitem struct {
+	src        *eligibility.Item
+	cons       []pcons
+	kids       []pitem
+	structured bool
+	exception  bool
+}
+
+type pcons struct {
+	c        *eligibility.Constraint
+	toks     []string   // the term's tokens, for conditions, metastases and therapies
+	examples [][]string // a therapy class's named drugs
+	// skip marks a window measure another constraint of the item
+	// carries, and a sex that only qualifies an item with other rules
+	// ("pregnant or breastfeeding women").
+	skip bool
+	// notPregnant marks a pregnancy constraint of an inclusion that asks
+	// for no pregnancy: negated, or with a pregnancy test or
+	// contraception in the same item.
+	notPregnant bool
+}
+
+type prepared struct {
+	incl, excl []pitem
+}
+
+func prepare(c eligibility.Criteria) *prepared {
+	return &prepared{incl: prepareItems(c.Inclusion), excl: prepareItems(c.Exclusion)}
+}
+
+func prepareItems(items []eligibility.Item) []pitem {
+	out := make([]pitem, len(items))
+	for i := range items {
+		out[i] = prepareItem(&items[i])
+	}
+	return out
+}
+
+func prepareItem(it *eligibility.Item) pitem {
+	p := pitem{src: it, kids: prepareItems(it.Items)}
+	windowed, guarded, others := false, false, 0
+	for i := range it.Constraints {
+		c := &it.Constraints[i]
+		windowed = windowed || c.Window != nil
+		guarded = guarded || c.Kind == eligibility.KindContraception || c.Term == "pregnancy test"
+		if c.Kind != eligibility.KindSex && c.Kind != eligibility.KindException {
+			others++
+		}
+	}
+	for i := range it.Constraints {
+		c := &it.Constraints[i]
+		pc := pcons{c: c}
+		switch c.Kind {
+		case eligibility.KindException:
+			p.exception = true
+			continue
+		case eligibility.KindCondition, eligibility.KindMetastasis:
+			pc.toks = termTokens(c.Term, conditionNoise)
+		case eligibility.KindTherapy:
+			pc.toks = termTokens(c.Term, therapyNoise)
+			for _, e := range c.Examples {
+				if t := termTokens(e, therapyNoise); len(t) > 0 {
+					pc.examples = append(pc.examples, t)
+				}
+			}
+		case eligibility.KindMeasure:
+			pc.skip = c.Variable == "window" && windowed
+		case eligibility.KindSex:
+			pc.skip = others > 0
+		case eligibility.KindPregnancy:
+			pc.notPregnant = c.Negated || guarded
+		}
+		p.cons = append(p.cons, pc)
+		if !pc.skip {
+			p.structured = true
+		}
+	}
+	for _, k := range p.kids {
+		p.structured = p.structured || k.structured
+	}
+	return p
+}
+
+// conditionNoise and therapyNoise are words of extracted terms that say
+// how a condition was established or what kind of thing a therapy is,
+// not which: "histologically confirmed", "anti-PD-1 therapy".
+var (
+	conditionNoise = wordSet("histologically cytologically pathologically confirmed documented diagnosed diagnosis known prior previous newly clinical clinically any history")
+	therapyNoise   = wordSet("therapy treatment agent drug prior previous any systemic with regimen medication")
+)
+
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+// termTokens tokenises a term the way the profile's forms are, so that a
+// metastasis is one token however it is written.
+func termTokens(term string, noise map[string]bool) []string {
+	var out []string
+	for _, t := range textproc.Tokenize(term) {
+		if strings.HasPrefix(t, "metasta") {
+			t = "metastasis"
+		}
+		if !noise[t] {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// forms are phrases of the profile indexed by token: mask[token] has bit
+// i set when form i contains the token, so "all of a term's tokens occur
+// in one form" is an AND of masks. At most 64 forms are kept, the
+// patient's own words first.
+type forms struct {
+	mask  map[string]uint64
+	text  []string
+	owner []int // which condition or therapy of the profile a form is from
+}
+
+func (fs *forms) add(text string, owner int) {
+	if len(fs.text) == 64 {
+		return
+	}
+	toks := termTokens(text, nil)
+	if len(toks) == 0 {
+		return
+	}
+	if fs.mask == nil {
+		fs.mask = map[string]uint64{}
+	}
+	bit := uint64(1) << len(fs.text)
+	for _, t := range toks {
+		fs.mask[t] |= bit
+	}
+	fs.text = append(fs.text, text)
+	fs.owner = append(fs.owner, owner)
+}
+
+// find returns the first form that contains every token, or -1.
+func (fs *forms) find(toks []string) int {
+	if len(toks) == 0 || fs.mask == nil {
+		return -1
+	}
+	m := ^uint64(0)
+	for _, t := range toks {
+		if m &= fs.mask[t]; m == 0 {
+			return -1
+		}
+	}
+	return bits.TrailingZeros64(m)
+}
+
+// profileIndex is a profile prepared for checking many studies.
+type profileIndex struct {
+	f          patient.Facts
+	conds      forms
+	therapies  forms
+	absent     [][]string // tokens of conditions the patient never had
+	absentText []string
+	metastatic Status // Met: some condition is metastatic; NotMet: none is, as far as given
+	stages     []string
+}
+
+func newProfileIndex(f patient.Facts, v *vocab.Vocab) *profileIndex {
+	pi := &profileIndex{f: f, metastatic: Unknown}
+	var synonyms []string
+	known, allKnown := false, len(f.Conditions) > 0
+	for i, c := range f.Conditions {
+		pi.conds.add(c.Text, i)
+		ids := c.MeSH
+		if len(ids) == 0 && v != nil {
+			ids = meshIDs(v, c.Text)
+		}
+		for _, id := range ids {
+			if v == nil {
+				break
+			}
+			if d, ok := v.Descriptor(id); ok {
+				pi.conds.add(d.Name, i)
+				synonyms = append(synonyms, d.EntryTerms...)
+			}
+		}
+		if c.Stage != "" {
+			pi.stages = append(pi.stages, strings.ToUpper(c.Stage))
+		}
+		switch {
+		case c.Metastatic == nil:
+			allKnown = false
+		case *c.Metastatic:
+			known = true
+		}
+	}
+	for _, s := range synonyms {
+		pi.conds.add(s, -1)
+	}
+	switch {
+	case known:
+		pi.metastatic = Met
+	case allKnown:
+		pi.metastatic = NotMet
+	}
+	for _, n := range f.NoHistoryOf {
+		if t := termTokens(n, conditionNoise); len(t) > 0 {
+			pi.absent = append(pi.absent, t)
+			pi.absentText = append(pi.absentText, n)
+		}
+	}
+	for i, t := range f.Therapies {
+		pi.therapies.add(t.Name, i)
+		pi.therapies.add(t.Class, i)
+	}
+	for _, m := range f.Medications {
+		pi.therapies.add(m, -1)
+	}
+	return pi
+}
+
+// meshIDs returns the descriptors a condition's text names.
+func meshIDs(v *vocab.Vocab, text string) []string {
+	var ids []string
+	for _, s := range v.Expand(text) {
+		if id, ok := strings.CutPrefix(s.Source, "mesh:"); ok {
+			id, _, _ = strings.Cut(id, " ")
+			if len(ids) == 0 || ids[len(ids)-1] != id {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
+
+// presence says whether the patient has the condition a term names:
+// Met when one of the patient's conditions (or its synonyms) contains all
+// the term's words, NotMet when the term is more specific than something
+// the patient never had (or is a metastasis in a patient without any),
+// else Unknown. which is the matched text, for explanations.
+func (pi *profileIndex) presence(toks []string) (st Status, which string) {
+	if i := pi.conds.find(toks); i >= 0 {
+		return Met, pi.conds.text[i]
+	}
+	for k, a := range pi.absent {
+		if subset(a, toks) {
+			return NotMet, pi.absentText[k]
+		}
+	}
+	if pi.metastatic == NotMet && contains(toks, "metastasis") {
+		return NotMet, "no metastases"
+	}
+	return Unknown, ""
+}
+
+func subset(small, big []string) bool {
+	for _, s := range small {
+		if !contains(big, s) {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// CriteriaCache keeps parsed criteria per NCT ID, parser version and
+// record version, so a rebuilt Matcher re-parses only what changed.
+type CriteriaCache struct {
+	mu sync.Mutex
+	m  map[string]cacheEntry
+}
+
+type cacheEntry struct {
+	key  string
+	crit eligibility.Criteria
+	prep *prepared
+}
+
+// NewCriteriaCache returns an empty cache.
+func NewCriteriaCache() *CriteriaCache { return &CriteriaCache{m: map[string]cacheEntry{}} }
+
+func (cc *CriteriaCache) get(s *study.Study) (eligibility.Criteria, *prepared) {
+	h := fnv.New64a()
+	h.Write([]byte(s.Eligibility.Criteria))
+	key := eligibility.ParserVersion + "\x00" + s.Dates.LastUpdatePosted.Value + "\x00" + strconv.FormatUint(h.Sum64(), 16)
+	cc.mu.Lock()
+	e, ok := cc.m[s.NCTID]
+	cc.mu.Unlock()
+	if ok && e.key == key {
+		return e.crit, e.prep
+	}
+	c := eligibility.Parse(s.Eligibility.Criteria)
+	e = cacheEntry{key: key, crit: c, prep: prepare(c)}
+	cc.mu.Lock()
+	cc.m[s.NCTID] = e
+	cc.mu.Unlock()
+	return e.crit, e.prep
+}

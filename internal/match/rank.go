@@ -1,0 +1,261 @@
+package match
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/trialfinder/trialfinder/internal/gazetteer"
+	"github.com/trialfinder/trialfinder/internal/patient"
+	"github.com/trialfinder/trialfinder/internal/search"
+	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/textproc"
+	"github.com/trialfinder/trialfinder/internal/vocab"
+)
+
+// Geocoder resolves a place name; *gazetteer.Gazetteer is one.
+type Geocoder interface {
+	Resolve(text string) []gazetteer.Place
+}
+
+// Options configure a Matcher.
+type Options struct {
+	Vocab    *vocab.Vocab   // condition synonyms; nil for none
+	Geocoder Geocoder       // resolves place names; nil: coordinates only
+	Cache    *CriteriaCache // parsed criteria to reuse; nil: a new cache
+	// All keeps every study for matching, not only recruiting ones (the
+	// benchmarks judge mostly closed studies).
+	All bool
+	// Now is the day profiles are read on; nil means time.Now.
+	Now func() time.Time
+}
+
+// Matcher ranks studies for patients. It is safe for concurrent use.
+type Matcher struct {
+	ix     *search.Index
+	trials map[string]*trial
+	opt    Options
+}
+
+type trial struct {
+	s    *study.Study
+	prep *prepared
+}
+
+// NewMatcher indexes src and parses the criteria of the studies it keeps.
+func NewMatcher(ctx context.Context, src search.Source, opt Options) (*Matcher, error) {
+	if opt.Cache == nil {
+		opt.Cache = NewCriteriaCache()
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	m := &Matcher{trials: map[string]*trial{}, opt: opt}
+	b := search.NewBuilder()
+	err := src.Each(ctx, func(s study.Study) error {
+		if err := b.Add(&s); err != nil {
+			return err
+		}
+		if opt.All || study.IsRecruiting(s.OverallStatus) {
+			s.Raw = nil // the matcher never serves the record itself
+			_, prep := opt.Cache.get(&s)
+			m.trials[s.NCTID] = &trial{s: &s, prep: prep}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build matcher: %w", err)
+	}
+	m.ix = b.Finish()
+	if opt.Vocab != nil {
+		m.ix = m.ix.WithSynonyms(synonymSource(opt.Vocab))
+	}
+	return m, nil
+}
+
+func synonymSource(v *vocab.Vocab) search.SynonymSource {
+	return func(text string) []search.Synonym {
+		var out []search.Synonym
+		for _, s := range v.Expand(text) {
+			out = append(out, search.Synonym{Text: s.Term, Source: s.Source})
+		}
+		return out
+	}
+}
+
+// Len is the number of studies the matcher checks.
+func (m *Matcher) Len() int { return len(m.trials) }
+
+// ProfileError is a profile that cannot be matched: invalid, or naming
+// a place the geocoder does not know. The HTTP handler answers it 400.
+type ProfileError struct{ Err error }
+
+func (e *ProfileError) Error() string { return "invalid profile: " + e.Err.Error() }
+func (e *ProfileError) Unwrap() error { return e.Err }
+
+// Hit is one ranked study.
+type Hit struct {
+	NCTID      string   `json:"nctId"`
+	Title      string   `json:"title"`
+	Status     string   `json:"status"`
+	Relevance  float64  `json:"relevance"`
+	DistanceKm *float64 `json:"distanceKm,omitempty"`
+	Site       string   `json:"site,omitempty"`
+	Result
+}
+
+// Ranking is the answer to one patient.
+type Ranking struct {
+	// Candidates is how many studies were checked; Hits are the best
+	// Limit of them.
+	Candidates int    `json:"candidates"`
+	Query      string `json:"query"`
+	Hits       []Hit  `json:"hits"`
+}
+
+// RankOptions tune one ranking.
+type RankOptions struct {
+	Limit int // hits returned with their criteria tables; default 20
+}
+
+// candidate is a study being ranked.
+type candidate struct {
+	t       *trial
+	score   float64
+	near    *search.Nearest
+	verdict Verdict
+}
+
+// Rank finds recruiting studies for a patient's conditions near them
+// (within their travel distance when given), and orders them by verdict,
+// then relevance to the conditions, then distance.
+func (m *Matcher) Rank(p patient.Profile, opt RankOptions) (*Ranking, error) {
+	f, err := p.Facts(m.opt.Now())
+	if err != nil {
+		return nil, &ProfileError{err}
+	}
+	point, err := m.locate(&f)
+	if err != nil {
+		return nil, &ProfileError{err}
+	}
+	pi := newProfileIndex(f, m.opt.Vocab)
+	q := ConditionQuery(p.Conditions, m.opt.Vocab)
+	req := search.Request{Filter: search.Filter{Statuses: study.RecruitingStatuses}, PageSize: search.MaxPageSize}
+	if q != "" {
+		req.Queries = []search.AreaQuery{{Area: "cond", Query: q}}
+	}
+	if point != nil {
+		req.Near = point
+		if f.MaxKm > 0 {
+			req.Filter.Geo = &search.GeoFilter{Point: *point, RadiusKm: f.MaxKm, RecruitingOnly: true}
+		}
+	}
+	res, err := m.ix.Search(req)
+	if err != nil {
+		return nil, fmt.Errorf("rank: %w", err)
+	}
+	cands := make([]candidate, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		t := m.trials[h.NCTID]
+		if t == nil {
+			continue
+		}
+		r := pi.check(t.s, t.prep, false)
+		cands = append(cands, candidate{t: t, score: h.Score, near: h.Nearest, verdict: r.Verdict})
+	}
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if c := cmp.Compare(a.verdict.rank(), b.verdict.rank()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(distance(a.near), distance(b.near))
+	})
+	limit := opt.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	out := &Ranking{Candidates: len(cands), Query: q}
+	for _, c := range cands[:min(limit, len(cands))] {
+		h := Hit{NCTID: c.t.s.NCTID, Title: c.t.s.BriefTitle, Status: c.t.s.OverallStatus, Relevance: c.score,
+			Result: pi.check(c.t.s, c.t.prep, true)}
+		if c.near != nil {
+			d := c.near.DistanceKm
+			h.DistanceKm = &d
+			if c.near.Location < len(c.t.s.Locations) {
+				l := c.t.s.Locations[c.near.Location]
+				h.Site = strings.Join(nonEmpty(l.Facility, l.City, l.State, l.Country), ", ")
+			}
+		}
+		out.Hits = append(out.Hits, h)
+	}
+	return out, nil
+}
+
+func distance(n *search.Nearest) float64 {
+	if n == nil {
+		return 1e18
+	}
+	return n.DistanceKm
+}
+
+func nonEmpty(ss ...string) []string {
+	return slices.DeleteFunc(ss, func(s string) bool { return s == "" })
+}
+
+func (m *Matcher) locate(f *patient.Facts) (*search.Point, error) {
+	switch {
+	case f.Point != nil:
+		return &search.Point{Lat: f.Point[0], Lon: f.Point[1]}, nil
+	case f.Place == "":
+		return nil, nil
+	case m.opt.Geocoder == nil:
+		return nil, errors.New("location: place names are not available here; give lat and lon")
+	}
+	for _, pl := range m.opt.Geocoder.Resolve(f.Place) {
+		if pl.HasGeo {
+			return &search.Point{Lat: pl.Lat, Lon: pl.Lon}, nil
+		}
+	}
+	return nil, fmt.Errorf("location: no known place called %q", f.Place)
+}
+
+// ConditionQuery is the search query for a patient's conditions: each
+// condition's words, and its MeSH descriptors' names, as quoted phrases
+// joined by OR; the search expands them through the vocabulary. Only the
+// first maxClauses phrases are kept, within the engine's term limit.
+func ConditionQuery(conds []patient.Condition, v *vocab.Vocab) string {
+	c := conditionClauses(conds, v)
+	return strings.Join(c[:min(len(c), maxClauses)], " OR ")
+}
+
+func conditionClauses(conds []patient.Condition, v *vocab.Vocab) []string {
+	var parts []string
+	seen := map[string]bool{}
+	add := func(text string) {
+		toks := textproc.Tokenize(text)
+		k := strings.Join(toks, " ")
+		if k == "" || seen[k] {
+			return
+		}
+		seen[k] = true
+		parts = append(parts, `"`+k+`"`)
+	}
+	for _, c := range conds {
+		add(c.Text)
+		if v == nil {
+			continue
+		}
+		for _, id := range c.MeSH {
+			if d, ok := v.Descriptor(id); ok {
+				add(d.Name)
+			}
+		}
+	}
+	return parts
+}

@@ -1,0 +1,159 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/trialfinder/trialfinder/internal/api"
+)
+
+// metrics are the server's Prometheus metrics, in a registry of their own
+// so that several servers (tests) do not collide.
+type metrics struct {
+	reg          *prometheus.Registry
+	requests     *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	indexStudies prometheus.Gauge
+	indexBuild   prometheus.Gauge
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trialfinder_http_requests_total",
+			Help: "HTTP requests by route pattern, method and status code.",
+		}, []string{"route", "method", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "trialfinder_http_request_duration_seconds",
+			Help:    "HTTP request latency by route pattern and status code.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"route", "code"}),
+		indexStudies: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "trialfinder_index_studies",
+			Help: "Studies in the current search index.",
+		}),
+		indexBuild: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "trialfinder_index_build_duration_seconds",
+			Help: "How long the last search index build took.",
+		}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.indexStudies, m.indexBuild,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// statusWriter records the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// middleware wraps the mux, outermost first: the request timeout; then
+// metrics and logging, which read the route pattern the mux sets on the
+// very request they pass it (so nothing between them may replace the
+// request); then panic recovery; then, until the index is built, a 503
+// for everything but /healthz and /metrics.
+func (s *Server) middleware(mux *http.ServeMux) http.Handler {
+	var h http.Handler = mux
+	h = s.untilReady(h)
+	h = s.recoverPanics(h)
+	h = s.observe(h)
+	return http.TimeoutHandler(h, s.cfg.RequestTimeout, `{"error":{"status":503,"message":"the request took too long"}}`)
+}
+
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		took := time.Since(start)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		code := strconv.Itoa(sw.status)
+		s.metrics.requests.WithLabelValues(route, r.Method, code).Inc()
+		s.metrics.latency.WithLabelValues(route, code).Observe(took.Seconds())
+		level := slog.LevelInfo
+		if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
+			level = slog.LevelDebug
+		}
+		s.log.Log(r.Context(), level, "request", "method", r.Method, "url", r.URL.RequestURI(), "route", route,
+			"status", sw.status, "bytes", sw.bytes, "took", took.Round(time.Microsecond), "remote", r.RemoteAddr)
+	})
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(v)
+			}
+			s.log.Error("panic serving request", "url", r.URL.RequestURI(), "panic", v, "stack", string(debug.Stack()))
+			if sw.status == 0 {
+				writeError(sw, http.StatusInternalServerError, "internal error")
+			}
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+func (s *Server) untilReady(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.ready.Load() && r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, "starting: the search index is being built")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeError answers as the API does, with a JSON error body.
+func writeError(w http.ResponseWriter, code int, msg string) {
+	body, _ := json.Marshal(api.ErrorBody{Error: api.ErrorInfo{Status: code, Message: msg}})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	w.Write(body)
+}

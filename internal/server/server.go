@@ -1,0 +1,263 @@
+// Package server composes Trialfinder's HTTP application: the API under
+// /api/v2/, the website at /, /healthz and /metrics, with request
+// logging, panic recovery, a request timeout and Prometheus metrics. On
+// start it loads the bundled demo data into an empty store, builds the
+// search index, and then keeps the index in step with the store.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/trialfinder/trialfinder/internal/api"
+	"github.com/trialfinder/trialfinder/internal/search"
+	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/vocab"
+	"github.com/trialfinder/trialfinder/internal/web"
+)
+
+// Store is what the server needs of a store; the stores implement it.
+type Store interface {
+	search.Source
+	api.Records
+	api.StatsSource
+	Study(ctx context.Context, nctID string) (study.Study, error)
+}
+
+// Config is what the server is built from. Zero durations take the
+// defaults.
+type Config struct {
+	Store Store
+	// Seed fills an empty store (with the bundled demo data, see
+	// SeedDemo); nil leaves an empty store empty.
+	Seed func(ctx context.Context) error
+	// TileURL is passed to the website (map tiles); "" for none.
+	TileURL string
+	Logger  *slog.Logger
+	// RefreshEvery is how often the store is checked for changes, which
+	// rebuild the index (default 30 s).
+	RefreshEvery time.Duration
+	// RequestTimeout bounds one request (default 30 s).
+	RequestTimeout time.Duration
+	// ShutdownTimeout bounds the wait for in-flight requests on shutdown
+	// (default 20 s).
+	ShutdownTimeout time.Duration
+}
+
+// Server is the application.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	engine  *search.Engine
+	handler http.Handler
+	metrics *metrics
+	ready   atomic.Bool
+	// version is the store state the index was last built from.
+	version dataVersion
+}
+
+// dataVersion identifies the store's contents cheaply enough to poll.
+type dataVersion struct {
+	studies              int
+	newest, lastIngested string
+}
+
+func versionOf(st study.Stats) dataVersion {
+	return dataVersion{st.Studies, st.NewestUpdate, st.LastIngest}
+}
+
+// New builds the server; it does no I/O until Run.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("server: Config.Store is required")
+	}
+	cfg.RefreshEvery = orDefault(cfg.RefreshEvery, 30*time.Second)
+	cfg.RequestTimeout = orDefault(cfg.RequestTimeout, 30*time.Second)
+	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, 20*time.Second)
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	syn, err := synonyms()
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.engine = search.NewEngine(cfg.Store, syn)
+	a, err := api.New(api.Config{Searcher: s.engine, Records: cfg.Store, Stats: cfg.Store, Logger: s.log})
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	site, err := web.New(web.Config{Search: s.engine, Studies: cfg.Store, TileURL: cfg.TileURL, Logger: s.log})
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	mux := http.NewServeMux()
+	a.Register(mux)
+	mux.Handle("GET /healthz", http.HandlerFunc(s.healthz))
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle("/", site)
+	s.handler = s.middleware(mux)
+	return s, nil
+}
+
+// synonyms adapts the condition vocabulary to the engine.
+func synonyms() (search.SynonymSource, error) {
+	v, err := vocab.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load condition vocabulary: %w", err)
+	}
+	return func(text string) []search.Synonym {
+		exp := v.Expand(text)
+		out := make([]search.Synonym, len(exp))
+		for i, e := range exp {
+			out[i] = search.Synonym{Text: e.Term, Source: e.Source}
+		}
+		return out
+	}, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// Handler returns the application's handler, middleware included.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Run serves on ln until ctx is cancelled, then shuts down gracefully:
+// in-flight requests finish (within ShutdownTimeout). It answers at once,
+// with 503 until the index is built, so health checks see it starting.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      s.cfg.RequestTimeout + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	s.log.Info("listening", "addr", ln.Addr().String())
+
+	loaded := make(chan error, 1)
+	go func() { loaded <- s.load(ctx) }()
+	var runErr error
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case runErr = <-loaded:
+		if runErr == nil {
+			s.refresh(ctx)
+		}
+	}
+
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer cancel()
+	s.log.Info("shutting down: finishing in-flight requests", "timeout", s.cfg.ShutdownTimeout)
+	if err := srv.Shutdown(sctx); err != nil {
+		return errors.Join(runErr, fmt.Errorf("shutdown: %w", err))
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return errors.Join(runErr, fmt.Errorf("serve: %w", err))
+	}
+	if errors.Is(runErr, context.Canceled) {
+		return nil // stopped while loading
+	}
+	return runErr
+}
+
+// load seeds an empty store and builds the first index.
+func (s *Server) load(ctx context.Context) error {
+	st, err := s.cfg.Store.Stats(ctx)
+	if err != nil {
+		return fmt.Errorf("start: %w", err)
+	}
+	if st.Studies == 0 && s.cfg.Seed != nil {
+		s.log.Info("the store is empty: loading the bundled demo data")
+		start := time.Now()
+		if err := s.cfg.Seed(ctx); err != nil {
+			return fmt.Errorf("start: load demo data: %w", err)
+		}
+		if st, err = s.cfg.Store.Stats(ctx); err != nil {
+			return fmt.Errorf("start: %w", err)
+		}
+		s.log.Info("demo data loaded", "studies", st.Studies, "took", time.Since(start).Round(time.Millisecond))
+	}
+	if err := s.rebuild(ctx, st); err != nil {
+		return fmt.Errorf("start: %w", err)
+	}
+	s.ready.Store(true)
+	return nil
+}
+
+// rebuild builds a new index from the store, whose state was st.
+func (s *Server) rebuild(ctx context.Context, st study.Stats) error {
+	start := time.Now()
+	if err := s.engine.Reload(ctx); err != nil {
+		return err
+	}
+	took := time.Since(start)
+	s.version = versionOf(st)
+	ix := s.engine.Index()
+	s.metrics.indexStudies.Set(float64(ix.Len()))
+	s.metrics.indexBuild.Set(took.Seconds())
+	s.log.Info("search index built", "studies", ix.Len(), "data_time", ix.DataTime(), "took", took.Round(time.Millisecond))
+	return nil
+}
+
+// refresh rebuilds the index whenever the store changes, until ctx ends.
+// A failed check or build is logged and retried at the next tick; the
+// old index keeps serving meanwhile.
+func (s *Server) refresh(ctx context.Context) {
+	t := time.NewTicker(s.cfg.RefreshEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		st, err := s.cfg.Store.Stats(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("checking the store for changes", "err", err)
+			}
+			continue
+		}
+		if versionOf(st) == s.version {
+			continue
+		}
+		s.log.Info("the store changed: rebuilding the search index", "studies", st.Studies)
+		if err := s.rebuild(ctx, st); err != nil && ctx.Err() == nil {
+			s.log.Error("rebuilding the search index", "err", err)
+		}
+	}
+}
+
+type health struct {
+	Status        string `json:"status"`
+	Studies       int    `json:"studies"`
+	DataTimestamp string `json:"dataTimestamp,omitempty"`
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	ix := s.engine.Index()
+	h, code := health{Status: "ok", Studies: ix.Len(), DataTimestamp: ix.DataTime()}, http.StatusOK
+	if !s.ready.Load() {
+		h, code = health{Status: "starting"}, http.StatusServiceUnavailable
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(h)
+}

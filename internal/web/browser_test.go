@@ -1,0 +1,274 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// browser starts headless Chromium against a live copy of the test site.
+// Without Chromium the test is skipped, except under CI, where the test
+// script installs it and its absence is a failure.
+func browser(t *testing.T) (ctx context.Context, base string) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("browser tests need %s (apt-get install chromium); skipped outside CI", chromiumPath)
+		}
+		t.Fatalf("CI=%s but %s is missing: %v", os.Getenv("CI"), chromiumPath, err)
+	}
+	ts := newTestSite(t)
+	srv := httptest.NewServer(ts.handler)
+	t.Cleanup(srv.Close)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, srv.URL
+}
+
+func run[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func location(t *testing.T, ctx context.Context) *url.URL {
+	t.Helper()
+	u, err := url.Parse(run(t, ctx, "location", chromedp.Location()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// TestBrowserJourney searches from the home page, applies a filter,
+// opens a trial and its map, and browses by location, as a reader would.
+func TestBrowserJourney(t *testing.T) {
+	ctx, base := browser(t)
+	do(t, ctx, "search from home",
+		chromedp.Navigate(base+"/"),
+		chromedp.SendKeys(chromedp.CSS("#q"), "cancer"),
+		chromedp.Click(chromedp.CSS(`.search-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(".cards .card")),
+	)
+	if q := location(t, ctx).Query(); q.Get("q") != "cancer" || q.Get("status") != "RECRUITING,NOT_YET_RECRUITING" {
+		t.Errorf("home search went to %v", q)
+	}
+	// Ticking a filter submits the form (site.js); the result is the same
+	// URL a reader without JavaScript gets from the button.
+	do(t, ctx, "apply phase filter",
+		chromedp.Click(chromedp.CSS(`input[name=phase][value=PHASE3]`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=phase][value=PHASE3][checked]`)),
+	)
+	if q := location(t, ctx).Query(); q.Get("phase") != "PHASE3" || q.Get("q") != "cancer" {
+		t.Errorf("filter went to %v", q)
+	}
+	title := run(t, ctx, "first result", chromedp.Text(chromedp.CSS(".cards .card h3 a")))
+	do(t, ctx, "open trial",
+		chromedp.Click(chromedp.CSS(".cards .card h3 a")),
+		chromedp.WaitVisible(chromedp.CSS("article.trial h1")),
+	)
+	if h1 := run(t, ctx, "trial h1", chromedp.Text(chromedp.CSS("h1"))); squash(h1) != squash(title) {
+		t.Errorf("opened %q, clicked %q", h1, title)
+	}
+	openMap(t, ctx, base)
+
+	do(t, ctx, "browse locations",
+		chromedp.Navigate(base+"/locations"),
+		chromedp.Click(chromedp.Search(`//ul[@class="places"]//a[text()="United States"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//a[text()="Massachusetts"]`)),
+		chromedp.Click(chromedp.Search(`//a[text()="Massachusetts"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//a[text()="Boston"]`)),
+		chromedp.Click(chromedp.Search(`//a[text()="Boston"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".cards .card")),
+	)
+	if h1 := run(t, ctx, "city h1", chromedp.Text(chromedp.CSS("h1"))); !strings.Contains(h1, "Boston") {
+		t.Errorf("city page h1 %q", h1)
+	}
+}
+
+// mapStudy is a trial with geocoded sites in several countries.
+const mapStudy = "/study/NCT05501886"
+
+func openMap(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	do(t, ctx, "open map",
+		chromedp.Navigate(base+mapStudy),
+		chromedp.WaitVisible(chromedp.CSS("[data-show-map]")),
+		chromedp.Click(chromedp.CSS("[data-show-map]")),
+		chromedp.WaitVisible(chromedp.CSS("#site-map.leaflet-container")),
+		// Markers, then the world outline drawn under them.
+		chromedp.WaitReady(chromedp.CSS("#site-map path.leaflet-interactive")),
+	)
+	markers := run(t, ctx, "markers", chromedp.Evaluate[int](`document.querySelectorAll("#site-map path.leaflet-interactive").length`))
+	sites := run(t, ctx, "sites", chromedp.Evaluate[int](`document.querySelectorAll(".sites .site[data-lat]").length`))
+	if markers != sites || sites == 0 {
+		t.Errorf("%d markers for %d geocoded sites", markers, sites)
+	}
+	var outline int
+	for range 50 {
+		outline = run(t, ctx, "outline", chromedp.Evaluate[int](`document.querySelectorAll("#site-map path:not(.leaflet-interactive)").length`))
+		if outline > 0 {
+			break
+		}
+		do(t, ctx, "wait", chromedp.Sleep(100*time.Millisecond))
+	}
+	if outline == 0 {
+		t.Error("the bundled world outline was not drawn")
+	}
+	run(t, ctx, "click marker", chromedp.Evaluate[bool](`document.querySelector("#site-map path.leaflet-interactive").dispatchEvent(new MouseEvent("click", {bubbles: true}))`))
+	do(t, ctx, "popup", chromedp.WaitVisible(chromedp.CSS(".leaflet-popup-content strong")))
+}
+
+// TestBrowserKeyboard uses the site with the keyboard only.
+func TestBrowserKeyboard(t *testing.T) {
+	ctx, base := browser(t)
+	do(t, ctx, "home", chromedp.Navigate(base+"/"))
+	tabTo(t, ctx, `document.activeElement.id === "q"`)
+	do(t, ctx, "type and submit",
+		chromedp.KeyEvent("diabetes"),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(".cards .card")),
+	)
+	tabTo(t, ctx, `document.activeElement.matches(".card h3 a")`)
+	href := run(t, ctx, "focused link", chromedp.Evaluate[string](`document.activeElement.getAttribute("href")`))
+	do(t, ctx, "open with Enter",
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS("article.trial h1")),
+	)
+	if got := location(t, ctx).Path; got != href {
+		t.Errorf("Enter on %s went to %s", href, got)
+	}
+	// Focus is visible: the focused element draws an outline.
+	do(t, ctx, "home again", chromedp.Navigate(base+"/"))
+	tabTo(t, ctx, `document.activeElement.id === "q"`)
+	style := run(t, ctx, "focus style", chromedp.Evaluate[string](`getComputedStyle(document.activeElement).outlineStyle + " " + getComputedStyle(document.activeElement).outlineWidth`))
+	if strings.HasPrefix(style, "none") || strings.HasSuffix(style, " 0px") {
+		t.Errorf("focused search box has no visible outline (%s)", style)
+	}
+}
+
+// tabTo presses Tab until cond holds, failing after a bounded number of
+// presses.
+func tabTo(t *testing.T, ctx context.Context, cond string) {
+	t.Helper()
+	for range 80 {
+		if run(t, ctx, "focus check", chromedp.Evaluate[bool](cond)) {
+			return
+		}
+		do(t, ctx, "tab", chromedp.KeyEvent("\t"))
+	}
+	t.Fatalf("Tab never reached an element where %s", cond)
+}
+
+// axeViolation is one failed axe-core rule.
+type axeViolation struct {
+	ID    string   `json:"id"`
+	Help  string   `json:"help"`
+	Nodes []string `json:"nodes"`
+}
+
+// TestBrowserAccessibility runs axe-core on every page type, at desktop
+// and phone widths, and saves screenshots of each.
+func TestBrowserAccessibility(t *testing.T) {
+	ctx, base := browser(t)
+	axe, err := os.ReadFile("testdata/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := os.Getenv("ARTIFACTS_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "artifacts", "screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pages := []struct{ name, path string }{
+		{"home", "/"},
+		{"search", "/search?q=cancer&status=RECRUITING,NOT_YET_RECRUITING&loc=Boston,+Massachusetts"},
+		{"search-empty", "/search?q=zzzzqqq"},
+		{"trial", "/study/NCT05111366"},
+		{"trial-sites", mapStudy + "?near=Boston"},
+		{"locations", "/locations"},
+		{"country", "/locations/United%20States"},
+		{"city", "/locations/United%20States?state=Massachusetts&city=Boston"},
+		{"glossary", "/glossary"},
+		{"not-found", "/study/NCT99999999"},
+		{"bad-request", "/search?sort=bogus"},
+	}
+	for _, width := range []int64{1280, 375} {
+		do(t, ctx, "viewport", chromedp.EmulateViewport(width, 900))
+		for _, p := range pages {
+			do(t, ctx, p.name, chromedp.Navigate(base+p.path), chromedp.WaitReady(chromedp.CSS("footer")))
+			checkAxe(t, ctx, string(axe), fmt.Sprintf("%s at %dpx", p.name, width))
+			if width == 375 {
+				sw := run(t, ctx, "scrollWidth", chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+				if sw > 375 {
+					t.Errorf("%s at 375px scrolls sideways: scrollWidth %d", p.name, sw)
+				}
+			}
+			shot(t, ctx, dir, fmt.Sprintf("%s-%d.png", p.name, width))
+		}
+		// The map, once shown, must pass too.
+		openMap(t, ctx, base)
+		checkAxe(t, ctx, string(axe), fmt.Sprintf("map at %dpx", width))
+		shot(t, ctx, dir, fmt.Sprintf("map-%d.png", width))
+	}
+}
+
+func checkAxe(t *testing.T, ctx context.Context, axe, what string) {
+	t.Helper()
+	const script = `axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations.map(v => ({
+		id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(" ") + ": " + n.failureSummary)}))))`
+	out := run(t, ctx, "axe", chromedp.Evaluate[string](axe+";\n"+script, chromedp.EvalAwaitPromise))
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		t.Fatalf("%s: axe result: %v", what, err)
+	}
+	for _, v := range vs {
+		t.Errorf("%s: axe %s (%s): %s", what, v.ID, v.Help, strings.Join(v.Nodes, "; "))
+	}
+}
+
+func shot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	png := run(t, ctx, "screenshot", chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,148 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/trialfinder/trialfinder/internal/study"
+)
+
+// helpers are the template functions besides asset.
+var helpers = map[string]any{
+	"statusLabel": func(v string) string {
+		if v == "" {
+			return "Status not given"
+		}
+		return study.Statuses.Label(v)
+	},
+	"statusClass": statusClass,
+	"statusIcon":  statusIcon,
+	// term returns the glossary anchor of a label, "" when it has none.
+	"term":     func(label string) string { return glossaryIDs[label] },
+	"glossify": glossify,
+	"miles":    func(mi float64) string { return distanceText(mi) },
+	"join":     strings.Join,
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return commas(n) + " " + many
+	},
+	"commas":          commas,
+	"coord":           func(f float64) string { return fmt.Sprintf("%.5f", f) },
+	"inc":             func(i int) int { return i + 1 },
+	"deref":           func(f *float64) float64 { return *f },
+	"lower":           strings.ToLower,
+	"nonEmpty":        nonEmptyStrings,
+	"distanceOptions": distanceOptions,
+	"anySelected": func(os []option) bool {
+		for _, o := range os {
+			if o.Selected {
+				return true
+			}
+		}
+		return false
+	},
+	// filterValues are the filter panel's parameters of a search, for
+	// forms that change something else and must keep them.
+	"filterValues": func(p params) url.Values {
+		v := p.firstPage().values()
+		for _, k := range []string{"q", "cond", "loc", "lat", "lon", "sort"} {
+			v.Del(k)
+		}
+		return v
+	},
+	// clearFilters is the search without its filter panel's choices.
+	"clearFilters": func(p params) string {
+		q := params{Q: p.Q, Cond: p.Cond, Loc: p.Loc, Lat: p.Lat, Lon: p.Lon, Distance: p.Distance, Sort: p.Sort}
+		return q.url("/search")
+	},
+	// dict passes several values to a template: dict "Key" value ...
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, fmt.Errorf("dict: odd number of arguments")
+		}
+		m := map[string]any{}
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
+}
+
+// statusClass groups statuses into the badge colours: open (can join),
+// soon, running, done and stopped. The badge also always says the status
+// in words and carries a shape, so colour is never the only cue.
+func statusClass(v string) string {
+	switch v {
+	case "RECRUITING", "AVAILABLE":
+		return "open"
+	case "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "TEMPORARILY_NOT_AVAILABLE":
+		return "soon"
+	case "ACTIVE_NOT_RECRUITING", "APPROVED_FOR_MARKETING":
+		return "running"
+	case "SUSPENDED", "TERMINATED", "WITHDRAWN", "NO_LONGER_AVAILABLE", "WITHHELD":
+		return "stopped"
+	}
+	return "done"
+}
+
+// statusIcon is a text symbol shown before the status label.
+func statusIcon(v string) string {
+	if v == "UNKNOWN" || v == "" {
+		return "?"
+	}
+	switch statusClass(v) {
+	case "open":
+		return "●"
+	case "soon":
+		return "◐"
+	case "running":
+		return "○"
+	case "stopped":
+		return "■"
+	}
+	return "✓"
+}
+
+func distanceText(mi float64) string {
+	km := mi * 1.609344
+	if mi < 1 {
+		return "under 1 mile (1.6 km)"
+	}
+	if mi < 10 {
+		return fmt.Sprintf("%.1f miles (%.1f km)", mi, km)
+	}
+	return fmt.Sprintf("%s miles (%s km)", commas(int(mi+0.5)), commas(int(km+0.5)))
+}
+
+// commas writes a count with thousands separators: 12,345.
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + commas(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// homePage is the data of the home page.
+type homePage struct {
+	Studies   int
+	DataTime  string
+	Distances []option
+}
+
+func (s *site) home(w http.ResponseWriter, r *http.Request) error {
+	ix := s.cfg.Search.Index()
+	page := homePage{Studies: ix.Len(), DataTime: ix.DataTime(), Distances: distanceOptions(defaultDistance)}
+	return s.render(w, r, http.StatusOK, "home", "Find a clinical trial", page)
+}

@@ -1,0 +1,158 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/gazetteer"
+	"github.com/trialfinder/trialfinder/internal/search"
+	"github.com/trialfinder/trialfinder/internal/store/sqlite"
+	"github.com/trialfinder/trialfinder/internal/study"
+)
+
+// fixturePath is the reconstructed reference study, kept at the
+// repository root and shared with other packages' tests.
+const fixturePath = "../../testdata/NCT05111366.json"
+
+// testSite is the website over a real SQLite store holding the bundled
+// demo records and the reference fixture, with a real search index.
+type testSite struct {
+	handler http.Handler
+	store   *sqlite.Store
+	engine  *search.Engine
+	studies map[string]study.Study // every stored study, for choosing test cases
+	gaz     *gazetteer.Gazetteer   // the same places the site resolves
+	logs    *lockedBuffer
+}
+
+var (
+	sharedOnce sync.Once
+	shared     *testSite
+	sharedErr  error
+	sharedDir  string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared != nil {
+		shared.store.Close()
+	}
+	if sharedDir != "" {
+		os.RemoveAll(sharedDir)
+	}
+	os.Exit(code)
+}
+
+// site returns the shared test site, building it on first use: loading
+// 2,400 records and indexing them takes seconds, too long to repeat per
+// test. The directory is made by hand because t.TempDir belongs to one
+// test.
+func newTestSite(t testing.TB) *testSite {
+	t.Helper()
+	sharedOnce.Do(func() {
+		sharedDir, sharedErr = os.MkdirTemp("", "trialfinder-web-*")
+		if sharedErr != nil {
+			return
+		}
+		shared, sharedErr = buildSite(filepath.Join(sharedDir, "studies.db"))
+	})
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	return shared
+}
+
+func buildSite(path string) (*testSite, error) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	all := map[string]study.Study{}
+	var sc ctgov.Scanner
+	for _, name := range demo.Files {
+		err := sc.ScanFS(ctx, demo.FS, name, func(e ctgov.Entry) error {
+			s, err := ctgov.Decode(e)
+			if err != nil {
+				return nil // the demo set's own tests cover its records
+			}
+			all[s.NCTID] = s
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	raw, err := os.ReadFile(fixturePath)
+	if err != nil {
+		return nil, err
+	}
+	fx, err := ctgov.DecodeV2(raw)
+	if err != nil {
+		return nil, err
+	}
+	all[fx.NCTID] = fx
+	batch := make([]study.Study, 0, len(all))
+	for _, s := range all {
+		batch = append(batch, s)
+	}
+	if _, err := st.Upsert(ctx, batch); err != nil {
+		return nil, err
+	}
+	eng := search.NewEngine(st, nil)
+	if err := eng.Reload(ctx); err != nil {
+		return nil, err
+	}
+	gaz, err := gazetteer.Build(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	logs := &lockedBuffer{}
+	h, err := New(Config{Search: eng, Studies: st, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		return nil, err
+	}
+	return &testSite{handler: h, store: st, engine: eng, studies: all, gaz: gaz, logs: logs}, nil
+}
+
+// get requests path from the site and returns the response and its body.
+func (ts *testSite) get(t testing.TB, path string) (*http.Response, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	ts.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	res := rec.Result()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, string(body)
+}
+
+// lockedBuffer collects the site's log; the browser tests' requests log
+// from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

@@ -1,0 +1,281 @@
+package web
+
+import (
+	"cmp"
+	"errors"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/trialfinder/trialfinder/internal/gazetteer"
+	"github.com/trialfinder/trialfinder/internal/search"
+	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/trialpage"
+)
+
+var nctPattern = regexp.MustCompile(`^NCT\d{8}$`)
+
+// studyPage is the data of a trial page.
+type studyPage struct {
+	trialpage.Page
+	// Glance holds the short sections before the first part heading,
+	// shown together as a grid; Sections the rest.
+	Glance     []pageSection
+	Sections   []pageSection
+	Status     string // API value, for the badge
+	Banner     *banner
+	Updated    string
+	DataTime   string
+	CTGovURL   string
+	LD         map[string]any // schema.org MedicalTrial
+	Countries  []option       // the site list's country filter
+	Near       string
+	NearPlace  string // the resolved place the sites are sorted by
+	NearMiss   bool   // the place in Near was not found
+	ShownSites int
+	TileURL    string
+	MapSites   int // sites with coordinates, for the map
+}
+
+// pageSection is a trialpage.Section with the heading level it gets on
+// this page and, for the locations section, the sites as shown.
+type pageSection struct {
+	trialpage.Section
+	H     int // 2 or 3
+	Sites []siteView
+	// More are the sites after the first sitesShown, listed inside a
+	// disclosure so that a trial with hundreds of sites stays readable.
+	More []siteView
+}
+
+const sitesShown = 20
+
+type siteView struct {
+	trialpage.Site
+	StatusValue string
+	Lat, Lon    float64
+	HasGeo      bool
+	Miles       float64
+	HasDistance bool
+}
+
+type banner struct {
+	Title, Text, Why string
+}
+
+// banners explain, in plain words, the statuses under which a reader
+// should not expect to join.
+var banners = map[string]banner{
+	"UNKNOWN": {Title: "This trial's status is unknown",
+		Text: "The sponsor has not confirmed the trial's status for more than two years, so it may no longer be running. Contact the trial team before making plans."},
+	"SUSPENDED": {Title: "This trial is paused",
+		Text: "The trial has stopped recruiting for now. It may start again later."},
+	"TERMINATED": {Title: "This trial has stopped early",
+		Text: "The trial ended before it was planned to finish. No new participants will be enrolled."},
+	"WITHDRAWN": {Title: "This trial was withdrawn",
+		Text: "The trial stopped before it enrolled its first participant. It will not enroll anyone."},
+}
+
+func (s *site) study(w http.ResponseWriter, r *http.Request) error {
+	id := strings.ToUpper(strings.TrimSpace(r.PathValue("id")))
+	canon, err := s.cfg.Studies.CanonicalID(r.Context(), id)
+	if err != nil {
+		if errors.Is(err, study.ErrNotFound) {
+			return errNotFound
+		}
+		return err
+	}
+	if canon != r.PathValue("id") {
+		to := "/study/" + canon
+		if r.URL.RawQuery != "" {
+			to += "?" + r.URL.RawQuery
+		}
+		return &redirect{to: to, code: http.StatusMovedPermanently}
+	}
+	st, err := s.cfg.Studies.Study(r.Context(), canon)
+	if err != nil {
+		return err
+	}
+	ix := s.cfg.Search.Index()
+	page := &studyPage{
+		Page: trialpage.Build(st), Status: st.OverallStatus, Updated: st.Dates.LastUpdatePosted.Value,
+		DataTime: ix.DataTime(), CTGovURL: "https://clinicaltrials.gov/study/" + st.NCTID,
+		TileURL: s.cfg.TileURL, Near: strings.TrimSpace(r.URL.Query().Get("near")),
+	}
+	if b, ok := banners[st.OverallStatus]; ok {
+		b.Why = st.WhyStopped
+		page.Banner = &b
+	}
+	var near *search.Point
+	if page.Near != "" {
+		loc, err := s.locate(r.Context(), ix, params{Loc: page.Near})
+		if err != nil {
+			return err
+		}
+		// An ambiguous name is taken as the place with most studies: the
+		// order of a site list is a weaker choice than a search's scope.
+		if len(loc.choices) > 0 && loc.choices[0].HasGeo {
+			c := loc.choices[0]
+			loc.place, loc.point = &c, &search.Point{Lat: c.Lat, Lon: c.Lon}
+		}
+		if loc.point != nil {
+			near = loc.point
+			page.NearPlace = loc.place.Name()
+		} else {
+			page.NearMiss = true
+		}
+	}
+	country := r.URL.Query().Get("country")
+	level := 2
+	for _, sec := range page.Page.Sections {
+		if sec.Level == 1 {
+			page.Sections = append(page.Sections, pageSection{Section: sec, H: 2})
+			level = 3
+			continue
+		}
+		ps := pageSection{Section: sec, H: level}
+		if sec.Key == "locations" {
+			ps.Sites = page.sites(st, sec.Sites, country, near)
+			if len(ps.Sites) > sitesShown+5 {
+				ps.Sites, ps.More = ps.Sites[:sitesShown], ps.Sites[sitesShown:]
+			}
+		}
+		if level == 2 {
+			page.Glance = append(page.Glance, ps)
+			continue
+		}
+		page.Sections = append(page.Sections, ps)
+	}
+	page.LD = medicalTrial(st, origin(r))
+	return s.render(w, r, http.StatusOK, "study", page.Title, page)
+}
+
+// sites lays out the site list: only the chosen country's when one is
+// chosen, nearest first when a place is given, and recruiting sites
+// before others otherwise.
+func (page *studyPage) sites(st study.Study, sites []trialpage.Site, country string, near *search.Point) []siteView {
+	counts := map[string]int{}
+	var out []siteView
+	for i, ts := range sites {
+		counts[ts.Country]++
+		l := st.Locations[i]
+		v := siteView{Site: ts, StatusValue: l.Status}
+		if l.Geo != nil {
+			v.Lat, v.Lon, v.HasGeo = l.Geo.Lat, l.Geo.Lon, true
+			page.MapSites++
+			if near != nil {
+				v.Miles = kmToMiles(gazetteer.DistanceKm(near.Lat, near.Lon, l.Geo.Lat, l.Geo.Lon))
+				v.HasDistance = true
+			}
+		}
+		if country == "" || strings.EqualFold(ts.Country, country) {
+			out = append(out, v)
+		}
+	}
+	for c, n := range counts {
+		if c != "" {
+			page.Countries = append(page.Countries, option{Value: c, Label: c, Count: n, Selected: strings.EqualFold(c, country)})
+		}
+	}
+	slices.SortFunc(page.Countries, func(a, b option) int { return strings.Compare(a.Label, b.Label) })
+	slices.SortStableFunc(out, func(a, b siteView) int {
+		if near != nil {
+			switch {
+			case a.HasDistance && b.HasDistance:
+				return cmp.Compare(a.Miles, b.Miles)
+			case a.HasDistance:
+				return -1
+			case b.HasDistance:
+				return 1
+			}
+			return 0
+		}
+		return cmp.Compare(siteRank(a.StatusValue), siteRank(b.StatusValue))
+	})
+	page.ShownSites = len(out)
+	return out
+}
+
+// siteRank puts sites a patient can join first.
+func siteRank(status string) int {
+	switch status {
+	case "RECRUITING":
+		return 0
+	case "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION":
+		return 1
+	case "":
+		return 2
+	}
+	return 3
+}
+
+// medicalTrial is the schema.org MedicalTrial description of a study, for
+// search engines. html/template encodes it as JSON inside the script
+// element, escaping "<" so record text cannot end the element.
+func medicalTrial(st study.Study, base string) map[string]any {
+	ld := map[string]any{
+		"@context":   "https://schema.org",
+		"@type":      "MedicalTrial",
+		"name":       displayTitle(st),
+		"identifier": st.NCTID,
+		"url":        base + "/study/" + st.NCTID,
+		"sameAs":     "https://clinicaltrials.gov/study/" + st.NCTID,
+	}
+	if st.BriefSummary != "" {
+		ld["description"] = st.BriefSummary
+	}
+	if st.OfficialTitle != "" {
+		ld["alternateName"] = st.OfficialTitle
+	}
+	if len(st.Conditions) > 0 {
+		var conds []map[string]string
+		for _, c := range st.Conditions {
+			conds = append(conds, map[string]string{"@type": "MedicalCondition", "name": c})
+		}
+		ld["healthCondition"] = conds
+	}
+	if ph := phaseText(st.Phases); ph != "" {
+		ld["phase"] = ph
+	}
+	if status, ok := schemaStatus[st.OverallStatus]; ok {
+		ld["status"] = "https://schema.org/" + status
+	}
+	if st.LeadSponsor.Name != "" {
+		ld["sponsor"] = map[string]string{"@type": "Organization", "name": st.LeadSponsor.Name}
+	}
+	if st.Design.Allocation == "RANDOMIZED" {
+		ld["trialDesign"] = "https://schema.org/RandomizedTrial"
+	}
+	var locs []map[string]any
+	for _, l := range st.Locations {
+		if len(locs) == 50 {
+			break
+		}
+		loc := map[string]any{"@type": "Place", "address": map[string]string{
+			"@type": "PostalAddress", "addressLocality": l.City, "addressRegion": l.State, "postalCode": l.Zip, "addressCountry": l.Country}}
+		if l.Facility != "" {
+			loc["name"] = l.Facility
+		}
+		if l.Geo != nil {
+			loc["geo"] = map[string]any{"@type": "GeoCoordinates", "latitude": l.Geo.Lat, "longitude": l.Geo.Lon}
+		}
+		locs = append(locs, loc)
+	}
+	if len(locs) > 0 {
+		ld["studyLocation"] = locs
+	}
+	return ld
+}
+
+// schemaStatus maps statuses to schema.org MedicalStudyStatus values.
+var schemaStatus = map[string]string{
+	"RECRUITING":              "Recruiting",
+	"NOT_YET_RECRUITING":      "NotYetRecruiting",
+	"ACTIVE_NOT_RECRUITING":   "ActiveNotRecruiting",
+	"ENROLLING_BY_INVITATION": "EnrollingByInvitation",
+	"COMPLETED":               "Completed",
+	"SUSPENDED":               "Suspended",
+	"TERMINATED":              "Terminated",
+	"WITHDRAWN":               "Withdrawn",
+}

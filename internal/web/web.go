@@ -1,0 +1,255 @@
+// Package web is the website patients and caregivers use: search, trial
+// pages, trials by location, a map of sites and a glossary. Pages are
+// rendered on the server with html/template and work without JavaScript;
+// the small scripts only enhance (auto-submitting filters, "near me", the
+// map). Every asset is embedded and served under a content-hashed URL, and
+// every response carries a strict Content-Security-Policy.
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/trialfinder/trialfinder/internal/gazetteer"
+	"github.com/trialfinder/trialfinder/internal/search"
+	"github.com/trialfinder/trialfinder/internal/study"
+)
+
+// SearchEngine serves searches; *search.Engine implements it.
+type SearchEngine interface {
+	Index() *search.Index
+}
+
+// StudySource reads studies; the stores implement it.
+type StudySource interface {
+	Study(ctx context.Context, nctID string) (study.Study, error)
+	// CanonicalID returns the NCT ID an ID or obsolete alias names.
+	CanonicalID(ctx context.Context, id string) (string, error)
+}
+
+// Config is what the website needs.
+type Config struct {
+	Search  SearchEngine
+	Studies StudySource
+	// Places lists every study to build the gazetteer from (place names
+	// typed by readers, browsing by location). When nil, Studies is used
+	// if it can list studies too, as the stores can.
+	Places gazetteer.Source
+	// TileURL, if set, is a map tile template ("https://tile.example/{z}/{x}/{y}.png")
+	// drawn under the bundled world outline for online deployments.
+	TileURL string
+	Logger  *slog.Logger
+}
+
+type site struct {
+	cfg    Config
+	log    *slog.Logger
+	pages  map[string]*template.Template
+	assets *assets
+	places gazCache
+	csp    string
+}
+
+// New returns the website's handler, to be mounted at "/".
+func New(cfg Config) (http.Handler, error) {
+	if cfg.Search == nil || cfg.Studies == nil {
+		return nil, errors.New("web: Config.Search and Config.Studies are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Places == nil {
+		if src, ok := cfg.Studies.(gazetteer.Source); ok {
+			cfg.Places = src
+		}
+	}
+	a, err := loadAssets()
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s := &site{cfg: cfg, log: cfg.Logger, assets: a, places: gazCache{src: cfg.Places}}
+	s.csp, err = policy(cfg.TileURL)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	if s.pages, err = parseTemplates(a); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", s.handle(s.home))
+	mux.Handle("GET /search", s.handle(s.search))
+	mux.Handle("GET /search/feed", s.handle(s.feed))
+	mux.Handle("GET /study/{id}", s.handle(s.study))
+	mux.Handle("GET /locations", s.handle(s.locations))
+	mux.Handle("GET /locations/{country}", s.handle(s.country))
+	mux.Handle("GET /glossary", s.handle(s.glossary))
+	mux.Handle("GET /static/{file...}", a)
+	mux.Handle("/", s.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
+	return s.secure(mux), nil
+}
+
+// policy builds the Content-Security-Policy: scripts and styles only from
+// this site (the JSON-LD block carries the per-request nonce), images also
+// from the tile server when one is configured.
+func policy(tileURL string) (string, error) {
+	img := "'self' data:"
+	if tileURL != "" {
+		u, err := url.Parse(strings.NewReplacer("{s}", "a", "{z}", "0", "{x}", "0", "{y}", "0", "{r}", "").Replace(tileURL))
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			return "", fmt.Errorf("tile URL %q: want an absolute http(s) URL template", tileURL)
+		}
+		host := u.Host
+		if strings.Contains(tileURL, "{s}") {
+			_, rest, _ := strings.Cut(host, ".")
+			host = "*." + rest
+		}
+		img += " " + u.Scheme + "://" + host
+	}
+	return "default-src 'none'; script-src 'self' 'nonce-%s'; style-src 'self'; img-src " + img +
+		"; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; manifest-src 'self'", nil
+}
+
+type nonceKey struct{}
+
+// secure sets the security headers every response carries.
+func (s *site) secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [16]byte
+		rand.Read(b[:])
+		nonce := base64.StdEncoding.EncodeToString(b[:])
+		h := w.Header()
+		h.Set("Content-Security-Policy", fmt.Sprintf(s.csp, nonce))
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Permissions-Policy", "geolocation=(self), camera=(), microphone=(), payment=(), usb=()")
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), nonceKey{}, nonce)))
+	})
+}
+
+// errNotFound is returned for paths and pages that do not exist.
+var errNotFound = errors.New("page not found")
+
+// redirect is returned by a handler that answers with a redirect.
+type redirect struct {
+	to   string
+	code int
+}
+
+func (r *redirect) Error() string { return "redirect to " + r.to }
+
+// handle adapts a handler that returns an error: not found → 404 page,
+// a request the search refuses → 400 page with its message, anything else
+// → logged 500 page.
+func (s *site) handle(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		var rd *redirect
+		if errors.As(err, &rd) {
+			http.Redirect(w, r, rd.to, rd.code)
+			return
+		}
+		var inv *search.InvalidError
+		var pe *pageError
+		switch {
+		case errors.Is(err, errNotFound), errors.Is(err, study.ErrNotFound):
+			pe = &pageError{Code: http.StatusNotFound, Title: "Page not found",
+				Message: "We could not find that page or trial. Check the address, or search for trials."}
+		case errors.As(err, &inv):
+			pe = &pageError{Code: http.StatusBadRequest, Title: "We could not run that search", Message: inv.Msg}
+		case errors.As(err, &pe):
+		default:
+			s.log.Error("web request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			pe = &pageError{Code: http.StatusInternalServerError, Title: "Something went wrong",
+				Message: "The page could not be shown. Please try again in a moment."}
+		}
+		if err := s.render(w, r, pe.Code, "error", pe.Title, pe); err != nil {
+			s.log.Error("render error page", "err", err)
+		}
+	})
+}
+
+// pageError is an error shown to the reader as a status page.
+type pageError struct {
+	Code    int
+	Title   string
+	Message string
+}
+
+func (e *pageError) Error() string { return e.Message }
+
+// layout is what every page's frame needs.
+type layout struct {
+	Title   string
+	Nonce   string
+	Nav     string // which top-level section is current
+	Query   string // the search box's value in the header
+	Content any
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render executes a page into a buffer first, so a template error becomes
+// a clean 500 instead of half a page.
+func (s *site) render(w http.ResponseWriter, r *http.Request, code int, page, title string, data any) error {
+	t, ok := s.pages[page]
+	if !ok {
+		return fmt.Errorf("render: no page %q", page)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	nonce, _ := r.Context().Value(nonceKey{}).(string)
+	lay := layout{Title: title, Nonce: nonce, Nav: page, Content: data}
+	if sp, ok := data.(*searchPage); ok {
+		lay.Query = sp.Params.Q
+	}
+	if err := t.ExecuteTemplate(buf, "layout", lay); err != nil {
+		return fmt.Errorf("render %s: %w", page, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(code)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// gazCache holds the gazetteer of the current index's studies, rebuilt
+// when the search engine swaps in a new index.
+type gazCache struct {
+	src gazetteer.Source
+	mu  sync.Mutex
+	ix  *search.Index
+	g   *gazetteer.Gazetteer
+}
+
+func (c *gazCache) get(ctx context.Context, ix *search.Index) (*gazetteer.Gazetteer, error) {
+	if c.src == nil {
+		return gazetteer.NewBuilder().Finish(), nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.g != nil && c.ix == ix {
+		return c.g, nil
+	}
+	g, err := gazetteer.Build(ctx, c.src)
+	if err != nil {
+		return nil, err
+	}
+	c.ix, c.g = ix, g
+	return g, nil
+}

@@ -16,5 +16,12 @@ fi
 echo "== go vet"
 go vet ./...
 
+echo "== browser for the web tests"
+# internal/web's browser tests drive Debian's Chromium; under CI a missing
+# browser fails them, so install it when it is not there yet.
+if [ ! -x /usr/bin/chromium ]; then
+	apt-get update -qq && apt-get install -y -qq chromium
+fi
+
 echo "== go test -race"
 go test -race -count=1 -timeout 30m "$@" ./...

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -228,14 +227,16 @@ func checkComplete(t *testing.T, st *sqlite.Store, path string) int {
 	n := 0
 	err = st.Each(t.Context(), func(s study.Study) error {
 		n++
-		var locs, conds int
-		if err := db.QueryRow(`SELECT (SELECT count(*) FROM locations WHERE nct_id = ?1),
-			(SELECT count(*) FROM conditions WHERE nct_id = ?1)`, s.NCTID).Scan(&locs, &conds); err != nil {
+		// The row's derived columns must describe the stored raw record.
+		var status, title string
+		var aliases int
+		if err := db.QueryRow(`SELECT overall_status, brief_title, (SELECT count(*) FROM aliases WHERE nct_id = ?1)
+			FROM studies WHERE nct_id = ?1`, s.NCTID).Scan(&status, &title, &aliases); err != nil {
 			return err
 		}
-		if locs != len(s.Locations) || conds != len(slices.Compact(slices.Sorted(slices.Values(s.Conditions)))) {
-			return fmt.Errorf("%s: %d locations and %d conditions stored, record has %d and %d",
-				s.NCTID, locs, conds, len(s.Locations), len(s.Conditions))
+		if status != s.OverallStatus || title != s.BriefTitle || aliases != len(s.Aliases) {
+			return fmt.Errorf("%s: stored columns (%s, %q, %d aliases) differ from the record (%s, %q, %d)",
+				s.NCTID, status, title, aliases, s.OverallStatus, s.BriefTitle, len(s.Aliases))
 		}
 		return nil
 	})
@@ -243,8 +244,8 @@ func checkComplete(t *testing.T, st *sqlite.Store, path string) int {
 		t.Fatal(err)
 	}
 	var orphans int
-	if err := db.QueryRow(`SELECT count(*) FROM locations WHERE nct_id NOT IN (SELECT nct_id FROM studies)`).Scan(&orphans); err != nil || orphans > 0 {
-		t.Fatalf("%d orphan locations, %v", orphans, err)
+	if err := db.QueryRow(`SELECT count(*) FROM aliases WHERE nct_id NOT IN (SELECT nct_id FROM studies)`).Scan(&orphans); err != nil || orphans > 0 {
+		t.Fatalf("%d orphan aliases, %v", orphans, err)
 	}
 	return n
 }

@@ -51,7 +51,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			if c, ok := lookup(args[1]); ok {
-				newFlagSet(c, stderr).Usage()
+				fs := newFlagSet(c, stdout)
+				c.flags(fs)
+				fs.Usage()
 				return 0
 			}
 		}

@@ -244,6 +244,7 @@ func TestFilters(t *testing.T) {
 			want := f.count(c.keep)
 			p := cloneValues(c.params)
 			p.Set("countTotal", "true")
+			p.Set("fields", "NCTId")
 			first := f.list(t, p)
 			if first.TotalCount == nil || *first.TotalCount != want {
 				t.Fatalf("%s: totalCount %v, want %d", c.params.Encode(), first.TotalCount, want)
@@ -272,6 +273,7 @@ func TestPagingHasNoGapsOrDuplicates(t *testing.T) {
 		all := f.all(t, params)
 		p := cloneValues(params)
 		p.Set("pageSize", "7")
+		p.Set("fields", "NCTId")
 		var paged []string
 		for pages := 0; ; pages++ {
 			page := f.list(t, p)
@@ -297,6 +299,10 @@ func TestPagingHasNoGapsOrDuplicates(t *testing.T) {
 		if len(all) == 0 {
 			t.Errorf("bad test: %s finds nothing", params.Encode())
 		}
+	}
+	// Upstream coerces a page size over 1,000 down rather than refusing it.
+	if p := f.list(t, vals("pageSize", "5000", "fields", "NCTId")); len(p.Studies) != 1000 {
+		t.Errorf("pageSize=5000: %d studies, want 1000", len(p.Studies))
 	}
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,12 +16,59 @@ import (
 
 // pagedStudies is the PagedStudies schema plus our opt-in extensions.
 type pagedStudies struct {
-	TotalCount    *int                `json:"totalCount,omitempty"`
-	Studies       []json.RawMessage   `json:"studies"`
-	NextPageToken string              `json:"nextPageToken,omitempty"`
-	Facets        []facet             `json:"facets,omitempty"`
-	SearchDetails *searchDetails      `json:"searchDetails,omitempty"`
-	HitInfo       map[string]*hitInfo `json:"hitInfo,omitempty"`
+	TotalCount    *int
+	Studies       [][]byte // compact JSON records
+	NextPageToken string
+	Facets        []facet
+	SearchDetails *searchDetails
+	HitInfo       map[string]*hitInfo
+}
+
+// encode writes the page by hand: the records are compact JSON already
+// (the store keeps them so), and passing them through encoding/json as
+// RawMessage would re-scan every byte, which took most of a search's time.
+func (p *pagedStudies) encode() ([]byte, error) {
+	var b bytes.Buffer
+	size := 64
+	for _, s := range p.Studies {
+		size += len(s) + 1
+	}
+	b.Grow(size)
+	b.WriteByte('{')
+	if p.TotalCount != nil {
+		b.WriteString(`"totalCount":` + strconv.Itoa(*p.TotalCount) + ",")
+	}
+	b.WriteString(`"studies":[`)
+	for i, s := range p.Studies {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(s)
+	}
+	b.WriteByte(']')
+	for _, prop := range []struct {
+		name string
+		v    any
+		set  bool
+	}{
+		{"nextPageToken", p.NextPageToken, p.NextPageToken != ""},
+		{"facets", p.Facets, p.Facets != nil},
+		{"searchDetails", p.SearchDetails, p.SearchDetails != nil},
+		{"hitInfo", p.HitInfo, p.HitInfo != nil},
+	} {
+		if !prop.set {
+			continue
+		}
+		b.WriteString(`,"` + prop.name + `":`)
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(prop.v); err != nil {
+			return nil, fmt.Errorf("encode %s: %w", prop.name, err)
+		}
+		b.Truncate(b.Len() - 1) // Encode's newline
+	}
+	b.WriteString("}\n")
+	return b.Bytes(), nil
 }
 
 type facet struct {
@@ -109,11 +157,10 @@ func (a *API) studies(w http.ResponseWriter, r *http.Request) error {
 		if res.NextPageToken != "" {
 			w.Header().Set("x-next-page-token", res.NextPageToken)
 		}
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Write(body)
+		writeBody(w, "text/csv; charset=utf-8", body)
 		return nil
 	}
-	out := pagedStudies{Studies: make([]json.RawMessage, 0, len(raws)), NextPageToken: res.NextPageToken}
+	out := pagedStudies{Studies: make([][]byte, 0, len(raws)), NextPageToken: res.NextPageToken}
 	if lq.countTotal && firstPage {
 		out.TotalCount = &res.Total
 	}
@@ -136,7 +183,11 @@ func (a *API) studies(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	body, err := out.encode()
+	if err != nil {
+		return err
+	}
+	writeBody(w, "application/json", body)
 	return nil
 }
 
@@ -235,8 +286,7 @@ func (a *API) study(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Write(body)
+		writeBody(w, "text/csv; charset=utf-8", body)
 		return nil
 	}
 	if proj != nil {
@@ -244,6 +294,6 @@ func (a *API) study(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	writeJSON(w, http.StatusOK, json.RawMessage(raw))
+	writeBody(w, "application/json", append(raw, '\n'))
 	return nil
 }

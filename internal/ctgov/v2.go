@@ -5,7 +5,6 @@
 package ctgov
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -186,9 +185,11 @@ var (
 // ValidNCTID reports whether id has the form NCT followed by eight digits.
 func ValidNCTID(id string) bool { return nctIDPattern.MatchString(id) }
 
-// DecodeV2 turns one API v2 study object into a Study. The Study keeps a
-// compact copy of raw as its verbatim record. The error says which field is
-// wrong; a record that fails here must be reported, not stored.
+// DecodeV2 turns one API v2 study object into a Study. The Study keeps raw
+// itself as its verbatim record (json.Unmarshal has already checked all of
+// it is valid JSON), so raw must not be modified afterwards. The error says
+// which field is wrong; a record that fails here must be reported, not
+// stored.
 func DecodeV2(raw []byte) (study.Study, error) {
 	if !utf8.Valid(raw) {
 		return study.Study{}, errors.New("record is not valid UTF-8")
@@ -201,11 +202,7 @@ func DecodeV2(raw []byte) (study.Study, error) {
 	if err != nil {
 		return study.Study{}, err
 	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, raw); err != nil {
-		return study.Study{}, fmt.Errorf("invalid study JSON: %w", err)
-	}
-	s.Raw = compact.Bytes()
+	s.Raw = raw
 	return s, nil
 }
 

@@ -45,7 +45,40 @@ var (
 	ineligibleRe = regexp.MustCompile(`(?i)^[#*\s]*(?:[a-z]+\s+){0,3}(?:are|is|will be|were)\s+(?:not eligible|ineligible|excluded)\b[^.]{0,80}:[*\s]*$`)
 	eligibleRe   = regexp.MustCompile(`(?i)^[#*\s]*(?:[a-z]+\s+){0,3}(?:are|is|will be|were)\s+eligible\b[^.]{0,80}:[*\s]*$`)
 	notesRe      = regexp.MustCompile(`(?i)\b(?:apply|applies|may|see)\b`)
+	// negatedRe is a line saying there are no criteria ("No eligibility
+	// criteria"), which is the text to show, not a header.
+	negatedRe = regexp.MustCompile(`(?i)^[#*\s]*(?:no|none|not|there (?:are|is) no)\b`)
+	wordRe    = regexp.MustCompile(`[\p{L}\p{N}]+`)
 )
+
+// plainWords are the words a plain header is made of. A header line with
+// any other word ("Inclusion Criteria (Controls):", "Other Exclusions",
+// "Patients are not eligible if any of the following apply:") names a
+// group of the list and is kept as an item when the list has groups.
+var plainWords = map[string]bool{
+	"key": true, "main": true, "major": true, "general": true, "inclusion": true, "inclusions": true,
+	"exclusion": true, "exclusions": true, "non": true, "criteria": true, "criterion": true,
+	"citeria": true, "criteriar": true, "eligibility": true, "and": true, "include": true,
+	"includes": true, "are": true, "study": true, "patient": true, "patients": true, "subject": true,
+	"subjects": true, "participant": true, "participants": true, "list": true, "of": true,
+	"were": true, "as": true, "follows": true, "the": true,
+}
+
+// plainHeader reports whether a header line is nothing but header words
+// and list markers.
+func plainHeader(c string) bool {
+	for _, w := range wordRe.FindAllString(c, -1) {
+		if !plainWords[strings.ToLower(w)] && !isMarkerWord(w) {
+			return false
+		}
+	}
+	return true
+}
+
+// isMarkerWord is a header's list number or letter: "1. Inclusion".
+func isMarkerWord(w string) bool {
+	return len(w) <= 2 && (w[0] >= '0' && w[0] <= '9' || len(w) == 1)
+}
 
 func headerSection(word string) section {
 	w := strings.ToLower(word)
@@ -57,7 +90,7 @@ func headerSection(word string) section {
 
 // lineHeader reports whether the line content is a header on its own.
 func lineHeader(c string) (section, bool) {
-	if len(c) > 120 {
+	if len(c) > 120 || negatedRe.MatchString(c) {
 		return secNone, false
 	}
 	if m := headerLineRe.FindStringSubmatch(c); m != nil && !notesRe.MatchString(c) {
@@ -80,9 +113,13 @@ type splitter struct {
 	sec     section
 	headers bool
 	lists   [3][]*node // by section
+	nhead   [3]int     // header lines per section
 	stack   []*node
 	last    *node // item the previous non-blank line belonged to
 }
+
+// groupClass marks a kept header line, the head of a group of items.
+const groupClass = "#"
 
 func split(text string) Criteria {
 	sp := &splitter{text: text}
@@ -95,6 +132,14 @@ func split(text string) Criteria {
 		}
 		sp.line(ls, le)
 		ls = le + 1
+	}
+	for sec := range sp.lists {
+		if sp.nhead[sec] < 2 {
+			// A list with one header has no groups: the header's extra
+			// words ("Key inclusion criteria for both phases:") qualify
+			// the whole list, and its items stay at the top.
+			sp.lists[sec] = ungroup(sp.lists[sec])
+		}
 	}
 	c := Criteria{
 		Inclusion: toItems(text, sp.lists[secInclusion]),
@@ -129,8 +174,16 @@ content:
 		return
 	}
 	if sec, ok := lineHeader(sp.text[s:e]); ok {
-		sp.setSection(sec)
-		return
+		plain := plainHeader(sp.text[s:e])
+		// "* Having a partner who meets the inclusion criteria" is an
+		// item; a bulleted header must be a plain one.
+		if class, _ := sp.marker(s, e); plain || class != "bullet" {
+			sp.setSection(sec)
+			if !plain {
+				sp.group(s, e)
+			}
+			return
+		}
 	}
 	// A header inside the line splits it: text before belongs to the
 	// current section, text after starts the new one.
@@ -166,6 +219,7 @@ func mayHaveHeader(line string) bool {
 func (sp *splitter) setSection(sec section) {
 	sp.sec = sec
 	sp.headers = true
+	sp.nhead[sec]++
 	sp.stack = sp.stack[:0]
 	sp.last = nil
 }
@@ -182,7 +236,7 @@ func (sp *splitter) piece(s, e, indent int) {
 		// An indented paragraph after a blank line continues the list
 		// item it is indented under (markdown).
 		top := sp.stack[len(sp.stack)-1]
-		if top.class != "" && indent > top.indent {
+		if top.class != "" && top.class != groupClass && indent > top.indent {
 			top.end = e
 			sp.last = top
 			return
@@ -206,7 +260,7 @@ func (sp *splitter) attach(n *node) {
 		if n.indent > top.indent {
 			break
 		}
-		if n.indent == top.indent && n.class != top.class && sp.endsColon(top) && !sp.styleOnStack(n) {
+		if n.indent == top.indent && n.class != top.class && (sp.endsColon(top) || sp.isLabel(top)) && !sp.styleOnStack(n) {
 			break
 		}
 		sp.stack = sp.stack[:len(sp.stack)-1]
@@ -221,6 +275,41 @@ func (sp *splitter) attach(n *node) {
 		top.children = append(top.children, n)
 	}
 	sp.stack = append(sp.stack, n)
+}
+
+// group keeps the header line [s, e) as the head of the items after it,
+// which nest under it whatever their indentation.
+func (sp *splitter) group(s, e int) {
+	n := &node{start: s, mstart: s, end: e, indent: -1, class: groupClass}
+	sp.lists[sp.sec] = append(sp.lists[sp.sec], n)
+	sp.stack = append(sp.stack, n)
+}
+
+// ungroup replaces each kept header in nodes by the items under it.
+func ungroup(nodes []*node) []*node {
+	var out []*node
+	for _, n := range nodes {
+		if n.class == groupClass {
+			out = append(out, n.children...)
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// isLabel reports whether n is a short unmarked line naming the list
+// that follows it, as old NCI-style records write "Age" or "Performance
+// status" over their bullets: one line, no sentence punctuation at either
+// end ("informed consent, ..." continuing an item ends with a full stop,
+// ". DM 1-2" is an item).
+func (sp *splitter) isLabel(n *node) bool {
+	if n.class != "" || n.end-n.start > 60 {
+		return false
+	}
+	t := sp.text[n.start:n.end]
+	return !strings.Contains(t, "\n") && !strings.ContainsAny(t[:1], ".,;:") &&
+		!strings.ContainsAny(t[len(t)-1:], ".,;")
 }
 
 func (sp *splitter) styleOnStack(n *node) bool {

@@ -115,9 +115,6 @@ func Run[P any](ctx context.Context, st Store[P], sources []Source, opt Options)
 	stopProgress()
 	w.sum.Bytes = bytesRead.Load()
 	w.sum.Elapsed = time.Since(start)
-	if err == nil {
-		err = ctx.Err()
-	}
 	return w.sum, err
 }
 
@@ -190,7 +187,10 @@ func (w *writer[P]) run(ctx context.Context, order <-chan job[P], records *atomi
 		}
 		if !ok {
 			// End of input, or cancelled: what is decoded is stored.
-			return w.flush(ctx)
+			if err := w.flush(ctx); err != nil {
+				return err
+			}
+			return ctx.Err()
 		}
 		r := <-j.done
 		records.Add(1)

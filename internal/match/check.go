@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,6 +50,21 @@ func (s Status) String() string { return statusNames[s] }
 
 // MarshalJSON writes the status as its name.
 func (s Status) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// UnmarshalJSON reads a status name.
+func (s *Status) UnmarshalJSON(b []byte) error {
+	var name string
+	if err := json.Unmarshal(b, &name); err != nil {
+		return err
+	}
+	for i, n := range statusNames {
+		if n == name {
+			*s = Status(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown status %q", name)
+}
 
 // truth values combine like Kleene's three-valued logic.
 func and(a, b Status) Status {
@@ -156,6 +172,11 @@ type Result struct {
 	Rows    []Row   `json:"rows"`
 }
 
+// String summarises the result in one line, for logs and test failures.
+func (r Result) String() string {
+	return fmt.Sprintf("%s %s (%d met, %d not met, %d unknown, %d free text)", r.NCTID, r.Verdict, r.Counts.Met, r.Counts.NotMet, r.Counts.Unknown, r.Counts.FreeText)
+}
+
 // Check checks a patient against a study whose criteria text parsed to
 // c. An invalid profile checks as if empty: every criterion about the
 // patient is then unknown.
@@ -174,22 +195,24 @@ func Check(p patient.Profile, s study.Study, c eligibility.Criteria) Result {
 func (pi *profileIndex) check(s *study.Study, pc *prepared, explain bool) Result {
 	r := Result{NCTID: s.NCTID}
 	ck := checker{pi: pi, explain: explain}
-	for _, row := range ck.studyRows(s) {
-		r.Counts.add(row.Status, false)
-		if explain {
-			r.Rows = append(r.Rows, row)
+	if explain {
+		r.Rows = ck.studyRows(s)
+		for _, row := range r.Rows {
+			r.Counts.add(row.Status, false)
 		}
+	} else {
+		ck.countStudy(s, &r.Counts)
 	}
-	for _, sec := range []struct {
-		name  string
-		items []pitem
-	}{{"inclusion", pc.incl}, {"exclusion", pc.excl}} {
-		excl := sec.name == "exclusion"
-		for i := range sec.items {
-			it := &sec.items[i]
+	for _, excl := range []bool{false, true} {
+		items, name := pc.incl, "inclusion"
+		if excl {
+			items, name = pc.excl, "exclusion"
+		}
+		for i := range items {
+			it := &items[i]
 			var row *Row
 			if explain {
-				r.Rows = append(r.Rows, Row{Section: sec.name})
+				r.Rows = append(r.Rows, Row{Section: name})
 				row = &r.Rows[len(r.Rows)-1]
 			}
 			st := ck.item(it, excl, row)
@@ -207,8 +230,52 @@ type checker struct {
 	reasons []string
 }
 
+// say adds a reason to the current criterion's; two constraints read
+// from one phrase ("brain metastases" is a condition and a metastasis)
+// give it once.
 func (ck *checker) say(format string, args ...any) {
-	ck.reasons = append(ck.reasons, fmt.Sprintf(format, args...))
+	r := fmt.Sprintf(format, args...)
+	if !slices.Contains(ck.reasons, r) {
+		ck.reasons = append(ck.reasons, r)
+	}
+}
+
+// countStudy counts the registered sex and age limits without
+// explaining them: the ranking path.
+func (ck *checker) countStudy(s *study.Study, c *Counts) {
+	f := &ck.pi.f
+	e := &s.Eligibility
+	if e.Sex == "FEMALE" || e.Sex == "MALE" {
+		c.add(sexStatus(f.Sex, e.Sex), false)
+	}
+	if e.MinimumAge.IsSet() || e.MaximumAge.IsSet() {
+		c.add(ageStatus(f, e.MinimumAge, e.MaximumAge), false)
+	}
+}
+
+func sexStatus(have, want string) Status {
+	switch {
+	case have == "":
+		return Unknown
+	case strings.EqualFold(have, want):
+		return Met
+	}
+	return NotMet
+}
+
+// ageStatus compares the age with the limits. A limit in years counts
+// completed years: a 75-year-old meets "up to 75 Years" until their 76th
+// birthday.
+func ageStatus(f *patient.Facts, lo, hi study.Age) Status {
+	if !f.HasAge {
+		return Unknown
+	}
+	okLo := !lo.IsSet() || f.Age >= lo.Years()-1e-9
+	okHi := !hi.IsSet() || hi.Unit == study.Years && math.Floor(f.Age) <= float64(hi.N) || hi.Unit != study.Years && f.Age <= hi.Years()
+	if okLo && okHi {
+		return Met
+	}
+	return NotMet
 }
 
 // studyRows checks the registered sex and age limits.
@@ -218,14 +285,14 @@ func (ck *checker) studyRows(s *study.Study) []Row {
 	e := s.Eligibility
 	if e.Sex == "FEMALE" || e.Sex == "MALE" {
 		want := strings.ToLower(e.Sex)
-		row := Row{Section: "study", Criterion: "Sex: " + study.Sexes.Label(e.Sex) + " only"}
-		switch {
-		case f.Sex == "":
+		row := Row{Section: "study", Criterion: "Sex: " + study.Sexes.Label(e.Sex) + " only", Status: sexStatus(f.Sex, e.Sex)}
+		switch row.Status {
+		case Unknown:
 			row.Reason = "We don't know your sex — the study takes " + want + " participants only"
-		case f.Sex == want:
-			row.Status, row.Reason = Met, "The study takes "+want+" participants"
+		case Met:
+			row.Reason = "The study takes " + want + " participants"
 		default:
-			row.Status, row.Reason = NotMet, "The study takes "+want+" participants only"
+			row.Reason = "The study takes " + want + " participants only"
 		}
 		rows = append(rows, row)
 	}
@@ -245,23 +312,17 @@ func ageRow(f *patient.Facts, lo, hi study.Age) Row {
 	default:
 		limit = fmt.Sprintf("up to %s", hi)
 	}
-	row := Row{Section: "study", Criterion: "Age: " + strings.ToLower(limit)}
-	if !f.HasAge {
-		row.Reason = "We don't know your age — the study takes ages " + strings.ToLower(limit)
-		return row
-	}
-	// A limit in years counts completed years: a 75-year-old meets "up
-	// to 75 Years" until their 76th birthday.
-	okLo := !lo.IsSet() || f.Age >= lo.Years()-1e-9
-	okHi := !hi.IsSet() || hi.Unit == study.Years && math.Floor(f.Age) <= float64(hi.N) || hi.Unit != study.Years && f.Age <= hi.Years()
+	row := Row{Section: "study", Criterion: "Age: " + strings.ToLower(limit), Status: ageStatus(f, lo, hi)}
 	age := fmtNum(f.Age)
 	switch {
-	case okLo && okHi:
-		row.Status, row.Reason = Met, fmt.Sprintf("Age %s is within %s", age, strings.ToLower(limit))
-	case !okLo:
-		row.Status, row.Reason = NotMet, fmt.Sprintf("Age %s is below the minimum of %s", age, strings.ToLower(lo.String()))
+	case row.Status == Unknown:
+		row.Reason = "We don't know your age — the study takes ages " + strings.ToLower(limit)
+	case row.Status == Met:
+		row.Reason = fmt.Sprintf("Age %s meets the limit of %s", age, strings.ToLower(limit))
+	case ageStatus(f, lo, study.Age{}) == NotMet:
+		row.Reason = fmt.Sprintf("Age %s is below the minimum of %s", age, strings.ToLower(lo.String()))
 	default:
-		row.Status, row.Reason = NotMet, fmt.Sprintf("Age %s is above the maximum of %s", age, strings.ToLower(hi.String()))
+		row.Reason = fmt.Sprintf("Age %s is above the maximum of %s", age, strings.ToLower(hi.String()))
 	}
 	return row
 }

@@ -139,7 +139,10 @@ func compare(lo, hi float64, op string, a, b float64) Status {
 
 func (ck *checker) measure(c *eligibility.Constraint) Status {
 	f := &ck.pi.f
-	name := label(c.Variable)
+	var name string
+	if ck.explain {
+		name = label(c.Variable)
+	}
 	var m patient.Measure
 	switch c.Variable {
 	case "age":
@@ -285,6 +288,12 @@ func (ck *checker) therapy(pc *pcons) Status {
 	name := pi.therapies.text[i]
 	w := pc.c.Window
 	if w == nil {
+		if days, ok := ck.daysSince(pi.therapies.owner[i]); pc.current && (!ok || days > 0) {
+			if ck.explain {
+				ck.say("You have had %s, but we don't know whether you still take it — ask the study team", name)
+			}
+			return Unknown
+		}
 		if ck.explain {
 			ck.say("You have had %s (matches %q)", name, pc.c.Term)
 		}
@@ -354,9 +363,4 @@ func roman(s string) string {
 		return s
 	}
 	return [...]string{"0", "I", "II", "III", "IV"}[s[0]-'0'] + s[1:]
-}
-
-// String is used by tests and logs: a compact "verdict (met/not met/unknown/free text)".
-func (r Result) String() string {
-	return fmt.Sprintf("%s %s (%d met, %d not met, %d unknown, %d free text)", r.NCTID, r.Verdict, r.Counts.Met, r.Counts.NotMet, r.Counts.Unknown, r.Counts.FreeText)
 }

@@ -74,13 +74,23 @@ func demoStudy(t testing.TB, id string) study.Study {
 // fixedDay makes ages and therapy windows reproducible.
 var fixedDay = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
-func newDemoMatcher(t testing.TB, all bool) *Matcher {
-	t.Helper()
+// demoMatcher holds every bundled study (All), so the benchmark topics'
+// closed trials are there; Rank still keeps to recruiting ones.
+var demoMatcher = sync.OnceValues(func() (*Matcher, error) {
+	ss, err := demoStudies()
+	if err != nil {
+		return nil, err
+	}
 	v, err := vocab.Load()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	m, err := NewMatcher(context.Background(), loadDemo(t), Options{Vocab: v, All: all, Now: func() time.Time { return fixedDay }})
+	return NewMatcher(context.Background(), ss, Options{Vocab: v, All: true, Now: func() time.Time { return fixedDay }})
+})
+
+func newDemoMatcher(t testing.TB) *Matcher {
+	t.Helper()
+	m, err := demoMatcher()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -285,18 +285,16 @@ func (m *Matcher) rankTopic(note string, pool []string) ([]string, error) {
 		scores[id] += s
 	}
 	ids := rankedIDs(scores, pool)
-	ids = slices.DeleteFunc(ids, func(id string) bool { return m.trials[id] == nil })
-	verdict := make(map[string]int, len(ids))
+	cands := make([]candidate, 0, len(ids))
 	for _, id := range ids {
-		t := m.trials[id]
-		verdict[id] = pi.check(t.s, t.prep, false).Verdict.rank()
+		if t := m.trials[id]; t != nil {
+			cands = append(cands, candidate{id: id, t: t, score: scores[id], verdict: pi.check(t.s, t.prep, false).Verdict})
+		}
 	}
-	slices.SortStableFunc(ids, func(a, b string) int { return cmp.Compare(verdict[a], verdict[b]) })
+	order(cands)
+	ids = ids[:0]
+	for _, c := range cands {
+		ids = append(ids, c.id)
+	}
 	return ids, nil
-}
-
-func FromTextIndex(m *Matcher, note string) (*profileIndex, error) {
-	p, _ := patient.FromText(note)
-	f, err := p.Facts(m.opt.Now())
-	return newProfileIndex(f, m.opt.Vocab), err
 }

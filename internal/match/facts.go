@@ -3,6 +3,7 @@ package match
 import (
 	"hash/fnv"
 	"math/bits"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,43 +29,70 @@ type pcons struct {
 	c        *eligibility.Constraint
 	toks     []string   // the term's tokens, for conditions, metastases and therapies
 	examples [][]string // a therapy class's named drugs
-	// skip marks a window measure another constraint of the item
-	// carries, and a sex that only qualifies an item with other rules
-	// ("pregnant or breastfeeding women").
+	// skip marks a window measure, a sex that only qualifies an item
+	// with other rules
+	// ("pregnant or breastfeeding women"), and a metastasis that
+	// qualifies a lab threshold.
 	skip bool
 	// notPregnant marks a pregnancy constraint of an inclusion that asks
 	// for no pregnancy: negated, or with a pregnancy test or
 	// contraception in the same item.
 	notPregnant bool
+	// current marks a therapy the item speaks of as going on now
+	// ("concurrent steroids"), which a past therapy does not settle.
+	current bool
 }
+
+// misread reports a threshold no laboratory uses, which the parser read
+// from "2.5 times normal" as an absolute value: enzyme limits are tens of
+// U/L or more.
+func misread(c *eligibility.Constraint) bool {
+	switch c.Variable {
+	case "ast", "alt", "alkaline_phosphatase":
+		return !c.ULNMultiple && c.Value < 10
+	}
+	return false
+}
+
+var (
+	ineligibleRe = regexp.MustCompile(`(?i)\b(?:ineligible|not eligible|excluded|must not|cannot|may not)\b`)
+	currentRe    = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
+)
 
 type prepared struct {
 	incl, excl []pitem
 }
 
 func prepare(c eligibility.Criteria) *prepared {
-	return &prepared{incl: prepareItems(c.Inclusion), excl: prepareItems(c.Exclusion)}
+	return &prepared{incl: prepareItems(c.Inclusion, false), excl: prepareItems(c.Exclusion, true)}
 }
 
-func prepareItems(items []eligibility.Item) []pitem {
+func prepareItems(items []eligibility.Item, excl bool) []pitem {
 	out := make([]pitem, len(items))
 	for i := range items {
-		out[i] = prepareItem(&items[i])
+		out[i] = prepareItem(&items[i], excl)
 	}
 	return out
 }
 
-func prepareItem(it *eligibility.Item) pitem {
-	p := pitem{src: it, kids: prepareItems(it.Items)}
-	windowed, guarded, others := false, false, 0
+func prepareItem(it *eligibility.Item, excl bool) pitem {
+	p := pitem{src: it, kids: prepareItems(it.Items, excl)}
+	measured, others := false, 0
+	guarded := ineligibleRe.MatchString(it.Text)
 	for i := range it.Constraints {
 		c := &it.Constraints[i]
-		windowed = windowed || c.Window != nil
 		guarded = guarded || c.Kind == eligibility.KindContraception || c.Term == "pregnancy test"
-		if c.Kind != eligibility.KindSex && c.Kind != eligibility.KindException {
+		measured = measured || c.Kind == eligibility.KindMeasure
+		if c.Kind != eligibility.KindSex && c.Kind != eligibility.KindException && c.Variable != "age" {
 			others++
 		}
 	}
+	// Ages written in criteria text qualify other rules ("Age 5 years
+	// and under: creatinine < 1.2", "Lansky if 10 years or under") far
+	// more often than they set the study's limits, which the registered
+	// minimum and maximum ages already give. Only an inclusion item that
+	// is nothing but an age range is checked.
+	ageQualifies := excl || others > 0 || len(it.Items) > 0
 	for i := range it.Constraints {
 		c := &it.Constraints[i]
 		pc := pcons{c: c}
@@ -74,7 +102,10 @@ func prepareItem(it *eligibility.Item) pitem {
 			continue
 		case eligibility.KindCondition, eligibility.KindMetastasis:
 			pc.toks = termTokens(c.Term, conditionNoise)
+			// "AST ≤ 5 × ULN with liver metastases" qualifies a threshold.
+			pc.skip = c.Kind == eligibility.KindMetastasis && measured
 		case eligibility.KindTherapy:
+			pc.current = currentRe.MatchString(it.Text)
 			pc.toks = termTokens(c.Term, therapyNoise)
 			for _, e := range c.Examples {
 				if t := termTokens(e, therapyNoise); len(t) > 0 {
@@ -82,7 +113,10 @@ func prepareItem(it *eligibility.Item) pitem {
 				}
 			}
 		case eligibility.KindMeasure:
-			pc.skip = c.Variable == "window" && windowed
+			// A window is checked with the therapy or condition that
+			// carries it; alone it times a procedure ("assessed within
+			// 7 days"), which is the study team's business.
+			pc.skip = c.Variable == "window" || c.Variable == "age" && ageQualifies || misread(c)
 		case eligibility.KindSex:
 			pc.skip = others > 0
 		case eligibility.KindPregnancy:

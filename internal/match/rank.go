@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
@@ -56,19 +58,35 @@ func NewMatcher(ctx context.Context, src search.Source, opt Options) (*Matcher, 
 	}
 	m := &Matcher{trials: map[string]*trial{}, opt: opt}
 	b := search.NewBuilder()
+	var keep []*study.Study
 	err := src.Each(ctx, func(s study.Study) error {
 		if err := b.Add(&s); err != nil {
 			return err
 		}
 		if opt.All || study.IsRecruiting(s.OverallStatus) {
 			s.Raw = nil // the matcher never serves the record itself
-			_, prep := opt.Cache.get(&s)
-			m.trials[s.NCTID] = &trial{s: &s, prep: prep}
+			keep = append(keep, &s)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build matcher: %w", err)
+	}
+	// Parsing criteria is most of the build (some 2 ms a study): spread
+	// over the cores.
+	preps := make([]*prepared, len(keep))
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(keep); i += workers {
+				_, preps[i] = opt.Cache.get(keep[i])
+			}
+		})
+	}
+	wg.Wait()
+	for i, s := range keep {
+		m.trials[s.NCTID] = &trial{s: s, prep: preps[i]}
 	}
 	m.ix = b.Finish()
 	if opt.Vocab != nil {
@@ -124,6 +142,7 @@ type RankOptions struct {
 
 // candidate is a study being ranked.
 type candidate struct {
+	id      string
 	t       *trial
 	score   float64
 	near    *search.Nearest
@@ -150,6 +169,10 @@ func (m *Matcher) Rank(p patient.Profile, opt RankOptions) (*Ranking, error) {
 	}
 	if point != nil {
 		req.Near = point
+		if q == "" {
+			// Without conditions to rank by relevance, the nearest come first.
+			req.Sort = []search.SortKey{{Field: "distance"}}
+		}
 		if f.MaxKm > 0 {
 			req.Filter.Geo = &search.GeoFilter{Point: *point, RadiusKm: f.MaxKm, RecruitingOnly: true}
 		}
@@ -167,15 +190,7 @@ func (m *Matcher) Rank(p patient.Profile, opt RankOptions) (*Ranking, error) {
 		r := pi.check(t.s, t.prep, false)
 		cands = append(cands, candidate{t: t, score: h.Score, near: h.Nearest, verdict: r.Verdict})
 	}
-	slices.SortStableFunc(cands, func(a, b candidate) int {
-		if c := cmp.Compare(a.verdict.rank(), b.verdict.rank()); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		return cmp.Compare(distance(a.near), distance(b.near))
-	})
+	order(cands)
 	limit := opt.Limit
 	if limit <= 0 {
 		limit = 20
@@ -195,6 +210,41 @@ func (m *Matcher) Rank(p patient.Profile, opt RankOptions) (*Ranking, error) {
 		out.Hits = append(out.Hits, h)
 	}
 	return out, nil
+}
+
+// relevanceFloor is the share of the best relevance below which a
+// study is too loosely related for its verdict to lift it: without it, a
+// study that merely mentions one of the patient's words and has few
+// checkable criteria would outrank the studies about their condition.
+const relevanceFloor = 0.3
+
+// order sorts candidates: the relevant ones (see relevanceFloor) first,
+// each group by verdict, then relevance, then distance.
+func order(cands []candidate) {
+	best := 0.0
+	for _, c := range cands {
+		best = max(best, c.score)
+	}
+	floor := best * relevanceFloor
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if c := cmp.Compare(boolInt(a.score < floor), boolInt(b.score < floor)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.verdict.rank(), b.verdict.rank()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(distance(a.near), distance(b.near))
+	})
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func distance(n *search.Nearest) float64 {

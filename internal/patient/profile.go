@@ -442,7 +442,9 @@ func LookupVariable(name string) (eligibility.Variable, bool) {
 	return v, ok
 }
 
-// Convert converts value in unit to v's canonical unit. The eligibility
+// Convert converts value in unit to v's canonical unit; with no unit,
+// the unit is inferred from the magnitude as criteria's are (hemoglobin
+// 102 is g/L, 10.2 g/dL). The eligibility
 // package exports no conversion function, so a value in another unit is
 // written as the criterion "<name> = <value> <unit>" and read back with
 // eligibility.Parse: patient and criteria then go through one conversion
@@ -462,7 +464,10 @@ func Convert(v eligibility.Variable, value float64, unit string) (float64, error
 	text := v.Synonyms[0] + " = " + formatNum(value) + " " + written
 	for _, it := range eligibility.Parse(text).Inclusion {
 		for _, c := range it.Constraints {
-			if c.Kind == eligibility.KindMeasure && c.Variable == v.Name && c.Op == eligibility.OpEQ && !c.ULNMultiple && c.Unit == v.Unit {
+			// A unit given must have been read, not left behind as a word;
+			// none given lets the parser infer it from the magnitude.
+			read := u == "" || c.Original != nil && c.Original.Unit != ""
+			if c.Kind == eligibility.KindMeasure && c.Variable == v.Name && c.Op == eligibility.OpEQ && !c.ULNMultiple && c.Unit == v.Unit && read {
 				return c.Value, nil
 			}
 		}

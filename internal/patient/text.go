@@ -30,13 +30,15 @@ var (
 	ageSexRe     = regexp.MustCompile(`\b(\d{1,3})\s?(?:yo\s|y/o\s|y\.o\.\s)?([MF])\b`)
 	sexNounRe    = regexp.MustCompile(`(?i)\b(woman|women|female|girl|lady|mother|wife|man|male|boy|gentleman|father|husband)\b`)
 	sexPronounRe = regexp.MustCompile(`(?i)\b(she|her|hers|he|his|him)\b`)
-	pregnantRe   = regexp.MustCompile(`(?i)\b(pregnan\w*|gravid\w*|weeks? (?:of )?gestation|breast-?feed\w*|lactating)\b`)
-	ecogRe       = regexp.MustCompile(`(?i)\b(?:ecog|who|zubrod)(?:[- ]?(?:performance status|ps))?\s*(?:score\s*)?(?:of|is|was|:|=)?\s*([0-5])\b`)
-	kpsRe        = regexp.MustCompile(`(?i)\b(?:karnofsky|kps)(?: performance (?:status|score|scale))?\s*(?:score\s*)?(?:of|is|was|:|=)?\s*(\d{2,3})\s*%?`)
+	// pregnantRe finds a current pregnancy or breastfeeding; "pregnancy"
+	// alone is usually history ("hypertension with pregnancy").
+	pregnantRe = regexp.MustCompile(`(?i)\b(pregnant|gravid\w*|weeks? (?:of )?gestation|breast-?feeding|lactating)\b`)
+	ecogRe     = regexp.MustCompile(`(?i)\b(?:ecog|who|zubrod)(?:[- ]?(?:performance status|ps))?\s*(?:score\s*)?(?:of|is|was|:|=)?\s*([0-5])\b`)
+	kpsRe      = regexp.MustCompile(`(?i)\b(?:karnofsky|kps)(?: performance (?:status|score|scale))?\s*(?:score\s*)?(?:of|is|was|:|=)?\s*(\d{2,3})\s*%?`)
 	// negationCueRe opens a scope whose conditions the patient does not
 	// have; the scope ends at the end of the sentence or a "but".
 	negationCueRe = regexp.MustCompile(`(?i)\b(?:no (?:known |prior |previous |past )?(?:history|hx|evidence|signs?|symptoms?) of|no|denies|denied|denying|without|negative for|free of|never had|ruled out|absence of)\b`)
-	scopeEndRe    = regexp.MustCompile(`(?i)[.;:!?]|\bbut\b|\bhowever\b|\bexcept\b|\bwith\b|\bpresents?\b|\breports?\b|\bhas\b`)
+	scopeEndRe    = regexp.MustCompile(`(?i)[.;:!?()]|\bbut\b|\bhowever\b|\bexcept\b|\bwith\b|\bpresents?\b|\breports?\b|\bhas\b`)
 	therapyCueRe  = regexp.MustCompile(`(?i)\b(?:previously treated with|treated with|was treated with|received|underwent|completed|s/p|status post|history of treatment with|prior treatment with|therapy with|on treatment with)\s+`)
 	medCueRe      = regexp.MustCompile(`(?i)\b(?:currently (?:on|taking|receiving)|takes|taking|is on|medications? (?:include|includes|are|:))\s+`)
 	listEndRe     = regexp.MustCompile(`[.;:\n(\[]|\b(?:for|due to|because|after|which|who|that|since|but|and then|with|in|at|on|x)\b|\d`)
@@ -341,6 +343,17 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 	}
 	ws := words(note)
 	seen := map[string]bool{}
+	var negs []Finding
+	// A negation the note contradicts elsewhere ("no lymphoma" and
+	// "Burkitt's lymphoma") is more likely misread than true: dropped.
+	defer func() {
+		for _, n := range negs {
+			if !mentioned(p.Conditions, n.Text) {
+				p.NoHistoryOf = append(p.NoHistoryOf, n.Text)
+				add(n.Kind, n.Span[:], n.Value)
+			}
+		}
+	}()
 	for i := 0; i < len(ws); {
 		n, ids := longestMeSH(v, note, ws, i)
 		if n == 0 {
@@ -361,8 +374,7 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 		}
 		seen[key] = true
 		if inScopes(neg, start) {
-			p.NoHistoryOf = append(p.NoHistoryOf, term)
-			add("noHistoryOf", []int{start, end}, term)
+			negs = append(negs, Finding{Kind: "noHistoryOf", Text: term, Value: term, Span: [2]int{start, end}})
 			continue
 		}
 		c := Condition{Text: phrase, MeSH: ids}
@@ -393,6 +405,18 @@ func joined(note string, ws []word) bool {
 		}
 	}
 	return true
+}
+
+// mentioned reports whether some condition has all the words of term.
+func mentioned(conds []Condition, term string) bool {
+	want := textproc.Tokenize(term)
+	for _, c := range conds {
+		have := textproc.Tokenize(c.Text)
+		if !slices.ContainsFunc(want, func(w string) bool { return !slices.Contains(have, w) }) {
+			return true
+		}
+	}
+	return false
 }
 
 var cancerRe = regexp.MustCompile(`(?i)cancer|carcinoma|tumou?r|neoplasm|malignan|oma\b|leukemia|sarcoma`)

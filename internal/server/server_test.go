@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,12 +15,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/demo"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
+	"github.com/trialfinder/trialfinder/internal/study"
 )
 
-// startServer runs a real server on a loopback port over a new store that
-// it seeds with the demo data.
-func startServer(t *testing.T) (base string, cancel context.CancelFunc, done <-chan error) {
+// startServer runs a real server on a loopback port over a new store,
+// which seed fills (nil: the whole demo data, through SeedDemo).
+func startServer(t *testing.T, seed func(*sqlite.Store) func(context.Context) error, refresh time.Duration) (base string, st *sqlite.Store, cancel context.CancelFunc, done <-chan error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "serve.db"))
@@ -27,10 +31,15 @@ func startServer(t *testing.T) (base string, cancel context.CancelFunc, done <-c
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	fill := SeedDemo(st, io.Discard)
+	if seed != nil {
+		fill = seed(st)
+	}
 	srv, err := New(Config{
-		Store:  st,
-		Seed:   SeedDemo(st, io.Discard),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Store:        st,
+		Seed:         fill,
+		RefreshEvery: refresh,
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +51,36 @@ func startServer(t *testing.T) (base string, cancel context.CancelFunc, done <-c
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Run(ctx, ln) }()
 	t.Cleanup(cancel)
-	return "http://" + ln.Addr().String(), cancel, errc
+	return "http://" + ln.Addr().String(), st, cancel, errc
+}
+
+var errEnough = errors.New("enough records")
+
+// sample stores the first n API v2 records of the demo data: the whole
+// demo (with its legacy XML to convert) is slow to load under -race, and
+// only TestServer needs it.
+func sample(n int) func(*sqlite.Store) func(context.Context) error {
+	return func(st *sqlite.Store) func(context.Context) error {
+		return func(ctx context.Context) error {
+			var batch []study.Study
+			var sc ctgov.Scanner
+			err := sc.ScanFS(ctx, demo.FS, demo.Files[0], func(e ctgov.Entry) error {
+				s, err := ctgov.Decode(e)
+				if err != nil {
+					return err
+				}
+				if batch = append(batch, s); len(batch) == n {
+					return errEnough
+				}
+				return nil
+			})
+			if !errors.Is(err, errEnough) {
+				return fmt.Errorf("demo sample: %d records: %v", len(batch), err)
+			}
+			_, err = st.Upsert(ctx, batch)
+			return err
+		}
+	}
 }
 
 func getBody(t *testing.T, url string) (int, []byte) {
@@ -63,7 +101,7 @@ func getBody(t *testing.T, url string) (int, []byte) {
 // answer before is a 503 saying the server is starting.
 func waitHealthy(t *testing.T, base string) health {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
+	deadline := time.Now().Add(6 * time.Minute)
 	for {
 		code, body := getBody(t, base+"/healthz")
 		var h health
@@ -83,7 +121,7 @@ func waitHealthy(t *testing.T, base string) health {
 }
 
 func TestServer(t *testing.T) {
-	base, cancel, done := startServer(t)
+	base, _, cancel, done := startServer(t, nil, 0)
 	h := waitHealthy(t, base)
 	if h.Studies < 2000 || h.DataTimestamp == "" {
 		t.Errorf("/healthz after loading the demo data: %+v", h)
@@ -139,7 +177,7 @@ func TestServer(t *testing.T) {
 // TestShutdownFinishesInFlightRequests holds a large response half-read
 // while the server is told to stop: the response must still arrive whole.
 func TestShutdownFinishesInFlightRequests(t *testing.T) {
-	base, cancel, done := startServer(t)
+	base, _, cancel, done := startServer(t, sample(600), 0)
 	waitHealthy(t, base)
 
 	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
@@ -147,6 +185,10 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	// A receive buffer smaller than the response (600 whole records, about
+	// 10 MB) less the server's send buffer (at most 4 MB on Linux) makes
+	// sure the server blocks writing it until it is read.
+	conn.(*net.TCPConn).SetReadBuffer(64 << 10)
 	fmt.Fprintf(conn, "GET /api/v2/studies?pageSize=1000 HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
 	br := bufio.NewReaderSize(conn, 64)
 	status, err := br.ReadString('\n')
@@ -168,7 +210,7 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	var page struct {
 		Studies []json.RawMessage `json:"studies"`
 	}
-	if err := json.NewDecoder(res.Body).Decode(&page); err != nil || len(page.Studies) != 1000 {
+	if err := json.NewDecoder(res.Body).Decode(&page); err != nil || len(page.Studies) != 600 {
 		t.Fatalf("in-flight response: %d studies, %v", len(page.Studies), err)
 	}
 	select {
@@ -181,5 +223,63 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("the server still answers after shutdown")
+	}
+}
+
+// TestIndexFollowsTheStore changes a stored record behind the server's
+// back: the periodic check must notice and rebuild the index.
+func TestIndexFollowsTheStore(t *testing.T) {
+	base, st, _, _ := startServer(t, sample(300), 100*time.Millisecond)
+	waitHealthy(t, base)
+	ctx := context.Background()
+	_, body := getBody(t, base+"/api/v2/studies?pageSize=1&fields=NCTId")
+	var page struct {
+		Studies []struct {
+			ProtocolSection struct {
+				IdentificationModule struct {
+					NCTID string `json:"nctId"`
+				} `json:"identificationModule"`
+			} `json:"protocolSection"`
+		} `json:"studies"`
+	}
+	if err := json.Unmarshal(body, &page); err != nil || len(page.Studies) != 1 {
+		t.Fatalf("first study: %v %s", err, body)
+	}
+	id := page.Studies[0].ProtocolSection.IdentificationModule.NCTID
+	raw, err := st.Raw(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatal(err)
+	}
+	ps := rec["protocolSection"].(map[string]any)
+	ps["identificationModule"].(map[string]any)["briefTitle"] = "Zyxwvutsrq Revised Title"
+	ps["statusModule"].(map[string]any)["lastUpdatePostDateStruct"] = map[string]any{"date": "2030-01-01", "type": "ACTUAL"}
+	changed, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ctgov.DecodeV2(changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Upsert(ctx, []study.Study{s}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		_, body := getBody(t, base+"/api/v2/studies?query.titles=zyxwvutsrq&fields=NCTId")
+		if strings.Contains(string(body), id) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the index was not rebuilt after the store changed: %s", body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, body := getBody(t, base+"/healthz"); !strings.Contains(string(body), "2030-01-01") {
+		t.Errorf("/healthz after the rebuild: %s", body)
 	}
 }

@@ -2,7 +2,11 @@ package trialpage
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/json"
+	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"os"
 	"regexp"
 	"slices"
@@ -108,7 +112,7 @@ func coversUnordered(got, want []string) bool {
 	return true
 }
 
-func TestSplitCriteriaKeepsAllText(t *testing.T) {
+func TestCriteriaKeepsAllText(t *testing.T) {
 	t.Run("v2", func(t *testing.T) { checkKeepsAllText(t, loadCriteria(t, false)) })
 	t.Run("legacy XML", func(t *testing.T) { checkKeepsAllText(t, loadCriteria(t, true)) })
 }
@@ -121,7 +125,7 @@ func checkKeepsAllText(t *testing.T, recs map[string]string) {
 	slices.Sort(ids)
 	var withBoth int
 	for _, id := range ids {
-		c := SplitCriteria(recs[id])
+		c := criteriaOf(eligibility.Parse(recs[id]))
 		checkCovers(t, id, recs[id], c)
 		if len(c.Inclusion) > 0 && len(c.Exclusion) > 0 {
 			withBoth++
@@ -131,60 +135,6 @@ func checkKeepsAllText(t *testing.T, recs map[string]string) {
 	// would put everything in General.
 	if withBoth < len(ids)*85/100 {
 		t.Errorf("only %d of %d records split into inclusion and exclusion lists", withBoth, len(ids))
-	}
-}
-
-// Header lines as real records write them (record IDs in comments).
-func TestHeader(t *testing.T) {
-	tests := []struct {
-		line   string
-		header bool
-		sec    section
-		plain  bool
-	}{
-		{"Inclusion Criteria:", true, inclusion, true},
-		{"Exclusion Criteria:", true, exclusion, true},
-		{"INCLUSION CRITERIA", true, inclusion, true},                                                 // NCT00042536
-		{"Exclusion criteria", true, exclusion, true},                                                 // NCT03256916
-		{"Key Inclusion Criteria:", true, inclusion, true},                                            // NCT02210780
-		{"Key Exclusion Criteria :", true, exclusion, true},                                           // NCT05809934
-		{"Main inclusion criteria", true, inclusion, true},                                            // NCT03830788
-		{"Inclusion:", true, inclusion, true},                                                         // NCT02560883
-		{"Inclusion Criteria include:", true, inclusion, true},                                        // NCT01160289
-		{"Inclusion criteria were as follows:", true, inclusion, true},                                // NCT02413099
-		{"List of exclusion criteria:", true, exclusion, true},                                        // NCT04478006
-		{"Non-inclusion criteria:", true, exclusion, true},                                            // NCT04506658
-		{"Exclusion Citeria:", true, exclusion, true},                                                 // NCT04801368
-		{"Inclusion Criteriar:", true, inclusion, true},                                               // NCT02960672
-		{"Subject Exclusion Criteria", true, exclusion, true},                                         // NCT04042844
-		{"GENERAL EXCLUSION CRITERIA :", true, exclusion, true},                                       // NCT03849365
-		{"Eligibility criteria:", true, general, true},                                                // NCT03630471
-		{"Inclusion Criteria (Controls):", true, inclusion, false},                                    // NCT03648918
-		{"Part 2 additional exclusion criteria:", true, exclusion, false},                             // NCT02227251
-		{"Inclusion criteria specific to Cohort A1:", true, inclusion, false},                         // NCT05170204
-		{"Intra-operative inclusion criteria:", true, inclusion, false},                               // NCT01315262
-		{"Exclusion criteria determined after tissue explant/sequestrectomy", true, exclusion, false}, // NCT01640457
-		{"SURGERY AND OTHER TREATMENT-RELATED CONDITIONS OF EXCLUSION", true, exclusion, false},       // NCT03849365
-		{"Other Exclusions", true, exclusion, false},                                                  // NCT03633708
-		{"Exclusion criteria for cases and controls:", true, exclusion, false},                        // NCT05147818
-		{"Donor Inclusion Criteria", true, inclusion, false},                                          // NCT05507827
-		// Text that mentions the lists without starting one.
-		{"Further inclusion criteria apply.", false, 0, false},                                          // NCT05879978
-		{"Other inclusion and exclusion criteria may apply.", false, 0, false},                          // NCT04688775
-		{"NOTE: Other protocol-defined Inclusion/ Exclusion Criteria apply", false, 0, false},           // NCT05070858
-		{"Inclusion Criteria and Exclusion Criteria:", false, 0, false},                                 // NCT03141021
-		{"Patients with asymptomatic CNS disease are eligible", false, 0, false},                        // NCT05464836
-		{"Incorrect inclusion in the study.", false, 0, false},                                          // NCT04506658
-		{"Applicable exclusionary criteria for standard lumbar MRI exam;", false, 0, false},             // NCT04015791
-		{"fMRI exclusion only: Any factors that would prevent participation in fMRI", false, 0, false},  // NCT05634291
-		{"A subject is eligible for inclusion if all the following criteria are met:", false, 0, false}, // NCT04042844
-		{"There are no specific eligibility criteria for the Master Protocol.", false, 0, false},        // NCT06993792
-	}
-	for _, tt := range tests {
-		sec, plain, ok := header(tt.line)
-		if ok != tt.header || ok && (sec != tt.sec || plain != tt.plain) {
-			t.Errorf("header(%q) = %v, plain %v, ok %v; want %v, plain %v, ok %v", tt.line, sec, plain, ok, tt.sec, tt.plain, tt.header)
-		}
 	}
 }
 
@@ -212,7 +162,7 @@ func checkList(t *testing.T, id, name string, got []Item, w []want) {
 	}
 }
 
-func TestSplitCriteriaRecords(t *testing.T) {
+func TestCriteriaRecords(t *testing.T) {
 	recs := loadCriteria(t, false)
 	for id, text := range loadCriteria(t, true) {
 		recs[id] = text
@@ -259,7 +209,7 @@ func TestSplitCriteriaRecords(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s is not in testdata/criteria.json.gz", tt.id)
 		}
-		c := SplitCriteria(src)
+		c := criteriaOf(eligibility.Parse(src))
 		if tt.general != nil {
 			checkList(t, tt.id, "general", c.General, tt.general)
 		}
@@ -278,20 +228,38 @@ func TestSplitCriteriaRecords(t *testing.T) {
 	}
 }
 
-// BenchmarkSplitCriteria splits every v2 test record once per iteration.
-func BenchmarkSplitCriteria(b *testing.B) {
-	recs := loadCriteria(b, false)
-	texts := make([]string, 0, len(recs))
-	size := 0
-	for _, s := range recs {
-		texts = append(texts, s)
-		size += len(s)
+func TestZZCompareDump(t *testing.T) {
+	if os.Getenv("CMPDUMP") == "" {
+		t.Skip()
 	}
-	b.SetBytes(int64(size))
-	for b.Loop() {
-		for _, s := range texts {
-			SplitCriteria(s)
+	recs := map[string]map[string]string{"v2": loadCriteria(t, false), "legacy": loadCriteria(t, true)}
+	demoRecs := map[string]string{}
+	var sc ctgov.Scanner
+	for _, name := range demo.Files {
+		err := sc.ScanFS(context.Background(), demo.FS, name, func(e ctgov.Entry) error {
+			s, err := ctgov.Decode(e)
+			if err != nil {
+				return nil
+			}
+			demoRecs[s.NCTID] = s.Eligibility.Criteria
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(texts)), "ns/record")
+	recs["demo"] = demoRecs
+	type rec struct {
+		Set, ID, Text string
+		TP            Criteria
+		EL            eligibility.Criteria
+	}
+	var out []rec
+	for set, m := range recs {
+		for id, text := range m {
+			out = append(out, rec{set, id, text, Criteria{}, eligibility.Parse(text)})
+		}
+	}
+	b, _ := json.Marshal(out)
+	os.WriteFile(os.Getenv("CMPDUMP"), b, 0o644)
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
@@ -103,7 +104,7 @@ func Build(s study.Study) Page {
 	add("sex", "Sex", Section{Values: nonEmpty(labelOf(study.Sexes, s.Eligibility.Sex))})
 	add("ages", "Ages", Section{Values: nonEmpty(Ages(s.Eligibility.MinimumAge, s.Eligibility.MaximumAge))})
 	add("volunteers", "Volunteers", Section{Values: nonEmpty(volunteers(s.Eligibility.HealthyVolunteers))})
-	c := SplitCriteria(s.Eligibility.Criteria)
+	c := criteriaOf(eligibility.Parse(s.Eligibility.Criteria))
 	add("criteria", "Eligibility criteria", Section{Items: c.General})
 	add("inclusion", "Inclusion criteria", Section{Items: c.Inclusion})
 	add("exclusion", "Exclusion criteria", Section{Items: c.Exclusion})

@@ -65,11 +65,10 @@ var glossaryIDs = map[string]string{
 	"Completed": "status-completed", "Suspended": "status-suspended", "Terminated": "status-terminated",
 	"Withdrawn": "status-withdrawn", "Unknown": "status-unknown",
 	"Accepts Healthy Volunteers": "healthy-volunteers", "No Healthy Volunteers": "healthy-volunteers",
-	// Section headings and field labels.
-	"Status and phase": "phase-1", "Study type": "study-type", "Funder types": "funder-type", "Enrollment": "enrollment",
-	"Volunteers": "healthy-volunteers", "Inclusion criteria": "inclusion-criteria", "Exclusion criteria": "exclusion-criteria",
+	// Trial design labels, and the criteria headings that get a "What are
+	// ...?" link.
 	"Primary purpose": "primary-purpose", "Allocation": "allocation", "Interventional model": "interventional-model", "Masking": "masking",
-	"Identifiers": "nct-id",
+	"Inclusion criteria": "inclusion-criteria", "Exclusion criteria": "exclusion-criteria",
 }
 
 func (s *site) glossary(w http.ResponseWriter, r *http.Request) error {

@@ -151,12 +151,12 @@ func (p params) url(base string) string {
 // hasPlace reports whether the search is around a place.
 func (p params) hasPlace() bool { return p.Loc != "" || p.Lat != nil }
 
-// filter turns the filter parameters into a search filter; place is the
-// resolved location (nil when none), country a country-wide one.
-func (p params) filter(place *search.Point, country string) search.Filter {
+// filter turns the filter parameters and the resolved location into a
+// search filter.
+func (p params) filter(loc located) search.Filter {
 	f := search.Filter{
 		Statuses: p.Status, Phases: p.Phase, StudyTypes: p.Type, FunderTypes: p.Funder,
-		Sex: p.Sex, Country: country,
+		Sex: p.Sex, Country: loc.country, State: loc.state,
 	}
 	for _, a := range p.Age {
 		if y, err := strconv.ParseFloat(a, 64); err == nil {
@@ -167,8 +167,8 @@ func (p params) filter(place *search.Point, country string) search.Filter {
 	}
 	f.HealthyVolunteers = boolPtr(p.Healthy)
 	f.HasResults = boolPtr(p.Results)
-	if place != nil {
-		f.Geo = &search.GeoFilter{Point: *place, RadiusKm: milesToKm(float64(p.Distance)),
+	if loc.point != nil {
+		f.Geo = &search.GeoFilter{Point: *loc.point, RadiusKm: milesToKm(float64(p.Distance)),
 			RecruitingOnly: onlyRecruiting(p.Status)}
 	}
 	return f
@@ -244,7 +244,8 @@ func (p params) sortKeys(hasPoint bool) []search.SortKey {
 // apiURL is the /api/v2/studies URL returning the same result set, in the
 // API's own parameter names (ClinicalTrials.gov's aggFilters option keys
 // for the filter panel's choices).
-func (p params) apiURL(format string, place *search.Point, country string) string {
+func (p params) apiURL(format string, loc located) string {
+	place := loc.point
 	v := url.Values{}
 	v.Set("format", format)
 	if p.Cond != "" {
@@ -253,8 +254,8 @@ func (p params) apiURL(format string, place *search.Point, country string) strin
 	if p.Q != "" {
 		v.Set("query.term", p.Q)
 	}
-	if country != "" {
-		v.Set("query.locn", country)
+	if loc.country != "" {
+		v.Set("query.locn", strings.Join(nonEmptyStrings(loc.state, loc.country), ", "))
 	}
 	if len(p.Status) > 0 {
 		v.Set("filter.overallStatus", strings.Join(p.Status, ","))

@@ -73,12 +73,14 @@ type nearestSite struct {
 	Recruiting      bool
 }
 
-// located is a search's resolved place: a point for a radius search, or a
-// country for a country-wide one.
+// located is a search's resolved place: a point for a radius search
+// around a city or postal code, or a country or state for a search across
+// it.
 type located struct {
 	place   *gazetteer.Place
 	point   *search.Point
 	country string
+	state   string
 	choices []gazetteer.Place
 	unknown bool
 }
@@ -102,8 +104,11 @@ func (s *site) locate(ctx context.Context, ix *search.Index, p params) (located,
 		return located{choices: cands}, nil
 	}
 	pl := cands[0]
-	if pl.Kind == gazetteer.Country {
+	switch pl.Kind {
+	case gazetteer.Country:
 		return located{place: &pl, country: pl.Country}, nil
+	case gazetteer.State:
+		return located{place: &pl, country: pl.Country, state: pl.State}, nil
 	}
 	if !pl.HasGeo {
 		return located{unknown: true}, nil
@@ -127,7 +132,7 @@ func sameName(ps []gazetteer.Place) bool {
 func (p params) request(loc located, pageSize int) search.Request {
 	return search.Request{
 		Queries:   p.queries(),
-		Filter:    p.filter(loc.point, loc.country),
+		Filter:    p.filter(loc),
 		Sort:      p.sortKeys(loc.point != nil),
 		PageSize:  pageSize,
 		PageToken: p.Page,
@@ -173,8 +178,8 @@ func (s *site) search(w http.ResponseWriter, r *http.Request) error {
 		selected := o.Value == p.Sort || (p.Sort == "" && sortName(p.sortKeys(loc.point != nil)) == o.Value)
 		page.Sorts = append(page.Sorts, option{Value: o.Value, Label: o.Label, Selected: selected})
 	}
-	page.CSV = p.apiURL("csv", loc.point, loc.country)
-	page.JSON = p.apiURL("json", loc.point, loc.country)
+	page.CSV = p.apiURL("csv", loc)
+	page.JSON = p.apiURL("json", loc)
 	page.Feed = p.firstPage().url("/search/feed")
 	for k, vs := range p.firstPage().values() {
 		if k == "sort" || k == "status" || k == "phase" || k == "type" || k == "funder" || k == "age" ||
@@ -291,7 +296,7 @@ func (s *site) facetGroups(ix *search.Index, p params, loc located, facets []sea
 		for _, mi := range distances {
 			q := p.firstPage()
 			q.Distance = mi
-			res, err := ix.Search(search.Request{Queries: q.queries(), Filter: q.filter(loc.point, ""), PageSize: 1})
+			res, err := ix.Search(search.Request{Queries: q.queries(), Filter: q.filter(loc), PageSize: 1})
 			if err != nil {
 				return nil, err
 			}
@@ -303,21 +308,16 @@ func (s *site) facetGroups(ix *search.Index, p params, loc located, facets []sea
 	return out, nil
 }
 
+// filterEnums are the enumerations behind the filter panel's parameters.
+var filterEnums = map[string]study.Enum{
+	"status": study.Statuses, "phase": study.Phases, "type": study.StudyTypes,
+	"funder": study.AgencyClasses, "sex": study.Sexes, "age": study.StdAges,
+}
+
 // filterLabel is the plain label of a filter value.
 func filterLabel(param, v string) string {
-	switch param {
-	case "status":
-		return study.Statuses.Label(v)
-	case "phase":
-		return study.Phases.Label(v)
-	case "type":
-		return study.StudyTypes.Label(v)
-	case "funder":
-		return study.AgencyClasses.Label(v)
-	case "sex":
-		return study.Sexes.Label(v)
-	case "age":
-		return study.StdAges.Label(v)
+	if e, ok := filterEnums[param]; ok {
+		return e.Label(v)
 	}
 	return v
 }

@@ -115,9 +115,12 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 		}
 		// An ambiguous name is taken as the place with most studies: the
 		// order of a site list is a weaker choice than a search's scope.
-		if len(loc.choices) > 0 && loc.choices[0].HasGeo {
-			c := loc.choices[0]
-			loc.place, loc.point = &c, &search.Point{Lat: c.Lat, Lon: c.Lon}
+		if len(loc.choices) > 0 {
+			loc.place = &loc.choices[0]
+		}
+		// A country or state orders sites by distance from its middle.
+		if loc.point == nil && loc.place != nil && loc.place.HasGeo {
+			loc.point = &search.Point{Lat: loc.place.Lat, Lon: loc.place.Lon}
 		}
 		if loc.point != nil {
 			near = loc.point

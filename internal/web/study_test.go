@@ -176,7 +176,7 @@ func TestTrialPageEscapes(t *testing.T) {
 	found := 0
 	for id, s := range ts.studies {
 		c := s.Eligibility.Criteria
-		if !strings.ContainsAny(c, "<&") || !strings.Contains(s.BriefTitle+c, "") {
+		if !strings.ContainsAny(c, "<&") {
 			continue
 		}
 		d, _ := ts.page(t, "/study/"+id, 200)

@@ -115,11 +115,14 @@ func policy(tileURL string) (string, error) {
 		}
 		img += " " + u.Scheme + "://" + host
 	}
-	return "default-src 'none'; script-src 'self' 'nonce-%s'; style-src 'self'; img-src " + img +
+	return "default-src 'none'; script-src 'self' 'nonce-" + noncePlaceholder + "'; style-src 'self'; img-src " + img +
 		"; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; manifest-src 'self'", nil
 }
 
 type nonceKey struct{}
+
+// noncePlaceholder stands in the policy for each response's nonce.
+const noncePlaceholder = "{nonce}"
 
 // secure sets the security headers every response carries.
 func (s *site) secure(next http.Handler) http.Handler {
@@ -128,7 +131,7 @@ func (s *site) secure(next http.Handler) http.Handler {
 		rand.Read(b[:])
 		nonce := base64.StdEncoding.EncodeToString(b[:])
 		h := w.Header()
-		h.Set("Content-Security-Policy", fmt.Sprintf(s.csp, nonce))
+		h.Set("Content-Security-Policy", strings.Replace(s.csp, noncePlaceholder, nonce, 1))
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		h.Set("X-Frame-Options", "DENY")
@@ -196,7 +199,6 @@ type layout struct {
 	Title   string
 	Nonce   string
 	Nav     string // which top-level section is current
-	Query   string // the search box's value in the header
 	Content any
 }
 
@@ -214,9 +216,6 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, code int, page, ti
 	defer bufPool.Put(buf)
 	nonce, _ := r.Context().Value(nonceKey{}).(string)
 	lay := layout{Title: title, Nonce: nonce, Nav: page, Content: data}
-	if sp, ok := data.(*searchPage); ok {
-		lay.Query = sp.Params.Q
-	}
 	if err := t.ExecuteTemplate(buf, "layout", lay); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
 	}

@@ -160,14 +160,14 @@ func (s *Store) stats(ctx context.Context) (study.Stats, error) {
 	for _, g := range []struct {
 		query string
 		into  map[string]int
-		split bool
+		sep   string // the value lists several keys separated by sep
 	}{
-		{`SELECT overall_status, count(*) FROM studies GROUP BY 1`, st.ByStatus, false},
-		{`SELECT study_type, count(*) FROM studies GROUP BY 1`, st.ByStudyType, false},
-		{`SELECT phases, count(*) FROM studies GROUP BY 1`, st.ByPhase, true},
-		{`SELECT country, count(DISTINCT nct_id) FROM locations GROUP BY 1`, st.ByCountry, false},
+		{`SELECT overall_status, count(*) FROM studies GROUP BY 1`, st.ByStatus, ""},
+		{`SELECT study_type, count(*) FROM studies GROUP BY 1`, st.ByStudyType, ""},
+		{`SELECT phases, count(*) FROM studies GROUP BY 1`, st.ByPhase, " "},
+		{`SELECT countries, count(*) FROM studies GROUP BY 1`, st.ByCountry, countrySep},
 	} {
-		if err := countInto(ctx, tx, g.query, g.into, g.split); err != nil {
+		if err := countInto(ctx, tx, g.query, g.into, g.sep); err != nil {
 			return study.Stats{}, err
 		}
 	}
@@ -176,7 +176,7 @@ func (s *Store) stats(ctx context.Context) (study.Stats, error) {
 
 // countInto adds a (key, count) query's rows to into, skipping empty keys;
 // with split, a key is a space-separated list and each item gets the count.
-func countInto(ctx context.Context, tx *sql.Tx, query string, into map[string]int, split bool) error {
+func countInto(ctx context.Context, tx *sql.Tx, query string, into map[string]int, sep string) error {
 	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
 		return err
@@ -189,8 +189,8 @@ func countInto(ctx context.Context, tx *sql.Tx, query string, into map[string]in
 			return err
 		}
 		keys := []string{key}
-		if split {
-			keys = strings.Fields(key)
+		if sep != "" {
+			keys = strings.Split(key, sep)
 		}
 		for _, k := range keys {
 			if k != "" {

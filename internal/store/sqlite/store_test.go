@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,33 +57,5 @@ func TestReopenKeepsSchemaAndData(t *testing.T) {
 	}
 	if n, err := s.Count(ctx); err != nil || n != 1 {
 		t.Errorf("Count after reopen = %d, %v", n, err)
-	}
-}
-
-// The conformance suite sees conditions only through the records; here the
-// rows themselves must follow an update.
-func TestUpdateReplacesConditionRows(t *testing.T) {
-	s := openTemp(t)
-	ctx := t.Context()
-	raw := storetest.Records(t)[0]
-	for i, conds := range [][]any{{"Alpha", "Beta", "Alpha"}, {"Gamma"}} {
-		edited := storetest.Edit(t, raw, func(rec map[string]any) {
-			storetest.Module(rec, "conditionsModule")["conditions"] = conds
-			storetest.Module(rec, "statusModule")["lastUpdatePostDateStruct"] = map[string]any{"date": fmt.Sprintf("209%d-01-01", i)}
-		})
-		st, err := ctgov.DecodeV2(edited)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Upsert(ctx, []study.Study{st}); err != nil {
-			t.Fatal(err)
-		}
-		var got string
-		if err := s.db.QueryRowContext(ctx, `SELECT group_concat(condition, '|') FROM (SELECT condition FROM conditions WHERE nct_id = ? ORDER BY 1)`, st.NCTID).Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		if want := []string{"Alpha|Beta", "Gamma"}[i]; got != want {
-			t.Errorf("version %d: conditions %q, want %q", i, got, want)
-		}
 	}
 }

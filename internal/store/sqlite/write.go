@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,6 +51,7 @@ var studyColumns = []string{
 	"has_results", "sex", "min_age_days", "max_age_days", "healthy_volunteers",
 	"start_date", "primary_completion_date", "completion_date", "first_posted",
 	"enrollment", "lead_sponsor_class", "funder_types", "brief_title", "acronym", "org_study_id",
+	"countries",
 }
 
 func studyValues(p *Prepared) []any {
@@ -74,7 +76,23 @@ func studyValues(p *Prepared) []any {
 		st.Dates.Start.Sortable(), st.Dates.PrimaryCompletion.Sortable(), st.Dates.Completion.Sortable(),
 		st.Dates.FirstPosted.Sortable(), enrollment, st.LeadSponsor.Class,
 		strings.Join(st.FunderTypes(), " "), st.BriefTitle, st.Acronym, st.OrgStudyID,
+		strings.Join(countries(st), countrySep),
 	}
+}
+
+// countrySep separates the countries column's names, which contain spaces
+// and commas but never this.
+const countrySep = "|"
+
+// countries returns the distinct countries of a study's sites, in order.
+func countries(st *study.Study) []string {
+	var out []string
+	for _, l := range st.Locations {
+		if l.Country != "" && !slices.Contains(out, l.Country) {
+			out = append(out, l.Country)
+		}
+	}
+	return out
 }
 
 var (
@@ -85,9 +103,7 @@ var (
 
 // writer holds one transaction's prepared statements.
 type writer struct {
-	lookup, insert, update                  *sql.Stmt
-	delAliases, delLocations, delConditions *sql.Stmt
-	alias, location, condition              *sql.Stmt
+	lookup, insert, update, delAliases, alias *sql.Stmt
 }
 
 func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
@@ -100,14 +116,8 @@ func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		{&w.insert, insertStudySQL},
 		{&w.update, updateStudySQL},
 		{&w.delAliases, `DELETE FROM aliases WHERE nct_id = ?`},
-		{&w.delLocations, `DELETE FROM locations WHERE nct_id = ?`},
-		{&w.delConditions, `DELETE FROM conditions WHERE nct_id = ?`},
 		// An alias belongs to the study that last claimed it.
 		{&w.alias, `INSERT OR REPLACE INTO aliases (alias, nct_id) VALUES (?, ?)`},
-		{&w.location, `INSERT INTO locations (nct_id, ordinal, facility, status, city, state, zip, country, lat, lon)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		// A record may list the same condition twice.
-		{&w.condition, `INSERT OR IGNORE INTO conditions (nct_id, condition) VALUES (?, ?)`},
 	} {
 		stmt, err := tx.PrepareContext(ctx, x.sql)
 		if err != nil {
@@ -122,7 +132,7 @@ func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 // what it did: a new NCT ID is inserted; a record whose last update is
 // older than the stored one's is Stale and the stored one kept; an
 // identical record is Unchanged and nothing is written; anything else
-// replaces the stored study and its child rows. A failure rolls the whole
+// replaces the stored study and its aliases. A failure rolls the whole
 // batch back.
 func (s *Store) Write(ctx context.Context, batch []*Prepared) ([]study.Change, error) {
 	changes, err := s.write(ctx, batch)
@@ -176,10 +186,8 @@ func (w *writer) upsert(ctx context.Context, p *Prepared) (study.Change, error) 
 	if _, err := w.update.ExecContext(ctx, args...); err != nil {
 		return 0, err
 	}
-	for _, del := range []*sql.Stmt{w.delAliases, w.delLocations, w.delConditions} {
-		if _, err := del.ExecContext(ctx, id); err != nil {
-			return 0, err
-		}
+	if _, err := w.delAliases.ExecContext(ctx, id); err != nil {
+		return 0, err
 	}
 	return study.Updated, w.children(ctx, p)
 }
@@ -189,20 +197,6 @@ func (w *writer) children(ctx context.Context, p *Prepared) error {
 	for _, a := range st.Aliases {
 		if _, err := w.alias.ExecContext(ctx, a, st.NCTID); err != nil {
 			return fmt.Errorf("alias %s: %w", a, err)
-		}
-	}
-	for i, l := range st.Locations {
-		var lat, lon any
-		if l.Geo != nil {
-			lat, lon = l.Geo.Lat, l.Geo.Lon
-		}
-		if _, err := w.location.ExecContext(ctx, st.NCTID, i, l.Facility, l.Status, l.City, l.State, l.Zip, l.Country, lat, lon); err != nil {
-			return fmt.Errorf("location %d: %w", i, err)
-		}
-	}
-	for _, c := range st.Conditions {
-		if _, err := w.condition.ExecContext(ctx, st.NCTID, c); err != nil {
-			return fmt.Errorf("condition %q: %w", c, err)
 		}
 	}
 	return nil

@@ -1,11 +1,12 @@
--- Studies keep the verbatim v2 record (zstd) plus the columns that search,
--- filters and stats read without decoding it. Dates are "YYYY-MM-DD"
--- (partial dates padded) so they sort as text; '' when unknown.
+-- Studies keep the verbatim v2 record (zstd) plus the columns that stats
+-- and maintenance queries read without decoding it. Dates are "YYYY-MM-DD"
+-- (partial dates padded) so they sort as text; '' when unknown. raw comes
+-- last: SQLite moves the tail of a long row to overflow pages, so scans of
+-- the other columns do not read through the compressed record.
 CREATE TABLE studies (
 	nct_id                  TEXT PRIMARY KEY,
 	last_update_posted      TEXT NOT NULL,
 	content_hash            BLOB NOT NULL,
-	raw                     BLOB NOT NULL,
 	overall_status          TEXT NOT NULL,
 	study_type              TEXT NOT NULL,
 	phases                  TEXT NOT NULL, -- space-separated API v2 values
@@ -23,12 +24,13 @@ CREATE TABLE studies (
 	funder_types            TEXT NOT NULL, -- space-separated agency classes
 	brief_title             TEXT NOT NULL,
 	acronym                 TEXT NOT NULL,
-	org_study_id            TEXT NOT NULL
+	org_study_id            TEXT NOT NULL,
+	countries               TEXT NOT NULL, -- distinct site countries, '|'-separated
+	raw                     BLOB NOT NULL
 );
 CREATE INDEX studies_status ON studies (overall_status);
 CREATE INDEX studies_type ON studies (study_type);
 CREATE INDEX studies_updated ON studies (last_update_posted);
-CREATE INDEX studies_start ON studies (start_date);
 
 -- An alias is an obsolete NCT ID that ClinicalTrials.gov merged into a study.
 CREATE TABLE aliases (
@@ -37,29 +39,10 @@ CREATE TABLE aliases (
 ) WITHOUT ROWID;
 CREATE INDEX aliases_study ON aliases (nct_id);
 
--- Keyed by study first, so a study's sites are contiguous and replacing
--- them on update needs no extra index.
-CREATE TABLE locations (
-	nct_id   TEXT NOT NULL REFERENCES studies (nct_id) ON DELETE CASCADE,
-	ordinal  INTEGER NOT NULL,
-	facility TEXT NOT NULL,
-	status   TEXT NOT NULL,
-	city     TEXT NOT NULL,
-	state    TEXT NOT NULL,
-	zip      TEXT NOT NULL,
-	country  TEXT NOT NULL,
-	lat      REAL,
-	lon      REAL,
-	PRIMARY KEY (nct_id, ordinal)
-) WITHOUT ROWID;
-CREATE INDEX locations_place ON locations (country, state, city);
-CREATE INDEX locations_geo ON locations (lat, lon) WHERE lat IS NOT NULL;
-
-CREATE TABLE conditions (
-	nct_id    TEXT NOT NULL REFERENCES studies (nct_id) ON DELETE CASCADE,
-	condition TEXT NOT NULL,
-	PRIMARY KEY (nct_id, condition)
-) WITHOUT ROWID;
+-- Sites and conditions have no tables of their own: search, facets and
+-- browsing by location work from the in-memory index built from the raw
+-- records, so rows here would only slow ingest down (a full corpus has over
+-- ten million sites).
 
 -- Facts about the store as a whole, e.g. when the last ingest finished.
 CREATE TABLE meta (

@@ -1,0 +1,196 @@
+package gazetteer
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/study"
+)
+
+// demoStudies reads the bundled real records.
+type demoStudies struct{}
+
+func (demoStudies) Each(ctx context.Context, fn func(study.Study) error) error {
+	var sc ctgov.Scanner
+	for _, name := range demo.Files {
+		err := sc.ScanFS(ctx, demo.FS, name, func(e ctgov.Entry) error {
+			s, err := ctgov.Decode(e)
+			if err != nil {
+				return nil // the demo package's tests cover its records
+			}
+			return fn(s)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func loadDemo(t *testing.T) ([]study.Study, *Gazetteer) {
+	t.Helper()
+	var all []study.Study
+	if err := (demoStudies{}).Each(t.Context(), func(s study.Study) error { all = append(all, s); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Build(t.Context(), demoStudies{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all, g
+}
+
+// TestCountsAndMeans recomputes, straight from the records, the study
+// count and mean coordinates of each place the test names, and compares.
+func TestCountsAndMeans(t *testing.T) {
+	all, g := loadDemo(t)
+	type want struct {
+		studies  int
+		lat, lon float64
+		n        int
+	}
+	compute := func(match func(l study.Location) bool) want {
+		var w want
+		for _, s := range all {
+			hit := false
+			for _, l := range s.Locations {
+				if !match(l) {
+					continue
+				}
+				hit = true
+				if l.Geo != nil {
+					w.lat += l.Geo.Lat
+					w.lon += l.Geo.Lon
+					w.n++
+				}
+			}
+			if hit {
+				w.studies++
+			}
+		}
+		w.lat /= float64(w.n)
+		w.lon /= float64(w.n)
+		return w
+	}
+	check := func(name string, p Place, w want) {
+		t.Helper()
+		if p.Studies != w.studies {
+			t.Errorf("%s: %d studies, want %d", name, p.Studies, w.studies)
+		}
+		if !p.HasGeo || math.Abs(p.Lat-w.lat) > 1e-9 || math.Abs(p.Lon-w.lon) > 1e-9 {
+			t.Errorf("%s: at (%g, %g), want mean (%g, %g)", name, p.Lat, p.Lon, w.lat, w.lon)
+		}
+	}
+	us, ok := g.Country("united states")
+	if !ok {
+		t.Fatal("no United States")
+	}
+	check("United States", us, compute(func(l study.Location) bool { return strings.EqualFold(l.Country, "United States") }))
+
+	bos := g.Resolve("Boston, Massachusetts")
+	if len(bos) != 1 || bos[0].Kind != City {
+		t.Fatalf("Boston, Massachusetts resolves to %+v", bos)
+	}
+	check("Boston", bos[0], compute(func(l study.Location) bool {
+		return strings.EqualFold(l.City, "Boston") && strings.EqualFold(l.State, "Massachusetts") && l.Country == "United States"
+	}))
+
+	var states []string
+	for _, p := range g.States("United States") {
+		if p.Kind != State || p.Country != "United States" {
+			t.Errorf("state list holds %+v", p)
+		}
+		states = append(states, p.State)
+	}
+	if len(states) < 30 {
+		t.Errorf("%d US states", len(states))
+	}
+	for _, c := range g.Cities("United States", "Massachusetts") {
+		if c.Kind != City || c.State != "Massachusetts" || c.City == "" {
+			t.Errorf("Massachusetts city list holds %+v", c)
+		}
+	}
+}
+
+func TestResolveAmbiguousAndZip(t *testing.T) {
+	all, g := loadDemo(t)
+	// A city name that sites give in two states is ambiguous; naming the
+	// state settles it.
+	states := map[string]map[string]bool{}
+	zips := map[string]study.Location{}
+	for _, s := range all {
+		for _, l := range s.Locations {
+			if l.Geo == nil || l.City == "" || l.Country != "United States" {
+				continue
+			}
+			if states[l.City] == nil {
+				states[l.City] = map[string]bool{}
+			}
+			states[l.City][l.State] = true
+			if len(l.Zip) == 5 {
+				zips[l.Zip] = l
+			}
+		}
+	}
+	tested := false
+	for city, st := range states {
+		if len(st) < 2 {
+			continue
+		}
+		got := g.Resolve(city)
+		if len(got) < 2 {
+			t.Errorf("%s (in %d states) resolves to %d places", city, len(st), len(got))
+		}
+		for s := range st {
+			one := g.Resolve(city + ", " + s)
+			if len(one) != 1 || one[0].State != s {
+				t.Errorf("%s, %s resolves to %+v", city, s, one)
+			}
+		}
+		tested = true
+		break
+	}
+	if !tested {
+		t.Fatal("no ambiguous US city in the demo data")
+	}
+	for zip, l := range zips {
+		got := g.Resolve(zip)
+		if len(got) == 0 || got[0].Kind != Postcode || !got[0].HasGeo {
+			t.Fatalf("ZIP %s resolves to %+v", zip, got)
+		}
+		if d := DistanceKm(got[0].Lat, got[0].Lon, l.Geo.Lat, l.Geo.Lon); d > 50 {
+			t.Errorf("ZIP %s placed %.0f km from a site that carries it", zip, d)
+		}
+		break
+	}
+	if got := g.Resolve("Nowhere-on-earth"); len(got) != 0 {
+		t.Errorf("an unknown name resolves to %+v", got)
+	}
+	if got := g.Resolve("  ,  "); len(got) != 0 {
+		t.Errorf("blank text resolves to %+v", got)
+	}
+}
+
+func TestDistanceKm(t *testing.T) {
+	// Boston to New York City, about 306 km great-circle.
+	if d := DistanceKm(42.3601, -71.0589, 40.7128, -74.0060); math.Abs(d-306) > 3 {
+		t.Errorf("Boston–New York %.1f km", d)
+	}
+	if d := DistanceKm(10, 20, 10, 20); d != 0 {
+		t.Errorf("zero distance %g", d)
+	}
+}
+
+func TestFoldAndName(t *testing.T) {
+	if fold("  St. Louis ") != fold("st louis") {
+		t.Error("dots and case are not folded")
+	}
+	p := Place{Kind: Postcode, Zip: "02115", City: "Boston", State: "Massachusetts", Country: "United States"}
+	if p.Name() != "02115, Boston, Massachusetts, United States" {
+		t.Errorf("Name %q", p.Name())
+	}
+}

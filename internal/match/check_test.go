@@ -1,0 +1,179 @@
+package match
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/trialfinder/trialfinder/internal/eligibility"
+	"github.com/trialfinder/trialfinder/internal/patient"
+	"github.com/trialfinder/trialfinder/internal/vocab"
+)
+
+// NCT02526537 (bundled): adjuvant icotinib in stage IB NSCLC, ages 18-78;
+// inclusion "ANC >= 1.75 x 10^9/L, platelet >= 100 x 10^9/L, hemoglobin
+// >= 9 g/dL", "ECOG score of 0-1"; exclusion "Woman who are pregnant or
+// lactating".
+const icotinib = "NCT02526537"
+
+func checkDemo(t *testing.T, id string, p patient.Profile) Result {
+	t.Helper()
+	s := demoStudy(t, id)
+	v, err := vocab.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := p.Facts(fixedDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := eligibility.Parse(s.Eligibility.Criteria)
+	return newProfileIndex(f, v).check(&s, prepare(c), true)
+}
+
+// row finds the top-level row whose criterion contains text.
+func row(t *testing.T, r Result, text string) Row {
+	t.Helper()
+	for _, rw := range r.Rows {
+		if strings.Contains(rw.Criterion, text) {
+			return rw
+		}
+	}
+	t.Fatalf("no row with %q in %s", text, r)
+	return Row{}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestPlateletsBelowThreshold(t *testing.T) {
+	p := patient.Profile{Age: ptr(58.0), Sex: "female", Labs: []patient.Lab{
+		{Name: "platelets", Value: 60, Unit: "10^9/L"}, {Name: "anc", Value: 2}, {Name: "hemoglobin", Value: 120, Unit: "g/L"}}}
+	r := checkDemo(t, icotinib, p)
+	rw := row(t, r, "platelet")
+	if rw.Status != NotMet || !strings.Contains(rw.Reason, "60 ×10^9/L is below the required ≥ 100 ×10^9/L") {
+		t.Errorf("platelets row = %s %q", rw.Status, rw.Reason)
+	}
+	if r.Verdict != NotEligible || r.Counts.NotMet == 0 {
+		t.Errorf("verdict %s", r)
+	}
+	p.Labs[0].Value = 160
+	r = checkDemo(t, icotinib, p)
+	if rw := row(t, r, "platelet"); rw.Status != Met {
+		t.Errorf("with 160 platelets, ANC 2 and Hb 120 g/L: %s %q", rw.Status, rw.Reason)
+	}
+	if r.Verdict == NotEligible {
+		t.Errorf("nothing should fail now: %s", r)
+	}
+}
+
+func TestMissingFactsAreUnknown(t *testing.T) {
+	r := checkDemo(t, icotinib, patient.Profile{})
+	rw := row(t, r, "platelet")
+	if rw.Status != Unknown || !strings.Contains(rw.Reason, "We don't know your") {
+		t.Errorf("platelets with no labs: %s %q", rw.Status, rw.Reason)
+	}
+	if r.Verdict != PossiblyEligible || r.Counts.NotMet != 0 || r.Counts.Met != 0 {
+		t.Errorf("an empty profile must meet and fail nothing: %s", r)
+	}
+	top := 0
+	for range r.Rows {
+		top++
+	}
+	if c := r.Counts; c.Met+c.NotMet+c.Unknown+c.FreeText != top {
+		t.Errorf("counts %+v do not add up to %d rows", c, top)
+	}
+}
+
+func TestPerformanceStatusScales(t *testing.T) {
+	r := checkDemo(t, icotinib, patient.Profile{ECOG: ptr(2)})
+	if rw := row(t, r, "ECOG"); rw.Status != NotMet || !strings.Contains(rw.Reason, "outside the required 0–1") {
+		t.Errorf("ECOG 2 against 0-1: %s %q", rw.Status, rw.Reason)
+	}
+	// Karnofsky 80 is ECOG 1.
+	if rw := row(t, checkDemo(t, icotinib, patient.Profile{Karnofsky: ptr(80)}), "ECOG"); rw.Status != Met {
+		t.Errorf("Karnofsky 80 against ECOG 0-1: %s %q", rw.Status, rw.Reason)
+	}
+}
+
+func TestAgeLimits(t *testing.T) {
+	if rw := row(t, checkDemo(t, icotinib, patient.Profile{Age: ptr(58.0)}), "Age"); rw.Status != Met || rw.Reason != "Age 58 meets the limit of 18 years to 78 years" {
+		t.Errorf("58: %s %q", rw.Status, rw.Reason)
+	}
+	if rw := row(t, checkDemo(t, icotinib, patient.Profile{Age: ptr(80.0)}), "Age"); rw.Status != NotMet {
+		t.Errorf("80: %s %q", rw.Status, rw.Reason)
+	}
+}
+
+func TestExclusionInverts(t *testing.T) {
+	for _, tc := range []struct {
+		p    patient.Profile
+		want Status
+	}{
+		{patient.Profile{Sex: "female", Pregnant: ptr(true)}, NotMet},
+		{patient.Profile{Sex: "female", Pregnant: ptr(false), Breastfeeding: ptr(false)}, Met},
+		{patient.Profile{Sex: "female", Pregnant: ptr(false)}, Unknown}, // breastfeeding not known
+		{patient.Profile{Sex: "male"}, Met},
+		{patient.Profile{}, Unknown},
+	} {
+		r := checkDemo(t, icotinib, tc.p)
+		if rw := row(t, r, "pregnant or lactating"); rw.Status != tc.want || rw.Section != "exclusion" {
+			t.Errorf("%+v: %s %s %q, want %s", tc.p, rw.Section, rw.Status, rw.Reason, tc.want)
+		}
+	}
+}
+
+func TestULNMultiples(t *testing.T) {
+	s := demoStudy(t, icotinib)
+	c := eligibility.Parse(s.Eligibility.Criteria)
+	check := func(l patient.Lab) Row {
+		t.Helper()
+		f, err := patient.Profile{Labs: []patient.Lab{l, {Name: "alt", Value: 1, Unit: "ULN"}, {Name: "total bilirubin", Value: 0.5, Unit: "ULN"}}}.Facts(fixedDay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return row(t, newProfileIndex(f, nil).check(&s, prepare(c), true), "Total bilirubin")
+	}
+	if rw := check(patient.Lab{Name: "ast", Value: 80, Unit: "U/L"}); rw.Status != Unknown || !strings.Contains(rw.Reason, "upper limit of normal") {
+		t.Errorf("AST in U/L without ULN: %s %q", rw.Status, rw.Reason)
+	}
+	if rw := check(patient.Lab{Name: "ast", Value: 80, Unit: "U/L", ULN: 40}); rw.Status != Met {
+		t.Errorf("AST 2 × ULN against ≤ 2.5 × ULN: %s %q", rw.Status, rw.Reason)
+	}
+	if rw := check(patient.Lab{Name: "ast", Value: 3, Unit: "ULN"}); rw.Status != NotMet {
+		t.Errorf("AST 3 × ULN against ≤ 2.5 × ULN: %s %q", rw.Status, rw.Reason)
+	}
+}
+
+// anyOf builds an "any of" inclusion from two real threshold lines.
+func anyOfCriteria() eligibility.Criteria {
+	sub := eligibility.Parse("Inclusion Criteria:\n\n* Platelets >= 100 x 10^9/L\n* Hemoglobin >= 9 g/dL\n")
+	return eligibility.Criteria{Inclusion: []eligibility.Item{{Text: "Any of the following:", AnyOf: true, Items: sub.Inclusion}}}
+}
+
+func TestAnyOfNesting(t *testing.T) {
+	c := anyOfCriteria()
+	if len(c.Inclusion[0].Items) != 2 {
+		t.Fatalf("parse gave %d items", len(c.Inclusion[0].Items))
+	}
+	for _, tc := range []struct {
+		labs []patient.Lab
+		want Status
+	}{
+		{[]patient.Lab{{Name: "platelets", Value: 50}, {Name: "hemoglobin", Value: 10}}, Met},
+		{[]patient.Lab{{Name: "platelets", Value: 50}, {Name: "hemoglobin", Value: 8}}, NotMet},
+		{[]patient.Lab{{Name: "platelets", Value: 50}}, Unknown},
+	} {
+		r := Check(patient.Profile{Labs: tc.labs}, demoStudy(t, icotinib), c)
+		var got Status
+		for _, rw := range r.Rows {
+			if rw.AnyOf {
+				got = rw.Status
+				if len(rw.Rows) != 2 {
+					t.Errorf("any-of row has %d sub-rows", len(rw.Rows))
+				}
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%+v: %s, want %s", tc.labs, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,144 @@
+package match
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"github.com/trialfinder/trialfinder/internal/patient"
+	"github.com/trialfinder/trialfinder/internal/study"
+)
+
+var breastProfile = patient.Profile{Age: ptr(58.0), Sex: "female",
+	Conditions: []patient.Condition{{Text: "breast cancer"}}, ECOG: ptr(1)}
+
+func TestRankOrder(t *testing.T) {
+	m := newDemoMatcher(t)
+	res, err := m.Rank(breastProfile, RankOptions{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) < 3 {
+		t.Fatalf("only %d hits for breast cancer", len(res.Hits))
+	}
+	floor := res.Hits[0].Relevance * relevanceFloor
+	for _, h := range res.Hits {
+		floor = max(floor, h.Relevance*relevanceFloor)
+	}
+	key := func(h Hit) []float64 {
+		below := 0.0
+		if h.Relevance < floor {
+			below = 1
+		}
+		return []float64{below, float64(h.Verdict.rank()), -h.Relevance}
+	}
+	for i, h := range res.Hits {
+		if !study.IsRecruiting(h.Status) {
+			t.Errorf("%s is %s", h.NCTID, h.Status)
+		}
+		if i == 0 {
+			continue
+		}
+		prev := res.Hits[i-1]
+		if slices.Compare(key(h), key(prev)) < 0 {
+			t.Errorf("hit %d (%s %s %.2f) ranks after (%s %s %.2f)", i, h.NCTID, h.Verdict, h.Relevance, prev.NCTID, prev.Verdict, prev.Relevance)
+		}
+	}
+	t.Logf("%d candidates; first %s", res.Candidates, res.Hits[0].Result)
+}
+
+func TestRankWithinDistance(t *testing.T) {
+	m := newDemoMatcher(t)
+	p := breastProfile
+	p.Conditions = nil
+	p.Location = &patient.Location{Lat: ptr(40.71), Lon: ptr(-74.01)} // New York
+	p.MaxDistance = 100
+	p.DistanceUnit = "mi"
+	res, err := m.Rank(p, RankOptions{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) == 0 {
+		t.Fatal("no recruiting study within 100 miles of New York")
+	}
+	for _, h := range res.Hits {
+		if h.DistanceKm == nil || *h.DistanceKm > 160.94 {
+			t.Errorf("%s at %v km", h.NCTID, h.DistanceKm)
+		}
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	grades := map[string]int{"a": 2, "b": 2, "c": 1, "d": 0, "e": 0}
+	ideal := []string{"a", "b", "c", "d", "e"}
+	reversed := slices.Clone(ideal)
+	slices.Reverse(reversed)
+	if got := NDCG(ideal, grades, 10); got < 0.999999 || got > 1.000001 {
+		t.Errorf("ideal NDCG = %v", got)
+	}
+	if got := NDCG(reversed, grades, 10); got >= 1 || got <= 0 {
+		t.Errorf("reversed NDCG = %v", got)
+	}
+	if got := Precision(ideal, grades, 10); got != 0.2 {
+		t.Errorf("P@10 = %v, want 0.2 (2 eligible in 10 ranks)", got)
+	}
+	if got := ReciprocalRank(reversed, grades); got != 0.25 {
+		t.Errorf("RR = %v, want 1/4", got)
+	}
+	if got := NDCG([]string{"x"}, map[string]int{"x": 0}, 10); got != 0 {
+		t.Errorf("NDCG with no gain = %v", got)
+	}
+}
+
+func TestHandler(t *testing.T) {
+	m := newDemoMatcher(t)
+	h := NewHandler(func() *Matcher { return m })
+	post := func(body string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/api/match?limit=5", bytes.NewBufferString(body)))
+		return w
+	}
+	for _, bad := range []string{`{`, `{"sex": "robot"}`, `{"age": 40, "shoe": 9}`, `{"location": {"lat": 1}}`} {
+		w := post(bad)
+		var e map[string]string
+		if w.Code != http.StatusBadRequest || json.Unmarshal(w.Body.Bytes(), &e) != nil || e["error"] == "" {
+			t.Errorf("%s: %d %s", bad, w.Code, w.Body)
+		}
+	}
+	b, _ := json.Marshal(breastProfile)
+	w := post(string(b))
+	var r Ranking
+	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &r) != nil || len(r.Hits) == 0 || len(r.Hits) > 5 || len(r.Hits[0].Rows) == 0 {
+		t.Errorf("good profile: %d %.300s", w.Code, w.Body)
+	}
+}
+
+// BenchmarkCheckAll checks one profile against every study the demo
+// matcher holds (all statuses, to have more of them), the inner loop of
+// Rank: ms per 1,000 studies is reported.
+func BenchmarkCheckAll(b *testing.B) {
+	m := newDemoMatcher(b)
+	p := breastProfile
+	p.Labs = []patient.Lab{{Name: "platelets", Value: 160}, {Name: "hemoglobin", Value: 11}, {Name: "ast", Value: 1, Unit: "ULN"}}
+	p.NoHistoryOf = []string{"heart failure"}
+	f, err := p.Facts(fixedDay)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pi := newProfileIndex(f, m.opt.Vocab)
+	trials := make([]*trial, 0, len(m.trials))
+	for _, t := range m.trials {
+		trials = append(trials, t)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, t := range trials {
+			pi.check(t.s, t.prep, false)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/float64(len(trials))*1000, "ms/1000trials")
+}

@@ -39,10 +39,6 @@ var aggFilterTable = map[string]map[string][]string{
 	"results": {"with": {"true"}, "without": {"false"}},
 }
 
-// AggFilterTable returns the aggFilters ids, each with its option keys
-// and the API v2 values each key stands for, for documentation.
-func AggFilterTable() map[string]map[string][]string { return aggFilterTable }
-
 // applyAggFilters adds "id:key key,id:key" to f. Options of one id are
 // alternatives (OR); ids combine with AND. It reports none when the
 // options exclude each other or what f already requires.

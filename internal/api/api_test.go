@@ -321,7 +321,8 @@ func TestSortOrder(t *testing.T) {
 		}
 		last = e.Count
 	}
-	ids = f.all(t, vals("sort", "StartDate")) // dates default to descending
+	// A field path sorts as its piece does; dates default to descending.
+	ids = f.all(t, vals("sort", "protocolSection.statusModule.startDateStruct.date"))
 	prev := "9999"
 	for _, id := range ids {
 		d := f.byID[id].Dates.Start.Sortable()

@@ -230,9 +230,7 @@ func (p *projection) object(out *bytes.Buffer, raw []byte) (bool, error) {
 	if _, err := dec.Token(); err != nil {
 		return false, err
 	}
-	start := out.Len()
-	out.WriteByte('{')
-	kept := 0
+	l := openList(out, '{')
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -243,33 +241,14 @@ func (p *projection) object(out *bytes.Buffer, raw []byte) (bool, error) {
 		if err := dec.Decode(&val); err != nil {
 			return false, err
 		}
-		child := p.children[key]
-		if child == nil {
-			continue
+		if child := p.children[key]; child != nil {
+			kb, _ := json.Marshal(key)
+			if err := l.add(append(kb, ':'), child, val); err != nil {
+				return false, err
+			}
 		}
-		mark := out.Len()
-		if kept > 0 {
-			out.WriteByte(',')
-		}
-		kb, _ := json.Marshal(key)
-		out.Write(kb)
-		out.WriteByte(':')
-		ok, err := child.apply(out, val)
-		if err != nil {
-			return false, err
-		}
-		if !ok {
-			out.Truncate(mark)
-			continue
-		}
-		kept++
 	}
-	if kept == 0 {
-		out.Truncate(start)
-		return false, nil
-	}
-	out.WriteByte('}')
-	return true, nil
+	return l.close('}'), nil
 }
 
 func (p *projection) array(out *bytes.Buffer, raw []byte) (bool, error) {
@@ -277,30 +256,56 @@ func (p *projection) array(out *bytes.Buffer, raw []byte) (bool, error) {
 	if err := json.Unmarshal(raw, &items); err != nil {
 		return false, err
 	}
-	start := out.Len()
-	out.WriteByte('[')
-	kept := 0
+	l := openList(out, '[')
 	for _, it := range items {
-		mark := out.Len()
-		if kept > 0 {
-			out.WriteByte(',')
-		}
-		ok, err := p.apply(out, it)
-		if err != nil {
+		if err := l.add(nil, p, it); err != nil {
 			return false, err
 		}
-		if !ok {
-			out.Truncate(mark)
-			continue
-		}
-		kept++
 	}
-	if kept == 0 {
-		out.Truncate(start)
-		return false, nil
+	return l.close(']'), nil
+}
+
+// list writes the members of a projected object or array, leaving out
+// those the projection empties, and the whole list if all are.
+type list struct {
+	out   *bytes.Buffer
+	start int
+	kept  int
+}
+
+func openList(out *bytes.Buffer, open byte) *list {
+	l := &list{out: out, start: out.Len()}
+	out.WriteByte(open)
+	return l
+}
+
+// add writes prefix (an object key and colon) and val as p projects it.
+func (l *list) add(prefix []byte, p *projection, val json.RawMessage) error {
+	mark := l.out.Len()
+	if l.kept > 0 {
+		l.out.WriteByte(',')
 	}
-	out.WriteByte(']')
-	return true, nil
+	l.out.Write(prefix)
+	ok, err := p.apply(l.out, val)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		l.out.Truncate(mark)
+		return nil
+	}
+	l.kept++
+	return nil
+}
+
+// close ends the list and reports whether it kept anything.
+func (l *list) close(end byte) bool {
+	if l.kept == 0 {
+		l.out.Truncate(l.start)
+		return false
+	}
+	l.out.WriteByte(end)
+	return true
 }
 
 // project returns the projected record, "{}" when nothing is kept.

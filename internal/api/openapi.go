@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v4"
@@ -41,7 +42,10 @@ func ourDocument() ([]byte, error) {
 		"Differences: errors are JSON (ErrorBody), not text/plain; sort also takes `distance` " +
 		"(to the filter.geo point, ascending by default); `extensions` adds facets, searchDetails " +
 		"and hitInfo to /studies responses; query.patient, filter.synonyms, geoDecay and markupFormat=legacy " +
-		"are not supported; /studies/metadata and /stats/field/* are not served."
+		"are not supported; /studies/metadata and /stats/field/* are not served. filter.advanced and " +
+		"postFilter.advanced are searched as extra queries ANDed with the query.* parameters, so their terms " +
+		"count for relevance and facets. aggFilters, like postFilter.*, narrow the results after facets are counted. " +
+		"A page size over 1,000 is coerced to 1,000, as upstream does."
 	doc.Servers = openapi3.Servers{{URL: "/api/v2", Description: "This server"}}
 	for _, p := range []string{"/studies/metadata", "/stats/field/values", "/stats/field/sizes"} {
 		doc.Paths.Delete(p)
@@ -79,6 +83,9 @@ func ourDocument() ([]byte, error) {
 	studies := doc.Paths.Value("/studies").Get
 	studies.Responses.Status(200).Value.Content["text/csv"] = &openapi3.MediaType{Schema: ref("StudiesCsv")}
 	for _, p := range studies.Parameters {
+		if p.Value.Name == "aggFilters" {
+			p.Value.Description += "\n\nTrialfinder's filter ids and option keys:\n" + aggFilterDoc()
+		}
 		if p.Value.Name == "sort" {
 			p.Value.Description += "\n\nTrialfinder: `distance` sorts by the distance from the `filter.geo` point to the study's nearest site (default `asc`)."
 			p.Value.Schema.Value.Items.Value.Pattern = `^(([a-zA-Z][a-zA-Z0-9\-. ]*)|(@relevance))(:(asc|desc))?$`
@@ -122,6 +129,20 @@ func ourDocument() ([]byte, error) {
 		return nil, fmt.Errorf("our openapi document: %w", err)
 	}
 	return toYAML(js)
+}
+
+// aggFilterDoc lists aggFilterTable as Markdown.
+func aggFilterDoc() string {
+	var b strings.Builder
+	for _, id := range sortedKeys(aggFilterTable) {
+		opts := aggFilterTable[id]
+		b.WriteString("* `" + id + "`:")
+		for _, k := range sortedKeys(opts) {
+			b.WriteString(" `" + k + "` " + strings.Join(opts[k], "/") + ";")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 func ref(name string) *openapi3.SchemaRef {

@@ -114,6 +114,7 @@ type splitter struct {
 	headers bool
 	lists   [3][]*node // by section
 	nhead   [3]int     // header lines per section
+	fresh   bool       // no item since the last header
 	stack   []*node
 	last    *node // item the previous non-blank line belonged to
 }
@@ -173,17 +174,27 @@ content:
 		sp.last = nil
 		return
 	}
-	if sec, ok := lineHeader(sp.text[s:e]); ok {
+	// A line starting in lower case right under another continues it, as
+	// legacy XML wraps its text: "breast\ncancer, or other solid tumors
+	// with eligibility for ..." names no list.
+	wrapped := sp.last != nil && sp.text[s] >= 'a' && sp.text[s] <= 'z'
+	if sec, ok := lineHeader(sp.text[s:e]); ok && !wrapped {
 		plain := plainHeader(sp.text[s:e])
-		// "* Having a partner who meets the inclusion criteria" is an
-		// item; a bulleted header must be a plain one.
-		if class, _ := sp.marker(s, e); plain || class != "bullet" {
+		// "* Having a partner who meets the inclusion criteria" and
+		// "* Disease-specific exclusion criteria:" are items: a bulleted
+		// header must be a plain one. "Exclusion Criteria:" then
+		// "Participants are excluded if any of the following apply:" is
+		// one list with a lead-in item.
+		leadIn := !plain && sp.fresh && sec == sp.sec
+		if class, _ := sp.marker(s, e); !leadIn && (plain || class != "bullet") {
 			sp.setSection(sec)
 			if !plain {
 				sp.group(s, e)
 			}
 			return
 		}
+		sp.piece(s, e, indent)
+		return
 	}
 	// A header inside the line splits it: text before belongs to the
 	// current section, text after starts the new one.
@@ -192,7 +203,9 @@ content:
 		if loc == nil {
 			break
 		}
-		if loc[0] > 0 {
+		// Words before the header that are header words belong to it:
+		// "The exclusion criteria are: i) ...".
+		if loc[0] > 0 && !plainHeader(sp.text[s:s+loc[0]]) {
 			sp.piece(s, s+loc[0], indent)
 		}
 		word := ""
@@ -220,6 +233,7 @@ func (sp *splitter) setSection(sec section) {
 	sp.sec = sec
 	sp.headers = true
 	sp.nhead[sec]++
+	sp.fresh = true
 	sp.stack = sp.stack[:0]
 	sp.last = nil
 }
@@ -246,6 +260,7 @@ func (sp *splitter) piece(s, e, indent int) {
 		return // "Exclusion Criteria:1.": a marker with nothing to keep
 	}
 	n := &node{start: cs, mstart: s, end: e, indent: indent, class: class}
+	sp.fresh = false
 	sp.attach(n)
 	sp.last = n
 }
@@ -339,8 +354,10 @@ func (sp *splitter) marker(s, e int) (string, int) {
 	case m[2] >= 0:
 		class = "bullet"
 		if end < e && sp.text[end] != ' ' && sp.text[end] != '\t' {
-			// "-1 year" or "*Note" is text, not a list.
-			if sp.text[s] == '-' || sp.text[s] == '+' || sp.text[s] == '*' {
+			// "-1 year" or "*Note" is text, not a list; "-Men with ED"
+			// is a bullet glued to its item.
+			glued := sp.text[s] == '-' && sp.text[end] >= 'A' && sp.text[end] <= 'Z'
+			if !glued && (sp.text[s] == '-' || sp.text[s] == '+' || sp.text[s] == '*') {
 				return "", s
 			}
 		}
@@ -357,8 +374,9 @@ func (sp *splitter) marker(s, e int) (string, int) {
 			class = "ALPHA" + sp.text[s+m[12]:s+m[13]]
 		}
 		// "A. fumigatus" or "e.g." are words, not markers: a letter
-		// marker needs a space after it.
-		if end >= e || sp.text[end] != ' ' {
+		// marker needs a space after it, or nothing ("Inclusion
+		// Criteria:a." before a numbered list).
+		if end < e && sp.text[end] != ' ' {
 			return "", s
 		}
 	case m[14] >= 0:

@@ -1,7 +1,6 @@
 package match
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 

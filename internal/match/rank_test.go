@@ -142,3 +142,14 @@ func BenchmarkCheckAll(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/float64(len(trials))*1000, "ms/1000trials")
 }
+
+// BenchmarkRank is one whole ranking: search, check every candidate,
+// explain the top 20.
+func BenchmarkRank(b *testing.B) {
+	m := newDemoMatcher(b)
+	for b.Loop() {
+		if _, err := m.Rank(breastProfile, RankOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

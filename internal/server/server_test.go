@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/trialfinder/trialfinder/internal/api"
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/demo"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
@@ -281,5 +283,16 @@ func TestIndexFollowsTheStore(t *testing.T) {
 	}
 	if _, body := getBody(t, base+"/healthz"); !strings.Contains(string(body), "2030-01-01") {
 		t.Errorf("/healthz after the rebuild: %s", body)
+	}
+}
+
+func TestPanicIsA500(t *testing.T) {
+	s := &Server{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	h := s.recoverPanics(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
+	var body api.ErrorBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != http.StatusInternalServerError || body.Error.Status != 500 {
+		t.Errorf("panicking handler: %d %s", rec.Code, rec.Body.Bytes())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
@@ -79,29 +80,93 @@ const eachPage = 256
 
 // Each calls fn with every stored study in NCT ID order, stopping at the
 // first error fn returns. Studies written while Each runs may or may not be
-// seen.
+// seen. Records are decompressed and decoded in parallel a few pages ahead
+// of fn, since decoding, not reading, is what makes a full scan slow.
 func (s *Store) Each(ctx context.Context, fn func(study.Study) error) error {
-	after := ""
-	for {
-		page, err := s.page(ctx, after)
-		if err != nil {
-			return fmt.Errorf("read studies after %q: %w", after, err)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *eachJob)
+	order := make(chan *eachJob, 2*workers) // bounds how far decoding runs ahead
+	go s.readPages(ctx, work, order)
+	for range workers {
+		go func() {
+			for j := range work {
+				j.decode()
+			}
+		}()
+	}
+	for j := range order {
+		select {
+		case <-j.done:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		for _, z := range page {
-			raw, err := decompress(z.raw)
-			if err != nil {
-				return fmt.Errorf("read %s: %w", z.id, err)
-			}
-			st, err := ctgov.DecodeV2(raw)
-			if err != nil {
-				return fmt.Errorf("read %s: stored record: %w", z.id, err)
-			}
+		if j.err != nil {
+			return j.err
+		}
+		for _, st := range j.studies {
 			if err := fn(st); err != nil {
 				return err
 			}
 		}
+	}
+	return ctx.Err()
+}
+
+// eachJob is one page of Each: read in order, decoded by any worker.
+type eachJob struct {
+	page    []storedRaw
+	studies []study.Study
+	err     error
+	done    chan struct{}
+}
+
+func (j *eachJob) decode() {
+	defer close(j.done)
+	for _, z := range j.page {
+		raw, err := decompress(z.raw)
+		if err != nil {
+			j.err = fmt.Errorf("read %s: %w", z.id, err)
+			return
+		}
+		st, err := ctgov.DecodeV2(raw)
+		if err != nil {
+			j.err = fmt.Errorf("read %s: stored record: %w", z.id, err)
+			return
+		}
+		j.studies = append(j.studies, st)
+	}
+}
+
+// readPages reads every page in order, handing each to the workers and, in
+// the same order, to Each.
+func (s *Store) readPages(ctx context.Context, work, order chan<- *eachJob) {
+	defer close(work)
+	defer close(order)
+	after := ""
+	for {
+		page, err := s.page(ctx, after)
+		j := &eachJob{page: page, done: make(chan struct{})}
+		if err != nil {
+			j.err = fmt.Errorf("read studies after %q: %w", after, err)
+			close(j.done)
+		}
+		select {
+		case order <- j:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+		select {
+		case work <- j:
+		case <-ctx.Done():
+			return
+		}
 		if len(page) < eachPage {
-			return nil
+			return
 		}
 		after = page[len(page)-1].id
 	}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+
+	"github.com/trialfinder/trialfinder/internal/ingest"
+)
+
+func init() {
+	register(command{
+		name:    "bench-ingest",
+		args:    "--db NEW.db PATH...",
+		summary: "measure ingest into a new store against plain encoding/json decoding of the same input",
+		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
+			db := fs.String("db", "", "a SQLite file that must not exist yet")
+			return func(ctx context.Context, args []string) error {
+				if *db == "" || len(args) == 0 {
+					return errUsage
+				}
+				return benchIngest(ctx, *db, args)
+			}
+		},
+	})
+}
+
+// benchIngest runs the two passes of the ingest benchmark in one process:
+// the decode ceiling first, then the real ingest, and prints both rates,
+// peak memory and the store's size.
+func benchIngest(ctx context.Context, db string, paths []string) error {
+	if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s exists: the benchmark ingests into a new store", db)
+	}
+	var sources []ingest.Source
+	for _, p := range paths {
+		sources = append(sources, ingest.Source{Path: p})
+	}
+	n, decodeTime, err := ingest.DecodeRate(ctx, sources, 0)
+	if err != nil {
+		return err
+	}
+	decodeRate := float64(n) / decodeTime.Seconds()
+	fmt.Printf("encoding/json decode: %d records in %s: %.0f records/s on %d cores\n", n, decodeTime.Round(1e6), decodeRate, runtime.GOMAXPROCS(0))
+
+	st, err := openStore(ctx, db)
+	if err != nil {
+		return err
+	}
+	sum, err := ingest.Run(ctx, st, sources, ingest.Options{})
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	rate := float64(sum.Records()) / sum.Elapsed.Seconds()
+	fmt.Printf("ingest: %d studies (%d rejected) in %s: %.0f studies/s, %.2f of the decode rate\n",
+		sum.Records(), sum.Rejected, sum.Elapsed.Round(1e6), rate, rate/decodeRate)
+
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		fmt.Printf("peak memory (max RSS): %d MB\n", ru.Maxrss/1024)
+	}
+	var size int64
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if fi, err := os.Stat(db + suffix); err == nil {
+			size += fi.Size()
+		}
+	}
+	fmt.Printf("store: %s, %d MB (%.1f KB per study)\n", filepath.Base(db), size>>20, float64(size)/1024/float64(max(sum.Inserted, 1)))
+	return nil
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -228,15 +229,20 @@ func checkComplete(t *testing.T, st *sqlite.Store, path string) int {
 	err = st.Each(t.Context(), func(s study.Study) error {
 		n++
 		// The row's derived columns must describe the stored raw record.
-		var status, title string
-		var aliases int
-		if err := db.QueryRow(`SELECT overall_status, brief_title, (SELECT count(*) FROM aliases WHERE nct_id = ?1)
-			FROM studies WHERE nct_id = ?1`, s.NCTID).Scan(&status, &title, &aliases); err != nil {
+		var status, title, countries string
+		if err := db.QueryRow(`SELECT overall_status, brief_title, countries FROM studies WHERE nct_id = ?`,
+			s.NCTID).Scan(&status, &title, &countries); err != nil {
 			return err
 		}
-		if status != s.OverallStatus || title != s.BriefTitle || aliases != len(s.Aliases) {
-			return fmt.Errorf("%s: stored columns (%s, %q, %d aliases) differ from the record (%s, %q, %d)",
-				s.NCTID, status, title, aliases, s.OverallStatus, s.BriefTitle, len(s.Aliases))
+		var want []string
+		for _, l := range s.Locations {
+			if l.Country != "" && !slices.Contains(want, l.Country) {
+				want = append(want, l.Country)
+			}
+		}
+		if status != s.OverallStatus || title != s.BriefTitle || countries != strings.Join(want, "|") {
+			return fmt.Errorf("%s: stored columns (%s, %q, %q) differ from the record (%s, %q, %q)",
+				s.NCTID, status, title, countries, s.OverallStatus, s.BriefTitle, want)
 		}
 		return nil
 	})

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 
@@ -22,7 +21,6 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/demo"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
@@ -72,29 +70,9 @@ func getFixture(t testing.TB) *fixture {
 	return fix
 }
 
-func decodeDemo(ctx context.Context) ([]study.Study, error) {
-	var out []study.Study
-	var sc ctgov.Scanner
-	for _, name := range demo.Files {
-		err := sc.ScanFS(ctx, demo.FS, name, func(e ctgov.Entry) error {
-			s, err := ctgov.Decode(e)
-			if err != nil {
-				return fmt.Errorf("%s: %w", e.Where(), err)
-			}
-			out = append(out, s)
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	slices.SortFunc(out, func(a, b study.Study) int { return strings.Compare(a.NCTID, b.NCTID) })
-	return out, nil
-}
-
 func buildFixture() (*fixture, error) {
 	ctx := context.Background()
-	recs, err := decodeDemo(ctx)
+	recs, err := demo.Studies(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -5,9 +5,15 @@
 package demo
 
 import (
+	"context"
 	"embed"
+	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
+
+	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/study"
 )
 
 //go:embed data/studies.jsonl.zst data/xml.tar.zst data/describe.txt
@@ -37,4 +43,27 @@ func mustSub(f fs.FS, dir string) fs.FS {
 		panic("demo: " + err.Error())
 	}
 	return sub
+}
+
+// Studies decodes every bundled record, in NCT ID order (the order stores
+// list studies in, which the search index relies on). Tests and tools use
+// it where they need the studies but no store.
+func Studies(ctx context.Context) ([]study.Study, error) {
+	var out []study.Study
+	var sc ctgov.Scanner
+	for _, name := range Files {
+		err := sc.ScanFS(ctx, FS, name, func(e ctgov.Entry) error {
+			s, err := ctgov.Decode(e)
+			if err != nil {
+				return fmt.Errorf("demo data %s: %w", e.Where(), err)
+			}
+			out = append(out, s)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out, func(a, b study.Study) int { return strings.Compare(a.NCTID, b.NCTID) })
+	return out, nil
 }

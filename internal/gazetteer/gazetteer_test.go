@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/demo"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
@@ -15,16 +14,12 @@ import (
 type demoStudies struct{}
 
 func (demoStudies) Each(ctx context.Context, fn func(study.Study) error) error {
-	var sc ctgov.Scanner
-	for _, name := range demo.Files {
-		err := sc.ScanFS(ctx, demo.FS, name, func(e ctgov.Entry) error {
-			s, err := ctgov.Decode(e)
-			if err != nil {
-				return nil // the demo package's tests cover its records
-			}
-			return fn(s)
-		})
-		if err != nil {
+	all, err := demo.Studies(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range all {
+		if err := fn(s); err != nil {
 			return err
 		}
 	}

@@ -3,13 +3,10 @@ package match
 import (
 	"context"
 	"os"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/demo"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/vocab"
@@ -28,27 +25,7 @@ func (ss studies) Each(ctx context.Context, fn func(study.Study) error) error {
 }
 
 var demoStudies = sync.OnceValues(func() (studies, error) {
-	var out studies
-	var sc ctgov.Scanner
-	for _, name := range demo.Files {
-		err := sc.ScanFS(context.Background(), demo.FS, name, func(e ctgov.Entry) error {
-			if e.Err != nil {
-				return e.Err
-			}
-			s, err := ctgov.Decode(e)
-			if err != nil {
-				return err
-			}
-			out = append(out, s)
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	// Stores list studies in NCT ID order, and the search index needs it.
-	slices.SortFunc(out, func(a, b study.Study) int { return strings.Compare(a.NCTID, b.NCTID) })
-	return out, nil
+	return demo.Studies(context.Background())
 })
 
 func loadDemo(t testing.TB) studies {

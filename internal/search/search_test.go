@@ -9,7 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/demo"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
@@ -25,25 +24,9 @@ var (
 func loadDemo(t testing.TB) ([]study.Study, *Index) {
 	t.Helper()
 	demoOnce.Do(func() {
-		var sc ctgov.Scanner
-		for _, name := range demo.Files {
-			err := sc.ScanFS(context.Background(), demo.FS, name, func(e ctgov.Entry) error {
-				if e.Err != nil {
-					return e.Err
-				}
-				s, err := ctgov.Decode(e)
-				if err != nil {
-					return err
-				}
-				demoStudies = append(demoStudies, s)
-				return nil
-			})
-			if err != nil {
-				demoErr = err
-				return
-			}
+		if demoStudies, demoErr = demo.Studies(context.Background()); demoErr != nil {
+			return
 		}
-		slices.SortFunc(demoStudies, func(a, b study.Study) int { return strings.Compare(a.NCTID, b.NCTID) })
 		b := NewBuilder()
 		for i := range demoStudies {
 			if err := b.Add(&demoStudies[i]); err != nil {

@@ -79,19 +79,12 @@ func buildSite(path string) (*testSite, error) {
 		return nil, err
 	}
 	all := map[string]study.Study{}
-	var sc ctgov.Scanner
-	for _, name := range demo.Files {
-		err := sc.ScanFS(ctx, demo.FS, name, func(e ctgov.Entry) error {
-			s, err := ctgov.Decode(e)
-			if err != nil {
-				return nil // the demo set's own tests cover its records
-			}
-			all[s.NCTID] = s
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
+	studies, err := demo.Studies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range studies {
+		all[s.NCTID] = s
 	}
 	raw, err := os.ReadFile(fixturePath)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/trialfinder/trialfinder/internal/query"
+	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
@@ -79,7 +80,8 @@ type searchPart struct {
 // query.* parameter that searches it.
 func (a *API) searchAreas(w http.ResponseWriter, _ *http.Request) error {
 	params := map[string]string{}
-	for p, area := range areaOfParam {
+	for _, p := range search.AreaParams() {
+		area, _ := search.AreaOfParam(p)
 		params[area] = "query." + p
 	}
 	doc := searchDocument{Name: "Study"}

@@ -133,17 +133,10 @@ func (a *API) parseList(q url.Values) (*listQuery, error) {
 func queryFields(r *search.Request) []string {
 	var out []string
 	for _, aq := range r.Queries {
-		out = append(out, areaOfParam[aq.Area])
+		area, _ := search.AreaOfParam(aq.Area)
+		out = append(out, area)
 	}
 	return out
-}
-
-// areaOfParam names the search area of each query.* parameter, as the
-// search-areas endpoint lists them.
-var areaOfParam = map[string]string{
-	"cond": "ConditionSearch", "term": "BasicSearch", "intr": "InterventionSearch",
-	"titles": "TitleSearch", "outc": "OutcomeSearch", "spons": "SponsorSearch",
-	"lead": "LeadSponsorName", "id": "IdSearch", "locn": "LocationSearch",
 }
 
 func parseFormat(q url.Values) (csv bool, err error) {

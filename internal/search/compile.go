@@ -10,23 +10,39 @@ import (
 	"github.com/trialfinder/trialfinder/internal/textproc"
 )
 
-// areaParams maps the API's query.* parameter suffixes to the query
-// language's search areas (or, for lead, a single field).
-var areaParams = map[string]string{
-	"cond":   "ConditionSearch",
-	"term":   "BasicSearch",
-	"intr":   "InterventionSearch",
-	"titles": "TitleSearch",
-	"outc":   "OutcomeSearch",
-	"spons":  "SponsorSearch",
-	"lead":   "LeadSponsorName",
-	"id":     "IdSearch",
-	"locn":   "LocationSearch",
+// areaParams pairs each of the API's query.* parameter suffixes with the
+// query language's search area it searches (for lead, a single field), in
+// the API's order.
+var areaParams = []struct{ param, area string }{
+	{"cond", "ConditionSearch"},
+	{"term", "BasicSearch"},
+	{"intr", "InterventionSearch"},
+	{"titles", "TitleSearch"},
+	{"outc", "OutcomeSearch"},
+	{"spons", "SponsorSearch"},
+	{"lead", "LeadSponsorName"},
+	{"id", "IdSearch"},
+	{"locn", "LocationSearch"},
 }
 
 // AreaParams lists the query.* parameter suffixes Search accepts.
 func AreaParams() []string {
-	return []string{"cond", "term", "intr", "titles", "outc", "spons", "lead", "id", "locn"}
+	out := make([]string, len(areaParams))
+	for i, a := range areaParams {
+		out[i] = a.param
+	}
+	return out
+}
+
+// AreaOfParam returns the search area (or field) a query.* parameter
+// suffix searches.
+func AreaOfParam(param string) (string, bool) {
+	for _, a := range areaParams {
+		if a.param == param {
+			return a.area, true
+		}
+	}
+	return "", false
 }
 
 // SynonymSource returns the synonyms of a condition term.
@@ -62,7 +78,7 @@ func (ix *Index) evalQueries(qs []AreaQuery) (docList, Details, bool, error) {
 		if strings.TrimSpace(q.Query) == "" {
 			continue
 		}
-		areaName, ok := areaParams[q.Area]
+		areaName, ok := AreaOfParam(q.Area)
 		if !ok {
 			return docList{}, details, false, invalid("query.%s: unknown search area (want one of %s)", q.Area, strings.Join(AreaParams(), ", "))
 		}

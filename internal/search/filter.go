@@ -241,18 +241,7 @@ func (c *compiled) restrict(docs []uint32) {
 		return
 	}
 	var out []uint32
-	for i, j := 0, 0; i < len(c.docs) && j < len(docs); {
-		switch {
-		case c.docs[i] < docs[j]:
-			i++
-		case c.docs[i] > docs[j]:
-			j++
-		default:
-			out = append(out, docs[j])
-			i++
-			j++
-		}
-	}
+	eachCommon(c.docs, docs, func(_, j int) { out = append(out, docs[j]) })
 	c.docs = out
 }
 
@@ -299,14 +288,18 @@ func (c *compiled) match(col *columns, doc uint32) bool {
 
 // apply keeps the documents of l that pass the filter.
 func (c *compiled) apply(col *columns, l docList) docList {
-	if c.restricted {
-		l = intersect(l, docList{ids: c.docs, scores: make([]float32, len(c.docs))})
-	}
 	out := docList{ids: l.ids[:0:0], scores: l.scores[:0:0]}
-	for i, d := range l.ids {
-		if c.match(col, d) {
+	keep := func(i int) {
+		if d := l.ids[i]; c.match(col, d) {
 			out.ids = append(out.ids, d)
 			out.scores = append(out.scores, l.scores[i])
+		}
+	}
+	if c.restricted {
+		eachCommon(l.ids, c.docs, func(i, _ int) { keep(i) })
+	} else {
+		for i := range l.ids {
+			keep(i)
 		}
 	}
 	return out

@@ -60,23 +60,31 @@ type docList struct {
 
 func (l docList) len() int { return len(l.ids) }
 
-// intersect keeps the documents in both lists, summing scores.
-func intersect(a, b docList) docList {
-	out := docList{ids: make([]uint32, 0, min(len(a.ids), len(b.ids)))}
-	out.scores = make([]float32, 0, cap(out.ids))
-	for i, j := 0, 0; i < len(a.ids) && j < len(b.ids); {
+// eachCommon calls fn with the positions in a and b of every document
+// both increasing lists hold.
+func eachCommon(a, b []uint32, fn func(i, j int)) {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
 		switch {
-		case a.ids[i] < b.ids[j]:
+		case a[i] < b[j]:
 			i++
-		case a.ids[i] > b.ids[j]:
+		case a[i] > b[j]:
 			j++
 		default:
-			out.ids = append(out.ids, a.ids[i])
-			out.scores = append(out.scores, a.scores[i]+b.scores[j])
+			fn(i, j)
 			i++
 			j++
 		}
 	}
+}
+
+// intersect keeps the documents in both lists, summing scores.
+func intersect(a, b docList) docList {
+	out := docList{ids: make([]uint32, 0, min(len(a.ids), len(b.ids)))}
+	out.scores = make([]float32, 0, cap(out.ids))
+	eachCommon(a.ids, b.ids, func(i, j int) {
+		out.ids = append(out.ids, a.ids[i])
+		out.scores = append(out.scores, a.scores[i]+b.scores[j])
+	})
 	return out
 }
 
@@ -128,15 +136,7 @@ func subtract(a, b docList) docList {
 
 // addScores adds to dst's scores those of the same documents in src.
 func addScores(dst, src docList) {
-	j := 0
-	for i, id := range dst.ids {
-		for j < len(src.ids) && src.ids[j] < id {
-			j++
-		}
-		if j < len(src.ids) && src.ids[j] == id {
-			dst.scores[i] += src.scores[j]
-		}
-	}
+	eachCommon(dst.ids, src.ids, func(i, j int) { dst.scores[i] += src.scores[j] })
 }
 
 // bitset marks documents; it turns an unordered set of touched documents

@@ -86,10 +86,12 @@ func buildFixture() (*fixture, error) {
 	if _, err := st.Upsert(ctx, recs); err != nil {
 		return nil, err
 	}
-	eng := search.NewEngine(st, nil)
-	if err := eng.Reload(ctx); err != nil {
+	ix, err := search.Build(ctx, st)
+	if err != nil {
 		return nil, err
 	}
+	eng := search.NewEngine(nil)
+	eng.Set(ix)
 	a, err := New(Config{Searcher: eng, Records: st, Stats: st})
 	if err != nil {
 		return nil, err

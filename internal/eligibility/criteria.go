@@ -1,6 +1,10 @@
 package eligibility
 
-import "slices"
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+)
 
 // Criteria is the structured form of one eligibility criteria text.
 type Criteria struct {
@@ -168,4 +172,23 @@ func attachWindows(n norm, ts, ms []Constraint) {
 			break
 		}
 	}
+}
+
+// ParseStored parses text and encodes the result for a store: JSON, as
+// `trialfinder criteria --json` prints it.
+func ParseStored(text string) []byte {
+	b, err := json.Marshal(Parse(text))
+	if err != nil {
+		panic(fmt.Sprintf("eligibility: encode criteria: %v", err)) // only plain values: cannot happen
+	}
+	return b
+}
+
+// FromStored decodes what ParseStored encoded.
+func FromStored(b []byte) (Criteria, error) {
+	var c Criteria
+	if err := json.Unmarshal(b, &c); err != nil {
+		return Criteria{}, fmt.Errorf("decode stored criteria: %w", err)
+	}
+	return c, nil
 }

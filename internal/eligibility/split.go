@@ -146,11 +146,12 @@ func split(text string) Criteria {
 		Inclusion: toItems(text, sp.lists[secInclusion]),
 		Exclusion: toItems(text, sp.lists[secExclusion]),
 	}
-	if sp.headers {
-		c.Other = toItems(text, sp.lists[secNone])
-	} else {
+	switch {
+	case !sp.headers:
 		c.NoHeaders = true
 		c.Inclusion = toItems(text, sp.lists[secNone])
+	case len(sp.lists[secNone]) > 0:
+		c.Other = toItems(text, sp.lists[secNone]) // nil otherwise, as decoding the omitted field gives
 	}
 	return c
 }

@@ -24,38 +24,29 @@ func Build(ctx context.Context, src Source) (*Index, error) {
 	return b.Finish(), nil
 }
 
-// Engine serves searches from the current index and replaces it whole when
-// the data changes, so a search never sees a half-built index.
+// Engine serves searches from the current index; the owner replaces the
+// index whole when the data changes, so a search never sees a half-built
+// one.
 type Engine struct {
 	cur      atomic.Pointer[Index]
-	src      Source
 	synonyms SynonymSource
 }
 
-// NewEngine returns an engine over src, expanding condition terms through
-// synonyms (nil for none). It has an empty index until Reload.
-func NewEngine(src Source, synonyms SynonymSource) *Engine {
-	e := &Engine{src: src, synonyms: synonyms}
-	e.cur.Store(e.withSynonyms(NewBuilder().Finish()))
+// NewEngine returns an engine with an empty index that expands condition
+// terms through synonyms (nil for none).
+func NewEngine(synonyms SynonymSource) *Engine {
+	e := &Engine{synonyms: synonyms}
+	e.Set(NewBuilder().Finish())
 	return e
 }
 
 // Index returns the current index.
 func (e *Engine) Index() *Index { return e.cur.Load() }
 
-// Reload rebuilds the index from the source and swaps it in.
-func (e *Engine) Reload(ctx context.Context) error {
-	ix, err := Build(ctx, e.src)
-	if err != nil {
-		return err
+// Set makes ix the current index.
+func (e *Engine) Set(ix *Index) {
+	if e.synonyms != nil {
+		ix = ix.WithSynonyms(e.synonyms)
 	}
-	e.cur.Store(e.withSynonyms(ix))
-	return nil
-}
-
-func (e *Engine) withSynonyms(ix *Index) *Index {
-	if e.synonyms == nil {
-		return ix
-	}
-	return ix.WithSynonyms(e.synonyms)
+	e.cur.Store(ix)
 }

@@ -27,6 +27,9 @@ var migrations embed.FS
 // serialised by SQLite, reads run alongside them (WAL).
 type Store struct {
 	db *sql.DB
+	// criteria, when set, derives each written study's structured
+	// criteria; see ParseCriteriaWith.
+	criteria *criteriaParser
 }
 
 // Open opens (creating if needed) the store at path and brings its schema

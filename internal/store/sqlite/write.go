@@ -21,14 +21,21 @@ type Prepared struct {
 	study study.Study // Raw dropped: raw holds it, compressed
 	raw   []byte
 	hash  [sha256.Size]byte
+	// criteria is the compressed structured criteria, when the store
+	// derives them.
+	criteria []byte
 }
 
 // NCTID returns the prepared study's NCT ID.
 func (p *Prepared) NCTID() string { return p.study.NCTID }
 
-// Prepare compresses and hashes s. It is safe to call from many goroutines.
+// Prepare compresses and hashes s, and derives its criteria when the
+// store does (see ParseCriteriaWith). It is safe to call from many goroutines.
 func (s *Store) Prepare(st study.Study) *Prepared {
 	p := &Prepared{hash: sha256.Sum256(st.Raw), raw: compress(st.Raw)}
+	if s.criteria != nil {
+		p.criteria = compress(s.criteria.parse(st.Eligibility.Criteria))
+	}
 	st.Raw = nil
 	p.study = st
 	return p
@@ -103,11 +110,15 @@ var (
 
 // writer holds one transaction's prepared statements.
 type writer struct {
-	lookup, insert, update, delAliases, alias *sql.Stmt
+	lookup, insert, update, delAliases, alias, criteria, delCriteria *sql.Stmt
+	criteriaVersion                                                  string
 }
 
-func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
+func (s *Store) prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{}
+	if s.criteria != nil {
+		w.criteriaVersion = s.criteria.version
+	}
 	for _, x := range []struct {
 		stmt **sql.Stmt
 		sql  string
@@ -118,6 +129,8 @@ func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		{&w.delAliases, `DELETE FROM aliases WHERE nct_id = ?`},
 		// An alias belongs to the study that last claimed it.
 		{&w.alias, `INSERT OR REPLACE INTO aliases (alias, nct_id) VALUES (?, ?)`},
+		{&w.criteria, putCriteriaSQL},
+		{&w.delCriteria, `DELETE FROM criteria WHERE nct_id = ?`},
 	} {
 		stmt, err := tx.PrepareContext(ctx, x.sql)
 		if err != nil {
@@ -148,7 +161,7 @@ func (s *Store) write(ctx context.Context, batch []*Prepared) ([]study.Change, e
 		return nil, err
 	}
 	defer tx.Rollback()
-	w, err := prepareWriter(ctx, tx)
+	w, err := s.prepareWriter(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +202,12 @@ func (w *writer) upsert(ctx context.Context, p *Prepared) (study.Change, error) 
 	if _, err := w.delAliases.ExecContext(ctx, id); err != nil {
 		return 0, err
 	}
+	if p.criteria == nil {
+		// Criteria derived from the old record would outlive it.
+		if _, err := w.delCriteria.ExecContext(ctx, id); err != nil {
+			return 0, err
+		}
+	}
 	return study.Updated, w.children(ctx, p)
 }
 
@@ -199,7 +218,10 @@ func (w *writer) children(ctx context.Context, p *Prepared) error {
 			return fmt.Errorf("alias %s: %w", a, err)
 		}
 	}
-	return nil
+	if p.criteria == nil {
+		return nil
+	}
+	return putCriteria(ctx, w.criteria, st.NCTID, w.criteriaVersion, p.criteria)
 }
 
 const metaLastIngest = "last_ingest_finished"

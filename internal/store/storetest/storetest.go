@@ -26,6 +26,9 @@ type Store interface {
 	Stats(ctx context.Context) (study.Stats, error)
 	Count(ctx context.Context) (int, error)
 	Each(ctx context.Context, fn func(study.Study) error) error
+	ParseCriteriaWith(version string, parse func(criteria string) []byte)
+	CriteriaOf(ctx context.Context, version string, ids []string, fn func(nctID string, parsed []byte) error) error
+	ReparseCriteria(ctx context.Context) (int, error)
 }
 
 // Run runs the suite; open must return a new, empty store each call.
@@ -48,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Stats", testStats},
 		{"Each", testEach},
 		{"ConcurrentReadersDuringWrite", testConcurrentReaders},
+		{"StoredCriteria", testStoredCriteria},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t), raws) })

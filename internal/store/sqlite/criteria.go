@@ -1,0 +1,181 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/trialfinder/trialfinder/internal/ctgov"
+)
+
+// criteriaParser derives the structured eligibility criteria the store
+// keeps beside each study.
+type criteriaParser struct {
+	version string
+	parse   func(criteria string) []byte
+}
+
+// ParseCriteriaWith makes every later write derive and store the written
+// studies' criteria with parse. version names the parser's rules and
+// output: rows another version wrote are stale. Call it before the store
+// is shared.
+func (s *Store) ParseCriteriaWith(version string, parse func(criteria string) []byte) {
+	s.criteria = &criteriaParser{version, parse}
+}
+
+// CriteriaOf calls fn with the stored criteria of each of ids that a
+// parser of this version wrote; ids without such a row are skipped, for
+// the caller to parse itself.
+func (s *Store) CriteriaOf(ctx context.Context, version string, ids []string, fn func(nctID string, parsed []byte) error) error {
+	const batch = 500 // well under SQLite's bound on parameters
+	for len(ids) > 0 {
+		n := min(batch, len(ids))
+		if err := s.criteriaOf(ctx, version, ids[:n], fn); err != nil {
+			return fmt.Errorf("read stored criteria: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+func (s *Store) criteriaOf(ctx context.Context, version string, ids []string, fn func(string, []byte) error) error {
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, version)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT nct_id, parsed FROM criteria WHERE parser_version = ? AND nct_id IN (?`+
+		strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var z []byte
+		if err := rows.Scan(&id, &z); err != nil {
+			return err
+		}
+		parsed, err := decompress(z)
+		if err != nil {
+			return fmt.Errorf("%s: %w", id, err)
+		}
+		if err := fn(id, parsed); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ReparseCriteria derives the criteria of every study whose stored
+// criteria are missing or were written by another parser version, and
+// returns how many it wrote. Each page commits on its own, so an
+// interrupted run keeps its progress and the next run resumes.
+func (s *Store) ReparseCriteria(ctx context.Context) (int, error) {
+	if s.criteria == nil {
+		return 0, nil
+	}
+	total := 0
+	for {
+		page, err := s.staleCriteria(ctx)
+		if err == nil && len(page) > 0 {
+			err = s.writeCriteria(ctx, s.parseAll(page))
+		}
+		if err != nil {
+			return total, fmt.Errorf("re-derive stored criteria: %w", err)
+		}
+		if len(page) == 0 {
+			return total, nil
+		}
+		total += len(page)
+	}
+}
+
+// staleCriteria returns the next page of studies whose criteria need
+// deriving; written pages stop being stale, so each call moves on.
+func (s *Store) staleCriteria(ctx context.Context) ([]storedRaw, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT s.nct_id, s.raw FROM studies s
+		LEFT JOIN criteria c ON c.nct_id = s.nct_id
+		WHERE c.parser_version IS NULL OR c.parser_version != ?
+		ORDER BY s.nct_id LIMIT ?`, s.criteria.version, eachPage)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var page []storedRaw
+	for rows.Next() {
+		var r storedRaw
+		if err := rows.Scan(&r.id, &r.raw); err != nil {
+			return nil, err
+		}
+		page = append(page, r)
+	}
+	return page, rows.Err()
+}
+
+type parsedCriteria struct {
+	id     string
+	parsed []byte // compressed
+	err    error
+}
+
+// parseAll derives the criteria of a page of stored records on every core.
+func (s *Store) parseAll(page []storedRaw) []parsedCriteria {
+	out := make([]parsedCriteria, len(page))
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(page); i += workers {
+				out[i] = s.parseStored(page[i])
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func (s *Store) parseStored(r storedRaw) parsedCriteria {
+	raw, err := decompress(r.raw)
+	if err != nil {
+		return parsedCriteria{id: r.id, err: fmt.Errorf("%s: %w", r.id, err)}
+	}
+	st, err := ctgov.DecodeV2(raw)
+	if err != nil {
+		return parsedCriteria{id: r.id, err: fmt.Errorf("%s: stored record: %w", r.id, err)}
+	}
+	return parsedCriteria{id: r.id, parsed: compress(s.criteria.parse(st.Eligibility.Criteria))}
+}
+
+func (s *Store) writeCriteria(ctx context.Context, rows []parsedCriteria) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, putCriteriaSQL)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if r.err != nil {
+			return r.err
+		}
+		if err := putCriteria(ctx, stmt, r.id, s.criteria.version, r.parsed); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+const putCriteriaSQL = `INSERT OR REPLACE INTO criteria (nct_id, parser_version, parsed) VALUES (?, ?, ?)`
+
+func putCriteria(ctx context.Context, stmt *sql.Stmt, id, version string, parsed []byte) error {
+	if _, err := stmt.ExecContext(ctx, id, version, parsed); err != nil {
+		return fmt.Errorf("%s: store criteria: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package storetest
+
+import (
+	"fmt"
+	"hash/fnv"
+	"testing"
+
+	"github.com/trialfinder/trialfinder/internal/study"
+)
+
+// versionedParser stands in for the eligibility parser: the store only
+// keeps its output, so any deterministic function of the text tells
+// whether the right version of the right text was stored.
+func versionedParser(version string) func(string) []byte {
+	return func(text string) []byte {
+		h := fnv.New64a()
+		h.Write([]byte(text))
+		return fmt.Appendf(nil, "%s:%x:%d", version, h.Sum64(), len(text))
+	}
+}
+
+// storedCriteria reads every stored criteria row of version for studies.
+func storedCriteria(t *testing.T, st Store, version string, studies []study.Study) map[string]string {
+	t.Helper()
+	ids := make([]string, len(studies))
+	for i, s := range studies {
+		ids[i] = s.NCTID
+	}
+	got := map[string]string{}
+	err := st.CriteriaOf(t.Context(), version, ids, func(id string, parsed []byte) error {
+		if _, dup := got[id]; dup {
+			return fmt.Errorf("%s returned twice", id)
+		}
+		got[id] = string(parsed)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// wantCriteria checks that every study's stored criteria are version's
+// parse of its current text.
+func wantCriteria(t *testing.T, st Store, version string, studies []study.Study) {
+	t.Helper()
+	parse := versionedParser(version)
+	got := storedCriteria(t, st, version, studies)
+	if len(got) != len(studies) {
+		t.Fatalf("%d stored criteria of version %s, want %d", len(got), version, len(studies))
+	}
+	for _, s := range studies {
+		if want := string(parse(s.Eligibility.Criteria)); got[s.NCTID] != want {
+			t.Fatalf("%s: stored criteria %q, want %q", s.NCTID, got[s.NCTID], want)
+		}
+	}
+}
+
+func testStoredCriteria(t *testing.T, st Store, raws [][]byte) {
+	ctx := t.Context()
+	st.ParseCriteriaWith("v1", versionedParser("v1"))
+	studies := load(t, st, raws)
+	wantCriteria(t, st, "v1", studies)
+	if got := storedCriteria(t, st, "v2", studies); len(got) != 0 {
+		t.Fatalf("%d criteria rows of a version never written", len(got))
+	}
+	if n, err := st.ReparseCriteria(ctx); err != nil || n != 0 {
+		t.Fatalf("re-deriving current criteria wrote %d (err %v), want 0", n, err)
+	}
+
+	// A new parser version makes every row stale until re-derived.
+	st.ParseCriteriaWith("v2", versionedParser("v2"))
+	if n, err := st.ReparseCriteria(ctx); err != nil || n != len(studies) {
+		t.Fatalf("re-deriving after a parser change wrote %d (err %v), want %d", n, err, len(studies))
+	}
+	wantCriteria(t, st, "v2", studies)
+	if n, err := st.ReparseCriteria(ctx); err != nil || n != 0 {
+		t.Fatalf("second re-derive wrote %d (err %v), want 0", n, err)
+	}
+
+	// An updated record's criteria follow its new text.
+	i, _ := withSites(t, raws)
+	upd := moved(t, raws[i], "Atlantis", "2099-01-02")
+	upd.Eligibility.Criteria += "\n* Must live in Atlantis"
+	wantChanges(t, upsert(t, st, []study.Study{upd}), study.Updated)
+	studies[i] = upd
+	wantCriteria(t, st, "v2", studies)
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/ingest"
 )
 
@@ -64,6 +65,13 @@ func runIngest(ctx context.Context, dsn string, sources []ingest.Source, opt ing
 		return errors.New("interrupted: the studies counted above are stored; run the same ingest again to finish")
 	case err != nil:
 		return err
+	}
+	// Criteria a previous parser version stored are re-derived here, so a
+	// new release's parser takes effect with the next ingest.
+	if n, err := st.ReparseCriteria(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		fmt.Printf("re-derived the criteria of %d stored studies for parser version %s\n", n, eligibility.ParserVersion)
 	}
 	if err := st.SetLastIngest(ctx, time.Now()); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/store/storetest"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -216,8 +218,8 @@ func TestKilledIngestLosesNothing(t *testing.T) {
 }
 
 // checkComplete checks, straight from the tables, that every stored
-// study's child rows are those its raw record implies; it returns the
-// number of studies.
+// study's child rows and parsed criteria are those its raw record
+// implies; it returns the number of studies.
 func checkComplete(t *testing.T, st *sqlite.Store, path string) int {
 	t.Helper()
 	db, err := sql.Open("sqlite", path)
@@ -226,8 +228,10 @@ func checkComplete(t *testing.T, st *sqlite.Store, path string) int {
 	}
 	defer db.Close()
 	n := 0
+	criteria := map[string]string{}
 	err = st.Each(t.Context(), func(s study.Study) error {
 		n++
+		criteria[s.NCTID] = s.Eligibility.Criteria
 		// The row's derived columns must describe the stored raw record.
 		var status, title, countries string
 		if err := db.QueryRow(`SELECT overall_status, brief_title, countries FROM studies WHERE nct_id = ?`,
@@ -252,6 +256,20 @@ func checkComplete(t *testing.T, st *sqlite.Store, path string) int {
 	var orphans int
 	if err := db.QueryRow(`SELECT count(*) FROM aliases WHERE nct_id NOT IN (SELECT nct_id FROM studies)`).Scan(&orphans); err != nil || orphans > 0 {
 		t.Fatalf("%d orphan aliases, %v", orphans, err)
+	}
+	parsed := 0
+	err = st.CriteriaOf(t.Context(), eligibility.ParserVersion, slices.Collect(maps.Keys(criteria)), func(id string, got []byte) error {
+		parsed++
+		if want := eligibility.ParseStored(criteria[id]); !bytes.Equal(got, want) {
+			return fmt.Errorf("%s: stored criteria differ from its text's parse", id)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parsed != n {
+		t.Fatalf("%d of %d stored studies have parsed criteria", parsed, n)
 	}
 	return n
 }

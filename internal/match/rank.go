@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
 	"github.com/trialfinder/trialfinder/internal/patient"
 	"github.com/trialfinder/trialfinder/internal/search"
@@ -48,50 +49,118 @@ type trial struct {
 	prep *prepared
 }
 
-// NewMatcher indexes src and parses the criteria of the studies it keeps.
+// NewMatcher indexes src and reads or parses the criteria of the studies
+// it keeps (see Builder.Finish: src's stored criteria are used when it
+// has them); a server that already indexes the store uses a Builder
+// instead.
 func NewMatcher(ctx context.Context, src search.Source, opt Options) (*Matcher, error) {
+	b := NewBuilder(opt)
+	ib := search.NewBuilder()
+	err := src.Each(ctx, func(s study.Study) error {
+		b.Add(&s)
+		return ib.Add(&s)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build matcher: %w", err)
+	}
+	ix := ib.Finish()
+	if opt.Vocab != nil {
+		ix = ix.WithSynonyms(synonymSource(opt.Vocab))
+	}
+	stored, _ := src.(StoredCriteria)
+	return b.Finish(ctx, ix, stored)
+}
+
+// Builder gathers the studies a Matcher checks during a pass over the
+// store that can feed the search index too.
+type Builder struct {
+	opt  Options
+	keep []*study.Study
+}
+
+// NewBuilder returns an empty builder.
+func NewBuilder(opt Options) *Builder {
 	if opt.Cache == nil {
 		opt.Cache = NewCriteriaCache()
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	m := &Matcher{trials: map[string]*trial{}, opt: opt}
-	b := search.NewBuilder()
-	var keep []*study.Study
-	err := src.Each(ctx, func(s study.Study) error {
-		if err := b.Add(&s); err != nil {
-			return err
-		}
-		if opt.All || study.IsRecruiting(s.OverallStatus) {
-			s.Raw = nil // the matcher never serves the record itself
-			keep = append(keep, &s)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("build matcher: %w", err)
+	return &Builder{opt: opt}
+}
+
+// Add keeps s if the matcher checks it (recruiting, or any with
+// Options.All), without the parts checking and ranking never read: at full
+// scale some 65,000 recruiting studies stay in memory.
+func (b *Builder) Add(s *study.Study) {
+	if !b.opt.All && !study.IsRecruiting(s.OverallStatus) {
+		return
 	}
-	// Parsing criteria is most of the build (some 2 ms a study): spread
-	// over the cores.
-	preps := make([]*prepared, len(keep))
+	t := &study.Study{
+		NCTID: s.NCTID, BriefTitle: s.BriefTitle, OverallStatus: s.OverallStatus, Dates: s.Dates,
+		StudyType: s.StudyType, Phases: s.Phases, Conditions: s.Conditions, Keywords: s.Keywords,
+		ConditionMeSH: s.ConditionMeSH, Eligibility: s.Eligibility,
+		Locations: make([]study.Location, len(s.Locations)),
+	}
+	for i, l := range s.Locations {
+		t.Locations[i] = study.Location{Facility: l.Facility, Status: l.Status, City: l.City, State: l.State, Country: l.Country, Geo: l.Geo}
+	}
+	b.keep = append(b.keep, t)
+}
+
+// StoredCriteria reads the criteria parsed when studies were stored; the
+// stores implement it.
+type StoredCriteria interface {
+	CriteriaOf(ctx context.Context, version string, ids []string, fn func(nctID string, parsed []byte) error) error
+}
+
+// Finish returns a Matcher over the kept studies that finds candidates in
+// ix, which must index at least them. Their criteria come from stored
+// (nil for none) where this parser version stored them, and are parsed
+// otherwise.
+func (b *Builder) Finish(ctx context.Context, ix *search.Index, stored StoredCriteria) (*Matcher, error) {
+	m := &Matcher{ix: ix, trials: make(map[string]*trial, len(b.keep)), opt: b.opt}
+	for _, s := range b.keep {
+		m.trials[s.NCTID] = &trial{s: s}
+	}
+	if stored != nil {
+		ids := make([]string, len(b.keep))
+		for i, s := range b.keep {
+			ids[i] = s.NCTID
+		}
+		err := stored.CriteriaOf(ctx, eligibility.ParserVersion, ids, func(id string, parsed []byte) error {
+			c, err := eligibility.FromStored(parsed)
+			if err != nil {
+				return fmt.Errorf("%s: %w", id, err)
+			}
+			m.trials[id].prep = prepare(c)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("build matcher: %w", err)
+		}
+	}
+	// Parsing is some 2 ms a study: spread what is left over the cores.
+	var todo []*trial
+	for _, s := range b.keep {
+		if t := m.trials[s.NCTID]; t.prep == nil {
+			todo = append(todo, t)
+		}
+	}
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
 	for w := range workers {
 		wg.Go(func() {
-			for i := w; i < len(keep); i += workers {
-				_, preps[i] = opt.Cache.get(keep[i])
+			for i := w; i < len(todo); i += workers {
+				_, todo[i].prep = b.opt.Cache.get(todo[i].s)
 			}
 		})
 	}
 	wg.Wait()
-	for i, s := range keep {
-		m.trials[s.NCTID] = &trial{s: s, prep: preps[i]}
+	for _, t := range m.trials {
+		t.s.Eligibility.Criteria = "" // parsed items keep their own text
 	}
-	m.ix = b.Finish()
-	if opt.Vocab != nil {
-		m.ix = m.ix.WithSynonyms(synonymSource(opt.Vocab))
-	}
+	b.keep = nil
 	return m, nil
 }
 
@@ -183,13 +252,11 @@ func (m *Matcher) Rank(p patient.Profile, opt RankOptions) (*Ranking, error) {
 	}
 	cands := make([]candidate, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		t := m.trials[h.NCTID]
-		if t == nil {
-			continue
+		if t := m.trials[h.NCTID]; t != nil {
+			cands = append(cands, candidate{t: t, score: h.Score, near: h.Nearest})
 		}
-		r := pi.check(t.s, t.prep, false)
-		cands = append(cands, candidate{t: t, score: h.Score, near: h.Nearest, verdict: r.Verdict})
 	}
+	judge(pi, cands)
 	order(cands)
 	limit := opt.Limit
 	if limit <= 0 {
@@ -210,6 +277,23 @@ func (m *Matcher) Rank(p patient.Profile, opt RankOptions) (*Ranking, error) {
 		out.Hits = append(out.Hits, h)
 	}
 	return out, nil
+}
+
+// judge sets every candidate's verdict, on every core: at full scale a
+// profile without conditions meets some 65,000 recruiting studies.
+func judge(pi *profileIndex, cands []candidate) {
+	workers := runtime.GOMAXPROCS(0)
+	chunk := max(1, (len(cands)+workers-1)/workers)
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(cands); lo += chunk {
+		part := cands[lo:min(lo+chunk, len(cands))]
+		wg.Go(func() {
+			for i := range part {
+				part[i].verdict = pi.check(part[i].t.s, part[i].t.prep, false).Verdict
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // relevanceFloor is the share of the best relevance below which a

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/trialfinder/trialfinder/internal/api"
+	"github.com/trialfinder/trialfinder/internal/gazetteer"
+	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/vocab"
@@ -28,7 +30,11 @@ type Store interface {
 	search.Source
 	api.Records
 	api.StatsSource
+	match.StoredCriteria
 	Study(ctx context.Context, nctID string) (study.Study, error)
+	// ReparseCriteria re-derives stored criteria a different parser
+	// version wrote, returning how many.
+	ReparseCriteria(ctx context.Context) (int, error)
 }
 
 // Config is what the server is built from. Zero durations take the
@@ -53,9 +59,14 @@ type Config struct {
 
 // Server is the application.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	engine  *search.Engine
+	cfg    Config
+	log    *slog.Logger
+	engine *search.Engine
+	vocab  *vocab.Vocab
+	// places and matcher are built with each index, from the same pass
+	// over the store.
+	places  atomic.Pointer[gazetteer.Gazetteer]
+	matcher atomic.Pointer[match.Matcher]
 	handler http.Handler
 	metrics *metrics
 	ready   atomic.Bool
@@ -85,21 +96,24 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	syn, err := synonyms()
+	v, err := vocab.Load()
 	if err != nil {
-		return nil, fmt.Errorf("server: %w", err)
+		return nil, fmt.Errorf("server: load condition vocabulary: %w", err)
 	}
-	s.engine = search.NewEngine(cfg.Store, syn)
+	s.vocab = v
+	s.engine = search.NewEngine(synonyms(v))
 	a, err := api.New(api.Config{Searcher: s.engine, Records: cfg.Store, Stats: cfg.Store, Logger: s.log})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	site, err := web.New(web.Config{Search: s.engine, Studies: cfg.Store, TileURL: cfg.TileURL, Logger: s.log})
+	site, err := web.New(web.Config{Search: s.engine, Studies: cfg.Store, Places: s.places.Load, Matcher: s.matcher.Load,
+		TileURL: cfg.TileURL, Logger: s.log})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	mux := http.NewServeMux()
 	a.Register(mux)
+	mux.Handle("/api/match", match.NewHandler(s.matcher.Load))
 	mux.Handle("GET /healthz", http.HandlerFunc(s.healthz))
 	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.Handle("/", site)
@@ -108,11 +122,7 @@ func New(cfg Config) (*Server, error) {
 }
 
 // synonyms adapts the condition vocabulary to the engine.
-func synonyms() (search.SynonymSource, error) {
-	v, err := vocab.Load()
-	if err != nil {
-		return nil, fmt.Errorf("load condition vocabulary: %w", err)
-	}
+func synonyms(v *vocab.Vocab) search.SynonymSource {
 	return func(text string) []search.Synonym {
 		exp := v.Expand(text)
 		out := make([]search.Synonym, len(exp))
@@ -120,7 +130,7 @@ func synonyms() (search.SynonymSource, error) {
 			out[i] = search.Synonym{Text: e.Term, Source: e.Source}
 		}
 		return out
-	}, nil
+	}
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -200,18 +210,48 @@ func (s *Server) load(ctx context.Context) error {
 	return nil
 }
 
-// rebuild builds a new index from the store, whose state was st.
+// rebuild builds a new index, gazetteer and matcher from the store, whose
+// state was st, in one pass, and swaps them in.
 func (s *Server) rebuild(ctx context.Context, st study.Stats) error {
 	start := time.Now()
-	if err := s.engine.Reload(ctx); err != nil {
+	if n, err := s.cfg.Store.ReparseCriteria(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		s.log.Info("re-derived stored criteria for a new parser version", "studies", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+	ib, gb := search.NewBuilder(), gazetteer.NewBuilder()
+	mb := match.NewBuilder(match.Options{Vocab: s.vocab, Geocoder: gazetteerFunc(s.places.Load)})
+	err := s.cfg.Store.Each(ctx, func(st study.Study) error {
+		gb.Add(&st)
+		mb.Add(&st)
+		return ib.Add(&st)
+	})
+	if err != nil {
+		return fmt.Errorf("build search index: %w", err)
+	}
+	s.engine.Set(ib.Finish())
+	s.places.Store(gb.Finish())
+	ix := s.engine.Index()
+	m, err := mb.Finish(ctx, ix, s.cfg.Store)
+	if err != nil {
 		return err
 	}
+	s.matcher.Store(m)
 	took := time.Since(start)
 	s.version = versionOf(st)
-	ix := s.engine.Index()
 	s.metrics.indexStudies.Set(float64(ix.Len()))
 	s.metrics.indexBuild.Set(took.Seconds())
-	s.log.Info("search index built", "studies", ix.Len(), "data_time", ix.DataTime(), "took", took.Round(time.Millisecond))
+	s.log.Info("search index built", "studies", ix.Len(), "matcher_studies", m.Len(), "data_time", ix.DataTime(), "took", took.Round(time.Millisecond))
+	return nil
+}
+
+// gazetteerFunc resolves place names with whichever gazetteer is current.
+type gazetteerFunc func() *gazetteer.Gazetteer
+
+func (f gazetteerFunc) Resolve(text string) []gazetteer.Place {
+	if g := f(); g != nil {
+		return g.Resolve(text)
+	}
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/trialfinder/trialfinder/internal/api"
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
@@ -33,6 +34,7 @@ func startServer(t *testing.T, seed func(*sqlite.Store) func(context.Context) er
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	st.ParseCriteriaWith(eligibility.ParserVersion, eligibility.ParseStored) // as the command composes it
 	fill := SeedDemo(st, io.Discard)
 	if seed != nil {
 		fill = seed(st)
@@ -149,6 +151,11 @@ func TestServer(t *testing.T) {
 		t.Errorf("website home: %d %.200s", code, body)
 	}
 
+	checkMatch(t, base)
+	if code, body := getBody(t, base+"/locations"); code != http.StatusOK || !strings.Contains(string(body), "United States") {
+		t.Errorf("trials by location: %d %.200s", code, body)
+	}
+
 	code, body = getBody(t, base+"/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("/metrics: %d", code)
@@ -173,6 +180,45 @@ func TestServer(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("Run did not return after cancel")
+	}
+}
+
+// checkMatch checks that POST /api/match ranks recruiting studies with
+// their criteria tables, and rejects what is not a profile.
+func checkMatch(t *testing.T, base string) {
+	t.Helper()
+	post := func(body string) (int, []byte) {
+		res, err := http.Post(base+"/api/match?limit=3", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, b
+	}
+	code, body := post(`{"age": 58, "sex": "female", "conditions": [{"text": "breast cancer"}], "location": {"place": "Boston"}}`)
+	var r struct {
+		Candidates int
+		Hits       []struct {
+			NCTID   string `json:"nctId"`
+			Status  string
+			Verdict string
+			Rows    []json.RawMessage
+		}
+	}
+	if err := json.Unmarshal(body, &r); code != http.StatusOK || err != nil || len(r.Hits) == 0 || len(r.Hits) > 3 {
+		t.Fatalf("/api/match: %d %v %.300s", code, err, body)
+	}
+	for _, h := range r.Hits {
+		if !study.IsRecruiting(h.Status) || h.Verdict == "" || len(h.Rows) == 0 {
+			t.Errorf("/api/match hit %s: status %s, verdict %q, %d criteria", h.NCTID, h.Status, h.Verdict, len(h.Rows))
+		}
+	}
+	if code, body := post(`{"age": "old"}`); code != http.StatusBadRequest {
+		t.Errorf("/api/match with a bad profile: %d %s", code, body)
+	}
+	if code, _ := getBody(t, base+"/api/match"); code != http.StatusMethodNotAllowed {
+		t.Errorf("GET /api/match: %d", code)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/trialpage"
 )
@@ -59,7 +60,11 @@ func show(ctx context.Context, dsn, id string, asJSON bool) error {
 	if err != nil {
 		return notFound(err)
 	}
-	page := trialpage.Build(s)
+	c, err := eligibility.Load(ctx, st, s.NCTID, s.Eligibility.Criteria)
+	if err != nil {
+		return err
+	}
+	page := trialpage.Build(s, c)
 	if asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")

@@ -1,6 +1,7 @@
 package eligibility
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -189,6 +190,32 @@ func FromStored(b []byte) (Criteria, error) {
 	var c Criteria
 	if err := json.Unmarshal(b, &c); err != nil {
 		return Criteria{}, fmt.Errorf("decode stored criteria: %w", err)
+	}
+	return c, nil
+}
+
+// Store keeps parsed criteria per study; the stores implement it.
+type Store interface {
+	CriteriaOf(ctx context.Context, version string, ids []string, fn func(nctID string, parsed []byte) error) error
+}
+
+// Load returns the criteria of study nctID, whose criteria text is text:
+// as st stored them if this parser version did, else parsed now, which
+// costs milliseconds for a long text.
+func Load(ctx context.Context, st Store, nctID, text string) (Criteria, error) {
+	var c Criteria
+	found := false
+	err := st.CriteriaOf(ctx, ParserVersion, []string{nctID}, func(_ string, parsed []byte) error {
+		var err error
+		c, err = FromStored(parsed)
+		found = err == nil
+		return err
+	})
+	if err != nil {
+		return Criteria{}, fmt.Errorf("criteria of %s: %w", nctID, err)
+	}
+	if !found {
+		c = Parse(text)
 	}
 	return c, nil
 }

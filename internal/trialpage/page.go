@@ -79,9 +79,10 @@ type Contact struct {
 	Email string `json:"email,omitempty"`
 }
 
-// Build lays s out as its trial page. Sections with nothing to show are
-// left out.
-func Build(s study.Study) Page {
+// Build lays s out as its trial page; c is its criteria text parsed
+// (eligibility.Parse, or as stored at ingest). Sections with nothing to
+// show are left out.
+func Build(s study.Study, c eligibility.Criteria) Page {
 	p := Page{NCTID: s.NCTID, Title: title(s), Byline: byline(s)}
 	add := func(key, heading string, sec Section) {
 		if sec.empty() {
@@ -104,10 +105,10 @@ func Build(s study.Study) Page {
 	add("sex", "Sex", Section{Values: nonEmpty(labelOf(study.Sexes, s.Eligibility.Sex))})
 	add("ages", "Ages", Section{Values: nonEmpty(Ages(s.Eligibility.MinimumAge, s.Eligibility.MaximumAge))})
 	add("volunteers", "Volunteers", Section{Values: nonEmpty(volunteers(s.Eligibility.HealthyVolunteers))})
-	c := criteriaOf(eligibility.Parse(s.Eligibility.Criteria))
-	add("criteria", "Eligibility criteria", Section{Items: c.General})
-	add("inclusion", "Inclusion criteria", Section{Items: c.Inclusion})
-	add("exclusion", "Exclusion criteria", Section{Items: c.Exclusion})
+	items := criteriaOf(c)
+	add("criteria", "Eligibility criteria", Section{Items: items.General})
+	add("inclusion", "Inclusion criteria", Section{Items: items.Inclusion})
+	add("exclusion", "Exclusion criteria", Section{Items: items.Exclusion})
 
 	add("design", "Trial design", design(s))
 	add("locations", "Trial contacts and locations", locations(s.Locations))

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
@@ -34,7 +35,7 @@ func load(t *testing.T, path string) study.Study {
 
 func sample(t *testing.T, id string) Page {
 	t.Helper()
-	return Build(load(t, "testdata/"+id+".json"))
+	return build(load(t, "testdata/"+id+".json"))
 }
 
 func sectionOf(p Page, key string) (Section, bool) {
@@ -73,7 +74,7 @@ func fields(p Page) map[string]string {
 
 func TestGolden(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteText(&buf, Build(load(t, fixture))); err != nil {
+	if err := WriteText(&buf, build(load(t, fixture))); err != nil {
 		t.Fatal(err)
 	}
 	const golden = "testdata/NCT05111366.golden"
@@ -150,7 +151,7 @@ func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
 // rendering under the same heading, and every criteria item as one item.
 func TestReferencePage(t *testing.T) {
 	top, ref := parseReference(t)
-	p := Build(load(t, fixture))
+	p := build(load(t, fixture))
 	var buf bytes.Buffer
 	if err := WriteText(&buf, p); err != nil {
 		t.Fatal(err)
@@ -222,7 +223,7 @@ func checkCriteria(t *testing.T, p Page, r refSection) {
 }
 
 func TestPageJSON(t *testing.T) {
-	p := Build(load(t, fixture))
+	p := build(load(t, fixture))
 	b, err := json.Marshal(p)
 	if err != nil {
 		t.Fatal(err)
@@ -312,7 +313,7 @@ func TestBuildSamples(t *testing.T) {
 		if !s.HasResults {
 			t.Fatal("sample has no results")
 		}
-		p := Build(s)
+		p := build(s)
 		wantValues(t, p, "enrollment", "41 patients")
 		wantValues(t, p, "volunteers", "No Healthy Volunteers")
 		wantValues(t, p, "ages", "18 to 75 years old")
@@ -407,8 +408,11 @@ func BenchmarkBuildAndWrite(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if err := WriteText(io.Discard, Build(s)); err != nil {
+		if err := WriteText(io.Discard, build(s)); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
+
+// build lays s out with its criteria parsed here, as the store would.
+func build(s study.Study) Page { return Build(s, eligibility.Parse(s.Eligibility.Criteria)) }

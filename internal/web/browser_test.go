@@ -155,6 +155,82 @@ func openMap(t *testing.T, ctx context.Context, base string) {
 	do(t, ctx, "popup", chromedp.WaitVisible(chromedp.CSS(".leaflet-popup-content strong")))
 }
 
+// labField returns the name prefix of the platelet question on a
+// study's check page ("lab-1-").
+func labField(t *testing.T, ts *testSite, id string) string {
+	t.Helper()
+	d, _ := ts.page(t, "/study/"+id+"/check", 200)
+	for _, n := range d.all(`input[type=hidden][name$="-name"]`) {
+		if attr(n, "value") == "platelets" {
+			return strings.TrimSuffix(attr(n, "name"), "name")
+		}
+	}
+	t.Fatalf("%s: no platelet question", id)
+	return ""
+}
+
+// checkFlow opens a trial, goes to its eligibility check, answers the
+// age and platelet questions with a count below the trial's limit, and
+// submits.
+func checkFlow(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	ts := newTestSite(t)
+	s, k := thresholdStudy(t, ts)
+	pre := labField(t, ts, s.NCTID)
+	do(t, ctx, "open the check",
+		chromedp.Navigate(base+"/study/"+s.NCTID),
+		chromedp.Click(chromedp.CSS(`#qualify a[href$="/check"]`)),
+		chromedp.WaitVisible(chromedp.CSS("form.qform")),
+		chromedp.SendKeys(chromedp.CSS("#age"), "45"),
+		chromedp.SendKeys(chromedp.CSS("#"+pre+"value"), fmt.Sprint(k.Value/2)),
+		chromedp.Click(chromedp.CSS(`form.qform button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(".result .verdict")),
+	)
+	if v := run(t, ctx, "verdict", chromedp.Text(chromedp.CSS(".result .verdict"))); !strings.Contains(v, "Not eligible") {
+		t.Errorf("verdict %q after a platelet count below the limit", v)
+	}
+	if got := run(t, ctx, "kept answer", chromedp.Value(chromedp.CSS("#age"))); got != "45" {
+		t.Errorf("the age answer is not kept: %q", got)
+	}
+	rows := run(t, ctx, "not met rows", chromedp.Evaluate[int](`document.querySelectorAll(".result tr.o-notmet").length`))
+	if rows == 0 {
+		t.Error("no criterion shown as not met")
+	}
+}
+
+// matchFlow reads a clinic note on "Find trials for a patient", sends
+// the profile it fills in, and opens the first trial's criteria.
+func matchFlow(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	ts := newTestSite(t)
+	note, _ := matchNote(t, ts)
+	do(t, ctx, "read the note",
+		chromedp.Navigate(base+"/"),
+		chromedp.Click(chromedp.CSS(`nav a[href="/match"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#note")),
+		chromedp.SetValue(chromedp.CSS("#note"), note),
+		chromedp.Click(chromedp.CSS(`#note ~ .form-go button`)),
+		chromedp.WaitVisible(chromedp.CSS(".findings")),
+	)
+	if age := run(t, ctx, "age", chromedp.Value(chromedp.CSS("#age"))); age == "" {
+		t.Error("the note's age is not in the form")
+	}
+	do(t, ctx, "find trials",
+		chromedp.Click(chromedp.CSS(`form.pform .form-go button`)),
+		chromedp.WaitVisible(chromedp.CSS(".hits .hit")),
+		chromedp.Click(chromedp.CSS(".hits .hit details summary")),
+		chromedp.WaitVisible(chromedp.CSS(".hits .hit details table.crit")),
+	)
+}
+
+// TestBrowserEligibility checks a trial and finds trials for a patient,
+// as a reader would.
+func TestBrowserEligibility(t *testing.T) {
+	ctx, base := browser(t)
+	checkFlow(t, ctx, base)
+	matchFlow(t, ctx, base)
+}
+
 // TestBrowserKeyboard uses the site with the keyboard only.
 func TestBrowserKeyboard(t *testing.T) {
 	ctx, base := browser(t)
@@ -228,6 +304,8 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"country", "/locations/United%20States"},
 		{"city", "/locations/United%20States?state=Massachusetts&city=Boston"},
 		{"glossary", "/glossary"},
+		{"check", "/study/NCT05111366/check"},
+		{"match", "/match"},
 		{"not-found", "/study/NCT99999999"},
 		{"bad-request", "/search?sort=bogus"},
 	}
@@ -236,18 +314,33 @@ func TestBrowserAccessibility(t *testing.T) {
 		for _, p := range pages {
 			do(t, ctx, p.name, chromedp.Navigate(base+p.path), chromedp.WaitReady(chromedp.CSS("footer")))
 			checkAxe(t, ctx, string(axe), fmt.Sprintf("%s at %dpx", p.name, width))
-			if width == 375 {
-				sw := run(t, ctx, "scrollWidth", chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
-				if sw > 375 {
-					t.Errorf("%s at 375px scrolls sideways: scrollWidth %d", p.name, sw)
-				}
-			}
+			noSideScroll(t, ctx, p.name, width)
 			shot(t, ctx, dir, fmt.Sprintf("%s-%d.png", p.name, width))
 		}
 		// The map, once shown, must pass too.
 		openMap(t, ctx, base)
 		checkAxe(t, ctx, string(axe), fmt.Sprintf("map at %dpx", width))
 		shot(t, ctx, dir, fmt.Sprintf("map-%d.png", width))
+		// So must the answers of the eligibility pages.
+		checkFlow(t, ctx, base)
+		checkAxe(t, ctx, string(axe), fmt.Sprintf("check result at %dpx", width))
+		noSideScroll(t, ctx, "check result", width)
+		shot(t, ctx, dir, fmt.Sprintf("check-result-%d.png", width))
+		matchFlow(t, ctx, base)
+		checkAxe(t, ctx, string(axe), fmt.Sprintf("match results at %dpx", width))
+		noSideScroll(t, ctx, "match results", width)
+		shot(t, ctx, dir, fmt.Sprintf("match-results-%d.png", width))
+	}
+}
+
+// noSideScroll checks that a page fits a phone's width.
+func noSideScroll(t *testing.T, ctx context.Context, what string, width int64) {
+	t.Helper()
+	if width != 375 {
+		return
+	}
+	if sw := run(t, ctx, "scrollWidth", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); sw > 375 {
+		t.Errorf("%s at 375px scrolls sideways: scrollWidth %d", what, sw)
 	}
 }
 

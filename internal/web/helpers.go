@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
@@ -59,6 +60,26 @@ var helpers = map[string]any{
 		q := params{Q: p.Q, Cond: p.Cond, Loc: p.Loc, Lat: p.Lat, Lon: p.Lon, Distance: p.Distance, Sort: p.Sort}
 		return q.url("/search")
 	},
+	"verdictClass": verdictClass,
+	"verdictIcon": func(v match.Verdict) string {
+		return map[string]string{"likely": "✓", "possibly": "?", "not": "✗"}[verdictClass(v)]
+	},
+	"verdictLabel": func(v match.Verdict) string { return sentence(string(v)) },
+	"outcomeClass": outcomeClass,
+	"outcomeIcon": func(r match.Row) string {
+		return map[string]string{"met": "✓", "notmet": "✗", "unknown": "?", "ask": "?"}[outcomeClass(r)]
+	},
+	"outcomeLabel": func(r match.Row) string {
+		return map[string]string{"met": "Met", "notmet": "Not met", "unknown": "Unknown", "ask": "Unknown — ask the study team"}[outcomeClass(r)]
+	},
+	// The fixed answers of the questionnaire and the profile form; ""
+	// is "not sure", which leaves the fact unknown.
+	"options":    options,
+	"sexChoices": func() []option { return options("female", "Female", "male", "Male", "", "Not sure / rather not say") },
+	"ynChoices":  func() []option { return options("yes", "Yes", "no", "No", "", "Not sure") },
+	"txChoices": func() []option {
+		return options("no", "No", "past", "Yes, in the past", "current", "Yes, I'm having it now", "", "Not sure")
+	},
 	// dict passes several values to a template: dict "Key" value ...
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
@@ -74,6 +95,40 @@ var helpers = map[string]any{
 		}
 		return m, nil
 	},
+}
+
+// options makes choices from value, label pairs.
+func options(pairs ...string) []option {
+	var out []option
+	for i := 0; i+1 < len(pairs); i += 2 {
+		out = append(out, option{Value: pairs[i], Label: pairs[i+1]})
+	}
+	return out
+}
+
+// verdictClass names a verdict's badge style.
+func verdictClass(v match.Verdict) string {
+	switch v {
+	case match.LikelyEligible:
+		return "likely"
+	case match.PossiblyEligible:
+		return "possibly"
+	}
+	return "not"
+}
+
+// outcomeClass names a criterion's outcome style; a free-text criterion
+// is one to ask the study team about.
+func outcomeClass(r match.Row) string {
+	switch {
+	case r.Status == match.Met:
+		return "met"
+	case r.Status == match.NotMet:
+		return "notmet"
+	case r.FreeText:
+		return "ask"
+	}
+	return "unknown"
 }
 
 // statusClass groups statuses into the badge colours: open (can join),

@@ -37,7 +37,7 @@ type placeLink struct {
 const cityTrials = 50
 
 func (s *site) locations(w http.ResponseWriter, r *http.Request) error {
-	g, err := s.places.get(context.WithoutCancel(r.Context()), s.cfg.Search.Index())
+	g, err := s.places()
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func countryURL(country, state, city string) string {
 // as the state and city parameters ask.
 func (s *site) country(w http.ResponseWriter, r *http.Request) error {
 	ix := s.cfg.Search.Index()
-	g, err := s.places.get(context.WithoutCancel(r.Context()), ix)
+	g, err := s.places()
 	if err != nil {
 		return err
 	}

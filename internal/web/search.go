@@ -85,14 +85,14 @@ type located struct {
 	unknown bool
 }
 
-func (s *site) locate(ctx context.Context, ix *search.Index, p params) (located, error) {
+func (s *site) locate(p params) (located, error) {
 	if p.Lat != nil {
 		return located{point: &search.Point{Lat: *p.Lat, Lon: *p.Lon}}, nil
 	}
 	if p.Loc == "" {
 		return located{}, nil
 	}
-	g, err := s.places.get(context.WithoutCancel(ctx), ix)
+	g, err := s.places()
 	if err != nil {
 		return located{}, err
 	}
@@ -147,7 +147,7 @@ func (s *site) search(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ix := s.cfg.Search.Index()
-	loc, err := s.locate(r.Context(), ix, p)
+	loc, err := s.locate(p)
 	if err != nil {
 		return err
 	}
@@ -418,7 +418,7 @@ func (s *site) feed(w http.ResponseWriter, r *http.Request) error {
 	p = p.firstPage()
 	p.Sort = "updated"
 	ix := s.cfg.Search.Index()
-	loc, err := s.locate(r.Context(), ix, p)
+	loc, err := s.locate(p)
 	if err != nil {
 		return err
 	}

@@ -15,9 +15,11 @@ import (
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/demo"
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
+	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/vocab"
 )
 
 // fixturePath is the reconstructed reference study, kept at the
@@ -32,6 +34,8 @@ type testSite struct {
 	engine  *search.Engine
 	studies map[string]study.Study // every stored study, for choosing test cases
 	gaz     *gazetteer.Gazetteer   // the same places the site resolves
+	matcher *match.Matcher         // the same matcher the site ranks with
+	loading http.Handler           // the site before the gazetteer and matcher are built
 	logs    *lockedBuffer
 }
 
@@ -102,20 +106,40 @@ func buildSite(path string) (*testSite, error) {
 	if _, err := st.Upsert(ctx, batch); err != nil {
 		return nil, err
 	}
-	eng := search.NewEngine(st, nil)
-	if err := eng.Reload(ctx); err != nil {
+	ix, err := search.Build(ctx, st)
+	if err != nil {
 		return nil, err
 	}
+	eng := search.NewEngine(nil)
+	eng.Set(ix)
 	gaz, err := gazetteer.Build(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	logs := &lockedBuffer{}
-	h, err := New(Config{Search: eng, Studies: st, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	v, err := vocab.Load()
 	if err != nil {
 		return nil, err
 	}
-	return &testSite{handler: h, store: st, engine: eng, studies: all, gaz: gaz, logs: logs}, nil
+	m, err := match.NewMatcher(ctx, st, match.Options{Vocab: v, Geocoder: gaz})
+	if err != nil {
+		return nil, err
+	}
+	logs := &lockedBuffer{}
+	cfg := Config{Search: eng, Studies: st, Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Places: func() *gazetteer.Gazetteer { return gaz }, Matcher: func() *match.Matcher { return m }}
+	h, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The same site while the server still builds the gazetteer and
+	// the matcher.
+	cfg.Places = func() *gazetteer.Gazetteer { return nil }
+	cfg.Matcher = func() *match.Matcher { return nil }
+	loading, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &testSite{handler: h, loading: loading, store: st, engine: eng, studies: all, gaz: gaz, matcher: m, logs: logs}, nil
 }
 
 // get requests path from the site and returns the response and its body.

@@ -2,13 +2,14 @@ package web
 
 import (
 	"cmp"
-	"errors"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
+	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/trialpage"
@@ -36,6 +37,21 @@ type studyPage struct {
 	ShownSites int
 	TileURL    string
 	MapSites   int // sites with coordinates, for the map
+	Questions  int // how many questions the eligibility check asks
+}
+
+// eligibilityKeys are the sections about who may join, in page order;
+// "Check if you may qualify" follows the last one the page has.
+var eligibilityKeys = []string{"sex", "ages", "volunteers", "criteria", "inclusion", "exclusion"}
+
+func lastEligibilityKey(secs []trialpage.Section) string {
+	last := "details"
+	for _, sec := range secs {
+		if slices.Contains(eligibilityKeys, sec.Key) {
+			last = sec.Key
+		}
+	}
+	return last
 }
 
 // pageSection is a trialpage.Section with the heading level it gets on
@@ -78,28 +94,17 @@ var banners = map[string]banner{
 }
 
 func (s *site) study(w http.ResponseWriter, r *http.Request) error {
-	id := strings.ToUpper(strings.TrimSpace(r.PathValue("id")))
-	canon, err := s.cfg.Studies.CanonicalID(r.Context(), id)
+	st, err := s.studyFor(r, "")
 	if err != nil {
-		if errors.Is(err, study.ErrNotFound) {
-			return errNotFound
-		}
 		return err
 	}
-	if canon != r.PathValue("id") {
-		to := "/study/" + canon
-		if r.URL.RawQuery != "" {
-			to += "?" + r.URL.RawQuery
-		}
-		return &redirect{to: to, code: http.StatusMovedPermanently}
-	}
-	st, err := s.cfg.Studies.Study(r.Context(), canon)
+	crit, err := eligibility.Load(r.Context(), s.cfg.Studies, st.NCTID, st.Eligibility.Criteria)
 	if err != nil {
 		return err
 	}
 	ix := s.cfg.Search.Index()
 	page := &studyPage{
-		Page: trialpage.Build(st), Status: st.OverallStatus, Updated: st.Dates.LastUpdatePosted.Value,
+		Page: trialpage.Build(st, crit), Status: st.OverallStatus, Updated: st.Dates.LastUpdatePosted.Value,
 		DataTime: ix.DataTime(), CTGovURL: "https://clinicaltrials.gov/study/" + st.NCTID,
 		TileURL: s.cfg.TileURL, Near: strings.TrimSpace(r.URL.Query().Get("near")),
 	}
@@ -109,7 +114,7 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	}
 	var near *search.Point
 	if page.Near != "" {
-		loc, err := s.locate(r.Context(), ix, params{Loc: page.Near})
+		loc, err := s.locate(params{Loc: page.Near})
 		if err != nil {
 			return err
 		}
@@ -131,10 +136,15 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	}
 	country := r.URL.Query().Get("country")
 	level := 2
+	last := lastEligibilityKey(page.Page.Sections)
+	qualify := pageSection{H: 3, Section: trialpage.Section{Key: "qualify", Heading: "Check if you may qualify"}}
 	for _, sec := range page.Page.Sections {
 		if sec.Level == 1 {
 			page.Sections = append(page.Sections, pageSection{Section: sec, H: 2})
 			level = 3
+			if sec.Key == last {
+				page.Sections = append(page.Sections, qualify)
+			}
 			continue
 		}
 		ps := pageSection{Section: sec, H: level}
@@ -149,7 +159,11 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		page.Sections = append(page.Sections, ps)
+		if sec.Key == last {
+			page.Sections = append(page.Sections, qualify)
+		}
 	}
+	page.Questions = len(match.Questions(st, crit))
 	page.LD = medicalTrial(st, origin(r))
 	return s.render(w, r, http.StatusOK, "study", page.Title, page)
 }

@@ -1,9 +1,12 @@
 // Package web is the website patients and caregivers use: search, trial
-// pages, trials by location, a map of sites and a glossary. Pages are
-// rendered on the server with html/template and work without JavaScript;
-// the small scripts only enhance (auto-submitting filters, "near me", the
-// map). Every asset is embedded and served under a content-hashed URL, and
-// every response carries a strict Content-Security-Policy.
+// pages, trials by location, a map of sites, a glossary, a trial's
+// eligibility check ("Check if you may qualify") and "Find trials for a
+// patient". Pages are rendered on the server with html/template and work
+// without JavaScript; the small scripts only enhance (auto-submitting
+// filters, "near me", the map). What a patient types is posted in form
+// bodies, never put in URLs, and neither stored nor logged. Every asset
+// is embedded and served under a content-hashed URL, and every response
+// carries a strict Content-Security-Policy.
 package web
 
 import (
@@ -20,7 +23,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
+	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
@@ -35,16 +40,22 @@ type StudySource interface {
 	Study(ctx context.Context, nctID string) (study.Study, error)
 	// CanonicalID returns the NCT ID an ID or obsolete alias names.
 	CanonicalID(ctx context.Context, id string) (string, error)
+	// Criteria parsed at ingest, where this parser version stored them.
+	eligibility.Store
 }
 
 // Config is what the website needs.
 type Config struct {
 	Search  SearchEngine
 	Studies StudySource
-	// Places lists every study to build the gazetteer from (place names
-	// typed by readers, browsing by location). When nil, Studies is used
-	// if it can list studies too, as the stores can.
-	Places gazetteer.Source
+	// Places returns the gazetteer of the current data, which resolves
+	// place names typed by readers and lists places to browse. It
+	// returns nil while the data is still loading; pages that need it
+	// then answer 503. A nil Places is treated the same way.
+	Places func() *gazetteer.Gazetteer
+	// Matcher returns the matcher of the current data, for "Find trials
+	// for a patient"; nil while the data is still loading (503).
+	Matcher func() *match.Matcher
 	// TileURL, if set, is a map tile template ("https://tile.example/{z}/{x}/{y}.png")
 	// drawn under the bundled world outline for online deployments.
 	TileURL string
@@ -56,7 +67,6 @@ type site struct {
 	log    *slog.Logger
 	pages  map[string]*template.Template
 	assets *assets
-	places gazCache
 	csp    string
 }
 
@@ -68,16 +78,11 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.Places == nil {
-		if src, ok := cfg.Studies.(gazetteer.Source); ok {
-			cfg.Places = src
-		}
-	}
 	a, err := loadAssets()
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	s := &site{cfg: cfg, log: cfg.Logger, assets: a, places: gazCache{src: cfg.Places}}
+	s := &site{cfg: cfg, log: cfg.Logger, assets: a}
 	s.csp, err = policy(cfg.TileURL)
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -90,6 +95,10 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("GET /search", s.handle(s.search))
 	mux.Handle("GET /search/feed", s.handle(s.feed))
 	mux.Handle("GET /study/{id}", s.handle(s.study))
+	mux.Handle("GET /study/{id}/check", s.handle(s.checkForm))
+	mux.Handle("POST /study/{id}/check", s.handle(s.postOnly(s.checkAnswers)))
+	mux.Handle("GET /match", s.handle(s.matchForm))
+	mux.Handle("POST /match", s.handle(s.postOnly(s.matchPost)))
 	mux.Handle("GET /locations", s.handle(s.locations))
 	mux.Handle("GET /locations/{country}", s.handle(s.country))
 	mux.Handle("GET /glossary", s.handle(s.glossary))
@@ -152,8 +161,10 @@ type redirect struct {
 func (r *redirect) Error() string { return "redirect to " + r.to }
 
 // handle adapts a handler that returns an error: not found → 404 page,
-// a request the search refuses → 400 page with its message, anything else
-// → logged 500 page.
+// a request the search refuses → 400 page with its message, data still
+// loading → 503 page, anything else → logged 500 page. Only the method,
+// the path and the error are logged: never a query or a form, which may
+// hold what a patient typed.
 func (s *site) handle(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := h(w, r)
@@ -173,6 +184,10 @@ func (s *site) handle(h func(http.ResponseWriter, *http.Request) error) http.Han
 				Message: "We could not find that page or trial. Check the address, or search for trials."}
 		case errors.As(err, &inv):
 			pe = &pageError{Code: http.StatusBadRequest, Title: "We could not run that search", Message: inv.Msg}
+		case errors.Is(err, errLoading):
+			w.Header().Set("Retry-After", "30")
+			pe = &pageError{Code: http.StatusServiceUnavailable, Title: "Still loading the trial data",
+				Message: "Trialfinder has just started and is still loading the trial records. This takes a minute or two: please try again shortly."}
 		case errors.As(err, &pe):
 		default:
 			s.log.Error("web request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -221,34 +236,34 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, code int, page, ti
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-cache")
+	}
 	w.WriteHeader(code)
 	_, err := w.Write(buf.Bytes())
 	return err
 }
 
-// gazCache holds the gazetteer of the current index's studies, rebuilt
-// when the search engine swaps in a new index.
-type gazCache struct {
-	src gazetteer.Source
-	mu  sync.Mutex
-	ix  *search.Index
-	g   *gazetteer.Gazetteer
+// errLoading is returned by pages that need a view of the data the
+// server is still building.
+var errLoading = errors.New("the trial data is still loading")
+
+// places returns the current gazetteer, errLoading while there is none.
+func (s *site) places() (*gazetteer.Gazetteer, error) {
+	if s.cfg.Places != nil {
+		if g := s.cfg.Places(); g != nil {
+			return g, nil
+		}
+	}
+	return nil, errLoading
 }
 
-func (c *gazCache) get(ctx context.Context, ix *search.Index) (*gazetteer.Gazetteer, error) {
-	if c.src == nil {
-		return gazetteer.NewBuilder().Finish(), nil
+// matcher returns the current matcher, errLoading while there is none.
+func (s *site) matcher() (*match.Matcher, error) {
+	if s.cfg.Matcher != nil {
+		if m := s.cfg.Matcher(); m != nil {
+			return m, nil
+		}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.g != nil && c.ix == ix {
-		return c.g, nil
-	}
-	g, err := gazetteer.Build(ctx, c.src)
-	if err != nil {
-		return nil, err
-	}
-	c.ix, c.g = ix, g
-	return g, nil
+	return nil, errLoading
 }

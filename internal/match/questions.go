@@ -1,0 +1,354 @@
+package match
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/trialfinder/trialfinder/internal/eligibility"
+	"github.com/trialfinder/trialfinder/internal/patient"
+	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/vocab"
+)
+
+// The kinds of Question, in the order a questionnaire asks them.
+const (
+	AskAge           = "age"
+	AskSex           = "sex"
+	AskPregnant      = "pregnant"
+	AskBreastfeeding = "breastfeeding"
+	AskStage         = "stage"
+	AskCondition     = "condition"
+	AskECOG          = "ecog"
+	AskKarnofsky     = "karnofsky"
+	AskMeasure       = "measure"
+	AskTherapy       = "therapy"
+)
+
+var askOrder = []string{AskAge, AskSex, AskPregnant, AskBreastfeeding, AskStage, AskCondition, AskECOG, AskKarnofsky, AskMeasure, AskTherapy}
+
+// Question is one fact a study's check depends on, to ask the patient.
+type Question struct {
+	Kind string
+	// Text is the question in plain words.
+	Text string
+	// Why lists the requirements that make the answer matter, in the
+	// criteria's terms ("Inclusion: platelets ≥ 100 ×10^9/L").
+	Why []string
+	// Variable is the eligibility variable of an AskMeasure question.
+	Variable string
+	// Units are the units the value may be given in, the variable's
+	// canonical unit first; "ULN" (a multiple of the upper limit of
+	// normal) is offered when a criterion states its limit that way.
+	Units []Unit
+	// Choices are the answers of a question with fixed grades
+	// (performance status, NYHA and Child-Pugh classes, stages).
+	Choices []Choice
+	// Term is the condition or therapy as the criteria name it, for
+	// AskCondition and AskTherapy; Words is the same term as the checker
+	// compares it, which is what a "no" answer records
+	// (patient.Profile.NoHistoryOf).
+	Term, Words string
+	// Window marks a therapy whose criterion counts the time since it
+	// ended, so its end date matters.
+	Window bool
+}
+
+// Unit is a unit a value may be given in: Value is the spelling the
+// profile takes, Label how to show it.
+type Unit struct{ Value, Label string }
+
+// Choice is one fixed answer.
+type Choice struct{ Value, Label string }
+
+// Limits on the yes/no questions, so that a study with long criteria
+// still gets a short questionnaire: the first terms are usually the
+// study's own condition and its main exclusions.
+const (
+	maxConditionQuestions = 12
+	maxTherapyQuestions   = 8
+	// maxTermWords leaves out terms too long to be one condition or
+	// therapy ("other malignancy that in the opinion of the investigator").
+	maxTermWords = 6
+)
+
+// Questions lists what to ask to check a patient against s, whose
+// criteria parsed to c: only the facts its registered sex and age limits
+// and the constraints the checker evaluates depend on. Constraints the
+// checker cannot settle from a profile (time windows alone, life
+// expectancy, contraception) get no question; their criteria stay
+// unknown.
+func Questions(s study.Study, c eligibility.Criteria) []Question {
+	v, _ := vocab.Load() // without the vocabulary, conditions are not asked about
+	qb := questionBuilder{vocab: v, byKey: map[string]int{}}
+	e := s.Eligibility
+	if e.Sex == "FEMALE" || e.Sex == "MALE" {
+		qb.ask(AskSex, "", "The study takes "+strings.ToLower(study.Sexes.Label(e.Sex))+" participants only")
+	}
+	if e.MinimumAge.IsSet() || e.MaximumAge.IsSet() {
+		qb.ask(AskAge, "", "The study takes ages "+strings.TrimPrefix(ageRow(&patient.Facts{}, e.MinimumAge, e.MaximumAge).Criterion, "Age: "))
+	}
+	pc := prepare(c)
+	for _, items := range []struct {
+		list    []pitem
+		section string
+	}{{pc.incl, "Inclusion"}, {pc.excl, "Exclusion"}} {
+		for i := range items.list {
+			qb.item(&items.list[i], items.section)
+		}
+	}
+	slices.SortStableFunc(qb.qs, func(a, b Question) int {
+		return slices.Index(askOrder, a.Kind) - slices.Index(askOrder, b.Kind)
+	})
+	return qb.qs
+}
+
+type questionBuilder struct {
+	vocab *vocab.Vocab
+	qs    []Question
+	byKey map[string]int
+	conds int
+	ther  int
+}
+
+// ask adds a question, or the reason to an existing one of the same key.
+func (qb *questionBuilder) ask(kind, key, why string) *Question {
+	k := kind + "\x00" + key
+	i, ok := qb.byKey[k]
+	if !ok {
+		i = len(qb.qs)
+		qb.byKey[k] = i
+		qb.qs = append(qb.qs, Question{Kind: kind, Text: questionText[kind]})
+	}
+	q := &qb.qs[i]
+	if why != "" && !slices.Contains(q.Why, why) && len(q.Why) < 3 {
+		q.Why = append(q.Why, why)
+	}
+	return q
+}
+
+var questionText = map[string]string{
+	AskAge:           "How old are you?",
+	AskSex:           "What is your sex?",
+	AskPregnant:      "Are you pregnant?",
+	AskBreastfeeding: "Are you breastfeeding?",
+	AskStage:         "What stage is your cancer?",
+	AskECOG:          "Which best describes your daily activity (ECOG performance status)?",
+	AskKarnofsky:     "What is your Karnofsky performance score?",
+}
+
+func (qb *questionBuilder) item(it *pitem, section string) {
+	for i := range it.cons {
+		pc := &it.cons[i]
+		if !pc.skip {
+			qb.constraint(pc, section)
+		}
+	}
+	for i := range it.kids {
+		qb.item(&it.kids[i], section)
+	}
+}
+
+func (qb *questionBuilder) constraint(pc *pcons, section string) {
+	c := pc.c
+	why := section + ": " + strings.Join(strings.Fields(c.Term), " ")
+	switch c.Kind {
+	case eligibility.KindMeasure:
+		qb.measure(c, section)
+	case eligibility.KindSex:
+		qb.ask(AskSex, "", why)
+	case eligibility.KindPregnancy:
+		kind := AskPregnant
+		if c.Term == "lactation" {
+			kind = AskBreastfeeding
+		}
+		qb.ask(kind, "", section+": pregnancy or breastfeeding")
+	case eligibility.KindStage:
+		q := qb.ask(AskStage, "", why)
+		q.Choices = stageChoices
+	case eligibility.KindCondition, eligibility.KindMetastasis:
+		if qb.conds < maxConditionQuestions {
+			if q := qb.term(AskCondition, pc, why); q != nil {
+				q.Text = "Have you been diagnosed with " + q.Term + "?"
+			}
+		}
+	case eligibility.KindTherapy:
+		if qb.ther < maxTherapyQuestions {
+			if q := qb.term(AskTherapy, pc, why); q != nil {
+				q.Text = "Have you had " + q.Term + "?"
+				q.Window = q.Window || c.Window != nil
+			}
+		}
+	}
+}
+
+// term adds a yes/no question about a condition or therapy, nil when
+// the term is too long or too vague to ask about. A condition is asked
+// about only when the vocabulary knows it, or it is a metastasis: the
+// parser's condition terms also catch phrases such as "to be
+// associated", which make no sense as a question.
+func (qb *questionBuilder) term(kind string, pc *pcons, why string) *Question {
+	if len(pc.toks) == 0 || len(pc.toks) > maxTermWords {
+		return nil
+	}
+	words := strings.Join(pc.toks, " ")
+	if kind == AskCondition && pc.c.Kind != eligibility.KindMetastasis && !qb.known(words, displayTerm(pc.c.Term)) {
+		return nil
+	}
+	_, seen := qb.byKey[kind+"\x00"+words]
+	q := qb.ask(kind, words, why)
+	if !seen {
+		q.Term, q.Words = displayTerm(pc.c.Term), words
+		if kind == AskCondition {
+			qb.conds++
+		} else {
+			qb.ther++
+		}
+	}
+	return q
+}
+
+func (qb *questionBuilder) known(terms ...string) bool {
+	if qb.vocab == nil {
+		return false
+	}
+	for _, t := range terms {
+		if qb.vocab.Expand(t) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// leadingNoise are words that open a criterion's term without naming
+// the condition or therapy ("history of", "prior", "known").
+var leadingNoise = wordSet("history of prior previous known any documented diagnosed with confirmed histologically cytologically pathologically a an the")
+
+// displayTerm is a term as the criteria wrote it, without its opening
+// qualifiers and with its white space collapsed; a term in capitals
+// ("AUTISM SPECTRUM DISORDERS") is lowered, unless it is one acronym.
+func displayTerm(t string) string {
+	ws := strings.Fields(t)
+	for len(ws) > 1 && leadingNoise[strings.ToLower(ws[0])] {
+		ws = ws[1:]
+	}
+	s := strings.Join(ws, " ")
+	if len(ws) > 1 && s == strings.ToUpper(s) {
+		s = strings.ToLower(s)
+	}
+	return s
+}
+
+func (qb *questionBuilder) measure(c *eligibility.Constraint, section string) {
+	switch c.Variable {
+	case "window", "life_expectancy":
+		return // the checker cannot settle these from a profile
+	}
+	why := section + ": " + label(c.Variable) + " " + required(c)
+	switch c.Variable {
+	case "age":
+		qb.ask(AskAge, "", why)
+		return
+	case "ecog", "who_ps":
+		qb.ask(AskECOG, "", why).Choices = ecogChoices
+		return
+	case "karnofsky":
+		qb.ask(AskKarnofsky, "", why).Choices = karnofskyChoices
+		return
+	}
+	q := qb.ask(AskMeasure, c.Variable, why)
+	if q.Variable == "" {
+		q.Variable = c.Variable
+		q.Text = "What is your " + label(c.Variable) + "?"
+		q.Choices = gradeChoices[c.Variable]
+		if q.Choices == nil {
+			v, _ := patient.LookupVariable(c.Variable)
+			q.Units = unitsOf(v)
+		}
+	}
+	if c.ULNMultiple && q.Choices == nil && !slices.Contains(q.Units, ulnUnit) {
+		q.Units = append(q.Units, ulnUnit)
+	}
+}
+
+var ulnUnit = Unit{"ULN", "× upper limit of normal (ULN)"}
+
+// unitSpellings are the units offered for lab values, as the profile
+// takes them and as shown; units(v) keeps those the parser converts for
+// v (see patient.Convert).
+var unitSpellings = []Unit{
+	{"g/dL", "g/dL"}, {"g/L", "g/L"}, {"mg/dL", "mg/dL"}, {"mg/L", "mg/L"}, {"mmol/L", "mmol/L"}, {"umol/L", "µmol/L"},
+	{"mEq/L", "mEq/L"}, {"10^9/L", "×10⁹/L"}, {"10^3/uL", "×10³/µL"}, {"cells/uL", "cells/µL (= /mm³)"},
+	{"mL/min", "mL/min"}, {"mL/min/1.73m2", "mL/min/1.73 m²"}, {"U/L", "U/L"}, {"%", "%"}, {"s", "seconds"}, {"ms", "ms"},
+	{"kg", "kg"}, {"lb", "lb"}, {"kg/m2", "kg/m²"}, {"mmHg", "mmHg"}, {"ng/mL", "ng/mL"}, {"ng/dL", "ng/dL"},
+	{"nmol/L", "nmol/L"}, {"mIU/L", "mIU/L"}, {"uIU/mL", "µIU/mL"}, {"IU/mL", "IU/mL"}, {"copies/mL", "copies/mL"},
+}
+
+// units lists the units v's values may be given in, its canonical unit
+// first. The cell counts read "g/L" as giga per litre, a spelling the
+// other units already cover, so it is not offered for them.
+// unitsOf is units, computed once per variable: trying every spelling
+// costs a parse each, and every trial page asks.
+func unitsOf(v eligibility.Variable) []Unit {
+	if u, ok := unitCache.Load(v.Name); ok {
+		return u.([]Unit)
+	}
+	u := slices.Clip(units(v)) // shared: an append must copy
+	unitCache.Store(v.Name, u)
+	return u
+}
+
+var unitCache sync.Map // variable name → []Unit
+
+func units(v eligibility.Variable) []Unit {
+	var out []Unit
+	for _, u := range unitSpellings {
+		if strings.EqualFold(u.Value, v.Unit) {
+			out = append([]Unit{u}, out...)
+			continue
+		}
+		if v.Unit == "10^9/L" && u.Value == "g/L" {
+			continue
+		}
+		if _, err := patient.Convert(v, 1, u.Value); err == nil {
+			out = append(out, u)
+		}
+	}
+	if len(out) == 0 {
+		// A ratio or a score (INR): its value has no unit.
+		out = []Unit{{v.Unit, cmp.Or(v.Unit, "no unit")}}
+	}
+	return out
+}
+
+var (
+	ecogChoices = []Choice{
+		{"0", "0 — fully active, no restrictions"},
+		{"1", "1 — can't do heavy physical work, but can walk and do light work"},
+		{"2", "2 — can walk and look after yourself, but can't work; up and about more than half the day"},
+		{"3", "3 — can only partly look after yourself; in bed or a chair more than half the day"},
+		{"4", "4 — completely disabled; can't look after yourself; in bed or a chair all day"},
+	}
+	karnofskyChoices = func() []Choice {
+		var out []Choice
+		for k := 100; k >= 10; k -= 10 {
+			s := strconv.Itoa(k)
+			out = append(out, Choice{s, s + "%"})
+		}
+		return out
+	}()
+	gradeChoices = map[string][]Choice{
+		"nyha_class": {{"1", "Class I — no limitation of physical activity"}, {"2", "Class II — slight limitation; ordinary activity causes tiredness or breathlessness"},
+			{"3", "Class III — marked limitation; less than ordinary activity causes symptoms"}, {"4", "Class IV — symptoms at rest"}},
+		"child_pugh_class": {{"1", "Class A"}, {"2", "Class B"}, {"3", "Class C"}},
+	}
+	stageChoices = func() []Choice {
+		var out []Choice
+		for _, s := range []string{"0", "I", "IA", "IB", "II", "IIA", "IIB", "IIC", "III", "IIIA", "IIIB", "IIIC", "IV", "IVA", "IVB", "IVC"} {
+			out = append(out, Choice{s, "Stage " + s})
+		}
+		return out
+	}()
+)

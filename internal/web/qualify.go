@@ -1,0 +1,206 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/trialfinder/trialfinder/internal/eligibility"
+	"github.com/trialfinder/trialfinder/internal/match"
+	"github.com/trialfinder/trialfinder/internal/patient"
+	"github.com/trialfinder/trialfinder/internal/study"
+)
+
+// checkPage is the data of a trial's "Check if you may qualify" page.
+type checkPage struct {
+	NCTID, Title, Status string
+	Questions            []questionView
+	Form                 *form
+	Result               *resultView
+}
+
+// questionView is a question with the form fields that answer it.
+type questionView struct {
+	match.Question
+	// Pre is the numbered row prefix of a measure ("lab-2-"), a
+	// condition ("hx-0-"), a therapy ("tx-1-") or the stage's diagnosis
+	// ("cond-0-"); Name is the field of a single-field answer.
+	Pre, Name string
+	// Group is the heading of the group of questions this one opens.
+	Group string
+}
+
+// questionGroups are the headings the questionnaire is divided by.
+var questionGroups = map[string]string{
+	match.AskAge: "About you", match.AskSex: "About you", match.AskPregnant: "About you", match.AskBreastfeeding: "About you",
+	match.AskStage: "Your health", match.AskCondition: "Your health", match.AskECOG: "Your health", match.AskKarnofsky: "Your health",
+	match.AskMeasure: "Test results", match.AskTherapy: "Treatments",
+}
+
+// resultView is a check's outcome as shown: the verdict, the counts and
+// the criteria by section.
+type resultView struct {
+	Verdict match.Verdict
+	Counts  match.Counts
+	Groups  []rowGroup
+}
+
+type rowGroup struct {
+	Heading string
+	Rows    []rowView
+}
+
+// rowView is a criterion of the table; Depth > 0 for a sub-criterion.
+type rowView struct {
+	match.Row
+	Depth int
+}
+
+var sectionHeadings = map[string]string{"study": "The trial's registered limits", "inclusion": "Inclusion criteria", "exclusion": "Exclusion criteria"}
+
+func resultOf(r match.Result) *resultView {
+	v := &resultView{Verdict: r.Verdict, Counts: r.Counts}
+	for _, row := range r.Rows {
+		if n := len(v.Groups); n == 0 || v.Groups[n-1].Heading != sectionHeadings[row.Section] {
+			v.Groups = append(v.Groups, rowGroup{Heading: sectionHeadings[row.Section]})
+		}
+		g := &v.Groups[len(v.Groups)-1]
+		g.Rows = appendRows(g.Rows, row, 0)
+	}
+	return v
+}
+
+func appendRows(out []rowView, r match.Row, depth int) []rowView {
+	out = append(out, rowView{Row: r, Depth: depth})
+	for _, sub := range r.Rows {
+		out = appendRows(out, sub, depth+1)
+	}
+	return out
+}
+
+// studyFor reads the study a path names. An alias or an ID in another
+// case is redirected to the canonical address plus suffix: permanently
+// for a GET, and with 308 for a POST so the form is sent again.
+func (s *site) studyFor(r *http.Request, suffix string) (study.Study, error) {
+	id := strings.ToUpper(strings.TrimSpace(r.PathValue("id")))
+	canon, err := s.cfg.Studies.CanonicalID(r.Context(), id)
+	if err != nil {
+		if errors.Is(err, study.ErrNotFound) {
+			return study.Study{}, errNotFound
+		}
+		return study.Study{}, err
+	}
+	if canon != r.PathValue("id") {
+		to := "/study/" + canon + suffix
+		if r.URL.RawQuery != "" {
+			to += "?" + r.URL.RawQuery
+		}
+		code := http.StatusMovedPermanently
+		if r.Method == http.MethodPost {
+			code = http.StatusPermanentRedirect
+		}
+		return study.Study{}, &redirect{to: to, code: code}
+	}
+	return s.cfg.Studies.Study(r.Context(), canon)
+}
+
+// answerRows are the numbered rows of the form that answer the
+// questions asked once per lab, condition or therapy: the row kind and
+// the field holding the answer.
+var answerRows = map[string]struct{ kind, field string }{
+	match.AskMeasure:   {"lab", "value"},
+	match.AskCondition: {"hx", "answer"},
+	match.AskTherapy:   {"tx", "answer"},
+}
+
+// checkPageOf lays out a study's questionnaire.
+func checkPageOf(st study.Study, c eligibility.Criteria, f *form) *checkPage {
+	page := &checkPage{NCTID: st.NCTID, Title: displayTitle(st), Status: st.OverallStatus, Form: f}
+	n := map[string]int{}
+	for _, q := range match.Questions(st, c) {
+		v := questionView{Question: q, Name: q.Kind}
+		if row, ok := answerRows[q.Kind]; ok {
+			v.Pre = row.kind + "-" + strconv.Itoa(n[q.Kind]) + "-"
+			v.Name = v.Pre + row.field
+			n[q.Kind]++
+		}
+		if q.Kind == match.AskStage {
+			v.Pre, v.Name = "cond-0-", "cond-0-stage"
+		}
+		if n := len(page.Questions); n == 0 || questionGroups[page.Questions[n-1].Kind] != questionGroups[q.Kind] {
+			v.Group = questionGroups[q.Kind]
+		}
+		page.Questions = append(page.Questions, v)
+	}
+	return page
+}
+
+func (s *site) checkForm(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.studyFor(r, "/check")
+	if err != nil {
+		return err
+	}
+	c, err := eligibility.Load(r.Context(), s.cfg.Studies, st.NCTID, st.Eligibility.Criteria)
+	if err != nil {
+		return err
+	}
+	page := checkPageOf(st, c, &form{v: url.Values{}})
+	if len(page.Questions) == 0 {
+		// Nothing to ask: the table shows what the study team must judge.
+		page.Result = resultOf(match.Check(patient.Profile{}, st, c))
+	}
+	return s.render(w, r, http.StatusOK, "check", "Check if you may qualify: "+page.Title, page)
+}
+
+func (s *site) checkAnswers(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.studyFor(r, "/check")
+	if err != nil {
+		return err
+	}
+	f, err := readForm(w, r)
+	if err != nil {
+		return err
+	}
+	c, err := eligibility.Load(r.Context(), s.cfg.Studies, st.NCTID, st.Eligibility.Criteria)
+	if err != nil {
+		return err
+	}
+	page := checkPageOf(st, c, f)
+	p := f.profile()
+	code := http.StatusOK
+	if len(f.Errors) > 0 {
+		code = http.StatusBadRequest
+	} else {
+		page.Result = resultOf(match.Check(p, st, c))
+	}
+	// The page holds the patient's answers: no cache may keep it.
+	w.Header().Set("Cache-Control", "no-store")
+	return s.render(w, r, code, "check", "Your answers: "+page.Title, page)
+}
+
+// errCrossSite refuses a form posted from another site's page.
+var errCrossSite = &pageError{Code: http.StatusForbidden, Title: "Form not accepted",
+	Message: "This form can only be sent from Trialfinder's own pages. Go back to the page, reload it and send the form again."}
+
+// postOnly guards a form handler against cross-site requests. The forms
+// are stateless, so there is no token to check; instead the browser's
+// own account of where the request comes from must name this site:
+// Sec-Fetch-Site, when sent, must be same-origin, and Origin, when sent,
+// must be this host. (The CSP's form-action 'self' keeps our own pages
+// from posting elsewhere; this keeps others from posting here.)
+func (s *site) postOnly(h func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if sfs := r.Header.Get("Sec-Fetch-Site"); sfs != "" && sfs != "same-origin" {
+			return errCrossSite
+		}
+		if o := r.Header.Get("Origin"); o != "" {
+			u, err := url.Parse(o)
+			if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
+				return errCrossSite
+			}
+		}
+		return h(w, r)
+	}
+}

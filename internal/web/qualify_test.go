@@ -1,0 +1,459 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/trialfinder/trialfinder/internal/eligibility"
+	"github.com/trialfinder/trialfinder/internal/study"
+	"golang.org/x/net/html"
+)
+
+// post sends a form to the site as a browser on the site's own page
+// would, with headers changed (an empty value removes one), and returns
+// the response and its body.
+func (ts *testSite) post(t testing.TB, h http.Handler, path string, form url.Values, headers ...string) (*http.Response, string) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://"+req.Host)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+			continue
+		}
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	res := rec.Result()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, string(body)
+}
+
+// postPage posts a form and parses the page, which must answer code.
+func (ts *testSite) postPage(t testing.TB, path string, form url.Values, code int) (doc, *http.Response) {
+	t.Helper()
+	res, body := ts.post(t, ts.handler, path, form)
+	if res.StatusCode != code {
+		t.Fatalf("POST %s: status %d, want %d", path, res.StatusCode, code)
+	}
+	return parse(t, body), res
+}
+
+// formValues are the values a browser would send for a form: text and
+// hidden inputs, checked boxes and radios, selected options, text areas.
+func formValues(form *html.Node) url.Values {
+	v := url.Values{}
+	for _, n := range all(form, "input[name], select[name], textarea[name]") {
+		name := attr(n, "name")
+		switch n.Data {
+		case "textarea":
+			v.Add(name, text(n))
+		case "select":
+			opts := all(n, "option")
+			chosen := all(n, "option[selected]")
+			if len(chosen) == 0 && len(opts) > 0 {
+				chosen = opts[:1]
+			}
+			for _, o := range chosen {
+				v.Add(name, attr(o, "value"))
+			}
+		default:
+			if t := attr(n, "type"); (t == "radio" || t == "checkbox") && !hasAttr(n, "checked") {
+				continue
+			}
+			v.Add(name, attr(n, "value"))
+		}
+	}
+	return v
+}
+
+// criteriaOf parses a study's criteria as the site does.
+func criteriaOf(s study.Study) eligibility.Criteria { return eligibility.Parse(s.Eligibility.Criteria) }
+
+// measures lists a study's threshold constraints on lab-like variables
+// the questionnaire asks about: not age, performance status, time
+// windows or life expectancy, which have questions of their own or none.
+func measures(c eligibility.Criteria) []eligibility.Constraint {
+	var out []eligibility.Constraint
+	var walk func([]eligibility.Item)
+	walk = func(items []eligibility.Item) {
+		for _, it := range items {
+			for _, k := range it.Constraints {
+				switch k.Variable {
+				case "", "age", "window", "life_expectancy", "ecog", "who_ps", "karnofsky":
+					continue
+				}
+				out = append(out, k)
+			}
+			walk(it.Items)
+		}
+	}
+	walk(c.Inclusion)
+	walk(c.Exclusion)
+	return out
+}
+
+func sortedIDs(ts *testSite) []string {
+	ids := make([]string, 0, len(ts.studies))
+	for id := range ts.studies {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func TestQualifySectionOnTrialPage(t *testing.T) {
+	ts := newTestSite(t)
+	d, _ := ts.page(t, "/study/NCT05111366", 200)
+	sec := d.one("section#qualify")
+	if h := text(all(sec, "h2, h3")[0]); h != "Check if you may qualify" {
+		t.Errorf("qualify heading %q", h)
+	}
+	// It follows the criteria directly.
+	prev := sec.PrevSibling
+	for prev != nil && prev.Type != html.ElementNode {
+		prev = prev.PrevSibling
+	}
+	if prev == nil || attr(prev, "id") != "exclusion" {
+		t.Errorf("the check section does not follow the exclusion criteria")
+	}
+	if len(all(sec, `a[href="/study/NCT05111366/check"]`)) != 1 {
+		t.Error("no link to the check")
+	}
+}
+
+func TestCheckAliasRedirect(t *testing.T) {
+	ts := newTestSite(t)
+	for _, id := range sortedIDs(ts) {
+		for _, a := range ts.studies[id].Aliases {
+			if _, taken := ts.studies[a]; taken {
+				continue
+			}
+			res, _ := ts.get(t, "/study/"+a+"/check")
+			if res.StatusCode != 301 || res.Header.Get("Location") != "/study/"+id+"/check" {
+				t.Errorf("GET /study/%s/check: %d to %q", a, res.StatusCode, res.Header.Get("Location"))
+			}
+			// A form sent to an alias is sent again to the trial.
+			res, _ = ts.post(t, ts.handler, "/study/"+a+"/check", url.Values{"age": {"40"}})
+			if res.StatusCode != 308 || res.Header.Get("Location") != "/study/"+id+"/check" {
+				t.Errorf("POST /study/%s/check: %d to %q", a, res.StatusCode, res.Header.Get("Location"))
+			}
+			return
+		}
+	}
+	t.Fatal("no study with an alias in the demo data")
+}
+
+// TestCheckQuestionnaire checks on real trials that the questionnaire
+// asks exactly about the facts the trial's parsed criteria and
+// registered limits test.
+func TestCheckQuestionnaire(t *testing.T) {
+	ts := newTestSite(t)
+	seen := map[string]bool{}
+	for _, id := range sortedIDs(ts) {
+		s := ts.studies[id]
+		if !study.IsRecruiting(s.OverallStatus) || len(seen) > 40 {
+			continue
+		}
+		c := criteriaOf(s)
+		var pregnancy, sexRule bool
+		var walk func([]eligibility.Item)
+		walk = func(items []eligibility.Item) {
+			for _, it := range items {
+				for _, k := range it.Constraints {
+					pregnancy = pregnancy || k.Kind == eligibility.KindPregnancy && k.Term != "lactation"
+					sexRule = sexRule || k.Kind == eligibility.KindSex
+				}
+				walk(it.Items)
+			}
+		}
+		walk(c.Inclusion)
+		walk(c.Exclusion)
+		d, res := ts.page(t, "/study/"+id+"/check", 200)
+		if len(seen) < 3 {
+			checkCommon(t, d, res)
+		}
+		form := all(d.root, `form.qform[method=post][action="/study/`+id+`/check"]`)
+		if len(form) == 0 {
+			continue // nothing to ask about
+		}
+		seen[id] = true
+		f := form[0]
+		if got := len(all(f, `input[name=pregnant]`)) > 0; got != pregnancy {
+			t.Errorf("%s: pregnancy question %v, criteria have a pregnancy rule %v", id, got, pregnancy)
+		}
+		restricted := s.Eligibility.Sex == "FEMALE" || s.Eligibility.Sex == "MALE"
+		if got := len(all(f, `input[name=sex]`)) > 0; restricted && !got || !restricted && !sexRule && got {
+			t.Errorf("%s: sex question %v, registered sex %q, sex rules %v", id, got, s.Eligibility.Sex, sexRule)
+		}
+		limits := s.Eligibility.MinimumAge.IsSet() || s.Eligibility.MaximumAge.IsSet()
+		if got := len(all(f, `input#age[name=age]`)) > 0; limits && !got {
+			t.Errorf("%s: no age question with age limits", id)
+		}
+		// The labs asked about are the labs the criteria bound, each
+		// with a unit choice.
+		var asked []string
+		for _, n := range all(f, `input[type=hidden][name$="-name"]`) {
+			asked = append(asked, attr(n, "value"))
+			pre := strings.TrimSuffix(attr(n, "name"), "name")
+			if len(all(f, `[name="`+pre+`value"]`)) != 1 {
+				t.Errorf("%s: %s has no value field", id, attr(n, "value"))
+			}
+		}
+		var bound []string
+		for _, k := range measures(c) {
+			bound = append(bound, k.Variable)
+		}
+		for _, v := range asked {
+			if !slices.Contains(bound, v) {
+				t.Errorf("%s: asks about %s, which no criterion bounds", id, v)
+			}
+		}
+		for _, k := range measures(c) {
+			misread := (k.Variable == "ast" || k.Variable == "alt" || k.Variable == "alkaline_phosphatase") && !k.ULNMultiple && k.Value < 10
+			if !misread && !slices.Contains(asked, k.Variable) {
+				t.Errorf("%s: no question about %s, which the criteria bound", id, k.Variable)
+			}
+		}
+		if n := len(all(f, `select[name$="-unit"]`)); n > len(asked) {
+			t.Errorf("%s: %d unit choices for %d labs", id, n, len(asked))
+		}
+	}
+	if len(seen) < 20 {
+		t.Fatalf("only %d recruiting trials with a questionnaire", len(seen))
+	}
+}
+
+// thresholdStudy finds a study with age limits and a top-level
+// inclusion item that is one lower bound on platelets in the canonical
+// unit.
+func thresholdStudy(t *testing.T, ts *testSite) (study.Study, eligibility.Constraint) {
+	t.Helper()
+	for _, id := range sortedIDs(ts) {
+		s := ts.studies[id]
+		if !s.Eligibility.MinimumAge.IsSet() {
+			continue
+		}
+		for _, it := range criteriaOf(s).Inclusion {
+			if len(it.Constraints) != 1 || len(it.Items) > 0 {
+				continue
+			}
+			k := it.Constraints[0]
+			if k.Variable == "platelets" && (k.Op == eligibility.OpGE || k.Op == eligibility.OpGT) && !k.ULNMultiple && !k.Negated && k.Value >= 50 {
+				return s, k
+			}
+		}
+	}
+	t.Fatal("no study with a single platelet lower bound")
+	return study.Study{}, eligibility.Constraint{}
+}
+
+func TestCheckNotMet(t *testing.T) {
+	ts := newTestSite(t)
+	s, k := thresholdStudy(t, ts)
+	path := "/study/" + s.NCTID + "/check"
+	d, _ := ts.page(t, path, 200)
+	form := formValues(d.one("form.qform"))
+	var pre string
+	for name, vs := range form {
+		if strings.HasSuffix(name, "-name") && vs[0] == "platelets" {
+			pre = strings.TrimSuffix(name, "name")
+		}
+	}
+	if pre == "" {
+		t.Fatalf("%s: no platelet question", s.NCTID)
+	}
+	low := strconv.FormatFloat(k.Value/2, 'f', -1, 64)
+	form.Set(pre+"value", low)
+	form.Set(pre+"unit", "10^9/L")
+	d, res := ts.postPage(t, path, form, 200)
+	checkCommon(t, d, res)
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("answers page Cache-Control %q, want no-store", cc)
+	}
+	if v := text(d.one(".result .verdict")); !strings.Contains(v, "Not eligible") {
+		t.Errorf("verdict %q, want not eligible", v)
+	}
+	found := false
+	for _, tr := range d.all(".result table.crit tbody tr") {
+		cells := all(tr, "td")
+		if strings.Contains(text(cells[2]), "platelet") && strings.HasSuffix(text(cells[1]), " Not met") {
+			found = true
+			why := text(cells[2])
+			if !strings.Contains(why, low) || !strings.Contains(why, strconv.FormatFloat(k.Value, 'f', -1, 64)) {
+				t.Errorf("reason %q does not give the patient's %s and the required %v", why, low, k.Value)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s: no platelet criterion shown as not met", s.NCTID)
+	}
+	// The answer stays in the form, to correct and resend.
+	if v := attr(d.one(`input[name="`+pre+`value"]`), "value"); v != low {
+		t.Errorf("answer not kept: %q", v)
+	}
+	if c := d.all(`select[name="` + pre + `unit"] option[selected]`); len(c) != 1 || attr(c[0], "value") != "10^9/L" {
+		t.Error("unit not kept")
+	}
+	// Free-text criteria are unknown, to ask the study team about.
+	ask := 0
+	for _, tr := range d.all(".result table.crit tbody tr.o-ask") {
+		if !strings.HasSuffix(text(all(tr, "td")[1]), " Unknown — ask the study team") {
+			t.Errorf("free-text criterion outcome %q", text(all(tr, "td")[1]))
+		}
+		ask++
+	}
+	if c := criteriaOf(s); ask == 0 && hasFreeText(c.Inclusion, c.Exclusion) {
+		t.Error("free-text criteria are not shown as ask the study team")
+	}
+}
+
+func hasFreeText(lists ...[]eligibility.Item) bool {
+	for _, l := range lists {
+		for _, it := range l {
+			if !it.Structured {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestCheckUnknownIsSaid(t *testing.T) {
+	ts := newTestSite(t)
+	s, _ := thresholdStudy(t, ts)
+	d, _ := ts.postPage(t, "/study/"+s.NCTID+"/check", url.Values{}, 200)
+	if v := text(d.one(".result .verdict")); !strings.Contains(v, "Possibly eligible") {
+		t.Errorf("no answers: verdict %q, want possibly eligible", v)
+	}
+	note := text(d.one(".privacy"))
+	for _, want := range []string{"unknown, never assumed", "stored or logged"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("the page does not say %q: %q", want, note)
+		}
+	}
+}
+
+func TestCheckBadValues(t *testing.T) {
+	ts := newTestSite(t)
+	s, _ := thresholdStudy(t, ts)
+	path := "/study/" + s.NCTID + "/check"
+	for _, tc := range []struct{ field, value string }{
+		{"age", "abc"}, {"age", "200"}, {"lab-0-value", "lots"}, {"sex", "robot"}, {"ecog", "7"}, {"lab-0-value", "-5"},
+	} {
+		field, value := tc.field, tc.value
+		form := url.Values{field: {value}, "lab-0-name": {"platelets"}, "lab-0-unit": {"10^9/L"}}
+		d, res := ts.postPage(t, path, form, 400)
+		checkCommon(t, d, res)
+		summary := text(d.one(".error-summary"))
+		if !strings.Contains(summary, value) {
+			t.Errorf("%s=%s: summary %q does not quote the value", field, value, summary)
+		}
+		if len(d.all(`.error-summary a[href="#`+field+`"]`)) != 1 {
+			t.Errorf("%s=%s: summary does not link to the field", field, value)
+		}
+		if len(d.all(".result")) != 0 {
+			t.Errorf("%s=%s: a result is shown for a form with errors", field, value)
+		}
+		if field == "age" && value == "abc" {
+			in := d.one("input#age")
+			if attr(in, "value") != "abc" || attr(in, "aria-invalid") != "true" || attr(in, "aria-describedby") != "err-age" {
+				t.Errorf("age field after error: %v", in.Attr)
+			}
+		}
+	}
+}
+
+func TestCheckCrossSite(t *testing.T) {
+	ts := newTestSite(t)
+	s, _ := thresholdStudy(t, ts)
+	for _, h := range [][]string{
+		{"Origin", "https://evil.example"},
+		{"Sec-Fetch-Site", "cross-site"},
+		{"Sec-Fetch-Site", "same-site"},
+		{"Origin", "null"},
+	} {
+		for _, path := range []string{"/study/" + s.NCTID + "/check", "/match"} {
+			res, body := ts.post(t, ts.handler, path, url.Values{"step": {"read"}, "note": {"58 year old woman"}}, h...)
+			if res.StatusCode != http.StatusForbidden {
+				t.Errorf("POST %s with %s: %s: %d, want 403", path, h[0], h[1], res.StatusCode)
+				continue
+			}
+			if d := parse(t, body); !strings.Contains(text(d.one("main")), "Trialfinder's own pages") {
+				t.Errorf("403 page does not explain")
+			}
+		}
+	}
+	// Without the headers (older browsers, scripts) the form is taken.
+	if res, _ := ts.post(t, ts.handler, "/study/"+s.NCTID+"/check", url.Values{"age": {"40"}}, "Origin", "", "Sec-Fetch-Site", ""); res.StatusCode != 200 {
+		t.Errorf("POST without Origin or Sec-Fetch-Site: %d", res.StatusCode)
+	}
+}
+
+func TestStillLoading(t *testing.T) {
+	ts := newTestSite(t)
+	for _, path := range []string{"/locations", "/locations/United%20States", "/search?loc=Boston"} {
+		rec := httptest.NewRecorder()
+		ts.loading.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+			t.Errorf("GET %s while loading: %d, Retry-After %q", path, rec.Code, rec.Header().Get("Retry-After"))
+			continue
+		}
+		if d := parse(t, rec.Body.String()); !strings.Contains(text(d.one("h1")), "Still loading") {
+			t.Errorf("GET %s while loading: page %q", path, text(d.one("h1")))
+		}
+	}
+	res, body := ts.post(t, ts.loading, "/match", url.Values{"step": {"find"}, "age": {"50"}, "cond-0-text": {"breast cancer"}})
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("finding trials while loading: %d", res.StatusCode)
+	} else if d := parse(t, body); !strings.Contains(text(d.one("main")), "try again") {
+		t.Error("503 page does not say to try again")
+	}
+	// What needs neither the gazetteer nor the matcher still works.
+	for _, path := range []string{"/", "/study/NCT05111366", "/study/NCT05111366/check", "/match"} {
+		rec := httptest.NewRecorder()
+		ts.loading.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != 200 {
+			t.Errorf("GET %s while loading: %d", path, rec.Code)
+		}
+	}
+}
+
+// TestNothingLogged sends distinctive answers through every form and
+// checks that none of them reaches the site's log.
+func TestNothingLogged(t *testing.T) {
+	ts := newTestSite(t)
+	s, _ := thresholdStudy(t, ts)
+	const marker = "Zqxjv"
+	forms := []struct {
+		path string
+		v    url.Values
+	}{
+		{"/study/" + s.NCTID + "/check", url.Values{"age": {marker}}},
+		{"/study/" + s.NCTID + "/check", url.Values{"cond-0-text": {marker + " disease"}, "cond-0-stage": {"II"}}},
+		{"/match", url.Values{"step": {"read"}, "note": {"A 58-year-old woman with " + marker + " syndrome"}}},
+		{"/match", url.Values{"step": {"find"}, "cond-0-text": {marker + " syndrome"}, "place": {marker + "ville"}}},
+		{"/match", url.Values{"step": {"find"}, "cond-0-text": {marker + " syndrome"}, "age": {"61"}}},
+	}
+	for _, f := range forms {
+		res, _ := ts.post(t, ts.handler, f.path, f.v)
+		if res.StatusCode >= 500 {
+			t.Errorf("POST %s: %d", f.path, res.StatusCode)
+		}
+	}
+	if logs := ts.logs.String(); strings.Contains(strings.ToLower(logs), strings.ToLower(marker)) {
+		t.Errorf("the log holds what was typed:\n%s", logs)
+	}
+}

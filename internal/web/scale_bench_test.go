@@ -1,0 +1,85 @@
+package web
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/trialfinder/trialfinder/internal/gazetteer"
+	"github.com/trialfinder/trialfinder/internal/match"
+	"github.com/trialfinder/trialfinder/internal/search"
+	"github.com/trialfinder/trialfinder/internal/store/sqlite"
+)
+
+// BenchmarkTrialPageAtScale serves the trial pages of 1,000 random studies
+// of the store TRIALFINDER_BENCH_DB names (a full-size generated corpus)
+// and reports the server time's p50 and p95. A trial page reads one record
+// from the store and renders it; the search index is not involved, so the
+// benchmark serves with an empty one rather than spend minutes building it.
+func BenchmarkTrialPageAtScale(b *testing.B) {
+	path := os.Getenv("TRIALFINDER_BENCH_DB")
+	if path == "" {
+		b.Skip("set TRIALFINDER_BENCH_DB to a store")
+	}
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ids := randomIDs(b, path, 1000)
+	eng := search.NewEngine(nil)
+	h, err := New(Config{Search: eng, Studies: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Places:  func() *gazetteer.Gazetteer { return gazetteer.NewBuilder().Finish() },
+		Matcher: func() *match.Matcher { return nil }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var took []time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/study/"+ids[i%len(ids)], nil))
+		took = append(took, time.Since(start))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("/study/%s: %d", ids[i%len(ids)], rec.Code)
+		}
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(took[len(took)*95/100].Microseconds())/1000, "p95-ms")
+}
+
+// randomIDs picks n stored NCT IDs at random, straight from the table.
+func randomIDs(b *testing.B, path string, n int) []string {
+	db, err := sql.Open("sqlite", path+"?mode=ro")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT nct_id FROM studies ORDER BY random() LIMIT ?`, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		b.Fatalf("%d random IDs: %v", len(ids), err)
+	}
+	return ids
+}

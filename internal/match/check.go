@@ -379,12 +379,22 @@ func (ck *checker) proposition(it *pitem, excl bool, row *Row) Status {
 			acc = and(acc, s)
 		}
 	}
+	alt, inAlt := NotMet, false // a run of alternatives (orNext)
 	for i := range it.cons {
 		pc := &it.cons[i]
 		if pc.skip {
 			continue
 		}
-		combine(ck.constraint(pc))
+		s := ck.constraint(pc)
+		if inAlt {
+			s = or(alt, s)
+		}
+		if alt, inAlt = s, pc.orNext; !inAlt {
+			combine(s)
+		}
+	}
+	if inAlt {
+		combine(alt)
 	}
 	if len(it.kids) > 0 {
 		own := ck.reasons

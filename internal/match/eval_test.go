@@ -29,6 +29,11 @@ func TestEvaluateBenchmarks(t *testing.T) {
 					t.Errorf("%s: metric %v outside [0, 1]", set, x)
 				}
 			}
+			// Within judged pools, where every study is about something in
+			// the note, checking the criteria must add to word matching.
+			if judged && ev.NDCG10 < ev.Baseline.NDCG10 {
+				t.Errorf("%s: matching NDCG@10 %.3f is below the BM25 baseline's %.3f", set, ev.NDCG10, ev.Baseline.NDCG10)
+			}
 			t.Logf("%s judged=%v topics=%d match ndcg@10=%.3f p@10=%.3f mrr=%.3f | bm25 ndcg@10=%.3f p@10=%.3f mrr=%.3f",
 				set, judged, ev.Topics, ev.NDCG10, ev.P10, ev.MRR, ev.Baseline.NDCG10, ev.Baseline.P10, ev.Baseline.MRR)
 		}

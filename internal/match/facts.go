@@ -41,6 +41,9 @@ type pcons struct {
 	// current marks a therapy the item speaks of as going on now
 	// ("concurrent steroids"), which a past therapy does not settle.
 	current bool
+	// orNext joins the constraint to the next as alternatives:
+	// "creatinine < 1.5 mg/dL or creatinine clearance > 60 mL/min".
+	orNext bool
 }
 
 // misread reports a threshold no laboratory uses, which the parser read
@@ -55,8 +58,16 @@ func misread(c *eligibility.Constraint) bool {
 }
 
 var (
-	ineligibleRe = regexp.MustCompile(`(?i)\b(?:ineligible|not eligible|excluded|must not|cannot|may not)\b`)
-	currentRe    = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
+	// ineligibleRe marks a pregnancy or lactation item of the inclusion
+	// criteria as asking for none ("willing to refrain from
+	// breast-feeding").
+	ineligibleRe = regexp.MustCompile(`(?i)\b(?:ineligible|not eligible|excluded|must not|cannot|may not|refrain\w*|avoid\w*|abstain\w*|discontinue\w*|stop breast)`)
+	// consentRe finds items about consent, whose ages say who signs
+	// ("assent for subjects aged 8-17"), not who may take part.
+	consentRe = regexp.MustCompile(`(?i)\b(?:consent|assent|guardian)`)
+	// orRe is the text between two alternative thresholds.
+	orRe      = regexp.MustCompile(`(?i)^[^.;:]{0,40}\bor\b[^.;:]{0,40}$`)
+	currentRe = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
 )
 
 type prepared struct {
@@ -91,8 +102,8 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 	// and under: creatinine < 1.2", "Lansky if 10 years or under") far
 	// more often than they set the study's limits, which the registered
 	// minimum and maximum ages already give. Only an inclusion item that
-	// is nothing but an age range is checked.
-	ageQualifies := excl || others > 0 || len(it.Items) > 0
+	// is nothing but an age range, and not about consent, is checked.
+	ageQualifies := excl || others > 0 || len(it.Items) > 0 || consentRe.MatchString(it.Text)
 	for i := range it.Constraints {
 		c := &it.Constraints[i]
 		pc := pcons{c: c}
@@ -127,10 +138,30 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			p.structured = true
 		}
 	}
+	markAlternatives(it, p.cons)
 	for _, k := range p.kids {
 		p.structured = p.structured || k.structured
 	}
 	return p
+}
+
+// markAlternatives joins consecutive thresholds written as
+// alternatives, which an item's all-of reading would otherwise require
+// together.
+func markAlternatives(it *eligibility.Item, cons []pcons) {
+	var prev *pcons
+	for i := range cons {
+		pc := &cons[i]
+		if pc.skip || pc.c.Kind != eligibility.KindMeasure {
+			prev = nil
+			continue
+		}
+		if prev != nil {
+			a, b := prev.c.Span[1]-it.Span[0], pc.c.Span[0]-it.Span[0]
+			prev.orNext = 0 <= a && a <= b && b <= len(it.Text) && orRe.MatchString(it.Text[a:b])
+		}
+		prev = pc
+	}
 }
 
 // conditionNoise and therapyNoise are words of extracted terms that say

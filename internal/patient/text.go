@@ -16,14 +16,14 @@ import (
 // the text it came from, so a reader can see what was understood and
 // correct it.
 type Finding struct {
-	Kind  string `json:"kind"` // age, sex, pregnancy, breastfeeding, condition, noHistoryOf, ecog, karnofsky, lab, therapy, medication
+	Kind  string `json:"kind"` // age, sex, pregnancy, breastfeeding, condition, noHistoryOf, familyHistory, ecog, karnofsky, lab, therapy, medication
 	Text  string `json:"text"` // the note's words
 	Value string `json:"value"`
 	Span  [2]int `json:"span"`
 }
 
 var (
-	ageRe = regexp.MustCompile(`(?i)\b(\d{1,3})[- ]?(?:(year|yr|month|week|day)s?[- ]?old|(?:yo|y/o|y\.o\.))(?:\W|$)|\baged? (\d{1,3})\b`)
+	ageRe = regexp.MustCompile(`(?i)\b(\d{1,3})[- ]?(?:(year|yr|month|week|day)s?(?:[- ]?old|\s(?:man|woman|male|female|boy|girl|gentleman|lady|infant))|(?:yo|y/o|y\.o\.))(?:\W|$)|\baged? (\d{1,3})\b`)
 	// sexRe lists the words that say the sex; pronouns count only when
 	// no noun does.
 	// ageSexRe is the shorthand of notes: "48 M", "74M", "22yo F".
@@ -38,16 +38,25 @@ var (
 	// negationCueRe opens a scope whose conditions the patient does not
 	// have; the scope ends at the end of the sentence or a "but".
 	negationCueRe = regexp.MustCompile(`(?i)\b(?:no (?:known |prior |previous |past )?(?:history|hx|evidence|signs?|symptoms?) of|no|denies|denied|denying|without|negative for|free of|never had|ruled out|absence of)\b`)
-	scopeEndRe    = regexp.MustCompile(`(?i)[.;:!?()]|\bbut\b|\bhowever\b|\bexcept\b|\bwith\b|\bpresents?\b|\breports?\b|\bhas\b`)
-	therapyCueRe  = regexp.MustCompile(`(?i)\b(?:previously treated with|treated with|was treated with|received|underwent|completed|s/p|status post|history of treatment with|prior treatment with|therapy with|on treatment with)\s+`)
-	medCueRe      = regexp.MustCompile(`(?i)\b(?:currently (?:on|taking|receiving)|takes|taking|is on|medications? (?:include|includes|are|:))\s+`)
-	listEndRe     = regexp.MustCompile(`[.;:\n(\[]|\b(?:for|due to|because|after|which|who|that|since|but|and then|with|in|at|on|x)\b|\d`)
-	listSepRe     = regexp.MustCompile(`\s*(?:,|\band\b|\bor\b|\+)\s*`)
-	stageRe       = regexp.MustCompile(`(?i)\bstage\s+(iv|i{1,3}|[0-4])([abc])?\b`)
-	metastaticRe  = regexp.MustCompile(`(?i)\bmetasta\w*`)
-	numberRe      = regexp.MustCompile(`^\s*(?:level|count|of|is|was|were|at|:|=|\s)*\s*(\d+(?:\.\d+)?)`)
-	unitRe        = regexp.MustCompile(`^\s*(x\s*10\^?\d+\s*/\s*[a-zµu]+|×\s*10\^?\d+\s*/\s*[a-zµu]+|[a-zA-Zµ%][a-zA-Z0-9µ%^/.]*(?:/[a-zA-Z0-9.]+)?)`)
-	bpRe          = regexp.MustCompile(`(?i)\b(?:blood pressure|bp)\s*(?:of|is|was|:)?\s*(\d{2,3})\s*/\s*(\d{2,3})`)
+	// familyAfterRe and familyBeforeRe are cues that the conditions
+	// after or before them, to the sentence's end or start, are the
+	// family's, not the patient's: "family history of CAD", "her mother
+	// had breast cancer"; "asthma in his father". A relative alone is no
+	// cue: in children's notes they are the informants ("his mother
+	// reports ...").
+	familyAfterRe  = regexp.MustCompile(`(?i)\bfamily (?:history|hx)\b|\bFHx?\b|\b(?:his|her|their|patient's) (?:mother|father|parents?|sisters?|brothers?|siblings?|aunts?|uncles?|grand(?:mother|father|parents?)|cousins?|sons?|daughters?) (?:has|had|have|was diagnosed|died|suffer)`)
+	familyBeforeRe = regexp.MustCompile(`(?i)\b(?:in|of) (?:his|her|their|the patient's) (?:mother|father|parents?|sisters?|brothers?|siblings?|aunts?|uncles?|grand(?:mother|father|parents?)|cousins?|sons?|daughters?)\b`)
+	familyEndRe    = regexp.MustCompile(`[.;!?\n]|\bbut\b|\bhowever\b`)
+	scopeEndRe     = regexp.MustCompile(`(?i)[.;:!?()]|\bbut\b|\bhowever\b|\bexcept\b|\bwith\b|\bpresents?\b|\breports?\b|\bhas\b`)
+	therapyCueRe   = regexp.MustCompile(`(?i)\b(?:previously treated with|treated with|was treated with|received|underwent|completed|s/p|status post|history of treatment with|prior treatment with|therapy with|on treatment with)\s+`)
+	medCueRe       = regexp.MustCompile(`(?i)\b(?:currently (?:on|taking|receiving)|takes|taking|is on|medications? (?:include|includes|are|:))\s+`)
+	listEndRe      = regexp.MustCompile(`[.;:\n(\[]|\b(?:for|due to|because|after|which|who|that|since|but|and then|with|in|at|on|x)\b|\d`)
+	listSepRe      = regexp.MustCompile(`\s*(?:,|\band\b|\bor\b|\+)\s*`)
+	stageRe        = regexp.MustCompile(`(?i)\bstage\s+(iv|i{1,3}|[0-4])([abc])?\b`)
+	metastaticRe   = regexp.MustCompile(`(?i)\bmetasta\w*`)
+	numberRe       = regexp.MustCompile(`^\s*(?:level|count|of|is|was|were|at|:|=|\s)*\s*(\d+(?:\.\d+)?)`)
+	unitRe         = regexp.MustCompile(`^\s*(x\s*10\^?\d+\s*/\s*[a-zµu]+|×\s*10\^?\d+\s*/\s*[a-zµu]+|[a-zA-Zµ%][a-zA-Z0-9µ%^/.]*(?:/[a-zA-Z0-9.]+)?)`)
+	bpRe           = regexp.MustCompile(`(?i)\b(?:blood pressure|bp)\s*(?:of|is|was|:)?\s*(\d{2,3})\s*/\s*(\d{2,3})`)
 )
 
 // ambiguousLab are lab synonyms that in clinic notes usually mean
@@ -60,10 +69,10 @@ var ambiguousLab = map[string]bool{"pt": true, "ps": true, "cr": true, "ef": tru
 // genericNames are MeSH descriptors whose names are everyday words in
 // notes ("patient", "women", "husband"), not conditions.
 var genericNames = map[string]bool{"Patients": true, "Women": true, "Men": true, "Humans": true, "Pregnancy": true,
-	"Lactation": true, "Mothers": true, "Family": true, "Aged": true, "Middle Aged": true, "Adult": true, "Child": true,
+	"Lactation": true, "Breast Feeding": true, "Mothers": true, "Family": true, "Aged": true, "Middle Aged": true, "Adult": true, "Child": true,
 	"Infant": true, "Adolescent": true, "Risk Factors": true, "Diagnosis": true, "Therapeutics": true, "Recurrence": true,
 	"Health Status": true, "Disease": true, "White": true, "Spouses": true, "Nuclear Family": true, "Syndrome": true,
-	"Signs and Symptoms": true, "Pathologic Processes": true, "Disease Progression": true, "Parents": true,
+	"Signs and Symptoms": true, "Pathologic Processes": true, "Disease Progression": true, "Parents": true, "Grandparents": true, "Students": true,
 	"Medical History Taking": true, "Fathers": true, "Siblings": true, "Thinking": true, "Emergencies": true, "Hospitalization": true, "Inpatients": true, "Outpatients": true}
 
 // generic reports whether a descriptor names people or a general notion
@@ -176,6 +185,27 @@ func negationScopes(note string) [][2]int {
 	return out
 }
 
+// familyScopes returns the byte ranges of the note that speak of the
+// patient's family (see familyAfterRe).
+func familyScopes(note string) [][2]int {
+	var out [][2]int
+	for _, m := range familyAfterRe.FindAllStringIndex(note, -1) {
+		end := len(note)
+		if e := familyEndRe.FindStringIndex(note[m[1]:]); e != nil {
+			end = m[1] + e[0]
+		}
+		out = append(out, [2]int{m[0], end})
+	}
+	for _, m := range familyBeforeRe.FindAllStringIndex(note, -1) {
+		start := 0
+		if b := familyEndRe.FindAllStringIndex(note[:m[0]], -1); len(b) > 0 {
+			start = b[len(b)-1][1]
+		}
+		out = append(out, [2]int{start, m[1]})
+	}
+	return out
+}
+
 func inScopes(scopes [][2]int, at int) bool {
 	for _, s := range scopes {
 		if at >= s[0] && at < s[1] {
@@ -235,8 +265,10 @@ var labSynonyms = func() []string {
 	return out
 }()
 
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
 func isWordByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || isDigit(c)
 }
 
 func readLabs(note string, p *Profile, add func(string, []int, string)) {
@@ -331,7 +363,12 @@ var modifierStop = map[string]bool{"a": true, "an": true, "the": true, "with": t
 	"was": true, "by": true, "from": true, "known": true, "no": true, "denies": true, "without": true, "her": true,
 	"his": true, "old": true, "woman": true, "man": true, "patient": true, "diagnosed": true, "presents": true,
 	"presented": true, "that": true, "which": true, "at": true, "as": true, "after": true, "due": true, "s": true,
-	"p": true, "but": true, "also": true, "new": true, "recent": true, "who": true, "female": true, "male": true, "girl": true, "boy": true}
+	"p": true, "but": true, "also": true, "new": true, "recent": true, "who": true, "female": true, "male": true, "girl": true, "boy": true,
+	// pronouns and the verbs of notes, which start a clause, not a name
+	"she": true, "he": true, "they": true, "it": true, "be": true, "been": true, "will": true, "then": true,
+	"feels": true, "felt": true, "revealed": true, "reveals": true, "showed": true, "shows": true, "developed": true,
+	"experienced": true, "complains": true, "complaining": true, "reported": true, "noted": true, "found": true,
+	"suffers": true, "suffering": true, "underwent": true, "lab": true, "labs": true, "cm": true, "mm": true}
 
 // readConditions finds MeSH names and entry terms in the note, longest
 // first, and widens each to its noun phrase ("HER2-positive breast
@@ -342,6 +379,7 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 		return
 	}
 	ws := words(note)
+	family := familyScopes(note)
 	seen := map[string]bool{}
 	var negs []Finding
 	// A negation the note contradicts elsewhere ("no lymphoma" and
@@ -363,7 +401,7 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 		start, end := ws[i].start, ws[i+n-1].end
 		term := note[start:end]
 		j := i
-		for j > 0 && i-j < 3 && !modifierStop[strings.ToLower(ws[j-1].text)] && joined(note, ws[j-1:j+1]) {
+		for j > 0 && i-j < 3 && !modifierStop[strings.ToLower(ws[j-1].text)] && !isDigit(ws[j-1].text[0]) && joined(note, ws[j-1:j+1]) {
 			j--
 		}
 		phrase := note[ws[j].start:end]
@@ -373,11 +411,15 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 			continue
 		}
 		seen[key] = true
+		if inScopes(family, start) {
+			add("familyHistory", []int{start, end}, term)
+			continue
+		}
 		if inScopes(neg, start) {
 			negs = append(negs, Finding{Kind: "noHistoryOf", Text: term, Value: term, Span: [2]int{start, end}})
 			continue
 		}
-		c := Condition{Text: phrase, MeSH: ids}
+		c := Condition{Text: phrase, MeSH: broaderMeSH(v, note, ws[i-n:i], ids)}
 		sentence := sentenceAround(note, start)
 		if sm := stageRe.FindStringSubmatch(note[sentence[0]:sentence[1]]); sm != nil && isCancer(term) {
 			c.Stage = strings.ToUpper(sm[1] + sm[2])
@@ -387,7 +429,7 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 			c.Metastatic = &t
 		}
 		p.Conditions = append(p.Conditions, c)
-		add("condition", []int{ws[j].start, end}, strings.Join(ids, ","))
+		add("condition", []int{ws[j].start, end}, strings.Join(c.MeSH, ","))
 	}
 }
 
@@ -436,34 +478,63 @@ func sentenceAround(note string, at int) [2]int {
 // that names a MeSH descriptor, and the descriptors' IDs.
 func longestMeSH(v *vocab.Vocab, note string, ws []word, i int) (int, []string) {
 	for n := min(maxNgram, len(ws)-i); n >= 1; n-- {
-		if !phraseWord(ws[i].text) || !phraseWord(ws[i+n-1].text) || !joined(note, ws[i:i+n]) {
-			continue
-		}
-		parts := make([]string, n)
-		for k := range n {
-			parts[k] = ws[i+k].text
-		}
-		phrase := strings.Join(parts, " ")
-		if n == 1 && len(phrase) < 4 && strings.ToUpper(phrase) != phrase {
-			continue // "ms", "ra" in lower case are words, not abbreviations
-		}
-		var ids []string
-		for _, s := range v.Expand(phrase) {
-			id, ok := strings.CutPrefix(s.Source, "mesh:")
-			if !ok {
-				continue
-			}
-			id, _, _ = strings.Cut(id, " ")
-			if !slices.Contains(ids, id) {
-				ids = append(ids, id)
-			}
-		}
-		ids = slices.DeleteFunc(ids, func(id string) bool { return generic(v, id) })
-		if len(ids) > 0 {
+		if ids := meshRun(v, note, ws[i:i+n]); len(ids) > 0 {
 			return n, ids
 		}
 	}
 	return 0, nil
+}
+
+// meshRun returns the condition descriptors the run of words names.
+func meshRun(v *vocab.Vocab, note string, run []word) []string {
+	n := len(run)
+	if !phraseWord(run[0].text) || !phraseWord(run[n-1].text) || !joined(note, run) {
+		return nil
+	}
+	parts := make([]string, n)
+	for k := range n {
+		parts[k] = run[k].text
+	}
+	phrase := strings.Join(parts, " ")
+	if n == 1 && len(phrase) < 4 && strings.ToUpper(phrase) != phrase {
+		return nil // "ms", "ra" in lower case are words, not abbreviations
+	}
+	if full, ok := abbreviations[phrase]; ok && n == 1 {
+		phrase = full
+	}
+	var ids []string
+	for _, s := range v.Expand(phrase) {
+		id, ok := strings.CutPrefix(s.Source, "mesh:")
+		if !ok {
+			continue
+		}
+		id, _, _ = strings.Cut(id, " ")
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return slices.DeleteFunc(ids, func(id string) bool { return generic(v, id) })
+}
+
+// broaderMeSH adds the descriptors that the name's tail of at least two
+// words names: "infiltrating ductal breast carcinoma" is Carcinoma,
+// Ductal, Breast, and also Breast Neoplasms, which is how trials for it
+// register their condition. Only tails keep the head noun; a tail after
+// "non" ("non-small cell lung cancer") names the opposite; and single
+// words ("carcinoma", "disease") would relate the patient to far too
+// much.
+func broaderMeSH(v *vocab.Vocab, note string, run []word, ids []string) []string {
+	for k := 1; k+2 <= len(run); k++ {
+		if strings.EqualFold(run[k-1].text, "non") {
+			continue
+		}
+		for _, id := range meshRun(v, note, run[k:]) {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
 }
 
 func readTherapies(note string, p *Profile, neg [][2]int, add func(string, []int, string)) {

@@ -1,0 +1,122 @@
+package patient
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// meshNames returns the MeSH descriptor names of the conditions whose text
+// contains part.
+func meshNames(t *testing.T, p Profile, part string) []string {
+	t.Helper()
+	v := loadVocab()
+	var out []string
+	for _, c := range p.Conditions {
+		if !strings.Contains(strings.ToLower(c.Text), strings.ToLower(part)) {
+			continue
+		}
+		for _, id := range c.MeSH {
+			if d, ok := v.Descriptor(id); ok {
+				out = append(out, d.Name)
+			}
+		}
+	}
+	return out
+}
+
+func hasCondition(p Profile, text string) bool {
+	return slices.ContainsFunc(p.Conditions, func(c Condition) bool { return strings.EqualFold(c.Text, text) })
+}
+
+// TestFromTextConditionNames checks the descriptors read for condition
+// names in benchmark notes: the broader descriptor of a name's tail, and
+// the abbreviations of notes.
+func TestFromTextConditionNames(t *testing.T) {
+	notes := readNotes(t, "trec_2021_queries.jsonl")
+	for _, tc := range []struct {
+		id, cond, want string
+	}{
+		// "1.8 cm infiltrating ductal breast carcinoma": the number and
+		// unit are not part of the name; trials register Breast Neoplasms.
+		{"trec-202125", "infiltrating ductal breast carcinoma", "Breast Neoplasms"},
+		{"trec-202161", "invasive ductal breast carcinoma", "Breast Neoplasms"},
+		{"trec-20218", "CLL", "Leukemia, Lymphocytic, Chronic, B-Cell"},
+		{"trec-20216", "ESRD", "Kidney Failure, Chronic"},
+	} {
+		p, _ := FromText(notes[tc.id])
+		got := meshNames(t, p, tc.cond)
+		if !slices.Contains(got, tc.want) {
+			t.Errorf("%s: %q has descriptors %q, want %q among them (conditions %+v)", tc.id, tc.cond, got, tc.want, p.Conditions)
+		}
+		for _, c := range p.Conditions {
+			if strings.Contains(c.Text, tc.cond) && c.Text != tc.cond && strings.ContainsAny(c.Text[:1], "0123456789") {
+				t.Errorf("%s: condition %q starts with a number", tc.id, c.Text)
+			}
+		}
+	}
+}
+
+func TestFromTextTailAfterNon(t *testing.T) {
+	p, _ := FromText("A 61-year-old man with metastatic non-small cell lung cancer.")
+	got := meshNames(t, p, "lung cancer")
+	if !slices.Contains(got, "Lung Neoplasms") || slices.Contains(got, "Small Cell Lung Carcinoma") {
+		t.Errorf("non-small cell lung cancer has descriptors %q: want Lung Neoplasms, not Small Cell Lung Carcinoma", got)
+	}
+}
+
+// TestFromTextFamilyHistory checks that the family's conditions are
+// reported as such, not as the patient's.
+func TestFromTextFamilyHistory(t *testing.T) {
+	notes := readNotes(t, "trec_2021_queries.jsonl")
+	for _, tc := range []struct {
+		id, family, own string
+	}{
+		{"trec-202162", "CAD", "stenosis"},                 // "He has a family history of CAD, but ..."
+		{"trec-202121", "type 2 diabetes", "pancreatitis"}, // "positive for type 2 diabetes (his father and sister)"
+		{"trec-202140", "hypertension", "paget"},           // "hypertension in his mother and DM type 2 in his father"
+	} {
+		p, found := FromText(notes[tc.id])
+		fam := slices.ContainsFunc(found, func(f Finding) bool {
+			return f.Kind == "familyHistory" && strings.EqualFold(f.Text, tc.family)
+		})
+		if !fam {
+			t.Errorf("%s: no familyHistory finding %q in %+v", tc.id, tc.family, found)
+		}
+		if hasCondition(p, tc.family) {
+			t.Errorf("%s: the family's %q is read as the patient's", tc.id, tc.family)
+		}
+		own := slices.ContainsFunc(p.Conditions, func(c Condition) bool {
+			return strings.Contains(strings.ToLower(c.Text), tc.own)
+		}) || slices.Contains(p.NoHistoryOf, tc.own)
+		if !own {
+			t.Errorf("%s: lost the patient's own %q: %+v", tc.id, tc.own, p.Conditions)
+		}
+	}
+}
+
+func TestFromTextAgeWithoutOld(t *testing.T) {
+	notes := readNotes(t, "trec_2021_queries.jsonl")
+	p, _ := FromText(notes["trec-202148"]) // "Fernandez is a 41 year man"
+	if p.Age == nil || *p.Age != 41 || p.Sex != "male" {
+		t.Errorf("age %v sex %q, want 41 male", p.Age, p.Sex)
+	}
+}
+
+// sigir-20141: "She denies smoking, diabetes, hypercholesterolemia, or a
+// family history of heart disease": the family's scope starts at its
+// cue, so the patient's own negations stand.
+func TestFromTextFamilyAfterNegations(t *testing.T) {
+	p, found := FromText(readNotes(t, "sigir_queries.jsonl")["sigir-20141"])
+	for _, n := range []string{"diabetes", "hypercholesterolemia"} {
+		if !slices.Contains(p.NoHistoryOf, n) {
+			t.Errorf("lost the negation of %q: %q", n, p.NoHistoryOf)
+		}
+	}
+	if slices.Contains(p.NoHistoryOf, "heart disease") {
+		t.Errorf("the family's heart disease is read as the patient's negation: %q", p.NoHistoryOf)
+	}
+	if !slices.ContainsFunc(found, func(f Finding) bool { return f.Kind == "familyHistory" && f.Text == "heart disease" }) {
+		t.Errorf("no familyHistory finding for heart disease: %+v", found)
+	}
+}

@@ -63,6 +63,8 @@ func benchIngest(ctx context.Context, db string, paths []string) error {
 	rate := float64(sum.Records()) / sum.Elapsed.Seconds()
 	fmt.Printf("ingest: %d studies (%d rejected) in %s: %.0f studies/s, %.2f of the decode rate\n",
 		sum.Records(), sum.Rejected, sum.Elapsed.Round(1e6), rate, rate/decodeRate)
+	fmt.Printf("then eligibility criteria parsed: %d studies in %s: %.0f studies/s\n",
+		sum.Parsed, sum.ParseElapsed.Round(1e6), float64(sum.Parsed)/sum.ParseElapsed.Seconds())
 
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {

@@ -60,18 +60,15 @@ func runIngest(ctx context.Context, dsn string, sources []ingest.Source, opt ing
 	fmt.Printf("%d new, %d updated, %d unchanged (%d older than stored), %d rejected; %d records in %s (%.0f/s)\n",
 		sum.Inserted, sum.Updated, sum.Unchanged, sum.Stale, sum.Rejected,
 		sum.Records(), sum.Elapsed.Round(time.Millisecond), float64(sum.Records())/sum.Elapsed.Seconds())
+	if sum.Parsed > 0 {
+		fmt.Printf("eligibility criteria parsed for %d studies (parser version %s) in %s (%.0f/s)\n",
+			sum.Parsed, eligibility.ParserVersion, sum.ParseElapsed.Round(time.Millisecond), float64(sum.Parsed)/sum.ParseElapsed.Seconds())
+	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		return errors.New("interrupted: the studies counted above are stored; run the same ingest again to finish")
 	case err != nil:
 		return err
-	}
-	// Criteria a previous parser version stored are re-derived here, so a
-	// new release's parser takes effect with the next ingest.
-	if n, err := st.ReparseCriteria(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		fmt.Printf("re-derived the criteria of %d stored studies for parser version %s\n", n, eligibility.ParserVersion)
 	}
 	if err := st.SetLastIngest(ctx, time.Now()); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/store/storetest"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -22,6 +23,7 @@ func openStore(t *testing.T) *sqlite.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	st.ParseCriteriaWith(eligibility.ParserVersion, eligibility.ParseStored)
 	return st
 }
 
@@ -63,7 +65,7 @@ func TestRunReportsBadRecordsAndStoresTheRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Inserted != len(good) || sum.Rejected != len(bad) || sum.Updated+sum.Unchanged != 0 {
+	if sum.Inserted != len(good) || sum.Rejected != len(bad) || sum.Updated+sum.Unchanged != 0 || sum.Parsed != len(good) {
 		t.Errorf("summary %+v, want %d inserted, %d rejected", sum, len(good), len(bad))
 	}
 	report := strings.Split(strings.TrimSpace(rejects.String()), "\n")
@@ -88,8 +90,8 @@ func TestRunReportsBadRecordsAndStoresTheRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Unchanged != len(good) || again.Inserted+again.Updated != 0 || again.Rejected != len(bad) {
-		t.Errorf("second run %+v, want all %d unchanged", again, len(good))
+	if again.Unchanged != len(good) || again.Inserted+again.Updated+again.Parsed != 0 || again.Rejected != len(bad) {
+		t.Errorf("second run %+v, want all %d unchanged and none parsed again", again, len(good))
 	}
 }
 
@@ -158,15 +160,15 @@ func TestCancelStopsAfterTheCurrentBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The first batch, plus at most one flush of what was decoded.
-	if sum.Inserted != n || n < 10 || n >= len(raws) || c.batches > 2 {
+	if sum.Inserted != n || n < 10 || n >= len(raws) || c.batches > 2 || sum.Parsed != 0 {
 		t.Errorf("cancelled run: %d inserted, %d stored, %d batches, of %d", sum.Inserted, n, c.batches, len(raws))
 	}
 	rest, err := Run(t.Context(), st, []Source{{Path: path}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rest.Inserted != len(raws)-n || rest.Unchanged != n {
-		t.Errorf("re-run after cancel %+v, want %d inserted and %d unchanged", rest, len(raws)-n, n)
+	if rest.Inserted != len(raws)-n || rest.Unchanged != n || rest.Parsed != len(raws) {
+		t.Errorf("re-run after cancel %+v, want %d inserted and %d unchanged, all parsed", rest, len(raws)-n, n)
 	}
 }
 

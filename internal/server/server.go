@@ -30,11 +30,10 @@ type Store interface {
 	search.Source
 	api.Records
 	api.StatsSource
+	// StoredCriteria gives the criteria parsed at ingest; the matcher
+	// parses those missing itself.
 	match.StoredCriteria
 	Study(ctx context.Context, nctID string) (study.Study, error)
-	// ReparseCriteria re-derives stored criteria a different parser
-	// version wrote, returning how many.
-	ReparseCriteria(ctx context.Context) (int, error)
 }
 
 // Config is what the server is built from. Zero durations take the
@@ -214,11 +213,6 @@ func (s *Server) load(ctx context.Context) error {
 // state was st, in one pass, and swaps them in.
 func (s *Server) rebuild(ctx context.Context, st study.Stats) error {
 	start := time.Now()
-	if n, err := s.cfg.Store.ReparseCriteria(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		s.log.Info("re-derived stored criteria for a new parser version", "studies", n, "took", time.Since(start).Round(time.Millisecond))
-	}
 	ib, gb := search.NewBuilder(), gazetteer.NewBuilder()
 	mb := match.NewBuilder(match.Options{Vocab: s.vocab, Geocoder: gazetteerFunc(s.places.Load)})
 	err := s.cfg.Store.Each(ctx, func(st study.Study) error {

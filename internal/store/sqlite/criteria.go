@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"runtime"
 	"strings"
@@ -18,10 +17,9 @@ type criteriaParser struct {
 	parse   func(criteria string) []byte
 }
 
-// ParseCriteriaWith makes every later write derive and store the written
-// studies' criteria with parse. version names the parser's rules and
-// output: rows another version wrote are stale. Call it before the store
-// is shared.
+// ParseCriteriaWith sets the parser ReparseCriteria derives criteria
+// with. version names the parser's rules and output: rows another version
+// wrote are stale. Call it before the store is shared.
 func (s *Store) ParseCriteriaWith(version string, parse func(criteria string) []byte) {
 	s.criteria = &criteriaParser{version, parse}
 }
@@ -71,9 +69,11 @@ func (s *Store) criteriaOf(ctx context.Context, version string, ids []string, fn
 }
 
 // ReparseCriteria derives the criteria of every study whose stored
-// criteria are missing or were written by another parser version, and
-// returns how many it wrote. Each page commits on its own, so an
-// interrupted run keeps its progress and the next run resumes.
+// criteria are missing (new or updated since) or were written by another
+// parser version, and returns how many it wrote. Writing a study does not
+// parse it: parsing costs several times what storing does, and search
+// needs only the record. Each page commits on its own, so an interrupted
+// run keeps its progress and the next run resumes.
 func (s *Store) ReparseCriteria(ctx context.Context) (int, error) {
 	if s.criteria == nil {
 		return 0, nil
@@ -156,7 +156,7 @@ func (s *Store) writeCriteria(ctx context.Context, rows []parsedCriteria) error 
 		return err
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, putCriteriaSQL)
+	stmt, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO criteria (nct_id, parser_version, parsed) VALUES (?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -164,18 +164,9 @@ func (s *Store) writeCriteria(ctx context.Context, rows []parsedCriteria) error 
 		if r.err != nil {
 			return r.err
 		}
-		if err := putCriteria(ctx, stmt, r.id, s.criteria.version, r.parsed); err != nil {
-			return err
+		if _, err := stmt.ExecContext(ctx, r.id, s.criteria.version, r.parsed); err != nil {
+			return fmt.Errorf("%s: store criteria: %w", r.id, err)
 		}
 	}
 	return tx.Commit()
-}
-
-const putCriteriaSQL = `INSERT OR REPLACE INTO criteria (nct_id, parser_version, parsed) VALUES (?, ?, ?)`
-
-func putCriteria(ctx context.Context, stmt *sql.Stmt, id, version string, parsed []byte) error {
-	if _, err := stmt.ExecContext(ctx, id, version, parsed); err != nil {
-		return fmt.Errorf("%s: store criteria: %w", id, err)
-	}
-	return nil
 }

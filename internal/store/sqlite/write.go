@@ -21,21 +21,14 @@ type Prepared struct {
 	study study.Study // Raw dropped: raw holds it, compressed
 	raw   []byte
 	hash  [sha256.Size]byte
-	// criteria is the compressed structured criteria, when the store
-	// derives them.
-	criteria []byte
 }
 
 // NCTID returns the prepared study's NCT ID.
 func (p *Prepared) NCTID() string { return p.study.NCTID }
 
-// Prepare compresses and hashes s, and derives its criteria when the
-// store does (see ParseCriteriaWith). It is safe to call from many goroutines.
+// Prepare compresses and hashes s. It is safe to call from many goroutines.
 func (s *Store) Prepare(st study.Study) *Prepared {
 	p := &Prepared{hash: sha256.Sum256(st.Raw), raw: compress(st.Raw)}
-	if s.criteria != nil {
-		p.criteria = compress(s.criteria.parse(st.Eligibility.Criteria))
-	}
 	st.Raw = nil
 	p.study = st
 	return p
@@ -110,15 +103,11 @@ var (
 
 // writer holds one transaction's prepared statements.
 type writer struct {
-	lookup, insert, update, delAliases, alias, criteria, delCriteria *sql.Stmt
-	criteriaVersion                                                  string
+	lookup, insert, update, delAliases, alias, delCriteria *sql.Stmt
 }
 
-func (s *Store) prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
+func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{}
-	if s.criteria != nil {
-		w.criteriaVersion = s.criteria.version
-	}
 	for _, x := range []struct {
 		stmt **sql.Stmt
 		sql  string
@@ -129,7 +118,6 @@ func (s *Store) prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) 
 		{&w.delAliases, `DELETE FROM aliases WHERE nct_id = ?`},
 		// An alias belongs to the study that last claimed it.
 		{&w.alias, `INSERT OR REPLACE INTO aliases (alias, nct_id) VALUES (?, ?)`},
-		{&w.criteria, putCriteriaSQL},
 		{&w.delCriteria, `DELETE FROM criteria WHERE nct_id = ?`},
 	} {
 		stmt, err := tx.PrepareContext(ctx, x.sql)
@@ -161,7 +149,7 @@ func (s *Store) write(ctx context.Context, batch []*Prepared) ([]study.Change, e
 		return nil, err
 	}
 	defer tx.Rollback()
-	w, err := s.prepareWriter(ctx, tx)
+	w, err := prepareWriter(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -202,11 +190,10 @@ func (w *writer) upsert(ctx context.Context, p *Prepared) (study.Change, error) 
 	if _, err := w.delAliases.ExecContext(ctx, id); err != nil {
 		return 0, err
 	}
-	if p.criteria == nil {
-		// Criteria derived from the old record would outlive it.
-		if _, err := w.delCriteria.ExecContext(ctx, id); err != nil {
-			return 0, err
-		}
+	// Criteria parsed from the old record must not outlive it; ReparseCriteria
+	// parses the new one's.
+	if _, err := w.delCriteria.ExecContext(ctx, id); err != nil {
+		return 0, err
 	}
 	return study.Updated, w.children(ctx, p)
 }
@@ -218,10 +205,7 @@ func (w *writer) children(ctx context.Context, p *Prepared) error {
 			return fmt.Errorf("alias %s: %w", a, err)
 		}
 	}
-	if p.criteria == nil {
-		return nil
-	}
-	return putCriteria(ctx, w.criteria, st.NCTID, w.criteriaVersion, p.criteria)
+	return nil
 }
 
 const metaLastIngest = "last_ingest_finished"

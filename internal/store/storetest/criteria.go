@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"testing"
 
+	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
@@ -60,6 +61,12 @@ func testStoredCriteria(t *testing.T, st Store, raws [][]byte) {
 	ctx := t.Context()
 	st.ParseCriteriaWith("v1", versionedParser("v1"))
 	studies := load(t, st, raws)
+	if got := storedCriteria(t, st, "v1", studies); len(got) != 0 {
+		t.Fatalf("%d criteria parsed before ReparseCriteria", len(got))
+	}
+	if n, err := st.ReparseCriteria(ctx); err != nil || n != len(studies) {
+		t.Fatalf("deriving the new studies' criteria wrote %d (err %v), want %d", n, err, len(studies))
+	}
 	wantCriteria(t, st, "v1", studies)
 	if got := storedCriteria(t, st, "v2", studies); len(got) != 0 {
 		t.Fatalf("%d criteria rows of a version never written", len(got))
@@ -78,11 +85,23 @@ func testStoredCriteria(t *testing.T, st Store, raws [][]byte) {
 		t.Fatalf("second re-derive wrote %d (err %v), want 0", n, err)
 	}
 
-	// An updated record's criteria follow its new text.
-	i, _ := withSites(t, raws)
-	upd := moved(t, raws[i], "Atlantis", "2099-01-02")
-	upd.Eligibility.Criteria += "\n* Must live in Atlantis"
+	// An updated record's criteria are dropped, then follow its new text.
+	const i = 0
+	upd, err := ctgov.DecodeV2(Edit(t, raws[i], func(rec map[string]any) {
+		Module(rec, "statusModule")["lastUpdatePostDateStruct"] = map[string]any{"date": "2099-01-02", "type": "ACTUAL"}
+		m := Module(rec, "eligibilityModule")
+		m["eligibilityCriteria"] = fmt.Sprint(m["eligibilityCriteria"]) + "\n* Must live in Atlantis"
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	wantChanges(t, upsert(t, st, []study.Study{upd}), study.Updated)
+	if got := storedCriteria(t, st, "v2", []study.Study{upd}); len(got) != 0 {
+		t.Fatalf("the old record's criteria outlived its update: %q", got)
+	}
+	if n, err := st.ReparseCriteria(ctx); err != nil || n != 1 {
+		t.Fatalf("re-derive after an update wrote %d (err %v), want 1", n, err)
+	}
 	studies[i] = upd
 	wantCriteria(t, st, "v2", studies)
 }

@@ -70,7 +70,9 @@ type scope struct {
 	expand bool         // expand condition terms through synonyms
 }
 
-func (ix *Index) evalQueries(qs []AreaQuery) (docList, Details, bool, error) {
+// evalQueries runs the text queries; with none, the result is the
+// filter's candidates.
+func (ix *Index) evalQueries(qs []AreaQuery, filter *compiled) (docList, Details, bool, error) {
 	var parts []plan
 	var details Details
 	var all []*TermDetail
@@ -101,7 +103,7 @@ func (ix *Index) evalQueries(qs []AreaQuery) (docList, Details, bool, error) {
 		all = append(all, c.details...)
 	}
 	if len(parts) == 0 {
-		return ix.allDocs(), details, false, nil
+		return filter.candidates(ix), details, false, nil
 	}
 	l := ix.eval(planAnd{parts: parts})
 	// Details are copied after evaluation, which records the matched fields.

@@ -74,7 +74,8 @@ type compiled struct {
 	dates                  []compiledDate
 	docs                   []uint32 // nil: any; else an allowed set in order
 	restricted             bool
-	geoDist                map[uint32]float32
+	columnTests            bool    // any test on the columns is set
+	geo                    docList // studies near the geo filter's point, scored with their distance
 }
 
 type compiledDate struct {
@@ -180,7 +181,7 @@ func (ix *Index) compile(f *Filter) (*compiled, error) {
 	if len(f.NCTIDs) > 0 {
 		var docs []uint32
 		for _, id := range f.NCTIDs {
-			if d, ok := ix.byNCT[strings.ToUpper(strings.TrimSpace(id))]; ok {
+			if d, ok := ix.docOf(strings.TrimSpace(id)); ok {
 				docs = append(docs, d)
 			}
 		}
@@ -200,14 +201,24 @@ func (ix *Index) compile(f *Filter) (*compiled, error) {
 		if !(g.RadiusKm > 0 && g.RadiusKm <= 20000) {
 			return nil, invalid("geo filter: distance must be more than 0 and at most 20000 km")
 		}
-		docs, dist := ix.sites.within(g.Point, g.RadiusKm, g.RecruitingOnly)
-		c.geoDist = make(map[uint32]float32, len(docs))
-		for i, d := range docs {
-			c.geoDist[d] = dist[i]
-		}
-		c.restrict(docs)
+		sc := ix.getScratch()
+		c.geo = ix.sites.within(g.Point, g.RadiusKm, g.RecruitingOnly, sc)
+		ix.putScratch(sc)
+		c.restrict(c.geo.ids)
 	}
+	c.columnTests = c.status|c.studyType|c.sex != 0 || c.phases|c.stdAges != 0 || c.funders != 0 ||
+		c.hasAge || c.healthy != 0 || c.results >= 0 || len(c.dates) > 0
 	return c, nil
+}
+
+// candidates is what a search without a text query starts from: the
+// filter's allowed set if it has one (a geo radius, a place, NCT IDs), else
+// every study.
+func (c *compiled) candidates(ix *Index) docList {
+	if !c.restricted {
+		return ix.allDocs()
+	}
+	return docList{ids: c.docs, scores: make([]float32, len(c.docs))}
 }
 
 // lastDay is dayNumber for the end of a range: a partial date counts as
@@ -288,9 +299,12 @@ func (c *compiled) match(col *columns, doc uint32) bool {
 
 // apply keeps the documents of l that pass the filter.
 func (c *compiled) apply(col *columns, l docList) docList {
+	if !c.restricted && !c.columnTests {
+		return l
+	}
 	out := docList{ids: l.ids[:0:0], scores: l.scores[:0:0]}
 	keep := func(i int) {
-		if d := l.ids[i]; c.match(col, d) {
+		if d := l.ids[i]; !c.columnTests || c.match(col, d) {
 			out.ids = append(out.ids, d)
 			out.scores = append(out.scores, l.scores[i])
 		}

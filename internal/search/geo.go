@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -8,22 +9,32 @@ import (
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
-// sites holds every geocoded study site, grouped by study, with a grid of
-// one-degree cells so a radius search looks only at nearby sites.
+// sites holds every geocoded study site, grouped by study for a hit's
+// nearest site, and again by place for radius search: ClinicalTrials.gov
+// geocodes sites to their city, so a big city's thousands of sites share a
+// handful of points, and a radius search computes one distance per point
+// rather than per site. Points are grouped in one-degree cells so a search
+// looks only at nearby ones.
 type sites struct {
 	first []uint32 // document number → index of its first site; first[n] = total
-	lat   []float32
-	lon   []float32
-	open  []bool  // the site (or, when sites carry no status, the study) is recruiting or not yet recruiting
-	loc   []int32 // index of the site in study.Locations, for showing it
-	doc   []uint32
-	grid  map[int32][]uint32 // cell → site indexes
+	point []uint32 // site → its point
+	open  []bool   // the site (or, when sites carry no status, the study) is recruiting or not yet recruiting
+	loc   []int32  // index of the site in study.Locations, for showing it
+
+	// While building: each site's coordinates and document.
+	lat, lon []float32
+	doc      []uint32
+
+	cells    map[int32][2]uint32 // cell → range of points
+	pointLat []float32
+	pointLon []float32
+	// pointFirst[i] is the first of point i's entries in atPoint;
+	// pointFirst[len(points)] = total.
+	pointFirst []uint32
+	atPoint    []uint32 // document<<1 | 1 if that site is open, grouped by point
 }
 
 func (g *sites) add(doc uint32, s *study.Study) {
-	if g.grid == nil {
-		g.grid = map[int32][]uint32{}
-	}
 	g.first = append(g.first, uint32(len(g.lat)))
 	for i, l := range s.Locations {
 		if l.Geo == nil {
@@ -33,22 +44,74 @@ func (g *sites) add(doc uint32, s *study.Study) {
 		if status == "" {
 			status = s.OverallStatus
 		}
-		si := uint32(len(g.lat))
 		g.lat = append(g.lat, float32(l.Geo.Lat))
 		g.lon = append(g.lon, float32(l.Geo.Lon))
 		g.open = append(g.open, study.IsRecruiting(status))
 		g.loc = append(g.loc, int32(i))
 		g.doc = append(g.doc, doc)
-		c := cell(l.Geo.Lat, l.Geo.Lon)
-		g.grid[c] = append(g.grid[c], si)
 	}
 }
 
+// finish numbers the distinct points, in cell order, and lists each
+// point's sites; within a point they stay in document order.
 func (g *sites) finish() {
 	g.first = append(g.first, uint32(len(g.lat)))
-	for c, v := range g.grid {
-		g.grid[c] = slices.Clip(v)
+	ids := map[[2]float32]uint32{}
+	var pts [][2]float32
+	g.point = make([]uint32, len(g.lat))
+	for si := range g.lat {
+		k := [2]float32{g.lat[si], g.lon[si]}
+		id, ok := ids[k]
+		if !ok {
+			id = uint32(len(pts))
+			ids[k] = id
+			pts = append(pts, k)
+		}
+		g.point[si] = id
 	}
+	cellOf := func(id uint32) int32 { return cell(float64(pts[id][0]), float64(pts[id][1])) }
+	byCell := make([]uint32, len(pts))
+	for i := range byCell {
+		byCell[i] = uint32(i)
+	}
+	slices.SortFunc(byCell, func(a, b uint32) int { return cmp.Or(cmp.Compare(cellOf(a), cellOf(b)), cmp.Compare(a, b)) })
+	rank := make([]uint32, len(pts))
+	g.cells = map[int32][2]uint32{}
+	g.pointLat = make([]float32, len(pts))
+	g.pointLon = make([]float32, len(pts))
+	for r, id := range byCell {
+		rank[id] = uint32(r)
+		g.pointLat[r], g.pointLon[r] = pts[id][0], pts[id][1]
+		c := cellOf(id)
+		span, ok := g.cells[c]
+		if !ok {
+			span[0] = uint32(r)
+		}
+		span[1] = uint32(r + 1)
+		g.cells[c] = span
+	}
+	// A counting sort of the sites by point.
+	g.pointFirst = make([]uint32, len(pts)+1)
+	for si := range g.point {
+		g.point[si] = rank[g.point[si]]
+		g.pointFirst[g.point[si]+1]++
+	}
+	for i := range pts {
+		g.pointFirst[i+1] += g.pointFirst[i]
+	}
+	next := slices.Clone(g.pointFirst[:len(pts)])
+	g.atPoint = make([]uint32, len(g.point))
+	for si, pt := range g.point {
+		e := g.doc[si] << 1
+		if g.open[si] {
+			e |= 1
+		}
+		g.atPoint[next[pt]] = e
+		next[pt]++
+	}
+	g.lat, g.lon, g.doc = nil, nil, nil
+	g.open = slices.Clip(g.open)
+	g.loc = slices.Clip(g.loc)
 }
 
 func cell(lat, lon float64) int32 {
@@ -80,10 +143,10 @@ type Nearest struct {
 	Recruiting bool // the site is recruiting or not yet recruiting
 }
 
-// within returns, for every study with a site within radiusKm of p, the
-// distance to its nearest such site (recruiting sites only when
-// openOnly), in document order.
-func (g *sites) within(p Point, radiusKm float64, openOnly bool) (docs []uint32, dist []float32) {
+// within returns every study with a site within radiusKm of p, in document
+// order, scored with the distance to its nearest such site (recruiting
+// sites only when openOnly). sc is working memory, returned cleared.
+func (g *sites) within(p Point, radiusKm float64, openOnly bool, sc *scratch) docList {
 	latSpan := radiusKm / 111.0
 	lat0 := max(-90, p.Lat-latSpan)
 	lat1 := min(89.999, p.Lat+latSpan)
@@ -92,43 +155,43 @@ func (g *sites) within(p Point, radiusKm float64, openOnly bool) (docs []uint32,
 	if cosLat > 1e-6 {
 		lonSpan = radiusKm / (111.320 * cosLat)
 	}
-	best := map[uint32]float32{}
 	for la := math.Floor(lat0); la <= lat1; la++ {
 		if lonSpan >= 180 {
 			for lo := -180.0; lo < 180; lo++ {
-				g.scanCell(cell(la, lo), p, radiusKm, openOnly, best)
+				g.scanCell(cell(la, lo), p, radiusKm, openOnly, sc)
 			}
 			continue
 		}
 		for lo := math.Floor(p.Lon - lonSpan); lo <= p.Lon+lonSpan; lo++ {
 			wrapped := math.Mod(lo+540, 360) - 180
-			g.scanCell(cell(la, wrapped), p, radiusKm, openOnly, best)
+			g.scanCell(cell(la, wrapped), p, radiusKm, openOnly, sc)
 		}
 	}
-	docs = make([]uint32, 0, len(best))
-	for d := range best {
-		docs = append(docs, d)
-	}
-	slices.Sort(docs)
-	dist = make([]float32, len(docs))
-	for i, d := range docs {
-		dist[i] = best[d]
-	}
-	return docs, dist
+	return sc.touched.collect(sc.acc)
 }
 
-func (g *sites) scanCell(c int32, p Point, radiusKm float64, openOnly bool, best map[uint32]float32) {
-	for _, si := range g.grid[c] {
-		if openOnly && !g.open[si] {
+// scanCell records in sc, for each study with a site at a point of cell c
+// within radiusKm of p, the distance if it is the study's nearest so far.
+func (g *sites) scanCell(c int32, p Point, radiusKm float64, openOnly bool, sc *scratch) {
+	r, ok := g.cells[c]
+	if !ok {
+		return
+	}
+	for pt := r[0]; pt < r[1]; pt++ {
+		d64 := distanceKm(p.Lat, p.Lon, float64(g.pointLat[pt]), float64(g.pointLon[pt]))
+		if d64 > radiusKm {
 			continue
 		}
-		d := distanceKm(p.Lat, p.Lon, float64(g.lat[si]), float64(g.lon[si]))
-		if d > radiusKm {
-			continue
-		}
-		doc := g.doc[si]
-		if old, ok := best[doc]; !ok || float32(d) < old {
-			best[doc] = float32(d)
+		d := float32(d64)
+		for _, e := range g.atPoint[g.pointFirst[pt]:g.pointFirst[pt+1]] {
+			if openOnly && e&1 == 0 {
+				continue
+			}
+			doc := e >> 1
+			if !sc.touched.has(doc) || d < sc.acc[doc] {
+				sc.acc[doc] = d
+				sc.touched.set(doc)
+			}
 		}
 	}
 }
@@ -139,7 +202,8 @@ func (g *sites) nearest(doc uint32, p Point) (Nearest, bool) {
 	var best Nearest
 	found := false
 	for si := g.first[doc]; si < g.first[doc+1]; si++ {
-		d := distanceKm(p.Lat, p.Lon, float64(g.lat[si]), float64(g.lon[si]))
+		pt := g.point[si]
+		d := distanceKm(p.Lat, p.Lon, float64(g.pointLat[pt]), float64(g.pointLon[pt]))
 		better := !found ||
 			(g.open[si] && !best.Recruiting) ||
 			(g.open[si] == best.Recruiting && d < best.DistanceKm)
@@ -154,12 +218,17 @@ func (g *sites) nearest(doc uint32, p Point) (Nearest, bool) {
 // places maps countries, states and cities to the studies with a site
 // there, for location filters and browsing by location.
 type places struct {
-	docs map[placeKey][]uint32
+	docs map[placeKey]*postings // term frequencies unused
 	// Each document's distinct countries, for the country facet.
 	countryFirst []uint32 // document number → first index in countryIDs; countryFirst[n] = total
 	countryIDs   []uint16
 	countryNames []string // id → name as first seen
 	countryID    map[string]uint16
+
+	// While building: the current study's places, and names folded to
+	// lower case (sites repeat a few thousand names millions of times).
+	seen  map[placeKey]bool
+	lower map[string]string
 }
 
 // placeKey is a country, a state in a country, or a city in a state; the
@@ -170,16 +239,19 @@ type placeKey struct {
 
 func (pl *places) add(doc uint32, s *study.Study) {
 	if pl.docs == nil {
-		pl.docs = map[placeKey][]uint32{}
+		pl.docs = map[placeKey]*postings{}
 		pl.countryID = map[string]uint16{}
+		pl.seen = map[placeKey]bool{}
+		pl.lower = map[string]string{}
 	}
 	pl.countryFirst = append(pl.countryFirst, uint32(len(pl.countryIDs)))
-	seen := map[placeKey]bool{}
+	seen := pl.seen
+	clear(seen)
 	for _, l := range s.Locations {
 		if l.Country == "" {
 			continue
 		}
-		c := strings.ToLower(l.Country)
+		c := pl.fold(l.Country)
 		if !seen[placeKey{c, "", ""}] {
 			id, ok := pl.countryID[c]
 			if !ok {
@@ -189,29 +261,48 @@ func (pl *places) add(doc uint32, s *study.Study) {
 			}
 			pl.countryIDs = append(pl.countryIDs, id)
 		}
-		st := strings.ToLower(l.State)
-		ci := strings.ToLower(l.City)
-		keys := []placeKey{{c, "", ""}}
+		st := pl.fold(l.State)
+		ci := pl.fold(l.City)
+		keys := [4]placeKey{{c, "", ""}}
+		n := 1
 		if st != "" {
-			keys = append(keys, placeKey{c, st, ""})
+			keys[n] = placeKey{c, st, ""}
+			n++
 		}
 		if ci != "" {
-			keys = append(keys, placeKey{c, st, ci}, placeKey{c, "*", ci})
+			keys[n], keys[n+1] = placeKey{c, st, ci}, placeKey{c, "*", ci}
+			n += 2
 		}
-		for _, k := range keys {
+		for _, k := range keys[:n] {
 			if seen[k] {
 				continue
 			}
 			seen[k] = true
-			pl.docs[k] = append(pl.docs[k], doc)
+			p := pl.docs[k]
+			if p == nil {
+				p = &postings{}
+				pl.docs[k] = p
+			}
+			p.add(doc, 1)
 		}
 	}
 }
 
+// fold returns name in lower case, one copy per distinct name.
+func (pl *places) fold(name string) string {
+	if f, ok := pl.lower[name]; ok {
+		return f
+	}
+	f := strings.ToLower(name)
+	pl.lower[strings.Clone(name)] = f
+	return f
+}
+
 func (pl *places) finish() {
 	pl.countryFirst = append(pl.countryFirst, uint32(len(pl.countryIDs)))
-	for k, v := range pl.docs {
-		pl.docs[k] = slices.Clip(v)
+	pl.seen, pl.lower = nil, nil
+	for _, p := range pl.docs {
+		p.data = slices.Clip(p.data)
 	}
 }
 
@@ -222,5 +313,9 @@ func (pl *places) lookup(country, state, city string) []uint32 {
 	if k.state == "" && k.city != "" {
 		k.state = "*"
 	}
-	return pl.docs[k]
+	p, ok := pl.docs[k]
+	if !ok {
+		return nil
+	}
+	return p.docs()
 }

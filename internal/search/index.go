@@ -24,18 +24,23 @@ import (
 // Index is an immutable search index over a set of studies. It is safe
 // for concurrent use.
 type Index struct {
-	n     int
-	nct   []string          // document number → NCT ID
-	byNCT map[string]uint32 // NCT ID and aliases → document number
+	n       int
+	nct     []string          // document number → NCT ID, in increasing order
+	aliases map[string]uint32 // former NCT IDs → document number
 
 	// The vocabulary: every token gets a number; a posting list is found
 	// by its field and token number, or for phrases by its field and the
-	// numbers of two adjacent tokens.
-	tokens   map[string]uint32
-	lists    map[uint64]uint32 // listKey → index in posts
-	posts    []postings
-	fieldLen [numFields][]uint16 // tokens per document per field
-	avgLen   [numFields]float32
+	// numbers of two adjacent tokens. Lists are kept in order of their
+	// keys in plain arrays, which take a fraction of a map's memory and
+	// hold no pointers for the garbage collector to follow.
+	tokens    map[string]uint32
+	listKeys  []uint64 // sorted
+	listDF    []uint32 // list i has listDF[i] studies,
+	listStart []uint32 // and its postings are arena[listStart[i]:listStart[i+1]]
+	arena     []byte
+	fieldLen  [numFields][]uint16 // tokens per document per field
+	avgLen    [numFields]float32
+	norm1     [numFields][]float32 // tfNorm of one occurrence, by field length
 
 	synonyms SynonymSource
 	col      columns
@@ -81,11 +86,11 @@ func (ix *Index) list(f field, token string, next string) *postings {
 			return nil
 		}
 	}
-	i, ok := ix.lists[listKey(f, id, id2)]
+	i, ok := slices.BinarySearch(ix.listKeys, listKey(f, id, id2))
 	if !ok {
 		return nil
 	}
-	return &ix.posts[i]
+	return &postings{df: ix.listDF[i], data: ix.arena[ix.listStart[i]:ix.listStart[i+1]]}
 }
 
 // columns holds one value per document for filtering, faceting and sorting.
@@ -197,22 +202,67 @@ func daysFromCivil(y, m, d int) int {
 // increasing NCT ID order, which is the order stores list them in, so that
 // document numbers follow NCT IDs and posting lists grow at their ends.
 type Builder struct {
-	ix   *Index
-	keys []uint64 // scratch: the current study's list keys, one per occurrence
-	ids  []uint32 // scratch: token numbers of one text
-	last string
+	ix    *Index
+	lists map[uint64]uint32 // listKey → index in posts
+	posts []postings
+	keys  []uint64 // scratch: the current study's list keys, one per occurrence
+	ids   []uint32 // scratch: token numbers of one text
+	last  string
+
+	// The token numbers of texts of the fields in repeatedFields, which
+	// recur across studies (a big hospital's name at each of its
+	// thousands of studies): tokenized once per build.
+	textIDs map[string][2]uint32 // text → range in idArena
+	idArena []uint32
 }
+
+// repeatedFields are the fields whose texts come from a small set: place
+// names, MeSH terms, intervention types.
+var repeatedFields = func() (m [numFields]bool) {
+	for _, f := range []field{fConditionMeSH, fConditionAncestor, fInterventionMeSH, fInterventionAncestor,
+		fInterventionType, fFacility, fCity, fState, fCountry, fZip} {
+		m[f] = true
+	}
+	return m
+}()
 
 // NewBuilder starts an empty index.
 func NewBuilder() *Builder {
 	return &Builder{
 		ix: &Index{
-			byNCT:   map[string]uint32{},
+			aliases: map[string]uint32{},
 			tokens:  map[string]uint32{},
-			lists:   map[uint64]uint32{},
 			scratch: &sync.Pool{},
 		},
+		lists:   map[uint64]uint32{},
+		textIDs: map[string][2]uint32{},
 	}
+}
+
+// tokenIDs returns the token numbers of text in field f, numbering new
+// tokens. The result is valid until the next call.
+func (b *Builder) tokenIDs(f field, text string) []uint32 {
+	if repeatedFields[f] {
+		if r, ok := b.textIDs[text]; ok {
+			return b.idArena[r[0]:r[1]]
+		}
+	}
+	ix := b.ix
+	b.ids = b.ids[:0]
+	for _, t := range textproc.Tokenize(text) {
+		id, ok := ix.tokens[t]
+		if !ok {
+			id = uint32(len(ix.tokens))
+			ix.tokens[t] = id
+		}
+		b.ids = append(b.ids, id)
+	}
+	if repeatedFields[f] {
+		start := len(b.idArena)
+		b.idArena = append(b.idArena, b.ids...)
+		b.textIDs[strings.Clone(text)] = [2]uint32{uint32(start), uint32(len(b.idArena))}
+	}
+	return b.ids
 }
 
 // Add indexes one study.
@@ -225,10 +275,9 @@ func (b *Builder) Add(s *study.Study) error {
 	doc := uint32(ix.n)
 	ix.n++
 	ix.nct = append(ix.nct, s.NCTID)
-	ix.byNCT[s.NCTID] = doc
 	for _, a := range s.Aliases {
-		if _, taken := ix.byNCT[a]; !taken {
-			ix.byNCT[a] = doc
+		if _, taken := ix.aliases[a]; !taken {
+			ix.aliases[a] = doc
 		}
 	}
 
@@ -238,20 +287,12 @@ func (b *Builder) Add(s *study.Study) error {
 		if text == "" {
 			return
 		}
-		b.ids = b.ids[:0]
-		for _, t := range textproc.Tokenize(text) {
-			id, ok := ix.tokens[t]
-			if !ok {
-				id = uint32(len(ix.tokens))
-				ix.tokens[t] = id
-			}
-			b.ids = append(b.ids, id)
-		}
-		lens[f] += len(b.ids)
-		for i, id := range b.ids {
+		ids := b.tokenIDs(f, text)
+		lens[f] += len(ids)
+		for i, id := range ids {
 			b.keys = append(b.keys, listKey(f, id, noNext))
 			if i > 0 && pairFields[f] {
-				b.keys = append(b.keys, listKey(f, b.ids[i-1], id))
+				b.keys = append(b.keys, listKey(f, ids[i-1], id))
 			}
 		}
 	})
@@ -263,13 +304,13 @@ func (b *Builder) Add(s *study.Study) error {
 		for j < len(b.keys) && b.keys[j] == b.keys[i] {
 			j++
 		}
-		li, ok := ix.lists[b.keys[i]]
+		li, ok := b.lists[b.keys[i]]
 		if !ok {
-			li = uint32(len(ix.posts))
-			ix.lists[b.keys[i]] = li
-			ix.posts = append(ix.posts, postings{})
+			li = uint32(len(b.posts))
+			b.lists[b.keys[i]] = li
+			b.posts = append(b.posts, postings{})
 		}
-		ix.posts[li].add(doc, j-i)
+		b.posts[li].add(doc, j-i)
 		i = j
 	}
 	for f := range numFields {
@@ -337,23 +378,38 @@ func (b *Builder) Finish() *Index {
 			ix.avgLen[f] = float32(sum) / float32(ix.n)
 		}
 	}
-	// One arena for all posting data returns the slack of the lists'
-	// growth and keeps them together in memory.
-	total := 0
-	for i := range ix.posts {
-		total += len(ix.posts[i].data)
-	}
-	arena := make([]byte, 0, total)
-	for i := range ix.posts {
-		p := &ix.posts[i]
-		start := len(arena)
-		arena = append(arena, p.data...)
-		p.data = arena[start:len(arena):len(arena)]
-	}
+	ix.fillNorm1()
+	b.finishLists()
 	ix.sites.finish()
 	ix.places.finish()
-	b.ix = nil
+	b.ix, b.textIDs, b.idArena = nil, nil, nil
 	return ix
+}
+
+// finishLists moves the posting lists into the index's arrays in key
+// order, returning each list's memory as it goes. Offsets are 32-bit: the
+// postings of a full-size corpus take a few hundred MB.
+func (b *Builder) finishLists() {
+	ix := b.ix
+	ix.listKeys = make([]uint64, 0, len(b.lists))
+	total := 0
+	for k, li := range b.lists {
+		ix.listKeys = append(ix.listKeys, k)
+		total += len(b.posts[li].data)
+	}
+	slices.Sort(ix.listKeys)
+	ix.arena = make([]byte, 0, total)
+	ix.listDF = make([]uint32, len(ix.listKeys))
+	ix.listStart = make([]uint32, len(ix.listKeys)+1)
+	for i, k := range ix.listKeys {
+		p := &b.posts[b.lists[k]]
+		ix.listStart[i] = uint32(len(ix.arena))
+		ix.listDF[i] = p.df
+		ix.arena = append(ix.arena, p.data...)
+		p.data = nil
+	}
+	ix.listStart[len(ix.listKeys)] = uint32(len(ix.arena))
+	b.lists, b.posts = nil, nil
 }
 
 // Len returns the number of studies in the index.
@@ -363,9 +419,21 @@ func (ix *Index) Len() int { return ix.n }
 // studies ("YYYY-MM-DD"), the freshness of the data.
 func (ix *Index) DataTime() string { return ix.dataTime }
 
+// docOf returns the document of an NCT ID or alias (any case): a binary
+// search of the NCT IDs, which a map would double in memory, then the
+// aliases. A study's own ID wins over another's alias.
+func (ix *Index) docOf(id string) (uint32, bool) {
+	id = strings.ToUpper(id)
+	if i, ok := slices.BinarySearch(ix.nct, id); ok {
+		return uint32(i), true
+	}
+	doc, ok := ix.aliases[id]
+	return doc, ok
+}
+
 // Lookup returns the canonical NCT ID for an NCT ID or alias.
 func (ix *Index) Lookup(id string) (string, bool) {
-	doc, ok := ix.byNCT[strings.ToUpper(id)]
+	doc, ok := ix.docOf(id)
 	if !ok {
 		return "", false
 	}

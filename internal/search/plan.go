@@ -99,11 +99,14 @@ func (ix *Index) eval(p plan) docList {
 		}
 		return out
 	case planOr:
-		var out docList
+		// Summing into the dense scratch rather than merging list after
+		// list: a condition with dozens of synonyms has as many parts.
+		sc := ix.getScratch()
+		defer ix.putScratch(sc)
 		for _, c := range p {
-			out = union(out, ix.eval(c))
+			sc.add(ix.eval(c))
 		}
-		return out
+		return sc.touched.collect(sc.acc)
 	case planNot:
 		return subtract(ix.allDocs(), ix.eval(p.p))
 	case planColumn:

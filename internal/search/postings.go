@@ -3,10 +3,11 @@ package search
 import "math/bits"
 
 // postings is one term's posting list in one field: for each study that
-// has the term, the delta from the previous study's document number as a
-// uvarint, then the term's frequency in the field (capped at 255) as one
-// byte. Studies are added in document order, so deltas are small and the
-// whole index of a full ClinicalTrials.gov corpus fits in a few hundred MB.
+// has the term, a uvarint of the delta from the previous study's document
+// number shifted left by one, its low bit set when the term occurs more
+// than once, and then the term's frequency in the field (capped at 255) as
+// one byte. Most terms occur once per field, so most postings of a broad
+// term take a single byte.
 type postings struct {
 	df   uint32 // number of studies
 	last uint32 // last document number added
@@ -18,38 +19,71 @@ func (p *postings) add(doc uint32, tf int) {
 	if p.df == 0 {
 		delta = doc
 	}
-	for delta >= 0x80 {
-		p.data = append(p.data, byte(delta)|0x80)
-		delta >>= 7
+	v := delta << 1
+	if tf > 1 {
+		v |= 1
 	}
-	if tf > 255 {
-		tf = 255
+	for v >= 0x80 {
+		p.data = append(p.data, byte(v)|0x80)
+		v >>= 7
 	}
-	p.data = append(p.data, byte(delta), byte(tf))
+	p.data = append(p.data, byte(v))
+	if tf > 1 {
+		p.data = append(p.data, byte(min(tf, 255)))
+	}
 	p.df++
 	p.last = doc
 }
 
-// each calls fn for every (document, term frequency) in order.
-func (p *postings) each(fn func(doc uint32, tf uint8)) {
-	var doc uint32
-	data := p.data
-	for i := 0; i < len(data); {
-		var delta uint32
+// reader decodes a posting list a block at a time, so that the scoring
+// loops run over plain arrays rather than calling a decoder per posting.
+type reader struct {
+	data []byte
+	i    int
+	doc  uint32
+	docs [128]uint32
+	tfs  [128]uint8
+}
+
+func (p *postings) reader() reader { return reader{data: p.data} }
+
+// block decodes the next postings into r.docs and r.tfs and returns how
+// many; 0 at the end.
+func (r *reader) block() int {
+	n := 0
+	data := r.data
+	for n < len(r.docs) && r.i < len(data) {
+		var v uint32
 		var shift uint
 		for {
-			b := data[i]
-			i++
-			delta |= uint32(b&0x7f) << shift
+			b := data[r.i]
+			r.i++
+			v |= uint32(b&0x7f) << shift
 			if b < 0x80 {
 				break
 			}
 			shift += 7
 		}
-		doc += delta
-		fn(doc, data[i])
-		i++
+		r.doc += v >> 1
+		r.docs[n] = r.doc
+		r.tfs[n] = 1
+		if v&1 != 0 {
+			r.tfs[n] = data[r.i]
+			r.i++
+		}
+		n++
 	}
+	return n
+}
+
+// docs returns the list's documents.
+func (p *postings) docs() []uint32 {
+	out := make([]uint32, 0, p.df)
+	r := p.reader()
+	for n := r.block(); n > 0; n = r.block() {
+		out = append(out, r.docs[:n]...)
+	}
+	return out
 }
 
 // docList is a set of documents in increasing order with a score each.
@@ -85,35 +119,6 @@ func intersect(a, b docList) docList {
 		out.ids = append(out.ids, a.ids[i])
 		out.scores = append(out.scores, a.scores[i]+b.scores[j])
 	})
-	return out
-}
-
-// union keeps the documents in either list, summing scores of those in both.
-func union(a, b docList) docList {
-	out := docList{ids: make([]uint32, 0, len(a.ids)+len(b.ids))}
-	out.scores = make([]float32, 0, cap(out.ids))
-	i, j := 0, 0
-	for i < len(a.ids) && j < len(b.ids) {
-		switch {
-		case a.ids[i] < b.ids[j]:
-			out.ids = append(out.ids, a.ids[i])
-			out.scores = append(out.scores, a.scores[i])
-			i++
-		case a.ids[i] > b.ids[j]:
-			out.ids = append(out.ids, b.ids[j])
-			out.scores = append(out.scores, b.scores[j])
-			j++
-		default:
-			out.ids = append(out.ids, a.ids[i])
-			out.scores = append(out.scores, a.scores[i]+b.scores[j])
-			i++
-			j++
-		}
-	}
-	out.ids = append(out.ids, a.ids[i:]...)
-	out.scores = append(out.scores, a.scores[i:]...)
-	out.ids = append(out.ids, b.ids[j:]...)
-	out.scores = append(out.scores, b.scores[j:]...)
 	return out
 }
 

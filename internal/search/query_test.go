@@ -75,6 +75,27 @@ func hasPhrase(s *study.Study, fields []string, q string) bool {
 	return false
 }
 
+// hasPairs reports whether, in one of the fields, each pair of adjacent
+// words of q occurs adjacent within one of the field's values: what a
+// phrase of more than two words matches in fields indexed with pairs.
+func hasPairs(s *study.Study, fields []string, q string) bool {
+	words := textproc.Tokenize(q)
+	texts := fieldTexts(s)
+	for _, f := range fields {
+		all := true
+		for i := 1; i < len(words) && all; i++ {
+			pair := " " + words[i-1] + " " + words[i] + " "
+			all = slices.ContainsFunc(texts[f], func(v string) bool {
+				return strings.Contains(" "+strings.Join(textproc.Tokenize(v), " ")+" ", pair)
+			})
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
 func condQuery(q string) Request {
 	return Request{Queries: []AreaQuery{{Area: "cond", Query: q}}, PageSize: 1000}
 }
@@ -88,6 +109,11 @@ func TestTextQueries(t *testing.T) {
 		{"asthma", func(s *study.Study) bool { return hasWords(s, condFields, "asthma") }},
 		{"prostate cancer", func(s *study.Study) bool { return hasWords(s, condFields, "prostate cancer") }},
 		{`"breast cancer"`, func(s *study.Study) bool { return hasPhrase(s, condFields, "breast cancer") }},
+		{`"non small cell lung"`, func(s *study.Study) bool { return hasPairs(s, condFields, "non small cell lung") }},
+		// Summaries and places are indexed without pairs: a phrase there
+		// matches when all its words occur.
+		{`AREA[BriefSummary]"breast cancer"`, func(s *study.Study) bool { return hasWords(s, []string{"BriefSummary"}, "breast cancer") }},
+		{`AREA[LocationCity]"new york"`, func(s *study.Study) bool { return hasWords(s, []string{"LocationCity"}, "new york") }},
 		{"diabetes OR hypertension", func(s *study.Study) bool {
 			return hasWords(s, condFields, "diabetes") || hasWords(s, condFields, "hypertension")
 		}},

@@ -110,7 +110,7 @@ func (ix *Index) Search(req Request) (*Result, error) {
 		near = &req.Filter.Geo.Point
 	}
 
-	matched, details, hasText, err := ix.evalQueries(req.Queries)
+	matched, details, hasText, err := ix.evalQueries(req.Queries, filter)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (ix *Index) Search(req Request) (*Result, error) {
 			keys = []SortKey{{Field: "relevance", Desc: true}}
 		}
 	}
-	sorter, err := ix.newSorter(keys, hits, near, filter.geoDist)
+	sorter, err := ix.newSorter(keys, hits, near, filter.geo)
 	if err != nil {
 		return nil, err
 	}
@@ -181,48 +181,82 @@ func (r *Request) fingerprint() uint32 {
 }
 
 // sorter orders hits by up to two keys, then by document number (NCT ID).
+// Each key value is mapped to an unsigned integer that sorts in the wanted
+// direction with missing values last, so ordering hundreds of thousands of
+// hits compares integers only.
 type sorter struct {
 	n     int
-	keys  [2][]float64 // per hit; NaN = missing
-	desc  [2]bool
+	keys  [2][]uint64 // per hit
 	nkeys int
 	docs  []uint32
 }
 
-func (ix *Index) newSorter(keys []SortKey, hits docList, near *Point, geoDist map[uint32]float32) (*sorter, error) {
+// missingKey is the sort key of a missing value: after every real one.
+const missingKey = math.MaxUint64
+
+// sortKey maps v (NaN for missing) to its sort key: IEEE bits with the
+// sign bit flipped for positive numbers and all bits for negative ones
+// order like the numbers; descending order complements them.
+func sortKey(v float64, desc bool) uint64 {
+	if math.IsNaN(v) {
+		return missingKey
+	}
+	if v == 0 {
+		v = 0 // -0 sorts with +0
+	}
+	u := math.Float64bits(v)
+	if u>>63 == 1 {
+		u = ^u
+	} else {
+		u |= 1 << 63
+	}
+	if desc {
+		u = ^u // never missingKey: u above is never 0
+	}
+	return u
+}
+
+// newSorter prepares the sort of hits; geo, if the search has a geo filter,
+// holds the nearest distance of every hit (in document order, like hits).
+func (ix *Index) newSorter(keys []SortKey, hits docList, near *Point, geo docList) (*sorter, error) {
 	s := &sorter{n: hits.len(), docs: hits.ids, nkeys: len(keys)}
 	for k, key := range keys {
-		vals := make([]float64, s.n)
-		s.desc[k] = key.Desc
+		vals := make([]uint64, s.n)
+		desc := key.Desc
 		name := strings.ToLower(key.Field)
 		switch {
 		case name == "relevance":
 			for i, sc := range hits.scores {
-				vals[i] = float64(sc)
+				vals[i] = sortKey(float64(sc), desc)
 			}
 		case name == "nctid":
 			for i, d := range hits.ids {
-				vals[i] = float64(d)
+				vals[i] = sortKey(float64(d), desc)
 			}
 		case name == "distance":
 			if near == nil {
 				return nil, invalid("sorting by distance needs a location (filter.geo)")
 			}
+			j := 0
 			for i, d := range hits.ids {
-				if dist, ok := geoDist[d]; ok {
-					vals[i] = float64(dist)
-				} else if n, ok := ix.sites.nearest(d, *near); ok {
-					vals[i] = n.DistanceKm
-				} else {
-					vals[i] = math.NaN()
+				for j < geo.len() && geo.ids[j] < d {
+					j++
 				}
+				v := math.NaN()
+				if j < geo.len() && geo.ids[j] == d {
+					v = float64(geo.scores[j])
+				} else if n, ok := ix.sites.nearest(d, *near); ok {
+					v = n.DistanceKm
+				}
+				vals[i] = sortKey(v, desc)
 			}
 		case name == "enrollmentcount":
 			for i, d := range hits.ids {
-				vals[i] = float64(ix.col.enrollment[d])
-				if ix.col.enrollment[d] < 0 {
-					vals[i] = math.NaN()
+				v := float64(ix.col.enrollment[d])
+				if v < 0 {
+					v = math.NaN()
 				}
+				vals[i] = sortKey(v, desc)
 			}
 		default:
 			df, ok := dateFieldNames[name]
@@ -230,11 +264,11 @@ func (ix *Index) newSorter(keys []SortKey, hits docList, near *Point, geoDist ma
 				return nil, invalid("sort: unknown field %q (want relevance, distance, NCTId, EnrollmentCount or one of %s)", key.Field, strings.Join(DateFieldNames(), ", "))
 			}
 			for i, d := range hits.ids {
-				v := ix.col.dates[df][d]
-				vals[i] = float64(v)
-				if v == noDate {
-					vals[i] = math.NaN()
+				v := float64(ix.col.dates[df][d])
+				if ix.col.dates[df][d] == noDate {
+					v = math.NaN()
 				}
+				vals[i] = sortKey(v, desc)
 			}
 		}
 		s.keys[k] = vals
@@ -244,45 +278,36 @@ func (ix *Index) newSorter(keys []SortKey, hits docList, near *Point, geoDist ma
 
 // cursor is the position after which the next page starts.
 type cursor struct {
-	vals [2]float64
+	keys [2]uint64
 	doc  uint32
 }
 
 func (s *sorter) cursorAt(i int) cursor {
 	c := cursor{doc: s.docs[i]}
 	for k := 0; k < s.nkeys; k++ {
-		c.vals[k] = s.keys[k][i]
+		c.keys[k] = s.keys[k][i]
 	}
 	return c
 }
 
-// compareKey orders two values of key k, missing values last.
-func (s *sorter) compareKey(k int, a, b float64) int {
-	an, bn := math.IsNaN(a), math.IsNaN(b)
-	switch {
-	case an && bn:
-		return 0
-	case an:
-		return 1
-	case bn:
-		return -1
-	}
-	if s.desc[k] {
-		return cmp.Compare(b, a)
-	}
-	return cmp.Compare(a, b)
-}
-
 func (s *sorter) compare(i int, c cursor) int {
 	for k := 0; k < s.nkeys; k++ {
-		if r := s.compareKey(k, s.keys[k][i], c.vals[k]); r != 0 {
+		if r := cmp.Compare(s.keys[k][i], c.keys[k]); r != 0 {
 			return r
 		}
 	}
 	return cmp.Compare(s.docs[i], c.doc)
 }
 
-func (s *sorter) less(i, j int) bool { return s.compare(i, s.cursorAt(j)) < 0 }
+// less orders hit i before hit j.
+func (s *sorter) less(i, j int) bool {
+	for k := 0; k < s.nkeys; k++ {
+		if a, b := s.keys[k][i], s.keys[k][j]; a != b {
+			return a < b
+		}
+	}
+	return s.docs[i] < s.docs[j]
+}
 
 // top returns the indexes of the first n hits after the cursor, in order,
 // and whether more hits follow. It keeps a bounded heap rather than
@@ -297,7 +322,7 @@ func (s *sorter) top(n int, after *cursor) (page []int, more bool) {
 		}
 		if len(h) == n {
 			extra++
-			if !worse(h[0], i) {
+			if !s.less(i, h[0]) {
 				continue
 			}
 			h[0] = i
@@ -345,14 +370,15 @@ func siftDown(h []int, i int, worse func(a, b int) bool) {
 	}
 }
 
-const cursorVersion = 1
+// cursorVersion 2 carries sort keys rather than the values they come from.
+const cursorVersion = 2
 
 func (c cursor) encode(fingerprint uint32) string {
 	var b [1 + 4 + 16 + 4]byte
 	b[0] = cursorVersion
 	binary.LittleEndian.PutUint32(b[1:], fingerprint)
-	binary.LittleEndian.PutUint64(b[5:], math.Float64bits(c.vals[0]))
-	binary.LittleEndian.PutUint64(b[13:], math.Float64bits(c.vals[1]))
+	binary.LittleEndian.PutUint64(b[5:], c.keys[0])
+	binary.LittleEndian.PutUint64(b[13:], c.keys[1])
 	binary.LittleEndian.PutUint32(b[21:], c.doc)
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
@@ -366,7 +392,7 @@ func decodeCursor(token string, fingerprint uint32) (cursor, error) {
 		return cursor{}, invalid("pageToken belongs to a different search; repeat the same query, filters and sort")
 	}
 	return cursor{
-		vals: [2]float64{math.Float64frombits(binary.LittleEndian.Uint64(b[5:])), math.Float64frombits(binary.LittleEndian.Uint64(b[13:]))},
+		keys: [2]uint64{binary.LittleEndian.Uint64(b[5:]), binary.LittleEndian.Uint64(b[13:])},
 		doc:  binary.LittleEndian.Uint32(b[21:]),
 	}, nil
 }

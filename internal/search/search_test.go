@@ -135,6 +135,18 @@ func TestFilters(t *testing.T) {
 			func(s *study.Study) bool {
 				return slices.ContainsFunc(s.Locations, func(l study.Location) bool { return l.Country == "France" })
 			}},
+		{"in Boston, any state", Filter{Country: "United States", City: "boston"},
+			func(s *study.Study) bool {
+				return slices.ContainsFunc(s.Locations, func(l study.Location) bool {
+					return l.Country == "United States" && l.City == "Boston"
+				})
+			}},
+		{"in Texas", Filter{Country: "United States", State: "Texas"},
+			func(s *study.Study) bool {
+				return slices.ContainsFunc(s.Locations, func(l study.Location) bool {
+					return l.Country == "United States" && l.State == "Texas"
+				})
+			}},
 		{"recruiting phase 3 in Germany", Filter{Statuses: []string{"RECRUITING"}, Phases: []string{"PHASE3"}, Country: "germany"},
 			func(s *study.Study) bool {
 				return s.OverallStatus == "RECRUITING" && slices.Contains(s.Phases, "PHASE3") &&
@@ -389,5 +401,29 @@ func TestInvalidRequests(t *testing.T) {
 		if !errors.As(err, &inv) {
 			t.Errorf("%s: got %v, want an InvalidError", name, err)
 		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	studies, ix := loadDemo(t)
+	aliases := 0
+	for _, s := range studies {
+		for _, id := range []string{s.NCTID, strings.ToLower(s.NCTID)} {
+			if got, ok := ix.Lookup(id); !ok || got != s.NCTID {
+				t.Errorf("Lookup(%s) = %q, %v; want %s", id, got, ok, s.NCTID)
+			}
+		}
+		for _, a := range s.Aliases {
+			aliases++
+			if got, ok := ix.Lookup(a); !ok || got != s.NCTID {
+				t.Errorf("Lookup(alias %s) = %q, %v; want %s", a, got, ok, s.NCTID)
+			}
+		}
+	}
+	if aliases == 0 {
+		t.Error("the test data has no study with an alias; add one")
+	}
+	if got, ok := ix.Lookup("NCT00000000"); ok {
+		t.Errorf("Lookup of an unknown ID found %s", got)
 	}
 }

@@ -205,8 +205,13 @@ func (pi *profileIndex) check(s *study.Study, pc *prepared, explain bool) Result
 	}
 	for _, excl := range []bool{false, true} {
 		items, name := pc.incl, "inclusion"
-		if excl {
+		switch {
+		case excl && explain:
 			items, name = pc.excl, "exclusion"
+		case excl:
+			items = pc.checkedExcl
+		case !explain:
+			items = pc.checkedIncl
 		}
 		for i := range items {
 			it := &items[i]
@@ -218,6 +223,9 @@ func (pi *profileIndex) check(s *study.Study, pc *prepared, explain bool) Result
 			st := ck.item(it, excl, row)
 			r.Counts.add(st, !it.structured)
 		}
+	}
+	if !explain {
+		r.Counts.FreeText += pc.free
 	}
 	r.Verdict = r.Counts.verdict()
 	return r

@@ -72,10 +72,32 @@ var (
 
 type prepared struct {
 	incl, excl []pitem
+	// checkedIncl and checkedExcl are the structured items alone, and
+	// free counts the others: ranking counts outcomes without touching
+	// free-text items, most of a study's, since at full scale checking
+	// is bound by memory, not arithmetic.
+	checkedIncl, checkedExcl []pitem
+	free                     int
 }
 
 func prepare(c eligibility.Criteria) *prepared {
-	return &prepared{incl: prepareItems(c.Inclusion, false), excl: prepareItems(c.Exclusion, true)}
+	p := &prepared{incl: prepareItems(c.Inclusion, false), excl: prepareItems(c.Exclusion, true)}
+	p.checkedIncl, p.free = structuredOnly(p.incl)
+	var free int
+	p.checkedExcl, free = structuredOnly(p.excl)
+	p.free += free
+	return p
+}
+
+func structuredOnly(items []pitem) (checked []pitem, free int) {
+	for _, it := range items {
+		if it.structured {
+			checked = append(checked, it)
+		} else {
+			free++
+		}
+	}
+	return checked, free
 }
 
 func prepareItems(items []eligibility.Item, excl bool) []pitem {

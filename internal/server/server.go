@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -231,6 +232,9 @@ func (s *Server) rebuild(ctx context.Context, st study.Stats) error {
 		return err
 	}
 	s.matcher.Store(m)
+	// The builders' scratch and the previous views are garbage now: hand
+	// their memory back rather than let the heap keep twice the index.
+	debug.FreeOSMemory()
 	took := time.Since(start)
 	s.version = versionOf(st)
 	s.metrics.indexStudies.Set(float64(ix.Len()))

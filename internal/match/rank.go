@@ -45,8 +45,12 @@ type Matcher struct {
 }
 
 type trial struct {
-	s    *study.Study
-	prep *prepared
+	s *study.Study // without its sites, descriptions and criteria text
+	// sites names each site as a hit shows it ("Facility, City, State,
+	// Country"), in the study's order: one string instead of a whole
+	// Location, since tens of thousands of studies stay in memory.
+	sites []string
+	prep  *prepared
 }
 
 // NewMatcher indexes src and reads or parses the criteria of the studies
@@ -75,7 +79,7 @@ func NewMatcher(ctx context.Context, src search.Source, opt Options) (*Matcher, 
 // store that can feed the search index too.
 type Builder struct {
 	opt  Options
-	keep []*study.Study
+	keep []*trial
 }
 
 // NewBuilder returns an empty builder.
@@ -96,14 +100,13 @@ func (b *Builder) Add(s *study.Study) {
 	if !b.opt.All && !study.IsRecruiting(s.OverallStatus) {
 		return
 	}
-	t := &study.Study{
+	t := &trial{s: &study.Study{
 		NCTID: s.NCTID, BriefTitle: s.BriefTitle, OverallStatus: s.OverallStatus, Dates: s.Dates,
 		StudyType: s.StudyType, Phases: s.Phases, Conditions: s.Conditions, Keywords: s.Keywords,
 		ConditionMeSH: s.ConditionMeSH, Eligibility: s.Eligibility,
-		Locations: make([]study.Location, len(s.Locations)),
-	}
+	}, sites: make([]string, len(s.Locations))}
 	for i, l := range s.Locations {
-		t.Locations[i] = study.Location{Facility: l.Facility, Status: l.Status, City: l.City, State: l.State, Country: l.Country, Geo: l.Geo}
+		t.sites[i] = strings.Join(nonEmpty(l.Facility, l.City, l.State, l.Country), ", ")
 	}
 	b.keep = append(b.keep, t)
 }
@@ -120,13 +123,13 @@ type StoredCriteria interface {
 // otherwise.
 func (b *Builder) Finish(ctx context.Context, ix *search.Index, stored StoredCriteria) (*Matcher, error) {
 	m := &Matcher{ix: ix, trials: make(map[string]*trial, len(b.keep)), opt: b.opt}
-	for _, s := range b.keep {
-		m.trials[s.NCTID] = &trial{s: s}
+	for _, t := range b.keep {
+		m.trials[t.s.NCTID] = t
 	}
 	if stored != nil {
 		ids := make([]string, len(b.keep))
-		for i, s := range b.keep {
-			ids[i] = s.NCTID
+		for i, t := range b.keep {
+			ids[i] = t.s.NCTID
 		}
 		err := stored.CriteriaOf(ctx, eligibility.ParserVersion, ids, func(id string, parsed []byte) error {
 			c, err := eligibility.FromStored(parsed)
@@ -142,8 +145,8 @@ func (b *Builder) Finish(ctx context.Context, ix *search.Index, stored StoredCri
 	}
 	// Parsing is some 2 ms a study: spread what is left over the cores.
 	var todo []*trial
-	for _, s := range b.keep {
-		if t := m.trials[s.NCTID]; t.prep == nil {
+	for _, t := range b.keep {
+		if t.prep == nil {
 			todo = append(todo, t)
 		}
 	}
@@ -269,9 +272,8 @@ func (m *Matcher) Rank(p patient.Profile, opt RankOptions) (*Ranking, error) {
 		if c.near != nil {
 			d := c.near.DistanceKm
 			h.DistanceKm = &d
-			if c.near.Location < len(c.t.s.Locations) {
-				l := c.t.s.Locations[c.near.Location]
-				h.Site = strings.Join(nonEmpty(l.Facility, l.City, l.State, l.Country), ", ")
+			if c.near.Location < len(c.t.sites) {
+				h.Site = c.t.sites[c.near.Location]
 			}
 		}
 		out.Hits = append(out.Hits, h)

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,6 +75,16 @@ func TestRankWithinDistance(t *testing.T) {
 	for _, h := range res.Hits {
 		if h.DistanceKm == nil || *h.DistanceKm > 160.94 {
 			t.Errorf("%s at %v km", h.NCTID, h.DistanceKm)
+		}
+		// The site named is one of the study's, in New York's reach.
+		var names []string
+		for _, l := range demoStudy(t, h.NCTID).Locations {
+			if l.Geo != nil && math.Abs(l.Geo.Lat-40.71) < 2 && math.Abs(l.Geo.Lon+74.01) < 3 {
+				names = append(names, strings.Join(nonEmpty(l.Facility, l.City, l.State, l.Country), ", "))
+			}
+		}
+		if !slices.Contains(names, h.Site) {
+			t.Errorf("%s: site %q is none of its sites near New York %q", h.NCTID, h.Site, names)
 		}
 	}
 }

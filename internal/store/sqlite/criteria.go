@@ -78,9 +78,9 @@ func (s *Store) ReparseCriteria(ctx context.Context) (int, error) {
 	if s.criteria == nil {
 		return 0, nil
 	}
-	total := 0
+	total, after := 0, ""
 	for {
-		page, err := s.staleCriteria(ctx)
+		page, err := s.staleCriteria(ctx, after)
 		if err == nil && len(page) > 0 {
 			err = s.writeCriteria(ctx, s.parseAll(page))
 		}
@@ -91,16 +91,19 @@ func (s *Store) ReparseCriteria(ctx context.Context) (int, error) {
 			return total, nil
 		}
 		total += len(page)
+		after = page[len(page)-1].id
 	}
 }
 
-// staleCriteria returns the next page of studies whose criteria need
-// deriving; written pages stop being stale, so each call moves on.
-func (s *Store) staleCriteria(ctx context.Context) ([]storedRaw, error) {
+// staleCriteria returns the first page of studies after the NCT ID after
+// whose criteria need deriving. Starting after the last page, rather than
+// from the top, keeps a full re-derivation linear: otherwise every page
+// would walk past all the rows already done.
+func (s *Store) staleCriteria(ctx context.Context, after string) ([]storedRaw, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT s.nct_id, s.raw FROM studies s
 		LEFT JOIN criteria c ON c.nct_id = s.nct_id
-		WHERE c.parser_version IS NULL OR c.parser_version != ?
-		ORDER BY s.nct_id LIMIT ?`, s.criteria.version, eachPage)
+		WHERE s.nct_id > ? AND (c.parser_version IS NULL OR c.parser_version != ?)
+		ORDER BY s.nct_id LIMIT ?`, after, s.criteria.version, eachPage)
 	if err != nil {
 		return nil, err
 	}

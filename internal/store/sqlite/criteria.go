@@ -100,23 +100,10 @@ func (s *Store) ReparseCriteria(ctx context.Context) (int, error) {
 // from the top, keeps a full re-derivation linear: otherwise every page
 // would walk past all the rows already done.
 func (s *Store) staleCriteria(ctx context.Context, after string) ([]storedRaw, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT s.nct_id, s.raw FROM studies s
+	return s.raws(ctx, `SELECT s.nct_id, s.raw FROM studies s
 		LEFT JOIN criteria c ON c.nct_id = s.nct_id
 		WHERE s.nct_id > ? AND (c.parser_version IS NULL OR c.parser_version != ?)
 		ORDER BY s.nct_id LIMIT ?`, after, s.criteria.version, eachPage)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var page []storedRaw
-	for rows.Next() {
-		var r storedRaw
-		if err := rows.Scan(&r.id, &r.raw); err != nil {
-			return nil, err
-		}
-		page = append(page, r)
-	}
-	return page, rows.Err()
 }
 
 type parsedCriteria struct {

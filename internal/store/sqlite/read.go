@@ -178,7 +178,12 @@ type storedRaw struct {
 }
 
 func (s *Store) page(ctx context.Context, after string) ([]storedRaw, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT nct_id, raw FROM studies WHERE nct_id > ? ORDER BY nct_id LIMIT ?`, after, eachPage)
+	return s.raws(ctx, `SELECT nct_id, raw FROM studies WHERE nct_id > ? ORDER BY nct_id LIMIT ?`, after, eachPage)
+}
+
+// raws runs a query of (nct_id, raw) rows.
+func (s *Store) raws(ctx context.Context, query string, args ...any) ([]storedRaw, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

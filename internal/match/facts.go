@@ -1,16 +1,12 @@
 package match
 
 import (
-	"hash/fnv"
 	"math/bits"
 	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/patient"
-	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/textproc"
 	"github.com/trialfinder/trialfinder/internal/vocab"
 )
@@ -375,38 +371,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// CriteriaCache keeps parsed criteria per NCT ID, parser version and
-// record version, so a rebuilt Matcher re-parses only what changed.
-type CriteriaCache struct {
-	mu sync.Mutex
-	m  map[string]cacheEntry
-}
-
-type cacheEntry struct {
-	key  string
-	crit eligibility.Criteria
-	prep *prepared
-}
-
-// NewCriteriaCache returns an empty cache.
-func NewCriteriaCache() *CriteriaCache { return &CriteriaCache{m: map[string]cacheEntry{}} }
-
-func (cc *CriteriaCache) get(s *study.Study) (eligibility.Criteria, *prepared) {
-	h := fnv.New64a()
-	h.Write([]byte(s.Eligibility.Criteria))
-	key := eligibility.ParserVersion + "\x00" + s.Dates.LastUpdatePosted.Value + "\x00" + strconv.FormatUint(h.Sum64(), 16)
-	cc.mu.Lock()
-	e, ok := cc.m[s.NCTID]
-	cc.mu.Unlock()
-	if ok && e.key == key {
-		return e.crit, e.prep
-	}
-	c := eligibility.Parse(s.Eligibility.Criteria)
-	e = cacheEntry{key: key, crit: c, prep: prepare(c)}
-	cc.mu.Lock()
-	cc.m[s.NCTID] = e
-	cc.mu.Unlock()
-	return e.crit, e.prep
 }

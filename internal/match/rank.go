@@ -27,9 +27,8 @@ type Geocoder interface {
 
 // Options configure a Matcher.
 type Options struct {
-	Vocab    *vocab.Vocab   // condition synonyms; nil for none
-	Geocoder Geocoder       // resolves place names; nil: coordinates only
-	Cache    *CriteriaCache // parsed criteria to reuse; nil: a new cache
+	Vocab    *vocab.Vocab // condition synonyms; nil for none
+	Geocoder Geocoder     // resolves place names; nil: coordinates only
 	// All keeps every study for matching, not only recruiting ones (the
 	// benchmarks judge mostly closed studies).
 	All bool
@@ -84,9 +83,6 @@ type Builder struct {
 
 // NewBuilder returns an empty builder.
 func NewBuilder(opt Options) *Builder {
-	if opt.Cache == nil {
-		opt.Cache = NewCriteriaCache()
-	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -155,7 +151,7 @@ func (b *Builder) Finish(ctx context.Context, ix *search.Index, stored StoredCri
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(todo); i += workers {
-				_, todo[i].prep = b.opt.Cache.get(todo[i].s)
+				todo[i].prep = prepare(eligibility.Parse(todo[i].s.Eligibility.Criteria))
 			}
 		})
 	}

@@ -137,12 +137,18 @@ func checkPageOf(st study.Study, c eligibility.Criteria, f *form) *checkPage {
 	return page
 }
 
-func (s *site) checkForm(w http.ResponseWriter, r *http.Request) error {
+// checkedStudy reads the study a check page names and its criteria.
+func (s *site) checkedStudy(r *http.Request) (study.Study, eligibility.Criteria, error) {
 	st, err := s.studyFor(r, "/check")
 	if err != nil {
-		return err
+		return study.Study{}, eligibility.Criteria{}, err
 	}
 	c, err := eligibility.Load(r.Context(), s.cfg.Studies, st.NCTID, st.Eligibility.Criteria)
+	return st, c, err
+}
+
+func (s *site) checkForm(w http.ResponseWriter, r *http.Request) error {
+	st, c, err := s.checkedStudy(r)
 	if err != nil {
 		return err
 	}
@@ -155,15 +161,11 @@ func (s *site) checkForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *site) checkAnswers(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.studyFor(r, "/check")
+	st, c, err := s.checkedStudy(r)
 	if err != nil {
 		return err
 	}
 	f, err := readForm(w, r)
-	if err != nil {
-		return err
-	}
-	c, err := eligibility.Load(r.Context(), s.cfg.Studies, st.NCTID, st.Eligibility.Criteria)
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,9 @@ type Store interface {
 	// parses those missing itself.
 	match.StoredCriteria
 	Study(ctx context.Context, nctID string) (study.Study, error)
+	// Generation changes with every write that changes the store; the
+	// server polls it.
+	Generation(ctx context.Context) (int64, error)
 }
 
 // Config is what the server is built from. Zero durations take the
@@ -70,18 +73,8 @@ type Server struct {
 	handler http.Handler
 	metrics *metrics
 	ready   atomic.Bool
-	// version is the store state the index was last built from.
-	version dataVersion
-}
-
-// dataVersion identifies the store's contents cheaply enough to poll.
-type dataVersion struct {
-	studies              int
-	newest, lastIngested string
-}
-
-func versionOf(st study.Stats) dataVersion {
-	return dataVersion{st.Studies, st.NewestUpdate, st.LastIngest}
+	// generation is the store's generation the index was last built from.
+	generation int64
 }
 
 // New builds the server; it does no I/O until Run.
@@ -203,7 +196,7 @@ func (s *Server) load(ctx context.Context) error {
 		}
 		s.log.Info("demo data loaded", "studies", st.Studies, "took", time.Since(start).Round(time.Millisecond))
 	}
-	if err := s.rebuild(ctx, st); err != nil {
+	if err := s.rebuild(ctx, st.Generation); err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
 	s.ready.Store(true)
@@ -211,8 +204,8 @@ func (s *Server) load(ctx context.Context) error {
 }
 
 // rebuild builds a new index, gazetteer and matcher from the store, whose
-// state was st, in one pass, and swaps them in.
-func (s *Server) rebuild(ctx context.Context, st study.Stats) error {
+// generation was gen, in one pass, and swaps them in.
+func (s *Server) rebuild(ctx context.Context, gen int64) error {
 	start := time.Now()
 	ib, gb := search.NewBuilder(), gazetteer.NewBuilder()
 	mb := match.NewBuilder(match.Options{Vocab: s.vocab, Geocoder: gazetteerFunc(s.places.Load)})
@@ -236,7 +229,7 @@ func (s *Server) rebuild(ctx context.Context, st study.Stats) error {
 	// their memory back rather than let the heap keep twice the index.
 	debug.FreeOSMemory()
 	took := time.Since(start)
-	s.version = versionOf(st)
+	s.generation = gen
 	s.metrics.indexStudies.Set(float64(ix.Len()))
 	s.metrics.indexBuild.Set(took.Seconds())
 	s.log.Info("search index built", "studies", ix.Len(), "matcher_studies", m.Len(), "data_time", ix.DataTime(), "took", took.Round(time.Millisecond))
@@ -265,18 +258,18 @@ func (s *Server) refresh(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		st, err := s.cfg.Store.Stats(ctx)
+		gen, err := s.cfg.Store.Generation(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Error("checking the store for changes", "err", err)
 			}
 			continue
 		}
-		if versionOf(st) == s.version {
+		if gen == s.generation {
 			continue
 		}
-		s.log.Info("the store changed: rebuilding the search index", "studies", st.Studies)
-		if err := s.rebuild(ctx, st); err != nil && ctx.Err() == nil {
+		s.log.Info("the store changed: rebuilding the search index", "generation", gen)
+		if err := s.rebuild(ctx, gen); err != nil && ctx.Err() == nil {
 			s.log.Error("rebuilding the search index", "err", err)
 		}
 	}

@@ -45,4 +45,7 @@ type Stats struct {
 	NewestUpdate string
 	// LastIngest is when the last ingest finished, RFC 3339; "" if never.
 	LastIngest string
+	// Generation counts the writes that changed the store: equal
+	// generations mean equal contents, so it is what to poll for changes.
+	Generation int64
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"strings"
 
@@ -200,7 +201,9 @@ func (s *Store) raws(ctx context.Context, query string, args ...any) ([]storedRa
 }
 
 // Stats summarises the store. It reads in one transaction, so the counts
-// agree with each other even while an ingest writes.
+// agree with each other even while an ingest writes. Counting scans every
+// study (seconds at full scale), so the summary is kept until the store's
+// generation changes: a server polls Stats and answers /version with it.
 func (s *Store) Stats(ctx context.Context) (study.Stats, error) {
 	st, err := s.stats(ctx)
 	if err != nil {
@@ -217,8 +220,17 @@ func (s *Store) stats(ctx context.Context) (study.Stats, error) {
 		return study.Stats{}, err
 	}
 	defer tx.Rollback()
+	gen, err := generation(ctx, tx)
+	if err != nil {
+		return study.Stats{}, err
+	}
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	if s.statsCache != nil && s.statsCache.Generation == gen {
+		return cloneStats(*s.statsCache), nil
+	}
 
-	st := study.Stats{ByStatus: map[string]int{}, ByPhase: map[string]int{}, ByStudyType: map[string]int{}, ByCountry: map[string]int{}}
+	st := study.Stats{Generation: gen, ByStatus: map[string]int{}, ByPhase: map[string]int{}, ByStudyType: map[string]int{}, ByCountry: map[string]int{}}
 	var newest, lastIngest sql.NullString
 	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(has_results), 0), max(last_update_posted),
 		(SELECT value FROM meta WHERE key = ?) FROM studies`, metaLastIngest).
@@ -241,7 +253,35 @@ func (s *Store) stats(ctx context.Context) (study.Stats, error) {
 			return study.Stats{}, err
 		}
 	}
-	return st, nil
+	s.statsCache = &st
+	return cloneStats(st), nil
+}
+
+// cloneStats copies the maps, which callers may change.
+func cloneStats(st study.Stats) study.Stats {
+	st.ByStatus, st.ByPhase = maps.Clone(st.ByStatus), maps.Clone(st.ByPhase)
+	st.ByStudyType, st.ByCountry = maps.Clone(st.ByStudyType), maps.Clone(st.ByCountry)
+	return st
+}
+
+// Generation returns the store's generation (see study.Stats): one
+// indexed read, cheap enough to poll.
+func (s *Store) Generation(ctx context.Context) (int64, error) {
+	gen, err := generation(ctx, s.db)
+	if err != nil {
+		return 0, fmt.Errorf("store generation: %w", err)
+	}
+	return gen, nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func generation(ctx context.Context, q querier) (int64, error) {
+	var gen int64
+	err := q.QueryRowContext(ctx, `SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0)`, metaGeneration).Scan(&gen)
+	return gen, err
 }
 
 // countInto adds a (key, count) query's rows to into, skipping empty keys;

@@ -15,8 +15,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/trialfinder/trialfinder/internal/study"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -30,6 +32,9 @@ type Store struct {
 	// criteria, when set, derives each written study's structured
 	// criteria; see ParseCriteriaWith.
 	criteria *criteriaParser
+
+	statsMu    sync.Mutex
+	statsCache *study.Stats // for the generation it carries
 }
 
 // Open opens (creating if needed) the store at path and brings its schema

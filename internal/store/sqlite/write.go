@@ -154,12 +154,36 @@ func (s *Store) write(ctx context.Context, batch []*Prepared) ([]study.Change, e
 		return nil, err
 	}
 	changes := make([]study.Change, len(batch))
+	changed := false
 	for i, p := range batch {
 		if changes[i], err = w.upsert(ctx, p); err != nil {
 			return nil, fmt.Errorf("%s: %w", p.study.NCTID, err)
 		}
+		changed = changed || changes[i] == study.Inserted || changes[i] == study.Updated
+	}
+	if changed {
+		if err := bumpGeneration(ctx, tx); err != nil {
+			return nil, err
+		}
 	}
 	return changes, tx.Commit()
+}
+
+// metaGeneration counts the transactions that changed studies or the
+// last ingest time; see Store.Generation.
+const metaGeneration = "generation"
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func bumpGeneration(ctx context.Context, x execer) error {
+	_, err := x.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, '1')
+		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`, metaGeneration)
+	if err != nil {
+		return fmt.Errorf("bump generation: %w", err)
+	}
+	return nil
 }
 
 func (w *writer) upsert(ctx context.Context, p *Prepared) (study.Change, error) {
@@ -212,8 +236,19 @@ const metaLastIngest = "last_ingest_finished"
 
 // SetLastIngest records when an ingest finished; Stats reports it.
 func (s *Store) SetLastIngest(ctx context.Context, t time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`,
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record ingest time: %w", err)
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`,
 		metaLastIngest, t.UTC().Format(time.RFC3339))
+	if err == nil {
+		err = bumpGeneration(ctx, tx)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
 	if err != nil {
 		return fmt.Errorf("record ingest time: %w", err)
 	}

@@ -24,6 +24,7 @@ type Store interface {
 	Raw(ctx context.Context, nctID string) ([]byte, error)
 	CanonicalID(ctx context.Context, id string) (string, error)
 	Stats(ctx context.Context) (study.Stats, error)
+	Generation(ctx context.Context) (int64, error)
 	Count(ctx context.Context) (int, error)
 	Each(ctx context.Context, fn func(study.Study) error) error
 	ParseCriteriaWith(version string, parse func(criteria string) []byte)
@@ -49,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Aliases", testAliases},
 		{"NotFound", testNotFound},
 		{"Stats", testStats},
+		{"Generation", testGeneration},
 		{"Each", testEach},
 		{"ConcurrentReadersDuringWrite", testConcurrentReaders},
 		{"StoredCriteria", testStoredCriteria},
@@ -147,6 +149,38 @@ func testReingest(t *testing.T, st Store, raws [][]byte) {
 	before.LastIngest, after.LastIngest = "", ""
 	if !reflect.DeepEqual(before, after) {
 		t.Errorf("stats changed on re-ingest:\nbefore %+v\nafter  %+v", before, after)
+	}
+}
+
+// testGeneration: the generation servers poll moves with every write that
+// changes a study, and only then (testReingest checks unchanged writes).
+func testGeneration(t *testing.T, st Store, raws [][]byte) {
+	ctx := t.Context()
+	gen := func() int64 {
+		t.Helper()
+		g, err := st.Generation(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := st.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Generation != g {
+			t.Fatalf("Stats says generation %d, Generation %d", s.Generation, g)
+		}
+		return g
+	}
+	empty := gen()
+	load(t, st, raws)
+	loaded := gen()
+	if loaded <= empty {
+		t.Fatalf("generation %d after inserting, %d before", loaded, empty)
+	}
+	i, _ := withSites(t, raws)
+	wantChanges(t, upsert(t, st, []study.Study{moved(t, raws[i], "Atlantis", "2099-01-02")}), study.Updated)
+	if g := gen(); g <= loaded {
+		t.Errorf("generation %d after an update, %d before", g, loaded)
 	}
 }
 

@@ -51,7 +51,7 @@ func init() {
 				if err != nil {
 					return err
 				}
-				res, err := m.Rank(p, match.RankOptions{Limit: *limit})
+				res, err := m.Rank(ctx, p, match.RankOptions{Limit: *limit})
 				if err != nil {
 					return err
 				}

@@ -2,6 +2,7 @@ package match
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -12,7 +13,8 @@ import (
 	"github.com/trialfinder/trialfinder/internal/vocab"
 )
 
-// studies is the bundled demo set as a search.Source.
+// studies is the bundled demo set as a Source that stores no parsed
+// criteria: the matcher parses them all.
 type studies []study.Study
 
 func (ss studies) Each(ctx context.Context, fn func(study.Study) error) error {
@@ -21,6 +23,19 @@ func (ss studies) Each(ctx context.Context, fn func(study.Study) error) error {
 			return err
 		}
 	}
+	return nil
+}
+
+func (ss studies) Study(_ context.Context, id string) (study.Study, error) {
+	for _, s := range ss {
+		if s.NCTID == id {
+			return s, nil
+		}
+	}
+	return study.Study{}, fmt.Errorf("%s: %w", id, study.ErrNotFound)
+}
+
+func (studies) CriteriaOf(context.Context, string, []string, func(string, []byte) error) error {
 	return nil
 }
 

@@ -46,7 +46,7 @@ func NewHandler(matcher func() *Matcher) http.Handler {
 			writeJSON(w, http.StatusServiceUnavailable, errorBody("the trial data is still loading; try again shortly"))
 			return
 		}
-		res, err := m.Rank(p, RankOptions{Limit: limit})
+		res, err := m.Rank(r.Context(), p, RankOptions{Limit: limit})
 		var pe *ProfileError
 		switch {
 		case errors.As(err, &pe):

@@ -40,23 +40,36 @@ type Options struct {
 type Matcher struct {
 	ix     *search.Index
 	trials map[string]*trial
+	store  Store
 	opt    Options
 }
 
+// trial is what ranking reads of a study: some 90,000 stay in memory at
+// full scale, so only the identification, the registered limits and the
+// compact criteria (see compact.go). Hits are explained from the store.
 type trial struct {
-	s *study.Study // without its sites, descriptions and criteria text
-	// sites names each site as a hit shows it ("Facility, City, State,
-	// Country"), in the study's order: one string instead of a whole
-	// Location, since tens of thousands of studies stay in memory.
-	sites []string
-	prep  *prepared
+	s    *study.Study
+	prep *prepared
+}
+
+// Store reads what the matcher keeps out of memory: the criteria parsed
+// at ingest (the ones missing are parsed) and the records of the hits it
+// explains. The stores implement it.
+type Store interface {
+	eligibility.Store
+	Study(ctx context.Context, nctID string) (study.Study, error)
+}
+
+// Source is a store the matcher can also index.
+type Source interface {
+	search.Source
+	Store
 }
 
 // NewMatcher indexes src and reads or parses the criteria of the studies
-// it keeps (see Builder.Finish: src's stored criteria are used when it
-// has them); a server that already indexes the store uses a Builder
+// it keeps; a server that already indexes the store uses a Builder
 // instead.
-func NewMatcher(ctx context.Context, src search.Source, opt Options) (*Matcher, error) {
+func NewMatcher(ctx context.Context, src Source, opt Options) (*Matcher, error) {
 	b := NewBuilder(opt)
 	ib := search.NewBuilder()
 	err := src.Each(ctx, func(s study.Study) error {
@@ -70,15 +83,19 @@ func NewMatcher(ctx context.Context, src search.Source, opt Options) (*Matcher, 
 	if opt.Vocab != nil {
 		ix = ix.WithSynonyms(synonymSource(opt.Vocab))
 	}
-	stored, _ := src.(StoredCriteria)
-	return b.Finish(ctx, ix, stored)
+	return b.Finish(ctx, ix, src)
 }
 
 // Builder gathers the studies a Matcher checks during a pass over the
 // store that can feed the search index too.
 type Builder struct {
 	opt  Options
-	keep []*trial
+	keep []kept
+}
+
+type kept struct {
+	t        *trial
+	criteria string // parsed if the store has not
 }
 
 // NewBuilder returns an empty builder.
@@ -90,74 +107,60 @@ func NewBuilder(opt Options) *Builder {
 }
 
 // Add keeps s if the matcher checks it (recruiting, or any with
-// Options.All), without the parts checking and ranking never read: at full
-// scale some 65,000 recruiting studies stay in memory.
+// Options.All).
 func (b *Builder) Add(s *study.Study) {
 	if !b.opt.All && !study.IsRecruiting(s.OverallStatus) {
 		return
 	}
-	t := &trial{s: &study.Study{
-		NCTID: s.NCTID, BriefTitle: s.BriefTitle, OverallStatus: s.OverallStatus, Dates: s.Dates,
-		StudyType: s.StudyType, Phases: s.Phases, Conditions: s.Conditions, Keywords: s.Keywords,
-		ConditionMeSH: s.ConditionMeSH, Eligibility: s.Eligibility,
-	}, sites: make([]string, len(s.Locations))}
-	for i, l := range s.Locations {
-		t.sites[i] = strings.Join(nonEmpty(l.Facility, l.City, l.State, l.Country), ", ")
-	}
-	b.keep = append(b.keep, t)
-}
-
-// StoredCriteria reads the criteria parsed when studies were stored; the
-// stores implement it.
-type StoredCriteria interface {
-	CriteriaOf(ctx context.Context, version string, ids []string, fn func(nctID string, parsed []byte) error) error
+	e := &s.Eligibility
+	b.keep = append(b.keep, kept{t: &trial{s: &study.Study{
+		NCTID: s.NCTID, BriefTitle: s.BriefTitle, OverallStatus: s.OverallStatus,
+		Eligibility: study.Eligibility{Sex: e.Sex, MinimumAge: e.MinimumAge, MaximumAge: e.MaximumAge, HealthyVolunteers: e.HealthyVolunteers},
+	}}, criteria: e.Criteria})
 }
 
 // Finish returns a Matcher over the kept studies that finds candidates in
-// ix, which must index at least them. Their criteria come from stored
-// (nil for none) where this parser version stored them, and are parsed
-// otherwise.
-func (b *Builder) Finish(ctx context.Context, ix *search.Index, stored StoredCriteria) (*Matcher, error) {
-	m := &Matcher{ix: ix, trials: make(map[string]*trial, len(b.keep)), opt: b.opt}
-	for _, t := range b.keep {
-		m.trials[t.s.NCTID] = t
+// ix, which must index at least them. Their criteria come from st where
+// this parser version stored them, and are parsed otherwise.
+func (b *Builder) Finish(ctx context.Context, ix *search.Index, st Store) (*Matcher, error) {
+	m := &Matcher{ix: ix, trials: make(map[string]*trial, len(b.keep)), store: st, opt: b.opt}
+	in := interner{}
+	ids := make([]string, len(b.keep))
+	for i, k := range b.keep {
+		m.trials[k.t.s.NCTID] = k.t
+		ids[i] = k.t.s.NCTID
 	}
-	if stored != nil {
-		ids := make([]string, len(b.keep))
-		for i, t := range b.keep {
-			ids[i] = t.s.NCTID
-		}
-		err := stored.CriteriaOf(ctx, eligibility.ParserVersion, ids, func(id string, parsed []byte) error {
-			c, err := eligibility.FromStored(parsed)
-			if err != nil {
-				return fmt.Errorf("%s: %w", id, err)
-			}
-			m.trials[id].prep = prepare(c)
-			return nil
-		})
+	err := st.CriteriaOf(ctx, eligibility.ParserVersion, ids, func(id string, parsed []byte) error {
+		c, err := eligibility.FromStored(parsed)
 		if err != nil {
-			return nil, fmt.Errorf("build matcher: %w", err)
+			return fmt.Errorf("%s: %w", id, err)
 		}
+		m.trials[id].prep = in.compact(prepare(c))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build matcher: %w", err)
 	}
 	// Parsing is some 2 ms a study: spread what is left over the cores.
-	var todo []*trial
-	for _, t := range b.keep {
-		if t.prep == nil {
-			todo = append(todo, t)
+	var todo []kept
+	for _, k := range b.keep {
+		if k.t.prep == nil {
+			todo = append(todo, k)
 		}
 	}
+	parsed := make([]*prepared, len(todo))
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(todo); i += workers {
-				todo[i].prep = prepare(eligibility.Parse(todo[i].s.Eligibility.Criteria))
+				parsed[i] = prepare(eligibility.Parse(todo[i].criteria))
 			}
 		})
 	}
 	wg.Wait()
-	for _, t := range m.trials {
-		t.s.Eligibility.Criteria = "" // parsed items keep their own text
+	for i, k := range todo {
+		k.t.prep = in.compact(parsed[i])
 	}
 	b.keep = nil
 	return m, nil
@@ -220,7 +223,7 @@ type candidate struct {
 // Rank finds recruiting studies for a patient's conditions near them
 // (within their travel distance when given), and orders them by verdict,
 // then relevance to the conditions, then distance.
-func (m *Matcher) Rank(p patient.Profile, opt RankOptions) (*Ranking, error) {
+func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) (*Ranking, error) {
 	f, err := p.Facts(m.opt.Now())
 	if err != nil {
 		return nil, &ProfileError{err}
@@ -263,18 +266,37 @@ func (m *Matcher) Rank(p patient.Profile, opt RankOptions) (*Ranking, error) {
 	}
 	out := &Ranking{Candidates: len(cands), Query: q}
 	for _, c := range cands[:min(limit, len(cands))] {
-		h := Hit{NCTID: c.t.s.NCTID, Title: c.t.s.BriefTitle, Status: c.t.s.OverallStatus, Relevance: c.score,
-			Result: pi.check(c.t.s, c.t.prep, true)}
-		if c.near != nil {
-			d := c.near.DistanceKm
-			h.DistanceKm = &d
-			if c.near.Location < len(c.t.sites) {
-				h.Site = c.t.sites[c.near.Location]
-			}
+		h, err := m.explain(ctx, pi, c)
+		if err != nil {
+			return nil, fmt.Errorf("rank: %w", err)
 		}
 		out.Hits = append(out.Hits, h)
 	}
 	return out, nil
+}
+
+// explain checks a hit again with its whole record and criteria, read
+// from the store, to give every criterion's row and the nearest site.
+func (m *Matcher) explain(ctx context.Context, pi *profileIndex, c candidate) (Hit, error) {
+	s, err := m.store.Study(ctx, c.t.s.NCTID)
+	if err != nil {
+		return Hit{}, err
+	}
+	crit, err := eligibility.Load(ctx, m.store, s.NCTID, s.Eligibility.Criteria)
+	if err != nil {
+		return Hit{}, err
+	}
+	h := Hit{NCTID: s.NCTID, Title: s.BriefTitle, Status: s.OverallStatus, Relevance: c.score,
+		Result: pi.check(&s, prepare(crit), true)}
+	if c.near != nil {
+		d := c.near.DistanceKm
+		h.DistanceKm = &d
+		if c.near.Location < len(s.Locations) {
+			l := s.Locations[c.near.Location]
+			h.Site = strings.Join(nonEmpty(l.Facility, l.City, l.State, l.Country), ", ")
+		}
+	}
+	return h, nil
 }
 
 // judge sets every candidate's verdict, on every core: at full scale a

@@ -31,10 +31,9 @@ type Store interface {
 	search.Source
 	api.Records
 	api.StatsSource
-	// StoredCriteria gives the criteria parsed at ingest; the matcher
-	// parses those missing itself.
-	match.StoredCriteria
-	Study(ctx context.Context, nctID string) (study.Study, error)
+	// match.Store gives the criteria parsed at ingest (the matcher parses
+	// those missing itself) and the records of the hits it explains.
+	match.Store
 	// Generation changes with every write that changes the store; the
 	// server polls it.
 	Generation(ctx context.Context) (int64, error)

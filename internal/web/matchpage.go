@@ -171,7 +171,7 @@ func (s *site) findTrials(w http.ResponseWriter, r *http.Request, f *form) error
 	if err != nil {
 		return err
 	}
-	rk, err := m.Rank(p, match.RankOptions{Limit: rankLimit})
+	rk, err := m.Rank(r.Context(), p, match.RankOptions{Limit: rankLimit})
 	var pe *match.ProfileError
 	switch {
 	case errors.As(err, &pe):

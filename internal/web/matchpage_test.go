@@ -47,7 +47,7 @@ func matchNote(t *testing.T, ts *testSite) (string, patient.Profile) {
 		if p.Age == nil || p.Sex == "" || len(p.Conditions) == 0 {
 			continue
 		}
-		if rk, err := ts.matcher.Rank(p, match.RankOptions{Limit: rankLimit}); err == nil && len(rk.Hits) >= 3 {
+		if rk, err := ts.matcher.Rank(t.Context(), p, match.RankOptions{Limit: rankLimit}); err == nil && len(rk.Hits) >= 3 {
 			return n, p
 		}
 	}
@@ -113,7 +113,7 @@ func TestMatchFlow(t *testing.T) {
 	v := formValues(form)
 	d, res = ts.postPage(t, "/match", v, 200)
 	checkCommon(t, d, res)
-	rk, err := ts.matcher.Rank(want, match.RankOptions{Limit: rankLimit})
+	rk, err := ts.matcher.Rank(t.Context(), want, match.RankOptions{Limit: rankLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestMatchNearPlace(t *testing.T) {
 	d, _ := ts.postPage(t, "/match", v, 200)
 	p.Location = &patient.Location{Place: "Boston, Massachusetts"}
 	p.MaxDistance, p.DistanceUnit = 100, "mi"
-	rk, err := ts.matcher.Rank(p, match.RankOptions{Limit: rankLimit})
+	rk, err := ts.matcher.Rank(t.Context(), p, match.RankOptions{Limit: rankLimit})
 	if err != nil {
 		t.Fatal(err)
 	}

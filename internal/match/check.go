@@ -187,21 +187,21 @@ func Check(p patient.Profile, s study.Study, c eligibility.Criteria) Result {
 	}
 	v, _ := vocab.Load() // without the vocabulary, conditions match by their words only
 	pi := newProfileIndex(f, v)
-	return pi.check(&s, prepare(c), true)
+	return pi.check(s.NCTID, &s.Eligibility, prepare(c), true)
 }
 
 // check runs the criteria; with explain it fills the rows, without it
 // only counts, which is the fast path ranking uses for every candidate.
-func (pi *profileIndex) check(s *study.Study, pc *prepared, explain bool) Result {
-	r := Result{NCTID: s.NCTID}
+func (pi *profileIndex) check(nctID string, e *study.Eligibility, pc *prepared, explain bool) Result {
+	r := Result{NCTID: nctID}
 	ck := checker{pi: pi, explain: explain}
 	if explain {
-		r.Rows = ck.studyRows(s)
+		r.Rows = ck.studyRows(e)
 		for _, row := range r.Rows {
 			r.Counts.add(row.Status, false)
 		}
 	} else {
-		ck.countStudy(s, &r.Counts)
+		ck.countStudy(e, &r.Counts)
 	}
 	for _, excl := range []bool{false, true} {
 		items, name := pc.incl, "inclusion"
@@ -250,9 +250,8 @@ func (ck *checker) say(format string, args ...any) {
 
 // countStudy counts the registered sex and age limits without
 // explaining them: the ranking path.
-func (ck *checker) countStudy(s *study.Study, c *Counts) {
+func (ck *checker) countStudy(e *study.Eligibility, c *Counts) {
 	f := &ck.pi.f
-	e := &s.Eligibility
 	if e.Sex == "FEMALE" || e.Sex == "MALE" {
 		c.add(sexStatus(f.Sex, e.Sex), false)
 	}
@@ -287,10 +286,9 @@ func ageStatus(f *patient.Facts, lo, hi study.Age) Status {
 }
 
 // studyRows checks the registered sex and age limits.
-func (ck *checker) studyRows(s *study.Study) []Row {
+func (ck *checker) studyRows(e *study.Eligibility) []Row {
 	var rows []Row
 	f := &ck.pi.f
-	e := s.Eligibility
 	if e.Sex == "FEMALE" || e.Sex == "MALE" {
 		want := strings.ToLower(e.Sex)
 		row := Row{Section: "study", Criterion: "Sex: " + study.Sexes.Label(e.Sex) + " only", Status: sexStatus(f.Sex, e.Sex)}

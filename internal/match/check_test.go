@@ -27,7 +27,7 @@ func checkDemo(t *testing.T, id string, p patient.Profile) Result {
 		t.Fatal(err)
 	}
 	c := eligibility.Parse(s.Eligibility.Criteria)
-	return newProfileIndex(f, v).check(&s, prepare(c), true)
+	return newProfileIndex(f, v).check(s.NCTID, &s.Eligibility, prepare(c), true)
 }
 
 // row finds the top-level row whose criterion contains text.
@@ -130,7 +130,7 @@ func TestULNMultiples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return row(t, newProfileIndex(f, nil).check(&s, prepare(c), true), "Total bilirubin")
+		return row(t, newProfileIndex(f, nil).check(s.NCTID, &s.Eligibility, prepare(c), true), "Total bilirubin")
 	}
 	if rw := check(patient.Lab{Name: "ast", Value: 80, Unit: "U/L"}); rw.Status != Unknown || !strings.Contains(rw.Reason, "upper limit of normal") {
 		t.Errorf("AST in U/L without ULN: %s %q", rw.Status, rw.Reason)

@@ -39,11 +39,11 @@ func TestCompactChecksLikeFull(t *testing.T) {
 	checked, differing := 0, 0
 	for _, s := range loadDemo(t) {
 		b.Add(&s)
-		trimmed := b.keep[len(b.keep)-1].t.s
+		kept := b.keep[len(b.keep)-1].t
 		c := eligibility.Parse(s.Eligibility.Criteria)
 		full, compact := prepare(c), in.compact(prepare(c))
 		for i, pi := range pis {
-			want, got := pi.check(&s, full, true), pi.check(trimmed, compact, false)
+			want, got := pi.check(s.NCTID, &s.Eligibility, full, true), pi.check(kept.id, &kept.elig, compact, false)
 			checked++
 			if got.Counts != want.Counts || got.Verdict != want.Verdict {
 				differing++

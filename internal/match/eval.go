@@ -288,7 +288,7 @@ func (m *Matcher) rankTopic(note string, pool []string) ([]string, error) {
 	cands := make([]candidate, 0, len(ids))
 	for _, id := range ids {
 		if t := m.trials[id]; t != nil {
-			cands = append(cands, candidate{id: id, t: t, score: scores[id], verdict: pi.check(t.s, t.prep, false).Verdict})
+			cands = append(cands, candidate{id: id, t: t, score: scores[id], verdict: pi.check(t.id, &t.elig, t.prep, false).Verdict})
 		}
 	}
 	order(cands)

@@ -45,10 +45,11 @@ type Matcher struct {
 }
 
 // trial is what ranking reads of a study: some 90,000 stay in memory at
-// full scale, so only the identification, the registered limits and the
-// compact criteria (see compact.go). Hits are explained from the store.
+// full scale, so only the NCT ID, the registered limits and the compact
+// criteria (see compact.go). Hits are explained from the store.
 type trial struct {
-	s    *study.Study
+	id   string
+	elig study.Eligibility // without the criteria text
 	prep *prepared
 }
 
@@ -113,10 +114,10 @@ func (b *Builder) Add(s *study.Study) {
 		return
 	}
 	e := &s.Eligibility
-	b.keep = append(b.keep, kept{t: &trial{s: &study.Study{
-		NCTID: s.NCTID, BriefTitle: s.BriefTitle, OverallStatus: s.OverallStatus,
-		Eligibility: study.Eligibility{Sex: e.Sex, MinimumAge: e.MinimumAge, MaximumAge: e.MaximumAge, HealthyVolunteers: e.HealthyVolunteers},
-	}}, criteria: e.Criteria})
+	b.keep = append(b.keep, kept{t: &trial{
+		id:   s.NCTID,
+		elig: study.Eligibility{Sex: e.Sex, MinimumAge: e.MinimumAge, MaximumAge: e.MaximumAge, HealthyVolunteers: e.HealthyVolunteers},
+	}, criteria: e.Criteria})
 }
 
 // Finish returns a Matcher over the kept studies that finds candidates in
@@ -127,8 +128,8 @@ func (b *Builder) Finish(ctx context.Context, ix *search.Index, st Store) (*Matc
 	in := interner{}
 	ids := make([]string, len(b.keep))
 	for i, k := range b.keep {
-		m.trials[k.t.s.NCTID] = k.t
-		ids[i] = k.t.s.NCTID
+		m.trials[k.t.id] = k.t
+		ids[i] = k.t.id
 	}
 	err := st.CriteriaOf(ctx, eligibility.ParserVersion, ids, func(id string, parsed []byte) error {
 		c, err := eligibility.FromStored(parsed)
@@ -278,7 +279,7 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 // explain checks a hit again with its whole record and criteria, read
 // from the store, to give every criterion's row and the nearest site.
 func (m *Matcher) explain(ctx context.Context, pi *profileIndex, c candidate) (Hit, error) {
-	s, err := m.store.Study(ctx, c.t.s.NCTID)
+	s, err := m.store.Study(ctx, c.t.id)
 	if err != nil {
 		return Hit{}, err
 	}
@@ -287,7 +288,7 @@ func (m *Matcher) explain(ctx context.Context, pi *profileIndex, c candidate) (H
 		return Hit{}, err
 	}
 	h := Hit{NCTID: s.NCTID, Title: s.BriefTitle, Status: s.OverallStatus, Relevance: c.score,
-		Result: pi.check(&s, prepare(crit), true)}
+		Result: pi.check(s.NCTID, &s.Eligibility, prepare(crit), true)}
 	if c.near != nil {
 		d := c.near.DistanceKm
 		h.DistanceKm = &d
@@ -309,7 +310,7 @@ func judge(pi *profileIndex, cands []candidate) {
 		part := cands[lo:min(lo+chunk, len(cands))]
 		wg.Go(func() {
 			for i := range part {
-				part[i].verdict = pi.check(part[i].t.s, part[i].t.prep, false).Verdict
+				part[i].verdict = pi.check(part[i].t.id, &part[i].t.elig, part[i].t.prep, false).Verdict
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/search"
@@ -24,11 +25,11 @@ type pagedStudies struct {
 	HitInfo       map[string]*hitInfo
 }
 
-// encode writes the page by hand: the records are compact JSON already
-// (the store keeps them so), and passing them through encoding/json as
-// RawMessage would re-scan every byte, which took most of a search's time.
-func (p *pagedStudies) encode() ([]byte, error) {
-	var b bytes.Buffer
+// encode writes the page into b by hand: the records are compact JSON
+// already (the store keeps them so), and passing them through
+// encoding/json as RawMessage would re-scan every byte, which took most of
+// a search's time.
+func (p *pagedStudies) encode(b *bytes.Buffer) error {
 	size := 64
 	for _, s := range p.Studies {
 		size += len(s) + 1
@@ -60,16 +61,24 @@ func (p *pagedStudies) encode() ([]byte, error) {
 			continue
 		}
 		b.WriteString(`,"` + prop.name + `":`)
-		enc := json.NewEncoder(&b)
+		enc := json.NewEncoder(b)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(prop.v); err != nil {
-			return nil, fmt.Errorf("encode %s: %w", prop.name, err)
+			return fmt.Errorf("encode %s: %w", prop.name, err)
 		}
 		b.Truncate(b.Len() - 1) // Encode's newline
 	}
 	b.WriteString("}\n")
-	return b.Bytes(), nil
+	return nil
 }
+
+// pages recycles the buffers pages are written into: a page of ten
+// records is some hundreds of kilobytes, allocated afresh per search
+// otherwise.
+var pages = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledPage keeps the rare 1,000-record page out of the pool.
+const maxPooledPage = 4 << 20
 
 type facet struct {
 	Field  string       `json:"field"`
@@ -183,11 +192,17 @@ func (a *API) studies(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	body, err := out.encode()
-	if err != nil {
+	b := pages.Get().(*bytes.Buffer)
+	b.Reset()
+	defer func() {
+		if b.Cap() <= maxPooledPage {
+			pages.Put(b)
+		}
+	}()
+	if err := out.encode(b); err != nil {
 		return err
 	}
-	writeBody(w, "application/json", body)
+	writeBody(w, "application/json", b.Bytes())
 	return nil
 }
 

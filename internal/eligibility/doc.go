@@ -87,4 +87,4 @@ package eligibility
 
 // ParserVersion changes whenever Parse can give a different result for
 // the same text, so stores know to re-derive saved parses.
-const ParserVersion = "1"
+const ParserVersion = "2" // 2: weights in grams

@@ -114,6 +114,10 @@ func TestExtractLabs(t *testing.T) {
 	checkMeasures(t, "uncontrolled hypertension (blood pressure ≥ 160/100 mmHg)", "systolic_bp >= 160 mmHg", "diastolic_bp >= 100 mmHg")
 	checkMeasures(t, "Patients with BMI \\> 40 Kg/m2 or BMI \\< 18.5 Kg/m2.", "bmi > 40 kg/m2", "bmi < 18.5 kg/m2")
 	checkMeasures(t, "Serum PSA \\</=20ng/ml", "psa <= 20 ng/mL")
+	// Birth weights, in grams written or implied.
+	checkMeasures(t, "Birth weight less than 800 grams", "weight < 0.8 kg")
+	checkMeasures(t, "Infants with birth weight >= 1500 g", "weight >= 1.5 kg")
+	checkMeasures(t, "Birth weight below 1000", "weight < 1 kg")
 	checkMeasures(t, "Testosterone level \\<300 or \\>1000 ng/dL within 1 month prior to enrollment.",
 		"testosterone < 300 ng/dL", "testosterone > 1000 ng/dL", "window <= 30 days")
 	checkMeasures(t, "Patients with chronic active HBV or HCV, HBV-DNA>1000IU/ml, HCV-RNA>1000 copy/ml;",

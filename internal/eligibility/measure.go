@@ -97,6 +97,7 @@ var units = func() []unitPattern {
 		{"/L", `(?:cells?\s*)?/\s*(?:l|liter|litre)\b|per\s+(?:l|liter|litre)\b`},
 		{"/mL", `(?:cells?\s*)?/\s*ml\b`},
 		{"g/L", `(?:g|gm|gr|grams?|gi|giga)\s*/\s*l\b`},
+		{"g", `(?:g|gm|grams?)\b`}, // after every "g/..." unit
 		{"%", `(?:%|per\s?cent(?:age)?\b)(?:\s*\(%\))?`},
 		{"kg/m2", `kg\s*/\s*(?:m\s*\^?\s*2|(?:square|sq\.?)\s*m(?:et(?:er|re)s?)?)|kilograms? per square met(?:er|re)s?(?:\s*\(kg\s*/\s*m\s*\^?\s*2\))?`},
 		{"kg", `kgs?\b|kilograms?\b`},
@@ -288,6 +289,10 @@ func defaultUnit(v *Variable, val float64) string {
 	case "total_bilirubin", "direct_bilirubin":
 		if val > 10 {
 			return "umol/L"
+		}
+	case "weight":
+		if val > 400 { // a birth weight: "less than 800"
+			return "g"
 		}
 	case "age":
 		return "years"

@@ -155,7 +155,7 @@ var Variables = []Variable{
 		factors:  map[string]float64{"kg/m2": 1}},
 	{Name: "weight", Meaning: "body weight", Unit: "kg",
 		Synonyms: []string{"body weight", "weight", "weighing", "weigh", "bodyweight"},
-		factors:  map[string]float64{"kg": 1, "lb": 0.45359237}},
+		factors:  map[string]float64{"kg": 1, "lb": 0.45359237, "g": 0.001}},
 	{Name: "systolic_bp", Meaning: "systolic blood pressure", Unit: "mmHg",
 		Synonyms: []string{"systolic blood pressure", "sbp", "systolic bp", "systolic pressure", "systolic"},
 		factors:  map[string]float64{"mmHg": 1}},

@@ -17,22 +17,47 @@ var (
 	allOfItem = &eligibility.Item{}
 )
 
-// interner shares equal strings across the trials of one matcher.
-type interner map[string]string
+// interner makes the compact form of one matcher's trials: it shares
+// equal strings, and takes the small slices from large chunks, so that
+// the form is a few thousand objects rather than millions, neither
+// scattered among the parse's garbage nor rounded up to size classes.
+type interner struct {
+	strings     map[string]string
+	items       chunks[pitem]
+	cons        chunks[pcons]
+	constraints chunks[eligibility.Constraint]
+	strSlices   chunks[string]
+}
 
-func (in interner) str(s string) string {
-	if v, ok := in[s]; ok {
-		return v
+func newInterner() *interner { return &interner{strings: map[string]string{}} }
+
+// chunks hands out slices of a large backing array.
+type chunks[T any] struct{ free []T }
+
+const chunkLen = 4096
+
+func (c *chunks[T]) take(n int) []T {
+	if n > len(c.free) {
+		c.free = make([]T, max(n, chunkLen))
 	}
-	in[s] = s
+	s := c.free[:n:n]
+	c.free = c.free[n:]
 	return s
 }
 
-func (in interner) strs(ss []string) []string {
+func (in *interner) str(s string) string {
+	if v, ok := in.strings[s]; ok {
+		return v
+	}
+	in.strings[s] = s
+	return s
+}
+
+func (in *interner) strs(ss []string) []string {
 	if len(ss) == 0 {
 		return nil
 	}
-	out := make([]string, len(ss))
+	out := in.strSlices.take(len(ss))
 	for i, s := range ss {
 		out[i] = in.str(s)
 	}
@@ -40,15 +65,15 @@ func (in interner) strs(ss []string) []string {
 }
 
 // compact returns the counting form of p (see check without explain).
-func (in interner) compact(p *prepared) *prepared {
-	return &prepared{checkedIncl: in.items(p.checkedIncl), checkedExcl: in.items(p.checkedExcl), free: p.free}
+func (in *interner) compact(p *prepared) *prepared {
+	return &prepared{checkedIncl: in.pitems(p.checkedIncl), checkedExcl: in.pitems(p.checkedExcl), free: p.free}
 }
 
-func (in interner) items(items []pitem) []pitem {
+func (in *interner) pitems(items []pitem) []pitem {
 	if len(items) == 0 {
 		return nil
 	}
-	out := make([]pitem, len(items))
+	out := in.items.take(len(items))
 	for i := range items {
 		it := &items[i]
 		c := pitem{src: allOfItem, structured: it.structured, exception: it.exception}
@@ -56,8 +81,8 @@ func (in interner) items(items []pitem) []pitem {
 			c.src = anyOfItem
 		}
 		if it.structured { // an unstructured item is unknown whatever its parts
-			c.cons = in.constraints(it.cons)
-			c.kids = in.items(it.kids)
+			c.cons = in.pconses(it.cons)
+			c.kids = in.pitems(it.kids)
 		}
 		out[i] = c
 	}
@@ -66,7 +91,7 @@ func (in interner) items(items []pitem) []pitem {
 
 // constraints copies the constraints checking reads: skipped ones never
 // are, so they are left out.
-func (in interner) constraints(cons []pcons) []pcons {
+func (in *interner) pconses(cons []pcons) []pcons {
 	n := 0
 	for _, pc := range cons {
 		if !pc.skip {
@@ -76,8 +101,7 @@ func (in interner) constraints(cons []pcons) []pcons {
 	if n == 0 {
 		return nil
 	}
-	out := make([]pcons, 0, n)
-	slab := make([]eligibility.Constraint, 0, n)
+	out, slab := in.cons.take(n)[:0], in.constraints.take(n)[:0]
 	for _, pc := range cons {
 		if pc.skip {
 			continue
@@ -95,7 +119,7 @@ func (in interner) constraints(cons []pcons) []pcons {
 		pc.c = &slab[len(slab)-1]
 		pc.toks = in.strs(pc.toks)
 		if len(pc.examples) > 0 {
-			ex := make([][]string, len(pc.examples))
+			ex := make([][]string, len(pc.examples)) // rare
 			for i, e := range pc.examples {
 				ex[i] = in.strs(e)
 			}

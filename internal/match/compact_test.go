@@ -34,7 +34,7 @@ func TestCompactChecksLikeFull(t *testing.T) {
 		}
 		pis = append(pis, newProfileIndex(f, v))
 	}
-	in := interner{}
+	in := newInterner()
 	b := NewBuilder(Options{All: true})
 	checked, differing := 0, 0
 	for _, s := range loadDemo(t) {

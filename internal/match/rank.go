@@ -125,7 +125,7 @@ func (b *Builder) Add(s *study.Study) {
 // this parser version stored them, and are parsed otherwise.
 func (b *Builder) Finish(ctx context.Context, ix *search.Index, st Store) (*Matcher, error) {
 	m := &Matcher{ix: ix, trials: make(map[string]*trial, len(b.keep)), store: st, opt: b.opt}
-	in := interner{}
+	in := newInterner()
 	ids := make([]string, len(b.keep))
 	for i, k := range b.keep {
 		m.trials[k.t.id] = k.t

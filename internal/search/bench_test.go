@@ -173,6 +173,8 @@ func runMix(b *testing.B, ix *Index) {
 	mix := queryMix(ix)
 	var all []time.Duration
 	each := make([][]time.Duration, len(mix))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	b.ResetTimer()
 	for range b.N {
 		for i, q := range mix {
@@ -186,6 +188,9 @@ func runMix(b *testing.B, ix *Index) {
 		}
 	}
 	b.StopTimer()
+	runtime.ReadMemStats(&after)
+	// Bytes allocated per search rather than per op: an op is the whole mix.
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(len(all)), "B/search")
 	b.ReportMetric(percentileMs(all, 0.50), "p50-ms")
 	b.ReportMetric(percentileMs(all, 0.95), "p95-ms")
 	b.ReportMetric(percentileMs(all, 0.99), "p99-ms")

@@ -70,9 +70,9 @@ type scope struct {
 	expand bool         // expand condition terms through synonyms
 }
 
-// evalQueries runs the text queries; with none, the result is the
-// filter's candidates.
-func (ix *Index) evalQueries(qs []AreaQuery, filter *compiled) (docList, Details, bool, error) {
+// evalQueries runs the text queries and the filter; with no text query,
+// the result is the filter's candidates. The caller releases the result.
+func (ix *Index) evalQueries(qs []AreaQuery, filter *compiled) (*scratch, Details, bool, error) {
 	var parts []plan
 	var details Details
 	var all []*TermDetail
@@ -82,22 +82,22 @@ func (ix *Index) evalQueries(qs []AreaQuery, filter *compiled) (docList, Details
 		}
 		areaName, ok := AreaOfParam(q.Area)
 		if !ok {
-			return docList{}, details, false, invalid("query.%s: unknown search area (want one of %s)", q.Area, strings.Join(AreaParams(), ", "))
+			return nil, details, false, invalid("query.%s: unknown search area (want one of %s)", q.Area, strings.Join(AreaParams(), ", "))
 		}
 		node, err := query.Parse(q.Query)
 		if err != nil {
-			return docList{}, details, false, invalid("query.%s: %v", q.Area, err)
+			return nil, details, false, invalid("query.%s: %v", q.Area, err)
 		}
 		area, _ := query.LookupField(areaName)
 		c := &compiler{ix: ix, param: q.Area}
 		sc, err := c.scopeOf(area)
 		if err != nil {
-			return docList{}, details, false, err
+			return nil, details, false, err
 		}
 		sc.expand = q.Area == "cond" && !q.Exact && ix.synonyms != nil
 		p, err := c.compile(node, sc)
 		if err != nil {
-			return docList{}, details, false, err
+			return nil, details, false, err
 		}
 		parts = append(parts, p)
 		all = append(all, c.details...)
@@ -106,6 +106,7 @@ func (ix *Index) evalQueries(qs []AreaQuery, filter *compiled) (docList, Details
 		return filter.candidates(ix), details, false, nil
 	}
 	l := ix.eval(planAnd{parts: parts})
+	filter.apply(&ix.col, l)
 	// Details are copied after evaluation, which records the matched fields.
 	for _, d := range all {
 		details.Terms = append(details.Terms, *d)

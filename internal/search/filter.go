@@ -211,14 +211,31 @@ func (ix *Index) compile(f *Filter) (*compiled, error) {
 	return c, nil
 }
 
-// candidates is what a search without a text query starts from: the
-// filter's allowed set if it has one (a geo radius, a place, NCT IDs), else
-// every study.
-func (c *compiled) candidates(ix *Index) docList {
-	if !c.restricted {
+// candidates is what a search without a text query finds: the studies
+// that pass the filter, from its allowed set if it has one (a geo radius, a
+// place, NCT IDs), else from every study. Testing each candidate before
+// marking it, rather than leaving that to apply, spares a filter over the
+// whole index writing to every document's score.
+func (c *compiled) candidates(ix *Index) *scratch {
+	if !c.restricted && !c.columnTests {
 		return ix.allDocs()
 	}
-	return docList{ids: c.docs, scores: make([]float32, len(c.docs))}
+	sc := ix.getScratch()
+	keep := func(d uint32) {
+		if !c.columnTests || c.match(&ix.col, d) {
+			sc.touched.set(d)
+		}
+	}
+	if c.restricted {
+		for _, d := range c.docs {
+			keep(d)
+		}
+	} else {
+		for d := range uint32(ix.n) {
+			keep(d)
+		}
+	}
+	return sc
 }
 
 // lastDay is dayNumber for the end of a range: a partial date counts as
@@ -297,24 +314,36 @@ func (c *compiled) match(col *columns, doc uint32) bool {
 	return true
 }
 
-// apply keeps the documents of l that pass the filter.
-func (c *compiled) apply(col *columns, l docList) docList {
+// apply keeps, in place, the documents of sc that pass the filter.
+func (c *compiled) apply(col *columns, sc *scratch) {
 	if !c.restricted && !c.columnTests {
-		return l
+		return
 	}
-	out := docList{ids: l.ids[:0:0], scores: l.scores[:0:0]}
-	keep := func(i int) {
-		if d := l.ids[i]; !c.columnTests || c.match(col, d) {
-			out.ids = append(out.ids, d)
-			out.scores = append(out.scores, l.scores[i])
+	j := 0 // c.docs[j] is the first allowed document not below the current one
+	for wi, w := range sc.touched {
+		if w == 0 {
+			continue
 		}
-	}
-	if c.restricted {
-		eachCommon(l.ids, c.docs, func(i, _ int) { keep(i) })
-	} else {
-		for i := range l.ids {
-			keep(i)
+		keep := w
+		base := uint32(wi) << 6
+		for ; w != 0; w &= w - 1 {
+			t := trailing(w)
+			d := base | uint32(t)
+			ok := true
+			if c.restricted {
+				for j < len(c.docs) && c.docs[j] < d {
+					j++
+				}
+				ok = j < len(c.docs) && c.docs[j] == d
+			}
+			if ok && c.columnTests {
+				ok = c.match(col, d)
+			}
+			if !ok {
+				keep &^= 1 << t
+				sc.acc[d] = 0
+			}
 		}
+		sc.touched[wi] = keep
 	}
-	return out
 }

@@ -57,69 +57,79 @@ type Synonym struct {
 	Source string // e.g. "MeSH D006528 entry term"
 }
 
-// eval runs a plan.
-func (ix *Index) eval(p plan) docList {
+// eval runs a plan. The result is a scratch from the pool, which the
+// caller releases: results stay dense from the posting lists to the page,
+// so a broad term's hundreds of thousands of hits are never copied into
+// lists. Every combination adds scores in the same order as summing sorted
+// lists would, so the float32 scores do not depend on the representation.
+func (ix *Index) eval(p plan) *scratch {
 	switch p := p.(type) {
 	case planText:
 		var matches []FieldMatch
-		var l docList
+		sc := ix.getScratch()
 		if p.phrase {
-			l = ix.phraseList(p.fields, p.tokens, &matches)
+			ix.phraseInto(sc, p.fields, p.tokens, &matches)
 		} else {
-			l = ix.tokenList(p.fields, p.tokens[0], &matches)
+			ix.tokenInto(sc, p.fields, p.tokens[0], &matches)
 		}
 		if p.detail != nil {
 			p.detail.Fields = append(p.detail.Fields, matches...)
 		}
-		return l
+		return sc
 	case planAnd:
-		var out docList
+		var out *scratch
 		var negs []plan
-		first := true
 		for _, c := range p.parts {
 			if n, ok := c.(planNot); ok {
 				negs = append(negs, n.p)
 				continue
 			}
-			l := ix.eval(c)
-			if first {
-				out, first = l, false
+			if out == nil {
+				out = ix.eval(c)
 			} else {
-				out = intersect(out, l)
+				ix.combine(out, c, (*scratch).intersect)
 			}
 		}
-		if first { // only negations: start from every study
+		if out == nil { // only negations: start from every study
 			out = ix.allDocs()
 		}
 		for _, n := range negs {
-			out = subtract(out, ix.eval(n))
+			ix.combine(out, n, (*scratch).subtract)
 		}
-		if p.bonus != nil && out.len() > 0 {
-			addScores(out, ix.eval(p.bonus))
+		if p.bonus != nil && out.touched.any() {
+			ix.combine(out, p.bonus, (*scratch).addShared)
 		}
 		return out
 	case planOr:
 		// Summing into the dense scratch rather than merging list after
 		// list: a condition with dozens of synonyms has as many parts.
 		sc := ix.getScratch()
-		defer ix.putScratch(sc)
 		for _, c := range p {
-			sc.add(ix.eval(c))
+			ix.combine(sc, c, (*scratch).merge)
 		}
-		return sc.touched.collect(sc.acc)
+		return sc
 	case planNot:
-		return subtract(ix.allDocs(), ix.eval(p.p))
+		out := ix.allDocs()
+		ix.combine(out, p.p, (*scratch).subtract)
+		return out
 	case planColumn:
-		out := docList{}
+		sc := ix.getScratch()
 		for d := range uint32(ix.n) {
 			if p.match(&ix.col, d) {
-				out.ids = append(out.ids, d)
+				sc.touched.set(d)
 			}
 		}
-		out.scores = make([]float32, len(out.ids))
-		return out
+		return sc
 	case planNone:
-		return docList{}
+		return ix.getScratch()
 	}
 	panic("search: unknown plan node")
+}
+
+// combine evaluates p into sc with op, which leaves p's result cleared
+// for the pool.
+func (ix *Index) combine(sc *scratch, p plan, op func(s, o *scratch)) {
+	l := ix.eval(p)
+	op(sc, l)
+	ix.putScratch(l)
 }

@@ -35,8 +35,8 @@ func (p *postings) add(doc uint32, tf int) {
 	p.last = doc
 }
 
-// reader decodes a posting list a block at a time, so that the scoring
-// loops run over plain arrays rather than calling a decoder per posting.
+// reader decodes a posting list a block at a time, for the loops that walk
+// a list in step with another (accumulate, the hot one, decodes inline).
 type reader struct {
 	data []byte
 	i    int
@@ -50,40 +50,66 @@ func (p *postings) reader() reader { return reader{data: p.data} }
 // block decodes the next postings into r.docs and r.tfs and returns how
 // many; 0 at the end.
 func (r *reader) block() int {
+	// The position and document live in locals: stores into r.docs could
+	// alias r's fields, which would force a reload per posting.
+	data, i, doc := r.data, r.i, r.doc
 	n := 0
-	data := r.data
-	for n < len(r.docs) && r.i < len(data) {
-		var v uint32
-		var shift uint
-		for {
-			b := data[r.i]
-			r.i++
-			v |= uint32(b&0x7f) << shift
-			if b < 0x80 {
-				break
-			}
-			shift += 7
-		}
-		r.doc += v >> 1
-		r.docs[n] = r.doc
-		r.tfs[n] = 1
-		if v&1 != 0 {
-			r.tfs[n] = data[r.i]
-			r.i++
-		}
-		n++
+	for ; n < len(r.docs) && i < len(data); n++ {
+		i, doc, r.tfs[n] = decodePosting(data, i, doc)
+		r.docs[n] = doc
 	}
+	r.i, r.doc = i, doc
 	return n
+}
+
+// shortPosting masks the bits of a posting's first byte that are clear
+// when it is the whole posting: a delta under 64 and a single occurrence,
+// the bulk of a broad term's list. The hottest loop, accumulate, decodes
+// that case inline and calls decodePosting for the others.
+const shortPosting = 0x81
+
+// decodePosting decodes the posting at data[i], which follows document
+// doc, and returns the position after it, its document and its term
+// frequency.
+func decodePosting(data []byte, i int, doc uint32) (int, uint32, uint8) {
+	var v uint32
+	for shift := uint(0); ; shift += 7 {
+		b := data[i]
+		i++
+		v |= uint32(b&0x7f) << shift
+		if b < 0x80 {
+			break
+		}
+	}
+	tf := uint8(1)
+	if v&1 != 0 {
+		tf = data[i]
+		i++
+	}
+	return i, doc + v>>1, tf
 }
 
 // docs returns the list's documents.
 func (p *postings) docs() []uint32 {
-	out := make([]uint32, 0, p.df)
+	docs, _ := p.decode(false)
+	return docs
+}
+
+// decode returns the list's documents and, if withTFs, their term
+// frequencies.
+func (p *postings) decode(withTFs bool) (docs []uint32, tfs []uint8) {
+	docs = make([]uint32, 0, p.df)
+	if withTFs {
+		tfs = make([]uint8, 0, p.df)
+	}
 	r := p.reader()
 	for n := r.block(); n > 0; n = r.block() {
-		out = append(out, r.docs[:n]...)
+		docs = append(docs, r.docs[:n]...)
+		if withTFs {
+			tfs = append(tfs, r.tfs[:n]...)
+		}
 	}
-	return out
+	return docs, tfs
 }
 
 // docList is a set of documents in increasing order with a score each.
@@ -111,39 +137,6 @@ func eachCommon(a, b []uint32, fn func(i, j int)) {
 	}
 }
 
-// intersect keeps the documents in both lists, summing scores.
-func intersect(a, b docList) docList {
-	out := docList{ids: make([]uint32, 0, min(len(a.ids), len(b.ids)))}
-	out.scores = make([]float32, 0, cap(out.ids))
-	eachCommon(a.ids, b.ids, func(i, j int) {
-		out.ids = append(out.ids, a.ids[i])
-		out.scores = append(out.scores, a.scores[i]+b.scores[j])
-	})
-	return out
-}
-
-// subtract keeps the documents of a that are not in b.
-func subtract(a, b docList) docList {
-	out := docList{ids: make([]uint32, 0, len(a.ids)), scores: make([]float32, 0, len(a.ids))}
-	j := 0
-	for i, id := range a.ids {
-		for j < len(b.ids) && b.ids[j] < id {
-			j++
-		}
-		if j < len(b.ids) && b.ids[j] == id {
-			continue
-		}
-		out.ids = append(out.ids, id)
-		out.scores = append(out.scores, a.scores[i])
-	}
-	return out
-}
-
-// addScores adds to dst's scores those of the same documents in src.
-func addScores(dst, src docList) {
-	eachCommon(dst.ids, src.ids, func(i, j int) { dst.scores[i] += src.scores[j] })
-}
-
 // bitset marks documents; it turns an unordered set of touched documents
 // into an ordered docList without sorting.
 type bitset []uint64
@@ -153,13 +146,29 @@ func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
 func (b bitset) set(i uint32)      { b[i>>6] |= 1 << (i & 63) }
 func (b bitset) has(i uint32) bool { return b[i>>6]&(1<<(i&63)) != 0 }
 
-// collect returns the marked documents in order with their scores from
-// acc, and clears both for reuse.
-func (b bitset) collect(acc []float32) docList {
+// any reports whether any document is marked.
+func (b bitset) any() bool {
+	for _, w := range b {
+		if w != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// count returns how many documents are marked.
+func (b bitset) count() int {
 	n := 0
 	for _, w := range b {
 		n += bits.OnesCount64(w)
 	}
+	return n
+}
+
+// collect returns the marked documents in order with their scores from
+// acc, and clears both for reuse.
+func (b bitset) collect(acc []float32) docList {
+	n := b.count()
 	out := docList{ids: make([]uint32, 0, n), scores: make([]float32, 0, n)}
 	for wi, w := range b {
 		for w != 0 {

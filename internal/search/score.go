@@ -12,8 +12,10 @@ const (
 )
 
 // scratch is per-query working memory sized to the index: a score
-// accumulator and a bitset of touched documents. Pooled, because
-// allocating 2.4 MB per query at 600,000 studies would dominate.
+// accumulator and a bitset of touched documents, which together are also
+// how a plan's result is passed on. Pooled, because allocating 2.4 MB per
+// query at 600,000 studies would dominate. Invariant: acc is zero wherever
+// touched is clear, so clearing the touched bits clears everything.
 type scratch struct {
 	acc     []float32
 	touched bitset
@@ -26,13 +28,109 @@ func (ix *Index) getScratch() *scratch {
 	return &scratch{acc: make([]float32, ix.n), touched: newBitset(ix.n)}
 }
 
+// putScratch returns a cleared scratch to the pool.
 func (ix *Index) putScratch(s *scratch) { ix.scratch.Put(s) }
+
+// release clears s and returns it to the pool.
+func (ix *Index) release(s *scratch) {
+	s.reset()
+	ix.putScratch(s)
+}
 
 // add sums the scores of l into the accumulator.
 func (s *scratch) add(l docList) {
 	for i, doc := range l.ids {
 		s.acc[doc] += l.scores[i]
 		s.touched.set(doc)
+	}
+}
+
+// The combinations below leave o cleared. Each adds a document's scores
+// as s + o, as merging sorted lists did, so scores are bit for bit the same.
+
+// merge adds o to s: the union, summing scores.
+func (s *scratch) merge(o *scratch) {
+	for wi, w := range o.touched {
+		if w == 0 {
+			continue
+		}
+		s.touched[wi] |= w
+		base := uint32(wi) << 6
+		for ; w != 0; w &= w - 1 {
+			d := base | uint32(trailing(w))
+			s.acc[d] += o.acc[d]
+			o.acc[d] = 0
+		}
+		o.touched[wi] = 0
+	}
+}
+
+// intersect keeps the documents of s that are also in o, summing scores.
+func (s *scratch) intersect(o *scratch) {
+	for wi, a := range s.touched {
+		b := o.touched[wi]
+		if a|b == 0 {
+			continue
+		}
+		base := uint32(wi) << 6
+		both := a & b
+		for w := a &^ b; w != 0; w &= w - 1 {
+			s.acc[base|uint32(trailing(w))] = 0
+		}
+		for w := both; w != 0; w &= w - 1 {
+			d := base | uint32(trailing(w))
+			s.acc[d] += o.acc[d]
+		}
+		o.clearWord(wi)
+		s.touched[wi] = both
+	}
+}
+
+// subtract removes the documents of o from s.
+func (s *scratch) subtract(o *scratch) {
+	for wi, b := range o.touched {
+		if b == 0 {
+			continue
+		}
+		base := uint32(wi) << 6
+		for w := s.touched[wi] & b; w != 0; w &= w - 1 {
+			s.acc[base|uint32(trailing(w))] = 0
+		}
+		s.touched[wi] &^= b
+		o.clearWord(wi)
+	}
+}
+
+// addShared adds o's scores to the documents of s that o also has.
+func (s *scratch) addShared(o *scratch) {
+	for wi, b := range o.touched {
+		if b == 0 {
+			continue
+		}
+		base := uint32(wi) << 6
+		for w := s.touched[wi] & b; w != 0; w &= w - 1 {
+			d := base | uint32(trailing(w))
+			s.acc[d] += o.acc[d]
+		}
+		o.clearWord(wi)
+	}
+}
+
+// clearWord clears the 64 documents of word wi.
+func (s *scratch) clearWord(wi int) {
+	base := uint32(wi) << 6
+	for w := s.touched[wi]; w != 0; w &= w - 1 {
+		s.acc[base|uint32(trailing(w))] = 0
+	}
+	s.touched[wi] = 0
+}
+
+// reset clears s for the pool.
+func (s *scratch) reset() {
+	for wi, w := range s.touched {
+		if w != 0 {
+			s.clearWord(wi)
+		}
 	}
 }
 
@@ -45,11 +143,29 @@ func (ix *Index) idf(df uint32) float32 {
 // tfNorm is BM25's saturated, length-normalised term frequency. Most
 // terms occur once in a field, and for them it comes from a table.
 func (ix *Index) tfNorm(f field, doc uint32, tf uint8) float32 {
-	l := ix.fieldLen[f][doc]
-	if tf == 1 && int(l) < len(ix.norm1[f]) {
-		return ix.norm1[f][l]
+	n := ix.normOf(f)
+	return n.tfNorm(doc, tf)
+}
+
+// fieldNorm is what tfNorm needs of one field, taken out of the index once
+// per posting list so that the scoring loops keep it in registers.
+type fieldNorm struct {
+	ix    *Index
+	f     field
+	lens  []uint16
+	norm1 []float32
+}
+
+func (ix *Index) normOf(f field) fieldNorm {
+	return fieldNorm{ix: ix, f: f, lens: ix.fieldLen[f], norm1: ix.norm1[f]}
+}
+
+func (n *fieldNorm) tfNorm(doc uint32, tf uint8) float32 {
+	l := n.lens[doc]
+	if tf == 1 && int(l) < len(n.norm1) {
+		return n.norm1[l]
 	}
-	return ix.tfNormLen(f, l, tf)
+	return n.ix.tfNormLen(n.f, l, tf)
 }
 
 func (ix *Index) tfNormLen(f field, length uint16, tf uint8) float32 {
@@ -88,11 +204,9 @@ type FieldMatch struct {
 	Studies int
 }
 
-// tokenList scores the studies containing token in any of the weighted
-// fields: the sum over fields of weight × idf × tfNorm.
-func (ix *Index) tokenList(fields []fieldWeight, token string, matches *[]FieldMatch) docList {
-	sc := ix.getScratch()
-	defer ix.putScratch(sc)
+// tokenInto scores into sc the studies containing token in any of the
+// weighted fields: the sum over fields of weight × idf × tfNorm.
+func (ix *Index) tokenInto(sc *scratch, fields []fieldWeight, token string, matches *[]FieldMatch) {
 	for _, fw := range fields {
 		p := ix.list(fw.f, token, "")
 		if p == nil {
@@ -101,32 +215,40 @@ func (ix *Index) tokenList(fields []fieldWeight, token string, matches *[]FieldM
 		*matches = append(*matches, FieldMatch{Field: fw.f.String(), Studies: int(p.df)})
 		ix.accumulate(sc, fw, p)
 	}
-	return sc.touched.collect(sc.acc)
 }
 
 // accumulate adds the scores of the postings of p in field fw to sc.
 func (ix *Index) accumulate(sc *scratch, fw fieldWeight, p *postings) {
 	wIDF := fw.w * ix.idf(p.df)
-	r := p.reader()
-	for n := r.block(); n > 0; n = r.block() {
-		for k, doc := range r.docs[:n] {
-			sc.acc[doc] += wIDF * ix.tfNorm(fw.f, doc, r.tfs[k])
-			sc.touched.set(doc)
+	norm := ix.normOf(fw.f)
+	acc, touched := sc.acc, sc.touched
+	// Decoding in this loop rather than by blocks saves storing and
+	// reloading every posting: the broad terms' lists are most of the work.
+	data := p.data
+	var doc uint32
+	for i := 0; i < len(data); {
+		tf := uint8(1)
+		if v := data[i]; v&shortPosting == 0 {
+			doc += uint32(v >> 1)
+			i++
+		} else {
+			i, doc, tf = decodePosting(data, i, doc)
 		}
+		acc[doc] += wIDF * norm.tfNorm(doc, tf)
+		touched.set(doc)
 	}
 }
 
-// phraseList scores the studies containing the tokens as adjacent words
+// phraseInto scores into sc the studies containing the tokens as adjacent words
 // in one field: every consecutive pair must be indexed as a pair of that
 // field. (A repeated pair elsewhere in the field can satisfy a longer
 // phrase — a rare false positive accepted to keep positions out of memory.)
 // In fields without pairs, every word must occur in the field.
-func (ix *Index) phraseList(fields []fieldWeight, tokens []string, matches *[]FieldMatch) docList {
+func (ix *Index) phraseInto(sc *scratch, fields []fieldWeight, tokens []string, matches *[]FieldMatch) {
 	if len(tokens) == 1 {
-		return ix.tokenList(fields, tokens[0], matches)
+		ix.tokenInto(sc, fields, tokens[0], matches)
+		return
 	}
-	sc := ix.getScratch()
-	defer ix.putScratch(sc)
 	for _, fw := range fields {
 		parts := ix.phraseLists(fw, tokens)
 		switch len(parts) {
@@ -144,7 +266,6 @@ func (ix *Index) phraseList(fields []fieldWeight, tokens []string, matches *[]Fi
 		*matches = append(*matches, FieldMatch{Field: fw.f.String(), Studies: l.len()})
 		sc.add(l)
 	}
-	return sc.touched.collect(sc.acc)
 }
 
 // phraseLists returns the lists a phrase needs in one field, all of which
@@ -173,7 +294,9 @@ func (ix *Index) phraseLists(fw fieldWeight, tokens []string) []*postings {
 // intersectLists scores the studies in every list of parts with the sum
 // of their scores in the order of parts. The studies are narrowed from the
 // shortest list and scored only once they are known to be in all: a
-// phrase's rare word bounds the work its common words cost.
+// phrase's rare word bounds the work its common words cost. Each list's
+// term frequencies of the studies are kept while narrowing, so that no
+// list is decoded twice.
 func (ix *Index) intersectLists(fw fieldWeight, parts []*postings) docList {
 	shortest := 0
 	for i, p := range parts {
@@ -181,39 +304,38 @@ func (ix *Index) intersectLists(fw fieldWeight, parts []*postings) docList {
 			shortest = i
 		}
 	}
-	docs := parts[shortest].docs()
+	tfs := make([][]uint8, len(parts)) // per part, per study of docs
+	docs, first := parts[shortest].decode(true)
+	tfs[shortest] = first
 	for i, p := range parts {
 		if i != shortest && len(docs) > 0 {
-			docs = keepIn(docs, p)
+			docs, tfs[i] = keepIn(docs, tfs, p)
 		}
 	}
 	if len(docs) == 0 {
 		return docList{}
 	}
 	out := docList{ids: docs, scores: make([]float32, len(docs))}
-	for _, p := range parts {
+	norm := ix.normOf(fw.f)
+	for pi, p := range parts {
 		wIDF := fw.w * ix.idf(p.df)
-		i := 0 // every document of out is in p
-		r := p.reader()
-		for n := r.block(); n > 0 && i < len(docs); n = r.block() {
-			for k, doc := range r.docs[:n] {
-				if i < len(docs) && docs[i] == doc {
-					out.scores[i] += wIDF * ix.tfNorm(fw.f, doc, r.tfs[k])
-					i++
-				}
-			}
+		for i, doc := range docs {
+			out.scores[i] += wIDF * norm.tfNorm(doc, tfs[pi][i])
 		}
 	}
 	return out
 }
 
-// keepIn keeps, in place, the documents of docs (in order) that p lists.
-func keepIn(docs []uint32, p *postings) []uint32 {
+// keepIn keeps, in place, the documents of docs (in order) that p lists,
+// and with them the frequencies in each row of tfs that is set. It returns
+// the documents kept and p's frequencies of them.
+func keepIn(docs []uint32, tfs [][]uint8, p *postings) ([]uint32, []uint8) {
 	out := docs[:0]
+	var ptfs []uint8
 	i := 0
 	r := p.reader()
 	for n := r.block(); n > 0 && i < len(docs); n = r.block() {
-		for _, doc := range r.docs[:n] {
+		for k, doc := range r.docs[:n] {
 			for i < len(docs) && docs[i] < doc {
 				i++
 			}
@@ -221,22 +343,36 @@ func keepIn(docs []uint32, p *postings) []uint32 {
 				break
 			}
 			if docs[i] == doc {
+				for _, row := range tfs {
+					if row != nil {
+						row[len(out)] = row[i]
+					}
+				}
 				out = append(out, doc)
+				ptfs = append(ptfs, r.tfs[k])
 				i++
 			}
 		}
 	}
-	return out
+	for j, row := range tfs {
+		if row != nil {
+			tfs[j] = row[:len(out)]
+		}
+	}
+	return out, ptfs
 }
 
 // allDocs is every study with score zero, for queries that are only
 // filters and for NOT.
-func (ix *Index) allDocs() docList {
-	out := docList{ids: make([]uint32, ix.n), scores: make([]float32, ix.n)}
-	for i := range out.ids {
-		out.ids[i] = uint32(i)
+func (ix *Index) allDocs() *scratch {
+	sc := ix.getScratch()
+	for wi := range sc.touched {
+		sc.touched[wi] = ^uint64(0)
 	}
-	return out
+	if r := ix.n % 64; r != 0 {
+		sc.touched[len(sc.touched)-1] = 1<<r - 1
+	}
+	return sc
 }
 
 func trailing(x uint64) int { return bits.TrailingZeros64(x) }

@@ -110,17 +110,17 @@ func (ix *Index) Search(req Request) (*Result, error) {
 		near = &req.Filter.Geo.Point
 	}
 
-	matched, details, hasText, err := ix.evalQueries(req.Queries, filter)
+	hits, details, hasText, err := ix.evalQueries(req.Queries, filter)
 	if err != nil {
 		return nil, err
 	}
-	hits := filter.apply(&ix.col, matched)
+	defer ix.release(hits)
 	res := &Result{Details: details}
 	if req.Facets {
-		res.Facets = ix.facets(hits.ids)
+		res.Facets = ix.facets(hits.touched)
 	}
-	hits = post.apply(&ix.col, hits)
-	res.Total = hits.len()
+	post.apply(&ix.col, hits)
+	res.Total = hits.touched.count()
 
 	keys := req.Sort
 	if len(keys) == 0 {
@@ -129,7 +129,7 @@ func (ix *Index) Search(req Request) (*Result, error) {
 			keys = []SortKey{{Field: "relevance", Desc: true}}
 		}
 	}
-	sorter, err := ix.newSorter(keys, hits, near, filter.geo)
+	sorter, err := ix.newSorter(keys, near, filter.geo)
 	if err != nil {
 		return nil, err
 	}
@@ -142,19 +142,18 @@ func (ix *Index) Search(req Request) (*Result, error) {
 		}
 		after = &c
 	}
-	page, more := sorter.top(pageSize, after)
-	for _, i := range page {
-		doc := hits.ids[i]
-		h := Hit{NCTID: ix.nct[doc], Score: float64(hits.scores[i])}
+	page, more := sorter.top(hits, pageSize, after)
+	for _, r := range page {
+		h := Hit{NCTID: ix.nct[r.doc], Score: float64(r.score)}
 		if near != nil {
-			if n, ok := ix.sites.nearest(doc, *near); ok {
+			if n, ok := ix.sites.nearest(r.doc, *near); ok {
 				h.Nearest = &n
 			}
 		}
 		res.Hits = append(res.Hits, h)
 	}
 	if more && len(page) > 0 {
-		res.NextPageToken = sorter.cursorAt(page[len(page)-1]).encode(fingerprint)
+		res.NextPageToken = page[len(page)-1].cursor.encode(fingerprint)
 	}
 	return res, nil
 }
@@ -183,12 +182,41 @@ func (r *Request) fingerprint() uint32 {
 // sorter orders hits by up to two keys, then by document number (NCT ID).
 // Each key value is mapped to an unsigned integer that sorts in the wanted
 // direction with missing values last, so ordering hundreds of thousands of
-// hits compares integers only.
+// hits compares integers only. The keys are computed as the hits stream
+// past in document order rather than stored per hit: only the page is kept.
 type sorter struct {
-	n     int
-	keys  [2][]uint64 // per hit
+	ix    *Index
+	keys  [2]sortSpec
 	nkeys int
-	docs  []uint32
+	near  *Point
+	geo   docList // see newSorter
+	geoAt int     // position in geo of the hit being keyed
+	// docOrder: the order is document order (documents are numbered in
+	// NCT ID order), so the page is the first hits after the cursor.
+	docOrder bool
+}
+
+// sortSpec is one compiled sort key.
+type sortSpec struct {
+	by   sortBy
+	desc bool
+	date dateField
+}
+
+type sortBy uint8
+
+const (
+	byRelevance sortBy = iota
+	byNCTId
+	byDistance
+	byEnrollment
+	byDate
+)
+
+// ranked is a hit with its sort keys.
+type ranked struct {
+	cursor
+	score float32
 }
 
 // missingKey is the sort key of a missing value: after every real one.
@@ -216,64 +244,67 @@ func sortKey(v float64, desc bool) uint64 {
 	return u
 }
 
-// newSorter prepares the sort of hits; geo, if the search has a geo filter,
-// holds the nearest distance of every hit (in document order, like hits).
-func (ix *Index) newSorter(keys []SortKey, hits docList, near *Point, geo docList) (*sorter, error) {
-	s := &sorter{n: hits.len(), docs: hits.ids, nkeys: len(keys)}
+// newSorter prepares a sort by keys; geo, if the search has a geo filter,
+// holds the nearest distance of every hit (in document order).
+func (ix *Index) newSorter(keys []SortKey, near *Point, geo docList) (*sorter, error) {
+	s := &sorter{ix: ix, nkeys: len(keys), near: near, geo: geo}
 	for k, key := range keys {
-		vals := make([]uint64, s.n)
-		desc := key.Desc
-		name := strings.ToLower(key.Field)
-		switch {
-		case name == "relevance":
-			for i, sc := range hits.scores {
-				vals[i] = sortKey(float64(sc), desc)
-			}
-		case name == "nctid":
-			for i, d := range hits.ids {
-				vals[i] = sortKey(float64(d), desc)
-			}
-		case name == "distance":
+		spec := sortSpec{desc: key.Desc}
+		switch name := strings.ToLower(key.Field); name {
+		case "relevance":
+			spec.by = byRelevance
+		case "nctid":
+			spec.by = byNCTId
+		case "distance":
 			if near == nil {
 				return nil, invalid("sorting by distance needs a location (filter.geo)")
 			}
-			j := 0
-			for i, d := range hits.ids {
-				for j < geo.len() && geo.ids[j] < d {
-					j++
-				}
-				v := math.NaN()
-				if j < geo.len() && geo.ids[j] == d {
-					v = float64(geo.scores[j])
-				} else if n, ok := ix.sites.nearest(d, *near); ok {
-					v = n.DistanceKm
-				}
-				vals[i] = sortKey(v, desc)
-			}
-		case name == "enrollmentcount":
-			for i, d := range hits.ids {
-				v := float64(ix.col.enrollment[d])
-				if v < 0 {
-					v = math.NaN()
-				}
-				vals[i] = sortKey(v, desc)
-			}
+			spec.by = byDistance
+		case "enrollmentcount":
+			spec.by = byEnrollment
 		default:
 			df, ok := dateFieldNames[name]
 			if !ok {
 				return nil, invalid("sort: unknown field %q (want relevance, distance, NCTId, EnrollmentCount or one of %s)", key.Field, strings.Join(DateFieldNames(), ", "))
 			}
-			for i, d := range hits.ids {
-				v := float64(ix.col.dates[df][d])
-				if ix.col.dates[df][d] == noDate {
-					v = math.NaN()
-				}
-				vals[i] = sortKey(v, desc)
-			}
+			spec.by, spec.date = byDate, df
 		}
-		s.keys[k] = vals
+		s.keys[k] = spec
 	}
+	s.docOrder = len(keys) == 1 && s.keys[0].by == byNCTId && !s.keys[0].desc
 	return s, nil
+}
+
+// key returns the sort key k of hit d. Hits must come in document order.
+func (s *sorter) key(k int, d uint32, score float32) uint64 {
+	spec := s.keys[k]
+	v := math.NaN()
+	switch spec.by {
+	case byRelevance:
+		v = float64(score)
+	case byNCTId:
+		v = float64(d)
+	case byDistance:
+		ids, j := s.geo.ids, s.geoAt
+		for j < len(ids) && ids[j] < d {
+			j++
+		}
+		s.geoAt = j
+		if j < len(ids) && ids[j] == d {
+			v = float64(s.geo.scores[j])
+		} else if n, ok := s.ix.sites.nearest(d, *s.near); ok {
+			v = n.DistanceKm
+		}
+	case byEnrollment:
+		if e := s.ix.col.enrollment[d]; e >= 0 {
+			v = float64(e)
+		}
+	case byDate:
+		if t := s.ix.col.dates[spec.date][d]; t != noDate {
+			v = float64(t)
+		}
+	}
+	return sortKey(v, spec.desc)
 }
 
 // cursor is the position after which the next page starts.
@@ -282,69 +313,74 @@ type cursor struct {
 	doc  uint32
 }
 
-func (s *sorter) cursorAt(i int) cursor {
-	c := cursor{doc: s.docs[i]}
-	for k := 0; k < s.nkeys; k++ {
-		c.keys[k] = s.keys[k][i]
-	}
-	return c
-}
-
-func (s *sorter) compare(i int, c cursor) int {
-	for k := 0; k < s.nkeys; k++ {
-		if r := cmp.Compare(s.keys[k][i], c.keys[k]); r != 0 {
+// compare orders a before or after b by the first n keys, then document.
+func (a *cursor) compare(b *cursor, n int) int {
+	for k := 0; k < n; k++ {
+		if r := cmp.Compare(a.keys[k], b.keys[k]); r != 0 {
 			return r
 		}
 	}
-	return cmp.Compare(s.docs[i], c.doc)
+	return cmp.Compare(a.doc, b.doc)
 }
 
-// less orders hit i before hit j.
-func (s *sorter) less(i, j int) bool {
-	for k := 0; k < s.nkeys; k++ {
-		if a, b := s.keys[k][i], s.keys[k][j]; a != b {
-			return a < b
-		}
-	}
-	return s.docs[i] < s.docs[j]
-}
-
-// top returns the indexes of the first n hits after the cursor, in order,
-// and whether more hits follow. It keeps a bounded heap rather than
-// sorting every hit, since a broad query has hundreds of thousands.
-func (s *sorter) top(n int, after *cursor) (page []int, more bool) {
-	h := make([]int, 0, n+1) // max-heap by order: h[0] is the worst kept
-	worse := func(a, b int) bool { return s.less(b, a) }
+// top returns the first n hits of sc after the cursor, in order, and
+// whether more hits follow. It keeps a bounded heap rather than sorting
+// every hit, since a broad query has hundreds of thousands.
+func (s *sorter) top(sc *scratch, n int, after *cursor) (page []ranked, more bool) {
+	h := make([]ranked, 0, n+1) // max-heap by order: h[0] is the worst kept
 	extra := 0
-	for i := 0; i < s.n; i++ {
-		if after != nil && s.compare(i, *after) <= 0 {
-			continue
-		}
-		if len(h) == n {
-			extra++
-			if !s.less(i, h[0]) {
+	first := s.keys[0]
+hits:
+	for wi, w := range sc.touched {
+		base := uint32(wi) << 6
+		for ; w != 0; w &= w - 1 {
+			r := ranked{cursor: cursor{doc: base | uint32(trailing(w))}}
+			r.score = sc.acc[r.doc]
+			if first.by == byRelevance { // the usual sort, inlined
+				r.keys[0] = sortKey(float64(r.score), first.desc)
+			} else {
+				r.keys[0] = s.key(0, r.doc, r.score)
+			}
+			// Most hits of a broad query fall outright on the first key.
+			if after != nil && r.keys[0] < after.keys[0] {
 				continue
 			}
-			h[0] = i
-			siftDown(h, 0, worse)
-			continue
+			full := len(h) == n
+			if full && (after == nil || r.keys[0] > after.keys[0]) && r.keys[0] > h[0].keys[0] {
+				extra++
+				if s.docOrder { // every later hit is worse still
+					break hits
+				}
+				continue
+			}
+			if s.nkeys == 2 {
+				r.keys[1] = s.key(1, r.doc, r.score)
+			}
+			if after != nil && r.compare(after, s.nkeys) <= 0 {
+				continue
+			}
+			if full {
+				extra++
+				if r.compare(&h[0].cursor, s.nkeys) >= 0 {
+					continue
+				}
+				h[0] = r
+				s.siftDown(h)
+				continue
+			}
+			h = append(h, r)
+			s.siftUp(h)
 		}
-		h = append(h, i)
-		siftUp(h, len(h)-1, worse)
 	}
-	slices.SortFunc(h, func(a, b int) int {
-		if s.less(a, b) {
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(h, func(a, b ranked) int { return a.compare(&b.cursor, s.nkeys) })
 	return h, extra > 0
 }
 
-func siftUp(h []int, i int, worse func(a, b int) bool) {
-	for i > 0 {
+// siftUp restores the heap after an append: a worse hit moves up.
+func (s *sorter) siftUp(h []ranked) {
+	for i := len(h) - 1; i > 0; {
 		p := (i - 1) / 2
-		if !worse(h[i], h[p]) {
+		if h[i].compare(&h[p].cursor, s.nkeys) <= 0 {
 			return
 		}
 		h[i], h[p] = h[p], h[i]
@@ -352,17 +388,18 @@ func siftUp(h []int, i int, worse func(a, b int) bool) {
 	}
 }
 
-func siftDown(h []int, i int, worse func(a, b int) bool) {
-	for {
+// siftDown restores the heap after its top was replaced by a better hit.
+func (s *sorter) siftDown(h []ranked) {
+	for i := 0; ; {
 		l := 2*i + 1
 		if l >= len(h) {
 			return
 		}
 		m := l
-		if r := l + 1; r < len(h) && worse(h[r], h[l]) {
+		if r := l + 1; r < len(h) && h[r].compare(&h[l].cursor, s.nkeys) > 0 {
 			m = r
 		}
-		if !worse(h[m], h[i]) {
+		if h[m].compare(&h[i].cursor, s.nkeys) <= 0 {
 			return
 		}
 		h[i], h[m] = h[m], h[i]
@@ -397,40 +434,23 @@ func decodeCursor(token string, fingerprint uint32) (cursor, error) {
 	}, nil
 }
 
-// facets counts docs by each facet field's values.
-func (ix *Index) facets(docs []uint32) []Facet {
-	col := &ix.col
-	var status [16]int
-	var studyType [4]int
-	var phase [8]int
-	var funder [16]int
-	var sex [4]int
-	var stdAge [4]int
-	var healthy [3]int
-	var results [2]int
-	countries := make([]int, len(ix.places.countryNames))
-	for _, d := range docs {
-		status[col.status[d]]++
-		studyType[col.studyType[d]]++
-		sex[col.sex[d]]++
-		healthy[col.healthy[d]]++
-		if col.results[d] {
-			results[1]++
-		} else {
-			results[0]++
-		}
-		for b := col.phases[d]; b != 0; b &= b - 1 {
-			phase[trailing(uint64(b))]++
-		}
-		for b := col.funders[d]; b != 0; b &= b - 1 {
-			funder[trailing(uint64(b))]++
-		}
-		for b := col.stdAges[d]; b != 0; b &= b - 1 {
-			stdAge[trailing(uint64(b))]++
-		}
-		pl := &ix.places
-		for _, c := range pl.countryIDs[pl.countryFirst[d]:pl.countryFirst[d+1]] {
-			countries[c]++
+// facets counts the marked documents by each facet field's values.
+func (ix *Index) facets(docs bitset) []Facet {
+	var c facetCounts
+	if docs.count() > ix.n/facetBitsShare {
+		ix.facetBits.count(&c, docs)
+	} else {
+		c.countDocs(&ix.col, docs)
+	}
+	pl := &ix.places
+	countries := make([]int, len(pl.countryNames))
+	for wi, w := range docs {
+		base := uint32(wi) << 6
+		for ; w != 0; w &= w - 1 {
+			d := base | uint32(trailing(w))
+			for _, c := range pl.countryIDs[pl.countryFirst[d]:pl.countryFirst[d+1]] {
+				countries[c]++
+			}
 		}
 	}
 	enumFacet := func(name string, e study.Enum, counts []int, offset int) Facet {
@@ -443,18 +463,18 @@ func (ix *Index) facets(docs []uint32) []Facet {
 		return f
 	}
 	out := []Facet{
-		enumFacet("OverallStatus", study.Statuses, status[:], 1),
-		enumFacet("Phase", study.Phases, phase[:], 0),
-		enumFacet("StudyType", study.StudyTypes, studyType[:], 1),
-		enumFacet("FunderType", study.AgencyClasses, funder[:], 0),
-		enumFacet("Sex", study.Sexes, sex[:], 1),
-		enumFacet("StdAge", study.StdAges, stdAge[:], 0),
+		enumFacet("OverallStatus", study.Statuses, c.status[:], 1),
+		enumFacet("Phase", study.Phases, c.phase[:], 0),
+		enumFacet("StudyType", study.StudyTypes, c.studyType[:], 1),
+		enumFacet("FunderType", study.AgencyClasses, c.funder[:], 0),
+		enumFacet("Sex", study.Sexes, c.sex[:], 1),
+		enumFacet("StdAge", study.StdAges, c.stdAge[:], 0),
 		{Field: "HealthyVolunteers", Values: nonZero(
-			FacetValue{Value: "true", Label: "Accepts healthy volunteers", Count: healthy[1]},
-			FacetValue{Value: "false", Label: "No healthy volunteers", Count: healthy[2]})},
+			FacetValue{Value: "true", Label: "Accepts healthy volunteers", Count: c.healthy[1]},
+			FacetValue{Value: "false", Label: "No healthy volunteers", Count: c.healthy[2]})},
 		{Field: "HasResults", Values: nonZero(
-			FacetValue{Value: "true", Label: "With results", Count: results[1]},
-			FacetValue{Value: "false", Label: "Without results", Count: results[0]})},
+			FacetValue{Value: "true", Label: "With results", Count: c.results[1]},
+			FacetValue{Value: "false", Label: "Without results", Count: c.results[0]})},
 	}
 	cf := Facet{Field: "LocationCountry"}
 	for id, n := range countries {

@@ -3,7 +3,9 @@ package search
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -425,5 +427,76 @@ func TestLookup(t *testing.T) {
 	}
 	if got, ok := ix.Lookup("NCT00000000"); ok {
 		t.Errorf("Lookup of an unknown ID found %s", got)
+	}
+}
+
+// TestSearchIndependentOfEarlierSearches runs searches of every kind once,
+// then again in reverse order and from several goroutines at once: each
+// search works in pooled memory that the previous ones must leave clean,
+// or a later search would see their hits or scores.
+func TestSearchIndependentOfEarlierSearches(t *testing.T) {
+	studies, ix := loadDemo(t)
+	var center Point
+	for _, s := range studies {
+		for _, l := range s.Locations {
+			if l.Geo != nil && center == (Point{}) {
+				center = Point{l.Geo.Lat, l.Geo.Lon}
+			}
+		}
+	}
+	q := func(area, text string) []AreaQuery { return []AreaQuery{{Area: area, Query: text}} }
+	open := []string{"RECRUITING", "NOT_YET_RECRUITING"}
+	reqs := []Request{
+		{Queries: q("cond", "cancer"), Facets: true, PageSize: 50},
+		{Queries: q("term", "(asthma OR copd) AND NOT pediatric"), PageSize: 50},
+		{Queries: q("term", `"breast cancer"`), Filter: Filter{Statuses: open}},
+		{Queries: q("term", "prostate cancer"), Sort: []SortKey{{Field: "StartDate"}, {Field: "relevance", Desc: true}}},
+		{Queries: q("term", "NOT cancer"), Sort: []SortKey{{Field: "EnrollmentCount", Desc: true}}, PageSize: 50},
+		{Queries: q("term", "AREA[Phase]PHASE3 OR diabetes"), PostFilter: Filter{Statuses: open}, Facets: true},
+		{Filter: Filter{Geo: &GeoFilter{Point: center, RadiusKm: 500}}, Sort: []SortKey{{Field: "distance"}}, PageSize: 50},
+		{Filter: Filter{Statuses: open}, Facets: true, PageSize: 50},
+	}
+	want := make([]*Result, len(reqs))
+	for i, r := range reqs {
+		res, err := ix.Search(r)
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if res.Total == 0 {
+			t.Fatalf("request %d matches nothing: the test needs hits", i)
+		}
+		want[i] = res
+	}
+	check := func(i int) error {
+		got, err := ix.Search(reqs[i])
+		if err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(got, want[i]) {
+			return fmt.Errorf("request %d: %d hits, total %d; first time %d hits, total %d", i, len(got.Hits), got.Total, len(want[i].Hits), want[i].Total)
+		}
+		return nil
+	}
+	for i := len(reqs) - 1; i >= 0; i-- {
+		if err := check(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for g := range cap(errs) {
+		wg.Go(func() {
+			for k := range 3 * len(reqs) {
+				if err := check((g + k) % len(reqs)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

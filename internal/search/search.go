@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"hash/fnv"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -85,8 +86,16 @@ const (
 	topCountries    = 30
 )
 
+// running admits as many searches at a time as there are cores. A search
+// is CPU-bound and works in a few megabytes of scratch at full scale: more
+// at once only evict each other's memory from the caches (and hold more
+// scratch), so that requests wait here rather than in the scheduler.
+var running = make(chan struct{}, runtime.GOMAXPROCS(0))
+
 // Search runs a request against the index.
 func (ix *Index) Search(req Request) (*Result, error) {
+	running <- struct{}{}
+	defer func() { <-running }()
 	pageSize := req.PageSize
 	switch {
 	case pageSize == 0:

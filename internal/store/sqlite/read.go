@@ -25,7 +25,7 @@ func (s *Store) Raw(ctx context.Context, nctID string) ([]byte, error) {
 
 func (s *Store) raw(ctx context.Context, nctID string) ([]byte, error) {
 	var z []byte
-	err := s.db.QueryRowContext(ctx, `SELECT raw FROM studies WHERE nct_id = ?`, nctID).Scan(&z)
+	err := s.rawByID.QueryRowContext(ctx, nctID).Scan(&z)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, study.ErrNotFound
 	}

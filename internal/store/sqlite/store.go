@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -28,7 +29,8 @@ var migrations embed.FS
 // Store is an open SQLite store. It is safe for concurrent use; writes are
 // serialised by SQLite, reads run alongside them (WAL).
 type Store struct {
-	db *sql.DB
+	db      *sql.DB
+	rawByID *sql.Stmt
 	// criteria, when set, derives each written study's structured
 	// criteria; see ParseCriteriaWith.
 	criteria *criteriaParser
@@ -60,11 +62,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	// Every page of results reads its records one by one: compiling the
+	// statement once saves a parse per record.
+	if s.rawByID, err = db.PrepareContext(ctx, `SELECT raw FROM studies WHERE nct_id = ?`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	return s, nil
 }
 
 // Close closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error { return errors.Join(s.rawByID.Close(), s.db.Close()) }
 
 // migrate applies, in order and each in its own transaction, the embedded
 // migrations/NNNN_name.sql files not yet recorded in schema_migrations.

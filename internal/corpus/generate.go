@@ -79,12 +79,6 @@ func NewGenerator(seed uint64) (*Generator, error) {
 	return &Generator{seed: seed, p: p, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}, nil
 }
 
-// Templates reports how many real records the generator draws from and
-// their mean size in bytes.
-func (g *Generator) Templates() (n int, meanSize float64) {
-	return len(g.p.templates), g.p.meanSize
-}
-
 // NCTID returns study i's ID: a fixed permutation of the NCT1xxxxxxx
 // range, so IDs are distinct but not in generation order.
 func (g *Generator) NCTID(i int) string {

@@ -211,12 +211,10 @@ type site struct {
 
 // pool is everything the generator draws from.
 type pool struct {
-	templates   []template
-	sites       []site
-	byCountry   map[string][]int
-	whyStopped  []string
-	meanSize    float64
-	sourceCount int
+	templates  []template
+	sites      []site
+	byCountry  map[string][]int
+	whyStopped []string
 }
 
 // sharedPool is loaded once: it is read-only, and every generator in a
@@ -237,15 +235,13 @@ func loadPool() (*pool, error) {
 	defer zr.Close()
 	p := &pool{byCountry: map[string][]int{}}
 	br := bufio.NewReaderSize(zr, 1<<20)
-	var total int
-	for {
+	for n := 1; ; {
 		line, err := br.ReadBytes('\n')
 		if len(bytes.TrimSpace(line)) > 0 {
 			if err := p.add(line); err != nil {
-				return nil, fmt.Errorf("demo record %d: %w", p.sourceCount+1, err)
+				return nil, fmt.Errorf("demo record %d: %w", n, err)
 			}
-			total += len(bytes.TrimSpace(line))
-			p.sourceCount++
+			n++
 		}
 		if errors.Is(err, io.EOF) {
 			break
@@ -257,7 +253,6 @@ func loadPool() (*pool, error) {
 	if len(p.templates) == 0 || len(p.sites) == 0 {
 		return nil, errors.New("demo records hold no usable template or site")
 	}
-	p.meanSize = float64(total) / float64(p.sourceCount)
 	return p, nil
 }
 

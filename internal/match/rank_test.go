@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -16,7 +15,7 @@ import (
 
 	"github.com/trialfinder/trialfinder/internal/patient"
 	"github.com/trialfinder/trialfinder/internal/search"
-	"github.com/trialfinder/trialfinder/internal/store/sqlite"
+	"github.com/trialfinder/trialfinder/internal/store/sqlite/sqlitetest"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/vocab"
 )
@@ -145,16 +144,8 @@ func BenchmarkCheckAll(b *testing.B) { benchCheck(b, newDemoMatcher(b)) }
 // generated corpus: some 65,000 recruiting of 600,000), criteria read as
 // stored at ingest or parsed where missing.
 func BenchmarkCheckRecruitingAtScale(b *testing.B) {
-	path := os.Getenv("TRIALFINDER_BENCH_DB")
-	if path == "" {
-		b.Skip("set TRIALFINDER_BENCH_DB to a store")
-	}
+	st, _ := sqlitetest.BenchStore(b)
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
 	start := time.Now()
 	v, err := vocab.Load()
 	if err != nil {

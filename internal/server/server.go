@@ -132,9 +132,6 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
-// Handler returns the application's handler, middleware included.
-func (s *Server) Handler() http.Handler { return s.handler }
-
 // Run serves on ln until ctx is cancelled, then shuts down gracefully:
 // in-flight requests finish (within ShutdownTimeout). It answers at once,
 // with 503 until the index is built, so health checks see it starting.

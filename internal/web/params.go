@@ -148,9 +148,6 @@ func (p params) url(base string) string {
 	return base + "?" + q
 }
 
-// hasPlace reports whether the search is around a place.
-func (p params) hasPlace() bool { return p.Loc != "" || p.Lat != nil }
-
 // filter turns the filter parameters and the resolved location into a
 // search filter.
 func (p params) filter(loc located) search.Filter {

@@ -1,13 +1,11 @@
 package web
 
 import (
-	"context"
 	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -15,7 +13,7 @@ import (
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
-	"github.com/trialfinder/trialfinder/internal/store/sqlite"
+	"github.com/trialfinder/trialfinder/internal/store/sqlite/sqlitetest"
 )
 
 // BenchmarkTrialPageAtScale serves the trial pages of 1,000 random studies
@@ -24,16 +22,7 @@ import (
 // from the store and renders it; the search index is not involved, so the
 // benchmark serves with an empty one rather than spend minutes building it.
 func BenchmarkTrialPageAtScale(b *testing.B) {
-	path := os.Getenv("TRIALFINDER_BENCH_DB")
-	if path == "" {
-		b.Skip("set TRIALFINDER_BENCH_DB to a store")
-	}
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st, path := sqlitetest.BenchStore(b)
 	ids := randomIDs(b, path, 1000)
 	eng := search.NewEngine(nil)
 	h, err := New(Config{Search: eng, Studies: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),

@@ -173,12 +173,8 @@ func (s *Store) write(ctx context.Context, batch []*Prepared) ([]study.Change, e
 // last ingest time; see Store.Generation.
 const metaGeneration = "generation"
 
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-func bumpGeneration(ctx context.Context, x execer) error {
-	_, err := x.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, '1')
+func bumpGeneration(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, '1')
 		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`, metaGeneration)
 	if err != nil {
 		return fmt.Errorf("bump generation: %w", err)

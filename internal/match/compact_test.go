@@ -8,7 +8,7 @@ import (
 	"github.com/trialfinder/trialfinder/internal/vocab"
 )
 
-// TestCompactChecksLikeFull: ranking counts with the compact criteria a
+// TestCompactChecksLikeFull: ranking counts with the packed criteria a
 // matcher keeps, hits are explained with the full ones; for every demo
 // study and a range of patients (the benchmark notes, read as profiles)
 // both must give the same counts and verdict.
@@ -34,16 +34,17 @@ func TestCompactChecksLikeFull(t *testing.T) {
 		}
 		pis = append(pis, newProfileIndex(f, v))
 	}
-	in := newInterner()
+	pk := newPacker()
 	b := NewBuilder(Options{All: true})
 	checked, differing := 0, 0
 	for _, s := range loadDemo(t) {
 		b.Add(&s)
 		kept := b.keep[len(b.keep)-1].t
 		c := eligibility.Parse(s.Eligibility.Criteria)
-		full, compact := prepare(c), in.compact(prepare(c))
+		full, packed := prepare(c), pk.pack(prepare(c))
+		u := newUnpacker(pk.names)
 		for i, pi := range pis {
-			want, got := pi.check(s.NCTID, &s.Eligibility, full, true), pi.check(kept.id, &kept.elig, compact, false)
+			want, got := pi.check(s.NCTID, &s.Eligibility, full, true), pi.check(kept.id, &kept.elig, u.unpack(packed), false)
 			checked++
 			if got.Counts != want.Counts || got.Verdict != want.Verdict {
 				differing++

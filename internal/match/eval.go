@@ -286,9 +286,10 @@ func (m *Matcher) rankTopic(note string, pool []string) ([]string, error) {
 	}
 	ids := rankedIDs(scores, pool)
 	cands := make([]candidate, 0, len(ids))
+	u := newUnpacker(m.names)
 	for _, id := range ids {
 		if t := m.trials[id]; t != nil {
-			cands = append(cands, candidate{id: id, t: t, score: scores[id], verdict: pi.check(t.id, &t.elig, t.prep, false).Verdict})
+			cands = append(cands, candidate{id: id, t: t, score: scores[id], verdict: pi.check(t.id, &t.elig, u.unpack(t.packed), false).Verdict})
 		}
 	}
 	order(cands)

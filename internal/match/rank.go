@@ -40,17 +40,18 @@ type Options struct {
 type Matcher struct {
 	ix     *search.Index
 	trials map[string]*trial
+	names  []string // the strings of the trials' packed criteria
 	store  Store
 	opt    Options
 }
 
 // trial is what ranking reads of a study: some 90,000 stay in memory at
-// full scale, so only the NCT ID, the registered limits and the compact
+// full scale, so only the NCT ID, the registered limits and the packed
 // criteria (see compact.go). Hits are explained from the store.
 type trial struct {
-	id   string
-	elig study.Eligibility // without the criteria text
-	prep *prepared
+	id     string
+	elig   study.Eligibility // without the criteria text
+	packed []byte
 }
 
 // Store reads what the matcher keeps out of memory: the criteria parsed
@@ -125,7 +126,7 @@ func (b *Builder) Add(s *study.Study) {
 // this parser version stored them, and are parsed otherwise.
 func (b *Builder) Finish(ctx context.Context, ix *search.Index, st Store) (*Matcher, error) {
 	m := &Matcher{ix: ix, trials: make(map[string]*trial, len(b.keep)), store: st, opt: b.opt}
-	in := newInterner()
+	pk := newPacker()
 	ids := make([]string, len(b.keep))
 	for i, k := range b.keep {
 		m.trials[k.t.id] = k.t
@@ -136,7 +137,7 @@ func (b *Builder) Finish(ctx context.Context, ix *search.Index, st Store) (*Matc
 		if err != nil {
 			return fmt.Errorf("%s: %w", id, err)
 		}
-		m.trials[id].prep = in.compact(prepare(c))
+		m.trials[id].packed = pk.pack(prepare(c))
 		return nil
 	})
 	if err != nil {
@@ -145,7 +146,7 @@ func (b *Builder) Finish(ctx context.Context, ix *search.Index, st Store) (*Matc
 	// Parsing is some 2 ms a study: spread what is left over the cores.
 	var todo []kept
 	for _, k := range b.keep {
-		if k.t.prep == nil {
+		if k.t.packed == nil {
 			todo = append(todo, k)
 		}
 	}
@@ -161,8 +162,9 @@ func (b *Builder) Finish(ctx context.Context, ix *search.Index, st Store) (*Matc
 	}
 	wg.Wait()
 	for i, k := range todo {
-		k.t.prep = in.compact(parsed[i])
+		k.t.packed = pk.pack(parsed[i])
 	}
+	m.names = pk.names
 	b.keep = nil
 	return m, nil
 }
@@ -259,7 +261,7 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 			cands = append(cands, candidate{t: t, score: h.Score, near: h.Nearest})
 		}
 	}
-	judge(pi, cands)
+	m.judge(pi, cands)
 	order(cands)
 	limit := opt.Limit
 	if limit <= 0 {
@@ -302,15 +304,17 @@ func (m *Matcher) explain(ctx context.Context, pi *profileIndex, c candidate) (H
 
 // judge sets every candidate's verdict, on every core: at full scale a
 // profile without conditions meets some 65,000 recruiting studies.
-func judge(pi *profileIndex, cands []candidate) {
+func (m *Matcher) judge(pi *profileIndex, cands []candidate) {
 	workers := runtime.GOMAXPROCS(0)
 	chunk := max(1, (len(cands)+workers-1)/workers)
 	var wg sync.WaitGroup
 	for lo := 0; lo < len(cands); lo += chunk {
 		part := cands[lo:min(lo+chunk, len(cands))]
 		wg.Go(func() {
+			u := newUnpacker(m.names)
 			for i := range part {
-				part[i].verdict = pi.check(part[i].t.id, &part[i].t.elig, part[i].t.prep, false).Verdict
+				t := part[i].t
+				part[i].verdict = pi.check(t.id, &t.elig, u.unpack(t.packed), false).Verdict
 			}
 		})
 	}

@@ -185,7 +185,7 @@ func benchCheck(b *testing.B, m *Matcher) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		judge(pi, cands)
+		m.judge(pi, cands)
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/float64(len(cands))*1000, "ms/1000trials")
 }

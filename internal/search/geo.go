@@ -16,12 +16,17 @@ import (
 // rather than per site. Points are grouped in one-degree cells so a search
 // looks only at nearby ones.
 type sites struct {
-	first []uint32 // document number → index of its first site; first[n] = total
-	point []uint32 // site → its point
-	open  []bool   // the site (or, when sites carry no status, the study) is recruiting or not yet recruiting
-	loc   []int32  // index of the site in study.Locations, for showing it
+	// first maps a document number to the index of its first site;
+	// first[n] = total. Every location is a site, geocoded or not, so a
+	// site's index in study.Locations is its offset from the first.
+	first []uint32
+	// point is a site's point (noPoint when not geocoded), with openSite
+	// set when the site (or, when sites carry no status, the study) is
+	// recruiting or not yet recruiting.
+	point []uint32
 
-	// While building: each site's coordinates and document.
+	// While building: each site's coordinates (NaN when not geocoded)
+	// and document.
 	lat, lon []float32
 	doc      []uint32
 
@@ -34,20 +39,29 @@ type sites struct {
 	atPoint    []uint32 // document<<1 | 1 if that site is open, grouped by point
 }
 
+const (
+	openSite = 1 << 31
+	noPoint  = openSite - 1
+)
+
 func (g *sites) add(doc uint32, s *study.Study) {
 	g.first = append(g.first, uint32(len(g.lat)))
-	for i, l := range s.Locations {
-		if l.Geo == nil {
-			continue
-		}
+	for _, l := range s.Locations {
 		status := l.Status
 		if status == "" {
 			status = s.OverallStatus
 		}
-		g.lat = append(g.lat, float32(l.Geo.Lat))
-		g.lon = append(g.lon, float32(l.Geo.Lon))
-		g.open = append(g.open, study.IsRecruiting(status))
-		g.loc = append(g.loc, int32(i))
+		lat, lon := float32(math.NaN()), float32(math.NaN())
+		if l.Geo != nil {
+			lat, lon = float32(l.Geo.Lat), float32(l.Geo.Lon)
+		}
+		var open uint32
+		if study.IsRecruiting(status) {
+			open = openSite
+		}
+		g.lat = append(g.lat, lat)
+		g.lon = append(g.lon, lon)
+		g.point = append(g.point, open)
 		g.doc = append(g.doc, doc)
 	}
 }
@@ -58,8 +72,11 @@ func (g *sites) finish() {
 	g.first = append(g.first, uint32(len(g.lat)))
 	ids := map[[2]float32]uint32{}
 	var pts [][2]float32
-	g.point = make([]uint32, len(g.lat))
 	for si := range g.lat {
+		if math.IsNaN(float64(g.lat[si])) {
+			g.point[si] |= noPoint
+			continue
+		}
 		k := [2]float32{g.lat[si], g.lon[si]}
 		id, ok := ids[k]
 		if !ok {
@@ -67,7 +84,7 @@ func (g *sites) finish() {
 			ids[k] = id
 			pts = append(pts, k)
 		}
-		g.point[si] = id
+		g.point[si] |= id
 	}
 	cellOf := func(id uint32) int32 { return cell(float64(pts[id][0]), float64(pts[id][1])) }
 	byCell := make([]uint32, len(pts))
@@ -90,28 +107,35 @@ func (g *sites) finish() {
 		span[1] = uint32(r + 1)
 		g.cells[c] = span
 	}
-	// A counting sort of the sites by point.
+	// A counting sort of the geocoded sites by point.
 	g.pointFirst = make([]uint32, len(pts)+1)
-	for si := range g.point {
-		g.point[si] = rank[g.point[si]]
-		g.pointFirst[g.point[si]+1]++
+	for si, e := range g.point {
+		if e&noPoint == noPoint {
+			continue
+		}
+		pt := rank[e&noPoint]
+		g.point[si] = e&openSite | pt
+		g.pointFirst[pt+1]++
 	}
 	for i := range pts {
 		g.pointFirst[i+1] += g.pointFirst[i]
 	}
 	next := slices.Clone(g.pointFirst[:len(pts)])
-	g.atPoint = make([]uint32, len(g.point))
-	for si, pt := range g.point {
-		e := g.doc[si] << 1
-		if g.open[si] {
-			e |= 1
+	g.atPoint = make([]uint32, g.pointFirst[len(pts)])
+	for si, e := range g.point {
+		pt := e & noPoint
+		if pt == noPoint {
+			continue
 		}
-		g.atPoint[next[pt]] = e
+		a := g.doc[si] << 1
+		if e&openSite != 0 {
+			a |= 1
+		}
+		g.atPoint[next[pt]] = a
 		next[pt]++
 	}
 	g.lat, g.lon, g.doc = nil, nil, nil
-	g.open = slices.Clip(g.open)
-	g.loc = slices.Clip(g.loc)
+	g.point = slices.Clip(g.point)
 }
 
 func cell(lat, lon float64) int32 {
@@ -202,13 +226,16 @@ func (g *sites) nearest(doc uint32, p Point) (Nearest, bool) {
 	var best Nearest
 	found := false
 	for si := g.first[doc]; si < g.first[doc+1]; si++ {
-		pt := g.point[si]
+		pt, open := g.point[si]&noPoint, g.point[si]&openSite != 0
+		if pt == noPoint {
+			continue
+		}
 		d := distanceKm(p.Lat, p.Lon, float64(g.pointLat[pt]), float64(g.pointLon[pt]))
 		better := !found ||
-			(g.open[si] && !best.Recruiting) ||
-			(g.open[si] == best.Recruiting && d < best.DistanceKm)
+			(open && !best.Recruiting) ||
+			(open == best.Recruiting && d < best.DistanceKm)
 		if better {
-			best = Nearest{Location: int(g.loc[si]), DistanceKm: d, Recruiting: g.open[si]}
+			best = Nearest{Location: int(si - g.first[doc]), DistanceKm: d, Recruiting: open}
 			found = true
 		}
 	}

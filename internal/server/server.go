@@ -57,6 +57,12 @@ type Config struct {
 	// ShutdownTimeout bounds the wait for in-flight requests on shutdown
 	// (default 20 s).
 	ShutdownTimeout time.Duration
+	// GCPercent, when positive, is set as the garbage collector's target
+	// (see runtime/debug.SetGCPercent) once the first index is built.
+	// The heap is then mostly the long-lived index and matcher, and Go's
+	// default of 100 lets it grow by their whole size again before
+	// collecting the requests' small garbage.
+	GCPercent int
 }
 
 // Server is the application.
@@ -194,6 +200,9 @@ func (s *Server) load(ctx context.Context) error {
 	}
 	if err := s.rebuild(ctx, st.Generation); err != nil {
 		return fmt.Errorf("start: %w", err)
+	}
+	if s.cfg.GCPercent > 0 {
+		debug.SetGCPercent(s.cfg.GCPercent)
 	}
 	s.ready.Store(true)
 	return nil

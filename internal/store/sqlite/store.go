@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,6 +58,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	// A bounded pool of connections that stay open: database/sql keeps only
+	// two idle by default, so under concurrent requests it closed and
+	// reopened connections all the time, each time reading the schema,
+	// compiling the statements again and refilling a page cache.
+	conns := runtime.GOMAXPROCS(0) + 2
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	s := &Store{db: db}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()

@@ -140,8 +140,9 @@ func (ix *Index) idf(df uint32) float32 {
 	return float32(math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5)))
 }
 
-// tfNorm is BM25's saturated, length-normalised term frequency. Most
-// terms occur once in a field, and for them it comes from a table.
+// tfNorm is BM25's saturated, length-normalised term frequency. Nearly
+// every posting has a frequency of a few and a field of ordinary length,
+// and for those it comes from a table.
 func (ix *Index) tfNorm(f field, doc uint32, tf uint8) float32 {
 	n := ix.normOf(f)
 	return n.tfNorm(doc, tf)
@@ -153,17 +154,19 @@ type fieldNorm struct {
 	ix    *Index
 	f     field
 	lens  []uint16
-	norm1 []float32
+	table []float32
+	width int
 }
 
 func (ix *Index) normOf(f field) fieldNorm {
-	return fieldNorm{ix: ix, f: f, lens: ix.fieldLen[f], norm1: ix.norm1[f]}
+	t := ix.normTable[f]
+	return fieldNorm{ix: ix, f: f, lens: ix.fieldLen[f], table: t, width: len(t) / maxTableTF}
 }
 
 func (n *fieldNorm) tfNorm(doc uint32, tf uint8) float32 {
 	l := n.lens[doc]
-	if tf == 1 && int(l) < len(n.norm1) {
-		return n.norm1[l]
+	if tf <= maxTableTF && int(l) < n.width {
+		return n.table[int(tf-1)*n.width+int(l)]
 	}
 	return n.ix.tfNormLen(n.f, l, tf)
 }
@@ -178,22 +181,30 @@ func (ix *Index) tfNormLen(f field, length uint16, tf uint8) float32 {
 	return t * (bm25K1 + 1) / (t + bm25K1*(1-bm25B+bm25B*l/avg))
 }
 
-// maxNorm1 bounds the length table of each field: longer fields are rare.
-const maxNorm1 = 4096
+// The norm tables cover term frequencies up to maxTableTF and field
+// lengths up to the longest, at most maxTableLen: longer fields and more
+// frequent terms are rare.
+const (
+	maxTableTF  = 4
+	maxTableLen = 4096
+)
 
-// fillNorm1 makes the table of tfNorm for a single occurrence, per field
-// length up to the longest, once the average lengths are known.
-func (ix *Index) fillNorm1() {
+// fillNormTables makes each field's table of tfNorm by term frequency
+// and field length, once the average lengths are known.
+func (ix *Index) fillNormTables() {
 	for f := range numFields {
 		longest := 0
 		for _, l := range ix.fieldLen[f] {
 			longest = max(longest, int(l))
 		}
-		t := make([]float32, min(longest+1, maxNorm1))
-		for l := range t {
-			t[l] = ix.tfNormLen(field(f), uint16(l), 1)
+		width := min(longest+1, maxTableLen)
+		t := make([]float32, maxTableTF*width)
+		for tf := 1; tf <= maxTableTF; tf++ {
+			for l := range width {
+				t[(tf-1)*width+l] = ix.tfNormLen(field(f), uint16(l), uint8(tf))
+			}
 		}
-		ix.norm1[f] = t
+		ix.normTable[f] = t
 	}
 }
 

@@ -53,7 +53,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// Write transactions take the write lock up front, so two writers wait
 	// on the busy timeout instead of failing on a lock upgrade.
 	q.Set("_txlock", "immediate")
-	q.Add("_pragma", "cache_size(-32768)")
 	db, err := sql.Open("sqlite", path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)

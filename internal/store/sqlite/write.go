@@ -149,6 +149,13 @@ func (s *Store) write(ctx context.Context, batch []*Prepared) ([]study.Change, e
 		return nil, err
 	}
 	defer tx.Rollback()
+	// Writing a batch updates several indexes, which a large page cache
+	// keeps in memory between batches. Readers keep SQLite's default
+	// (2 MB): a server reads scattered records, which the OS caches
+	// anyway, and its pool would otherwise hold tens of MB per connection.
+	if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -32768`); err != nil {
+		return nil, err
+	}
 	w, err := prepareWriter(ctx, tx)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,9 @@
 // server on this machine (a loopback address).
 //
 //	go run ./cmd/loadgen --addr http://127.0.0.1:8080 --clients 16 --duration 30s
+//
+// With --paths it prints the mix's requests instead, for another load
+// tool; scripts/wrk-mix.lua replays them with wrk.
 package main
 
 import (
@@ -28,14 +31,15 @@ func main() {
 	clients := flag.Int("clients", 16, "concurrent clients")
 	duration := flag.Duration("duration", 30*time.Second, "how long to run (at most 10m)")
 	maxRequests := flag.Int64("max-requests", 1_000_000, "stop after this many requests")
+	paths := flag.Bool("paths", false, "print the mix's request paths in order, one per line, and exit (for other load tools, such as wrk with scripts/wrk-mix.lua)")
 	flag.Parse()
-	if err := run(*addr, *clients, *duration, *maxRequests); err != nil {
+	if err := run(*addr, *clients, *duration, *maxRequests, *paths); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr string, clients int, duration time.Duration, maxRequests int64) error {
+func run(addr string, clients int, duration time.Duration, maxRequests int64, printPaths bool) error {
 	if clients < 1 || clients > 1024 || duration <= 0 || duration > 10*time.Minute || maxRequests < 1 {
 		return errors.New("--clients must be 1 to 1024, --duration more than 0 and at most 10m, --max-requests at least 1")
 	}
@@ -71,6 +75,12 @@ func run(addr string, clients int, duration time.Duration, maxRequests int64) er
 	mix, err := bench.Mix(ctx, get)
 	if err != nil {
 		return err
+	}
+	if printPaths {
+		for _, p := range bench.Paths(mix) {
+			fmt.Println(p)
+		}
+		return nil
 	}
 	fmt.Printf("%d clients for %s against %s\n", clients, duration, base)
 	rep := bench.Run(ctx, get, mix, bench.Options{Clients: clients, Duration: duration, MaxRequests: maxRequests})

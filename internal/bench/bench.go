@@ -130,6 +130,29 @@ func lookupIDs(ctx context.Context, get Getter, path string) ([]string, error) {
 	return ids, nil
 }
 
+// request returns the kind and path of a run's i-th request: the kinds
+// in turn, each cycling over its paths.
+func request(mix []Query, i int) (kind int, path string) {
+	kind = i % len(mix)
+	q := mix[kind]
+	return kind, q.Paths[(i/len(mix))%len(q.Paths)]
+}
+
+// Paths lists the requests of a run in the order Run sends them, up to
+// the point where the sequence repeats: for driving another load tool
+// (such as wrk, see scripts/wrk-mix.lua) with the same mix.
+func Paths(mix []Query) []string {
+	turns := 0
+	for _, q := range mix {
+		turns = max(turns, len(q.Paths))
+	}
+	out := make([]string, turns*len(mix))
+	for i := range out {
+		_, out[i] = request(mix, i)
+	}
+	return out
+}
+
 // Options bound a run.
 type Options struct {
 	Clients     int
@@ -186,9 +209,7 @@ func Run(ctx context.Context, get Getter, mix []Query, opt Options) *Report {
 				if ctx.Err() != nil || (opt.MaxRequests > 0 && sent.Add(1) > opt.MaxRequests) {
 					return
 				}
-				k := i % len(mix)
-				q := mix[k]
-				path := q.Paths[(i/len(mix))%len(q.Paths)]
+				k, path := request(mix, i)
 				t0 := time.Now()
 				_, err := get(ctx, path)
 				if err != nil && ctx.Err() != nil {

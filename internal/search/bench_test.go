@@ -120,7 +120,7 @@ func queryMix(ix *Index) []struct {
 		{"boolean", Request{Queries: []AreaQuery{{Area: "term", Query: "(asthma OR copd) AND NOT pediatric"}}}},
 		{"geo 50 km + status", Request{Filter: Filter{Statuses: recruiting, Geo: &GeoFilter{Point: Point{Lat: 40.7128, Lon: -74.0060}, RadiusKm: 50}}, Sort: []SortKey{{Field: "distance"}}}},
 		{"facets, broad", Request{Queries: []AreaQuery{{Area: "cond", Query: "cancer"}}, Facets: true}},
-		{"NCT ID", Request{Queries: []AreaQuery{{Area: "id", Query: ix.nct[ix.n/2]}}}},
+		{"NCT ID", Request{Queries: []AreaQuery{{Area: "id", Query: ix.nct.at(ix.n / 2)}}}},
 		{"deep page", deepPage(ix, deep, 20)},
 	}
 }

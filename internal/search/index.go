@@ -25,7 +25,7 @@ import (
 // for concurrent use.
 type Index struct {
 	n       int
-	nct     []string          // document number → NCT ID, in increasing order
+	nct     strtab            // document number → NCT ID, in increasing order
 	aliases map[string]uint32 // former NCT IDs → document number
 
 	// The vocabulary: every token gets a number; a posting list is found
@@ -33,7 +33,8 @@ type Index struct {
 	// numbers of two adjacent tokens. Lists are kept in order of their
 	// keys in plain arrays, which take a fraction of a map's memory and
 	// hold no pointers for the garbage collector to follow.
-	tokens    map[string]uint32
+	tokens    strtab   // in increasing order,
+	tokenIDs  []uint32 // with their numbers
 	listKeys  []uint64 // sorted
 	listDF    []uint32 // list i has listDF[i] studies,
 	listStart []uint32 // and its postings are arena[listStart[i]:listStart[i+1]]
@@ -79,13 +80,13 @@ var pairFields = func() (m [numFields]bool) {
 // list returns the posting list of a token (or, with next, of the pair
 // token next) in field f; nil when absent.
 func (ix *Index) list(f field, token string, next string) *postings {
-	id, ok := ix.tokens[token]
+	id, ok := ix.tokenID(token)
 	if !ok {
 		return nil
 	}
 	id2 := uint32(noNext)
 	if next != "" {
-		if id2, ok = ix.tokens[next]; !ok {
+		if id2, ok = ix.tokenID(next); !ok {
 			return nil
 		}
 	}
@@ -94,6 +95,14 @@ func (ix *Index) list(f field, token string, next string) *postings {
 		return nil
 	}
 	return &postings{df: ix.listDF[i], data: ix.arena[ix.listStart[i]:ix.listStart[i+1]]}
+}
+
+func (ix *Index) tokenID(token string) (uint32, bool) {
+	i, ok := ix.tokens.search(token)
+	if !ok {
+		return 0, false
+	}
+	return ix.tokenIDs[i], true
 }
 
 // columns holds one value per document for filtering, faceting and sorting.
@@ -205,12 +214,13 @@ func daysFromCivil(y, m, d int) int {
 // increasing NCT ID order, which is the order stores list them in, so that
 // document numbers follow NCT IDs and posting lists grow at their ends.
 type Builder struct {
-	ix    *Index
-	lists map[uint64]uint32 // listKey → index in posts
-	posts []postings
-	keys  []uint64 // scratch: the current study's list keys, one per occurrence
-	ids   []uint32 // scratch: token numbers of one text
-	last  string
+	ix     *Index
+	tokens map[string]uint32 // token → number, until Finish sorts them
+	lists  map[uint64]uint32 // listKey → index in posts
+	posts  []postings
+	keys   []uint64 // scratch: the current study's list keys, one per occurrence
+	ids    []uint32 // scratch: token numbers of one text
+	last   string
 
 	// The token numbers of texts of the fields in repeatedFields, which
 	// recur across studies (a big hospital's name at each of its
@@ -234,9 +244,9 @@ func NewBuilder() *Builder {
 	return &Builder{
 		ix: &Index{
 			aliases: map[string]uint32{},
-			tokens:  map[string]uint32{},
 			scratch: &sync.Pool{},
 		},
+		tokens:  map[string]uint32{},
 		lists:   map[uint64]uint32{},
 		textIDs: map[string][2]uint32{},
 	}
@@ -250,13 +260,12 @@ func (b *Builder) tokenIDs(f field, text string) []uint32 {
 			return b.idArena[r[0]:r[1]]
 		}
 	}
-	ix := b.ix
 	b.ids = b.ids[:0]
 	for _, t := range textproc.Tokenize(text) {
-		id, ok := ix.tokens[t]
+		id, ok := b.tokens[t]
 		if !ok {
-			id = uint32(len(ix.tokens))
-			ix.tokens[t] = id
+			id = uint32(len(b.tokens))
+			b.tokens[t] = id
 		}
 		b.ids = append(b.ids, id)
 	}
@@ -277,7 +286,7 @@ func (b *Builder) Add(s *study.Study) error {
 	ix := b.ix
 	doc := uint32(ix.n)
 	ix.n++
-	ix.nct = append(ix.nct, s.NCTID)
+	ix.nct.add(s.NCTID)
 	for _, a := range s.Aliases {
 		if _, taken := ix.aliases[a]; !taken {
 			ix.aliases[a] = doc
@@ -384,10 +393,27 @@ func (b *Builder) Finish() *Index {
 	ix.fillNormTables()
 	ix.facetBits = newFacetBits(&ix.col, ix.n)
 	b.finishLists()
+	b.finishTokens()
 	ix.sites.finish()
 	ix.places.finish()
 	b.ix, b.textIDs, b.idArena = nil, nil, nil
 	return ix
+}
+
+// finishTokens moves the vocabulary into a sorted table.
+func (b *Builder) finishTokens() {
+	ix := b.ix
+	sorted := make([]string, 0, len(b.tokens))
+	for t := range b.tokens {
+		sorted = append(sorted, t)
+	}
+	slices.Sort(sorted)
+	ix.tokenIDs = make([]uint32, len(sorted))
+	for i, t := range sorted {
+		ix.tokens.add(t)
+		ix.tokenIDs[i] = b.tokens[t]
+	}
+	b.tokens = nil
 }
 
 // finishLists moves the posting lists into the index's arrays in key
@@ -428,7 +454,7 @@ func (ix *Index) DataTime() string { return ix.dataTime }
 // aliases. A study's own ID wins over another's alias.
 func (ix *Index) docOf(id string) (uint32, bool) {
 	id = strings.ToUpper(id)
-	if i, ok := slices.BinarySearch(ix.nct, id); ok {
+	if i, ok := ix.nct.search(id); ok {
 		return uint32(i), true
 	}
 	doc, ok := ix.aliases[id]
@@ -441,5 +467,5 @@ func (ix *Index) Lookup(id string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return ix.nct[doc], true
+	return ix.nct.at(int(doc)), true
 }

@@ -153,7 +153,7 @@ func (ix *Index) Search(req Request) (*Result, error) {
 	}
 	page, more := sorter.top(hits, pageSize, after)
 	for _, r := range page {
-		h := Hit{NCTID: ix.nct[r.doc], Score: float64(r.score)}
+		h := Hit{NCTID: ix.nct.at(int(r.doc)), Score: float64(r.score)}
 		if near != nil {
 			if n, ok := ix.sites.nearest(r.doc, *near); ok {
 				h.Nearest = &n

@@ -29,9 +29,9 @@ type Searcher interface {
 
 // Records reads stored records; the stores implement it.
 type Records interface {
-	// Raw returns the verbatim API v2 record of a canonical NCT ID, or an
-	// error wrapping study.ErrNotFound.
-	Raw(ctx context.Context, nctID string) ([]byte, error)
+	// AppendRaw appends the verbatim API v2 record of a canonical NCT ID
+	// to dst, or returns an error wrapping study.ErrNotFound.
+	AppendRaw(ctx context.Context, dst []byte, nctID string) ([]byte, error)
 	// CanonicalID resolves an NCT ID or an obsolete alias.
 	CanonicalID(ctx context.Context, id string) (string, error)
 	// Each lists every stored study (for /stats/size).

@@ -77,7 +77,10 @@ func (p *pagedStudies) encode(b *bytes.Buffer) error {
 // otherwise.
 var pages = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// maxPooledPage keeps the rare 1,000-record page out of the pool.
+// records recycles the buffers a page's records are read into.
+var records = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledPage keeps the rare 1,000-record page out of the pools.
 const maxPooledPage = 4 << 20
 
 type facet struct {
@@ -138,10 +141,17 @@ func (a *API) studies(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	raws := make([][]byte, 0, len(res.Hits))
+	// The page's records go into one pooled buffer, cut up once all are in.
+	recs := records.Get().(*[]byte)
+	defer func() {
+		if cap(*recs) <= maxPooledPage {
+			records.Put(recs)
+		}
+	}()
+	data, ends := (*recs)[:0], make([]int, 0, len(res.Hits))
 	hits := make([]search.Hit, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		raw, err := a.cfg.Records.Raw(r.Context(), h.NCTID)
+		data, err = a.cfg.Records.AppendRaw(r.Context(), data, h.NCTID)
 		if errors.Is(err, study.ErrNotFound) {
 			// Deleted from the store since the index was built; the next
 			// rebuild drops it from the index too.
@@ -151,8 +161,17 @@ func (a *API) studies(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return fmt.Errorf("list studies: %w", err)
 		}
-		raws = append(raws, raw)
+		ends = append(ends, len(data))
 		hits = append(hits, h)
+	}
+	*recs = data
+	raws := make([][]byte, len(ends))
+	for i, end := range ends {
+		start := 0
+		if i > 0 {
+			start = ends[i-1]
+		}
+		raws[i] = data[start:end:end]
 	}
 	firstPage := lq.req.PageToken == ""
 	if lq.csv {
@@ -292,7 +311,7 @@ func (a *API) study(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, target, http.StatusMovedPermanently)
 		return nil
 	}
-	raw, err := a.cfg.Records.Raw(r.Context(), canon)
+	raw, err := a.cfg.Records.AppendRaw(r.Context(), nil, canon)
 	if err != nil {
 		return err
 	}

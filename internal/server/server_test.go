@@ -294,7 +294,7 @@ func TestIndexFollowsTheStore(t *testing.T) {
 		t.Fatalf("first study: %v %s", err, body)
 	}
 	id := page.Studies[0].ProtocolSection.IdentificationModule.NCTID
-	raw, err := st.Raw(ctx, id)
+	raw, err := st.AppendRaw(ctx, nil, id)
 	if err != nil {
 		t.Fatal(err)
 	}

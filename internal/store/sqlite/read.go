@@ -13,32 +13,47 @@ import (
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
-// Raw returns the study's verbatim API v2 record; study.ErrNotFound
-// (wrapped) when there is no such study.
-func (s *Store) Raw(ctx context.Context, nctID string) ([]byte, error) {
-	raw, err := s.raw(ctx, nctID)
+// AppendRaw appends the study's verbatim API v2 record to dst and
+// returns the extended slice; study.ErrNotFound (wrapped) when there is
+// no such study. A page of results reads ten records, and a fresh buffer
+// for each was most of a search request's garbage.
+func (s *Store) AppendRaw(ctx context.Context, dst []byte, nctID string) ([]byte, error) {
+	out, err := s.appendRaw(ctx, dst, nctID)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", nctID, err)
+		return dst, fmt.Errorf("read %s: %w", nctID, err)
 	}
-	return raw, nil
+	return out, nil
 }
 
-func (s *Store) raw(ctx context.Context, nctID string) ([]byte, error) {
-	var z []byte
-	err := s.rawByID.QueryRowContext(ctx, nctID).Scan(&z)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, study.ErrNotFound
-	}
+func (s *Store) appendRaw(ctx context.Context, dst []byte, nctID string) ([]byte, error) {
+	// Rows rather than QueryRow, to decompress straight from SQLite's
+	// memory (RawBytes) instead of a copy.
+	rows, err := s.rawByID.QueryContext(ctx, nctID)
 	if err != nil {
 		return nil, err
 	}
-	return decompress(z)
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, study.ErrNotFound
+	}
+	var z sql.RawBytes
+	if err := rows.Scan(&z); err != nil {
+		return nil, err
+	}
+	out, err := decoder.DecodeAll(z, dst)
+	if err != nil {
+		return nil, err
+	}
+	return out, rows.Close()
 }
 
 // Study returns the study with this NCT ID (not an alias: see CanonicalID);
 // study.ErrNotFound (wrapped) when there is none.
 func (s *Store) Study(ctx context.Context, nctID string) (study.Study, error) {
-	raw, err := s.raw(ctx, nctID)
+	raw, err := s.appendRaw(ctx, nil, nctID)
 	if err != nil {
 		return study.Study{}, fmt.Errorf("read %s: %w", nctID, err)
 	}

@@ -21,7 +21,7 @@ import (
 type Store interface {
 	Upsert(ctx context.Context, batch []study.Study) ([]study.Change, error)
 	Study(ctx context.Context, nctID string) (study.Study, error)
-	Raw(ctx context.Context, nctID string) ([]byte, error)
+	AppendRaw(ctx context.Context, dst []byte, nctID string) ([]byte, error)
 	CanonicalID(ctx context.Context, id string) (string, error)
 	Stats(ctx context.Context) (study.Stats, error)
 	Generation(ctx context.Context) (int64, error)
@@ -117,7 +117,7 @@ func testInsertAndRead(t *testing.T, st Store, raws [][]byte) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: stored study differs from the decoded record", want.NCTID)
 		}
-		raw, err := st.Raw(ctx, want.NCTID)
+		raw, err := st.AppendRaw(ctx, nil, want.NCTID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,17 @@ func testInsertAndRead(t *testing.T, st Store, raws [][]byte) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(raw, compact.Bytes()) {
-			t.Errorf("%s: Raw is not the record as given", want.NCTID)
+			t.Errorf("%s: AppendRaw is not the record as given", want.NCTID)
+		}
+		// Appending keeps what the buffer held: pages read their records
+		// one after another into one buffer.
+		prefix := []byte("previous record")
+		both, err := st.AppendRaw(ctx, prefix, want.NCTID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(both, append(prefix, compact.Bytes()...)) {
+			t.Errorf("%s: AppendRaw to a non-empty buffer does not append the record", want.NCTID)
 		}
 	}
 }
@@ -331,7 +341,7 @@ func testNotFound(t *testing.T, st Store, raws [][]byte) {
 	if _, err := st.Study(ctx, absent); !errors.Is(err, study.ErrNotFound) {
 		t.Errorf("Study(absent) error %v, want ErrNotFound", err)
 	}
-	if _, err := st.Raw(ctx, absent); !errors.Is(err, study.ErrNotFound) {
+	if _, err := st.AppendRaw(ctx, nil, absent); !errors.Is(err, study.ErrNotFound) {
 		t.Errorf("Raw(absent) error %v, want ErrNotFound", err)
 	}
 	if _, err := st.CanonicalID(ctx, absent); !errors.Is(err, study.ErrNotFound) {

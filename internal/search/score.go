@@ -164,11 +164,18 @@ func (ix *Index) normOf(f field) fieldNorm {
 }
 
 func (n *fieldNorm) tfNorm(doc uint32, tf uint8) float32 {
-	l := n.lens[doc]
-	if tf <= maxTableTF && int(l) < n.width {
-		return n.table[int(tf-1)*n.width+int(l)]
+	l := int(n.lens[doc])
+	if l < n.width {
+		// A single occurrence, the bulk of the postings, reads the
+		// table's first row, which stays in the cache.
+		if tf == 1 {
+			return n.table[l]
+		}
+		if tf <= maxTableTF {
+			return n.table[int(tf-1)*n.width+l]
+		}
 	}
-	return n.ix.tfNormLen(n.f, l, tf)
+	return n.ix.tfNormLen(n.f, uint16(l), tf)
 }
 
 func (ix *Index) tfNormLen(f field, length uint16, tf uint8) float32 {

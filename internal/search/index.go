@@ -41,7 +41,7 @@ type Index struct {
 	arena     []byte
 	fieldLen  [numFields][]uint16 // tokens per document per field
 	avgLen    [numFields]float32
-	normTable [numFields][]float32 // tfNorm by term frequency and field length; see fillNormTables
+	norm1     [numFields][]float32 // tfNorm of one occurrence, by field length
 
 	synonyms SynonymSource
 	col      columns
@@ -77,26 +77,17 @@ var pairFields = func() (m [numFields]bool) {
 	return m
 }()
 
-// list returns the posting list of a token (or, with next, of the pair
-// token next) in field f; nil when absent.
-func (ix *Index) list(f field, token string, next string) *postings {
-	id, ok := ix.tokenID(token)
-	if !ok {
-		return nil
-	}
-	id2 := uint32(noNext)
-	if next != "" {
-		if id2, ok = ix.tokenID(next); !ok {
-			return nil
-		}
-	}
-	i, ok := slices.BinarySearch(ix.listKeys, listKey(f, id, id2))
+// list returns the posting list of token number id (or, with next other
+// than noNext, of the pair id next) in field f; nil when absent.
+func (ix *Index) list(f field, id, next uint32) *postings {
+	i, ok := slices.BinarySearch(ix.listKeys, listKey(f, id, next))
 	if !ok {
 		return nil
 	}
 	return &postings{df: ix.listDF[i], data: ix.arena[ix.listStart[i]:ix.listStart[i+1]]}
 }
 
+// tokenID returns a token's number.
 func (ix *Index) tokenID(token string) (uint32, bool) {
 	i, ok := ix.tokens.search(token)
 	if !ok {
@@ -390,7 +381,7 @@ func (b *Builder) Finish() *Index {
 			ix.avgLen[f] = float32(sum) / float32(ix.n)
 		}
 	}
-	ix.fillNormTables()
+	ix.fillNorm1()
 	ix.facetBits = newFacetBits(&ix.col, ix.n)
 	b.finishLists()
 	b.finishTokens()

@@ -140,9 +140,8 @@ func (ix *Index) idf(df uint32) float32 {
 	return float32(math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5)))
 }
 
-// tfNorm is BM25's saturated, length-normalised term frequency. Nearly
-// every posting has a frequency of a few and a field of ordinary length,
-// and for those it comes from a table.
+// tfNorm is BM25's saturated, length-normalised term frequency. Most
+// terms occur once in a field, and for them it comes from a table.
 func (ix *Index) tfNorm(f field, doc uint32, tf uint8) float32 {
 	n := ix.normOf(f)
 	return n.tfNorm(doc, tf)
@@ -154,28 +153,19 @@ type fieldNorm struct {
 	ix    *Index
 	f     field
 	lens  []uint16
-	table []float32
-	width int
+	norm1 []float32
 }
 
 func (ix *Index) normOf(f field) fieldNorm {
-	t := ix.normTable[f]
-	return fieldNorm{ix: ix, f: f, lens: ix.fieldLen[f], table: t, width: len(t) / maxTableTF}
+	return fieldNorm{ix: ix, f: f, lens: ix.fieldLen[f], norm1: ix.norm1[f]}
 }
 
 func (n *fieldNorm) tfNorm(doc uint32, tf uint8) float32 {
-	l := int(n.lens[doc])
-	if l < n.width {
-		// A single occurrence, the bulk of the postings, reads the
-		// table's first row, which stays in the cache.
-		if tf == 1 {
-			return n.table[l]
-		}
-		if tf <= maxTableTF {
-			return n.table[int(tf-1)*n.width+l]
-		}
+	l := n.lens[doc]
+	if tf == 1 && int(l) < len(n.norm1) {
+		return n.norm1[l]
 	}
-	return n.ix.tfNormLen(n.f, uint16(l), tf)
+	return n.ix.tfNormLen(n.f, l, tf)
 }
 
 func (ix *Index) tfNormLen(f field, length uint16, tf uint8) float32 {
@@ -188,30 +178,22 @@ func (ix *Index) tfNormLen(f field, length uint16, tf uint8) float32 {
 	return t * (bm25K1 + 1) / (t + bm25K1*(1-bm25B+bm25B*l/avg))
 }
 
-// The norm tables cover term frequencies up to maxTableTF and field
-// lengths up to the longest, at most maxTableLen: longer fields and more
-// frequent terms are rare.
-const (
-	maxTableTF  = 4
-	maxTableLen = 4096
-)
+// maxNorm1 bounds the length table of each field: longer fields are rare.
+const maxNorm1 = 4096
 
-// fillNormTables makes each field's table of tfNorm by term frequency
-// and field length, once the average lengths are known.
-func (ix *Index) fillNormTables() {
+// fillNorm1 makes the table of tfNorm for a single occurrence, per field
+// length up to the longest, once the average lengths are known.
+func (ix *Index) fillNorm1() {
 	for f := range numFields {
 		longest := 0
 		for _, l := range ix.fieldLen[f] {
 			longest = max(longest, int(l))
 		}
-		width := min(longest+1, maxTableLen)
-		t := make([]float32, maxTableTF*width)
-		for tf := 1; tf <= maxTableTF; tf++ {
-			for l := range width {
-				t[(tf-1)*width+l] = ix.tfNormLen(field(f), uint16(l), uint8(tf))
-			}
+		t := make([]float32, min(longest+1, maxNorm1))
+		for l := range t {
+			t[l] = ix.tfNormLen(field(f), uint16(l), 1)
 		}
-		ix.normTable[f] = t
+		ix.norm1[f] = t
 	}
 }
 
@@ -225,8 +207,12 @@ type FieldMatch struct {
 // tokenInto scores into sc the studies containing token in any of the
 // weighted fields: the sum over fields of weight × idf × tfNorm.
 func (ix *Index) tokenInto(sc *scratch, fields []fieldWeight, token string, matches *[]FieldMatch) {
+	id, ok := ix.tokenID(token)
+	if !ok {
+		return
+	}
 	for _, fw := range fields {
-		p := ix.list(fw.f, token, "")
+		p := ix.list(fw.f, id, noNext)
 		if p == nil {
 			continue
 		}
@@ -267,8 +253,15 @@ func (ix *Index) phraseInto(sc *scratch, fields []fieldWeight, tokens []string, 
 		ix.tokenInto(sc, fields, tokens[0], matches)
 		return
 	}
+	ids := make([]uint32, len(tokens))
+	for i, t := range tokens {
+		var ok bool
+		if ids[i], ok = ix.tokenID(t); !ok {
+			return
+		}
+	}
 	for _, fw := range fields {
-		parts := ix.phraseLists(fw, tokens)
+		parts := ix.phraseLists(fw, ids)
 		switch len(parts) {
 		case 0:
 			continue
@@ -288,16 +281,16 @@ func (ix *Index) phraseInto(sc *scratch, fields []fieldWeight, tokens []string, 
 
 // phraseLists returns the lists a phrase needs in one field, all of which
 // a study must be in: its adjacent pairs, or in a field without pairs its
-// words. Nil when one of them does not exist.
-func (ix *Index) phraseLists(fw fieldWeight, tokens []string) []*postings {
+// words (by token number). Nil when one of them does not exist.
+func (ix *Index) phraseLists(fw fieldWeight, ids []uint32) []*postings {
 	var parts []*postings
-	for i := range tokens {
+	for i := range ids {
 		var p *postings
 		switch {
 		case !pairFields[fw.f]:
-			p = ix.list(fw.f, tokens[i], "")
+			p = ix.list(fw.f, ids[i], noNext)
 		case i > 0:
-			p = ix.list(fw.f, tokens[i-1], tokens[i])
+			p = ix.list(fw.f, ids[i-1], ids[i])
 		default:
 			continue
 		}

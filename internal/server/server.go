@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -63,6 +65,13 @@ type Config struct {
 	// default of 100 lets it grow by their whole size again before
 	// collecting the requests' small garbage.
 	GCPercent int
+	// MemoryHeadroom, when positive, sets the runtime's soft memory limit
+	// (see runtime/debug.SetMemoryLimit) after each build to the live
+	// heap times 1 + MemoryHeadroom, and lifts it while the next build
+	// holds two sets of views. Besides timing collections it makes the
+	// runtime return freed pages to the OS promptly, which the GC target
+	// alone leaves to a slow background pass.
+	MemoryHeadroom float64
 }
 
 // Server is the application.
@@ -212,6 +221,9 @@ func (s *Server) load(ctx context.Context) error {
 // generation was gen, in one pass, and swaps them in.
 func (s *Server) rebuild(ctx context.Context, gen int64) error {
 	start := time.Now()
+	if s.cfg.MemoryHeadroom > 0 {
+		debug.SetMemoryLimit(math.MaxInt64)
+	}
 	ib, gb := search.NewBuilder(), gazetteer.NewBuilder()
 	mb := match.NewBuilder(match.Options{Vocab: s.vocab, Geocoder: gazetteerFunc(s.places.Load)})
 	err := s.cfg.Store.Each(ctx, func(st study.Study) error {
@@ -233,6 +245,11 @@ func (s *Server) rebuild(ctx context.Context, gen int64) error {
 	// The builders' scratch and the previous views are garbage now: hand
 	// their memory back rather than let the heap keep twice the index.
 	debug.FreeOSMemory()
+	if s.cfg.MemoryHeadroom > 0 {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms) // after FreeOSMemory's collection, HeapAlloc is the live heap
+		debug.SetMemoryLimit(int64(float64(ms.HeapAlloc) * (1 + s.cfg.MemoryHeadroom)))
+	}
 	took := time.Since(start)
 	s.generation = gen
 	s.metrics.indexStudies.Set(float64(ix.Len()))

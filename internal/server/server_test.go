@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +29,7 @@ import (
 
 // startServer runs a real server on a loopback port over a new store,
 // which seed fills (nil: the whole demo data, through SeedDemo).
-func startServer(t *testing.T, seed func(*sqlite.Store) func(context.Context) error, refresh time.Duration) (base string, st *sqlite.Store, cancel context.CancelFunc, done <-chan error) {
+func startServer(t *testing.T, seed func(*sqlite.Store) func(context.Context) error, refresh time.Duration, configure ...func(*Config)) (base string, st *sqlite.Store, cancel context.CancelFunc, done <-chan error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "serve.db"))
@@ -39,12 +42,16 @@ func startServer(t *testing.T, seed func(*sqlite.Store) func(context.Context) er
 	if seed != nil {
 		fill = seed(st)
 	}
-	srv, err := New(Config{
+	cfg := Config{
 		Store:        st,
 		Seed:         fill,
 		RefreshEvery: refresh,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,6 +336,29 @@ func TestIndexFollowsTheStore(t *testing.T) {
 	}
 	if _, body := getBody(t, base+"/healthz"); !strings.Contains(string(body), "2030-01-01") {
 		t.Errorf("/healthz after the rebuild: %s", body)
+	}
+}
+
+// TestMemorySettings: once serving, the GC target is the configured one
+// and the soft memory limit is finite and above the live heap.
+func TestMemorySettings(t *testing.T) {
+	oldPercent, oldLimit := debug.SetGCPercent(100), debug.SetMemoryLimit(-1)
+	t.Cleanup(func() {
+		debug.SetGCPercent(oldPercent)
+		debug.SetMemoryLimit(oldLimit)
+	})
+	base, _, _, _ := startServer(t, sample(50), time.Hour, func(c *Config) {
+		c.GCPercent, c.MemoryHeadroom = 40, 0.5
+	})
+	waitHealthy(t, base)
+	if got := debug.SetGCPercent(100); got != 40 {
+		t.Errorf("GC percent %d, want 40", got)
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	if limit := debug.SetMemoryLimit(-1); limit == math.MaxInt64 || limit < int64(ms.HeapAlloc) {
+		t.Errorf("memory limit %d with a live heap of %d, want about 1.5 times", limit, ms.HeapAlloc)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/search"
@@ -72,16 +71,47 @@ func (p *pagedStudies) encode(b *bytes.Buffer) error {
 	return nil
 }
 
-// pages recycles the buffers pages are written into: a page of ten
-// records is some hundreds of kilobytes, allocated afresh per search
-// otherwise.
-var pages = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// pages and records recycle the buffers a page is written into and its
+// records read into: some hundreds of kilobytes per search, allocated
+// afresh otherwise. Free lists rather than sync.Pools, which every
+// garbage collection empties, and a full-size server collects several
+// times a second.
+var (
+	pages   = newFreeList(func() *bytes.Buffer { return new(bytes.Buffer) })
+	records = newFreeList(func() *[]byte { return new([]byte) })
+)
 
-// records recycles the buffers a page's records are read into.
-var records = sync.Pool{New: func() any { return new([]byte) }}
+// maxPooledPage keeps large pages (up to 1,000 records) out of the free
+// lists.
+const maxPooledPage = 1 << 20
 
-// maxPooledPage keeps the rare 1,000-record page out of the pools.
-const maxPooledPage = 4 << 20
+// freeList keeps up to freeListLen values for reuse.
+type freeList[T any] struct {
+	free  chan T
+	fresh func() T
+}
+
+const freeListLen = 32
+
+func newFreeList[T any](fresh func() T) *freeList[T] {
+	return &freeList[T]{free: make(chan T, freeListLen), fresh: fresh}
+}
+
+func (l *freeList[T]) get() T {
+	select {
+	case v := <-l.free:
+		return v
+	default:
+		return l.fresh()
+	}
+}
+
+func (l *freeList[T]) put(v T) {
+	select {
+	case l.free <- v:
+	default:
+	}
+}
 
 type facet struct {
 	Field  string       `json:"field"`
@@ -142,10 +172,10 @@ func (a *API) studies(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	// The page's records go into one pooled buffer, cut up once all are in.
-	recs := records.Get().(*[]byte)
+	recs := records.get()
 	defer func() {
 		if cap(*recs) <= maxPooledPage {
-			records.Put(recs)
+			records.put(recs)
 		}
 	}()
 	data, ends := (*recs)[:0], make([]int, 0, len(res.Hits))
@@ -211,11 +241,11 @@ func (a *API) studies(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	b := pages.Get().(*bytes.Buffer)
+	b := pages.get()
 	b.Reset()
 	defer func() {
 		if b.Cap() <= maxPooledPage {
-			pages.Put(b)
+			pages.put(b)
 		}
 	}()
 	if err := out.encode(b); err != nil {

@@ -17,4 +17,8 @@ var (
 
 func compress(raw []byte) []byte { return encoder.EncodeAll(raw, make([]byte, 0, len(raw)/4)) }
 
+// zstdOverAlloc is the spare room the decoder wants beyond a frame's
+// content (compressedBlockOverAlloc in klauspost/compress/zstd).
+const zstdOverAlloc = 16
+
 func decompress(z []byte) ([]byte, error) { return decoder.DecodeAll(z, nil) }

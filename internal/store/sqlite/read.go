@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"maps"
 	"runtime"
+	"slices"
 	"strings"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -42,6 +45,13 @@ func (s *Store) appendRaw(ctx context.Context, dst []byte, nctID string) ([]byte
 	var z sql.RawBytes
 	if err := rows.Scan(&z); err != nil {
 		return nil, err
+	}
+	// DecodeAll allocates a buffer of exactly the record's size after dst
+	// when dst has no room for it, copying dst: a page's buffer would be
+	// copied once per record. Growing it here doubles it instead.
+	var h zstd.Header
+	if err := h.Decode(z); err == nil && h.HasFCS {
+		dst = slices.Grow(dst, int(h.FrameContentSize)+zstdOverAlloc)
 	}
 	out, err := decoder.DecodeAll(z, dst)
 	if err != nil {

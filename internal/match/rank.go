@@ -93,6 +93,10 @@ func NewMatcher(ctx context.Context, src Source, opt Options) (*Matcher, error) 
 type Builder struct {
 	opt  Options
 	keep []kept
+	// names shares the few distinct sexes and age units among the kept
+	// trials: each decoded record brings its own copies, hundreds of
+	// thousands of small objects for the garbage collector to visit.
+	names map[string]string
 }
 
 type kept struct {
@@ -105,7 +109,31 @@ func NewBuilder(opt Options) *Builder {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Builder{opt: opt}
+	return &Builder{opt: opt, names: map[string]string{}}
+}
+
+func (b *Builder) name(s string) string {
+	if v, ok := b.names[s]; ok {
+		return v
+	}
+	b.names[s] = s
+	return s
+}
+
+// Shared answers to whether a study takes healthy volunteers.
+var yes, no = true, false
+
+func (b *Builder) limits(e *study.Eligibility) study.Eligibility {
+	out := study.Eligibility{Sex: b.name(e.Sex), MinimumAge: e.MinimumAge, MaximumAge: e.MaximumAge}
+	out.MinimumAge.Unit = study.AgeUnit(b.name(string(e.MinimumAge.Unit)))
+	out.MaximumAge.Unit = study.AgeUnit(b.name(string(e.MaximumAge.Unit)))
+	if h := e.HealthyVolunteers; h != nil {
+		out.HealthyVolunteers = &no
+		if *h {
+			out.HealthyVolunteers = &yes
+		}
+	}
+	return out
 }
 
 // Add keeps s if the matcher checks it (recruiting, or any with
@@ -114,11 +142,7 @@ func (b *Builder) Add(s *study.Study) {
 	if !b.opt.All && !study.IsRecruiting(s.OverallStatus) {
 		return
 	}
-	e := &s.Eligibility
-	b.keep = append(b.keep, kept{t: &trial{
-		id:   s.NCTID,
-		elig: study.Eligibility{Sex: e.Sex, MinimumAge: e.MinimumAge, MaximumAge: e.MaximumAge, HealthyVolunteers: e.HealthyVolunteers},
-	}, criteria: e.Criteria})
+	b.keep = append(b.keep, kept{t: &trial{id: s.NCTID, elig: b.limits(&s.Eligibility)}, criteria: s.Eligibility.Criteria})
 }
 
 // Finish returns a Matcher over the kept studies that finds candidates in

@@ -67,8 +67,8 @@ type Config struct {
 	GCPercent int
 	// MemoryHeadroom, when positive, sets the runtime's soft memory limit
 	// (see runtime/debug.SetMemoryLimit) after each build to the live
-	// heap times 1 + MemoryHeadroom, and lifts it while the next build
-	// holds two sets of views. Besides timing collections it makes the
+	// heap times 1 + MemoryHeadroom, and at least minHeadroom above it,
+	// and lifts it while the next build holds two sets of views. Besides timing collections it makes the
 	// runtime return freed pages to the OS promptly, which the GC target
 	// alone leaves to a slow background pass.
 	MemoryHeadroom float64
@@ -248,7 +248,8 @@ func (s *Server) rebuild(ctx context.Context, gen int64) error {
 	if s.cfg.MemoryHeadroom > 0 {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms) // after FreeOSMemory's collection, HeapAlloc is the live heap
-		debug.SetMemoryLimit(int64(float64(ms.HeapAlloc) * (1 + s.cfg.MemoryHeadroom)))
+		live := float64(ms.HeapAlloc)
+		debug.SetMemoryLimit(int64(live + max(live*s.cfg.MemoryHeadroom, minHeadroom)))
 	}
 	took := time.Since(start)
 	s.generation = gen
@@ -257,6 +258,11 @@ func (s *Server) rebuild(ctx context.Context, gen int64) error {
 	s.log.Info("search index built", "studies", ix.Len(), "matcher_studies", m.Len(), "data_time", ix.DataTime(), "took", took.Round(time.Millisecond))
 	return nil
 }
+
+// minHeadroom keeps a small server's memory limit from making it collect
+// all the time: a few hundred MB is nothing to the machines that run a
+// full-size one.
+const minHeadroom = 256 << 20
 
 // gazetteerFunc resolves place names with whichever gazetteer is current.
 type gazetteerFunc func() *gazetteer.Gazetteer

@@ -219,14 +219,20 @@ func (s *Server) load(ctx context.Context) error {
 
 // rebuild builds a new index, gazetteer and matcher from the store, whose
 // generation was gen, in one pass, and swaps them in.
-func (s *Server) rebuild(ctx context.Context, gen int64) error {
+func (s *Server) rebuild(ctx context.Context, gen int64) (err error) {
 	start := time.Now()
 	if s.cfg.MemoryHeadroom > 0 {
-		debug.SetMemoryLimit(math.MaxInt64)
+		// A failed build keeps serving the old views, under the old limit.
+		prev := debug.SetMemoryLimit(math.MaxInt64)
+		defer func() {
+			if err != nil {
+				debug.SetMemoryLimit(prev)
+			}
+		}()
 	}
 	ib, gb := search.NewBuilder(), gazetteer.NewBuilder()
 	mb := match.NewBuilder(match.Options{Vocab: s.vocab, Geocoder: gazetteerFunc(s.places.Load)})
-	err := s.cfg.Store.Each(ctx, func(st study.Study) error {
+	err = s.cfg.Store.Each(ctx, func(st study.Study) error {
 		gb.Add(&st)
 		mb.Add(&st)
 		return ib.Add(&st)

@@ -29,8 +29,8 @@ func (s *Store) AppendRaw(ctx context.Context, dst []byte, nctID string) ([]byte
 }
 
 func (s *Store) appendRaw(ctx context.Context, dst []byte, nctID string) ([]byte, error) {
-	// Rows rather than QueryRow, to decompress straight from SQLite's
-	// memory (RawBytes) instead of a copy.
+	// Rows rather than QueryRow, to decompress from the driver's buffer
+	// (RawBytes) rather than from one more copy of it.
 	rows, err := s.rawByID.QueryContext(ctx, nctID)
 	if err != nil {
 		return nil, err

@@ -74,8 +74,9 @@ type compiled struct {
 	dates                  []compiledDate
 	docs                   []uint32 // nil: any; else an allowed set in order
 	restricted             bool
-	columnTests            bool    // any test on the columns is set
-	geo                    docList // studies near the geo filter's point, scored with their distance
+	columnTests            bool     // any test on the columns is set
+	geo                    docList  // studies near the geo filter's point, scored with their distance
+	geoMemory              *scratch // holds geo; back to the pool with release
 }
 
 type compiledDate struct {
@@ -201,14 +202,22 @@ func (ix *Index) compile(f *Filter) (*compiled, error) {
 		if !(g.RadiusKm > 0 && g.RadiusKm <= 20000) {
 			return nil, invalid("geo filter: distance must be more than 0 and at most 20000 km")
 		}
-		sc := ix.getScratch()
-		c.geo = ix.sites.within(g.Point, g.RadiusKm, g.RecruitingOnly, sc)
-		ix.putScratch(sc)
+		c.geoMemory = ix.getScratch()
+		c.geo = ix.sites.within(g.Point, g.RadiusKm, g.RecruitingOnly, c.geoMemory)
 		c.restrict(c.geo.ids)
 	}
 	c.columnTests = c.status|c.studyType|c.sex != 0 || c.phases|c.stdAges != 0 || c.funders != 0 ||
 		c.hasAge || c.healthy != 0 || c.results >= 0 || len(c.dates) > 0
 	return c, nil
+}
+
+// release returns the filter's memory to the pool, once the search no
+// longer needs it.
+func (c *compiled) release(ix *Index) {
+	if c.geoMemory != nil {
+		ix.putScratch(c.geoMemory)
+		c.geoMemory, c.geo, c.docs = nil, docList{}, nil
+	}
 }
 
 // candidates is what a search without a text query finds: the studies

@@ -169,7 +169,8 @@ type Nearest struct {
 
 // within returns every study with a site within radiusKm of p, in document
 // order, scored with the distance to its nearest such site (recruiting
-// sites only when openOnly). sc is working memory, returned cleared.
+// sites only when openOnly). The list is in sc's memory, which is
+// otherwise left cleared.
 func (g *sites) within(p Point, radiusKm float64, openOnly bool, sc *scratch) docList {
 	latSpan := radiusKm / 111.0
 	lat0 := max(-90, p.Lat-latSpan)
@@ -191,7 +192,8 @@ func (g *sites) within(p Point, radiusKm float64, openOnly bool, sc *scratch) do
 			g.scanCell(cell(la, wrapped), p, radiusKm, openOnly, sc)
 		}
 	}
-	return sc.touched.collect(sc.acc)
+	sc.list = sc.touched.collect(sc.acc, sc.list)
+	return sc.list
 }
 
 // scanCell records in sc, for each study with a site at a point of cell c

@@ -91,21 +91,17 @@ func decodePosting(data []byte, i int, doc uint32) (int, uint32, uint8) {
 
 // docs returns the list's documents.
 func (p *postings) docs() []uint32 {
-	docs, _ := p.decode(false)
+	docs, _ := p.decode(make([]uint32, 0, p.df), nil)
 	return docs
 }
 
-// decode returns the list's documents and, if withTFs, their term
-// frequencies.
-func (p *postings) decode(withTFs bool) (docs []uint32, tfs []uint8) {
-	docs = make([]uint32, 0, p.df)
-	if withTFs {
-		tfs = make([]uint8, 0, p.df)
-	}
+// decode appends the list's documents to docs and, if tfs is not nil,
+// their term frequencies to tfs.
+func (p *postings) decode(docs []uint32, tfs []uint8) ([]uint32, []uint8) {
 	r := p.reader()
 	for n := r.block(); n > 0; n = r.block() {
 		docs = append(docs, r.docs[:n]...)
-		if withTFs {
+		if tfs != nil {
 			tfs = append(tfs, r.tfs[:n]...)
 		}
 	}
@@ -166,10 +162,9 @@ func (b bitset) count() int {
 }
 
 // collect returns the marked documents in order with their scores from
-// acc, and clears both for reuse.
-func (b bitset) collect(acc []float32) docList {
-	n := b.count()
-	out := docList{ids: make([]uint32, 0, n), scores: make([]float32, 0, n)}
+// acc, in out's memory, and clears both for reuse.
+func (b bitset) collect(acc []float32, out docList) docList {
+	out.ids, out.scores = out.ids[:0], out.scores[:0]
 	for wi, w := range b {
 		for w != 0 {
 			t := bits.TrailingZeros64(w)

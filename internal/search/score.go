@@ -19,6 +19,13 @@ const (
 type scratch struct {
 	acc     []float32
 	touched bitset
+	// Buffers kept for reuse with the scratch, so that phrases and geo
+	// filters, which build lists, do not allocate per query: a phrase's
+	// candidate studies and each word's term frequencies of them, and a
+	// geo filter's studies.
+	docs []uint32
+	tfs  [][]uint8
+	list docList
 }
 
 func (ix *Index) getScratch() *scratch {
@@ -270,12 +277,9 @@ func (ix *Index) phraseInto(sc *scratch, fields []fieldWeight, tokens []string, 
 			ix.accumulate(sc, fw, parts[0])
 			continue
 		}
-		l := ix.intersectLists(fw, parts)
-		if l.len() == 0 {
-			continue
+		if n := ix.intersectInto(sc, fw, parts); n > 0 {
+			*matches = append(*matches, FieldMatch{Field: fw.f.String(), Studies: n})
 		}
-		*matches = append(*matches, FieldMatch{Field: fw.f.String(), Studies: l.len()})
-		sc.add(l)
 	}
 }
 
@@ -302,47 +306,61 @@ func (ix *Index) phraseLists(fw fieldWeight, ids []uint32) []*postings {
 	return parts
 }
 
-// intersectLists scores the studies in every list of parts with the sum
-// of their scores in the order of parts. The studies are narrowed from the
-// shortest list and scored only once they are known to be in all: a
-// phrase's rare word bounds the work its common words cost. Each list's
-// term frequencies of the studies are kept while narrowing, so that no
-// list is decoded twice.
-func (ix *Index) intersectLists(fw fieldWeight, parts []*postings) docList {
+// intersectInto adds to sc the studies in every list of parts, scored
+// with the sum of their scores in the order of parts, and returns how many
+// there are. The studies are narrowed from the shortest list and scored
+// only once they are known to be in all: a phrase's rare word bounds the
+// work its common words cost. Each list's term frequencies of the studies
+// are kept while narrowing, so that no list is decoded twice.
+func (ix *Index) intersectInto(sc *scratch, fw fieldWeight, parts []*postings) int {
 	shortest := 0
 	for i, p := range parts {
 		if p.df < parts[shortest].df {
 			shortest = i
 		}
 	}
-	tfs := make([][]uint8, len(parts)) // per part, per study of docs
-	docs, first := parts[shortest].decode(true)
+	for len(sc.tfs) < len(parts) {
+		sc.tfs = append(sc.tfs, []uint8{}) // not nil: decode fills only rows it is given
+	}
+	tfs := sc.tfs[:len(parts)] // per part, per study of docs; nil until read
+	for i := range tfs {
+		tfs[i] = tfs[i][:0]
+	}
+	docs, first := parts[shortest].decode(sc.docs[:0], tfs[shortest])
+	sc.docs = docs[:0]
+	live := make([]bool, len(parts))
+	live[shortest] = true
 	tfs[shortest] = first
 	for i, p := range parts {
 		if i != shortest && len(docs) > 0 {
-			docs, tfs[i] = keepIn(docs, tfs, p)
+			docs, tfs[i] = keepIn(docs, tfs, live, p, tfs[i])
+			live[i] = true
 		}
 	}
 	if len(docs) == 0 {
-		return docList{}
+		return 0
 	}
-	out := docList{ids: docs, scores: make([]float32, len(docs))}
 	norm := ix.normOf(fw.f)
+	wIDF := make([]float32, len(parts))
 	for pi, p := range parts {
-		wIDF := fw.w * ix.idf(p.df)
-		for i, doc := range docs {
-			out.scores[i] += wIDF * norm.tfNorm(doc, tfs[pi][i])
-		}
+		wIDF[pi] = fw.w * ix.idf(p.df)
 	}
-	return out
+	for i, doc := range docs {
+		var score float32
+		for pi := range parts {
+			score += wIDF[pi] * norm.tfNorm(doc, tfs[pi][i])
+		}
+		sc.acc[doc] += score
+		sc.touched.set(doc)
+	}
+	return len(docs)
 }
 
 // keepIn keeps, in place, the documents of docs (in order) that p lists,
-// and with them the frequencies in each row of tfs that is set. It returns
-// the documents kept and p's frequencies of them.
-func keepIn(docs []uint32, tfs [][]uint8, p *postings) ([]uint32, []uint8) {
+// and with them the frequencies in each row of tfs that is live. It
+// returns the documents kept and p's frequencies of them, appended to ptfs.
+func keepIn(docs []uint32, tfs [][]uint8, live []bool, p *postings, ptfs []uint8) ([]uint32, []uint8) {
 	out := docs[:0]
-	var ptfs []uint8
 	i := 0
 	r := p.reader()
 	for n := r.block(); n > 0 && i < len(docs); n = r.block() {
@@ -354,8 +372,8 @@ func keepIn(docs []uint32, tfs [][]uint8, p *postings) ([]uint32, []uint8) {
 				break
 			}
 			if docs[i] == doc {
-				for _, row := range tfs {
-					if row != nil {
+				for j, row := range tfs {
+					if live[j] {
 						row[len(out)] = row[i]
 					}
 				}
@@ -366,7 +384,7 @@ func keepIn(docs []uint32, tfs [][]uint8, p *postings) ([]uint32, []uint8) {
 		}
 	}
 	for j, row := range tfs {
-		if row != nil {
+		if live[j] {
 			tfs[j] = row[:len(out)]
 		}
 	}

@@ -2,7 +2,9 @@ package search
 
 import (
 	"cmp"
+	"maps"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -40,6 +42,37 @@ func TestSortKeyOrder(t *testing.T) {
 		}
 		if sortKey(math.Copysign(0, -1), desc) != sortKey(0, desc) {
 			t.Errorf("desc=%v: -0 and 0 differ", desc)
+		}
+	}
+}
+
+// TestPhraseScoresAsItsWords: in a field without pair lists a phrase
+// matches the studies with all of its words, and scores each of them as the
+// words searched together do, through a different path (per-word lists
+// intersected in the accumulators).
+func TestPhraseScoresAsItsWords(t *testing.T) {
+	_, ix := loadDemo(t)
+	scores := func(q string) map[string]float64 {
+		t.Helper()
+		res, err := ix.Search(Request{Queries: []AreaQuery{{Area: "term", Query: q}}, PageSize: MaxPageSize})
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		out := map[string]float64{}
+		for _, h := range res.Hits {
+			out[h.NCTID] = h.Score
+		}
+		return out
+	}
+	for _, words := range [][]string{{"breast", "cancer"}, {"type", "2", "diabetes"}} {
+		phrase := scores(`AREA[BriefSummary]"` + strings.Join(words, " ") + `"`)
+		var each []string
+		for _, w := range words {
+			each = append(each, "AREA[BriefSummary]"+w)
+		}
+		all := scores(strings.Join(each, " AND "))
+		if len(phrase) == 0 || !maps.Equal(phrase, all) {
+			t.Errorf("%q: %d studies as a phrase, %d with all its words; the scores must be the same", words, len(phrase), len(all))
 		}
 	}
 }

@@ -110,10 +110,12 @@ func (ix *Index) Search(req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer filter.release(ix)
 	post, err := ix.compile(&req.PostFilter)
 	if err != nil {
 		return nil, err
 	}
+	defer post.release(ix)
 	near := req.Near
 	if near == nil && req.Filter.Geo != nil {
 		near = &req.Filter.Geo.Point

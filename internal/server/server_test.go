@@ -372,3 +372,23 @@ func TestPanicIsA500(t *testing.T) {
 		t.Errorf("panicking handler: %d %s", rec.Code, rec.Body.Bytes())
 	}
 }
+
+// TestRequestDeadline: a request's context ends at RequestTimeout, so a
+// handler waiting on the store gives up rather than running on.
+func TestRequestDeadline(t *testing.T) {
+	s := &Server{cfg: Config{RequestTimeout: 50 * time.Millisecond}}
+	var waited time.Duration
+	var ctxErr error
+	h := s.deadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+		waited, ctxErr = time.Since(start), r.Context().Err()
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x", nil))
+	if !errors.Is(ctxErr, context.DeadlineExceeded) || waited > 5*time.Second {
+		t.Errorf("handler waited %v, context error %v; want the 50ms deadline", waited, ctxErr)
+	}
+}

@@ -189,6 +189,10 @@ func (s *site) handle(h func(http.ResponseWriter, *http.Request) error) http.Han
 			pe = &pageError{Code: http.StatusServiceUnavailable, Title: "Still loading the trial data",
 				Message: "Trialfinder has just started and is still loading the trial records. This takes a minute or two: please try again shortly."}
 		case errors.As(err, &pe):
+		case r.Context().Err() != nil:
+			// The reader went away or the request ran past its deadline.
+			pe = &pageError{Code: http.StatusServiceUnavailable, Title: "This took too long",
+				Message: "Trialfinder is busy and could not answer in time. Please try again in a moment."}
 		default:
 			s.log.Error("web request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			pe = &pageError{Code: http.StatusInternalServerError, Title: "Something went wrong",

@@ -327,6 +327,20 @@ func (pl *places) fold(name string) string {
 	return f
 }
 
+// countCountries counts the marked documents by their countries, into
+// counts by country number.
+func (pl *places) countCountries(counts []int, docs bitset) {
+	for wi, w := range docs {
+		base := uint32(wi) << 6
+		for ; w != 0; w &= w - 1 {
+			d := base | uint32(trailing(w))
+			for _, c := range pl.countryIDs[pl.countryFirst[d]:pl.countryFirst[d+1]] {
+				counts[c]++
+			}
+		}
+	}
+}
+
 func (pl *places) finish() {
 	pl.countryFirst = append(pl.countryFirst, uint32(len(pl.countryIDs)))
 	pl.seen, pl.lower = nil, nil

@@ -382,11 +382,11 @@ func (b *Builder) Finish() *Index {
 		}
 	}
 	ix.fillNorm1()
-	ix.facetBits = newFacetBits(&ix.col, ix.n)
 	b.finishLists()
 	b.finishTokens()
 	ix.sites.finish()
 	ix.places.finish()
+	ix.facetBits = newFacetBits(&ix.col, &ix.places, ix.n)
 	b.ix, b.textIDs, b.idArena = nil, nil, nil
 	return ix
 }

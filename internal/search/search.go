@@ -448,21 +448,16 @@ func decodeCursor(token string, fingerprint uint32) (cursor, error) {
 // facets counts the marked documents by each facet field's values.
 func (ix *Index) facets(docs bitset) []Facet {
 	var c facetCounts
+	countries := make([]int, len(ix.places.countryNames))
 	if docs.count() > ix.n/facetBitsShare {
 		ix.facetBits.count(&c, docs)
+		if !ix.facetBits.countCountries(countries, docs) {
+			clear(countries)
+			ix.places.countCountries(countries, docs)
+		}
 	} else {
 		c.countDocs(&ix.col, docs)
-	}
-	pl := &ix.places
-	countries := make([]int, len(pl.countryNames))
-	for wi, w := range docs {
-		base := uint32(wi) << 6
-		for ; w != 0; w &= w - 1 {
-			d := base | uint32(trailing(w))
-			for _, c := range pl.countryIDs[pl.countryFirst[d]:pl.countryFirst[d+1]] {
-				countries[c]++
-			}
-		}
+		ix.places.countCountries(countries, docs)
 	}
 	enumFacet := func(name string, e study.Enum, counts []int, offset int) Facet {
 		f := Facet{Field: name}

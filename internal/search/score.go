@@ -132,8 +132,15 @@ func (s *scratch) clearWord(wi int) {
 	s.touched[wi] = 0
 }
 
-// reset clears s for the pool.
+// reset clears s for the pool: document by document, or when many are
+// touched, all at once, which writes memory in order (a broad term touches
+// a quarter of the index).
 func (s *scratch) reset() {
+	if s.touched.count() > len(s.acc)/16 {
+		clear(s.acc)
+		clear(s.touched)
+		return
+	}
 	for wi, w := range s.touched {
 		if w != 0 {
 			s.clearWord(wi)
@@ -147,8 +154,8 @@ func (ix *Index) idf(df uint32) float32 {
 	return float32(math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5)))
 }
 
-// tfNorm is BM25's saturated, length-normalised term frequency. Most
-// terms occur once in a field, and for them it comes from a table.
+// tfNorm is BM25's saturated, length-normalised term frequency. For the
+// usual lengths and frequencies it comes from a table.
 func (ix *Index) tfNorm(f field, doc uint32, tf uint8) float32 {
 	n := ix.normOf(f)
 	return n.tfNorm(doc, tf)
@@ -160,17 +167,19 @@ type fieldNorm struct {
 	ix    *Index
 	f     field
 	lens  []uint16
-	norm1 []float32
+	table []float32
+	width int // of each of table's rows
 }
 
 func (ix *Index) normOf(f field) fieldNorm {
-	return fieldNorm{ix: ix, f: f, lens: ix.fieldLen[f], norm1: ix.norm1[f]}
+	t := ix.norms[f]
+	return fieldNorm{ix: ix, f: f, lens: ix.fieldLen[f], table: t, width: len(t) / normTFs}
 }
 
 func (n *fieldNorm) tfNorm(doc uint32, tf uint8) float32 {
 	l := n.lens[doc]
-	if tf == 1 && int(l) < len(n.norm1) {
-		return n.norm1[l]
+	if int(l) < n.width && tf <= normTFs {
+		return n.table[int(tf-1)*n.width+int(l)]
 	}
 	return n.ix.tfNormLen(n.f, l, tf)
 }
@@ -185,22 +194,30 @@ func (ix *Index) tfNormLen(f field, length uint16, tf uint8) float32 {
 	return t * (bm25K1 + 1) / (t + bm25K1*(1-bm25B+bm25B*l/avg))
 }
 
-// maxNorm1 bounds the length table of each field: longer fields are rare.
-const maxNorm1 = 4096
+// The tables of tfNorm hold term frequencies 1 to normTFs and field
+// lengths below normLengths: that covers nearly every posting. A broad
+// term recurs in long summaries, and computing those took a tenth of the
+// search time.
+const (
+	normTFs     = 4
+	normLengths = 4096
+)
 
-// fillNorm1 makes the table of tfNorm for a single occurrence, per field
-// length up to the longest, once the average lengths are known.
-func (ix *Index) fillNorm1() {
+// fillNorms makes each field's table of tfNorm, a row per term frequency
+// and a column per field length up to the longest, once the average
+// lengths are known.
+func (ix *Index) fillNorms() {
 	for f := range numFields {
 		longest := 0
 		for _, l := range ix.fieldLen[f] {
 			longest = max(longest, int(l))
 		}
-		t := make([]float32, min(longest+1, maxNorm1))
-		for l := range t {
-			t[l] = ix.tfNormLen(field(f), uint16(l), 1)
+		width := min(longest+1, normLengths)
+		t := make([]float32, normTFs*width)
+		for i := range t {
+			t[i] = ix.tfNormLen(field(f), uint16(i%width), uint8(1+i/width))
 		}
-		ix.norm1[f] = t
+		ix.norms[f] = t
 	}
 }
 

@@ -341,12 +341,19 @@ func (s *sorter) top(sc *scratch, n int, after *cursor) (page []ranked, more boo
 	h := make([]ranked, 0, n+1) // max-heap by order: h[0] is the worst kept
 	extra := 0
 	first := s.keys[0]
+	byScore := first.by == byRelevance && first.desc
 hits:
 	for wi, w := range sc.touched {
 		base := uint32(wi) << 6
 		for ; w != 0; w &= w - 1 {
 			r := ranked{cursor: cursor{doc: base | uint32(trailing(w))}}
 			r.score = sc.acc[r.doc]
+			// By relevance, most hits score below the worst kept, and fall
+			// on that alone (every kept hit is after the cursor too).
+			if byScore && len(h) == n && r.score < h[0].score {
+				extra++
+				continue
+			}
 			if first.by == byRelevance { // the usual sort, inlined
 				r.keys[0] = sortKey(float64(r.score), first.desc)
 			} else {

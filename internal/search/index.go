@@ -377,7 +377,9 @@ func (b *Builder) Finish() *Index {
 		for _, l := range ix.fieldLen[f] {
 			sum += int(l)
 		}
-		if ix.n > 0 {
+		// 1 for a field no study has: tfNormLen divides by it.
+		ix.avgLen[f] = 1
+		if sum > 0 {
 			ix.avgLen[f] = float32(sum) / float32(ix.n)
 		}
 	}

@@ -185,13 +185,9 @@ func (n *fieldNorm) tfNorm(doc uint32, tf uint8) float32 {
 }
 
 func (ix *Index) tfNormLen(f field, length uint16, tf uint8) float32 {
-	avg := ix.avgLen[f]
-	if avg == 0 {
-		avg = 1
-	}
 	l := float32(length)
 	t := float32(tf)
-	return t * (bm25K1 + 1) / (t + bm25K1*(1-bm25B+bm25B*l/avg))
+	return t * (bm25K1 + 1) / (t + bm25K1*(1-bm25B+bm25B*l/ix.avgLen[f]))
 }
 
 // The tables of tfNorm hold term frequencies 1 to normTFs and field

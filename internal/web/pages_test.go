@@ -1,13 +1,16 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -278,6 +281,22 @@ func TestBadRequests(t *testing.T) {
 		if path != "/static/site.css" {
 			checkCommon(t, d, res)
 		}
+	}
+}
+
+// TestExpiredRequestIsA503: a request past its deadline (the server sets
+// one on every request) gets a "took too long" page, not a 500.
+func TestExpiredRequestIsA503(t *testing.T) {
+	ts := newTestSite(t)
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	rec := httptest.NewRecorder()
+	ts.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/study/NCT05111366", nil).WithContext(ctx))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503", rec.Code)
+	}
+	if h := text(parse(t, rec.Body.String()).one("h1")); !strings.Contains(h, "too long") {
+		t.Errorf("the page's heading is %q", h)
 	}
 }
 

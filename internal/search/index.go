@@ -41,7 +41,7 @@ type Index struct {
 	arena     []byte
 	fieldLen  [numFields][]uint16 // tokens per document per field
 	avgLen    [numFields]float32
-	norms     [numFields][]float32 // tfNorm by term frequency and field length (fillNorms)
+	norm1     [numFields][]float32 // tfNorm of one occurrence, by field length
 
 	synonyms SynonymSource
 	col      columns
@@ -383,7 +383,7 @@ func (b *Builder) Finish() *Index {
 			ix.avgLen[f] = float32(sum) / float32(ix.n)
 		}
 	}
-	ix.fillNorms()
+	ix.fillNorm1()
 	b.finishLists()
 	b.finishTokens()
 	ix.sites.finish()

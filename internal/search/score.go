@@ -154,8 +154,9 @@ func (ix *Index) idf(df uint32) float32 {
 	return float32(math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5)))
 }
 
-// tfNorm is BM25's saturated, length-normalised term frequency. For the
-// usual lengths and frequencies it comes from a table.
+// tfNorm is BM25's saturated, length-normalised term frequency. Most
+// terms occur once in a field, and for them it comes from a table. (A
+// table for up to four occurrences measured no faster.)
 func (ix *Index) tfNorm(f field, doc uint32, tf uint8) float32 {
 	n := ix.normOf(f)
 	return n.tfNorm(doc, tf)
@@ -167,19 +168,17 @@ type fieldNorm struct {
 	ix    *Index
 	f     field
 	lens  []uint16
-	table []float32
-	width int // of each of table's rows
+	norm1 []float32
 }
 
 func (ix *Index) normOf(f field) fieldNorm {
-	t := ix.norms[f]
-	return fieldNorm{ix: ix, f: f, lens: ix.fieldLen[f], table: t, width: len(t) / normTFs}
+	return fieldNorm{ix: ix, f: f, lens: ix.fieldLen[f], norm1: ix.norm1[f]}
 }
 
 func (n *fieldNorm) tfNorm(doc uint32, tf uint8) float32 {
 	l := n.lens[doc]
-	if int(l) < n.width && tf <= normTFs {
-		return n.table[int(tf-1)*n.width+int(l)]
+	if tf == 1 && int(l) < len(n.norm1) {
+		return n.norm1[l]
 	}
 	return n.ix.tfNormLen(n.f, l, tf)
 }
@@ -190,30 +189,22 @@ func (ix *Index) tfNormLen(f field, length uint16, tf uint8) float32 {
 	return t * (bm25K1 + 1) / (t + bm25K1*(1-bm25B+bm25B*l/ix.avgLen[f]))
 }
 
-// The tables of tfNorm hold term frequencies 1 to normTFs and field
-// lengths below normLengths: that covers nearly every posting. A broad
-// term recurs in long summaries, and computing those took a tenth of the
-// search time.
-const (
-	normTFs     = 4
-	normLengths = 4096
-)
+// maxNorm1 bounds the length table of each field: longer fields are rare.
+const maxNorm1 = 4096
 
-// fillNorms makes each field's table of tfNorm, a row per term frequency
-// and a column per field length up to the longest, once the average
-// lengths are known.
-func (ix *Index) fillNorms() {
+// fillNorm1 makes the table of tfNorm for a single occurrence, per field
+// length up to the longest, once the average lengths are known.
+func (ix *Index) fillNorm1() {
 	for f := range numFields {
 		longest := 0
 		for _, l := range ix.fieldLen[f] {
 			longest = max(longest, int(l))
 		}
-		width := min(longest+1, normLengths)
-		t := make([]float32, normTFs*width)
-		for i := range t {
-			t[i] = ix.tfNormLen(field(f), uint16(i%width), uint8(1+i/width))
+		t := make([]float32, min(longest+1, maxNorm1))
+		for l := range t {
+			t[l] = ix.tfNormLen(field(f), uint16(l), 1)
 		}
-		ix.norms[f] = t
+		ix.norm1[f] = t
 	}
 }
 

@@ -68,6 +68,7 @@ type scope struct {
 	fields []fieldWeight
 	field  *query.Field // the single field of an AREA[...] over one field
 	expand bool         // expand condition terms through synonyms
+	basic  bool         // fields are the whole BasicSearch area
 }
 
 // evalQueries runs the text queries and the filter; with no text query,
@@ -116,13 +117,10 @@ func (ix *Index) evalQueries(qs []AreaQuery, filter *compiled) (*scratch, Detail
 
 func (c *compiler) scopeOf(f *query.Field) (scope, error) {
 	if f.IsArea() {
-		var fws []fieldWeight
-		for _, w := range f.Fields {
-			if idx, ok := fieldsByName[strings.ToLower(w.Field)]; ok {
-				fws = append(fws, fieldWeight{idx, float32(w.Weight)})
-			}
+		if f.Name == "BasicSearch" {
+			return scope{fields: basicFields, basic: true}, nil
 		}
-		return scope{fields: fws}, nil
+		return scope{fields: areaFields(f)}, nil
 	}
 	if f.Kind == query.KindText {
 		idx, ok := fieldsByName[strings.ToLower(f.Name)]
@@ -199,7 +197,7 @@ func (c *compiler) compileAll(nodes []query.Node, sc scope) ([]plan, error) {
 func (c *compiler) text(text string, phrase bool, sc scope) plan {
 	detail := &TermDetail{Area: c.param, Text: text}
 	c.details = append(c.details, detail)
-	p := wordsPlan(textproc.Tokenize(text), phrase, sc.fields, detail)
+	p := wordsPlan(textproc.Tokenize(text), phrase, sc, detail)
 	if !sc.expand {
 		return p
 	}
@@ -210,7 +208,7 @@ func (c *compiler) text(text string, phrase bool, sc scope) plan {
 			continue
 		}
 		detail.Synonyms = append(detail.Synonyms, syn)
-		alts = append(alts, wordsPlan(toks, true, sc.fields, detail))
+		alts = append(alts, wordsPlan(toks, true, sc, detail))
 	}
 	if len(alts) == 1 {
 		return p
@@ -218,19 +216,19 @@ func (c *compiler) text(text string, phrase bool, sc scope) plan {
 	return alts
 }
 
-func wordsPlan(toks []string, phrase bool, fields []fieldWeight, detail *TermDetail) plan {
+func wordsPlan(toks []string, phrase bool, sc scope, detail *TermDetail) plan {
 	switch {
 	case len(toks) == 0:
 		// Only stop words: no constraint rather than no match.
 		return planAnd{}
 	case len(toks) == 1 || phrase:
-		return planText{fields: fields, tokens: toks, phrase: len(toks) > 1, detail: detail}
+		return planText{fields: sc.fields, basic: sc.basic, tokens: toks, phrase: len(toks) > 1, detail: detail}
 	}
 	words := make([]plan, len(toks))
 	for i, t := range toks {
-		words[i] = planText{fields: fields, tokens: []string{t}, detail: detail}
+		words[i] = planText{fields: sc.fields, basic: sc.basic, tokens: []string{t}, detail: detail}
 	}
-	return planAnd{parts: words, bonus: planText{fields: fields, tokens: toks, phrase: true}}
+	return planAnd{parts: words, bonus: planText{fields: sc.fields, basic: sc.basic, tokens: toks, phrase: true}}
 }
 
 // value plans a single value of a non-text field: an enum value, or a

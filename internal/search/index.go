@@ -42,6 +42,10 @@ type Index struct {
 	fieldLen  [numFields][]uint16 // tokens per document per field
 	avgLen    [numFields]float32
 	norm1     [numFields][]float32 // tfNorm of one occurrence, by field length
+	// Broad terms' precomputed BasicSearch scores (broad.go), by token
+	// number.
+	broad      map[uint32]broadList
+	broadArena []byte
 
 	synonyms SynonymSource
 	col      columns
@@ -385,6 +389,7 @@ func (b *Builder) Finish() *Index {
 	}
 	ix.fillNorm1()
 	b.finishLists()
+	ix.finishBroad()
 	b.finishTokens()
 	ix.sites.finish()
 	ix.places.finish()

@@ -10,6 +10,7 @@ type (
 	// phrase whose tokens must be adjacent.
 	planText struct {
 		fields []fieldWeight
+		basic  bool // fields are the whole BasicSearch area
 		tokens []string
 		phrase bool
 		detail *TermDetail // where to record which fields matched
@@ -68,9 +69,9 @@ func (ix *Index) eval(p plan) *scratch {
 		var matches []FieldMatch
 		sc := ix.getScratch()
 		if p.phrase {
-			ix.phraseInto(sc, p.fields, p.tokens, &matches)
+			ix.phraseInto(sc, p.fields, p.basic, p.tokens, &matches)
 		} else {
-			ix.tokenInto(sc, p.fields, p.tokens[0], &matches)
+			ix.tokenInto(sc, p.fields, p.basic, p.tokens[0], &matches)
 		}
 		if p.detail != nil {
 			p.detail.Fields = append(p.detail.Fields, matches...)

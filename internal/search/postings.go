@@ -114,8 +114,6 @@ type docList struct {
 	scores []float32
 }
 
-func (l docList) len() int { return len(l.ids) }
-
 // eachCommon calls fn with the positions in a and b of every document
 // both increasing lists hold.
 func eachCommon(a, b []uint32, fn func(i, j int)) {

@@ -44,14 +44,6 @@ func (ix *Index) release(s *scratch) {
 	ix.putScratch(s)
 }
 
-// add sums the scores of l into the accumulator.
-func (s *scratch) add(l docList) {
-	for i, doc := range l.ids {
-		s.acc[doc] += l.scores[i]
-		s.touched.set(doc)
-	}
-}
-
 // The combinations below leave o cleared. Each adds a document's scores
 // as s + o, as merging sorted lists did, so scores are bit for bit the same.
 
@@ -215,20 +207,31 @@ type FieldMatch struct {
 	Studies int
 }
 
-// tokenInto scores into sc the studies containing token in any of the
-// weighted fields: the sum over fields of weight × idf × tfNorm.
-func (ix *Index) tokenInto(sc *scratch, fields []fieldWeight, token string, matches *[]FieldMatch) {
-	id, ok := ix.tokenID(token)
-	if !ok {
-		return
+// tokenInto scores into sc, which holds nothing yet, the studies
+// containing token in any of the weighted fields: the sum over fields of
+// weight × idf × tfNorm. basic says the fields are the whole BasicSearch
+// area, whose broad terms are precomputed (broad.go).
+func (ix *Index) tokenInto(sc *scratch, fields []fieldWeight, basic bool, token string, matches *[]FieldMatch) {
+	if id, ok := ix.tokenID(token); ok {
+		ix.scoreToken(sc, fields, basic, id, matches)
 	}
+}
+
+func (ix *Index) scoreToken(sc *scratch, fields []fieldWeight, basic bool, id uint32, matches *[]FieldMatch) {
+	broad, precomputed := ix.broad[id]
+	precomputed = precomputed && basic
 	for _, fw := range fields {
 		p := ix.list(fw.f, id, noNext)
 		if p == nil {
 			continue
 		}
 		*matches = append(*matches, FieldMatch{Field: fw.f.String(), Studies: int(p.df)})
-		ix.accumulate(sc, fw, p)
+		if !precomputed {
+			ix.accumulate(sc, fw, p)
+		}
+	}
+	if precomputed {
+		ix.addBroad(sc, broad)
 	}
 }
 
@@ -259,9 +262,9 @@ func (ix *Index) accumulate(sc *scratch, fw fieldWeight, p *postings) {
 // field. (A repeated pair elsewhere in the field can satisfy a longer
 // phrase — a rare false positive accepted to keep positions out of memory.)
 // In fields without pairs, every word must occur in the field.
-func (ix *Index) phraseInto(sc *scratch, fields []fieldWeight, tokens []string, matches *[]FieldMatch) {
+func (ix *Index) phraseInto(sc *scratch, fields []fieldWeight, basic bool, tokens []string, matches *[]FieldMatch) {
 	if len(tokens) == 1 {
-		ix.tokenInto(sc, fields, tokens[0], matches)
+		ix.tokenInto(sc, fields, basic, tokens[0], matches)
 		return
 	}
 	ids := make([]uint32, len(tokens))
@@ -326,7 +329,7 @@ func (ix *Index) intersectInto(sc *scratch, fw fieldWeight, parts []*postings) i
 	for len(sc.tfs) < len(parts) {
 		sc.tfs = append(sc.tfs, []uint8{}) // not nil: decode fills only rows it is given
 	}
-	tfs := sc.tfs[:len(parts)] // per part, per study of docs; nil until read
+	tfs := sc.tfs[:len(parts)] // per part, per study of docs, once live
 	for i := range tfs {
 		tfs[i] = tfs[i][:0]
 	}

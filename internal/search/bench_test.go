@@ -62,8 +62,8 @@ func buildFromStore(b *testing.B, path string) *Index {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	// Printed rather than logged: a benchmark with sub-benchmarks drops its log.
-	fmt.Printf("built an index of %d studies in %v; heap in use %d MB, RSS %s; %d posting lists, %d MB of postings, %d site points\n",
-		ix.Len(), took.Round(time.Millisecond), m.HeapInuse>>20, rss(), len(ix.listKeys), len(ix.arena)>>20, len(ix.sites.pointLat))
+	fmt.Printf("built an index of %d studies in %v; heap in use %d MB, RSS %s; %d posting lists, %d MB of postings, %d broad terms precomputed in %d MB, %d site points\n",
+		ix.Len(), took.Round(time.Millisecond), m.HeapInuse>>20, rss(), len(ix.listKeys), len(ix.arena)>>20, len(ix.broad), len(ix.broadArena)>>20, len(ix.sites.pointLat))
 	return ix
 }
 

@@ -98,9 +98,8 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 // deadline bounds each request by RequestTimeout through its context: the
 // store's queries stop at it, and the API and website answer the error with
 // a 503. Not http.TimeoutHandler, which copies every response into a buffer
-// of its own: at full scale that copy was 40% of the server's allocations,
-// and the collections it caused cost more than the requests' searches. The
-// http.Server's WriteTimeout remains the backstop for a handler that
+// of its own: at full scale that copy was 40% of the server's allocations.
+// The http.Server's WriteTimeout remains the backstop for a handler that
 // ignores its context.
 func (s *Server) deadline(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -88,7 +88,8 @@ func (ix *Index) finishBroad() {
 	slices.SortFunc(broad, func(a, b uint32) int { return cmp.Or(cmp.Compare(postings[b], postings[a]), cmp.Compare(a, b)) })
 	ix.broad = map[uint32]broadList{}
 	budget := ix.n * broadBudget
-	sc := &scratch{acc: make([]float32, ix.n), touched: newBitset(ix.n)}
+	sc := ix.getScratch()
+	defer ix.putScratch(sc) // cleared after each term below
 	var matches []FieldMatch
 	var buf [binary.MaxVarintLen32 + 4]byte
 	for _, id := range broad {

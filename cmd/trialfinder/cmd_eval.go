@@ -58,6 +58,7 @@ func init() {
 				fmt.Printf("%-9s %8s %8s %8s\n", "", "NDCG@10", "P@10", "MRR")
 				fmt.Printf("%-9s %8.3f %8.3f %8.3f\n", "matching", ev.NDCG10, ev.P10, ev.MRR)
 				fmt.Printf("%-9s %8.3f %8.3f %8.3f\n", "BM25", ev.Baseline.NDCG10, ev.Baseline.P10, ev.Baseline.MRR)
+				fmt.Printf("%-9s %8.3f %8.3f %8.3f  (the judged trials by grade: the most any ranking can score here)\n", "ideal", ev.Ideal.NDCG10, ev.Ideal.P10, ev.Ideal.MRR)
 				return nil
 			}
 		},

@@ -110,6 +110,11 @@ type Evaluation struct {
 	Topics int `json:"topics"`
 	Metrics
 	Baseline Metrics `json:"baseline"`
+	// Ideal scores the judged studies in the store ordered by grade: the
+	// most any method can reach here. It is below 1 wherever a topic's
+	// judged studies in the store are all grade 0, since such a topic
+	// scores 0 however it is ranked.
+	Ideal Metrics `json:"ideal"`
 }
 
 // NDCG is the normalised discounted cumulative gain at k with the grades
@@ -181,6 +186,8 @@ func (m *Matcher) Evaluate(topics []Topic, qrels Qrels, judgedOnly bool) (Evalua
 			continue
 		}
 		slices.Sort(pool)
+		ideal := slices.Clone(pool)
+		slices.SortStableFunc(ideal, func(a, b string) int { return cmp.Compare(grades[b], grades[a]) })
 		if !judgedOnly {
 			pool = nil
 		}
@@ -195,10 +202,12 @@ func (m *Matcher) Evaluate(topics []Topic, qrels Qrels, judgedOnly bool) (Evalua
 		ev.Topics++
 		ev.Metrics.add(matched, grades)
 		ev.Baseline.add(rankedIDs(base, pool), grades)
+		ev.Ideal.add(ideal, grades)
 	}
 	if ev.Topics > 0 {
 		ev.Metrics.scale(1 / float64(ev.Topics))
 		ev.Baseline.scale(1 / float64(ev.Topics))
+		ev.Ideal.scale(1 / float64(ev.Topics))
 	}
 	return ev, nil
 }

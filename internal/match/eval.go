@@ -176,16 +176,10 @@ func (m *Matcher) Evaluate(topics []Topic, qrels Qrels, judgedOnly bool) (Evalua
 	var ev Evaluation
 	for _, t := range topics {
 		grades := qrels[t.ID]
-		var pool []string
-		for id := range grades {
-			if m.trials[id] != nil {
-				pool = append(pool, id)
-			}
-		}
+		pool := m.judged(grades)
 		if len(pool) == 0 {
 			continue
 		}
-		slices.Sort(pool)
 		ideal := slices.Clone(pool)
 		slices.SortStableFunc(ideal, func(a, b string) int { return cmp.Compare(grades[b], grades[a]) })
 		if !judgedOnly {
@@ -210,6 +204,18 @@ func (m *Matcher) Evaluate(topics []Topic, qrels Qrels, judgedOnly bool) (Evalua
 		ev.Ideal.scale(1 / float64(ev.Topics))
 	}
 	return ev, nil
+}
+
+// judged returns the judged studies the matcher holds, in NCT ID order.
+func (m *Matcher) judged(grades map[string]int) []string {
+	var pool []string
+	for id := range grades {
+		if m.trials[id] != nil {
+			pool = append(pool, id)
+		}
+	}
+	slices.Sort(pool)
+	return pool
 }
 
 func (mt *Metrics) add(ranked []string, grades map[string]int) {

@@ -94,16 +94,10 @@ func TestCheckingOrdersTheRelevantTrials(t *testing.T) {
 	n := 0
 	for _, tp := range topics {
 		grades := qrels[tp.ID]
-		var pool []string
-		for id := range grades {
-			if m.trials[id] != nil {
-				pool = append(pool, id)
-			}
-		}
+		pool := m.judged(grades)
 		if len(pool) == 0 {
 			continue
 		}
-		slices.Sort(pool)
 		relevantFirst := func(ids []string) []string {
 			slices.SortStableFunc(ids, func(a, b string) int { return cmp.Compare(boolInt(grades[a] == 0), boolInt(grades[b] == 0)) })
 			return ids

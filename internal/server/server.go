@@ -68,9 +68,10 @@ type Config struct {
 	// MemoryHeadroom, when positive, sets the runtime's soft memory limit
 	// (see runtime/debug.SetMemoryLimit) after each build to the live
 	// heap times 1 + MemoryHeadroom, and at least minHeadroom above it,
-	// and lifts it while the next build holds two sets of views. Besides timing collections it makes the
-	// runtime return freed pages to the OS promptly, which the GC target
-	// alone leaves to a slow background pass.
+	// and lifts it while the next build holds two sets of views. Besides
+	// timing collections it makes the runtime return freed pages to the
+	// OS promptly, which the GC target alone leaves to a slow background
+	// pass.
 	MemoryHeadroom float64
 }
 

@@ -21,10 +21,13 @@ type Criteria struct {
 
 // Item is one criterion. Text is the original text of Span verbatim.
 type Item struct {
-	Text        string       `json:"text"`
-	Span        [2]int       `json:"span"`
-	Structured  bool         `json:"structured"`
-	AnyOf       bool         `json:"anyOf,omitempty"`
+	Text       string `json:"text"`
+	Span       [2]int `json:"span"`
+	Structured bool   `json:"structured"`
+	AnyOf      bool   `json:"anyOf,omitempty"`
+	// Allowance marks an item that lets some people in and keeps nobody
+	// out ("previously treated brain metastases may be enrolled if …").
+	Allowance   bool         `json:"allowance,omitempty"`
 	Constraints []Constraint `json:"constraints"`
 	Items       []Item       `json:"items,omitempty"`
 }
@@ -66,7 +69,13 @@ type Constraint struct {
 	Examples    []string  `json:"examples,omitempty"`
 	Window      *Window   `json:"window,omitempty"`
 	Negated     bool      `json:"negated"`
-	Span        [2]int    `json:"span"`
+	// Hedged marks a reading the parser is unsure of: a negation cue far
+	// from the term, a conditional or permissive clause ("if", "unless",
+	// "may be enrolled"), a condition other than the main one ("other
+	// malignancies"). A hedged constraint never makes a criterion "not
+	// met".
+	Hedged bool   `json:"hedged,omitempty"`
+	Span   [2]int `json:"span"`
 }
 
 // Original is a measure as written, before conversion to the canonical
@@ -114,10 +123,27 @@ func annotate(text string, it *Item) {
 	if pos < it.Span[1] {
 		it.Constraints = append(it.Constraints, extract(text, pos, it.Span[1])...)
 	}
+	own := normalize(text, it.Span[0], ownEnd(it))
+	it.Allowance = allowance(own)
+	if exceptionLike(own) {
+		it.Constraints = append(it.Constraints, Constraint{Kind: KindException, Op: OpEQ, Term: "what the criterion allows", Span: it.Span})
+	}
 	if it.Constraints == nil {
 		it.Constraints = []Constraint{}
 	}
 	it.Structured = len(it.Constraints) > 0
+}
+
+// ownEnd is where an item's own text ends: before its first sub-item
+// written inline, else at its end.
+func ownEnd(it *Item) int {
+	end := it.Span[1]
+	for _, sub := range it.Items {
+		if sub.Span[0] > it.Span[0] && sub.Span[0] < end {
+			end = sub.Span[0]
+		}
+	}
+	return end
 }
 
 // extract returns the constraints of original text [from, to).
@@ -137,11 +163,28 @@ func extract(text string, from, to int) []Constraint {
 	}
 	slices.SortStableFunc(ms, func(a, b Constraint) int { return a.Span[0] - b.Span[0] })
 	for i := range ms {
-		ms[i].Negated = negated(n, indexOf(n, ms[i].Span[0]))
+		p := indexOf(n, ms[i].Span[0])
+		neg, unsure := negated(n, p)
+		ms[i].Negated = neg
+		ms[i].Hedged = unsure || hedged(n, p, p, KindMeasure)
 	}
-	ts := terms(text, n)
+	ts := withoutMarkerConditions(append(terms(text, n), biomarkers(text, n)...))
 	attachWindows(n, ts, ms)
 	return append(ms, ts...)
+}
+
+// withoutMarkerConditions drops the conditions that name a biomarker
+// ("diagnosis of estrogen receptor positive …"): the biomarker
+// constraint states them exactly.
+func withoutMarkerConditions(cs []Constraint) []Constraint {
+	kept := cs[:0]
+	for _, c := range cs {
+		if c.Kind == KindCondition && slices.ContainsFunc(cs, func(b Constraint) bool { return b.Kind == KindBiomarker && overlaps(b, c) }) {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept
 }
 
 // indexOf maps an original offset back to the normalized text.

@@ -57,7 +57,7 @@ var (
 	tripleNegRe    = regexp.MustCompile(`\btriple[- ]?negative\b|\btnbc\b`)
 	hrEitherRe     = regexp.MustCompile(`\b(?:er|estrogen receptor)\s*(?:positive\s*)?(?:and/or|or|/)\s*(?:pr|pgr|progesterone receptor)\s*(?:positive|\+)|\b(?:er|estrogen receptor)\s*(?:and/or|or|/)\s*(?:pr|pgr|progesterone receptor)`)
 
-	newlyRe    = regexp.MustCompile(`\b(?:newly[- ]diagnosed|previously untreated|treatment[- ]na[iï]ve|untreated)\b`)
+	newlyRe    = regexp.MustCompile(`\b(?:newly[- ]diagnosed|previously untreated)\b`)
 	relapsedRe = regexp.MustCompile(`\b(?:relapsed|refractory|relapse)\b`)
 	// noMetastasisRe names disease with no distant spread.
 	noMetastasisRe = regexp.MustCompile(`\b(?:m0|non-?metastatic|early[- ]stage|early breast cancer|operable|locali[sz]ed)\b`)
@@ -72,7 +72,9 @@ var markerExact = func() []*regexp.Regexp {
 	return res
 }()
 
-func markerName(s string) string {
+// MarkerName returns the canonical name of a biomarker written as
+// criteria write it (lower case: "her2", "estrogen receptor"), or "".
+func MarkerName(s string) string {
 	for i, re := range markerExact {
 		if re.MatchString(s) {
 			return markers[i].name
@@ -124,14 +126,14 @@ func biomarkers(text string, n norm) []Constraint {
 			word = s[m[6]:m[7]]
 		}
 		v, ok := statusValue(word)
-		name := markerName(s[m[2]:m[3]])
+		name := MarkerName(s[m[2]:m[3]])
 		if ok && name != "" && !(name == "EGFR" && egfrIsKidney(s, m[1])) {
 			add(name, v, m[0], m[1])
 		}
 	}
 	for _, m := range statusMarkerRe.FindAllStringSubmatchIndex(s, -1) {
 		if v, ok := statusValue(s[m[2]:m[3]]); ok {
-			if name := markerName(s[m[4]:m[5]]); name != "" {
+			if name := MarkerName(s[m[4]:m[5]]); name != "" {
 				add(name, v, m[0], m[1])
 			}
 		}

@@ -98,10 +98,13 @@ type Window struct {
 // fails: what it cannot structure stays as free-text items.
 func Parse(text string) Criteria {
 	c := split(text)
-	for _, list := range [][]Item{c.Inclusion, c.Exclusion, c.Other} {
+	for _, list := range [][]Item{c.Inclusion, c.Other} {
 		for i := range list {
-			annotate(text, &list[i])
+			annotate(text, &list[i], true)
 		}
+	}
+	for i := range c.Exclusion {
+		annotate(text, &c.Exclusion[i], false)
 	}
 	return c
 }
@@ -110,7 +113,7 @@ func Parse(text string) Criteria {
 // own constraints come from the parts of its span its sub-items do not
 // cover, so an inline "a) ... b) ..." list is not counted twice; sub-items
 // on their own lines lie after the span and cover none of it.
-func annotate(text string, it *Item) {
+func annotate(text string, it *Item, inclusion bool) {
 	pos, end := it.Span[0], it.Span[1]
 	for i := range it.Items {
 		sub := &it.Items[i]
@@ -118,14 +121,14 @@ func annotate(text string, it *Item) {
 			it.Constraints = append(it.Constraints, extract(text, pos, s)...)
 		}
 		pos = max(pos, min(sub.Span[1], end))
-		annotate(text, sub)
+		annotate(text, sub, inclusion)
 	}
 	if pos < it.Span[1] {
 		it.Constraints = append(it.Constraints, extract(text, pos, it.Span[1])...)
 	}
 	own := normalize(text, it.Span[0], ownEnd(it))
-	it.Allowance = allowance(own)
-	if exceptionLike(own) {
+	it.Allowance = allowance(own, inclusion)
+	if exceptionLike(own, inclusion) {
 		it.Constraints = append(it.Constraints, Constraint{Kind: KindException, Op: OpEQ, Term: "what the criterion allows", Span: it.Span})
 	}
 	if it.Constraints == nil {

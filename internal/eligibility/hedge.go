@@ -18,8 +18,11 @@ var (
 	// "for patients who"): a fact of the patient cannot settle it alone.
 	conditionalRe = regexp.MustCompile(`\b(?:if|unless|except|excepting|provided|in case of|whichever|depending on|at the discretion|(?:for|in) (?:patients|subjects|participants|women|men|those|children|cohort|part|arm|group|donors?|recipients?)\b)`)
 	// allowanceRe states that some people may take part: "may be
-	// enrolled", "are eligible if", "is permitted", "not excluded".
-	allowanceRe = regexp.MustCompile(`\b(?:(?:may|can|could|will) (?:still )?(?:be )?(?:enrolled|included|eligible|allowed|permitted|accepted|considered|participate|enter|entered|join)|(?:is|are|will be|be) (?:also )?(?:eligible|allowed|permitted|acceptable|accepted)|not (?:be )?(?:an )?exclu\w+|permitted|allowed|acceptable|not (?:a )?contraindicat\w+)\b`)
+	// enrolled", "are eligible if", "not excluded".
+	allowanceRe = regexp.MustCompile(`\b(?:(?:may|can|could|will) (?:still |also )?(?:be )?(?:enrolled|included|eligible|allowed|permitted|accepted|considered|participate|enter|entered|join)|(?:is|are|will be|be) (?:also |still )?(?:eligible|allowed|permitted|acceptable|accepted)|not (?:be )?(?:an )?exclu\w+|not (?:a )?contraindicat\w+)\b`)
+	// permitRe is any word of permission, also bare ones in an aside:
+	// "(prior adjuvant chemotherapy permitted)".
+	permitRe = regexp.MustCompile(`\b(?:permitted|allowed|acceptable|eligible|not (?:be )?excluded)\b`)
 	// prohibitRe states that something keeps people out, which makes an
 	// item with an allowance an exclusion with an exception.
 	prohibitRe = regexp.MustCompile(`\b(?:not (?:be )?(?:permitted|allowed|eligible|acceptable)|prohibited|forbidden|ineligible|excluded|must not|may not|cannot|should not|contraindicat\w*)\b`)
@@ -28,6 +31,8 @@ var (
 	notBeforeRe = regexp.MustCompile(`\b(?:not|n't|never)\s+(?:be\s+)?(?:an?\s+)?$`)
 	// orSpreadRe offers metastatic disease as one alternative.
 	orSpreadRe = regexp.MustCompile(`\b(?:or|and/or)\s+(?:\w+\s+){0,2}metasta|metasta\w*\s+(?:\w+\s+){0,2}(?:or|and/or)\b`)
+	// asideRe is a parenthesis, which an item's first clause reads past.
+	asideRe = regexp.MustCompile(`\([^()]*\)`)
 	// otherRe before a condition means a condition other than the one
 	// the study is about ("other malignancies", "a second primary").
 	otherRe = regexp.MustCompile(`\b(?:other|another|second|secondary|additional|concomitant|concurrent|prior|previous)\s+(?:\w+\s+){0,2}$`)
@@ -66,7 +71,7 @@ func negated(n norm, p int) (neg, unsure bool) {
 func hedged(n norm, a, b int, kind string) bool {
 	lo, hi := clauseAround(n.s, a, b)
 	clause := n.s[lo:hi]
-	if conditionalRe.MatchString(clause) || allows(clause) {
+	if conditionalRe.MatchString(clause) || affirmed(allowanceRe, clause) {
 		return true
 	}
 	switch kind {
@@ -91,15 +96,48 @@ func clauseAround(s string, a, b int) (int, int) {
 
 // allowance reports an item that lets people in and keeps nobody out:
 // "Subjects with previously treated CNS metastases may be enrolled if
-// …". An item that also prohibits ("… is not permitted (prior adjuvant
-// chemotherapy permitted)") is an exclusion with an exception instead.
-func allowance(n norm) bool {
-	return allows(n.s) && !prohibits(n.s)
+// …". Its first clause says so; a permission further on qualifies a rule
+// instead (see exceptionLike).
+func allowance(n norm, inclusion bool) bool {
+	first := asideRe.ReplaceAllString(n.s, "")
+	if i := strings.IndexAny(first, "(;:"); i >= 0 {
+		first = first[:i]
+	}
+	if i := strings.Index(first, ". "); i >= 0 {
+		first = first[:i]
+	}
+	for _, m := range allowanceRe.FindAllStringIndex(first, -1) {
+		// "Patients are eligible if …" is a requirement in other words:
+		// an allowance names whom it lets in.
+		// Among inclusion criteria "patients with X are eligible" is the
+		// requirement to have X; only "may be enrolled", "permitted" and
+		// the like let others in.
+		if inclusion && strings.Contains(first[m[0]:m[1]], "eligible") {
+			continue
+		}
+		if !notBeforeRe.MatchString(first[:m[0]]) && namesWhom(first[:m[0]]) {
+			return !prohibits(first)
+		}
+	}
+	return false
 }
 
-// allows and prohibits find an allowance or a prohibition that no "not"
-// reverses: "not permitted" prohibits, "not excluded" allows.
-func allows(s string) bool    { return affirmed(allowanceRe, s) }
+// namesWhom reports words before an allowance that say whom it covers,
+// beyond "patients" or "subjects".
+func namesWhom(s string) bool {
+	for _, w := range strings.Fields(s) {
+		if !plainSubjects[strings.Trim(w, ",")] {
+			return true
+		}
+	}
+	return false
+}
+
+var plainSubjects = map[string]bool{"patients": true, "patient": true, "subjects": true, "subject": true,
+	"participants": true, "participant": true, "they": true, "those": true, "people": true, "persons": true,
+	"individuals": true, "women": true, "men": true, "children": true, "the": true, "all": true, "only": true,
+	"also": true, "who": true, "that": true, "which": true, "and": true, "or": true}
+
 func prohibits(s string) bool { return affirmed(prohibitRe, s) }
 
 // affirmed finds a match of re that is itself a negative form ("not
@@ -113,9 +151,10 @@ func affirmed(re *regexp.Regexp, s string) bool {
 	return false
 }
 
-// exceptionLike reports an item that prohibits something and allows part
-// of it, so a patient who matches the prohibition may be in the part
-// allowed.
-func exceptionLike(n norm) bool {
-	return allows(n.s) && prohibits(n.s)
+// exceptionLike reports an item with a rule and a permission that may
+// cover part of it: "… is not permitted (prior adjuvant chemotherapy
+// permitted)", "uncontrolled hypertension (controlled hypertension is
+// allowed)".
+func exceptionLike(n norm, inclusion bool) bool {
+	return affirmed(permitRe, n.s) && !allowance(n, inclusion)
 }

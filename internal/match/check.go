@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -336,6 +337,13 @@ func ageRow(f *patient.Facts, lo, hi study.Age) Row {
 // item evaluates one criterion: the proposition its constraints and
 // sub-items state, inverted for an exclusion.
 func (ck *checker) item(it *pitem, excl bool, row *Row) Status {
+	if it.allowance {
+		if row != nil {
+			ck.reasons = ck.reasons[:0]
+			fillRow(row, it, Met, "This lets some people take part; it rules no one out")
+		}
+		return Met
+	}
 	p := ck.proposition(it, excl, row)
 	st := p
 	if excl {
@@ -348,22 +356,51 @@ func (ck *checker) item(it *pitem, excl bool, row *Row) Status {
 		}
 	}
 	if row != nil {
-		row.Criterion = strings.Join(strings.Fields(it.src.Text), " ")
-		row.Span = it.src.Span
-		row.AnyOf = it.src.AnyOf
-		row.Status = st
-		row.FreeText = !it.structured
+		var reason string
 		switch {
 		case !it.structured:
-			row.Reason = "This criterion is free text we can't check — ask the study team"
+			reason = "This criterion is free text we can't check — ask the study team"
 		case len(ck.reasons) > 0:
-			row.Reason = strings.Join(ck.reasons, "; ")
+			reason = strings.Join(ck.reasons, "; ")
+			if len(row.Rows) > 0 && st != Unknown {
+				reason += "; and see the sub-criteria"
+			}
 		case len(row.Rows) > 0:
-			row.Reason = "See the sub-criteria"
+			reason = "See the sub-criteria"
 		}
+		if excl && it.structured {
+			// The reasons compare facts; say what they mean for an
+			// exclusion, which people read the other way round.
+			switch st {
+			case Met:
+				reason = "Does not rule you out: " + reason
+			case NotMet:
+				reason = "Rules you out: " + reason
+			}
+		}
+		fillRow(row, it, st, reason)
 		ck.reasons = ck.reasons[:0]
 	}
 	return st
+}
+
+func fillRow(row *Row, it *pitem, st Status, reason string) {
+	row.Criterion = criterionText(it.src.Text)
+	row.Span = it.src.Span
+	row.AnyOf = it.src.AnyOf
+	row.Status = st
+	row.FreeText = !it.structured && !it.allowance
+	row.Reason = reason
+}
+
+// markdownEscapeRe is ClinicalTrials.gov's backslash before a character
+// that would otherwise be Markdown ("eGFR \<45", "m\^2").
+var markdownEscapeRe = regexp.MustCompile(`\\([\\<>\[\]()*_#~.\-+=!|{}'"^` + "`" + `])`)
+
+// criterionText is a criterion as people read it: one line, without
+// Markdown escapes.
+func criterionText(s string) string {
+	return markdownEscapeRe.ReplaceAllString(strings.Join(strings.Fields(s), " "), "$1")
 }
 
 // proposition combines an item's constraints and sub-items: all of them
@@ -412,6 +449,9 @@ func (ck *checker) proposition(it *pitem, excl bool, row *Row) Status {
 				sub = &row.Rows[len(row.Rows)-1]
 			}
 			s := ck.item(&it.kids[i], excl, sub)
+			if it.kids[i].allowance {
+				continue // lets people in: no part of what the item rules out
+			}
 			if excl {
 				s = not(s) // back to the proposition
 			}

@@ -3,6 +3,7 @@ package match
 import (
 	"math/bits"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
@@ -19,6 +20,9 @@ type pitem struct {
 	kids       []pitem
 	structured bool
 	exception  bool
+	// allowance marks an item that lets people in and keeps nobody out;
+	// it is met, and an item it belongs to ignores it.
+	allowance bool
 }
 
 type pcons struct {
@@ -40,6 +44,18 @@ type pcons struct {
 	// orNext joins the constraint to the next as alternatives:
 	// "creatinine < 1.5 mg/dL or creatinine clearance > 60 mL/min".
 	orNext bool
+	// hedged marks a reading that must not make a criterion unmet: the
+	// parser's doubt, or a therapy named so broadly ("surgery",
+	// "transplant") that a patient's therapy of the same name may be
+	// another.
+	hedged bool
+	// spread marks a metastasis with no site ("metastatic disease",
+	// "M0"): it asks whether the disease has spread at all.
+	spread bool
+	// vague marks a condition named only by words every condition
+	// shares ("disease", "malignancies", "advanced"): it names no
+	// concept, so no condition of the patient's matches it.
+	vague bool
 }
 
 // misread reports a threshold no laboratory uses, which the parser read
@@ -105,13 +121,14 @@ func prepareItems(items []eligibility.Item, excl bool) []pitem {
 }
 
 func prepareItem(it *eligibility.Item, excl bool) pitem {
-	p := pitem{src: it, kids: prepareItems(it.Items, excl)}
-	measured, others := false, 0
+	p := pitem{src: it, kids: prepareItems(it.Items, excl), allowance: it.Allowance}
+	measured, others, therapies := false, 0, false
 	guarded := ineligibleRe.MatchString(it.Text)
 	for i := range it.Constraints {
 		c := &it.Constraints[i]
 		guarded = guarded || c.Kind == eligibility.KindContraception || c.Term == "pregnancy test"
 		measured = measured || c.Kind == eligibility.KindMeasure
+		therapies = therapies || c.Kind == eligibility.KindTherapy
 		if c.Kind != eligibility.KindSex && c.Kind != eligibility.KindException && c.Variable != "age" {
 			others++
 		}
@@ -124,18 +141,24 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 	ageQualifies := excl || others > 0 || len(it.Items) > 0 || consentRe.MatchString(it.Text)
 	for i := range it.Constraints {
 		c := &it.Constraints[i]
-		pc := pcons{c: c}
+		pc := pcons{c: c, hedged: c.Hedged}
 		switch c.Kind {
 		case eligibility.KindException:
 			p.exception = true
 			continue
 		case eligibility.KindCondition, eligibility.KindMetastasis:
 			pc.toks = termTokens(c.Term, conditionNoise)
-			// "AST ≤ 5 × ULN with liver metastases" qualifies a threshold.
-			pc.skip = c.Kind == eligibility.KindMetastasis && measured
+			pc.vague = !slices.ContainsFunc(pc.toks, func(t string) bool { return !genericWords[t] })
+			pc.spread = c.Kind == eligibility.KindMetastasis && (pc.vague || noSpreadWords[strings.ToLower(c.Term)] ||
+				strings.HasPrefix(strings.ToLower(c.Term), "early"))
+			// "AST ≤ 5 × ULN with liver metastases" qualifies a threshold;
+			// "PI3K inhibitor for metastatic disease" says when a therapy
+			// was given.
+			pc.skip = c.Kind == eligibility.KindMetastasis && (measured || pc.spread && therapies && !c.Negated)
 		case eligibility.KindTherapy:
 			pc.current = currentRe.MatchString(it.Text)
 			pc.toks = termTokens(c.Term, therapyNoise)
+			pc.hedged = pc.hedged || broadTherapy(pc.toks)
 			for _, e := range c.Examples {
 				if t := termTokens(e, therapyNoise); len(t) > 0 {
 					pc.examples = append(pc.examples, t)
@@ -189,6 +212,36 @@ var (
 	conditionNoise = wordSet("histologically cytologically pathologically confirmed documented diagnosed diagnosis known prior previous newly clinical clinically any history")
 	therapyNoise   = wordSet("therapy treatment agent drug prior previous any systemic with regimen medication")
 )
+
+// genericWords are words of condition terms that name no condition on
+// their own: a term of nothing else matches no patient's condition.
+var genericWords = wordSet("metastasis disease diseases disorder disorders condition conditions illness illnesses " +
+	"advanced malignancy malignancies malignant tumor tumors tumour tumours cancer cancers neoplasm neoplasms " +
+	"carcinoma lesion lesions solid active severe significant uncontrolled unstable chronic acute other another " +
+	"primary secondary second recurrent untreated treated symptomatic asymptomatic serious progressive " +
+	"concurrent concomitant underlying systemic major minor medical psychiatric local locally distant " +
+	"following or and the a an of with in at by for to which that who as is are be has have had")
+
+// noSpreadWords are the terms of a negated metastasis that state
+// disease without distant spread.
+var noSpreadWords = wordSet("m0 non-metastatic nonmetastatic early-stage early stage early operable localized localised")
+
+// broadTherapy reports a therapy named by a word that covers different
+// treatments: "surgery" before a trial and a patient's knee surgery may
+// be different things.
+func broadTherapy(toks []string) bool {
+	for _, t := range toks {
+		if !broadTherapies[t] {
+			return false
+		}
+	}
+	return true
+}
+
+var broadTherapies = wordSet("surgery surgical resection transplant transplantation transplanted transfusion transfusions " +
+	"blood investigational biologic biologics monoclonal antibody antibodies targeted adjuvant neoadjuvant steroid " +
+	"steroids corticosteroid corticosteroids hormone hormonal radiation radiotherapy immunosuppressive immunosuppressant " +
+	"major minor organ stem cell marrow")
 
 func wordSet(s string) map[string]bool {
 	m := map[string]bool{}

@@ -16,6 +16,9 @@ import (
 // checkPage is the data of a trial's "Check if you may qualify" page.
 type checkPage struct {
 	NCTID, Title, Status string
+	// Condition is the trial's main condition, which the stage and
+	// spread questions are about.
+	Condition string
 	Questions            []questionView
 	Form                 *form
 	Result               *resultView
@@ -35,7 +38,7 @@ type questionView struct {
 // questionGroups are the headings the questionnaire is divided by.
 var questionGroups = map[string]string{
 	match.AskAge: "About you", match.AskSex: "About you", match.AskPregnant: "About you", match.AskBreastfeeding: "About you",
-	match.AskStage: "Your health", match.AskCondition: "Your health", match.AskECOG: "Your health", match.AskKarnofsky: "Your health",
+	match.AskStage: "Your health", match.AskSpread: "Your health", match.AskBiomarker: "Your health", match.AskCondition: "Your health", match.AskECOG: "Your health", match.AskKarnofsky: "Your health",
 	match.AskMeasure: "Test results", match.AskTherapy: "Treatments",
 }
 
@@ -113,11 +116,15 @@ var answerRows = map[string]struct{ kind, field string }{
 	match.AskMeasure:   {"lab", "value"},
 	match.AskCondition: {"hx", "answer"},
 	match.AskTherapy:   {"tx", "answer"},
+	match.AskBiomarker: {"bm", "status"},
 }
 
 // checkPageOf lays out a study's questionnaire.
 func checkPageOf(st study.Study, c eligibility.Criteria, f *form) *checkPage {
 	page := &checkPage{NCTID: st.NCTID, Title: displayTitle(st), Status: st.OverallStatus, Form: f}
+	if len(st.Conditions) > 0 {
+		page.Condition = st.Conditions[0]
+	}
 	n := map[string]int{}
 	for _, q := range match.Questions(st, c) {
 		v := questionView{Question: q, Name: q.Kind}
@@ -126,8 +133,11 @@ func checkPageOf(st study.Study, c eligibility.Criteria, f *form) *checkPage {
 			v.Name = v.Pre + row.field
 			n[q.Kind]++
 		}
-		if q.Kind == match.AskStage {
+		switch q.Kind {
+		case match.AskStage:
 			v.Pre, v.Name = "cond-0-", "cond-0-stage"
+		case match.AskSpread:
+			v.Pre, v.Name = "cond-0-", "cond-0-metastatic"
 		}
 		if n := len(page.Questions); n == 0 || questionGroups[page.Questions[n-1].Kind] != questionGroups[q.Kind] {
 			v.Group = questionGroups[q.Kind]

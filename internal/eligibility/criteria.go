@@ -128,6 +128,9 @@ func annotate(text string, it *Item, inclusion bool) {
 	}
 	own := normalize(text, it.Span[0], ownEnd(it))
 	it.Allowance = allowance(own, inclusion)
+	if cohortRe.MatchString(own.s) {
+		hedgeAll(it)
+	}
 	if exceptionLike(own, inclusion) {
 		it.Constraints = append(it.Constraints, Constraint{Kind: KindException, Op: OpEQ, Term: "what the criterion allows", Span: it.Span})
 	}

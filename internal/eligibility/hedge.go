@@ -31,6 +31,9 @@ var (
 	notBeforeRe = regexp.MustCompile(`\b(?:not|n't|never)\s+(?:be\s+)?(?:an?\s+)?$`)
 	// orSpreadRe offers metastatic disease as one alternative.
 	orSpreadRe = regexp.MustCompile(`\b(?:or|and/or)\s+(?:\w+\s+){0,2}metasta|metasta\w*\s+(?:\w+\s+){0,2}(?:or|and/or)\b`)
+	// cohortRe opens a rule for one group of a study ("Group A:",
+	// "Cohort 2 -", "Part B:"): it does not apply to everyone.
+	cohortRe = regexp.MustCompile(`^\W*(?:for\s+)?(?:group|cohort|arm|part|stratum|sub-?study|donors?|recipients?)\s*(?:[a-z]|\d{1,2}|[ivx]{1,4})?\s*[:\-(]`)
 	// asideRe is a parenthesis, which an item's first clause reads past.
 	asideRe = regexp.MustCompile(`\([^()]*\)`)
 	// otherRe before a condition means a condition other than the one
@@ -137,6 +140,16 @@ var plainSubjects = map[string]bool{"patients": true, "patient": true, "subjects
 	"participants": true, "participant": true, "they": true, "those": true, "people": true, "persons": true,
 	"individuals": true, "women": true, "men": true, "children": true, "the": true, "all": true, "only": true,
 	"also": true, "who": true, "that": true, "which": true, "and": true, "or": true}
+
+// hedgeAll marks every constraint of it and its sub-items hedged.
+func hedgeAll(it *Item) {
+	for i := range it.Constraints {
+		it.Constraints[i].Hedged = true
+	}
+	for i := range it.Items {
+		hedgeAll(&it.Items[i])
+	}
+}
 
 func prohibits(s string) bool { return affirmed(prohibitRe, s) }
 

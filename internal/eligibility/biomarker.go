@@ -171,6 +171,19 @@ func biomarkers(text string, n norm) []Constraint {
 	return out
 }
 
+// Markers returns the biomarker statuses written in a text, such as a
+// clinic note ("HER2-positive", "EGFR exon 19 deletion" is not read,
+// "negative for ALK").
+func Markers(text string) []Constraint {
+	var out []Constraint
+	for _, c := range biomarkers(text, normalize(text, 0, len(text))) {
+		if c.Kind == KindBiomarker && !c.Hedged {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // egfrIsKidney tells eGFR, the kidney function, from the EGFR gene: a
 // number or comparator follows the kidney's.
 func egfrIsKidney(s string, end int) bool {

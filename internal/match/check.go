@@ -259,6 +259,24 @@ func (ck *checker) countStudy(e *study.Eligibility, c *Counts) {
 	if e.MinimumAge.IsSet() || e.MaximumAge.IsSet() {
 		c.add(ageStatus(f, e.MinimumAge, e.MaximumAge), false)
 	}
+	if st, ok := volunteerStatus(f, e); ok {
+		c.add(st, false)
+	}
+}
+
+// volunteerStatus checks a healthy volunteer against whether the study
+// takes healthy volunteers; ok is false when the row does not apply.
+func volunteerStatus(f *patient.Facts, e *study.Eligibility) (st Status, ok bool) {
+	if f.HealthyVolunteer != patient.Yes {
+		return Unknown, false
+	}
+	switch {
+	case e.HealthyVolunteers == nil:
+		return Unknown, true
+	case *e.HealthyVolunteers:
+		return Met, true
+	}
+	return NotMet, true
 }
 
 func sexStatus(have, want string) Status {
@@ -305,6 +323,12 @@ func (ck *checker) studyRows(e *study.Eligibility) []Row {
 	}
 	if e.MinimumAge.IsSet() || e.MaximumAge.IsSet() {
 		rows = append(rows, ageRow(f, e.MinimumAge, e.MaximumAge))
+	}
+	if st, ok := volunteerStatus(f, e); ok {
+		reason := map[Status]string{Met: "The study takes healthy volunteers",
+			NotMet:  "The study does not take healthy volunteers: it is for people with the condition",
+			Unknown: "The study does not say whether it takes healthy volunteers — ask the study team"}[st]
+		rows = append(rows, Row{Section: "study", Criterion: "Healthy volunteers", Status: st, Reason: reason})
 	}
 	return rows
 }

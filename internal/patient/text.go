@@ -127,6 +127,7 @@ func FromText(note string) (Profile, []Finding) {
 	readLabs(note, &p, add)
 	readConditions(note, &p, neg, add)
 	readTherapies(note, &p, neg, add)
+	readTyped(note, &p, add)
 	slices.SortStableFunc(fs, func(a, b Finding) int { return a.Span[0] - b.Span[0] })
 	return p, fs
 }
@@ -419,6 +420,9 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 			negs = append(negs, Finding{Kind: "noHistoryOf", Text: term, Value: term, Span: [2]int{start, end}})
 			continue
 		}
+		if lifestyleRe.MatchString(term) {
+			continue // a habit or a role, read by readTyped
+		}
 		c := Condition{Text: phrase, MeSH: broaderMeSH(v, note, ws[i-n:i], ids)}
 		sentence := sentenceAround(note, start)
 		if sm := stageRe.FindStringSubmatch(note[sentence[0]:sentence[1]]); sm != nil && isCancer(term) {
@@ -429,7 +433,7 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 			c.Metastatic = &t
 		}
 		p.Conditions = append(p.Conditions, c)
-		add("condition", []int{ws[j].start, end}, strings.Join(c.MeSH, ","))
+		add("condition", []int{ws[j].start, end}, descriptorNames(v, c.MeSH))
 	}
 }
 
@@ -462,6 +466,20 @@ func mentioned(conds []Condition, term string) bool {
 }
 
 var cancerRe = regexp.MustCompile(`(?i)cancer|carcinoma|tumou?r|neoplasm|malignan|oma\b|leukemia|sarcoma`)
+
+// meshNames names descriptors for people: "Breast Neoplasms", not
+// "D001943".
+func descriptorNames(v *vocab.Vocab, ids []string) string {
+	var names []string
+	for _, id := range ids {
+		if d, ok := v.Descriptor(id); ok {
+			names = append(names, d.Name)
+		} else {
+			names = append(names, id)
+		}
+	}
+	return strings.Join(names, ", ")
+}
 
 func isCancer(term string) bool { return cancerRe.MatchString(term) }
 
@@ -554,6 +572,9 @@ func readTherapies(note string, p *Profile, neg [][2]int, add func(string, []int
 				span := []int{pos + at, pos + at + len(part)}
 				pos = span[1]
 				name := strings.TrimSpace(strings.Trim(part, " ()"))
+				if first, _, _ := strings.Cut(strings.ToLower(name), " "); notTherapyWords[first] {
+					break
+				}
 				if len(name) < 3 || strings.Count(name, " ") > 4 || inScopes(neg, span[0]) {
 					continue
 				}

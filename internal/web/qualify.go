@@ -19,9 +19,9 @@ type checkPage struct {
 	// Condition is the trial's main condition, which the stage and
 	// spread questions are about.
 	Condition string
-	Questions            []questionView
-	Form                 *form
-	Result               *resultView
+	Questions []questionView
+	Form      *form
+	Result    *resultView
 }
 
 // questionView is a question with the form fields that answer it.

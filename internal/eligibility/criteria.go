@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 )
 
@@ -98,6 +99,7 @@ type Window struct {
 // fails: what it cannot structure stays as free-text items.
 func Parse(text string) Criteria {
 	c := split(text)
+	c.Inclusion, c.Exclusion, c.Other = joinAlternatives(text, c.Inclusion), joinAlternatives(text, c.Exclusion), joinAlternatives(text, c.Other)
 	for _, list := range [][]Item{c.Inclusion, c.Other} {
 		for i := range list {
 			annotate(text, &list[i], true)
@@ -107,6 +109,32 @@ func Parse(text string) Criteria {
 		annotate(text, &c.Exclusion[i], false)
 	}
 	return c
+}
+
+// trailingOrRe ends an item that offers the next as an alternative:
+// "BMI ≥ 27 with 2 complications or" / "• BMI ≥ 35 with 1".
+var trailingOrRe = regexp.MustCompile(`(?i)[\s,;]or[\s:]*$`)
+
+// joinAlternatives makes an "any of" item of items joined by a trailing
+// "or", which would otherwise be required together.
+func joinAlternatives(text string, items []Item) []Item {
+	out := items[:0:0]
+	for i := 0; i < len(items); i++ {
+		it := items[i]
+		it.Items = joinAlternatives(text, it.Items)
+		if i+1 < len(items) && trailingOrRe.MatchString(it.Text) && len(it.Items) == 0 {
+			group := []Item{it}
+			for i+1 < len(items) && trailingOrRe.MatchString(items[i].Text) && len(items[i+1].Items) == 0 {
+				i++
+				group = append(group, items[i])
+			}
+			sp := [2]int{group[0].Span[0], group[len(group)-1].Span[1]}
+			out = append(out, Item{Text: text[sp[0]:sp[1]], Span: sp, AnyOf: true, Items: group})
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
 }
 
 // annotate extracts the constraints of it and its sub-items. An item's
@@ -128,7 +156,9 @@ func annotate(text string, it *Item, inclusion bool) {
 	}
 	own := normalize(text, it.Span[0], ownEnd(it))
 	it.Allowance = allowance(own, inclusion)
-	if cohortRe.MatchString(own.s) {
+	// "Cohort A:", or a heading such as "Diabetes-related for
+	// participants with T2D" over its own list, sets rules for some.
+	if cohortRe.MatchString(own.s) || len(it.Items) > 0 && conditionalRe.MatchString(own.s) {
 		hedgeAll(it)
 	}
 	if exceptionLike(own, inclusion) {

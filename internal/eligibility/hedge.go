@@ -16,7 +16,7 @@ var (
 	// conditionalRe marks a clause whose rule holds only for some people
 	// or in some cases ("if age is 40 to 45", "unless", "provided that",
 	// "for patients who"): a fact of the patient cannot settle it alone.
-	conditionalRe = regexp.MustCompile(`\b(?:if|unless|except|excepting|provided|in case of|whichever|depending on|at the discretion|(?:for|in) (?:patients|subjects|participants|women|men|those|children|cohort|part|arm|group|donors?|recipients?)\b)`)
+	conditionalRe = regexp.MustCompile(`\b(?:if|unless|except|excepting|provided|in case of|whichever|depending on|at the discretion|(?:for|in) (?:(?:a|the|any|each)\s+)?(?:patients?|subjects?|participants?|women|men|those|children|cohort|part|arm|group|donors?|recipients?)\b)`)
 	// allowanceRe states that some people may take part: "may be
 	// enrolled", "are eligible if", "not excluded".
 	allowanceRe = regexp.MustCompile(`\b(?:(?:may|can|could|will) (?:still |also )?(?:be )?(?:enrolled|included|eligible|allowed|permitted|accepted|considered|participate|enter|entered|join)|(?:is|are|will be|be) (?:also |still )?(?:eligible|allowed|permitted|acceptable|accepted)|not (?:be )?(?:an )?exclu\w+|not (?:a )?contraindicat\w+)\b`)
@@ -34,6 +34,10 @@ var (
 	// cohortRe opens a rule for one group of a study ("Group A:",
 	// "Cohort 2 -", "Part B:"): it does not apply to everyone.
 	cohortRe = regexp.MustCompile(`^\W*(?:for\s+)?(?:group|cohort|arm|part|stratum|sub-?study|donors?|recipients?)\s*(?:[a-z]|\d{1,2}|[ivx]{1,4})?\s*[:\-(]`)
+	// wideningRe marks an "are eligible" that widens the criteria
+	// ("including those with untreated brain metastases") rather than
+	// stating one.
+	wideningRe = regexp.MustCompile(`\b(?:including|regardless|even if|even when|as long as|irrespective)\b`)
 	// asideRe is a parenthesis, which an item's first clause reads past.
 	asideRe = regexp.MustCompile(`\([^()]*\)`)
 	// otherRe before a condition means a condition other than the one
@@ -115,7 +119,7 @@ func allowance(n norm, inclusion bool) bool {
 		// Among inclusion criteria "patients with X are eligible" is the
 		// requirement to have X; only "may be enrolled", "permitted" and
 		// the like let others in.
-		if inclusion && strings.Contains(first[m[0]:m[1]], "eligible") {
+		if inclusion && strings.Contains(first[m[0]:m[1]], "eligible") && !wideningRe.MatchString(n.s) {
 			continue
 		}
 		if !notBeforeRe.MatchString(first[:m[0]]) && namesWhom(first[:m[0]]) {

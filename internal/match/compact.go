@@ -70,6 +70,7 @@ const (
 	consHedged
 	consSpread
 	consVague
+	consDuration
 )
 
 // pack returns the packed counting form of p (see check without explain).
@@ -158,7 +159,7 @@ func (pk *packer) conses(cons []pcons) {
 			flag uint64
 		}{{c.Negated, consNegated}, {c.ULNMultiple, consULN}, {pc.notPregnant, consNotPregnant},
 			{pc.current, consCurrent}, {pc.orNext, consOrNext}, {c.Window != nil, consWindow},
-			{pc.hedged, consHedged}, {pc.spread, consSpread}, {pc.vague, consVague}} {
+			{pc.hedged, consHedged}, {pc.spread, consSpread}, {pc.vague, consVague}, {pc.duration, consDuration}} {
 			if f.set {
 				flags |= f.flag
 			}
@@ -288,7 +289,7 @@ func (u *unpacker) readConses() []pcons {
 			c.Window = &u.windows[len(u.windows)-1]
 		}
 		pc := pcons{c: c, notPregnant: flags&consNotPregnant != 0, current: flags&consCurrent != 0, orNext: flags&consOrNext != 0,
-			hedged: flags&consHedged != 0, spread: flags&consSpread != 0, vague: flags&consVague != 0}
+			hedged: flags&consHedged != 0, spread: flags&consSpread != 0, vague: flags&consVague != 0, duration: flags&consDuration != 0}
 		pc.toks = u.readStrs()
 		if ne := int(u.uint()); ne > 0 {
 			first := len(u.examples)

@@ -3,6 +3,7 @@ package match
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/patient"
@@ -399,6 +400,9 @@ func (ck *checker) therapy(pc *pcons) Status {
 		}
 		return Met
 	}
+	if pc.duration {
+		return ck.taken(name, pi.therapies.owner[i], w)
+	}
 	days, ok := ck.daysSince(pi.therapies.owner[i])
 	if !ok {
 		if ck.explain {
@@ -411,6 +415,33 @@ func (ck *checker) therapy(pc *pcons) Status {
 		ck.say("You had %s %s days ago; the criterion counts %s %s days", name, fmtNum(days), opWords[w.Op], fmtNum(w.Value))
 	}
 	return st
+}
+
+// taken compares how long the patient has taken therapy i, from its
+// start to its end or today, with a window that counts use.
+func (ck *checker) taken(name string, i int, w *eligibility.Window) Status {
+	var start time.Time
+	ok := i >= 0
+	if ok {
+		start, ok = patient.ParseDate(ck.pi.f.Therapies[i].Start)
+	}
+	if !ok {
+		if ck.explain {
+			ck.say("You take %s, but we don't know since when (the criterion asks for %s %s days of it) — ask the study team", name, opWords[w.Op], fmtNum(w.Value))
+		}
+		return Unknown
+	}
+	end := ck.pi.f.AsOf
+	if t := ck.pi.f.Therapies[i]; !t.Current {
+		if e, ok := patient.ParseDate(t.End); ok {
+			end = e
+		}
+	}
+	days := float64(int(max(end.Sub(start).Hours()/24, 0)))
+	if ck.explain {
+		ck.say("You have taken %s for %s days; the criterion asks for %s %s days", name, fmtNum(days), opWords[w.Op], fmtNum(w.Value))
+	}
+	return compare(days, days, w.Op, w.Value, w.Value2)
 }
 
 // daysSince returns how long ago therapy i ended: 0 for a current one or

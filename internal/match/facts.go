@@ -49,6 +49,10 @@ type pcons struct {
 	// "transplant") that a patient's therapy of the same name may be
 	// another.
 	hedged bool
+	// duration marks a therapy window that counts how long the patient
+	// has taken it ("on an antipsychotic for at least 12 weeks"), not
+	// how long ago it ended.
+	duration bool
 	// spread marks a metastasis with no site ("metastatic disease",
 	// "M0"): it asks whether the disease has spread at all.
 	spread bool
@@ -78,8 +82,10 @@ var (
 	// ("assent for subjects aged 8-17"), not who may take part.
 	consentRe = regexp.MustCompile(`(?i)\b(?:consent|assent|guardian)`)
 	// orRe is the text between two alternative thresholds.
-	orRe      = regexp.MustCompile(`(?i)^[^.;:]{0,40}\bor\b[^.;:]{0,40}$`)
-	currentRe = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
+	orRe       = regexp.MustCompile(`(?i)^[^.;:]{0,40}\bor\b[^.;:]{0,40}$`)
+	durationRe = regexp.MustCompile(`(?i)\b(?:is on|are on|on a|on an|on stable|taking|receiving|treated with|stable dose)\b[^.;]{0,80}\bfor (?:at least|a minimum of|>=?|≥|more than|over)`)
+	settingRe  = regexp.MustCompile(`(?i)\b(?:therap\w*|treat\w*|chemo\w*|regimen|received|prior|previous\w*|agents?|drugs?|inhibitors?|exposed|exposure|setting)\b`)
+	currentRe  = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
 )
 
 type prepared struct {
@@ -159,6 +165,7 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			pc.current = currentRe.MatchString(it.Text)
 			pc.toks = termTokens(c.Term, therapyNoise)
 			pc.hedged = pc.hedged || broadTherapy(pc.toks)
+			pc.duration = durationRe.MatchString(it.Text)
 			for _, e := range c.Examples {
 				if t := termTokens(e, therapyNoise); len(t) > 0 {
 					pc.examples = append(pc.examples, t)
@@ -177,6 +184,17 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 		p.cons = append(p.cons, pc)
 		if !pc.skip {
 			p.structured = true
+		}
+	}
+	// An exclusion that names a biomarker or metastatic disease in a
+	// long item or beside a treatment describes the setting of something
+	// else ("prior therapy for metastatic HER2-positive disease", "visceral
+	// spread at risk of complications"): not every such patient is out.
+	if excl && (len(strings.Fields(it.Text)) > 12 || settingRe.MatchString(it.Text)) {
+		for i := range p.cons {
+			if k := p.cons[i].c.Kind; k == eligibility.KindBiomarker || k == eligibility.KindDiseaseStatus || p.cons[i].spread {
+				p.cons[i].hedged = true
+			}
 		}
 	}
 	markAlternatives(it, p.cons)

@@ -325,7 +325,13 @@ func MarkerName(s string) string {
 	if n, ok := markerAliases[k]; ok {
 		return n
 	}
-	return eligibility.MarkerName(k)
+	if n := eligibility.MarkerName(k); n != "" {
+		return n
+	}
+	// A variant names its gene first: "KRAS G12C", "EGFR exon 19
+	// deletion" are KRAS and EGFR positive.
+	first, _, _ := strings.Cut(k, " ")
+	return eligibility.MarkerName(first)
 }
 
 var markerAliases = map[string]string{"her2/neu": "HER2", "erbb2": "HER2", "oestrogen receptor": "ER",

@@ -222,7 +222,7 @@ func (f *form) profile() patient.Profile {
 		case "":
 		case "positive", "negative":
 			fields[fmt.Sprintf("biomarkers[%d].name", len(p.Biomarkers))] = pre + "status"
-			p.Biomarkers = append(p.Biomarkers, patient.Biomarker{Name: f.Get(pre + "name"), Status: st})
+			p.Biomarkers = append(p.Biomarkers, patient.Biomarker{Name: f.Get(pre + "marker"), Status: st})
 		default:
 			f.fail(pre+"status", "Choose positive, negative or not sure.")
 		}
@@ -417,7 +417,7 @@ func profileForm(p patient.Profile) *form {
 	}
 	for i, b := range p.Biomarkers[:min(len(p.Biomarkers), maxRows)] {
 		pre := "bm-" + strconv.Itoa(i) + "-"
-		set(pre+"name", patient.MarkerName(b.Name))
+		set(pre+"marker", patient.MarkerName(b.Name))
 		set(pre+"status", b.Status)
 	}
 	set("nohistory", strings.Join(p.NoHistoryOf, "\n"))

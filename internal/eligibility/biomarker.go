@@ -50,7 +50,7 @@ var (
 	}()
 	// markerStatusRe: "HER2-positive", "HER2 immunohistochemistry (IHC)
 	// negative", "EGFR mutation", "KRAS wild-type", "ER+".
-	markerStatusRe = regexp.MustCompile(`\b(` + markerAlt + `)(?:(\s?[+]|\s?-(?:ve)?)(?:[\s,;/)]|$)|[\s-]*(?:\((?:ihc|fish|ish)\)\s*|(?:status|expression|receptor|gene|immunohistochemistry|ihc|fish|ish|testing|test|tumou?rs?|disease)\s+(?:\((?:ihc|fish|ish)\)\s*)?){0,3}(positive|positivity|overexpress\w*|amplifi\w*|mutations?|mutated|mutant|rearrange\w*|fusions?|negative|negativity|wild[- ]?type|non-?amplified|not amplified)\b)`)
+	markerStatusRe = regexp.MustCompile(`\b(` + markerAlt + `)(?:(\s?[+]|\s?-(?:ve)?)(?:[\s,;/)]|$)|[\s-]*(?:\((?:ihc|fish|ish)\)\s*|(?:status|expression|receptor|gene|immunohistochemistry|ihc|fish|ish|testing|test|tumou?rs?|disease)\s+(?:\((?:ihc|fish|ish)\)\s*)?){0,3}(positive|positivity|overexpress\w*|amplifi\w*|mutations?|mutated|mutant|rearrange\w*|fusions?|exon\s*\d+\s*(?:deletion|insertion|skipping|mutation)s?|l858r|t790m|g12[cdv]|v600[ek]?|del(?:etion)?\s*19|itd|negative|negativity|wild[- ]?type|non-?amplified|not amplified)\b)`)
 	// statusMarkerRe: "negative for HER2", "positive for EGFR mutation",
 	// "activating EGFR mutation".
 	statusMarkerRe = regexp.MustCompile(`\b(positive|negative|activating|sensiti[sz]ing)\s+(?:for\s+(?:an?\s+)?)?(` + markerAlt + `)\b`)
@@ -87,7 +87,8 @@ func statusValue(word string) (float64, bool) {
 	switch {
 	case word == "" || strings.HasPrefix(word, "positiv") || strings.HasPrefix(word, "overexpress") ||
 		strings.HasPrefix(word, "amplifi") || strings.HasPrefix(word, "mutat") || strings.HasPrefix(word, "rearrange") ||
-		strings.HasPrefix(word, "fusion") || word == "activating" || strings.HasPrefix(word, "sensiti") || strings.TrimSpace(word) == "+":
+		strings.HasPrefix(word, "fusion") || strings.HasPrefix(word, "exon") || strings.HasPrefix(word, "del") ||
+		word == "l858r" || word == "t790m" || word == "itd" || strings.HasPrefix(word, "g12") || strings.HasPrefix(word, "v600") || word == "activating" || strings.HasPrefix(word, "sensiti") || strings.TrimSpace(word) == "+":
 		return BiomarkerPositive, true
 	case strings.HasPrefix(word, "negativ") || strings.HasPrefix(word, "wild") || strings.Contains(word, "amplified") || strings.HasPrefix(strings.TrimSpace(word), "-"):
 		return BiomarkerNegative, true

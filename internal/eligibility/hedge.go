@@ -16,7 +16,7 @@ var (
 	// conditionalRe marks a clause whose rule holds only for some people
 	// or in some cases ("if age is 40 to 45", "unless", "provided that",
 	// "for patients who"): a fact of the patient cannot settle it alone.
-	conditionalRe = regexp.MustCompile(`\b(?:if|unless|except|excepting|provided|in case of|whichever|depending on|at the discretion|(?:for|in) (?:(?:a|the|any|each)\s+)?(?:patients?|subjects?|participants?|women|men|those|children|cohort|part|arm|group|donors?|recipients?)\b)`)
+	conditionalRe = regexp.MustCompile(`\b(?:if|unless|with or without|or not|whether or not|except|excepting|provided|in case of|whichever|depending on|at the discretion|(?:for|in) (?:(?:a|the|any|each)\s+)?(?:patients?|subjects?|participants?|women|men|those|children|cohort|part|arm|group|donors?|recipients?)\b)`)
 	// allowanceRe states that some people may take part: "may be
 	// enrolled", "are eligible if", "not excluded".
 	allowanceRe = regexp.MustCompile(`\b(?:(?:may|can|could|will) (?:still |also )?(?:be )?(?:enrolled|included|eligible|allowed|permitted|accepted|considered|participate|enter|entered|join)|(?:is|are|will be|be) (?:also |still )?(?:eligible|allowed|permitted|acceptable|accepted)|not (?:be )?(?:an )?exclu\w+|not (?:a )?contraindicat\w+)\b`)

@@ -48,10 +48,10 @@ var (
 	familyBeforeRe = regexp.MustCompile(`(?i)\b(?:in|of) (?:his|her|their|the patient's) (?:mother|father|parents?|sisters?|brothers?|siblings?|aunts?|uncles?|grand(?:mother|father|parents?)|cousins?|sons?|daughters?)\b`)
 	familyEndRe    = regexp.MustCompile(`[.;!?\n]|\bbut\b|\bhowever\b`)
 	scopeEndRe     = regexp.MustCompile(`(?i)[.;:!?()]|\bbut\b|\bhowever\b|\bexcept\b|\bwith\b|\bpresents?\b|\breports?\b|\bhas\b`)
-	therapyCueRe   = regexp.MustCompile(`(?i)\b(?:previously treated with|treated with|was treated with|received|underwent|completed|s/p|status post|history of treatment with|prior treatment with|therapy with|on treatment with)\s+`)
+	therapyCueRe   = regexp.MustCompile(`(?i)\b(?:previously treated with|treated with|was treated with|received|underwent|completed|s/p|status post|history of treatment with|prior treatment with|therapy with|on treatment with|progressed (?:on|after|following|during)|progression (?:on|after)|relapsed (?:on|after|following)|refractory to|(?:months|years|weeks) after|following)\s+(?:(?:first|second|third)[- ]line\s+)?`)
 	medCueRe       = regexp.MustCompile(`(?i)\b(?:currently (?:on|taking|receiving)|takes|taking|is on|medications? (?:include|includes|are|:))\s+`)
 	listEndRe      = regexp.MustCompile(`[.;:\n(\[]|\b(?:for|due to|because|after|which|who|that|since|but|and then|with|in|at|on|x)\b|\d`)
-	listSepRe      = regexp.MustCompile(`\s*(?:,|\band\b|\bor\b|\+)\s*`)
+	listSepRe      = regexp.MustCompile(`\s*(?:,|\band\b|\bor\b|\bplus\b|\+)\s*`)
 	stageRe        = regexp.MustCompile(`(?i)\bstage\s+(iv|i{1,3}|[0-4])([abc])?\b`)
 	metastaticRe   = regexp.MustCompile(`(?i)\bmetasta\w*`)
 	numberRe       = regexp.MustCompile(`^\s*(?:level|count|of|is|was|were|at|:|=|\s)*\s*(\d+(?:\.\d+)?)`)
@@ -422,6 +422,9 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 		}
 		if lifestyleRe.MatchString(term) {
 			continue // a habit or a role, read by readTyped
+		}
+		if end < len(note)-1 && note[end] == '-' && isWordByte(note[end+1]) {
+			continue // part of a longer name: "PD" of "PD-L1" is no Parkinson's disease
 		}
 		c := Condition{Text: phrase, MeSH: broaderMeSH(v, note, ws[i-n:i], ids)}
 		sentence := sentenceAround(note, start)

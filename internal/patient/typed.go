@@ -10,14 +10,17 @@ import (
 var (
 	// placeRe finds where the patient lives: "lives in Boston", "near
 	// Chicago, IL", "resides in San Diego".
-	placeRe = regexp.MustCompile(`\b(?:lives|living|resides|residing|is based|based|located|from)\s+(?:in|near|outside(?: of)?|close to|around)\s+((?:[A-Z][\w.'’-]*)(?:,?\s+(?:[A-Z][\w.'’-]*|[A-Z]{2}\b)){0,3})|\bnear\s+((?:[A-Z][\w.'’-]*)(?:,?\s+(?:[A-Z][\w.'’-]*|[A-Z]{2}\b)){0,3})`)
+	placeRe = regexp.MustCompile(`\b(?:[Ll]ives|[Ll]iving|[Rr]esides|[Rr]esiding|is based|[Bb]ased|[Ll]ocated|from)\s+(?:in|near|outside(?: of)?|close to|around)\s+((?:[A-Z][\w.'’-]*)(?:,?\s+(?:[A-Z][\w.'’-]*|[A-Z]{2}\b)){0,3})|\b[Nn]ear\s+((?:[A-Z][\w.'’-]*)(?:,?\s+(?:[A-Z][\w.'’-]*|[A-Z]{2}\b)){0,3})`)
 	// lifestyleRe are words of a note that look like conditions or
 	// therapies to the vocabulary but describe a habit or a role.
-	lifestyleRe   = regexp.MustCompile(`(?i)\b(?:non-?smok\w*|smok\w*|ex-?smok\w*|volunteers?|healthy)\b`)
-	neverSmokedRe = regexp.MustCompile(`(?i)\b(?:non-?smoker|never (?:smoked|smoker)|does not smoke|doesn't smoke|no (?:history of )?(?:smoking|tobacco))\b`)
-	formerSmokeRe = regexp.MustCompile(`(?i)\b(?:ex-?smoker|former smoker|quit smoking|stopped smoking|previously smoked)\b`)
-	currentSmoke  = regexp.MustCompile(`(?i)\b(?:current smoker|smokes|active smoker|\d+\s*pack[- ]years?)\b`)
-	healthyRe     = regexp.MustCompile(`(?i)\bhealthy (?:volunteer|adult|subject|individual|person|man|woman|male|female|participant)s?\b|\bno (?:significant |known )?(?:past )?medical (?:history|problems|conditions)\b|\bvolunteer\b`)
+	lifestyleRe      = regexp.MustCompile(`(?i)\b(?:non-?smok\w*|smok\w*|ex-?smok\w*|volunteers?|healthy)\b`)
+	neverSmokedRe    = regexp.MustCompile(`(?i)\b(?:non-?smoker|never[- ](?:smoked|smoker)|does not smoke|doesn't smoke|no (?:history of )?(?:smoking|tobacco))\b`)
+	formerSmokeRe    = regexp.MustCompile(`(?i)\b(?:ex-?smoker|former smoker|quit smoking|stopped smoking|previously smoked)\b`)
+	currentSmoke     = regexp.MustCompile(`(?i)\b(?:current smoker|smokes|active smoker|\d+\s*pack[- ]years?)\b`)
+	healthyRe        = regexp.MustCompile(`(?i)\bhealthy (?:volunteer|adult|subject|individual|person|man|woman|male|female|participant)s?\b|\bno (?:significant |known )?(?:past )?medical (?:history|problems|conditions)\b|\bvolunteer\b`)
+	newlyDiagnosedRe = regexp.MustCompile(`(?i)\b(?:newly diagnosed|new diagnosis|previously untreated|treatment[- ]na[iï]ve)\b`)
+	relapsedRe       = regexp.MustCompile(`(?i)\b(?:relapsed|relapse|recurrent|recurred|recurrence)\b`)
+	refractoryRe     = regexp.MustCompile(`(?i)\brefractory\b`)
 	// notTherapyWords end a list of therapies: verbs and words a list
 	// runs into ("trastuzumab and pertuzumab, lives in Boston").
 	notTherapyWords = map[string]bool{"lives": true, "living": true, "resides": true, "works": true, "presents": true,
@@ -43,7 +46,8 @@ func readTyped(note string, p *Profile, add func(string, []int, string)) {
 		if a < 0 {
 			a, b = m[4], m[5]
 		}
-		place := strings.TrimRight(note[a:b], " ,.")
+		place, _, _ := strings.Cut(note[a:b], ". ") // "Dallas, TX. Wants …"
+		place = strings.TrimRight(place, " ,.")
 		p.Location = &Location{Place: place}
 		add("location", []int{a, a + len(place)}, place)
 	}
@@ -55,6 +59,18 @@ func readTyped(note string, p *Profile, add func(string, []int, string)) {
 			p.Smoking = s.value
 			add("smoking", m, s.value)
 			break
+		}
+	}
+	if len(p.Conditions) > 0 {
+		for _, c := range []struct {
+			re    *regexp.Regexp
+			value string
+		}{{newlyDiagnosedRe, "newly diagnosed"}, {relapsedRe, "relapsed"}, {refractoryRe, "refractory"}} {
+			if m := c.re.FindStringIndex(note); m != nil {
+				p.Conditions[0].DiseaseStatus = c.value
+				add("diseaseStatus", m, c.value)
+				break
+			}
 		}
 	}
 	if m := healthyRe.FindStringIndex(note); m != nil && len(p.Conditions) == 0 {

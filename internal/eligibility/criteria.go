@@ -137,6 +137,13 @@ func joinAlternatives(text string, items []Item) []Item {
 	return out
 }
 
+// Joined reports an item that joinAlternatives made of items written on
+// lines of their own: its text is theirs, bullets included, so readers
+// show its sub-items instead.
+func Joined(it Item) bool {
+	return it.AnyOf && len(it.Items) > 1 && it.Items[0].Span[0] == it.Span[0]
+}
+
 // annotate extracts the constraints of it and its sub-items. An item's
 // own constraints come from the parts of its span its sub-items do not
 // cover, so an inline "a) ... b) ..." list is not counted twice; sub-items

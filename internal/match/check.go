@@ -410,6 +410,9 @@ func (ck *checker) item(it *pitem, excl bool, row *Row) Status {
 
 func fillRow(row *Row, it *pitem, st Status, reason string) {
 	row.Criterion = criterionText(it.src.Text)
+	if eligibility.Joined(*it.src) {
+		row.Criterion = "Any of these"
+	}
 	row.Span = it.src.Span
 	row.AnyOf = it.src.AnyOf
 	row.Status = st

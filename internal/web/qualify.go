@@ -11,6 +11,7 @@ import (
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/patient"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/trialpage"
 )
 
 // checkPage is the data of a trial's "Check if you may qualify" page.
@@ -19,6 +20,10 @@ type checkPage struct {
 	// Condition is the trial's main condition, which the stage and
 	// spread questions are about.
 	Condition string
+	// Contacts are whom to ask next: the study's central contacts; Sites
+	// counts its recruiting sites, listed on the trial page.
+	Contacts  []trialpage.Contact
+	Sites     int
 	Questions []questionView
 	Form      *form
 	Result    *resultView
@@ -124,6 +129,16 @@ func checkPageOf(st study.Study, c eligibility.Criteria, f *form) *checkPage {
 	page := &checkPage{NCTID: st.NCTID, Title: displayTitle(st), Status: st.OverallStatus, Form: f}
 	if len(st.Conditions) > 0 {
 		page.Condition = st.Conditions[0]
+	}
+	for _, sec := range trialpage.Build(st, c).Sections {
+		if sec.Key == "contact" {
+			page.Contacts = sec.Contacts
+		}
+	}
+	for _, l := range st.Locations {
+		if study.IsRecruiting(l.Status) {
+			page.Sites++
+		}
 	}
 	n := map[string]int{}
 	for _, q := range match.Questions(st, c) {

@@ -4,14 +4,46 @@
 //
 // # Verdicts
 //
-// Each criterion is met, not met, or unknown. A missing fact is unknown,
-// never assumed; a criterion in free text the parser could not structure
-// is unknown ("ask the study team") and counted apart as free text. An
-// inclusion item holds when all its constraints and sub-items hold (any
-// one, for an "any of" item); an exclusion item applies when any of its
-// constraints or sub-items does, and is met when it certainly does not
-// apply; an exclusion that applies but names an exception ("except ...")
-// is unknown. The study's verdict:
+// These are the semantics of the check, stated once; the code below
+// follows them and the tests (property_test.go, vignettes_test.go)
+// measure them.
+//
+// Each criterion is met, not met, or unknown, read from the patient's
+// side: an inclusion is met when the patient's facts satisfy it; an
+// exclusion is met when it certainly does not apply to them (an
+// exclusion of "NYHA class ≥ II" is met by class I) and not met when it
+// does. A missing fact, a "not sure", or a criterion in free text the
+// parser could not structure is unknown ("ask the study team"), never
+// assumed.
+//
+// A criterion is "not met" only when a fact the patient gave clearly
+// contradicts a constraint read with confidence, and its reason states
+// that comparison. What the parser read with doubt (eligibility's
+// "hedged": a far negation, a conditional or permissive clause, a rule
+// for one cohort, "other malignancies", a metastasis offered as one
+// alternative), a therapy named so broadly that the patient's may be
+// another ("surgery", "steroids"), and in a long exclusion or one about
+// a treatment's setting a biomarker or spread, can make a criterion met
+// or unknown, never not met. An allowance ("patients with treated brain
+// metastases may be enrolled if …") rules no one out: it is met, and the
+// criterion it belongs to ignores it; an exclusion that prohibits and
+// permits ("… not permitted (prior adjuvant chemotherapy permitted)") is
+// unknown when it applies.
+//
+// An inclusion item holds when all its constraints and sub-items hold
+// (any one, for an "any of" item and for lines joined by a trailing
+// "or"); an exclusion applies when any of them does. Conditions match by
+// concept: the patient's diagnosis, its MeSH descriptors and their names
+// and entry terms, never by words every condition shares ("disease",
+// "metastatic", "malignancies"); metastatic disease is the patient's
+// "spread" fact against "metastatic", "M0", "operable"; biomarkers
+// (HER2, ER, PR, HR, EGFR, …) compare statuses, so HER2-positive against
+// "HER2-negative" is not met. Time windows compare the days since a
+// therapy ended, or how long it has been taken where the criterion
+// counts use ("on an antipsychotic for at least 12 weeks"). A healthy
+// volunteer is checked against whether the study takes them.
+//
+// The study's verdict:
 //
 //   - not eligible: at least one criterion is not met;
 //   - likely eligible: none is not met and every checkable criterion (the

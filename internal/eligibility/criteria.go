@@ -121,7 +121,12 @@ func joinAlternatives(text string, items []Item) []Item {
 	out := items[:0:0]
 	for i := 0; i < len(items); i++ {
 		it := items[i]
-		it.Items = joinAlternatives(text, it.Items)
+		if n := len(it.Items); n >= 3 && trailingOrRe.MatchString(it.Items[n-2].Text) {
+			// "defined as: • a • b, or • c": the list is the alternatives.
+			it.AnyOf = true
+		} else {
+			it.Items = joinAlternatives(text, it.Items)
+		}
 		if i+1 < len(items) && trailingOrRe.MatchString(it.Text) && len(it.Items) == 0 {
 			group := []Item{it}
 			for i+1 < len(items) && trailingOrRe.MatchString(items[i].Text) && len(items[i+1].Items) == 0 {

@@ -273,6 +273,10 @@ func (f *form) profile() patient.Profile {
 		fields[fmt.Sprintf("therapies[%d]", len(p.Therapies))] = pre + "end"
 		p.Therapies = append(p.Therapies, t)
 	}
+	if f.Get("healthy") == "yes" {
+		yes := true
+		p.HealthyVolunteer = &yes
+	}
 	p.NoHistoryOf = append(p.NoHistoryOf, lines(f.Get("nohistory"))...)
 	p.Medications = lines(f.Get("medications"))
 	f.location(&p)
@@ -421,6 +425,9 @@ func profileForm(p patient.Profile) *form {
 		pre := "bm-" + strconv.Itoa(i) + "-"
 		set(pre+"marker", patient.MarkerName(b.Name))
 		set(pre+"status", b.Status)
+	}
+	if p.HealthyVolunteer != nil && *p.HealthyVolunteer {
+		set("healthy", "yes")
 	}
 	set("nohistory", strings.Join(p.NoHistoryOf, "\n"))
 	set("medications", strings.Join(p.Medications, "\n"))

@@ -26,7 +26,7 @@ var (
 	ulnRe = regexp.MustCompile(`^\s*(?:(?:x|\*|times|fold|-fold)\s*)?(?:(?:of|more than|greater than|higher than|above)\s+)?(?:the\s+)?(?:(?:institutional|laboratory|local|site|lab)\s+)?(?:uln\b|upper (?:limits?|level) of (?:the\s+)?(?:institutional\s+|laboratory\s+)?normal(?:\s+(?:range|limits?|values?|levels?))?|upper normal (?:limits?|values?)|normal upper (?:limits?|range)|upper limits? of (?:the\s+)?reference range|upper limits? normal|upper limits?\b|upper range of normal|lsn\b)(?:\s*\((?:uln|lsn)\))?|^\s*(?:x|\*)\s*n\b`)
 	wsRe  = regexp.MustCompile(`^\s*`)
 
-	fillerRe = regexp.MustCompile(`^(?:\([^()<>=\d\s][^()<>=]{0,59}\)|\s+|[:(),/\-]|(?:levels?|counts?|values?|concentrations?|serum|plasma|blood|total|absolute|must|should|shall|will|be|is|are|was|of|the|with|defined as|prolongation|results?|rate|test|measured|either|both|has|have|to|needs?|score|scores|status|performance|scale|class|classification|functional|grade|ps|lab|laboratory|estimated|anticipated|expected|range|time|grading|ecog|who|count|index|fraction|documented|patient's|subject's|standard)\b)*`)
+	fillerRe = regexp.MustCompile(`^(?:\([^()<>=\d\s][^()<>=]{0,59}\)|\s+|[:(),/\-]|(?:levels?|counts?|values?|concentrations?|serum|plasma|blood|total|absolute|must|should|shall|will|be|is|are|was|of|the|with|defined as|prolongation|results?|rate|test|measured|either|both|has|have|to|needs?|score|scores|status|performance|scale|class|classification|functional|physical|grade|ps|lab|laboratory|estimated|anticipated|expected|range|time|grading|ecog|who|count|index|fraction|documented|patient's|subject's|standard)\b)*`)
 
 	restatedCmpRe = regexp.MustCompile(`^\s*\(?\s*(>=|<=|=<|=>|>|<)\s*\)?`)
 	rangeSepRe    = regexp.MustCompile(`^\s*(?:-|~|to|and)\s*`)
@@ -103,6 +103,16 @@ var units = func() []unitPattern {
 		{"kg", `kgs?\b|kilograms?\b`},
 		{"lb", `lbs?\b|pounds?\b`},
 		{"mmHg", `mm\s*hg\b`},
+		{"kPa", `kpa\b`},
+		{"bpm", `bpm\b|beats?\s*(?:/|per)\s*min(?:ute)?\b`},
+		{"ng/L", `ng\s*/\s*l\b`},
+		{"ug/L", `(?:ug|mcg)\s*/\s*l\b`},
+		{"mm", `mm\b|millimet(?:er|re)s?\b`},
+		{"cm", `cm\b|centimet(?:er|re)s?\b`},
+		{"/100", `/\s*100\b`},
+		{"/10", `/\s*10\b`},
+		{"mL", `ml\b|millilit(?:er|re)s?\b`},
+		{"L", `(?:l|lit(?:er|re)s?)\b`},
 		{"ms", `ms\b|msec\b|milliseconds?\b`},
 		{"s", `s\b|secs?\b|seconds?\b`},
 		{"years", `(?:years?|yrs?|ans)\b|y\.?\s?o\b\.?|y\b`},
@@ -176,60 +186,85 @@ func unitStart(s string, q int) bool {
 
 // parseMeasure reads a threshold for v at p (just after the mention):
 // filler words, then "<comparator> <amount>", "<amount> - <amount>",
-// "between <amount> and <amount>" or "<amount> or more".
-func parseMeasure(s string, p int, v *Variable) (op string, a, b amount, end int, ok bool) {
+// "between <amount> and <amount>" or "<amount> or more". A range whose
+// ends carry their own comparators ("2 to < 12", ">= 12 to < 18",
+// "between >= 40 and <= 90") is two bounds: op on a and op2 on b.
+func parseMeasure(s string, p int, v *Variable) reading {
 	p += len(fillerRe.FindString(s[p:]))
 	if m := fromRe.FindStringIndex(s[p:]); m != nil {
-		if a, b, end, ok := parseRange(s, p+m[1]); ok {
-			return OpBetween, a, b, end, true
-		}
-		return "", a, b, 0, false
+		return parseRange(s, p+m[1])
 	}
 	op, q := comparator(s, p)
 	if op != "" {
 		q += len(wsRe.FindString(s[q:]))
 		if um := ulnRe.FindStringIndex(s[q:]); um != nil && v.family == famLab {
-			return op, amount{val: 1, uln: true, from: q, to: q + um[1]}, b, q + um[1], true
+			return reading{op: op, a: amount{val: 1, uln: true, from: q, to: q + um[1]}, end: q + um[1], ok: true}
+		}
+		if r := parseRange(s, p); r.ok && r.op2 != "" {
+			return r
 		}
 		a, ok := parseAmount(s, q)
 		if !ok {
-			return "", a, b, 0, false
+			return reading{}
 		}
-		return op, a, b, a.to, true
+		return reading{op: op, a: a, end: a.to, ok: true}
 	}
-	if a, b, end, ok := parseRange(s, p); ok {
-		return OpBetween, a, b, end, true
+	if r := parseRange(s, p); r.ok {
+		return r
 	}
-	a, ok = parseAmount(s, p)
+	a, ok := parseAmount(s, p)
 	if !ok {
-		return "", a, b, 0, false
+		return reading{}
 	}
 	if m := postGE.FindStringIndex(s[a.to:]); m != nil {
-		return OpGE, a, b, a.to + m[1], true
+		return reading{op: OpGE, a: a, end: a.to + m[1], ok: true}
 	}
 	if m := postLE.FindStringIndex(s[a.to:]); m != nil {
-		return OpLE, a, b, a.to + m[1], true
+		return reading{op: OpLE, a: a, end: a.to + m[1], ok: true}
 	}
-	return "", a, b, 0, false
+	return reading{}
 }
 
-func parseRange(s string, p int) (a, b amount, end int, ok bool) {
-	a, ok = parseAmount(s, p)
+// parseRange reads "<amount> <sep> <amount>", each end optionally led
+// by a comparator. Without comparators it is one inclusive "between";
+// with one on either end it is two bounds, the end without one
+// inclusive. "and" only joins two bounds when the second has its own
+// comparator: ">= 18 and 65" is no range.
+func parseRange(s string, p int) reading {
+	op1, p := comparator(s, p)
+	a, ok := parseAmount(s, p)
 	if !ok {
-		return a, b, 0, false
+		return reading{}
 	}
 	m := rangeSepRe.FindStringIndex(s[a.to:])
 	if m == nil {
-		return a, b, 0, false
+		return reading{}
 	}
-	b, ok = parseAmount(s, a.to+m[1])
+	q := a.to + m[1]
+	op2, q := comparator(s, q)
+	if op1 != "" && op2 == "" && strings.HasPrefix(strings.TrimSpace(s[a.to:]), "and") {
+		return reading{}
+	}
+	b, ok := parseAmount(s, q)
 	if !ok || b.val < a.val && b.unit == a.unit {
-		return a, b, 0, false
+		return reading{}
 	}
 	if a.unit == "" && !a.uln {
 		a.unit, a.uln, a.exp, a.sci = b.unit, b.uln, b.exp, b.sci
 	}
-	return a, b, b.to, true
+	if op1 == "" && op2 == "" {
+		return reading{op: OpBetween, a: a, b: b, end: b.to, ok: true}
+	}
+	if op1 == "" {
+		op1 = OpGE
+	}
+	if op2 == "" {
+		op2 = OpLE
+	}
+	if op1[0] != '>' || op2[0] != '<' {
+		return reading{} // "< 2 to < 5": not a range
+	}
+	return reading{op: op1, a: a, op2: op2, b: b, end: b.to, ok: true}
 }
 
 // perLitre is how many cells a count unit's volume holds per litre.
@@ -255,6 +290,11 @@ func canonical(v *Variable, a amount) (float64, string, bool) {
 	}
 	if a.unit == "" && v.family == famDuration && v.Name != "age" {
 		return 0, "", false // "life expectancy > 3": 3 what?
+	}
+	if v.Name == "hba1c" && unit == "mmol/mol" {
+		// IFCC to NGSP, which is not a factor; HbA1c is reported to one
+		// decimal.
+		return math.Round((0.09148*val+2.152)*10) / 10, v.Unit, true
 	}
 	if f, ok := v.factors[unit]; ok {
 		return plausibleValue(v, val*f, val), v.Unit, true
@@ -296,6 +336,22 @@ func defaultUnit(v *Variable, val float64) string {
 		}
 	case "age":
 		return "years"
+	case "qtc":
+		if val < 2 { // "QTc > 0.48": seconds
+			return "s"
+		}
+	case "fio2", "hematocrit":
+		if val <= 1 {
+			return "fraction"
+		}
+	case "fev1_fvc", "fev1":
+		if val > 10 { // "FEV1/FVC < 70", "FEV1 >= 50"
+			return "%"
+		}
+	case "pain_score":
+		if val > 10 { // "VAS >= 40": a 100 mm scale
+			return "mm"
+		}
 	}
 	return v.Unit
 }
@@ -340,12 +396,14 @@ func plausibleValue(v *Variable, converted, written float64) float64 {
 	return written
 }
 
-// reading is the threshold read after one mention.
+// reading is the threshold read after one mention. With op2 set it is
+// two bounds, op on a and op2 on b; otherwise b is the upper end of a
+// "between".
 type reading struct {
-	op   string
-	a, b amount
-	end  int
-	ok   bool
+	op, op2 string
+	a, b    amount
+	end     int
+	ok      bool
 }
 
 // mention is a variable named in the normalized text.
@@ -439,15 +497,24 @@ func measures(n norm) []Constraint {
 		}
 		r := reading{}
 		switch m.v.family {
-		case famOrdinal, famRoman, famLetter:
-			r.op, r.a, r.b, r.end, r.ok = parseOrdinal(s, m.e, m.v)
-			if !r.ok && m.v.family == famLetter {
+		case famLetter:
+			if r = childPughScore(s, m.e); r.ok {
+				m.v = variableIndex["child_pugh_score"]
+				break
+			}
+			r = parseOrdinal(s, m.e, m.v)
+			if !r.ok {
 				// "Child-Pugh score <= 7": the same names, digits.
 				m.v = variableIndex["child_pugh_score"]
-				r.op, r.a, r.b, r.end, r.ok = parseOrdinal(s, m.e, m.v)
+				r = parseOrdinal(s, m.e, m.v)
 			}
+		case famOrdinal, famRoman:
+			r = parseOrdinal(s, m.e, m.v)
 		default:
-			r.op, r.a, r.b, r.end, r.ok = parseMeasure(s, m.e, m.v)
+			r = parseMeasure(s, m.e, m.v)
+			if r.ok && (m.v.Name == "systolic_bp" || m.v.Name == "diastolic_bp") && bpPairRe.MatchString(s[r.a.to:]) {
+				r = reading{} // "systolic > 140/90": both pressures, read as blood pressure
+			}
 		}
 		if !r.ok && i+1 < len(ms) && got[i+1].ok && m.v.family == ms[i+1].v.family &&
 			connectorRe.MatchString(s[m.e:ms[i+1].s]) && inBounds(m.v, got[i+1]) {
@@ -469,39 +536,120 @@ func measures(n norm) []Constraint {
 			continue
 		}
 		seen[key] = true
-		found[i] = build(n, m, r.op, r.a, r.b, r.end)
-		if m.v.family == famLab || m.v.family == famCount {
+		found[i] = build(n, m, r)
+		if (m.v.family == famLab || m.v.family == famCount) && r.op2 == "" {
 			found[i] = append(found[i], second(n, m.v, r.op, r.end)...)
 		}
 	}
-	return slices.Concat(found...)
+	out := slices.Concat(found...)
+	out = appendConstraints(out, gestation(n))
+	return appendConstraints(out, pressurePairs(n))
 }
 
-// build turns a reading into a constraint, or none when the unit is
-// foreign to the variable.
-func build(n norm, m mention, op string, a, b amount, end int) []Constraint {
+// gestationRe ends a gestational age written number first: "< 32
+// weeks of gestation", "24 to 32 weeks' gestation".
+var gestationRe = regexp.MustCompile(`(?:weeks?|wks?)(\s*(?:'s?\s*|of\s+)?(?:gestation(?:al age)?|ga|pregnancy)\b)`)
+
+// gestation reads gestational ages written number first. The threshold
+// is the longest reading that starts at most 40 bytes before and ends
+// at the unit of weeks.
+func gestation(n norm) []Constraint {
+	if !strings.Contains(n.s, "gesta") && !strings.Contains(n.s, "pregnan") && !strings.Contains(n.s, "ga") {
+		return nil
+	}
+	v := variableIndex["gestational_age"]
+	var out []Constraint
+	for _, m := range gestationRe.FindAllStringSubmatchIndex(n.s, -1) {
+		unitEnd := m[2]
+		for p := max(0, m[0]-40); p < m[0]; p++ {
+			if p > 0 && isWordByte(n.s[p-1]) || n.s[p] == ' ' {
+				continue
+			}
+			if r := parseMeasure(n.s, p, v); r.ok && r.end == unitEnd {
+				out = appendConstraints(out, build(n, mention{v: v, s: p, e: p}, r))
+				break
+			}
+		}
+	}
+	return out
+}
+
+var (
+	// pressureRe is a blood pressure pair with its unit, which alone
+	// says it is one: "hypertension (>= 140/90 mmHg)".
+	pressureRe = regexp.MustCompile(`\b(\d{2,3})\s*/\s*(\d{2,3})\s*mm\s*hg\b`)
+	cmpTailRe  = regexp.MustCompile(`(?:>=|<=|=<|=>|>|<|at least|greater than or equal to|equal to or greater than|more than|greater than|higher than|above|over|exceeding|less than|lower than|below|under)\s*$`)
+)
+
+// pressurePairs reads "S/D mmHg" pairs led by a comparator, whatever
+// names them.
+func pressurePairs(n norm) []Constraint {
+	if !strings.Contains(n.s, "hg") {
+		return nil
+	}
+	var out []Constraint
+	for _, m := range pressureRe.FindAllStringSubmatchIndex(n.s, -1) {
+		c := cmpTailRe.FindStringIndex(tail(n.s, m[0], 40))
+		if c == nil {
+			continue
+		}
+		from := m[0] - (min(m[0], 40) - c[0])
+		op, _ := comparator(n.s, from)
+		span := n.span(from, m[1])
+		for i, name := range []string{"systolic_bp", "diastolic_bp"} {
+			val := parseNumber(n.s[m[2+2*i]:m[3+2*i]])
+			out = append(out, Constraint{Kind: KindMeasure, Variable: name, Op: op, Value: val, Unit: "mmHg", Span: span,
+				Original: &Original{Value: val, Unit: "mmHg"}})
+		}
+	}
+	return out
+}
+
+// build turns a reading into constraints (two for two bounds), or none
+// when the unit is foreign to the variable.
+func build(n norm, m mention, r reading) []Constraint {
 	v := m.v
-	val, unit, ok := canonical(v, a)
+	if v.percentOf != "" && (r.a.unit == "%" || r.a.unit == "" && !r.a.uln && defaultUnit(v, r.a.val) == "%") {
+		v = variableIndex[v.percentOf] // "FEV1 >= 50%": of the predicted value
+	}
+	val, unit, ok := canonical(v, r.a)
 	if !ok {
 		return nil
 	}
-	c := Constraint{Kind: KindMeasure, Variable: v.Name, Op: op, Value: val, Unit: unit,
-		ULNMultiple: a.uln, Span: n.span(m.s, end)}
-	if op == OpBetween {
-		if c.Value2, _, ok = canonical(v, b); !ok {
+	c := Constraint{Kind: KindMeasure, Variable: v.Name, Op: r.op, Value: val, Unit: unit,
+		ULNMultiple: r.a.uln, Span: n.span(m.s, r.end)}
+	var c2 *Constraint
+	switch {
+	case r.op == OpBetween:
+		if c.Value2, _, ok = canonical(v, r.b); !ok {
 			return nil
 		}
+	case r.op2 != "":
+		val2, unit2, ok := canonical(v, r.b)
+		if !ok {
+			return nil
+		}
+		// Each bound its own span, so neither hides the other.
+		c.Span = n.span(m.s, r.a.to)
+		c2 = &Constraint{Kind: KindMeasure, Variable: v.Name, Op: r.op2, Value: val2, Unit: unit2,
+			ULNMultiple: r.b.uln, Span: n.span(r.a.to, r.end)}
 	}
 	switch v.family {
 	case famOrdinal, famRoman, famLetter:
 		// Grades are not converted: "A" or "III" as written says
 		// nothing the value does not.
 	default:
-		c.Original = &Original{Value: a.val, Unit: writtenUnit(n, a.from, a.to)}
-		if op == OpBetween {
-			c.Original.Value2 = b.val
-			c.Original.Unit = writtenUnit(n, b.from, b.to)
+		c.Original = &Original{Value: r.a.val, Unit: writtenUnit(n, r.a.from, r.a.to)}
+		switch {
+		case r.op == OpBetween:
+			c.Original.Value2 = r.b.val
+			c.Original.Unit = writtenUnit(n, r.b.from, r.b.to)
+		case c2 != nil:
+			c2.Original = &Original{Value: r.b.val, Unit: writtenUnit(n, r.b.from, r.b.to)}
 		}
+	}
+	if c2 != nil {
+		return []Constraint{c, *c2}
 	}
 	return []Constraint{c}
 }
@@ -523,7 +671,10 @@ func writtenUnit(n norm, a, b int) string {
 }
 
 // bloodPressure reads "blood pressure > 140/90 mmHg" as two constraints.
-var bpRe = regexp.MustCompile(`^\s*(\d{2,3})\s*/\s*(\d{2,3})\s*(?:mm\s*hg)?`)
+var (
+	bpRe     = regexp.MustCompile(`^\s*(\d{2,3})\s*/\s*(\d{2,3})\s*(?:mm\s*hg)?`)
+	bpPairRe = regexp.MustCompile(`^\s*/\s*\d{2,3}\b`)
+)
 
 func bloodPressure(n norm, m mention) []Constraint {
 	p := m.e + len(fillerRe.FindString(n.s[m.e:]))

@@ -232,16 +232,19 @@ func ages(n norm) []Constraint {
 			if notAgeRe.MatchString(tail(n.s, m[0], 24)) {
 				continue
 			}
-			op, a, b, end, ok := parseMeasure(n.s, m[1], v)
-			if !ok || needYears && a.unit != "years" && b.unit != "years" {
+			r := parseMeasure(n.s, m[1], v)
+			if !r.ok || needYears && r.a.unit != "years" && r.b.unit != "years" && !olderRe.MatchString(n.s[r.a.to:]) {
 				continue
 			}
-			out = appendConstraints(out, build(n, mention{v: v, s: m[0], e: m[1]}, op, a, b, end))
-			out = appendConstraints(out, second(n, v, op, end))
+			out = appendConstraints(out, build(n, mention{v: v, s: m[0], e: m[1]}, r))
+			if r.op2 == "" {
+				out = appendConstraints(out, second(n, v, r.op, r.end))
+			}
 		}
 	}
 	add(ageMentionRe, false)
 	add(peopleMentionRe, true)
+	out = appendConstraints(out, leadingAge(n, v))
 	for _, ap := range agePatterns {
 		if !containsAny(n.s, ap.need) {
 			continue
@@ -274,12 +277,42 @@ func ages(n norm) []Constraint {
 	return out
 }
 
+var (
+	// leadRe is what may come before an age that starts an item.
+	leadRe = regexp.MustCompile(`^[^a-z0-9<>=]*`)
+	// ageEndRe is what may follow it: the end of the clause, or words
+	// that make the years an age.
+	ageEndRe = regexp.MustCompile(`^\s*(?:old\b|of age\b|inclusive\b|at (?:the time of )?(?:screening|enrol|inclusion|consent|signing|randomi|study entry|entry)|[.,;:)]|$)`)
+)
+
+// leadingAge reads an item that starts with an age range or bound
+// without the word "age": "18-65 years", "Over 16 years", "12 or
+// older". The clause must end there or say the years are an age: "More
+// than 5 years since diagnosis" is no age.
+func leadingAge(n norm, v *Variable) []Constraint {
+	p := len(leadRe.FindString(n.s))
+	r := parseMeasure(n.s, p, v)
+	if !r.ok || r.a.unit != "years" && r.b.unit != "years" && !olderRe.MatchString(n.s[r.a.to:]) ||
+		!ageEndRe.MatchString(n.s[r.end:]) {
+		return nil
+	}
+	list := build(n, mention{v: v, s: p, e: p}, r)
+	if r.op2 == "" {
+		list = append(list, second(n, v, r.op, r.end)...)
+	}
+	return list
+}
+
 func appendConstraints(list, add []Constraint) []Constraint {
 	for _, c := range add {
 		list = appendNew(list, c)
 	}
 	return list
 }
+
+// olderRe makes a bare number after a word for people an age: "children
+// 12 or older".
+var olderRe = regexp.MustCompile(`^\s*(?:or|and)\s+(?:older|younger)\b`)
 
 var secondRe = regexp.MustCompile(`^\s*(?:and|but|or|,|&|/)\s*`)
 
@@ -301,5 +334,5 @@ func second(n norm, v *Variable, first string, p int) []Constraint {
 	if !ok {
 		return nil
 	}
-	return build(n, mention{v: v, s: q, e: q}, op, a, amount{}, a.to)
+	return build(n, mention{v: v, s: q, e: q}, reading{op: op, a: a, end: a.to, ok: true})
 }

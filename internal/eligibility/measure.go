@@ -101,6 +101,7 @@ var units = func() []unitPattern {
 		{"%", `(?:%|per\s?cent(?:age)?\b)(?:\s*\(%\))?`},
 		{"kg/m2", `kg\s*/\s*(?:m\s*\^?\s*2|(?:square|sq\.?)\s*m(?:et(?:er|re)s?)?)|kilograms? per square met(?:er|re)s?(?:\s*\(kg\s*/\s*m\s*\^?\s*2\))?`},
 		{"kg", `kgs?\b|kilograms?\b`},
+		{"m2", `m\s*\^?\s*2\b|square met(?:er|re)s?\b|sq\.?\s*m\b`},
 		{"lb", `lbs?\b|pounds?\b`},
 		{"mmHg", `mm\s*hg\b`},
 		{"kPa", `kpa\b`},

@@ -82,18 +82,72 @@ func timeNumber(t string) float64 {
 }
 
 // windows extracts time windows: "within 4 weeks", "4~8 weeks before",
-// "at least 28 days since".
+// "at least 28 days since". Every pattern ends with a unit of time, so
+// the patterns run only near one; those led by a quantifier ("within",
+// "in the last") only where one comes before the unit, and those closed
+// by an anchor ("before", "since") only where one follows it.
 func windows(n norm) []Constraint {
+	keys := timeUnitKeys(n.s)
+	if keys == nil {
+		return nil
+	}
+	var led, anchored [][]int
+	for _, k := range keys {
+		if containsAny(tail(n.s, k[0], 80), quantifierWords) {
+			led = append(led, k)
+		}
+		if containsAny(n.s[k[1]:min(len(n.s), k[1]+26)], anchorWords) {
+			anchored = append(anchored, k)
+		}
+	}
 	v := variableIndex["window"]
 	var out []Constraint
-	for _, r := range regions(n.s, timeUnitRe.FindAllStringIndex(n.s, -1), 80, 30) {
-		out = windowsIn(n, v, r[0], r[1], out)
+	for _, r := range regions(n.s, led, 80, 2) {
+		out = windowsIn(n, v, r[0], r[1], windowPatterns[:2], out)
+	}
+	for _, r := range regions(n.s, anchored, 45, 26) {
+		out = windowsIn(n, v, r[0], r[1], windowPatterns[2:], out)
 	}
 	return out
 }
 
-// timeUnitRe finds the time units every window pattern ends with.
-var timeUnitRe = regexp.MustCompile(`(?:day|week|wk|month|mo|year|yr|hour|hr)s?\b`)
+// quantifierWords are those one of which the first two window patterns
+// need before the unit.
+var quantifierWords = []string{"within", "last", "past", "previous", "preceding", "prior", "recent"}
+
+// timeStems are the units of time the window patterns end with.
+var timeStems = []string{"day", "week", "wk", "month", "mo", "year", "yr", "hour", "hr"}
+
+// timeUnitKeys returns where a unit of time ends a word ("weeks",
+// "4wks", "today"), as [start, end) pairs: the longest stem, with an
+// optional plural "s", that the word ends with.
+func timeUnitKeys(s string) [][]int {
+	var keys [][]int
+	for i := 0; i < len(s); {
+		if !isWordByte(s[i]) && s[i] != '_' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && (isWordByte(s[j]) || s[j] == '_') {
+			j++
+		}
+		w := s[i:j]
+		best := -1
+		for _, st := range timeStems {
+			for _, form := range [2]string{st, st + "s"} {
+				if strings.HasSuffix(w, form) && (best < 0 || len(w)-len(form) < best) {
+					best = len(w) - len(form)
+				}
+			}
+		}
+		if best >= 0 {
+			keys = append(keys, []int{i + best, j})
+		}
+		i = j
+	}
+	return keys
+}
 
 // regions returns the stretches of s around the keys (sorted [start,
 // end) pairs), from a
@@ -121,9 +175,9 @@ func regions(s string, keys [][]int, before, after int) [][2]int {
 	return out
 }
 
-func windowsIn(n norm, v *Variable, from, to int, out []Constraint) []Constraint {
+func windowsIn(n norm, v *Variable, from, to int, patterns []windowPattern, out []Constraint) []Constraint {
 	s := n.s[from:to]
-	for _, wp := range windowPatterns {
+	for _, wp := range patterns {
 		if !containsAny(s, wp.need) {
 			continue
 		}

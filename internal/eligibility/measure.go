@@ -160,9 +160,13 @@ func parseAmount(s string, p int) (amount, bool) {
 		a.sci = true
 		q += sm[1]
 	}
-	if um := ulnRe.FindStringIndex(s[q:]); um != nil {
+	if um := matchULN(s, q); um != nil {
 		a.uln = true
 		a.to = q + um[1]
+		return a, true
+	}
+	if !mayStartUnit(s, q) {
+		a.to = q
 		return a, true
 	}
 	for _, u := range units {
@@ -175,6 +179,29 @@ func parseAmount(s string, p int) (amount, bool) {
 	a.to = q
 	return a, true
 }
+
+// mayStartUnit reports whether a unit can start at q: every unit
+// starts, after spaces, with a letter, "%" or "/". Most numbers are
+// followed by none, and are spared trying every unit.
+func mayStartUnit(s string, q int) bool {
+	for q < len(s) && s[q] == ' ' {
+		q++
+	}
+	return q < len(s) && (s[q] >= 'a' && s[q] <= 'z' || s[q] == '%' || s[q] == '/')
+}
+
+// matchULN is ulnRe at q, tried only when the next bytes have a word
+// every spelling of the limit contains, or start with "x" or "*".
+func matchULN(s string, q int) []int {
+	w := s[q:min(len(s), q+80)]
+	t := strings.TrimLeft(w, " ")
+	if t == "" || t[0] != 'x' && t[0] != '*' && !containsAny(w, ulnWords) {
+		return nil
+	}
+	return ulnRe.FindStringIndex(s[q:])
+}
+
+var ulnWords = []string{"uln", "upper", "normal", "lsn"}
 
 func unitStart(s string, q int) bool {
 	for _, u := range units {
@@ -198,15 +225,17 @@ func parseMeasure(s string, p int, v *Variable) reading {
 	op, q := comparator(s, p)
 	if op != "" {
 		q += len(wsRe.FindString(s[q:]))
-		if um := ulnRe.FindStringIndex(s[q:]); um != nil && v.family == famLab {
+		if um := matchULN(s, q); um != nil && v.family == famLab {
 			return reading{op: op, a: amount{val: 1, uln: true, from: q, to: q + um[1]}, end: q + um[1], ok: true}
-		}
-		if r := parseRange(s, p); r.ok && r.op2 != "" {
-			return r
 		}
 		a, ok := parseAmount(s, q)
 		if !ok {
 			return reading{}
+		}
+		if rangeSepRe.MatchString(s[a.to:]) {
+			if r := parseRange(s, p); r.ok && r.op2 != "" {
+				return r
+			}
 		}
 		return reading{op: op, a: a, end: a.to, ok: true}
 	}

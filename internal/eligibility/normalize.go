@@ -50,7 +50,8 @@ const markdownEscapes = `\<>[]()*_#~.-+=!|{}'"^` + "`"
 
 func normalize(text string, from, to int) norm {
 	var b strings.Builder
-	n := norm{text: text}
+	b.Grow(to - from)
+	n := norm{text: text, start: make([]int, 0, to-from), end: make([]int, 0, to-from)}
 	emit := func(s string, a, z int) {
 		b.WriteString(s)
 		for range len(s) {

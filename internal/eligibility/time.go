@@ -115,8 +115,10 @@ func windows(n norm) []Constraint {
 // need before the unit.
 var quantifierWords = []string{"within", "last", "past", "previous", "preceding", "prior", "recent"}
 
-// timeStems are the units of time the window patterns end with.
-var timeStems = []string{"day", "week", "wk", "month", "mo", "year", "yr", "hour", "hr"}
+// timeForms are the units of time the window patterns end with,
+// singular and plural.
+var timeForms = []string{"day", "week", "wk", "month", "mo", "year", "yr", "hour", "hr",
+	"days", "weeks", "wks", "months", "mos", "years", "yrs", "hours", "hrs"}
 
 // timeUnitKeys returns where a unit of time ends a word ("weeks",
 // "4wks", "today"), as [start, end) pairs: the longest stem, with an
@@ -134,8 +136,8 @@ func timeUnitKeys(s string) [][]int {
 		}
 		w := s[i:j]
 		best := -1
-		for _, st := range timeStems {
-			for _, form := range [2]string{st, st + "s"} {
+		if strings.IndexByte("ykhors", w[len(w)-1]) >= 0 { // the last letters of timeForms
+			for _, form := range timeForms {
 				if strings.HasSuffix(w, form) && (best < 0 || len(w)-len(form) < best) {
 					best = len(w) - len(form)
 				}
@@ -296,9 +298,13 @@ func ages(n norm) []Constraint {
 			}
 		}
 	}
-	add(ageMentionRe, false)
-	add(peopleMentionRe, true)
-	out = appendConstraints(out, leadingAge(n, v))
+	if containsAny(n.s, ageWords) {
+		add(ageMentionRe, false)
+	}
+	if yearsCue(n.s) {
+		add(peopleMentionRe, true)
+		out = appendConstraints(out, leadingAge(n, v))
+	}
 	for _, ap := range agePatterns {
 		if !containsAny(n.s, ap.need) {
 			continue
@@ -355,6 +361,32 @@ func leadingAge(n norm, v *Variable) []Constraint {
 		list = append(list, second(n, v, r.op, r.end)...)
 	}
 	return list
+}
+
+// ageWords are those ageMentionRe needs one of.
+var ageWords = []string{"age", "adult", "âg"}
+
+// yearsCue reports whether s has a unit of years ("years", "yrs", "18y",
+// "18 ans") or "older"/"younger", which the readings after a word for
+// people and at the start of an item need: most items have none, and
+// are spared the patterns.
+func yearsCue(s string) bool {
+	if containsAny(s, []string{"year", "yr", "older", "younger"}) {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j < len(s) && s[j] == 'y' || strings.HasPrefix(s[j:], "ans") {
+			return true
+		}
+	}
+	return false
 }
 
 func appendConstraints(list, add []Constraint) []Constraint {

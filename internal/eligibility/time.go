@@ -2,6 +2,7 @@ package eligibility
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -55,10 +56,10 @@ func containsAny(s string, words []string) bool {
 var windowPatterns = []windowPattern{
 	{regexp.MustCompile(`\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+|prior\s+|preceding\s+|first\s+|next\s+|following\s+|recent\s+|another\s+|an additional\s+|a further\s+|additional\s+)?(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"within"}},
 	{regexp.MustCompile(`\b(?:in|during|over|for|within)?\s*the\s+(?:last|past|previous|preceding|prior|recent)\s+(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"last", "past", "previous", "preceding", "prior", "recent"}},
-	{regexp.MustCompile(`(>=|<=|>|<|at least|more than|greater than|longer than|less than|fewer than|shorter than|no (?:more|less|later|earlier|longer|sooner) than|not (?:more|less|later|earlier|longer|sooner) than|minimum(?: of)?|maximum(?: of)?|up to|over|under|a minimum of|a maximum of)\s*` + tNum + `\s*-?\s*(?:full\s+|calendar\s+)?` + tUnit + `\s+(?:or more\s+|or longer\s+)?` + tAnchor), "", anchorWords},
-	{regexp.MustCompile(`(?:^|[^\d.,])` + tNum + `\s*-?\s*(?:full\s+)?` + tUnit + `\s+or\s+(more|longer|less|fewer|shorter)\s+` + tAnchor), "", anchorWords},
-	{regexp.MustCompile(`(?:^|[^\d.,])(?:from\s+)?` + tNum + `\s*(?:` + tUnit + `\s*)?(?:-|~|to)\s*` + tNum + `\s*-?\s*` + tUnit + `\s+` + tAnchor), OpBetween, anchorWords},
-	{regexp.MustCompile(`\bbetween\s+` + tNum + `\s*(?:` + tUnit + `\s*)?and\s*` + tNum + `\s*-?\s*` + tUnit + `\s+` + tAnchor), OpBetween, anchorWords},
+	{regexp.MustCompile(`(>=|<=|>|<|at least|more than|greater than|longer than|less than|fewer than|shorter than|no (?:more|less|later|earlier|longer|sooner) than|not (?:more|less|later|earlier|longer|sooner) than|minimum(?: of)?|maximum(?: of)?|up to|over|under|a minimum of|a maximum of)\s*` + tNum + `\s*-?\s*(?:full\s+|calendar\s+)?` + tUnit + `\s+(?:or more\s+|or longer\s+)?` + tAnchor), "", []string{">", "<", "least", "than", "minimum", "maximum", "up to", "over", "under"}},
+	{regexp.MustCompile(`(?:^|[^\d.,])` + tNum + `\s*-?\s*(?:full\s+)?` + tUnit + `\s+or\s+(more|longer|less|fewer|shorter)\s+` + tAnchor), "", []string{"or "}},
+	{regexp.MustCompile(`(?:^|[^\d.,])(?:from\s+)?` + tNum + `\s*(?:` + tUnit + `\s*)?(?:-|~|to)\s*` + tNum + `\s*-?\s*` + tUnit + `\s+` + tAnchor), OpBetween, []string{"-", "~", "to"}},
+	{regexp.MustCompile(`\bbetween\s+` + tNum + `\s*(?:` + tUnit + `\s*)?and\s*` + tNum + `\s*-?\s*` + tUnit + `\s+` + tAnchor), OpBetween, []string{"between"}},
 }
 
 var atLeastRe = regexp.MustCompile(`at least\s*$`)
@@ -96,7 +97,8 @@ func windows(n norm) []Constraint {
 		if containsAny(tail(n.s, k[0], 80), quantifierWords) {
 			led = append(led, k)
 		}
-		if containsAny(n.s[k[1]:min(len(n.s), k[1]+26)], anchorWords) {
+		// The anchored patterns have a number just before the unit.
+		if containsAny(n.s[k[1]:min(len(n.s), k[1]+26)], anchorWords) && hasNumber(tail(n.s, k[0], 16)) {
 			anchored = append(anchored, k)
 		}
 	}
@@ -110,6 +112,19 @@ func windows(n norm) []Constraint {
 	}
 	return out
 }
+
+// hasNumber reports whether s has a digit or a number word of tNum.
+func hasNumber(s string) bool {
+	return strings.ContainsAny(s, "0123456789") || containsAny(s, numberWords)
+}
+
+var numberWords = func() []string {
+	var out []string
+	for w := range wordNumbers {
+		out = append(out, w)
+	}
+	return out
+}()
 
 // quantifierWords are those one of which the first two window patterns
 // need before the unit.
@@ -283,8 +298,8 @@ var (
 func ages(n norm) []Constraint {
 	v := variableIndex["age"]
 	var out []Constraint
-	add := func(re *regexp.Regexp, needYears bool) {
-		for _, m := range re.FindAllStringIndex(n.s, -1) {
+	add := func(re *regexp.Regexp, needYears bool, in [][2]int) {
+		for _, m := range findAllIn(re, n.s, in) {
 			if notAgeRe.MatchString(tail(n.s, m[0], 24)) {
 				continue
 			}
@@ -299,17 +314,25 @@ func ages(n norm) []Constraint {
 		}
 	}
 	if containsAny(n.s, ageWords) {
-		add(ageMentionRe, false)
+		add(ageMentionRe, false, [][2]int{{0, len(n.s)}})
 	}
-	if yearsCue(n.s) {
-		add(peopleMentionRe, true)
+	years := yearKeys(n.s)
+	if years != nil {
+		// A word for people comes at most a parenthesis and a few
+		// words before the years it is read with.
+		add(peopleMentionRe, true, regions(n.s, years, 100, 0))
 		out = appendConstraints(out, leadingAge(n, v))
 	}
+	near := regions(n.s, years, 45, 40)
 	for _, ap := range agePatterns {
 		if !containsAny(n.s, ap.need) {
 			continue
 		}
-		for _, m := range ap.re.FindAllStringSubmatchIndex(n.s, -1) {
+		in := near // the patterns with a unit of years match near one
+		if !slices.Equal(ap.need, yearWords) {
+			in = [][2]int{{0, len(n.s)}}
+		}
+		for _, m := range findAllIn(ap.re, n.s, in) {
 			op := ap.op
 			var nums []float64
 			for g := 2; g < len(m); g += 2 {
@@ -337,6 +360,58 @@ func ages(n norm) []Constraint {
 	return out
 }
 
+// findAllIn is re.FindAllStringSubmatchIndex over each of the regions
+// of s, with offsets into s.
+func findAllIn(re *regexp.Regexp, s string, in [][2]int) [][]int {
+	var out [][]int
+	for _, r := range in {
+		for _, m := range re.FindAllStringSubmatchIndex(s[r[0]:r[1]], -1) {
+			for i := range m {
+				if m[i] >= 0 {
+					m[i] += r[0]
+				}
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ageWords are those ageMentionRe needs one of.
+var ageWords = []string{"age", "aging", "adult", "âg"}
+
+// yearKeys returns where s has a unit of years ("years", "yrs", "18y",
+// "18 ans") or "older"/"younger", which the readings after a word for
+// people, at the start of an item and the number-led patterns need:
+// most items have none, and are spared those patterns.
+func yearKeys(s string) [][]int {
+	var keys [][]int
+	for _, w := range []string{"year", "yr", "older", "younger"} {
+		for i := 0; ; {
+			j := strings.Index(s[i:], w)
+			if j < 0 {
+				break
+			}
+			keys = append(keys, []int{i + j, i + j + len(w)})
+			i += j + len(w)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j < len(s) && s[j] == 'y' || strings.HasPrefix(s[j:], "ans") {
+			keys = append(keys, []int{j, j + 1})
+		}
+	}
+	slices.SortFunc(keys, func(a, b []int) int { return a[0] - b[0] })
+	return keys
+}
+
 var (
 	// leadRe is what may come before an age that starts an item.
 	leadRe = regexp.MustCompile(`^[^a-z0-9<>=]*`)
@@ -361,32 +436,6 @@ func leadingAge(n norm, v *Variable) []Constraint {
 		list = append(list, second(n, v, r.op, r.end)...)
 	}
 	return list
-}
-
-// ageWords are those ageMentionRe needs one of.
-var ageWords = []string{"age", "adult", "âg"}
-
-// yearsCue reports whether s has a unit of years ("years", "yrs", "18y",
-// "18 ans") or "older"/"younger", which the readings after a word for
-// people and at the start of an item need: most items have none, and
-// are spared the patterns.
-func yearsCue(s string) bool {
-	if containsAny(s, []string{"year", "yr", "older", "younger"}) {
-		return true
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			continue
-		}
-		j := i + 1
-		for j < len(s) && s[j] == ' ' {
-			j++
-		}
-		if j < len(s) && s[j] == 'y' || strings.HasPrefix(s[j:], "ans") {
-			return true
-		}
-	}
-	return false
 }
 
 func appendConstraints(list, add []Constraint) []Constraint {

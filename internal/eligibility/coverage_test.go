@@ -82,3 +82,17 @@ func TestExtractVitals(t *testing.T) {
 	checkMeasures(t, "NT-proBNP ≥ 600 pg/mL", "nt_probnp >= 600 pg/mL")
 	checkMeasures(t, "CRP > 10 mg/L", "crp > 10 mg/L")
 }
+
+func TestExtractBoundsBefore(t *testing.T) {
+	checkMeasures(t, "（3）5≤IIEF-EF≤25.", "iief_ef >= 5 ", "iief_ef <= 25 ")
+	checkMeasures(t, "90 mmHg≤systolic blood pressure (sitting) \\<140 mmHg", "systolic_bp >= 90 mmHg", "systolic_bp < 140 mmHg")
+	checkMeasures(t, "AST ≤ 2.5 × ULN, ALT ≤ 2.5 × ULN", "ast <= 2.5 ULN", "alt <= 2.5 ULN")
+	checkMeasures(t, "Severe congestive heart failure (class III or IV according to NYHA, or pulmonary edema)", "nyha_class between 3 4 ")
+	checkMeasures(t, "NYHA functional heart failure class IV", "nyha_class = 4 ")
+	checkMeasures(t, "high risk prostate cancer (Gleason 4+3=7, any Gleason 5)")
+	checkMeasures(t, "Have a self-reported change in body weight \\>5 kg within 90 days prior to screening.", "window <= 90 days")
+	checkMeasures(t, "FBS=120-160mg/dl", "glucose between 120 160 mg/dL")
+	checkMeasures(t, "Patients aged from 18 years", "age >= 18 years")
+	checkMeasures(t, "eGFR lesser than or equal to (≤) 30 milliliter per minute per 1.73 square meter", "egfr <= 30 mL/min/1.73m2")
+	checkMeasures(t, "Testosterone \\<220 pmol/l")
+}

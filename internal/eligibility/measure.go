@@ -26,7 +26,7 @@ var (
 	ulnRe = regexp.MustCompile(`^\s*(?:(?:x|\*|times|fold|-fold)\s*)?(?:(?:of|more than|greater than|higher than|above)\s+)?(?:the\s+)?(?:(?:institutional|laboratory|local|site|lab)\s+)?(?:uln\b|upper (?:limits?|level) of (?:the\s+)?(?:institutional\s+|laboratory\s+)?normal(?:\s+(?:range|limits?|values?|levels?))?|upper normal (?:limits?|values?)|normal upper (?:limits?|range)|upper limits? of (?:the\s+)?reference range|upper limits? normal|upper limits?\b|upper range of normal|lsn\b)(?:\s*\((?:uln|lsn)\))?|^\s*(?:x|\*)\s*n\b`)
 	wsRe  = regexp.MustCompile(`^\s*`)
 
-	fillerRe = regexp.MustCompile(`^(?:\([^()<>=\d\s][^()<>=]{0,59}\)|\s+|[:(),/\-]|(?:levels?|counts?|values?|concentrations?|serum|plasma|blood|total|absolute|must|should|shall|will|be|is|are|was|of|the|with|defined as|prolongation|results?|rate|test|measured|either|both|has|have|to|needs?|score|scores|status|performance|scale|class|classification|functional|physical|grade|ps|lab|laboratory|estimated|anticipated|expected|range|time|grading|ecog|who|count|index|fraction|documented|patient's|subject's|standard)\b)*`)
+	fillerRe = regexp.MustCompile(`^(?:\([^()<>=\d\s][^()<>=]{0,59}\)|\s+|[:(),/\-]|(?:levels?|counts?|values?|concentrations?|serum|plasma|blood|total|absolute|must|should|shall|will|be|is|are|was|of|the|with|defined as|prolongation|results?|rate|test|measured|either|both|has|have|to|needs?|score|scores|status|performance|scale|class|classification|functional|physical|domain|pain|severity|intensity|neck|back|leg|arm|knee|shoulder|radicular|average|worst|grade|ps|lab|laboratory|estimated|anticipated|expected|range|time|grading|ecog|who|count|index|fraction|documented|patient's|subject's|standard)\b)*`)
 
 	restatedCmpRe = regexp.MustCompile(`^\s*\(?\s*(>=|<=|=<|=>|>|<)\s*\)?`)
 	rangeSepRe    = regexp.MustCompile(`^\s*(?:-|~|to|and)\s*`)
@@ -43,10 +43,10 @@ type cmpPattern struct {
 // comparators are tried in order: the inclusive forms before the strict
 // ones they start with ("<=" before "<").
 var comparators = []cmpPattern{
-	{regexp.MustCompile(`^(?:>=|=>|>\s*or\s*=|>/=|\+/=|greater than or equal(?: to)?|greater or equal(?: to)?|more than or equal(?: to)?|higher than or equal(?: to)?|equal to or (?:greater|more|higher) than|equal or (?:greater|more|higher) than|at least|not less than|no less than|not lower than|no lower than|not below|minimum(?: of)?|min\.?|superior or equal to|above or equal to|over or equal to|equal to or older than|or older than)`), OpGE},
-	{regexp.MustCompile(`^(?:<=|=<|<\s*or\s*=|</=|less than or equal(?: to)?|lower than or equal(?: to)?|less or equal(?: to)?|equal to or (?:less|lower) than|equal or (?:less|lower) than|not more than|no more than|not greater than|no greater than|not higher than|no higher than|not exceeding|not to exceed|does not exceed|not above|maximum(?: of)?|max\.?|up to|at most|inferior or equal to|below or equal to)`), OpLE},
+	{regexp.MustCompile(`^(?:>=|=>|>\s*or\s*=|>/=|\+/=|greater than or equal(?: to)?|greater or equal(?: to)?|more than or equal(?: to)?|higher than or equal(?: to)?|equal to or (?:greater|more|higher) than|equal or (?:greater|more|higher) than|at least|not less than|no less than|not lower than|no lower than|not below|minimum(?: of)?|min\.?|superior or equal to|above or equal to|over or equal to|equal to or older than|or older than|equal to or above|equal or above|equal to or higher than|equal or higher than)`), OpGE},
+	{regexp.MustCompile(`^(?:<=|=<|<\s*or\s*=|</=|less than or equal(?: to)?|lower than or equal(?: to)?|less or equal(?: to)?|equal to or (?:less|lower) than|equal or (?:less|lower) than|not more than|no more than|not greater than|no greater than|not higher than|no higher than|not exceeding|not to exceed|does not exceed|not above|maximum(?: of)?|max\.?|up to|at most|inferior or equal to|below or equal to|lesser than or equal(?: to)?|equal to or below|equal or below)`), OpLE},
 	{regexp.MustCompile(`^(?:>|greater than|more than|higher than|above|over|exceeding|exceeds?|in excess of|superior to|elevated above|older than)`), OpGT},
-	{regexp.MustCompile(`^(?:<|less than|lower than|below|under|fewer than|inferior to|younger than)`), OpLT},
+	{regexp.MustCompile(`^(?:<|less than|lesser than|lower than|below|under|fewer than|inferior to|younger than)`), OpLT},
 	{regexp.MustCompile(`^(?:=|equal to|equals)`), OpEQ},
 }
 
@@ -74,7 +74,7 @@ type unitPattern struct {
 // units are tried in order, longest spellings first.
 var units = func() []unitPattern {
 	list := [][2]string{
-		{"mL/min/1.73m2", `(?:ml|cc)\s*/\s*min(?:ute)?\s*(?:/|per)\s*1[.,]73\s*(?:m\s*\^?\s*2|square met(?:er|re)s?|sq\.?\s*m)?`},
+		{"mL/min/1.73m2", `(?:ml|cc|millilit(?:er|re)s?)\s*(?:/|per)\s*min(?:ute)?\s*(?:/|per)\s*1[.,]73\s*(?:m\s*\^?\s*2|square met(?:er|re)s?|sq\.?\s*m)?`},
 		{"mL/min", `(?:ml|cc)\s*/\s*(?:min(?:ute)?|mn)\b|ml per min(?:ute)?\b`},
 		{"g/dL", `(?:g|gm|gr|gms|grams?)\s*/\s*dl\b|g\s*/\s*100\s*ml|gm?\s*%`},
 		{"mg/dL", `mg\s*/\s*dl\b|mg\s*%|mg\s*/\s*100\s*ml`},
@@ -112,7 +112,14 @@ var units = func() []unitPattern {
 		{"cm", `cm\b|centimet(?:er|re)s?\b`},
 		{"/100", `/\s*100\b`},
 		{"/10", `/\s*10\b`},
-		{"mL", `ml\b|millilit(?:er|re)s?\b`},
+		{"mL", `ml\b`}, // not "milliliters": "170 milliliters of mercury" is a slip for mm Hg
+		{"pmol/L", `pmol\s*/\s*l\b`},
+		{"ug/dL", `(?:ug|mcg)\s*/\s*dl\b`},
+		{"ug/mL", `(?:ug|mcg)\s*/\s*ml\b`},
+		{"mg/kg", `mg\s*/\s*kg\b`},
+		{"mg/day", `mg\s*/\s*(?:day|d)\b`},
+		{"U/mL", `(?:iu|u)\s*/\s*ml\b`},
+		{"mg", `mg\b`},
 		{"L", `(?:l|lit(?:er|re)s?)\b`},
 		{"ms", `ms\b|msec\b|milliseconds?\b`},
 		{"s", `s\b|secs?\b|seconds?\b`},
@@ -148,7 +155,7 @@ func parseAmount(s string, p int) (amount, bool) {
 	}
 	a := amount{val: parseNumber(s[p : p+m[1]]), from: p}
 	q := p + m[1]
-	if q < len(s) && s[q] >= 'a' && s[q] <= 'z' && s[q] != 'x' && !unitStart(s, q) {
+	if q < len(s) && s[q] >= 'a' && s[q] <= 'z' && s[q] != 'x' && !unitStart(s, q) && !strings.HasPrefix(s[q:], "uln") {
 		return amount{}, false // "3a", "2nd": not a quantity
 	}
 	if sm := sciRe.FindStringSubmatchIndex(s[q:]); sm != nil {
@@ -220,7 +227,11 @@ func unitStart(s string, q int) bool {
 func parseMeasure(s string, p int, v *Variable) reading {
 	p += len(fillerRe.FindString(s[p:]))
 	if m := fromRe.FindStringIndex(s[p:]); m != nil {
-		return parseRange(s, p+m[1])
+		r := parseRange(s, p+m[1])
+		if a, ok := parseAmount(s, p+m[1]); !r.ok && ok && v.Name == "age" && a.unit == "years" && strings.HasPrefix(s[p:], "from") {
+			return reading{op: OpGE, a: a, end: a.to, ok: true} // "aged from 18 years"
+		}
+		return r
 	}
 	op, q := comparator(s, p)
 	if op != "" {
@@ -235,6 +246,9 @@ func parseMeasure(s string, p int, v *Variable) reading {
 		if rangeSepRe.MatchString(s[a.to:]) {
 			if r := parseRange(s, p); r.ok && r.op2 != "" {
 				return r
+			}
+			if r := parseRange(s, q); r.ok && op == OpEQ {
+				return r // "FBS = 120-160 mg/dL"
 			}
 		}
 		return reading{op: op, a: a, end: a.to, ok: true}
@@ -504,6 +518,11 @@ func inBounds(v *Variable, r reading) bool {
 	return true
 }
 
+var (
+	weightChangeBefore = regexp.MustCompile(`(?:change|changes|loss|gain|reduction|increase|decrease)\s+(?:in|of)\s+(?:body\s+)?$`)
+	weightChangeAfter  = regexp.MustCompile(`^\s*(?:loss|gain|change|changes|reduction|increase|decrease|fluctuation)`)
+)
+
 // connectorRe is what may stand between two mentions that share one
 // threshold: "AST and ALT <= 2.5 x ULN", "AST (SGOT)/ALT (SGPT)".
 var connectorRe = regexp.MustCompile(`^(?:\s|[,/&()]|and|or|serum|levels?)*$`)
@@ -538,12 +557,19 @@ func measures(n norm) []Constraint {
 				m.v = variableIndex["child_pugh_score"]
 				r = parseOrdinal(s, m.e, m.v)
 			}
-		case famOrdinal, famRoman:
+		case famOrdinal:
 			r = parseOrdinal(s, m.e, m.v)
+		case famRoman:
+			if r = parseOrdinal(s, m.e, m.v); !r.ok {
+				r = gradeBefore(s, m.s, m.v)
+			}
 		default:
 			r = parseMeasure(s, m.e, m.v)
 			if r.ok && (m.v.Name == "systolic_bp" || m.v.Name == "diastolic_bp") && bpPairRe.MatchString(s[r.a.to:]) {
 				r = reading{} // "systolic > 140/90": both pressures, read as blood pressure
+			}
+			if m.v.Name == "weight" && (weightChangeBefore.MatchString(tail(s, m.s, 16)) || weightChangeAfter.MatchString(s[m.e:])) {
+				r = reading{} // a change of weight, not a weight
 			}
 		}
 		if !r.ok && i+1 < len(ms) && got[i+1].ok && m.v.family == ms[i+1].v.family &&
@@ -571,9 +597,45 @@ func measures(n norm) []Constraint {
 			found[i] = append(found[i], second(n, m.v, r.op, r.end)...)
 		}
 	}
+	for i, m := range ms {
+		if m.v.family != famBP {
+			found[i] = append(found[i], boundBefore(n, m)...)
+		}
+	}
 	out := slices.Concat(found...)
 	out = appendConstraints(out, gestation(n))
 	return appendConstraints(out, pressurePairs(n))
+}
+
+// boundBeforeRe is a bound written before the name: "90 mmHg <=
+// systolic blood pressure < 140 mmHg", "5 <= IIEF-EF <= 25". Its group
+// is the comparator.
+var boundBeforeRe = regexp.MustCompile(`(?:^|[^\d.,])\d+(?:[.,]\d+)?\s*(?:[a-z%/]+(?:\s*/\s*[a-z]+)?\s*)?(<=|<|>=|>)\s*$`)
+
+// boundBefore reads the bound of m written before it, turned round: "90
+// <= SBP" is SBP >= 90.
+func boundBefore(n norm, m mention) []Constraint {
+	t := tail(n.s, m.s, 30)
+	bm := boundBeforeRe.FindStringSubmatchIndex(t)
+	if bm == nil {
+		return nil
+	}
+	from := m.s - len(t) + bm[0]
+	from += len(strings.TrimLeft(n.s[from:from+1], "0123456789")) // the character before the number
+	a, ok := parseAmount(n.s, from)
+	if !ok {
+		return nil
+	}
+	op, _ := comparator(t[bm[2]:bm[3]], 0)
+	turned := map[string]string{OpLE: OpGE, OpLT: OpGT, OpGE: OpLE, OpGT: OpLT}[op]
+	r := reading{op: turned, a: a, end: m.s - len(t) + bm[1], ok: true}
+	switch m.v.family {
+	case famOrdinal, famRoman, famLetter:
+		if !inBounds(m.v, r) {
+			return nil
+		}
+	}
+	return build(n, mention{v: m.v, s: from, e: from}, r)
 }
 
 // gestationRe ends a gestational age written number first: "< 32

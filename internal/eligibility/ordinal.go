@@ -20,6 +20,14 @@ var (
 	ordWorseRe = regexp.MustCompile(`^\s*(?:or|and)\s+(?:worse|more|higher|greater|above)\b`)
 	ordBestRe  = regexp.MustCompile(`^\s*(?:or|and)\s+(?:better|less|lower|below|fewer)\b`)
 	betweenRe  = regexp.MustCompile(`^(?:between|from)\s+`)
+	sumRe      = regexp.MustCompile(`^\s*\+\s*\d`)
+	// classWordRe lets a few words stand between a class's name and its
+	// grade: "NYHA functional heart failure class IV".
+	classWordRe = regexp.MustCompile(`^\s*(?:[a-z-]+\s+){0,3}?(?:class|grade|stage)\s*`)
+	// classBeforeRe is a grade written before the name it belongs to:
+	// "class III or IV heart failure according to NYHA", "grade III
+	// (NYHA)". Its group is where the grade starts.
+	classBeforeRe = regexp.MustCompile(`\b(?:class|grade|stage)\s+((?:iv|i{1,3}|v|vi|[1-6])\b[^.;:]*)$`)
 )
 
 // ordValue reads one grade of v at p: a digit, a roman numeral (NYHA) or
@@ -43,6 +51,9 @@ func ordValue(s string, p int, v *Variable) (float64, int, bool) {
 	end := p + m[1]
 	if end < len(s) && s[end] >= 'a' && s[end] <= 'z' {
 		return 0, p, false // "ii" of "iia", "a" of "and"
+	}
+	if sumRe.MatchString(s[end:]) {
+		return 0, p, false // "Gleason 4+3": patterns, not a score
 	}
 	tok := s[p+m[2] : p+m[3]]
 	var val float64
@@ -71,6 +82,22 @@ var romanValues = map[string]float64{
 
 func ordBounds(v *Variable) (float64, float64) {
 	return v.scale[0], v.scale[1]
+}
+
+// gradeBefore reads the grade of a class named after it ("class III
+// heart failure (NYHA)") from the at most 60 bytes before the name, in
+// the same clause.
+func gradeBefore(s string, at int, v *Variable) reading {
+	from := max(0, at-60)
+	m := classBeforeRe.FindStringSubmatchIndex(s[from:at])
+	if m == nil {
+		return reading{}
+	}
+	r := parseOrdinal(s, from+m[2], v)
+	if r.ok && r.end > at {
+		return reading{}
+	}
+	return r
 }
 
 // pughScores are the Child-Pugh scores of each class.
@@ -141,6 +168,11 @@ func childPughScore(s string, p int) (r reading) {
 // "2 or less".
 func parseOrdinal(s string, p int, v *Variable) reading {
 	op, a, b, end, ok := ordinalBounds(s, p, v)
+	if !ok && v.family == famRoman {
+		if m := classWordRe.FindStringIndex(s[p:]); m != nil {
+			op, a, b, end, ok = ordinalBounds(s, p+m[1], v)
+		}
+	}
 	r := reading{op: op, a: a, b: b, end: end, ok: ok}
 	if ok && (op == OpGE || op == OpGT) {
 		// ">= 5 to 27", ">= 1 and <= 3": two bounds.

@@ -96,3 +96,9 @@ func TestExtractBoundsBefore(t *testing.T) {
 	checkMeasures(t, "eGFR lesser than or equal to (≤) 30 milliliter per minute per 1.73 square meter", "egfr <= 30 mL/min/1.73m2")
 	checkMeasures(t, "Testosterone \\<220 pmol/l")
 }
+
+func TestExtractNotThese(t *testing.T) {
+	checkMeasures(t, "Have Erectile Function(EF) domain score 25 and under as the result of the International Index of Erectile Function(IIEF)", "iief_ef <= 25 ")
+	checkMeasures(t, "Weight: male ≥ 50 kg, female ≥ 45 kg, 18 kg/m2 ≤ BMI ≤ 30 kg/m2 ;", "bmi >= 18 kg/m2", "bmi <= 30 kg/m2")
+	checkMeasures(t, "Improvement in the IIEF-5 score of ≥ 3 after completion of the final therapy cycle")
+}

@@ -610,7 +610,7 @@ func measures(n norm) []Constraint {
 // boundBeforeRe is a bound written before the name: "90 mmHg <=
 // systolic blood pressure < 140 mmHg", "5 <= IIEF-EF <= 25". Its group
 // is the comparator.
-var boundBeforeRe = regexp.MustCompile(`(?:^|[^\d.,])\d+(?:[.,]\d+)?\s*(?:[a-z%/]+(?:\s*/\s*[a-z]+)?\s*)?(<=|<|>=|>)\s*$`)
+var boundBeforeRe = regexp.MustCompile(`(?:^|[^a-z\d.,])\d+(?:[.,]\d+)?\s*(?:[a-z%/][a-z\d%/^]*(?:\s*/\s*[a-z]+)?\s*)?(<=|<|>=|>)\s*$`)
 
 // boundBefore reads the bound of m written before it, turned round: "90
 // <= SBP" is SBP >= 90.

@@ -81,11 +81,11 @@ var Variables = []Variable{
 		Synonyms: []string{"gleason", "gleason score", "gleason grade", "gleason sum"},
 		family:   famOrdinal, scale: [2]float64{6, 10}}, // scores below 6 are no longer given: "Gleason 5" is a pattern
 	{Name: "iief_ef", Meaning: "IIEF erectile function domain score (1-30)", Unit: "",
-		Synonyms: []string{"iief-ef", "iief ef", "iief-erectile function", "iief erectile function", "erectile function domain", "ef domain", "iief-ef domain", "iief erectile function domain", "erectile function (ef) domain", "iief-ef domain score", "iief-ed", "iief ed", "iief-ed domain", "iief erectile domain", "iief-erectile function domain", "erectile function domain score"},
+		Synonyms: []string{"iief-ef", "iief ef", "iief-erectile function", "iief erectile function", "erectile function domain", "ef domain", "iief-ef domain", "iief erectile function domain", "erectile function (ef) domain", "iief-ef domain score", "iief-ed", "iief ed", "iief-ed domain", "iief erectile domain", "iief-erectile function domain", "erectile function domain score", "erectile function (ef) domain", "erectile function(ef) domain", "erectile function (ef)", "erectile function(ef)"},
 		family:   famOrdinal, scale: [2]float64{1, 30}, higherBetter: true},
 	{Name: "iief5", Meaning: "IIEF-5 / SHIM score (5-25)", Unit: "",
 		Synonyms: []string{"iief-5", "iief5", "iief 5", "shim", "sexual health inventory for men", "sexual health inventory for men (shim)"},
-		family:   famOrdinal, scale: [2]float64{1, 25}, higherBetter: true},
+		family:   famOrdinal, scale: [2]float64{5, 25}, higherBetter: true},
 	{Name: "hamd", Meaning: "Hamilton Depression Rating Scale total (17-item 0-52)", Unit: "",
 		Synonyms: []string{"hamd", "ham-d", "hamd-17", "ham-d17", "ham-d-17", "hamd17", "hdrs", "hrsd", "hdrs-17", "hrsd-17", "hamilton depression rating scale", "hamilton rating scale for depression", "hamilton depression scale", "hamilton depression"},
 		family:   famOrdinal, scale: [2]float64{0, 52}},

@@ -17,8 +17,8 @@ var (
 	pughScoreRe = regexp.MustCompile(`^([abc])(\d{1,2})(?:\s*-\s*(\d{1,2}))?`)
 	// pointsRe skips the score that restates a class: "A (5-6 points)".
 	pointsRe   = regexp.MustCompile(`^\s*\(\s*\d{1,2}\s*(?:(?:-|~|to|or)\s*\d{1,2})?\s*(?:points?)?\s*\)`)
-	ordWorseRe = regexp.MustCompile(`^\s*(?:or|and)\s+(?:worse|more|higher|greater|above)\b`)
-	ordBestRe  = regexp.MustCompile(`^\s*(?:or|and)\s+(?:better|less|lower|below|fewer)\b`)
+	ordWorseRe = regexp.MustCompile(`^\s*(?:or|and)\s+(?:worse|more|higher|greater|above|over)\b`)
+	ordBestRe  = regexp.MustCompile(`^\s*(?:or|and)\s+(?:better|less|lower|below|fewer|under)\b`)
 	betweenRe  = regexp.MustCompile(`^(?:between|from)\s+`)
 	sumRe      = regexp.MustCompile(`^\s*\+\s*\d`)
 	// classWordRe lets a few words stand between a class's name and its

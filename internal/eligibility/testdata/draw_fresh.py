@@ -1,9 +1,11 @@
-"""Draw the fresh evaluation sample of internal/eligibility (labelled_fresh.jsonl).
+"""Draw the fresh evaluation samples of internal/eligibility.
 
-Run from the repository root: python3 internal/eligibility/testdata/draw_fresh.py
-It prints one JSON object per drawn item, without "expected" (labelled by hand).
+Run from the repository root: python3 internal/eligibility/testdata/draw_fresh.py [blind]
+It prints one JSON object per drawn item, without "expected" (labelled by hand):
+the 300 items of labelled_fresh.jsonl, or with "blind" the 120 items of
+labelled_blind.jsonl, drawn the same way from the records the first sample left.
 """
-import gzip, json, random, re, subprocess
+import gzip, json, random, re, subprocess, sys
 
 SEED = 20261203
 lab = {json.loads(l)["nctId"] for l in open("internal/eligibility/testdata/labelled.jsonl")}
@@ -66,5 +68,32 @@ for nct in order:
     if n_any < 50:
         drawn.append({"nctId": nct, "stratum": "any", "text": rng.choice(its)})
         used.add(nct)
+def draw(quota_vars, quota_num, quota_any, suffix):
+    out = []
+    count = lambda s: sum(1 for d in out if d["stratum"] == s + suffix)
+    for nct in order:
+        if nct in used:
+            continue
+        if count("vars") >= quota_vars and count("numbers") >= quota_num and count("any") >= quota_any:
+            break
+        its = items(texts[nct])
+        pick = None
+        if count("vars") < quota_vars:
+            cands = [t for t in its if new_vars.search(t) and digit.search(t)]
+            if cands:
+                pick = ("vars", cands)
+        if pick is None and count("numbers") < quota_num:
+            cands = [t for t in its if digit.search(t)]
+            if cands:
+                pick = ("numbers", cands)
+        if pick is None and count("any") < quota_any and its:
+            pick = ("any", its)
+        if pick:
+            out.append({"nctId": nct, "stratum": pick[0] + suffix, "text": rng.choice(pick[1])})
+            used.add(nct)
+    return out
+
+if sys.argv[1:] == ["blind"]:
+    drawn = draw(50, 50, 20, "")
 for d in drawn:
     print(json.dumps(d, ensure_ascii=False))

@@ -102,3 +102,13 @@ func TestExtractNotThese(t *testing.T) {
 	checkMeasures(t, "Weight: male ≥ 50 kg, female ≥ 45 kg, 18 kg/m2 ≤ BMI ≤ 30 kg/m2 ;", "bmi >= 18 kg/m2", "bmi <= 30 kg/m2")
 	checkMeasures(t, "Improvement in the IIEF-5 score of ≥ 3 after completion of the final therapy cycle")
 }
+
+func TestExtractMoreForms(t *testing.T) {
+	checkMeasures(t, "Older Adult patients (greater than or equal to 60 years of age)", "age >= 60 years")
+	checkMeasures(t, "Uncontrolled congestive heart failure (New York Heart Association \\[NYHA\\] Class 2-4)", "nyha_class between 2 4 ")
+	checkMeasures(t, "uncontrolled DM (patient with HbA1c of \\&gt; 6.5%)", "hba1c > 6.5 %")
+	checkMeasures(t, "Subjects who have participated in an investigational drug trial in the 30 days prior to the screening visit", "window <= 30 days")
+	checkMeasures(t, "Subjects are 18-48 months status-post radical prostatectomy", "window between 540 1440 days")
+	checkMeasures(t, "Men \\>/= 18 years of age, with 6 months or longer diagnosis of ED", "age >= 18 years")
+	checkMeasures(t, "Shortening fraction (SF) \\>29% (\\>35% for children \\< 3 years) and/or LVEF ≥50%", "lvef >= 50 %")
+}

@@ -140,15 +140,16 @@ func TestLabelled(t *testing.T) {
 	checkLabelled(t, items, func(it labelledItem) string { return it.Set })
 }
 
-// TestLabelledFresh is TestLabelled over the fresh sample of parser
-// version 3, labelled before the parser was run on it (see
-// testdata/SOURCES.md), with figures per stratum of the draw.
+// TestLabelledFresh is TestLabelled over the two fresh samples of
+// parser version 3, each labelled by hand before the parser was run on
+// it (see testdata/SOURCES.md), with figures per sample and stratum.
 func TestLabelledFresh(t *testing.T) {
 	items := readLabelled(t, "testdata/labelled_fresh.jsonl")
-	if len(items) < 300 {
-		t.Fatalf("%d labelled items, want at least 300", len(items))
+	blind := readLabelled(t, "testdata/labelled_blind.jsonl")
+	if len(items) < 300 || len(blind) < 120 {
+		t.Fatalf("%d and %d labelled items, want at least 300 and 120", len(items), len(blind))
 	}
-	checkLabelled(t, items, func(it labelledItem) string { return it.Stratum })
+	checkLabelled(t, append(items, blind...), func(it labelledItem) string { return it.Set + "/" + it.Stratum })
 }
 
 // checkLabelled scores the parser against items, logs the misses and

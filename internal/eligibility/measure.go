@@ -26,7 +26,7 @@ var (
 	ulnRe = regexp.MustCompile(`^\s*(?:(?:x|\*|times|fold|-fold)\s*)?(?:(?:of|more than|greater than|higher than|above)\s+)?(?:the\s+)?(?:(?:institutional|laboratory|local|site|lab)\s+)?(?:uln\b|upper (?:limits?|level) of (?:the\s+)?(?:institutional\s+|laboratory\s+)?normal(?:\s+(?:range|limits?|values?|levels?))?|upper normal (?:limits?|values?)|normal upper (?:limits?|range)|upper limits? of (?:the\s+)?reference range|upper limits? normal|upper limits?\b|upper range of normal|lsn\b)(?:\s*\((?:uln|lsn)\))?|^\s*(?:x|\*)\s*n\b`)
 	wsRe  = regexp.MustCompile(`^\s*`)
 
-	fillerRe = regexp.MustCompile(`^(?:\([^()<>=\d\s][^()<>=]{0,59}\)|\s+|[:(),/\-]|(?:levels?|counts?|values?|concentrations?|serum|plasma|blood|total|absolute|must|should|shall|will|be|is|are|was|of|the|with|defined as|prolongation|results?|rate|test|measured|either|both|has|have|to|needs?|score|scores|status|performance|scale|class|classification|functional|physical|domain|pain|severity|intensity|neck|back|leg|arm|knee|shoulder|radicular|average|worst|grade|ps|lab|laboratory|estimated|anticipated|expected|range|time|grading|ecog|who|count|index|fraction|documented|patient's|subject's|standard)\b)*`)
+	fillerRe = regexp.MustCompile(`^(?:\([^()<>=\d\s][^()<>=]{0,59}\)|\[[^\[\]<>=\d]{1,40}\]|\s+|[:(),/\-]|(?:levels?|counts?|values?|concentrations?|serum|plasma|blood|total|absolute|must|should|shall|will|be|is|are|was|of|the|with|defined as|prolongation|results?|rate|test|measured|either|both|has|have|to|needs?|score|scores|status|performance|scale|class|classification|functional|physical|domain|pain|severity|intensity|neck|back|leg|arm|knee|shoulder|radicular|average|worst|grade|ps|lab|laboratory|estimated|a value of|anticipated|expected|range|time|grading|ecog|who|count|index|fraction|documented|patient's|subject's|standard)\b)*`)
 
 	restatedCmpRe = regexp.MustCompile(`^\s*\(?\s*(>=|<=|=<|=>|>|<)\s*\)?`)
 	rangeSepRe    = regexp.MustCompile(`^\s*(?:-|~|to|and)\s*`)
@@ -225,6 +225,13 @@ func unitStart(s string, q int) bool {
 // ends carry their own comparators ("2 to < 12", ">= 12 to < 18",
 // "between >= 40 and <= 90") is two bounds: op on a and op2 on b.
 func parseMeasure(s string, p int, v *Variable) reading {
+	if q := p + len(wsRe.FindString(s[p:])); q < len(s) && s[q] == '(' {
+		// "(greater than or equal to 60 years)" is the threshold, not
+		// an aside for the filler to skip.
+		if op, _ := comparator(s, q+1+len(wsRe.FindString(s[q+1:]))); op != "" {
+			p = q + 1
+		}
+	}
 	p += len(fillerRe.FindString(s[p:]))
 	if m := fromRe.FindStringIndex(s[p:]); m != nil {
 		r := parseRange(s, p+m[1])

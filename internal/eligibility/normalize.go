@@ -46,7 +46,7 @@ var superscripts = map[rune]byte{
 
 // markdownEscapes are the characters ClinicalTrials.gov escapes with a
 // backslash in its markdown ("\>", "\[").
-const markdownEscapes = `\<>[]()*_#~.-+=!|{}'"^` + "`"
+const markdownEscapes = `\<>[]()*_#~.-+=!|{}'"^&` + "`"
 
 func normalize(text string, from, to int) norm {
 	var b strings.Builder
@@ -66,6 +66,15 @@ func normalize(text string, from, to int) norm {
 		if r == '\\' && j < to && strings.IndexByte(markdownEscapes, text[j]) >= 0 {
 			i = j
 			continue
+		}
+		if r == '&' {
+			// HTML entities left in some records: "HbA1c &gt; 6.5%".
+			if e, ok := entity(text[i:to]); ok {
+				emit(entities[e], i, i+len(e))
+				i += len(e)
+				inSup = false
+				continue
+			}
 		}
 		if d, ok := superscripts[r]; ok {
 			if !inSup {
@@ -89,6 +98,18 @@ func normalize(text string, from, to int) norm {
 	}
 	n.s = b.String()
 	return n
+}
+
+var entities = map[string]string{"&gt;": ">", "&lt;": "<", "&ge;": ">=", "&le;": "<=", "&amp;": "&"}
+
+// entity returns the HTML entity s starts with.
+func entity(s string) (string, bool) {
+	for e := range entities {
+		if len(s) >= len(e) && strings.EqualFold(s[:len(e)], e) {
+			return s[:len(e)], true
+		}
+	}
+	return "", false
 }
 
 // span maps the normalized byte range [a, b) back to the original.

@@ -10,7 +10,7 @@ const (
 	tNum  = `(\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|eighteen|twenty|twenty-four|thirty|sixty|ninety)`
 	tUnit = `(days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?)\b`
 	// tAnchor is the event a window is counted from or to.
-	tAnchor = `(?:before|prior|preceding|since|ago|after|following|from|post|previously|earlier|later)\b`
+	tAnchor = `(?:before|prior|preceding|since|ago|after|following|from|post|status[- ]post|previously|earlier|later)\b`
 )
 
 var wordNumbers = map[string]float64{
@@ -56,6 +56,7 @@ func containsAny(s string, words []string) bool {
 var windowPatterns = []windowPattern{
 	{regexp.MustCompile(`\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+|prior\s+|preceding\s+|first\s+|next\s+|following\s+|recent\s+|another\s+|an additional\s+|a further\s+|additional\s+)?(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"within"}},
 	{regexp.MustCompile(`\b(?:(?:in|during|over|for|within)?\s*the|in|during|within)\s+(?:last|past|previous|preceding|prior|recent)\s+(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"last", "past", "previous", "preceding", "prior", "recent"}},
+	{regexp.MustCompile(`\b(?:in|during|within)\s+the\s+` + tNum + `\s*-?\s*` + tUnit + `\s+(?:prior|before|preceding)\b`), OpLE, []string{" the "}},
 	{regexp.MustCompile(`(>=|<=|>|<|at least|more than|greater than|longer than|less than|fewer than|shorter than|no (?:more|less|later|earlier|longer|sooner) than|not (?:more|less|later|earlier|longer|sooner) than|minimum(?: of)?|maximum(?: of)?|up to|over|under|a minimum of|a maximum of)\s*` + tNum + `\s*-?\s*(?:full\s+|calendar\s+)?` + tUnit + `\s+(?:or more\s+|or longer\s+)?` + tAnchor), "", []string{">", "<", "least", "than", "minimum", "maximum", "up to", "over", "under"}},
 	{regexp.MustCompile(`(?:^|[^\d.,])` + tNum + `\s*-?\s*(?:full\s+)?` + tUnit + `\s+or\s+(more|longer|less|fewer|shorter)\s+` + tAnchor), "", []string{"or "}},
 	{regexp.MustCompile(`(?:^|[^\d.,])(?:from\s+)?` + tNum + `\s*(?:` + tUnit + `\s*)?(?:-|~|to)\s*` + tNum + `\s*-?\s*` + tUnit + `\s+` + tAnchor), OpBetween, []string{"-", "~", "to"}},
@@ -280,6 +281,12 @@ var (
 	}
 	// notAgeRe ends the text before "age" that makes it something else:
 	// "childbearing age", "gestational age", "bone age".
+	// subgroupRe before a word for people makes the age that follows a
+	// condition for another threshold: "(> 35% for children < 3 years)".
+	subgroupRe = regexp.MustCompile(`\b(?:for|in|among)\s+(?:the\s+)?$`)
+	// subgroupAgeRe is the same before an age led by its number: "(0 to
+	// 3 for participants >= 60 to 74 years of age)".
+	subgroupAgeRe = regexp.MustCompile(`\b(?:for|in|among)\s+(?:the\s+)?(?:men|women|males?|females?|patients?|subjects?|participants?|children|adolescents?|persons?|people|individuals?|volunteers?|boys|girls|those)\s*(?:aged\s+)?(?:[<>]=?)?\s*$`)
 	notAgeRe = regexp.MustCompile(`(?:child[- ]?bearing|reproductive|gestational|bone|fertile|procreative|school)\s*$`)
 	ageOps   = map[string]string{
 		">=": OpGE, "=>": OpGE, "at least": OpGE, "no less than": OpGE, "not less than": OpGE,
@@ -300,11 +307,12 @@ func ages(n norm) []Constraint {
 	var out []Constraint
 	add := func(re *regexp.Regexp, needYears bool, in [][2]int) {
 		for _, m := range findAllIn(re, n.s, in) {
-			if notAgeRe.MatchString(tail(n.s, m[0], 24)) {
+			if notAgeRe.MatchString(tail(n.s, m[0], 24)) || needYears && subgroupRe.MatchString(tail(n.s, m[0], 12)) {
 				continue
 			}
 			r := parseMeasure(n.s, m[1], v)
-			if !r.ok || needYears && r.a.unit != "years" && r.b.unit != "years" && !olderRe.MatchString(n.s[r.a.to:]) {
+			if !r.ok || needYears && r.a.unit != "years" && r.b.unit != "years" && !olderRe.MatchString(n.s[r.a.to:]) ||
+				strings.Contains(n.s[m[1]:r.a.from], ",") { // "18 years of age, with 6 months or longer diagnosis"
 				continue
 			}
 			out = appendConstraints(out, build(n, mention{v: v, s: m[0], e: m[1]}, r))
@@ -333,6 +341,9 @@ func ages(n norm) []Constraint {
 			in = [][2]int{{0, len(n.s)}}
 		}
 		for _, m := range findAllIn(ap.re, n.s, in) {
+			if subgroupAgeRe.MatchString(tail(n.s, m[0]+1, 50)) {
+				continue
+			}
 			op := ap.op
 			var nums []float64
 			for g := 2; g < len(m); g += 2 {

@@ -287,8 +287,8 @@ var (
 	// subgroupAgeRe is the same before an age led by its number: "(0 to
 	// 3 for participants >= 60 to 74 years of age)".
 	subgroupAgeRe = regexp.MustCompile(`\b(?:for|in|among)\s+(?:the\s+)?(?:men|women|males?|females?|patients?|subjects?|participants?|children|adolescents?|persons?|people|individuals?|volunteers?|boys|girls|those)\s*(?:aged\s+)?(?:[<>]=?)?\s*$`)
-	notAgeRe = regexp.MustCompile(`(?:child[- ]?bearing|reproductive|gestational|bone|fertile|procreative|school)\s*$`)
-	ageOps   = map[string]string{
+	notAgeRe      = regexp.MustCompile(`(?:child[- ]?bearing|reproductive|gestational|bone|fertile|procreative|school)\s*$`)
+	ageOps        = map[string]string{
 		">=": OpGE, "=>": OpGE, "at least": OpGE, "no less than": OpGE, "not less than": OpGE,
 		"no younger than": OpGE, "equal to or older than": OpGE,
 		"<=": OpLE, "=<": OpLE, "no more than": OpLE, "not more than": OpLE, "no older than": OpLE, ">": OpGT, "more than": OpGT, "older than": OpGT,

@@ -67,7 +67,7 @@ func TestExtractVitals(t *testing.T) {
 		"fev1_pct_predicted < 60 %", "fev1 < 1.5 L")
 	checkMeasures(t, "Pulmonary: DLCO, FEV1, FVC ≥50% predicted by pulmonary function tests (PFTs).",
 		"dlco_pct_predicted >= 50 %", "fev1_pct_predicted >= 50 %", "fvc_pct_predicted >= 50 %")
-	checkMeasures(t, "post-bronchodilator FEV₁/FVC < 0.70", "fev1_fvc < 0.7 ")
+	checkMeasures(t, "post-bronchodilator FEV₁/FVC < 0.70", "fev1_fvc < 70 %")
 	checkMeasures(t, "Gestational age < 32 weeks", "gestational_age < 32 weeks")
 	checkMeasures(t, "Obstetric delivery at less than 20 weeks gestation", "gestational_age < 20 weeks")
 	checkMeasures(t, "Preterm infants born at 24 to 32 weeks of gestation", "gestational_age between 24 32 weeks")
@@ -95,6 +95,8 @@ func TestExtractBoundsBefore(t *testing.T) {
 	checkMeasures(t, "Patients aged from 18 years", "age >= 18 years")
 	checkMeasures(t, "eGFR lesser than or equal to (≤) 30 milliliter per minute per 1.73 square meter", "egfr <= 30 mL/min/1.73m2")
 	checkMeasures(t, "Testosterone \\<220 pmol/l")
+	checkMeasures(t, "creatinine clearance greater than 60 ml/hr, and SGOT and SGPT less than 4 times the upper limit of normal",
+		"creatinine_clearance > 60 mL/min", "ast < 4 ULN", "alt < 4 ULN")
 }
 
 func TestExtractNotThese(t *testing.T) {

@@ -120,7 +120,7 @@
 //     pao2_fio2 [mmHg] (kPa converted); bsa [m2].
 //   - fev1 [L]; fev1_pct_predicted, fvc_pct_predicted,
 //     dlco_pct_predicted [%]: FEV1, FVC and DLCO in percent are percent
-//     of predicted; fev1_fvc [ratio]: "< 0.70" or "< 70%" are both 0.70.
+//     of predicted; fev1_fvc [%]: "< 0.70" or "< 70%" are both 70.
 //   - gestational_age [weeks]: "gestational age < 32 weeks", also
 //     written number first ("< 20 weeks gestation", "24 to 32 weeks of
 //     gestation").

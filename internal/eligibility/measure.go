@@ -178,6 +178,9 @@ func parseAmount(s string, p int) (amount, bool) {
 	}
 	for _, u := range units {
 		if um := u.re.FindStringIndex(s[q:]); um != nil {
+			if !strings.Contains(u.id, "/") && strings.HasPrefix(strings.TrimLeft(s[q+um[1]:], " "), "/") {
+				break // "ml/hr": a rate this table does not know, not a volume
+			}
 			a.unit = u.id
 			q += um[1]
 			break
@@ -326,7 +329,9 @@ var perLitre = map[string]float64{"/L": 1, "/mL": 1e3, "/uL": 1e6, "K/uL": 1e9, 
 // reject the reading.
 func canonical(v *Variable, a amount) (float64, string, bool) {
 	if a.uln {
-		return a.val, "ULN", v.family == famLab || v.family == famCount
+		// Vital signs and body measures have no upper limit of normal
+		// to be a multiple of.
+		return a.val, "ULN", (v.family == famLab || v.family == famCount) && !noULN[v.Unit]
 	}
 	val := a.val * math.Pow(10, float64(a.exp))
 	if v.family == famCount {
@@ -360,6 +365,8 @@ func canonical(v *Variable, a amount) (float64, string, bool) {
 	// exceeds 20%", "eGFR < 80% of normal"): not this variable's threshold.
 	return 0, "", false
 }
+
+var noULN = map[string]bool{"bpm": true, "kg": true, "kg/m2": true, "mmHg": true, "ms": true, "L": true, "m2": true}
 
 // defaultUnit infers a missing unit from the magnitude where the usual
 // units differ by an order of magnitude or more.
@@ -395,8 +402,12 @@ func defaultUnit(v *Variable, val float64) string {
 		if val <= 1 {
 			return "fraction"
 		}
-	case "fev1_fvc", "fev1":
-		if val > 10 { // "FEV1/FVC < 70", "FEV1 >= 50"
+	case "fev1_fvc":
+		if val <= 1 { // "FEV1/FVC < 0.70"
+			return "fraction"
+		}
+	case "fev1":
+		if val > 10 { // "FEV1 >= 50": percent of predicted
 			return "%"
 		}
 	case "pain_score":

@@ -478,8 +478,8 @@ type mention struct {
 // the longest name at a position wins and a shorter one is still tried
 // when the longer runs into a word ("hemoglobin levels" is not
 // "hemoglobin level" + "s").
-var synonymsByByte = func() map[byte][]string {
-	m := map[byte][]string{}
+var synonymsByByte = func() *[256][]string {
+	var m [256][]string
 	for i := range Variables {
 		for _, s := range Variables[i].Synonyms {
 			synonymVar[s] = &Variables[i]
@@ -489,7 +489,7 @@ var synonymsByByte = func() map[byte][]string {
 	for _, list := range m {
 		slices.SortFunc(list, func(a, b string) int { return len(b) - len(a) })
 	}
-	return m
+	return &m
 }()
 
 var synonymVar = map[string]*Variable{}

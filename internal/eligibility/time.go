@@ -321,8 +321,8 @@ func ages(n norm) []Constraint {
 			}
 		}
 	}
-	if containsAny(n.s, ageWords) {
-		add(ageMentionRe, false, [][2]int{{0, len(n.s)}})
+	if keys := wordKeys(n.s, ageWords); keys != nil {
+		add(ageMentionRe, false, regions(n.s, keys, 0, 8))
 	}
 	years := yearKeys(n.s)
 	if years != nil {
@@ -391,13 +391,11 @@ func findAllIn(re *regexp.Regexp, s string, in [][2]int) [][]int {
 // ageWords are those ageMentionRe needs one of.
 var ageWords = []string{"age", "aging", "adult", "âg"}
 
-// yearKeys returns where s has a unit of years ("years", "yrs", "18y",
-// "18 ans") or "older"/"younger", which the readings after a word for
-// people, at the start of an item and the number-led patterns need:
-// most items have none, and are spared those patterns.
-func yearKeys(s string) [][]int {
+// wordKeys returns where s has one of words, as sorted [start, end)
+// pairs.
+func wordKeys(s string, words []string) [][]int {
 	var keys [][]int
-	for _, w := range []string{"year", "yr", "older", "younger"} {
+	for _, w := range words {
 		for i := 0; ; {
 			j := strings.Index(s[i:], w)
 			if j < 0 {
@@ -407,6 +405,16 @@ func yearKeys(s string) [][]int {
 			i += j + len(w)
 		}
 	}
+	slices.SortFunc(keys, func(a, b []int) int { return a[0] - b[0] })
+	return keys
+}
+
+// yearKeys returns where s has a unit of years ("years", "yrs", "18y",
+// "18 ans") or "older"/"younger", which the readings after a word for
+// people, at the start of an item and the number-led patterns need:
+// most items have none, and are spared those patterns.
+func yearKeys(s string) [][]int {
+	keys := wordKeys(s, []string{"year", "yr", "older", "younger"})
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			continue

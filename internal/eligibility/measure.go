@@ -664,8 +664,8 @@ var gestationRe = regexp.MustCompile(`(?:weeks?|wks?)(\s*(?:'s?\s*|of\s+)?(?:ges
 // is the longest reading that starts at most 40 bytes before and ends
 // at the unit of weeks.
 func gestation(n norm) []Constraint {
-	if !strings.Contains(n.s, "gesta") && !strings.Contains(n.s, "pregnan") && !strings.Contains(n.s, "ga") {
-		return nil
+	if !strings.Contains(n.s, "week") && !strings.Contains(n.s, "wk") {
+		return nil // gestationRe starts with one
 	}
 	v := variableIndex["gestational_age"]
 	var out []Constraint

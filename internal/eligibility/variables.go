@@ -81,7 +81,7 @@ var Variables = []Variable{
 		Synonyms: []string{"gleason", "gleason score", "gleason grade", "gleason sum"},
 		family:   famOrdinal, scale: [2]float64{6, 10}}, // scores below 6 are no longer given: "Gleason 5" is a pattern
 	{Name: "iief_ef", Meaning: "IIEF erectile function domain score (1-30)", Unit: "",
-		Synonyms: []string{"iief-ef", "iief ef", "iief-erectile function", "iief erectile function", "erectile function domain", "ef domain", "iief-ef domain", "iief erectile function domain", "erectile function (ef) domain", "iief-ef domain score", "iief-ed", "iief ed", "iief-ed domain", "iief erectile domain", "iief-erectile function domain", "erectile function domain score", "erectile function (ef) domain", "erectile function(ef) domain", "erectile function (ef)", "erectile function(ef)"},
+		Synonyms: []string{"iief-ef", "iief ef", "iief-erectile function", "iief erectile function", "erectile function domain", "ef domain", "iief-ef domain", "iief erectile function domain", "erectile function (ef) domain", "iief-ef domain score", "iief-ed", "iief ed", "iief-ed domain", "iief erectile domain", "iief-erectile function domain", "erectile function domain score", "erectile function(ef) domain", "erectile function (ef)", "erectile function(ef)"},
 		family:   famOrdinal, scale: [2]float64{1, 30}, higherBetter: true},
 	{Name: "iief5", Meaning: "IIEF-5 / SHIM score (5-25)", Unit: "",
 		Synonyms: []string{"iief-5", "iief5", "iief 5", "shim", "sexual health inventory for men", "sexual health inventory for men (shim)"},

@@ -114,3 +114,10 @@ func TestExtractMoreForms(t *testing.T) {
 	checkMeasures(t, "Men \\>/= 18 years of age, with 6 months or longer diagnosis of ED", "age >= 18 years")
 	checkMeasures(t, "Shortening fraction (SF) \\>29% (\\>35% for children \\< 3 years) and/or LVEF ≥50%", "lvef >= 50 %")
 }
+
+func TestExtractNamedPressures(t *testing.T) {
+	checkMeasures(t, "hypertension treated with anti-hypertensive drugs AND blood pressure ≥ 160 mmHg (systolic) or ≥ 100 mmHg (diastolic) in repeated measurements",
+		"systolic_bp >= 160 mmHg", "diastolic_bp >= 100 mmHg")
+	checkMeasures(t, "Cardiac: LVEF at rest ≥45% (RIC)", "lvef >= 45 %")
+	checkMeasures(t, "Age ranging between 6 months and \\<16 years", "age >= 0.5 years", "age < 16 years")
+}

@@ -26,7 +26,7 @@ var (
 	ulnRe = regexp.MustCompile(`^\s*(?:(?:x|\*|times|fold|-fold)\s*)?(?:(?:of|more than|greater than|higher than|above)\s+)?(?:the\s+)?(?:(?:institutional|laboratory|local|site|lab)\s+)?(?:uln\b|upper (?:limits?|level) of (?:the\s+)?(?:institutional\s+|laboratory\s+)?normal(?:\s+(?:range|limits?|values?|levels?))?|upper normal (?:limits?|values?)|normal upper (?:limits?|range)|upper limits? of (?:the\s+)?reference range|upper limits? normal|upper limits?\b|upper range of normal|lsn\b)(?:\s*\((?:uln|lsn)\))?|^\s*(?:x|\*)\s*n\b`)
 	wsRe  = regexp.MustCompile(`^\s*`)
 
-	fillerRe = regexp.MustCompile(`^(?:\([^()<>=\d\s][^()<>=]{0,59}\)|\[[^\[\]<>=\d]{1,40}\]|\s+|[:(),/\-]|(?:levels?|counts?|values?|concentrations?|serum|plasma|blood|total|absolute|must|should|shall|will|be|is|are|was|of|the|with|defined as|prolongation|results?|rate|test|measured|either|both|has|have|to|needs?|score|scores|status|performance|scale|class|classification|functional|physical|domain|pain|severity|intensity|neck|back|leg|arm|knee|shoulder|radicular|average|worst|grade|ps|lab|laboratory|estimated|a value of|anticipated|expected|range|time|grading|ecog|who|count|index|fraction|documented|patient's|subject's|standard)\b)*`)
+	fillerRe = regexp.MustCompile(`^(?:\([^()<>=\d\s][^()<>=]{0,59}\)|\[[^\[\]<>=\d]{1,40}\]|\s+|[:(),/\-]|(?:levels?|counts?|values?|concentrations?|serum|plasma|blood|total|absolute|must|should|shall|will|be|is|are|was|of|the|with|defined as|prolongation|results?|rate|test|measured|either|both|has|have|to|needs?|score|scores|status|performance|scale|class|classification|functional|physical|domain|pain|severity|intensity|neck|back|leg|arm|knee|shoulder|radicular|average|worst|grade|ps|lab|laboratory|estimated|a value of|at rest|at baseline|at screening|ranging|ranged|anticipated|expected|range|time|grading|ecog|who|count|index|fraction|documented|patient's|subject's|standard)\b)*`)
 
 	restatedCmpRe = regexp.MustCompile(`^\s*\(?\s*(>=|<=|=<|=>|>|<)\s*\)?`)
 	rangeSepRe    = regexp.MustCompile(`^\s*(?:-|~|to|and)\s*`)
@@ -794,7 +794,7 @@ func bloodPressure(n norm, m mention) []Constraint {
 	}
 	bm := bpRe.FindStringSubmatchIndex(n.s[q:])
 	if bm == nil {
-		return nil
+		return namedPressures(n, m, o, q)
 	}
 	span := n.span(m.s, q+bm[1])
 	sys := parseNumber(n.s[q+bm[2] : q+bm[3]])
@@ -804,4 +804,36 @@ func bloodPressure(n norm, m mention) []Constraint {
 			Original: &Original{Value: v, Unit: "mmHg"}}
 	}
 	return []Constraint{mk("systolic_bp", sys), mk("diastolic_bp", dia)}
+}
+
+// pressureNameRe names the pressure after its value: "blood pressure >=
+// 160 mmHg (systolic) or >= 100 mmHg diastolic".
+var pressureNameRe = regexp.MustCompile(`^\s*\(?\s*(systolic|diastolic)\b\s*\)?`)
+
+// namedPressures reads blood pressures whose values each say which
+// pressure they are, the first with comparator op at q.
+func namedPressures(n norm, m mention, op string, q int) []Constraint {
+	var out []Constraint
+	for {
+		a, ok := parseAmount(n.s, q)
+		if !ok || a.unit != "" && a.unit != "mmHg" {
+			return out
+		}
+		nm := pressureNameRe.FindStringSubmatchIndex(n.s[a.to:])
+		if nm == nil {
+			return out
+		}
+		name := n.s[a.to+nm[2]:a.to+nm[3]] + "_bp"
+		end := a.to + nm[1]
+		out = append(out, Constraint{Kind: KindMeasure, Variable: name, Op: op, Value: a.val, Unit: "mmHg",
+			Span: n.span(m.s, end), Original: &Original{Value: a.val, Unit: "mmHg"}})
+		sm := secondRe.FindStringIndex(n.s[end:])
+		if sm == nil {
+			return out
+		}
+		if op, q = comparator(n.s, end+sm[1]); op == "" {
+			return out
+		}
+		m.s = end
+	}
 }

@@ -161,7 +161,7 @@ var Variables = []Variable{
 	{Name: "albumin", Meaning: "serum albumin", Unit: "g/dL",
 		Synonyms: []string{"albumin", "serum albumin", "alb", "albuminemia"}, factors: massConc},
 	{Name: "hba1c", Meaning: "glycated haemoglobin", Unit: "%",
-		Synonyms: []string{"hba1c", "hemoglobin a1c", "haemoglobin a1c", "glycated hemoglobin", "glycated haemoglobin", "glycosylated hemoglobin", "glycosylated haemoglobin", "a1c", "hb a1c", "hgba1c", "hga1c", "glycohemoglobin", "hbalc", "hba1", "hemoglobin a1", "glycated hemoglobin a1c", "glycosylated hemoglobin a1c", "hba1c level"},
+		Synonyms: []string{"hba1c", "hemoglobin a1c", "haemoglobin a1c", "glycated hemoglobin", "glycated haemoglobin", "glycosylated hemoglobin", "glycosylated haemoglobin", "a1c", "hb a1c", "hgba1c", "hga1c", "glycohemoglobin", "hbalc", "ha1c", "hba1", "hemoglobin a1", "glycated hemoglobin a1c", "glycosylated hemoglobin a1c", "hba1c level"},
 		factors:  map[string]float64{"%": 1, "mmol/mol": 1}}, // mmol/mol: see canonical
 	{Name: "tsh", Meaning: "thyroid-stimulating hormone", Unit: "mIU/L",
 		Synonyms: []string{"tsh", "thyroid stimulating hormone", "thyroid-stimulating hormone", "thyrotropin"},

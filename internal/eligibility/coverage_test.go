@@ -2,7 +2,7 @@ package eligibility
 
 import "testing"
 
-// The variables and forms added in parser version 3. Most examples are
+// The variables and forms added in parser version 4. Most examples are
 // real criteria text from the development records (criteria.jsonl.gz);
 // the rest are the forms the issue names.
 

@@ -73,12 +73,38 @@
 //     named in the parenthesis after a class; "window" carries the time
 //     window written in the same clause.
 //   - "exception": term is the text after "except", "other than",
-//     "with the exception of", "unless"; it qualifies the item.
+//     "with the exception of", "unless"; it qualifies the item. An item
+//     that prohibits something and permits part of it ("… is not
+//     permitted (prior adjuvant chemotherapy permitted)") gets one with
+//     term "what the criterion allows".
+//   - "biomarker": term is the canonical marker (HER2, ER, PR, HR for
+//     "ER and/or PR", EGFR, ALK, ROS1, KRAS, NRAS, BRAF, BRCA1, BRCA2,
+//     BRCA, PD-L1, MSI-H, PIK3CA, IDH1, IDH2, FLT3, NTRK, RET, MET,
+//     BCR-ABL, JAK2, CD20); op "=", value 1 for positive, mutated,
+//     amplified or rearranged, 0 for negative or wild type, negation
+//     already applied. "Triple-negative" is ER, PR and HER2 at 0. A
+//     marker written both ways in one item is dropped.
+//   - "diseaseStatus": term "newly diagnosed" or "relapsed or
+//     refractory".
+//   - "metastasis" is also extracted, negated, for disease without
+//     distant spread: "M0", "non-metastatic", "early-stage", "operable",
+//     "localized".
+//
+// "hedged": true marks a constraint read with doubt: a negation cue more
+// than three words before the term or behind "or", "and" or a
+// parenthesis; a clause that is conditional ("if", "unless", "for
+// patients who") or permissive ("may be enrolled", "permitted"); a
+// condition qualified as "other", "prior", "second"; a metastasis offered
+// as one alternative ("locally advanced or metastatic"). An item's
+// "allowance": true marks an item that lets people in and keeps nobody
+// out. Checkers must never call a criterion unmet on a hedged constraint
+// or an allowance.
 //
 // Several names sharing one threshold ("AST and ALT ≤ 5 × ULN",
 // "Lansky or Karnofsky ≥ 50") each get it. Negation is read from a cue
 // ("no", "not", "without", "free of", "negative for") earlier in the
-// same clause; comparators such as "no more than" are not cues.
+// same clause; comparators such as "no more than" are not cues, and
+// "non" negates only the word it is joined to ("non-steroidal").
 //
 // Conventions the extractor and the hand-labelled evaluation sets share:
 // plain "performance status" and Zubrod are ECOG (same scale); Child-Pugh
@@ -104,7 +130,7 @@
 // in their Unicode forms ("≥", "≧", "⩾", "˂", "＜", "≯"), as HTML
 // entities ("&gt;") or in words ("equal to or above", "lesser than").
 //
-// # Variables added in parser version 3
+// # Variables added in parser version 4
 //
 // Canonical unit in brackets; synonyms are in the Variables table.
 //   - asa_class [ ]: ASA physical status 1-6.
@@ -138,4 +164,4 @@ package eligibility
 
 // ParserVersion changes whenever Parse can give a different result for
 // the same text, so stores know to re-derive saved parses.
-const ParserVersion = "3" // 3: the variables and forms of issue 13 (see above); 2: weights in grams
+const ParserVersion = "4" // 4: the variables and forms of issue 13 (see above); 3: biomarkers, disease course, hedges, allowances; 2: weights in grams

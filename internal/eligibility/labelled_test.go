@@ -141,7 +141,7 @@ func TestLabelled(t *testing.T) {
 }
 
 // TestLabelledFresh is TestLabelled over the two fresh samples of
-// parser version 3, each labelled by hand before the parser was run on
+// parser version 4, each labelled by hand before the parser was run on
 // it (see testdata/SOURCES.md), with figures per sample and stratum.
 func TestLabelledFresh(t *testing.T) {
 	items := readLabelled(t, "testdata/labelled_fresh.jsonl")

@@ -198,15 +198,34 @@ func (f *form) profile() patient.Profile {
 		c := patient.Condition{Text: text, Stage: strings.TrimSpace(f.Get(pre + "stage")), Metastatic: f.yesNo(pre+"metastatic", "Spread (metastatic)")}
 		if text == "" {
 			if c.Stage != "" || c.Metastatic != nil {
-				f.fail(pre+"text", "Say which diagnosis the stage or spread is for.")
+				// A trial's questionnaire asks stage and spread of the
+				// disease the trial is about.
+				text = strings.TrimSpace(f.Get("trialcondition"))
 			}
-			continue
+			if text == "" {
+				if c.Stage != "" || c.Metastatic != nil {
+					f.fail(pre+"text", "Say which diagnosis the stage or spread is for.")
+				}
+				continue
+			}
+			c.Text = text
 		}
 		if f.Get(pre+"meshfor") == text {
 			c.MeSH = strings.Fields(f.Get(pre + "mesh"))
 		}
 		fields[fmt.Sprintf("conditions[%d]", len(p.Conditions))] = pre + "text"
 		p.Conditions = append(p.Conditions, c)
+	}
+	for i := range maxRows {
+		pre := "bm-" + strconv.Itoa(i) + "-"
+		switch st := f.Get(pre + "status"); st {
+		case "":
+		case "positive", "negative":
+			fields[fmt.Sprintf("biomarkers[%d].name", len(p.Biomarkers))] = pre + "status"
+			p.Biomarkers = append(p.Biomarkers, patient.Biomarker{Name: f.Get(pre + "marker"), Status: st})
+		default:
+			f.fail(pre+"status", "Choose positive, negative or not sure.")
+		}
 	}
 	for i := range maxRows {
 		pre := "hx-" + strconv.Itoa(i) + "-"
@@ -395,6 +414,11 @@ func profileForm(p patient.Profile) *form {
 		if t.Current {
 			set(pre+"current", "yes")
 		}
+	}
+	for i, b := range p.Biomarkers[:min(len(p.Biomarkers), maxRows)] {
+		pre := "bm-" + strconv.Itoa(i) + "-"
+		set(pre+"marker", patient.MarkerName(b.Name))
+		set(pre+"status", b.Status)
 	}
 	set("nohistory", strings.Join(p.NoHistoryOf, "\n"))
 	set("medications", strings.Join(p.Medications, "\n"))

@@ -170,7 +170,7 @@ func annotate(text string, it *Item, inclusion bool) {
 	it.Allowance = allowance(own, inclusion)
 	// "Cohort A:", or a heading such as "Diabetes-related for
 	// participants with T2D" over its own list, sets rules for some.
-	if cohortRe.MatchString(own.s) || len(it.Items) > 0 && conditionalRe.MatchString(own.s) {
+	if cohortRe.MatchString(own.s) || len(it.Items) > 0 && (conditionalRe.MatchString(own.s) || groupRe.MatchString(own.s)) {
 		hedgeAll(it)
 	}
 	if exceptionLike(own, inclusion) {

@@ -38,6 +38,9 @@ var (
 	// ("including those with untreated brain metastases") rather than
 	// stating one.
 	wideningRe = regexp.MustCompile(`\b(?:including|regardless|even if|even when|as long as|irrespective)\b`)
+	// groupRe is a heading over the rules for some participants only:
+	// "EXCLUSION CRITERIA - Donor:", "For Cohort B", "Part 2".
+	groupRe = regexp.MustCompile(`\b(?:donors?|cohorts?|arms?|sub-?stud(?:y|ies)|(?:part|group|phase|stage|stratum)\s+(?:[a-z]|\d{1,2}|[ivx]{1,4})\b)`)
 	// asideRe is a parenthesis, which an item's first clause reads past.
 	asideRe = regexp.MustCompile(`\([^()]*\)`)
 	// otherRe before a condition means a condition other than the one

@@ -51,3 +51,11 @@ func TestZZParents(t *testing.T) {
 	m, _ := NewMatcher(context.Background(), loadDemo(t), Options{Vocab: v, Now: func() time.Time { return labelDay }})
 	fmt.Println(len(m.parents), m.parents["D000077192"], m.broaderQuery([]patient.Condition{{Text: "lung adenocarcinoma"}}))
 }
+
+func TestZZRaw(t *testing.T) {
+	id := os.Getenv("RAW")
+	if id == "" {
+		t.Skip()
+	}
+	fmt.Println(demoStudy(t, id).Eligibility.Criteria)
+}

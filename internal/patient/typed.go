@@ -61,12 +61,14 @@ func readTyped(note string, p *Profile, add func(string, []int, string)) {
 			break
 		}
 	}
-	if len(p.Conditions) > 0 {
+	if first := firstMention(note, p.Conditions); first >= 0 {
 		for _, c := range []struct {
 			re    *regexp.Regexp
 			value string
 		}{{newlyDiagnosedRe, "newly diagnosed"}, {relapsedRe, "relapsed"}, {refractoryRe, "refractory"}} {
-			if m := c.re.FindStringIndex(note); m != nil {
+			// The course is the main diagnosis's when written beside it:
+			// "relapsed AML", "AML, first relapse".
+			if m := c.re.FindStringIndex(note); m != nil && abs(m[0]-first) <= courseReach {
 				p.Conditions[0].DiseaseStatus = c.value
 				add("diseaseStatus", m, c.value)
 				break
@@ -79,6 +81,19 @@ func readTyped(note string, p *Profile, add func(string, []int, string)) {
 		add("healthyVolunteer", m, "yes")
 	}
 }
+
+// courseReach is how far from the main diagnosis a word of its course
+// may stand.
+const courseReach = 60
+
+func firstMention(note string, conds []Condition) int {
+	if len(conds) == 0 {
+		return -1
+	}
+	return strings.Index(note, conds[0].Text)
+}
+
+func abs(x int) int { return max(x, -x) }
 
 func hasMarker(bs []Biomarker, name string) bool {
 	for _, b := range bs {

@@ -195,7 +195,8 @@ func (f *form) profile() patient.Profile {
 	for i := range maxRows {
 		pre := "cond-" + strconv.Itoa(i) + "-"
 		text := strings.TrimSpace(f.Get(pre + "text"))
-		c := patient.Condition{Text: text, Stage: strings.TrimSpace(f.Get(pre + "stage")), Metastatic: f.yesNo(pre+"metastatic", "Spread (metastatic)")}
+		c := patient.Condition{Text: text, Stage: strings.TrimSpace(f.Get(pre + "stage")), Metastatic: f.yesNo(pre+"metastatic", "Spread (metastatic)"),
+			DiseaseStatus: f.Get(pre + "course")}
 		if text == "" {
 			if c.Stage != "" || c.Metastatic != nil {
 				// A trial's questionnaire asks stage and spread of the
@@ -401,6 +402,7 @@ func profileForm(p patient.Profile) *form {
 		set(pre+"text", c.Text)
 		set(pre+"stage", c.Stage)
 		set(pre+"metastatic", yesNo(c.Metastatic))
+		set(pre+"course", c.DiseaseStatus)
 		if len(c.MeSH) > 0 {
 			set(pre+"mesh", strings.Join(c.MeSH, " "))
 			set(pre+"meshfor", c.Text)

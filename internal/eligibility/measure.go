@@ -352,6 +352,9 @@ func canonical(v *Variable, a amount) (float64, string, bool) {
 		// decimal.
 		return math.Round((0.09148*val+2.152)*10) / 10, v.Unit, true
 	}
+	if (v.Name == "fev1_fvc" || v.Name == "fio2") && unit == "%" && val > 0 && val <= 1 {
+		val *= 100 // "FEV1/FVC < 0.7%": a ratio with a stray percent sign
+	}
 	if f, ok := v.factors[unit]; ok {
 		return plausibleValue(v, val*f, val), v.Unit, true
 	}

@@ -227,7 +227,7 @@ func Check(p patient.Profile, s study.Study, c eligibility.Criteria) Result {
 // only counts, which is the fast path ranking uses for every candidate.
 func (pi *profileIndex) check(nctID string, e *study.Eligibility, pc *prepared, explain bool) Result {
 	r := Result{NCTID: nctID}
-	ck := checker{pi: pi, explain: explain}
+	ck := checker{pi: pi, explain: explain, agesRegistered: e.MinimumAge.IsSet() || e.MaximumAge.IsSet()}
 	if explain {
 		r.Rows = ck.studyRows(e)
 		for _, row := range r.Rows {
@@ -267,6 +267,10 @@ func (pi *profileIndex) check(nctID string, e *study.Eligibility, pc *prepared, 
 type checker struct {
 	pi      *profileIndex
 	explain bool
+	// agesRegistered marks a study whose registered age limits are
+	// checked: an age read from its criteria text can then confirm, but
+	// never overrule them.
+	agesRegistered bool
 	excl    bool // checking an exclusion
 	reasons []string
 }

@@ -16,7 +16,8 @@ import (
 // its criterion unmet is unknown instead.
 func (ck *checker) constraint(pc *pcons) Status {
 	st := ck.reading(pc)
-	if pc.hedged && (st == NotMet && !ck.excl || st == Met && ck.excl) {
+	hedged := pc.hedged || ck.agesRegistered && pc.c.Variable == "age"
+	if hedged && (st == NotMet && !ck.excl || st == Met && ck.excl) {
 		if ck.explain {
 			ck.say("the criterion's wording leaves it open whether this rules you out")
 		}

@@ -104,8 +104,8 @@ var (
 // writer holds one transaction's prepared statements.
 type writer struct {
 	lookup, insert, update, delAliases, alias, delCriteria, keepVersion, addVersion, restore *sql.Stmt
-	seenAt                                                                                string
-	log                                                                                   *changeLog
+	seenAt                                                                                   string
+	log                                                                                      *changeLog
 }
 
 func prepareWriter(ctx context.Context, tx *sql.Tx, log *changeLog) (*writer, error) {

@@ -575,6 +575,15 @@ func (s *syncer[P]) removals(ctx context.Context) error {
 			"the listing may have been cut short, so none was marked removed (run again with --full --force to remove them)",
 			ErrTooManyRemoved, len(gone), stats.Studies, 100*s.opt.MaxRemovedShare)
 	}
+	// A few unknown studies are gaps (made public with an old date, or
+	// missed): fetch them. Many mean the store holds a part of the
+	// registry by design, such as the bundled records: fetching the rest
+	// a hundred at a time would be a slow bootstrap.
+	if limit := max(maxFetched, int(s.opt.MaxRemovedShare*float64(stats.Studies))); len(unknown) > limit {
+		s.log.Warn("ClinicalTrials.gov lists studies this store has never had; not fetching so many one by one "+
+			"(bootstrap a new store with sync --bulk for the whole registry)", "missing", len(unknown))
+		unknown = nil
+	}
 	if err := s.fetchIDs(ctx, unknown); err != nil {
 		return err
 	}
@@ -593,6 +602,10 @@ func (s *syncer[P]) removals(ctx context.Context) error {
 	s.progress(len(gone), len(gone))
 	return nil
 }
+
+// maxFetched is how many unknown listed studies a sync fetches by ID at
+// least (see removals).
+const maxFetched = 1000
 
 // fetchIDs fetches, a hundred at a time, studies the listing named that
 // the store lacks: posted, or made public, after the incremental's window.

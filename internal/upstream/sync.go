@@ -64,6 +64,11 @@ type Options struct {
 	// share of the store removed is refused without Force (default 0.01).
 	ListingEvery    time.Duration
 	MaxRemovedShare float64
+	// MaxFetched: studies the listing names that the store has never
+	// had are fetched by ID when there are at most this many, or
+	// MaxRemovedShare of the store (default 1,000). More mean the store
+	// holds part of the registry by design, such as the bundled records.
+	MaxFetched int
 	// HTTP is the client (default: one with sane transport timeouts).
 	HTTP *http.Client
 	// Progress, if set, is called after each page.
@@ -189,6 +194,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = 1000
+	}
+	if o.MaxFetched <= 0 {
+		o.MaxFetched = 1000
 	}
 	if o.MaxRemovedShare <= 0 {
 		o.MaxRemovedShare = 0.01
@@ -577,9 +585,9 @@ func (s *syncer[P]) removals(ctx context.Context) error {
 	}
 	// A few unknown studies are gaps (made public with an old date, or
 	// missed): fetch them. Many mean the store holds a part of the
-	// registry by design, such as the bundled records: fetching the rest
-	// a hundred at a time would be a slow bootstrap.
-	if limit := max(maxFetched, int(s.opt.MaxRemovedShare*float64(stats.Studies))); len(unknown) > limit {
+	// registry by design: fetching the rest a hundred at a time would be
+	// a slow bootstrap.
+	if limit := max(s.opt.MaxFetched, int(s.opt.MaxRemovedShare*float64(stats.Studies))); len(unknown) > limit {
 		s.log.Warn("ClinicalTrials.gov lists studies this store has never had; not fetching so many one by one "+
 			"(bootstrap a new store with sync --bulk for the whole registry)", "missing", len(unknown))
 		unknown = nil
@@ -602,10 +610,6 @@ func (s *syncer[P]) removals(ctx context.Context) error {
 	s.progress(len(gone), len(gone))
 	return nil
 }
-
-// maxFetched is how many unknown listed studies a sync fetches by ID at
-// least (see removals).
-const maxFetched = 1000
 
 // fetchIDs fetches, a hundred at a time, studies the listing named that
 // the store lacks: posted, or made public, after the incremental's window.

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -529,5 +530,38 @@ func TestOneSyncAtATime(t *testing.T) {
 		t.Errorf("lock after unlock: %v", err)
 	} else {
 		unlock2()
+	}
+}
+
+// TestPartialStoreIsNotFilledByID: a store that holds part of the
+// registry (loaded by ingest) is not completed one study at a time by
+// the listing, unless only a few are missing.
+func TestPartialStoreIsNotFilledByID(t *testing.T) {
+	raws := storetest.Records(t)
+	_, srv := newFake(t, raws, day1)
+	// The newest records, so the incremental's range brings in few.
+	newest := slices.Clone(raws)
+	slices.SortFunc(newest, func(a, b []byte) int {
+		_, da := keysOf(t, a)
+		_, db := keysOf(t, b)
+		return strings.Compare(db, da)
+	})
+	st := openStore(t, "")
+	if _, err := ingest.Run(t.Context(), st, []ingest.Source{{Path: zipOf(t, newest[:20])}}, ingest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	opt := testOptions(srv.URL)
+	opt.Full, opt.MaxFetched = true, 50
+	mustSync(t, st, opt)
+	n, err := st.Count(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n >= len(raws)-50 {
+		t.Fatalf("%d of %d studies after the sync: the listing fetched the missing ones", n, len(raws))
+	}
+	opt.MaxFetched = len(raws)
+	if sum := mustSync(t, st, opt); sum.New != len(raws)-n {
+		t.Errorf("with a higher limit: %v, want %d new", sum, len(raws)-n)
 	}
 }

@@ -322,9 +322,9 @@ func (s *syncer[P]) advance() {
 	s.cp.Phase, s.cp.Token, s.cp.Pages = next, "", 0
 }
 
-func (s *syncer[P]) progress(done, total int) {
+func (s *syncer[P]) progress(p Progress) {
 	if s.opt.Progress != nil {
-		s.opt.Progress(Progress{Phase: s.cp.Phase, Pages: s.cp.Pages, Done: done, Total: total})
+		s.opt.Progress(p)
 	}
 }
 
@@ -342,7 +342,7 @@ func (s *syncer[P]) bulk(ctx context.Context) error {
 	}
 	s.log.Info("bootstrapping from the bulk download", "from", s.opt.Bulk)
 	sum, err := ingest.Run(ctx, s.st, []ingest.Source{src}, ingest.Options{Rejects: s.opt.Rejects,
-		Progress: func(p ingest.Progress) { s.progress(int(p.Records), 0) }, ProgressEvery: 2 * time.Second})
+		Progress: func(p ingest.Progress) { s.progress(Progress{Phase: phaseBulk, Done: int(p.Records)}) }, ProgressEvery: 2 * time.Second})
 	s.sum.New += sum.Inserted
 	s.sum.Updated += sum.Updated
 	s.sum.Unchanged += sum.Unchanged
@@ -434,9 +434,19 @@ func (s *syncer[P]) fetch(ctx context.Context) (page, error) {
 	return p, err
 }
 
-// studies applies the phase's pages of full records, each with the
-// checkpoint that follows it.
+// studies applies the phase's pages of full records.
 func (s *syncer[P]) studies(ctx context.Context) error {
+	return s.eachPage(ctx, func(p *page) (int, error) {
+		changes, err := s.st.WriteSynced(ctx, s.decode(p.Studies), &s.state)
+		s.count(changes)
+		return len(p.Studies), err
+	})
+}
+
+// eachPage fetches the phase's pages from the checkpoint on, and has
+// apply write each with the checkpoint that follows it (s.state), which
+// moves to the next phase after the last page.
+func (s *syncer[P]) eachPage(ctx context.Context, apply func(p *page) (int, error)) error {
 	total, done := 0, 0
 	for {
 		p, err := s.fetch(ctx)
@@ -444,20 +454,19 @@ func (s *syncer[P]) studies(ctx context.Context) error {
 			return err
 		}
 		total = max(total, p.TotalCount)
-		batch := s.decode(p.Studies)
-		s.cp.Token = p.NextPageToken
-		s.cp.Pages++
+		phase, pages := s.cp.Phase, s.cp.Pages+1
+		s.cp.Token, s.cp.Pages = p.NextPageToken, pages
 		if p.NextPageToken == "" {
+			s.cp.Listed = s.cp.Listed || phase == phaseListing
 			s.advance()
 		}
 		s.state.Checkpoint = s.cp.encode()
-		changes, err := s.st.WriteSynced(ctx, batch, &s.state)
+		n, err := apply(&p)
 		if err != nil {
 			return err
 		}
-		s.count(changes)
-		done += len(p.Studies)
-		s.progress(done, total)
+		done += n
+		s.progress(Progress{Phase: phase, Pages: pages, Done: done, Total: total})
 		if p.NextPageToken == "" {
 			return nil
 		}
@@ -481,7 +490,7 @@ func (s *syncer[P]) decode(raws []json.RawMessage) []P {
 		if err != nil {
 			s.sum.Failed++
 			if s.opt.Rejects != nil {
-				fmt.Fprintf(s.opt.Rejects, "rejected %s page %d: record %d: %v\n", s.cp.Phase, s.cp.Pages+1, i, err)
+				fmt.Fprintf(s.opt.Rejects, "rejected record %d of a page from %s: %v\n", i, s.opt.API, err)
 			}
 			continue
 		}
@@ -520,39 +529,19 @@ func (s *syncer[P]) listing(ctx context.Context) error {
 			return err
 		}
 	}
-	total, done := 0, 0
-	for {
-		p, err := s.fetch(ctx)
-		if err != nil {
-			return err
-		}
-		total = max(total, p.TotalCount)
+	return s.eachPage(ctx, func(p *page) (int, error) {
 		ids := make([]string, 0, len(p.Studies))
 		for _, raw := range p.Studies {
 			var l listedStudy
 			if err := json.Unmarshal(raw, &l); err != nil || !ctgov.ValidNCTID(l.ProtocolSection.IdentificationModule.NCTID) {
 				// One bad entry would make its study look removed: the
 				// page is not trustworthy, so the listing fails.
-				return fmt.Errorf("listing page %d has an entry without a valid NCT ID: %.100s", s.cp.Pages+1, raw)
+				return 0, fmt.Errorf("a listing page has an entry without a valid NCT ID: %.100s", raw)
 			}
 			ids = append(ids, l.ProtocolSection.IdentificationModule.NCTID)
 		}
-		s.cp.Token = p.NextPageToken
-		s.cp.Pages++
-		if p.NextPageToken == "" {
-			s.cp.Listed = true
-			s.advance()
-		}
-		s.state.Checkpoint = s.cp.encode()
-		if err := s.st.AddListed(ctx, ids, s.state); err != nil {
-			return err
-		}
-		done += len(ids)
-		s.progress(done, total)
-		if p.NextPageToken == "" {
-			return nil
-		}
-	}
+		return len(ids), s.st.AddListed(ctx, ids, s.state)
+	})
 }
 
 // ErrTooManyRemoved: the listing lacks more of the store than a sync
@@ -607,7 +596,7 @@ func (s *syncer[P]) removals(ctx context.Context) error {
 		return err
 	}
 	s.sum.Removed += n
-	s.progress(len(gone), len(gone))
+	s.progress(Progress{Phase: phaseRemovals, Done: n, Total: len(gone)})
 	return nil
 }
 

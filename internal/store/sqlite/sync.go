@@ -98,25 +98,8 @@ func putSyncState(ctx context.Context, tx *sql.Tx, st study.SyncState) error {
 // not stored, or already removed, are skipped. It returns how many it
 // marked.
 func (s *Store) Remove(ctx context.Context, ids []string, on string, state *study.SyncState) (int, error) {
-	n := 0
-	err := s.change(ctx, state, func(tx *sql.Tx, log *changeLog) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO removed (nct_id, removed_on)
-			SELECT nct_id, ?2 FROM studies WHERE nct_id = ?1 ON CONFLICT DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			res, err := stmt.ExecContext(ctx, id, on)
-			if err != nil {
-				return fmt.Errorf("%s: %w", id, err)
-			}
-			if k, _ := res.RowsAffected(); k > 0 {
-				n++
-				log.add(id, study.LogRemoved)
-			}
-		}
-		return nil
-	})
+	n, err := s.markEach(ctx, state, study.LogRemoved, ids, `INSERT INTO removed (nct_id, removed_on)
+		SELECT nct_id, ?2 FROM studies WHERE nct_id = ?1 ON CONFLICT DO NOTHING`, on)
 	if err != nil {
 		return 0, fmt.Errorf("mark %d studies removed: %w", len(ids), err)
 	}
@@ -127,28 +110,35 @@ func (s *Store) Remove(ctx context.Context, ids []string, on string, state *stud
 // records state when not nil, in one transaction; it returns how many it
 // restored.
 func (s *Store) Restore(ctx context.Context, ids []string, state *study.SyncState) (int, error) {
+	n, err := s.markEach(ctx, state, study.LogRestored, ids, `DELETE FROM removed WHERE nct_id = ?1`)
+	if err != nil {
+		return 0, fmt.Errorf("restore %d studies: %w", len(ids), err)
+	}
+	return n, nil
+}
+
+// markEach runs query (?1 the NCT ID, then args) for each of ids in one
+// change, logging kind for each study it affected; it returns how many.
+func (s *Store) markEach(ctx context.Context, state *study.SyncState, kind study.LogKind, ids []string, query string, args ...any) (int, error) {
 	n := 0
 	err := s.change(ctx, state, func(tx *sql.Tx, log *changeLog) error {
-		stmt, err := tx.PrepareContext(ctx, `DELETE FROM removed WHERE nct_id = ?`)
+		stmt, err := tx.PrepareContext(ctx, query)
 		if err != nil {
 			return err
 		}
 		for _, id := range ids {
-			res, err := stmt.ExecContext(ctx, id)
+			res, err := stmt.ExecContext(ctx, append([]any{id}, args...)...)
 			if err != nil {
 				return fmt.Errorf("%s: %w", id, err)
 			}
 			if k, _ := res.RowsAffected(); k > 0 {
 				n++
-				log.add(id, study.LogRestored)
+				log.add(id, kind)
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return 0, fmt.Errorf("restore %d studies: %w", len(ids), err)
-	}
-	return n, nil
+	return n, err
 }
 
 // removedOn returns the date id was removed, "" if it is live or absent.

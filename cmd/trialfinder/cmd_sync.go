@@ -77,7 +77,11 @@ func runSync(ctx context.Context, dsn string, opt upstream.Options) error {
 	case sum.UpToDate:
 		fmt.Printf("up to date: ClinicalTrials.gov's data (%s) has not changed since the last sync\n", sum.DataTimestamp)
 	case !errors.Is(err, upstream.ErrLocked):
-		fmt.Printf("%s; %d restored; %d requests in %s\n", sum, sum.Restored, sum.Requests, sum.Elapsed.Round(time.Millisecond))
+		resumed := ""
+		if sum.Resumed {
+			resumed = " (carried on from an interrupted sync)"
+		}
+		fmt.Printf("%s; %d restored; %d requests in %s%s\n", sum, sum.Restored, sum.Requests, sum.Elapsed.Round(time.Millisecond), resumed)
 	}
 	switch {
 	case errors.Is(err, context.Canceled):

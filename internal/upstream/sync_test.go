@@ -20,6 +20,7 @@ import (
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/store/storetest"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/upstream/upstreamtest"
 )
 
 const (
@@ -88,7 +89,7 @@ func dump(t *testing.T, st *sqlite.Store, ids []string) map[string]string {
 func idsOf(t *testing.T, raws [][]byte) []string {
 	var ids []string
 	for _, raw := range raws {
-		id, _ := keysOf(t, raw)
+		id, _ := upstreamtest.KeysOf(t, raw)
 		ids = append(ids, id)
 	}
 	return ids
@@ -119,7 +120,7 @@ func zipOf(t *testing.T, raws [][]byte) string {
 	}
 	zw := zip.NewWriter(f)
 	for _, raw := range raws {
-		id, _ := keysOf(t, raw)
+		id, _ := upstreamtest.KeysOf(t, raw)
 		w, err := zw.Create(id + ".json")
 		if err != nil {
 			t.Fatal(err)
@@ -140,7 +141,7 @@ func zipOf(t *testing.T, raws [][]byte) string {
 func TestFullSyncEqualsBulkIngest(t *testing.T) {
 	raws := storetest.Records(t)
 	ids := idsOf(t, raws)
-	_, srv := newFake(t, raws, day1)
+	_, srv := upstreamtest.New(t, raws, day1)
 
 	paged := openStore(t, "")
 	sum := mustSync(t, paged, testOptions(srv.URL))
@@ -170,7 +171,7 @@ func TestFullSyncEqualsBulkIngest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dl := httptestFile(t, zipped)
+	dl := upstreamtest.File(t, zipped)
 	fromURL := openStore(t, "")
 	opt.Bulk = dl
 	mustSync(t, fromURL, opt)
@@ -179,13 +180,13 @@ func TestFullSyncEqualsBulkIngest(t *testing.T) {
 
 // edit publishes a newer version of raws[i] with fn applied, updated on
 // date.
-func edit(t *testing.T, f *fake, raw []byte, date string, fn func(rec map[string]any)) []byte {
+func edit(t *testing.T, f *upstreamtest.Fake, raw []byte, date string, fn func(rec map[string]any)) []byte {
 	t.Helper()
 	out := storetest.Edit(t, raw, func(rec map[string]any) {
 		fn(rec)
 		storetest.Module(rec, "statusModule")["lastUpdatePostDateStruct"] = map[string]any{"date": date, "type": "ACTUAL"}
 	})
-	f.put(out)
+	f.Put(out)
 	return out
 }
 
@@ -193,14 +194,14 @@ func edit(t *testing.T, f *fake, raw []byte, date string, fn func(rec map[string
 // when upstream has not moved, a sync is one request.
 func TestIncrementalSync(t *testing.T) {
 	raws := storetest.Records(t)
-	f, srv := newFake(t, raws, day1)
+	f, srv := upstreamtest.New(t, raws, day1)
 	st := openStore(t, "")
 	mustSync(t, st, testOptions(srv.URL))
 
-	before := f.requestCount()
+	before := f.Requests()
 	sum := mustSync(t, st, testOptions(srv.URL))
-	if !sum.UpToDate || f.requestCount()-before != 1 || sum.Requests != 1 {
-		t.Errorf("sync with upstream unchanged: %+v, %d requests", sum, f.requestCount()-before)
+	if !sum.UpToDate || f.Requests()-before != 1 || sum.Requests != 1 {
+		t.Errorf("sync with upstream unchanged: %+v, %d requests", sum, f.Requests()-before)
 	}
 
 	gen, err := st.Generation(t.Context())
@@ -209,7 +210,7 @@ func TestIncrementalSync(t *testing.T) {
 	}
 	want := map[string]study.LogKind{}
 	for _, i := range []int{4, 40, 90} {
-		id, _ := keysOf(t, raws[i])
+		id, _ := upstreamtest.KeysOf(t, raws[i])
 		edit(t, f, raws[i], "2026-01-11", func(rec map[string]any) {
 			storetest.Module(rec, "statusModule")["overallStatus"] = "SUSPENDED"
 		})
@@ -219,9 +220,9 @@ func TestIncrementalSync(t *testing.T) {
 		storetest.SetNCTID(rec, "NCT09999990")
 		storetest.Module(rec, "statusModule")["lastUpdatePostDateStruct"] = map[string]any{"date": "2026-01-12"}
 	})
-	f.put(added)
+	f.Put(added)
 	want["NCT09999990"] = study.LogInserted
-	f.setTimestamp(day2)
+	f.SetTimestamp(day2)
 
 	sum = mustSync(t, st, testOptions(srv.URL))
 	if sum.New != 1 || sum.Updated != 3 || sum.Unchanged != 0 || sum.Removed != 0 || sum.DataTimestamp != day2 {
@@ -251,12 +252,12 @@ func TestIncrementalSync(t *testing.T) {
 // removed; when it comes back it is restored.
 func TestRemovalAndReappearance(t *testing.T) {
 	raws := storetest.Records(t)
-	f, srv := newFake(t, raws, day1)
+	f, srv := upstreamtest.New(t, raws, day1)
 	st := openStore(t, "")
 	mustSync(t, st, testOptions(srv.URL))
-	gone, _ := keysOf(t, raws[11])
-	f.remove(gone)
-	f.setTimestamp(day2)
+	gone, _ := upstreamtest.KeysOf(t, raws[11])
+	f.Remove(gone)
+	f.SetTimestamp(day2)
 	opt := testOptions(srv.URL)
 	opt.Full = true
 	sum := mustSync(t, st, opt)
@@ -277,8 +278,8 @@ func TestRemovalAndReappearance(t *testing.T) {
 
 	// It comes back with its old record (not updated, so outside the
 	// incremental's range): the listing restores it.
-	f.put(raws[11])
-	f.setTimestamp("2026-01-13T09:00:00")
+	f.Put(raws[11])
+	f.SetTimestamp("2026-01-13T09:00:00")
 	sum = mustSync(t, st, opt)
 	if sum.Restored != 1 || sum.Removed != 0 {
 		t.Errorf("sync after the study came back: %+v", sum)
@@ -289,8 +290,8 @@ func TestRemovalAndReappearance(t *testing.T) {
 
 	// A study the store never saw, with an old date, is fetched.
 	old := storetest.Edit(t, raws[12], func(rec map[string]any) { storetest.SetNCTID(rec, "NCT09999991") })
-	f.put(old)
-	f.setTimestamp("2026-01-14T09:00:00")
+	f.Put(old)
+	f.SetTimestamp("2026-01-14T09:00:00")
 	if sum = mustSync(t, st, opt); sum.New != 1 {
 		t.Errorf("sync after an old study appeared: %+v", sum)
 	}
@@ -300,11 +301,11 @@ func TestRemovalAndReappearance(t *testing.T) {
 // sync refuses, says why, and marks none, unless forced.
 func TestRemovalGuard(t *testing.T) {
 	raws := storetest.Records(t)
-	f, srv := newFake(t, raws, day1)
+	f, srv := upstreamtest.New(t, raws, day1)
 	st := openStore(t, "")
 	mustSync(t, st, testOptions(srv.URL))
-	f.setTimestamp(day2)
-	f.inject(fault{kind: "short", path: "/studies", listing: true})
+	f.SetTimestamp(day2)
+	f.Inject(upstreamtest.Fault{Kind: "short", Path: "/studies", Listing: true})
 	opt := testOptions(srv.URL)
 	opt.Full = true
 	_, err := Sync(t.Context(), st, opt)
@@ -318,7 +319,7 @@ func TestRemovalGuard(t *testing.T) {
 	if state.Checkpoint != "" {
 		t.Errorf("a refused listing left a checkpoint: %q", state.Checkpoint)
 	}
-	f.inject(fault{kind: "short", path: "/studies", listing: true})
+	f.Inject(upstreamtest.Fault{Kind: "short", Path: "/studies", Listing: true})
 	opt.Force = true
 	sum := mustSync(t, st, opt)
 	if sum.Removed != len(raws)-opt.PageSize {
@@ -331,7 +332,7 @@ func TestRemovalGuard(t *testing.T) {
 func TestFaults(t *testing.T) {
 	raws := storetest.Records(t)
 	ids := idsOf(t, raws)
-	_, clean := newFake(t, raws, day1)
+	_, clean := upstreamtest.New(t, raws, day1)
 	ref := openStore(t, "")
 	opt := testOptions(clean.URL)
 	opt.Full = true
@@ -340,31 +341,31 @@ func TestFaults(t *testing.T) {
 
 	for _, tc := range []struct {
 		name   string
-		faults []fault
+		faults []upstreamtest.Fault
 	}{
-		{"500s", []fault{{kind: "500", path: "/version"}, {kind: "500", path: "/studies"}, {kind: "500", path: "/studies"}}},
-		{"429 with Retry-After", []fault{{kind: "429", path: "/studies", retryAfter: "1"}}},
-		{"slower than the timeout", []fault{{kind: "slow", path: "/studies", slow: 2 * time.Second}}},
-		{"connection dropped mid-body", []fault{{kind: "drop", path: "/studies", token: true}, {kind: "drop", path: "/studies", listing: true}}},
-		{"invalid JSON page", []fault{{kind: "invalid", path: "/studies", token: true}, {kind: "invalid", path: "/studies", listing: true}}},
-		{"not a page", []fault{{kind: "envelope", path: "/studies"}}},
-		{"expired page token", []fault{{kind: "expire", path: "/studies", token: true}, {kind: "expire", path: "/studies", token: true, listing: true}}},
+		{"500s", []upstreamtest.Fault{{Kind: "500", Path: "/version"}, {Kind: "500", Path: "/studies"}, {Kind: "500", Path: "/studies"}}},
+		{"429 with Retry-After", []upstreamtest.Fault{{Kind: "429", Path: "/studies", RetryAfter: "1"}}},
+		{"slower than the timeout", []upstreamtest.Fault{{Kind: "slow", Path: "/studies", Slow: 2 * time.Second}}},
+		{"connection dropped mid-body", []upstreamtest.Fault{{Kind: "drop", Path: "/studies", Token: true}, {Kind: "drop", Path: "/studies", Listing: true}}},
+		{"invalid JSON page", []upstreamtest.Fault{{Kind: "invalid", Path: "/studies", Token: true}, {Kind: "invalid", Path: "/studies", Listing: true}}},
+		{"not a page", []upstreamtest.Fault{{Kind: "envelope", Path: "/studies"}}},
+		{"expired page token", []upstreamtest.Fault{{Kind: "expire", Path: "/studies", Token: true}, {Kind: "expire", Path: "/studies", Token: true, Listing: true}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, srv := newFake(t, raws, day1)
-			f.inject(tc.faults...)
+			f, srv := upstreamtest.New(t, raws, day1)
+			f.Inject(tc.faults...)
 			st := openStore(t, "")
 			opt := testOptions(srv.URL)
 			opt.Full = true
 			start := time.Now()
 			sum := mustSync(t, st, opt)
-			if f.pendingFaults() != 0 {
-				t.Fatalf("%d faults never injected", f.pendingFaults())
+			if f.PendingFaults() != 0 {
+				t.Fatalf("%d faults never injected", f.PendingFaults())
 			}
 			if sum.New != len(raws) || sum.Failed != 0 {
 				t.Errorf("summary %v", sum)
 			}
-			if tc.faults[0].retryAfter != "" && time.Since(start) < time.Second {
+			if tc.faults[0].RetryAfter != "" && time.Since(start) < time.Second {
 				t.Errorf("Retry-After: 1 not honoured: the sync took %v", time.Since(start))
 			}
 			sameDump(t, tc.name, dump(t, st, ids), want)
@@ -372,11 +373,11 @@ func TestFaults(t *testing.T) {
 	}
 
 	t.Run("gives up", func(t *testing.T) {
-		f, srv := newFake(t, raws, day1)
+		f, srv := upstreamtest.New(t, raws, day1)
 		opt := testOptions(srv.URL)
 		opt.Retries = 2
 		for range opt.Retries + 1 {
-			f.inject(fault{kind: "500", path: "/studies", token: true})
+			f.Inject(upstreamtest.Fault{Kind: "500", Path: "/studies", Token: true})
 		}
 		st := openStore(t, "")
 		sum, err := Sync(t.Context(), st, opt)
@@ -396,23 +397,23 @@ func TestFaults(t *testing.T) {
 
 // upstreamChanges edits, adds and removes studies at the fake, as a day
 // of ClinicalTrials.gov would.
-func upstreamChanges(t *testing.T, f *fake, raws [][]byte) {
+func upstreamChanges(t *testing.T, f *upstreamtest.Fake, raws [][]byte) {
 	for i := 0; i < len(raws); i += 9 {
 		edit(t, f, raws[i], "2026-01-11", func(rec map[string]any) {
 			storetest.Module(rec, "statusModule")["overallStatus"] = "COMPLETED"
 		})
 	}
 	for i := range 12 {
-		f.put(storetest.Edit(t, raws[i], func(rec map[string]any) {
+		f.Put(storetest.Edit(t, raws[i], func(rec map[string]any) {
 			storetest.SetNCTID(rec, fmt.Sprintf("NCT0999%04d", i))
 			storetest.Module(rec, "statusModule")["lastUpdatePostDateStruct"] = map[string]any{"date": "2026-01-12"}
 		}))
 	}
 	for i := 5; i < len(raws); i += 50 {
-		id, _ := keysOf(t, raws[i])
-		f.remove(id)
+		id, _ := upstreamtest.KeysOf(t, raws[i])
+		f.Remove(id)
 	}
-	f.setTimestamp(day2)
+	f.SetTimestamp(day2)
 }
 
 // TestKilledSyncResumes: a sync killed at random points, then run again,
@@ -425,7 +426,7 @@ func TestKilledSyncResumes(t *testing.T) {
 	}
 	// The starting point: a store synced on day 1, closed so its file can
 	// be copied.
-	f, srv := newFake(t, raws, day1)
+	f, srv := upstreamtest.New(t, raws, day1)
 	base := filepath.Join(t.TempDir(), "base.db")
 	st := openStore(t, base)
 	mustSync(t, st, testOptions(srv.URL))
@@ -442,9 +443,9 @@ func TestKilledSyncResumes(t *testing.T) {
 	requests := map[string]int{}
 	for _, from := range []string{base, empty} {
 		ref := openStore(t, copyFile(t, from))
-		before := f.requestCount()
+		before := f.Requests()
 		mustSync(t, ref, opt)
-		requests[from] = f.requestCount() - before
+		requests[from] = f.Requests() - before
 		want[from] = dump(t, ref, ids)
 	}
 
@@ -460,15 +461,13 @@ func TestKilledSyncResumes(t *testing.T) {
 		kills := 1 + rng.IntN(3)
 		for k := range kills {
 			ctx, cancel := context.WithCancel(t.Context())
-			at := f.requestCount() + 1 + rng.IntN(requests[from])
+			at := f.Requests() + 1 + rng.IntN(requests[from])
 			delay := time.Duration(rng.IntN(3000)) * time.Microsecond
-			f.mu.Lock()
-			f.onRequest = func(n int) {
+			f.OnRequest(func(n int) {
 				if n == at {
 					time.AfterFunc(delay, cancel)
 				}
-			}
-			f.mu.Unlock()
+			})
 			_, err := Sync(ctx, st, opt)
 			cancel()
 			switch {
@@ -478,9 +477,7 @@ func TestKilledSyncResumes(t *testing.T) {
 				t.Fatalf("seed %d run %d kill %d: %v", seed, run, k, err)
 			}
 		}
-		f.mu.Lock()
-		f.onRequest = nil
-		f.mu.Unlock()
+		f.OnRequest(nil)
 		mustSync(t, st, opt)
 		sameDump(t, fmt.Sprintf("seed %d run %d (%d kills)", seed, run, kills), dump(t, st, ids), want[from])
 		state, err := st.SyncState(t.Context())
@@ -538,12 +535,12 @@ func TestOneSyncAtATime(t *testing.T) {
 // the listing, unless only a few are missing.
 func TestPartialStoreIsNotFilledByID(t *testing.T) {
 	raws := storetest.Records(t)
-	_, srv := newFake(t, raws, day1)
+	_, srv := upstreamtest.New(t, raws, day1)
 	// The newest records, so the incremental's range brings in few.
 	newest := slices.Clone(raws)
 	slices.SortFunc(newest, func(a, b []byte) int {
-		_, da := keysOf(t, a)
-		_, db := keysOf(t, b)
+		_, da := upstreamtest.KeysOf(t, a)
+		_, db := upstreamtest.KeysOf(t, b)
 		return strings.Compare(db, da)
 	})
 	st := openStore(t, "")

@@ -1,4 +1,7 @@
-package upstream
+// Package upstreamtest is a local ClinicalTrials.gov for tests: an HTTP
+// server that serves records as the real API v2 does and injects faults
+// on demand.
+package upstreamtest
 
 import (
 	"bytes"
@@ -15,42 +18,47 @@ import (
 	"time"
 )
 
-// fake is a local ClinicalTrials.gov: it serves records as the real API
+// Fake is a local ClinicalTrials.gov: it serves records as the real API
 // v2 does (/version; /studies with its page envelope, nextPageToken,
 // totalCount, the LastUpdatePostDate range of filter.advanced, filter.ids
 // and fields=NCTId) and injects faults on demand.
-type fake struct {
-	t  *testing.T
+type Fake struct {
+	t  testing.TB
 	mu sync.Mutex
 	// records by NCT ID, as published.
 	records       map[string][]byte
 	dataTimestamp string
 	// faults are injected one per request, in order, into the requests
 	// that match them.
-	faults []fault
+	faults []Fault
 	// epoch is in every page token; bumping it expires them all.
 	epoch int
 	// requests counts the requests answered; onRequest, if set, is
-	// called with the count before each is answered.
+	// called with the count before each is answered (see OnRequest).
 	requests  int
 	onRequest func(n int)
 }
 
-// fault is one injected failure. It applies to the next request to path
+// Fault is one injected failure. It applies to the next request to path
 // ("/studies" or "/version"); listing limits it to fields=NCTId requests,
 // token to requests with a page token.
-type fault struct {
-	kind           string // "500", "429", "slow", "drop", "invalid", "envelope", "expire", "short"
-	path           string
-	listing, token bool
-	retryAfter     string
-	slow           time.Duration
+type Fault struct {
+	// Kind: "500", "429" (with RetryAfter), "slow" (answers after Slow),
+	// "drop" (hangs up mid-body), "invalid" (a page cut off), "envelope"
+	// (JSON that is not a page), "expire" (page tokens expire), "short"
+	// (the listing ends at this page).
+	Kind           string
+	Path           string
+	Listing, Token bool
+	RetryAfter     string
+	Slow           time.Duration
 }
 
-func newFake(t *testing.T, raws [][]byte, dataTimestamp string) (*fake, *httptest.Server) {
-	f := &fake{t: t, records: map[string][]byte{}, dataTimestamp: dataTimestamp}
+// New starts a fake serving raws, with data timestamp dataTimestamp.
+func New(t testing.TB, raws [][]byte, dataTimestamp string) (*Fake, *httptest.Server) {
+	f := &Fake{t: t, records: map[string][]byte{}, dataTimestamp: dataTimestamp}
 	for _, raw := range raws {
-		f.put(raw)
+		f.Put(raw)
 	}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
@@ -70,7 +78,8 @@ type recordKeys struct {
 	} `json:"protocolSection"`
 }
 
-func keysOf(t *testing.T, raw []byte) (id, updated string) {
+// KeysOf returns a record's NCT ID and last-update-posted date.
+func KeysOf(t testing.TB, raw []byte) (id, updated string) {
 	t.Helper()
 	var k recordKeys
 	if err := json.Unmarshal(raw, &k); err != nil {
@@ -79,65 +88,70 @@ func keysOf(t *testing.T, raw []byte) (id, updated string) {
 	return k.ProtocolSection.IdentificationModule.NCTID, k.ProtocolSection.StatusModule.LastUpdate.Date
 }
 
-// put publishes (or replaces) a record; remove withdraws one.
-func (f *fake) put(raw []byte) {
-	id, _ := keysOf(f.t, raw)
+// Put publishes (or replaces) a record.
+func (f *Fake) Put(raw []byte) {
+	id, _ := KeysOf(f.t, raw)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.records[id] = raw
 }
 
-func (f *fake) remove(id string) {
+// Remove withdraws a study.
+func (f *Fake) Remove(id string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.records, id)
 }
 
-func (f *fake) setTimestamp(ts string) {
+// SetTimestamp sets the data timestamp /version answers.
+func (f *Fake) SetTimestamp(ts string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.dataTimestamp = ts
 }
 
-func (f *fake) inject(fs ...fault) {
+// Inject queues faults.
+func (f *Fake) Inject(fs ...Fault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.faults = append(f.faults, fs...)
 }
 
-func (f *fake) requestCount() int {
+// Requests is how many requests the fake has answered.
+func (f *Fake) Requests() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.requests
 }
 
-func (f *fake) pendingFaults() int {
+// PendingFaults is how many queued faults no request has met yet.
+func (f *Fake) PendingFaults() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.faults)
 }
 
 // takeFault removes and returns the first fault that applies to r.
-func (f *fake) takeFault(r *http.Request) (fault, bool) {
+func (f *Fake) takeFault(r *http.Request) (Fault, bool) {
 	q := r.URL.Query()
 	for i, x := range f.faults {
-		if x.path != "" && x.path != r.URL.Path || x.listing && q.Get("fields") != "NCTId" || x.token && !q.Has("pageToken") {
+		if x.Path != "" && x.Path != r.URL.Path || x.Listing && q.Get("fields") != "NCTId" || x.Token && !q.Has("pageToken") {
 			continue
 		}
 		f.faults = slices.Delete(f.faults, i, i+1)
 		return x, true
 	}
-	return fault{}, false
+	return Fault{}, false
 }
 
 var rangeFilter = regexp.MustCompile(`^AREA\[LastUpdatePostDate\]RANGE\[(\d{4}-\d{2}-\d{2}),MAX\]$`)
 
-func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.requests++
 	n, hook := f.requests, f.onRequest
 	x, faulty := f.takeFault(r)
-	if faulty && x.kind == "expire" {
+	if faulty && x.Kind == "expire" {
 		f.epoch++
 	}
 	f.mu.Unlock()
@@ -145,17 +159,17 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hook(n)
 	}
 	if faulty {
-		switch x.kind {
+		switch x.Kind {
 		case "500":
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		case "429":
-			w.Header().Set("Retry-After", x.retryAfter)
+			w.Header().Set("Retry-After", x.RetryAfter)
 			http.Error(w, "too many requests", http.StatusTooManyRequests)
 			return
 		case "slow":
 			select {
-			case <-time.After(x.slow):
+			case <-time.After(x.Slow):
 			case <-r.Context().Done():
 			}
 		}
@@ -168,12 +182,12 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body, _ = json.Marshal(map[string]string{"apiVersion": "2.0.5", "dataTimestamp": f.dataTimestamp})
 		f.mu.Unlock()
 	case "/studies":
-		body, status = f.studies(r, x.kind == "short")
+		body, status = f.studies(r, x.Kind == "short")
 	default:
 		http.NotFound(w, r)
 		return
 	}
-	switch x.kind {
+	switch x.Kind {
 	case "invalid":
 		body = body[:len(body)*2/3] // a page cut off: invalid JSON
 	case "envelope":
@@ -200,7 +214,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // studies answers /studies; short ends the listing at this page.
-func (f *fake) studies(r *http.Request, short bool) ([]byte, int) {
+func (f *Fake) studies(r *http.Request, short bool) ([]byte, int) {
 	q := r.URL.Query()
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -236,7 +250,7 @@ func (f *fake) studies(r *http.Request, short bool) ([]byte, int) {
 	}
 	var match []string
 	for id, raw := range f.records {
-		if _, updated := keysOf(f.t, raw); updated < since || only != nil && !only[id] {
+		if _, updated := KeysOf(f.t, raw); updated < since || only != nil && !only[id] {
 			continue
 		}
 		match = append(match, id)
@@ -278,12 +292,20 @@ func (f *fake) studies(r *http.Request, short bool) ([]byte, int) {
 	return b.Bytes(), http.StatusOK
 }
 
-// httptestFile serves data at a URL, as a bulk download.
-func httptestFile(t *testing.T, data []byte) string {
+// File serves data at a URL, as a bulk download.
+func File(t *testing.T, data []byte) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/zip")
 		w.Write(data)
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/ctg-studies.json.zip"
+}
+
+// OnRequest sets a function called with each request's number before it
+// is answered (nil for none): tests kill syncs from it.
+func (f *Fake) OnRequest(fn func(n int)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onRequest = fn
 }

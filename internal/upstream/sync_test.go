@@ -43,7 +43,7 @@ func openStore(t *testing.T, path string) *sqlite.Store {
 
 // testOptions point a sync at the fake, with timings that keep tests fast.
 func testOptions(srv string) Options {
-	return Options{API: srv, Rate: 2000, Timeout: 500 * time.Millisecond, Backoff: time.Millisecond,
+	return Options{API: srv, Rate: 2000, Timeout: 2 * time.Second, Backoff: time.Millisecond,
 		MaxBackoff: 20 * time.Millisecond, PageSize: 10}
 }
 
@@ -345,7 +345,7 @@ func TestFaults(t *testing.T) {
 	}{
 		{"500s", []upstreamtest.Fault{{Kind: "500", Path: "/version"}, {Kind: "500", Path: "/studies"}, {Kind: "500", Path: "/studies"}}},
 		{"429 with Retry-After", []upstreamtest.Fault{{Kind: "429", Path: "/studies", RetryAfter: "1"}}},
-		{"slower than the timeout", []upstreamtest.Fault{{Kind: "slow", Path: "/studies", Slow: 2 * time.Second}}},
+		{"slower than the timeout", []upstreamtest.Fault{{Kind: "slow", Path: "/studies", Slow: time.Minute}}},
 		{"connection dropped mid-body", []upstreamtest.Fault{{Kind: "drop", Path: "/studies", Token: true}, {Kind: "drop", Path: "/studies", Listing: true}}},
 		{"invalid JSON page", []upstreamtest.Fault{{Kind: "invalid", Path: "/studies", Token: true}, {Kind: "invalid", Path: "/studies", Listing: true}}},
 		{"not a page", []upstreamtest.Fault{{Kind: "envelope", Path: "/studies"}}},
@@ -453,7 +453,7 @@ func TestKilledSyncResumes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
 	// Many runs, but bounded in time: the race detector makes each
 	// several times slower.
-	const minRuns, maxRuns, budget = 8, 30, 25 * time.Second
+	const minRuns, maxRuns, budget = 6, 30, 20 * time.Second
 	start, killed := time.Now(), 0
 	for run := 0; run < maxRuns && (run < minRuns || time.Since(start) < budget); run++ {
 		from := []string{base, empty}[run%2]

@@ -26,7 +26,7 @@ type Fake struct {
 	t  testing.TB
 	mu sync.Mutex
 	// records by NCT ID, as published.
-	records       map[string][]byte
+	records       map[string]record
 	dataTimestamp string
 	// faults are injected one per request, in order, into the requests
 	// that match them.
@@ -37,6 +37,12 @@ type Fake struct {
 	// called with the count before each is answered (see OnRequest).
 	requests  int
 	onRequest func(n int)
+}
+
+// record is a published record and its last-update-posted date.
+type record struct {
+	raw     []byte
+	updated string
 }
 
 // Fault is one injected failure. It applies to the next request to path
@@ -56,7 +62,7 @@ type Fault struct {
 
 // New starts a fake serving raws, with data timestamp dataTimestamp.
 func New(t testing.TB, raws [][]byte, dataTimestamp string) (*Fake, *httptest.Server) {
-	f := &Fake{t: t, records: map[string][]byte{}, dataTimestamp: dataTimestamp}
+	f := &Fake{t: t, records: map[string]record{}, dataTimestamp: dataTimestamp}
 	for _, raw := range raws {
 		f.Put(raw)
 	}
@@ -90,10 +96,10 @@ func KeysOf(t testing.TB, raw []byte) (id, updated string) {
 
 // Put publishes (or replaces) a record.
 func (f *Fake) Put(raw []byte) {
-	id, _ := KeysOf(f.t, raw)
+	id, updated := KeysOf(f.t, raw)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.records[id] = raw
+	f.records[id] = record{raw: raw, updated: updated}
 }
 
 // Remove withdraws a study.
@@ -249,8 +255,8 @@ func (f *Fake) studies(r *http.Request, short bool) ([]byte, int) {
 		}
 	}
 	var match []string
-	for id, raw := range f.records {
-		if _, updated := KeysOf(f.t, raw); updated < since || only != nil && !only[id] {
+	for id, r := range f.records {
+		if r.updated < since || only != nil && !only[id] {
 			continue
 		}
 		match = append(match, id)
@@ -271,7 +277,7 @@ func (f *Fake) studies(r *http.Request, short bool) ([]byte, int) {
 		if q.Get("fields") == "NCTId" {
 			env.Studies = append(env.Studies, json.RawMessage(fmt.Sprintf(`{"protocolSection":{"identificationModule":{"nctId":%q}}}`, id)))
 		} else {
-			env.Studies = append(env.Studies, f.records[id])
+			env.Studies = append(env.Studies, f.records[id].raw)
 		}
 	}
 	if end < len(match) && !short {

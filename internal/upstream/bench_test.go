@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/store/storetest"
@@ -63,9 +65,13 @@ func BenchmarkApplyDelta(b *testing.B) {
 		b.StopTimer()
 		page := make([]json.RawMessage, len(raws))
 		for i, raw := range raws {
+			// A new version every time, on the same date so that no
+			// later run is stale against an earlier one.
 			page[i] = storetest.Edit(b, raw, func(rec map[string]any) {
-				storetest.Module(rec, "statusModule")["overallStatus"] = []string{"ACTIVE_NOT_RECRUITING", "COMPLETED"}[n%2]
-				storetest.Module(rec, "statusModule")["lastUpdatePostDateStruct"] = map[string]any{"date": fmt.Sprintf("2100-01-%02d", 1+n%28)}
+				sm := storetest.Module(rec, "statusModule")
+				sm["overallStatus"] = []string{"ACTIVE_NOT_RECRUITING", "COMPLETED"}[n%2]
+				sm["whyStopped"] = fmt.Sprintf("delta %d", time.Now().UnixNano())
+				sm["lastUpdatePostDateStruct"] = map[string]any{"date": "2100-01-01"}
 			})
 		}
 		b.StartTimer()
@@ -87,9 +93,10 @@ func BenchmarkApplyDelta(b *testing.B) {
 	b.ReportMetric(float64(fileSize(b, path)-before)/float64(b.N), "bytes/1000-versions")
 }
 
-// BenchmarkRemovalCheck runs the store's side of a full listing: 600
-// pages of 1,000 NCT IDs (the store's own, then new ones), each written
-// with its checkpoint, then the comparison with the store.
+// BenchmarkRemovalCheck runs our side of a full listing: 600 pages of
+// 1,000 NCT IDs (the store's own, then new ones), each decoded from the
+// API's JSON and written with its checkpoint, then the comparison with
+// the store. Network excluded.
 func BenchmarkRemovalCheck(b *testing.B) {
 	st, _ := benchStore(b)
 	defer st.Close()
@@ -98,14 +105,35 @@ func BenchmarkRemovalCheck(b *testing.B) {
 	for i := 0; len(ids) < pages*pageSize; i++ {
 		ids = append(ids, fmt.Sprintf("NCT9%07d", i))
 	}
+	bodies := make([][]byte, pages)
+	for p := range pages {
+		var body strings.Builder
+		body.WriteString(`{"studies":[`)
+		for i, id := range ids[p*pageSize : (p+1)*pageSize] {
+			if i > 0 {
+				body.WriteString(",")
+			}
+			fmt.Fprintf(&body, `{"protocolSection":{"identificationModule":{"nctId":%q}}}`, id)
+		}
+		fmt.Fprintf(&body, `],"nextPageToken":"token%d"}`, p)
+		bodies[p] = []byte(body.String())
+	}
 	b.ResetTimer()
 	for range b.N {
 		if err := st.ClearListing(b.Context()); err != nil {
 			b.Fatal(err)
 		}
-		for p := range pages {
+		for p, body := range bodies {
+			var pg page
+			if err := json.Unmarshal(body, &pg); err != nil {
+				b.Fatal(err)
+			}
+			listed, err := pg.nctIDs()
+			if err != nil {
+				b.Fatal(err)
+			}
 			state := study.SyncState{Checkpoint: fmt.Sprintf(`{"phase":"listing","pages":%d}`, p+1)}
-			if err := st.AddListed(b.Context(), ids[p*pageSize:(p+1)*pageSize], state); err != nil {
+			if err := st.AddListed(b.Context(), listed, state); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -530,18 +530,27 @@ func (s *syncer[P]) listing(ctx context.Context) error {
 		}
 	}
 	return s.eachPage(ctx, func(p *page) (int, error) {
-		ids := make([]string, 0, len(p.Studies))
-		for _, raw := range p.Studies {
-			var l listedStudy
-			if err := json.Unmarshal(raw, &l); err != nil || !ctgov.ValidNCTID(l.ProtocolSection.IdentificationModule.NCTID) {
-				// One bad entry would make its study look removed: the
-				// page is not trustworthy, so the listing fails.
-				return 0, fmt.Errorf("a listing page has an entry without a valid NCT ID: %.100s", raw)
-			}
-			ids = append(ids, l.ProtocolSection.IdentificationModule.NCTID)
+		ids, err := p.nctIDs()
+		if err != nil {
+			return 0, err
 		}
 		return len(ids), s.st.AddListed(ctx, ids, s.state)
 	})
+}
+
+// nctIDs returns the NCT IDs of a fields=NCTId page.
+func (p *page) nctIDs() ([]string, error) {
+	ids := make([]string, 0, len(p.Studies))
+	for _, raw := range p.Studies {
+		var l listedStudy
+		if err := json.Unmarshal(raw, &l); err != nil || !ctgov.ValidNCTID(l.ProtocolSection.IdentificationModule.NCTID) {
+			// One bad entry would make its study look removed: the page
+			// is not trustworthy, so the listing fails.
+			return nil, fmt.Errorf("a listing page has an entry without a valid NCT ID: %.100s", raw)
+		}
+		ids = append(ids, l.ProtocolSection.IdentificationModule.NCTID)
+	}
+	return ids, nil
 }
 
 // ErrTooManyRemoved: the listing lacks more of the store than a sync

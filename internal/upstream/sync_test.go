@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"math/rand/v2"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -190,13 +191,20 @@ func edit(t *testing.T, f *upstreamtest.Fake, raw []byte, date string, fn func(r
 	return out
 }
 
-// TestIncrementalSync: after upstream edits, a sync applies exactly them;
-// when upstream has not moved, a sync is one request.
-func TestIncrementalSync(t *testing.T) {
+// synced returns the test records, a fake serving them, and a store
+// synced with it on day 1.
+func synced(t *testing.T) ([][]byte, *upstreamtest.Fake, *httptest.Server, *sqlite.Store) {
 	raws := storetest.Records(t)
 	f, srv := upstreamtest.New(t, raws, day1)
 	st := openStore(t, "")
 	mustSync(t, st, testOptions(srv.URL))
+	return raws, f, srv, st
+}
+
+// TestIncrementalSync: after upstream edits, a sync applies exactly them;
+// when upstream has not moved, a sync is one request.
+func TestIncrementalSync(t *testing.T) {
+	raws, f, srv, st := synced(t)
 
 	before := f.Requests()
 	sum := mustSync(t, st, testOptions(srv.URL))
@@ -251,10 +259,7 @@ func TestIncrementalSync(t *testing.T) {
 // TestRemovalAndReappearance: a study gone from the listing is marked
 // removed; when it comes back it is restored.
 func TestRemovalAndReappearance(t *testing.T) {
-	raws := storetest.Records(t)
-	f, srv := upstreamtest.New(t, raws, day1)
-	st := openStore(t, "")
-	mustSync(t, st, testOptions(srv.URL))
+	raws, f, srv, st := synced(t)
 	gone, _ := upstreamtest.KeysOf(t, raws[11])
 	f.Remove(gone)
 	f.SetTimestamp(day2)
@@ -300,10 +305,7 @@ func TestRemovalAndReappearance(t *testing.T) {
 // TestRemovalGuard: a listing cut short would remove many studies; the
 // sync refuses, says why, and marks none, unless forced.
 func TestRemovalGuard(t *testing.T) {
-	raws := storetest.Records(t)
-	f, srv := upstreamtest.New(t, raws, day1)
-	st := openStore(t, "")
-	mustSync(t, st, testOptions(srv.URL))
+	raws, f, srv, st := synced(t)
 	f.SetTimestamp(day2)
 	f.Inject(upstreamtest.Fault{Kind: "short", Path: "/studies", Listing: true})
 	opt := testOptions(srv.URL)

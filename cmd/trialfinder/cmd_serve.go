@@ -7,24 +7,28 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/server"
+	"github.com/trialfinder/trialfinder/internal/upstream"
 )
 
 func init() {
 	register(command{
 		name:    "serve",
-		args:    "[--db D] [--addr :8080] [--tiles URL]",
+		args:    "[--db D] [--addr :8080] [--tiles URL] [--sync-every 24h] [--sync-api URL]",
 		summary: "serve the website and the ClinicalTrials.gov-compatible API (loads the demo data into an empty store)",
 		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
 			db := dbFlag(fs)
 			addr := fs.String("addr", ":8080", "address to listen on")
 			tiles := fs.String("tiles", "", "map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: the bundled outline only)")
+			syncEvery := fs.Duration("sync-every", 0, "sync with ClinicalTrials.gov in the background at start and then this often, e.g. 24h (default: never)")
+			syncAPI := fs.String("sync-api", upstream.DefaultAPI, "the ClinicalTrials.gov API v2 that --sync-every syncs with")
 			return func(ctx context.Context, args []string) error {
-				if len(args) > 0 {
+				if len(args) > 0 || *syncEvery < 0 {
 					return errUsage
 				}
-				return runServe(ctx, *db, *addr, *tiles)
+				return runServe(ctx, *db, *addr, *tiles, *syncEvery, *syncAPI)
 			}
 		},
 	})
@@ -41,7 +45,7 @@ const (
 	servingMemoryHeadroom = 0.5
 )
 
-func runServe(ctx context.Context, dsn, addr, tiles string) error {
+func runServe(ctx context.Context, dsn, addr, tiles string, syncEvery time.Duration, syncAPI string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	st, err := openStore(ctx, dsn)
 	if err != nil {
@@ -53,6 +57,17 @@ func runServe(ctx context.Context, dsn, addr, tiles string) error {
 		Seed:    server.SeedDemo(st, os.Stderr),
 		TileURL: tiles,
 		Logger:  log,
+	}
+	if syncEvery > 0 {
+		cfg.SyncEvery = syncEvery
+		cfg.Sync = func(ctx context.Context) error {
+			sum, err := upstream.Sync(ctx, st, upstream.Options{API: syncAPI, Log: log, LockPath: syncLockPath(dsn),
+				Progress: upstream.Log(log, time.Minute)})
+			if err == nil && !sum.UpToDate {
+				log.Info("sync summary", "summary", sum.String(), "restored", sum.Restored, "data_timestamp", sum.DataTimestamp)
+			}
+			return err
+		}
 	}
 	if os.Getenv("GOGC") == "" {
 		cfg.GCPercent = servingGCPercent

@@ -150,12 +150,15 @@ func (a *API) adapt(h handlerFunc) http.Handler {
 		}
 		var pe *paramError
 		var ie *search.InvalidError
+		var removed *study.RemovedError
 		status, msg := http.StatusInternalServerError, "internal error"
 		switch {
 		case errors.As(err, &pe):
 			status, msg = http.StatusBadRequest, pe.msg
 		case errors.As(err, &ie):
 			status, msg = http.StatusBadRequest, ie.Msg
+		case errors.As(err, &removed):
+			status, msg = http.StatusNotFound, removed.Error()
 		case errors.Is(err, study.ErrNotFound):
 			status, msg = http.StatusNotFound, "no study with this NCT ID"
 		case errors.Is(err, errRoute):

@@ -105,6 +105,7 @@ func ourDocument() ([]byte, error) {
 			p.Value.Schema.Value.Enum = []any{"csv", "json"}
 		}
 	}
+	addHistory(doc)
 	yamlType := "application/yaml"
 	okDesc := "OK"
 	doc.Paths.Set("/openapi.yaml", &openapi3.PathItem{Get: &openapi3.Operation{

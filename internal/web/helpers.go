@@ -194,10 +194,11 @@ type homePage struct {
 	Studies   int
 	DataTime  string
 	Distances []option
+	Fresh     freshness
 }
 
 func (s *site) home(w http.ResponseWriter, r *http.Request) error {
 	ix := s.cfg.Search.Index()
-	page := homePage{Studies: ix.Len(), DataTime: ix.DataTime(), Distances: distanceOptions(defaultDistance)}
+	page := homePage{Studies: ix.Len(), DataTime: ix.DataTime(), Distances: distanceOptions(defaultDistance), Fresh: s.freshness(r.Context())}
 	return s.render(w, r, http.StatusOK, "home", "Find a clinical trial", page)
 }

@@ -451,17 +451,14 @@ func (s *site) feed(w http.ResponseWriter, r *http.Request) error {
 			Link:    atomLink{Rel: "alternate", Type: "text/html", Href: base + "/study/" + st.NCTID},
 			Summary: fmt.Sprintf("%s. %s. %s", study.Statuses.Label(st.OverallStatus), strings.Join(st.Conditions, ", "), st.LeadSponsor.Name),
 		}
+		if err := s.latestChange(r.Context(), &e, base, st.NCTID); err != nil {
+			return fmt.Errorf("feed %s: %w", h.NCTID, err)
+		}
 		f.Entries = append(f.Entries, e)
 	}
-	body, err := xml.MarshalIndent(f, "", " ")
-	if err != nil {
-		return fmt.Errorf("feed: %w", err)
-	}
-	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Write([]byte(xml.Header))
-	w.Write(body)
-	return nil
+	// Newest change first, by when it reached us.
+	slices.SortStableFunc(f.Entries, func(a, b atomEntry) int { return strings.Compare(b.Updated, a.Updated) })
+	return writeFeed(w, f)
 }
 
 func feedTitle(p params) string {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"errors"
 	"net/http"
 	"regexp"
 	"slices"
@@ -38,6 +39,7 @@ type studyPage struct {
 	TileURL    string
 	MapSites   int // sites with coordinates, for the map
 	Questions  int // how many questions the eligibility check asks
+	History    *historyView
 }
 
 // eligibilityKeys are the sections about who may join, in page order;
@@ -95,6 +97,10 @@ var banners = map[string]banner{
 
 func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	st, err := s.studyFor(r, "")
+	var removed *study.RemovedError
+	if errors.As(err, &removed) {
+		return s.removedStudy(w, r, removed)
+	}
 	if err != nil {
 		return err
 	}
@@ -163,6 +169,11 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 			page.Sections = append(page.Sections, qualify)
 		}
 	}
+	versions, err := s.studyHistory(r.Context(), st.NCTID)
+	if err != nil {
+		return err
+	}
+	page.History = newHistoryView(st.NCTID, versions)
 	page.Questions = len(match.Questions(st, crit))
 	page.LD = medicalTrial(st, origin(r))
 	return s.render(w, r, http.StatusOK, "study", page.Title, page)

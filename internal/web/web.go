@@ -60,6 +60,9 @@ type Config struct {
 	// drawn under the bundled world outline for online deployments.
 	TileURL string
 	Logger  *slog.Logger
+	// History, if set, gives each trial's "History of changes" and feed,
+	// and says on the home page how current the data is.
+	History HistorySource
 }
 
 type site struct {
@@ -95,6 +98,7 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("GET /search", s.handle(s.search))
 	mux.Handle("GET /search/feed", s.handle(s.feed))
 	mux.Handle("GET /study/{id}", s.handle(s.study))
+	mux.Handle("GET /study/{id}/feed", s.handle(s.studyFeed))
 	mux.Handle("GET /study/{id}/check", s.handle(s.checkForm))
 	mux.Handle("POST /study/{id}/check", s.handle(s.postOnly(s.checkAnswers)))
 	mux.Handle("GET /match", s.handle(s.matchForm))

@@ -221,14 +221,34 @@ func wordsPlan(toks []string, phrase bool, sc scope, detail *TermDetail) plan {
 	case len(toks) == 0:
 		// Only stop words: no constraint rather than no match.
 		return planAnd{}
+	case len(toks) == 1 && !phrase:
+		return wordPlan(toks[0], sc, detail)
 	case len(toks) == 1 || phrase:
 		return planText{fields: sc.fields, basic: sc.basic, tokens: toks, phrase: len(toks) > 1, detail: detail}
 	}
 	words := make([]plan, len(toks))
 	for i, t := range toks {
-		words[i] = planText{fields: sc.fields, basic: sc.basic, tokens: []string{t}, detail: detail}
+		words[i] = wordPlan(t, sc, detail)
 	}
 	return planAnd{parts: words, bonus: planText{fields: sc.fields, basic: sc.basic, tokens: toks, phrase: true}}
+}
+
+// wordPlan plans one word, or any of its everyday alternatives ("kids"
+// also finds "children" and "pediatric"), which the details list.
+func wordPlan(tok string, sc scope, detail *TermDetail) plan {
+	p := planText{fields: sc.fields, basic: sc.basic, tokens: []string{tok}, detail: detail}
+	alts := textproc.LayAlternatives(tok)
+	if len(alts) == 0 {
+		return p
+	}
+	or := planOr{p}
+	for _, a := range alts {
+		if detail != nil {
+			detail.Synonyms = append(detail.Synonyms, Synonym{Text: a, Source: "everyday word"})
+		}
+		or = append(or, planText{fields: sc.fields, basic: sc.basic, tokens: []string{a}, detail: detail})
+	}
+	return or
 }
 
 // value plans a single value of a non-text field: an enum value, or a

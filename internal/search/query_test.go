@@ -34,6 +34,7 @@ func fieldTexts(s *study.Study) map[string][]string {
 	}
 	for _, l := range s.Locations {
 		m["LocationCity"] = append(m["LocationCity"], l.City)
+		m["LocationFacility"] = append(m["LocationFacility"], l.Facility)
 		m["LocationCountry"] = append(m["LocationCountry"], l.Country)
 	}
 	return m
@@ -110,10 +111,14 @@ func TestTextQueries(t *testing.T) {
 		{"prostate cancer", func(s *study.Study) bool { return hasWords(s, condFields, "prostate cancer") }},
 		{`"breast cancer"`, func(s *study.Study) bool { return hasPhrase(s, condFields, "breast cancer") }},
 		{`"non small cell lung"`, func(s *study.Study) bool { return hasPairs(s, condFields, "non small cell lung") }},
-		// Summaries and places are indexed without pairs: a phrase there
-		// matches when all its words occur.
+		// Summaries are indexed without pairs: a phrase there matches when
+		// all its words occur.
 		{`AREA[BriefSummary]"breast cancer"`, func(s *study.Study) bool { return hasWords(s, []string{"BriefSummary"}, "breast cancer") }},
-		{`AREA[LocationCity]"new york"`, func(s *study.Study) bool { return hasWords(s, []string{"LocationCity"}, "new york") }},
+		// Sites are many values of one field: a phrase must not run from
+		// one site's name into another's ("… Breast Care …", "… Cancer …").
+		{`AREA[LocationCity]"new york"`, func(s *study.Study) bool { return hasPhrase(s, []string{"LocationCity"}, "new york") }},
+		{`AREA[LocationFacility]"breast cancer"`, func(s *study.Study) bool { return hasPhrase(s, []string{"LocationFacility"}, "breast cancer") }},
+		{`AREA[LocationFacility]"cancer center"`, func(s *study.Study) bool { return hasPhrase(s, []string{"LocationFacility"}, "cancer center") }},
 		{"diabetes OR hypertension", func(s *study.Study) bool {
 			return hasWords(s, condFields, "diabetes") || hasWords(s, condFields, "hypertension")
 		}},
@@ -285,5 +290,28 @@ func TestQueryErrors(t *testing.T) {
 	_, err := ix.Search(Request{Queries: []AreaQuery{{Area: "cond", Query: "asthma AND (copd"}}})
 	if err == nil || !strings.Contains(err.Error(), "column") {
 		t.Errorf("syntax error %v does not name the column", err)
+	}
+}
+
+// TestHowPeopleType checks that British spellings and everyday words find
+// what the records' own words find.
+func TestHowPeopleType(t *testing.T) {
+	_, ix := loadDemo(t)
+	term := func(q string) Request {
+		return Request{Queries: []AreaQuery{{Area: "term", Query: q}}, PageSize: 1000}
+	}
+	for _, c := range [][2]string{
+		{"leukaemia", "leukemia"},
+		{"tumour", "tumor"},
+		{"paediatric oedema", "pediatric edema"},
+		{"kids asthma", "(kids OR child OR pediatric) AND asthma"},
+	} {
+		got, want := searchAll(t, ix, term(c[0])), searchAll(t, ix, term(c[1]))
+		if len(want) == 0 {
+			t.Fatalf("%q finds nothing; pick another query", c[1])
+		}
+		if !slices.Equal(sorted(got), sorted(want)) {
+			t.Errorf("%q finds %d studies, %q %d; want the same", c[0], len(got), c[1], len(want))
+		}
 	}
 }

@@ -162,3 +162,25 @@ func oneOf(s string, set []string) bool {
 	}
 	return false
 }
+
+// layWords are the everyday words people search with and the words
+// records use for the same people, by normalised token. A query word is
+// searched as itself or any of its alternatives (not the reverse of every
+// pair: "child" widens to "pediatric", but "adolescent" does not narrow to
+// "teen"). Conditions have their own, larger vocabulary in internal/vocab.
+var layWords = map[string][]string{
+	"kid":       {"child", "pediatric"},
+	"child":     {"pediatric"},
+	"pediatric": {"child"},
+	"teen":      {"adolescent"},
+	"teenager":  {"adolescent"},
+	"baby":      {"infant", "newborn"},
+	"newborn":   {"neonatal", "infant"},
+	"elderly":   {"older", "geriatric"},
+	"pregnant":  {"pregnancy"},
+	"pregnancy": {"pregnant"},
+}
+
+// LayAlternatives returns the words a normalised query token is also
+// searched as; nil for most.
+func LayAlternatives(token string) []string { return layWords[token] }

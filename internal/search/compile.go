@@ -95,7 +95,7 @@ func (ix *Index) evalQueries(qs []AreaQuery, filter *compiled) (*scratch, Detail
 		if err != nil {
 			return nil, details, false, err
 		}
-		sc.expand = q.Area == "cond" && !q.Exact && ix.synonyms != nil
+		sc.expand = (q.Area == "cond" && !q.Exact || q.Area == "term" && q.Conditions) && ix.synonyms != nil
 		p, err := c.compile(node, sc)
 		if err != nil {
 			return nil, details, false, err
@@ -201,6 +201,10 @@ func (c *compiler) text(text string, phrase bool, sc scope) plan {
 	if !sc.expand {
 		return p
 	}
+	synScope := sc
+	if sc.basic {
+		synScope = scope{fields: conditionSynonymFields}
+	}
 	alts := planOr{p}
 	for _, syn := range c.ix.synonyms(text) {
 		toks := textproc.Tokenize(syn.Text)
@@ -208,13 +212,24 @@ func (c *compiler) text(text string, phrase bool, sc scope) plan {
 			continue
 		}
 		detail.Synonyms = append(detail.Synonyms, syn)
-		alts = append(alts, wordsPlan(toks, true, sc, detail))
+		alts = append(alts, wordsPlan(toks, true, synScope, detail))
 	}
 	if len(alts) == 1 {
 		return p
 	}
 	return alts
 }
+
+// conditionSynonymFields are where a query.term query's condition
+// synonyms are searched (AreaQuery.Conditions).
+var conditionSynonymFields = func() []fieldWeight {
+	f, _ := query.LookupField("ConditionSearch")
+	fws := areaFields(f)
+	for i := range fws {
+		fws[i].w *= ConditionSynonymWeight
+	}
+	return fws
+}()
 
 func wordsPlan(toks []string, phrase bool, sc scope, detail *TermDetail) plan {
 	switch {

@@ -315,3 +315,41 @@ func TestHowPeopleType(t *testing.T) {
 		}
 	}
 }
+
+// TestTermWithConditionSynonyms checks the home page's one box: words
+// anywhere, or a condition synonym in the condition fields.
+func TestTermWithConditionSynonyms(t *testing.T) {
+	studies, base := loadDemo(t)
+	ix := base.WithSynonyms(func(text string) []Synonym {
+		if strings.EqualFold(text, "high blood pressure") {
+			return []Synonym{{Text: "Hypertension", Source: "test"}}
+		}
+		return nil
+	})
+	res, err := ix.Search(Request{Queries: []AreaQuery{{Area: "term", Query: "high blood pressure", Conditions: true}}, PageSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := []string{"NCTId", "BriefTitle", "OfficialTitle", "Condition", "Keyword", "BriefSummary", "ConditionMeshTerm", "ConditionAncestorTerm",
+		"InterventionName", "InterventionOtherName", "LocationCity", "LocationCountry", "LocationFacility"}
+	want := expect(studies, func(s *study.Study) bool {
+		return hasWords(s, all, "high blood pressure") || hasPhrase(s, condFields, "hypertension")
+	})
+	plain := searchAll(t, base, Request{Queries: []AreaQuery{{Area: "term", Query: "high blood pressure"}}, PageSize: 1000})
+	var got []string
+	for _, h := range res.Hits {
+		got = append(got, h.NCTID)
+	}
+	if len(got) <= len(plain) {
+		t.Fatalf("the synonyms add nothing: %d studies, %d without", len(got), len(plain))
+	}
+	// Every study found has the words somewhere or the synonym as a
+	// condition (the check's field list is narrower than the area's, so
+	// only this direction is exact for the synonym part).
+	for _, id := range diff(got, append(want, plain...)) {
+		t.Errorf("%s found, but has neither the words nor the synonym", id)
+	}
+	if d := res.Details.Terms; len(d) != 1 || len(d[0].Synonyms) != 1 {
+		t.Errorf("details = %+v, want the one synonym", d)
+	}
+}

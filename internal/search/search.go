@@ -39,7 +39,19 @@ type AreaQuery struct {
 	Query string
 	// Exact turns off synonym expansion of condition terms.
 	Exact bool
+	// Conditions, for a query.term query, also searches each term's
+	// condition synonyms in the ConditionSearch fields, at
+	// ConditionSynonymWeight of those fields' weights: one box that finds
+	// "leukaemia" as a word anywhere and its synonyms as a condition.
+	Conditions bool
 }
+
+// ConditionSynonymWeight scales the condition-field weights of a
+// query.term query's condition synonyms (AreaQuery.Conditions): a
+// synonym found as a condition counts half as much as the words typed
+// found in the same field, so studies using the user's own words rank
+// first.
+const ConditionSynonymWeight = 0.5
 
 // SortKey is one sort key: relevance, distance, NCTId, EnrollmentCount, or
 // a date field (StartDate, LastUpdatePostDate, ...). Studies missing the
@@ -179,6 +191,9 @@ func (r *Request) fingerprint() uint32 {
 		w(q.Query)
 		if q.Exact {
 			w("exact")
+		}
+		if q.Conditions {
+			w("conditions")
 		}
 	}
 	for _, k := range r.Sort {

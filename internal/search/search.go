@@ -27,6 +27,10 @@ type Request struct {
 	Sort      []SortKey
 	PageSize  int
 	PageToken string
+	// Offset skips that many hits, for numbered pages (at most
+	// MaxOffset); it cannot be combined with PageToken, which pages on
+	// without limit.
+	Offset int
 	// Near, if set (it defaults to the geo filter's point), gives each hit
 	// its nearest site and allows sorting by distance.
 	Near   *Point
@@ -95,6 +99,7 @@ type FacetValue struct {
 const (
 	DefaultPageSize = 10
 	MaxPageSize     = 1000
+	MaxOffset       = 10000
 	topCountries    = 30
 )
 
@@ -114,6 +119,9 @@ func (ix *Index) Search(req Request) (*Result, error) {
 		pageSize = DefaultPageSize
 	case pageSize < 0 || pageSize > MaxPageSize:
 		return nil, invalid("pageSize must be between 1 and %d", MaxPageSize)
+	}
+	if req.Offset < 0 || req.Offset > MaxOffset || (req.Offset > 0 && req.PageToken != "") {
+		return nil, invalid("offset must be between 0 and %d, without a pageToken", MaxOffset)
 	}
 	if len(req.Sort) > 2 {
 		return nil, invalid("sort takes at most two keys")
@@ -165,7 +173,8 @@ func (ix *Index) Search(req Request) (*Result, error) {
 		}
 		after = &c
 	}
-	page, more := sorter.top(hits, pageSize, after)
+	page, more := sorter.top(hits, req.Offset+pageSize, after)
+	page = page[min(req.Offset, len(page)):]
 	for _, r := range page {
 		h := Hit{NCTID: ix.nct.at(int(r.doc)), Score: float64(r.score)}
 		if near != nil {

@@ -348,6 +348,34 @@ func TestPagingCoversEveryHitOnce(t *testing.T) {
 	}
 }
 
+// TestOffsetPagesMatchTokenPages checks numbered pages against the
+// token pages: the same studies in the same order.
+func TestOffsetPagesMatchTokenPages(t *testing.T) {
+	_, ix := loadDemo(t)
+	req := Request{Queries: []AreaQuery{{Area: "term", Query: "cancer"}}, PageSize: 10}
+	all := searchAll(t, ix, req)
+	for _, off := range []int{0, 10, 20, len(all) - 5, len(all), len(all) + 10} {
+		req.Offset = off
+		res, err := ix.Search(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range res.Hits {
+			got = append(got, h.NCTID)
+		}
+		want := all[min(off, len(all)):min(off+10, len(all))]
+		if !slices.Equal(got, want) || res.Total != len(all) {
+			t.Errorf("offset %d: %v (of %d), want %v (of %d)", off, got, res.Total, want, len(all))
+		}
+	}
+	for _, bad := range []Request{{Offset: -1}, {Offset: MaxOffset + 1}, {Offset: 10, PageToken: "x"}} {
+		if _, err := ix.Search(bad); err == nil {
+			t.Errorf("offset %d with token %q: no error", bad.Offset, bad.PageToken)
+		}
+	}
+}
+
 func TestSortMissingLast(t *testing.T) {
 	studies, ix := loadDemo(t)
 	for _, desc := range []bool{false, true} {

@@ -34,6 +34,7 @@ var helpers = map[string]any{
 	"commas":          commas,
 	"coord":           func(f float64) string { return fmt.Sprintf("%.5f", f) },
 	"inc":             func(i int) int { return i + 1 },
+	"minus":           func(a, b int) int { return a - b },
 	"deref":           func(f *float64) float64 { return *f },
 	"lower":           strings.ToLower,
 	"nonEmpty":        nonEmptyStrings,

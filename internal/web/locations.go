@@ -135,7 +135,7 @@ func (s *site) cityTrials(ctx context.Context, ix *search.Index, page *locations
 		return err
 	}
 	page.OpenTotal = res.Total
-	if page.Open, err = s.cards(ctx, res.Hits); err != nil {
+	if page.Open, err = s.cards(ctx, res.Hits, nil); err != nil {
 		return err
 	}
 	closed := f
@@ -148,7 +148,7 @@ func (s *site) cityTrials(ctx context.Context, ix *search.Index, page *locations
 		return err
 	}
 	page.ClosedTotal = res.Total
-	page.Closed, err = s.cards(ctx, res.Hits)
+	page.Closed, err = s.cards(ctx, res.Hits, nil)
 	return err
 }
 

@@ -263,12 +263,13 @@ func TestSearchUnknownPlace(t *testing.T) {
 func TestBadRequests(t *testing.T) {
 	ts := newTestSite(t)
 	for path, want := range map[string]string{
-		"/search?sort=bogus":     "sort",
-		"/search?status=BOGUS":   "BOGUS",
-		"/search?distance=-4":    "distance",
-		"/search?q=%28cancer":    "query",
-		"/search?lat=95&lon=10":  "lat",
-		"/search?page=notatoken": "pageToken",
+		"/search?sort=bogus":      "sort",
+		"/search?status=BOGUS":    "BOGUS",
+		"/search?distance=-4":     "distance",
+		"/search?lat=95&lon=10":   "lat",
+		"/search?page=notanumber": "page",
+		"/search?page=0":          "page",
+		"/search?page=99999":      "page",
 	} {
 		d, res := ts.page(t, path, 400)
 		checkCommon(t, d, res)

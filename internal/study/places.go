@@ -22,6 +22,7 @@ var countryAliases = map[string]string{
 	"korea (south)": "Korea, Republic of",
 	"russia":        "Russian Federation",
 	"turkey":        "Türkiye", "turkey (türkiye)": "Türkiye", "turkiye": "Türkiye",
+	"usa": "United States", "us": "United States", "united states of america": "United States",
 	"uk": "United Kingdom", "great britain": "United Kingdom", "united kingdom of great britain and northern ireland": "United Kingdom",
 	"iran":      "Iran, Islamic Republic of",
 	"vietnam":   "Viet Nam",

@@ -206,19 +206,20 @@ func TestSearchNearPlace(t *testing.T) {
 }
 
 // ambiguousCity returns a city name that sites give in two states of one
-// country.
+// country whose states tell cities apart (elsewhere a city is one place
+// whatever district its sites name).
 func ambiguousCity(ts *testSite) string {
 	states := map[string]map[string]bool{}
 	for _, s := range ts.studies {
 		for _, l := range s.Locations {
-			if l.Geo == nil || l.State == "" || l.City == "" {
+			if l.Geo == nil || l.State == "" || l.City == "" || !study.RegionsMatter(l.Country) {
 				continue
 			}
 			k := strings.ToLower(l.City + "|" + l.Country)
 			if states[k] == nil {
 				states[k] = map[string]bool{}
 			}
-			states[k][strings.ToLower(l.State)] = true
+			states[k][study.StateName(l.Country, l.State)] = true
 		}
 	}
 	var names []string

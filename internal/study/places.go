@@ -141,7 +141,7 @@ func RegionAbbreviation(country, state string) string {
 }
 
 // cedex is the French postal routing suffix some sites add to the city.
-var cedex = regexp.MustCompile(`(?i)\s+cedex(\s+\d+)?$`)
+var cedex = regexp.MustCompile(`(?i)\s+cedex\s*\d*$`)
 
 // CityName returns a city's name without postal routing ("Paris Cedex
 // 13" → "Paris").

@@ -306,6 +306,8 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"locations", "/locations"},
 		{"country", "/locations/United%20States"},
 		{"city", "/locations/United%20States?state=Massachusetts&city=Boston"},
+		{"city-all-page-2", "/locations/United%20States?state=Massachusetts&city=Boston&show=all&page=2"},
+		{"country-uk", "/locations/United%20Kingdom"},
 		{"glossary", "/glossary"},
 		{"check", "/study/NCT05111366/check"},
 		{"match", "/match"},

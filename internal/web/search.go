@@ -250,38 +250,42 @@ func sortName(keys []search.SortKey) string {
 // current one.
 const pageWindow = 2
 
-// paging sets the ranks shown and the page links: previous, next, the
-// first and last pages and those around the current one.
+// paging sets the ranks shown and the page links.
 func (page *searchPage) paging(size int) {
 	p := page.Params
-	last := min((page.Total+size-1)/size, maxPage)
 	if page.Total > 0 {
 		page.First = (p.Page-1)*size + 1
 		page.Last = page.First + len(page.Cards) - 1
 	}
-	link := func(n int) string {
+	page.Prev, page.Next, page.Pages = pageLinks(page.Total, size, p.Page, func(n int) string {
 		q := p
 		q.Page = n
 		return q.url("/search")
+	})
+}
+
+// pageLinks are the links to the previous and next pages and the
+// numbered ones: the first, the last and those around the current one.
+func pageLinks(total, size, current int, link func(n int) string) (prev, next string, pages []pageLink) {
+	last := min((total+size-1)/size, search.MaxOffset/size+1)
+	if current > 1 {
+		prev = link(current - 1)
 	}
-	if p.Page > 1 {
-		page.Prev = link(p.Page - 1)
-	}
-	if p.Page < last {
-		page.Next = link(p.Page + 1)
+	if current < last {
+		next = link(current + 1)
 	}
 	if last < 2 {
-		return
+		return prev, next, nil
 	}
 	for n := 1; n <= last; n++ {
-		near := n == 1 || n == last || (n >= p.Page-pageWindow && n <= p.Page+pageWindow)
 		switch {
-		case near:
-			page.Pages = append(page.Pages, pageLink{N: n, URL: link(n), Current: n == p.Page})
-		case len(page.Pages) > 0 && !page.Pages[len(page.Pages)-1].Gap:
-			page.Pages = append(page.Pages, pageLink{Gap: true})
+		case n == 1 || n == last || (n >= current-pageWindow && n <= current+pageWindow):
+			pages = append(pages, pageLink{N: n, URL: link(n), Current: n == current})
+		case !pages[len(pages)-1].Gap:
+			pages = append(pages, pageLink{Gap: true})
 		}
 	}
+	return prev, next, pages
 }
 
 // facetGroups builds the filter panel. A group with a selection shows the

@@ -317,13 +317,17 @@ func paragraphs(text string) []string {
 				lines = append(lines, l)
 			}
 		}
+		if len(lines) == 0 {
+			continue
+		}
+		wrapped := hardWrapped(lines)
 		// A blank line inside a sentence (some legacy records have them)
 		// does not end the paragraph.
-		if n := len(out); n > 0 && len(lines) > 0 && continues(out[n-1], lines[0]) {
-			out[n-1] += " " + lines[0]
-			lines = lines[1:]
+		if n := len(out); n > 0 && continues(out[n-1], lines[0]) {
+			lines[0] = out[n-1] + " " + lines[0]
+			out = out[:n-1]
 		}
-		if !hardWrapped(lines) {
+		if !wrapped {
 			out = append(out, lines...)
 			continue
 		}
@@ -348,7 +352,7 @@ func paragraphs(text string) []string {
 // leaves unfinished.
 func continues(prev, next string) bool {
 	r, _ := utf8.DecodeRuneInString(next)
-	return !strings.ContainsAny(prev[len(prev)-1:], ".:;?!") && unicode.IsLower(r)
+	return !strings.ContainsAny(prev[len(prev)-1:], ".:;?!") && unicode.IsLower(r) && !listEntry.MatchString(next)
 }
 
 // wrapWidth bounds the lines of hard-wrapped text; wrapMin is the

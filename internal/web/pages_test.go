@@ -388,6 +388,9 @@ func TestPageWeight(t *testing.T) {
 	for path, budget := range map[string]int{
 		"/study/NCT05111366": 100_000,
 		"/search?q=cancer&status=RECRUITING,NOT_YET_RECRUITING&loc=Boston": 150_000,
+		// The trial with most sites (1,218): its site list comes a page at
+		// a time.
+		"/study/NCT02465060": 150_000,
 	} {
 		res, body := ts.get(t, path)
 		if res.StatusCode != 200 {

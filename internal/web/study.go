@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
@@ -24,29 +24,29 @@ type studyPage struct {
 	trialpage.Page
 	// Glance holds the short sections before the first part heading,
 	// shown together as a grid; Sections the rest.
-	Glance     []pageSection
-	Sections   []pageSection
-	Status     string // API value, for the badge
-	Banner     *banner
+	Glance   []pageSection
+	Sections []pageSection
+	Status   string // API value, for the badge
+	Banner   *banner
 	// ResultsURL links to the results the study posted on
 	// ClinicalTrials.gov; empty when it has none.
 	ResultsURL, ResultsPosted string
-	Updated    string
-	DataTime   string
-	CTGovURL   string
-	LD         map[string]any // schema.org MedicalTrial
-	Countries  []option       // the site list's country filter
-	Near       string
-	NearPlace  string // the resolved place the sites are sorted by
-	NearMiss   bool   // the place in Near was not found
-	ShownSites int
+	Updated                   string
+	DataTime                  string
+	CTGovURL                  string
+	LD                        map[string]any // schema.org MedicalTrial
+	Countries                 []option       // the site list's country filter
+	Near                      string
+	NearPlace                 string // the resolved place the sites are sorted by
+	NearMiss                  bool   // the place in Near was not found
+	ShownSites                int
 	// The site list's pages, for trials with more than sitesPerPage.
 	SitePrev, SiteNext string
 	SitePages          []pageLink
 	SiteFirst          int // rank of the first site shown, from 1
 	TileURL            string
-	MapSites   int // sites with coordinates, for the map
-	Questions  int // how many questions the eligibility check asks
+	MapSites           int // sites with coordinates, for the map
+	Questions          int // how many questions the eligibility check asks
 }
 
 // eligibilityKeys are the sections about who may join, in page order;

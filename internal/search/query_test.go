@@ -233,14 +233,20 @@ func TestRelevancePrefersConditionField(t *testing.T) {
 	}
 }
 
-func TestSynonymsAndDetails(t *testing.T) {
-	studies, base := loadDemo(t)
-	ix := base.WithSynonyms(func(text string) []Synonym {
+// withHypertension is ix expanding "high blood pressure" alone, to
+// "Hypertension".
+func withHypertension(ix *Index) *Index {
+	return ix.WithSynonyms(func(text string) []Synonym {
 		if strings.EqualFold(text, "high blood pressure") {
 			return []Synonym{{Text: "Hypertension", Source: "test"}}
 		}
 		return nil
 	})
+}
+
+func TestSynonymsAndDetails(t *testing.T) {
+	studies, base := loadDemo(t)
+	ix := withHypertension(base)
 	res, err := ix.Search(Request{Queries: []AreaQuery{{Area: "cond", Query: "high blood pressure"}}, PageSize: 1000})
 	if err != nil {
 		t.Fatal(err)
@@ -320,12 +326,7 @@ func TestHowPeopleType(t *testing.T) {
 // anywhere, or a condition synonym in the condition fields.
 func TestTermWithConditionSynonyms(t *testing.T) {
 	studies, base := loadDemo(t)
-	ix := base.WithSynonyms(func(text string) []Synonym {
-		if strings.EqualFold(text, "high blood pressure") {
-			return []Synonym{{Text: "Hypertension", Source: "test"}}
-		}
-		return nil
-	})
+	ix := withHypertension(base)
 	res, err := ix.Search(Request{Queries: []AreaQuery{{Area: "term", Query: "high blood pressure", Conditions: true}}, PageSize: 1000})
 	if err != nil {
 		t.Fatal(err)

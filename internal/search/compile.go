@@ -69,6 +69,9 @@ type scope struct {
 	field  *query.Field // the single field of an AREA[...] over one field
 	expand bool         // expand condition terms through synonyms
 	basic  bool         // fields are the whole BasicSearch area
+	// everyday also searches words' everyday alternatives
+	// (AreaQuery.Everyday).
+	everyday bool
 }
 
 // evalQueries runs the text queries and the filter; with no text query,
@@ -95,7 +98,8 @@ func (ix *Index) evalQueries(qs []AreaQuery, filter *compiled) (*scratch, Detail
 		if err != nil {
 			return nil, details, false, err
 		}
-		sc.expand = (q.Area == "cond" && !q.Exact || q.Area == "term" && q.Conditions) && ix.synonyms != nil
+		sc.expand = (q.Area == "cond" && !q.Exact || q.Area == "term" && q.Everyday) && ix.synonyms != nil
+		sc.everyday = q.Everyday
 		p, err := c.compile(node, sc)
 		if err != nil {
 			return nil, details, false, err
@@ -160,6 +164,7 @@ func (c *compiler) compile(n query.Node, sc scope) (plan, error) {
 			return nil, err
 		}
 		inner.expand = sc.expand && (f.Name == "ConditionSearch" || f.Name == "Condition")
+		inner.everyday = sc.everyday
 		return c.compile(n.Node, inner)
 	case *query.Range:
 		return c.rangePlan(sc.field, n)
@@ -221,7 +226,7 @@ func (c *compiler) text(text string, phrase bool, sc scope) plan {
 }
 
 // conditionSynonymFields are where a query.term query's condition
-// synonyms are searched (AreaQuery.Conditions).
+// synonyms are searched (AreaQuery.Everyday).
 var conditionSynonymFields = func() []fieldWeight {
 	f, _ := query.LookupField("ConditionSearch")
 	fws := areaFields(f)
@@ -248,10 +253,14 @@ func wordsPlan(toks []string, phrase bool, sc scope, detail *TermDetail) plan {
 	return planAnd{parts: words, bonus: planText{fields: sc.fields, basic: sc.basic, tokens: toks, phrase: true}}
 }
 
-// wordPlan plans one word, or any of its everyday alternatives ("kids"
-// also finds "children" and "pediatric"), which the details list.
+// wordPlan plans one word, or, for an everyday search, any of its
+// everyday alternatives ("kids" also finds "children" and "pediatric"),
+// which the details list.
 func wordPlan(tok string, sc scope, detail *TermDetail) plan {
 	p := planText{fields: sc.fields, basic: sc.basic, tokens: []string{tok}, detail: detail}
+	if !sc.everyday {
+		return p
+	}
 	alts := textproc.LayAlternatives(tok)
 	if len(alts) == 0 {
 		return p

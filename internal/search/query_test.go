@@ -299,12 +299,13 @@ func TestQueryErrors(t *testing.T) {
 	}
 }
 
-// TestHowPeopleType checks that British spellings and everyday words find
-// what the records' own words find.
+// TestHowPeopleType checks that British spellings and, in an everyday
+// search, everyday words find what the records' own words find; without
+// Everyday, "kids" is only "kids".
 func TestHowPeopleType(t *testing.T) {
 	_, ix := loadDemo(t)
 	term := func(q string) Request {
-		return Request{Queries: []AreaQuery{{Area: "term", Query: q}}, PageSize: 1000}
+		return Request{Queries: []AreaQuery{{Area: "term", Query: q, Everyday: true}}, PageSize: 1000}
 	}
 	for _, c := range [][2]string{
 		{"leukaemia", "leukemia"},
@@ -320,6 +321,10 @@ func TestHowPeopleType(t *testing.T) {
 			t.Errorf("%q finds %d studies, %q %d; want the same", c[0], len(got), c[1], len(want))
 		}
 	}
+	kids := searchAll(t, ix, Request{Queries: []AreaQuery{{Area: "term", Query: "kids"}}, PageSize: 1000})
+	if everyday := searchAll(t, ix, term("kids")); len(kids) >= len(everyday) {
+		t.Errorf("kids: %d studies as typed, %d in an everyday search", len(kids), len(everyday))
+	}
 }
 
 // TestTermWithConditionSynonyms checks the home page's one box: words
@@ -327,7 +332,7 @@ func TestHowPeopleType(t *testing.T) {
 func TestTermWithConditionSynonyms(t *testing.T) {
 	studies, base := loadDemo(t)
 	ix := withHypertension(base)
-	res, err := ix.Search(Request{Queries: []AreaQuery{{Area: "term", Query: "high blood pressure", Conditions: true}}, PageSize: 1000})
+	res, err := ix.Search(Request{Queries: []AreaQuery{{Area: "term", Query: "high blood pressure", Everyday: true}}, PageSize: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

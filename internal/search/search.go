@@ -43,15 +43,17 @@ type AreaQuery struct {
 	Query string
 	// Exact turns off synonym expansion of condition terms.
 	Exact bool
-	// Conditions, for a query.term query, also searches each term's
-	// condition synonyms in the ConditionSearch fields, at
-	// ConditionSynonymWeight of those fields' weights: one box that finds
-	// "leukaemia" as a word anywhere and its synonyms as a condition.
-	Conditions bool
+	// Everyday searches words as people type them, for the website: a
+	// query.term query also searches each term's condition synonyms in
+	// the ConditionSearch fields, at ConditionSynonymWeight of those
+	// fields' weights, and each word's everyday alternatives ("kids" →
+	// "children", "pediatric"; textproc.LayAlternatives). Off, the API
+	// and patient matching search the words as ClinicalTrials.gov does.
+	Everyday bool
 }
 
 // ConditionSynonymWeight scales the condition-field weights of a
-// query.term query's condition synonyms (AreaQuery.Conditions): a
+// query.term query's condition synonyms (AreaQuery.Everyday): a
 // synonym found as a condition counts half as much as the words typed
 // found in the same field, so studies using the user's own words rank
 // first.
@@ -201,8 +203,8 @@ func (r *Request) fingerprint() uint32 {
 		if q.Exact {
 			w("exact")
 		}
-		if q.Conditions {
-			w("conditions")
+		if q.Everyday {
+			w("everyday")
 		}
 	}
 	for _, k := range r.Sort {

@@ -213,7 +213,7 @@ func (p params) queries() []search.AreaQuery {
 		qs = append(qs, search.AreaQuery{Area: "cond", Query: p.Cond})
 	}
 	if p.Q != "" {
-		qs = append(qs, search.AreaQuery{Area: "term", Query: p.Q, Conditions: true})
+		qs = append(qs, search.AreaQuery{Area: "term", Query: p.Q, Everyday: true})
 	}
 	return qs
 }

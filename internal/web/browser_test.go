@@ -153,6 +153,44 @@ func openMap(t *testing.T, ctx context.Context, base string) {
 	}
 	run(t, ctx, "click marker", chromedp.Evaluate[bool](`document.querySelector("#site-map path.leaflet-interactive").dispatchEvent(new MouseEvent("click", {bubbles: true}))`))
 	do(t, ctx, "popup", chromedp.WaitVisible(chromedp.CSS(".leaflet-popup-content strong")))
+	do(t, ctx, "legend", chromedp.WaitVisible(chromedp.CSS(".map-legend")))
+}
+
+// TestBrowserSearchAsPeopleType types into the home page's one box as
+// people do, at phone width: everyday words, a misspelling, and a place
+// written "City, ST"; each count is computed from the records.
+func TestBrowserSearchAsPeopleType(t *testing.T) {
+	ctx, base := browser(t)
+	ts := newTestSite(t)
+	do(t, ctx, "phone", chromedp.EmulateViewport(375, 900))
+	search := func(what, loc string) string {
+		t.Helper()
+		steps := []chromedp.Action[chromedp.Void]{
+			chromedp.Navigate(base + "/"),
+			chromedp.SendKeys(chromedp.CSS("#q"), what),
+			// All trials, not only recruiting ones, as the counts are.
+			chromedp.Click(chromedp.CSS("#recruiting")),
+		}
+		if loc != "" {
+			steps = append(steps, chromedp.SendKeys(chromedp.CSS("#loc"), loc))
+		}
+		steps = append(steps, chromedp.Click(chromedp.CSS(`.search-form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("#results-count")))
+		do(t, ctx, what, steps...)
+		noSideScroll(t, ctx, what, 375)
+		return run(t, ctx, "count", chromedp.Text(chromedp.CSS("#results-count")))
+	}
+	if h, want := search("kids asthma", ""), kidsAsthma(ts); !strings.HasSuffix(h, fmt.Sprintf(" of %d", want)) {
+		t.Errorf("kids asthma: %q, want %d trials", h, want)
+	}
+	h := search("diabetis", "")
+	notice := run(t, ctx, "notice", chromedp.Text(chromedp.CSS(".notice")))
+	if !strings.Contains(notice, "Showing results for “diabetes”") || !strings.Contains(h, "Results 1–10 of") {
+		t.Errorf("diabetis: %q, notice %q", h, notice)
+	}
+	search("", "Boston, MA")
+	if h1 := run(t, ctx, "h1", chromedp.Text(chromedp.CSS("h1"))); !strings.Contains(h1, "near Boston, Massachusetts, United States") {
+		t.Errorf("Boston, MA: heading %q", h1)
+	}
 }
 
 // labField returns the name prefix of the platelet question on a

@@ -106,12 +106,7 @@ func TestSearchSpellingVariants(t *testing.T) {
 // children, counted from the records.
 func TestSearchEverydayWords(t *testing.T) {
 	ts := newTestSite(t)
-	kids := regexp.MustCompile(`(?i)\b(kids?|child|children|pa?ediatrics?)\b`)
-	asthma := regexp.MustCompile(`(?i)\basthmas?\b`)
-	want := countStudies(ts, func(st study.Study) bool {
-		texts := basicTexts(st)
-		return anyMatch(kids, texts) && anyMatch(asthma, texts)
-	})
+	want := kidsAsthma(ts)
 	if want == 0 {
 		t.Fatal("no trial about asthma in children in the test data")
 	}
@@ -122,6 +117,17 @@ func TestSearchEverydayWords(t *testing.T) {
 	if also := text(d.one(".also")); !strings.Contains(also, "pediatric") {
 		t.Errorf("the page does not say it also searched for “pediatric”: %q", also)
 	}
+}
+
+// kidsAsthma counts the trials that mention asthma and children in any
+// of the words people and records use for them.
+func kidsAsthma(ts *testSite) int {
+	kids := regexp.MustCompile(`(?i)\b(kids?|child|children|pa?ediatrics?)\b`)
+	asthma := regexp.MustCompile(`(?i)\basthmas?\b`)
+	return countStudies(ts, func(st study.Study) bool {
+		texts := basicTexts(st)
+		return anyMatch(kids, texts) && anyMatch(asthma, texts)
+	})
 }
 
 // TestSearchRespelling: a misspelling that finds nothing shows the

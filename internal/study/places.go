@@ -144,7 +144,11 @@ func RegionAbbreviation(country, state string) string {
 var cedex = regexp.MustCompile(`(?i)\s+cedex\s*\d*$`)
 
 // CityName returns a city's name without postal routing ("Paris Cedex
-// 13" → "Paris").
+// 13" → "Paris") or a region written after a comma ("Glasgow, Scotland"
+// → "Glasgow"), which the site's other fields give.
 func CityName(city string) string {
+	if before, _, ok := strings.Cut(city, ","); ok && strings.TrimSpace(before) != "" {
+		city = before
+	}
 	return cedex.ReplaceAllString(strings.Join(strings.Fields(city), " "), "")
 }

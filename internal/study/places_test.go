@@ -30,7 +30,8 @@ func TestPlaceNames(t *testing.T) {
 	if a := RegionAbbreviation("Canada", "Quebec"); a != "QC" {
 		t.Errorf("RegionAbbreviation(Canada, Quebec) = %q", a)
 	}
-	for in, want := range map[string]string{"Paris Cedex 13": "Paris", "PARIS cedex": "PARIS", "Lyon Cedex08": "Lyon", "Cedexville": "Cedexville"} {
+	for in, want := range map[string]string{"Paris Cedex 13": "Paris", "PARIS cedex": "PARIS", "Lyon Cedex08": "Lyon", "Cedexville": "Cedexville",
+		"Glasgow, Scotland": "Glasgow", ", Leeds": ", Leeds"} {
 		if got := CityName(in); got != want {
 			t.Errorf("CityName(%q) = %q, want %q", in, got, want)
 		}

@@ -172,8 +172,8 @@ func TestCountryListsEachCityOnce(t *testing.T) {
 				t.Errorf("%s: %q listed twice", country, n)
 			}
 			seen[strings.ToLower(n)] = true
-			if strings.Contains(strings.ToLower(n), "cedex") {
-				t.Errorf("%s: %q keeps its postal routing", country, n)
+			if strings.Contains(strings.ToLower(n), "cedex") || strings.Contains(n, ",") {
+				t.Errorf("%s: %q keeps its postal routing or region", country, n)
 			}
 		}
 		if len(names) < 3 {

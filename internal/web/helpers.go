@@ -34,6 +34,8 @@ var helpers = map[string]any{
 	"commas":          commas,
 	"coord":           func(f float64) string { return fmt.Sprintf("%.5f", f) },
 	"inc":             func(i int) int { return i + 1 },
+	"minus":           func(a, b int) int { return a - b },
+	"add":             func(a, b int) int { return a + b },
 	"deref":           func(f *float64) float64 { return *f },
 	"lower":           strings.ToLower,
 	"nonEmpty":        nonEmptyStrings,
@@ -163,7 +165,9 @@ func statusIcon(v string) string {
 	case "stopped":
 		return "■"
 	}
-	return "✓"
+	// A finished trial or site: not "✓", which the eligibility check
+	// uses for a criterion met.
+	return "⚑"
 }
 
 func distanceText(mi float64) string {

@@ -28,6 +28,7 @@ import (
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/vocab"
 )
 
 // SearchEngine serves searches; *search.Engine implements it.
@@ -71,6 +72,7 @@ type site struct {
 	pages  map[string]*template.Template
 	assets *assets
 	csp    string
+	words  search.Dictionary // spellings for "Did you mean"
 }
 
 // New returns the website's handler, to be mounted at "/".
@@ -85,7 +87,11 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	s := &site{cfg: cfg, log: cfg.Logger, assets: a}
+	v, err := vocab.Load()
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s := &site{cfg: cfg, log: cfg.Logger, assets: a, words: v.Word}
 	s.csp, err = policy(cfg.TileURL)
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

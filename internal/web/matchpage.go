@@ -25,8 +25,8 @@ type matchPage struct {
 	Form     *form
 	// Numbered rows of the profile form, as field name prefixes.
 	LabRows, CondRows, TherapyRows, MarkerRows []string
-	LabNames                       []option
-	Ranking                        *rankingView
+	LabNames                                   []option
+	Ranking                                    *rankingView
 }
 
 type notePart struct {

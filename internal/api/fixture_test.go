@@ -21,9 +21,11 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/vocab"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -91,7 +93,19 @@ func buildFixture() (*fixture, error) {
 	}
 	eng := search.NewEngine(nil)
 	eng.Set(ix)
-	a, err := New(Config{Searcher: eng, Records: st, Stats: st})
+	v, err := vocab.Load()
+	if err != nil {
+		return nil, err
+	}
+	mb := match.NewBuilder(match.Options{Vocab: v})
+	for i := range recs {
+		mb.Add(&recs[i])
+	}
+	m, err := mb.Finish(ctx, ix, st)
+	if err != nil {
+		return nil, err
+	}
+	a, err := New(Config{Searcher: eng, Records: st, Stats: st, Matcher: func() *match.Matcher { return m }})
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -65,19 +66,33 @@ func ourDocument() ([]byte, error) {
 	hitInfo.AdditionalProperties = openapi3.AdditionalProperties{Schema: ref("HitInfo")}
 	paged.Properties["hitInfo"] = openapi3.NewSchemaRef("", hitInfo)
 
+	addMatch(doc)
 	errContent := openapi3.NewContentWithJSONSchemaRef(ref("ErrorBody"))
+	retryAfter := openapi3.Headers{"Retry-After": &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
+		Description: "Seconds to wait before trying again.", Schema: openapi3.NewSchemaRef("", openapi3.NewIntegerSchema())}}}}
 	for _, item := range doc.Paths.Map() {
-		op := item.Get
-		if op == nil {
-			continue
-		}
-		for _, code := range []int{400, 404} {
-			if r := op.Responses.Status(code); r != nil {
-				r.Value.Content = errContent
+		for _, op := range []*openapi3.Operation{item.Get, item.Post} {
+			if op == nil {
+				continue
+			}
+			for _, code := range []int{400, 404} {
+				if r := op.Responses.Status(code); r != nil {
+					r.Value.Content = errContent
+				}
+			}
+			for _, e := range []struct {
+				code    int
+				desc    string
+				headers openapi3.Headers
+			}{
+				{405, "Method Not Allowed: the Allow header lists the methods this path serves", nil},
+				{500, "Internal Server Error", nil},
+				{503, "Service Unavailable: the server is starting, or this kind of request is at capacity; retry after Retry-After seconds", retryAfter},
+			} {
+				op.Responses.Set(strconv.Itoa(e.code), &openapi3.ResponseRef{Value: &openapi3.Response{
+					Description: openapi3.Ptr(e.desc), Content: errContent, Headers: e.headers}})
 			}
 		}
-		desc := "Internal Server Error"
-		op.Responses.Set("500", &openapi3.ResponseRef{Value: &openapi3.Response{Description: &desc, Content: errContent}})
 	}
 
 	studies := doc.Paths.Value("/studies").Get
@@ -131,6 +146,32 @@ func ourDocument() ([]byte, error) {
 	return toYAML(js)
 }
 
+// addMatch documents POST /api/match, which lives beside the v2 paths.
+func addMatch(doc *openapi3.T) {
+	limit := openapi3.NewIntegerSchema().WithMin(1).WithMax(100)
+	limit.Default = 20
+	doc.Paths.Set("/match", &openapi3.PathItem{
+		Servers: openapi3.Servers{{URL: "/api", Description: "This server"}},
+		Post: &openapi3.Operation{
+			Summary:     "Trialfinder: rank recruiting studies for a patient",
+			OperationID: "match", Tags: []string{"Trialfinder"},
+			Description: "Checks a patient's profile, or a free-text note about them, against every recruiting study's " +
+				"eligibility criteria and returns the best, each with its criterion-by-criterion table. Nothing sent is logged or stored.",
+			Parameters: openapi3.Parameters{{Value: &openapi3.Parameter{Name: "limit", In: "query",
+				Description: "How many hits to return, with their criteria tables.", Schema: openapi3.NewSchemaRef("", limit)}}},
+			RequestBody: &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
+				WithJSONSchemaRef(ref("MatchRequest"))},
+			Responses: openapi3.NewResponses(
+				openapi3.WithStatus(200, &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("OK").
+					WithContent(openapi3.NewContentWithJSONSchemaRef(ref("MatchResponse")))}),
+				openapi3.WithStatus(400, &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("Not a profile or a note")}),
+				openapi3.WithStatus(413, &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("Body over 1 MiB").
+					WithContent(openapi3.NewContentWithJSONSchemaRef(ref("ErrorBody")))}),
+			),
+		},
+	})
+}
+
 // aggFilterDoc lists aggFilterTable as Markdown.
 func aggFilterDoc() string {
 	var b strings.Builder
@@ -173,7 +214,31 @@ func extensionSchemas() openapi3.Schemas {
 	"NearestSite": {"type": "object", "additionalProperties": false, "required": ["distanceKm", "distanceMi", "recruiting"],
 		"properties": {"facility": {"type": "string"}, "city": {"type": "string"}, "state": {"type": "string"},
 			"country": {"type": "string"}, "distanceKm": {"type": "number"}, "distanceMi": {"type": "number"},
-			"recruiting": {"type": "boolean"}}}
+			"recruiting": {"type": "boolean"}}},
+	"MatchRequest": {"type": "object", "additionalProperties": false,
+		"description": "A patient profile (every fact optional; see package patient), or only a free-text note about the patient.",
+		"properties": {"note": {"type": "string", "description": "A clinic note, read as the website's /match page reads one; send it alone."},
+			"age": {"type": "number"}, "birthDate": {"type": "string"}, "sex": {"type": "string", "enum": ["female", "male"]},
+			"pregnant": {"type": "boolean"}, "breastfeeding": {"type": "boolean"},
+			"conditions": {"type": "array", "items": {"type": "object", "properties": {"text": {"type": "string"},
+				"mesh": {"type": "array", "items": {"type": "string"}}, "stage": {"type": "string"}, "metastatic": {"type": "boolean"}}}},
+			"noHistoryOf": {"type": "array", "items": {"type": "string"}},
+			"ecog": {"type": "integer"}, "karnofsky": {"type": "integer"},
+			"labs": {"type": "array", "items": {"type": "object", "required": ["name", "value"], "properties": {"name": {"type": "string"},
+				"value": {"type": "number"}, "unit": {"type": "string"}, "uln": {"type": "number"}}}},
+			"therapies": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"},
+				"class": {"type": "string"}, "start": {"type": "string"}, "end": {"type": "string"}, "current": {"type": "boolean"}}}},
+			"medications": {"type": "array", "items": {"type": "string"}},
+			"location": {"type": "object", "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}, "place": {"type": "string"}}},
+			"maxDistance": {"type": "number"}, "distanceUnit": {"type": "string", "enum": ["km", "mi"]}}},
+	"MatchResponse": {"type": "object", "required": ["candidates", "query", "hits"],
+		"properties": {"candidates": {"type": "integer", "description": "How many recruiting studies were checked."},
+			"query": {"type": "string"},
+			"hits": {"type": "array", "items": {"type": "object", "description": "A ranked study with its criterion-by-criterion check."}},
+			"profile": {"type": "object", "description": "The profile read from the note (only when a note was sent)."},
+			"findings": {"type": "array", "description": "What was read from the note, with the byte span of its words.",
+				"items": {"type": "object", "properties": {"kind": {"type": "string"}, "text": {"type": "string"},
+					"value": {"type": "string"}, "span": {"type": "array", "items": {"type": "integer"}}}}}}}
 }`
 	var out openapi3.Schemas
 	if err := json.Unmarshal([]byte(src), &out); err != nil {
@@ -197,13 +262,29 @@ func toYAML(js []byte) ([]byte, error) {
 }
 
 // blockStyle drops the flow style and quoting the JSON input gave every
-// node, so the YAML reads as YAML.
+// node, so the YAML reads as YAML; but keeps quotes on strings a YAML 1.1
+// reader takes for booleans (the status enums' YES and NO), as the
+// official document does.
 func blockStyle(n *yaml.Node) {
 	n.Style = 0
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && yaml11Bools[n.Value] {
+		n.Style = yaml.DoubleQuotedStyle
+	}
 	for _, c := range n.Content {
 		blockStyle(c)
 	}
 }
+
+// yaml11Bools are the plain scalars YAML 1.1 reads as booleans.
+var yaml11Bools = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range []string{"y", "yes", "n", "no", "true", "false", "on", "off"} {
+		for _, v := range []string{w, strings.ToUpper(w), strings.ToUpper(w[:1]) + w[1:]} {
+			m[v] = true
+		}
+	}
+	return m
+}()
 
 func (a *API) openAPI(w http.ResponseWriter, _ *http.Request) error {
 	w.Header().Set("Content-Type", "application/yaml")

@@ -2,12 +2,14 @@ package server
 
 import (
 	"context"
-	"encoding/json"
+	_ "embed"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -147,28 +149,35 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			}
 			s.log.Error("panic serving request", "url", r.URL.RequestURI(), "panic", v, "stack", string(debug.Stack()))
 			if sw.status == 0 {
-				writeError(sw, http.StatusInternalServerError, "internal error")
+				s.api.WriteError(sw, r, fmt.Errorf("panic: %v", v))
 			}
 		}()
 		next.ServeHTTP(sw, r)
 	})
 }
 
+// startingPage is what a browser gets while the index is built: a page
+// that reloads itself, where an API client gets a JSON 503.
+//
+//go:embed starting.html
+var startingPage []byte
+
+const startingRetry = 5 * time.Second
+
 func (s *Server) untilReady(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.ready.Load() && r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
-			w.Header().Set("Retry-After", "5")
-			writeError(w, http.StatusServiceUnavailable, "starting: the search index is being built")
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				s.api.WriteError(w, r, &api.UnavailableError{Msg: "starting: the search index is being built", RetryAfter: startingRetry})
+				return
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("Retry-After", strconv.Itoa(int(startingRetry/time.Second)))
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write(startingPage)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// writeError answers as the API does, with a JSON error body.
-func writeError(w http.ResponseWriter, code int, msg string) {
-	body, _ := json.Marshal(api.ErrorBody{Error: api.ErrorInfo{Status: code, Message: msg}})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	w.Write(body)
 }

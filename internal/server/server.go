@@ -86,6 +86,7 @@ type Server struct {
 	places  atomic.Pointer[gazetteer.Gazetteer]
 	matcher atomic.Pointer[match.Matcher]
 	handler http.Handler
+	api     *api.API // its WriteError answers the server's own errors
 	metrics *metrics
 	ready   atomic.Bool
 	// generation is the store's generation the index was last built from.
@@ -110,7 +111,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.vocab = v
 	s.engine = search.NewEngine(synonyms(v))
-	a, err := api.New(api.Config{Searcher: s.engine, Records: cfg.Store, Stats: cfg.Store, Logger: s.log})
+	a, err := api.New(api.Config{Searcher: s.engine, Records: cfg.Store, Stats: cfg.Store, Matcher: s.matcher.Load, Logger: s.log})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
@@ -121,10 +122,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	a.Register(mux)
-	mux.Handle("/api/match", match.NewHandler(s.matcher.Load))
 	mux.Handle("GET /healthz", http.HandlerFunc(s.healthz))
 	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.Handle("/", site)
+	s.api = a
 	s.handler = s.middleware(mux)
 	return s, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -101,6 +102,27 @@ var csvColumns = []csvColumn{
 	{"Study Documents", func(r *csvRecord) string { return documentsCell(r.s.NCTID, r.raw) }},
 }
 
+// csvPieces are the data pieces each CSV column shows, as upstream's CSV
+// download page lists them; fields may name a piece instead of a column.
+var csvPieces = map[string][]string{
+	"NCT Number": {"NCTId"}, "Study Title": {"BriefTitle"}, "Study URL": {"NCTId"}, "Acronym": {"Acronym"},
+	"Study Status": {"OverallStatus"}, "Brief Summary": {"BriefSummary"}, "Study Results": {"HasResults"},
+	"Conditions": {"Condition"}, "Interventions": {"InterventionType", "InterventionName"},
+	"Primary Outcome Measures":   {"PrimaryOutcomeMeasure", "PrimaryOutcomeDescription", "PrimaryOutcomeTimeFrame"},
+	"Secondary Outcome Measures": {"SecondaryOutcomeMeasure", "SecondaryOutcomeDescription", "SecondaryOutcomeTimeFrame"},
+	"Other Outcome Measures":     {"OtherOutcomeMeasure", "OtherOutcomeDescription", "OtherOutcomeTimeFrame"},
+	"Sponsor":                    {"LeadSponsorName"}, "Collaborators": {"CollaboratorName"}, "Sex": {"Sex"},
+	"Age": {"MinimumAge", "MaximumAge", "StdAge"}, "Phases": {"Phase"}, "Enrollment": {"EnrollmentCount"},
+	"Funder Type": {"LeadSponsorClass"}, "Study Type": {"StudyType"},
+	"Study Design": {"DesignAllocation", "DesignInterventionModel", "DesignMasking", "DesignWhoMasked", "DesignPrimaryPurpose"},
+	"Other IDs":    {"OrgStudyId", "SecondaryId"}, "Start Date": {"StartDate"},
+	"Primary Completion Date": {"PrimaryCompletionDate"}, "Completion Date": {"CompletionDate"},
+	"First Posted": {"StudyFirstPostDate"}, "Results First Posted": {"ResultsFirstPostDate"},
+	"Last Update Posted": {"LastUpdatePostDate"},
+	"Locations":          {"LocationFacility", "LocationCity", "LocationState", "LocationZip", "LocationCountry"},
+	"Study Documents":    {"LargeDocLabel", "LargeDocFilename"},
+}
+
 func outcomes(kind string) func(r *csvRecord) string {
 	return func(r *csvRecord) string {
 		var out []string
@@ -191,15 +213,23 @@ func selectColumns(names []string) ([]csvColumn, error) {
 	}
 	want := map[string]bool{}
 	for _, n := range names {
-		found := false
+		n = strings.TrimSpace(n)
+		col := ""
 		for _, c := range csvColumns {
-			if strings.EqualFold(strings.TrimSpace(n), c.name) {
-				want[c.name], found = true, true
+			if strings.EqualFold(n, c.name) {
+				col = c.name
 			}
 		}
-		if !found {
-			return nil, badRequest("fields: unknown CSV column %q (want column names of the CSV download, such as NCT Number, Study Title, Conditions)", n)
+		// A piece selects the first column that shows it.
+		for _, c := range csvColumns {
+			if col == "" && slices.ContainsFunc(csvPieces[c.name], func(p string) bool { return strings.EqualFold(p, n) }) {
+				col = c.name
+			}
 		}
+		if col == "" {
+			return nil, badRequest("fields: unknown CSV column %q (want column names of the CSV download, such as NCT Number, Study Title, Conditions, or the pieces they show, such as NCTId, BriefTitle, Condition)", n)
+		}
+		want[col] = true
 	}
 	var out []csvColumn
 	for _, c := range csvColumns {

@@ -52,6 +52,8 @@ var (
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	openapi3filter.RegisterBodyDecoder("application/x-research-info-systems", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/zip", openapi3filter.FileBodyDecoder)
 	code := m.Run()
 	if fix != nil {
 		fix.store.Close()
@@ -156,10 +158,11 @@ func (f *fixture) get(t testing.TB, path string) response {
 	if res.status == http.StatusMovedPermanently {
 		return res
 	}
-	// The official document declares no CSV answer for /studies (upstream
-	// serves one all the same); ours adds it.
+	// The official document declares no CSV answer for /studies and no
+	// RIS answer for a study (upstream serves both all the same); ours
+	// adds them.
 	q := req.URL.Query()
-	listCSV := req.URL.Path == "/api/v2/studies" && q.Get("format") == "csv"
+	listCSV := req.URL.Path == "/api/v2/studies" && q.Get("format") == "csv" || q.Get("format") == "ris"
 	rt := f.ours
 	if res.status == http.StatusOK && !q.Has("extensions") && !listCSV {
 		if _, _, err := f.official.FindRoute(req); err == nil {

@@ -40,13 +40,23 @@ func ourDocument() ([]byte, error) {
 	}
 	doc.Info.Title = "Trialfinder API (ClinicalTrials.gov API v2.0.5-compatible)"
 	doc.Info.Description = "Trialfinder's search API, compatible with ClinicalTrials.gov API v2.0.5. " +
-		"Differences: errors are JSON (ErrorBody), not text/plain; sort also takes `distance` " +
+		"Differences: errors are JSON (ErrorBody), not text/plain, from every path, including 405 (with Allow) " +
+		"for a method a path does not serve and 503 (with Retry-After) while the server starts or a kind of request " +
+		"is at capacity; sort also takes `distance` " +
 		"(to the filter.geo point, ascending by default); `extensions` adds facets, searchDetails " +
-		"and hitInfo to /studies responses; query.patient, filter.synonyms, geoDecay and markupFormat=legacy " +
-		"are not supported; /studies/metadata and /stats/field/* are not served. filter.advanced and " +
+		"and hitInfo to /studies responses. markupFormat=legacy returns the markup fields (briefSummary, " +
+		"detailedDescription, eligibilityCriteria) without Markdown's backslash escapes (`\\>` becomes `>`), " +
+		"everything else as stored. query.patient searches the BasicSearch area (our public site's main box). " +
+		"filter.synonyms and postFilter.synonyms are checked (area:id pairs of a known search area) and " +
+		"narrow nothing: the IDs are ClinicalTrials.gov's own synonym table, which this server does not have. " +
+		"geoDecay scales relevance as upstream's (Elasticsearch's gauss, exp and linear decay functions) when " +
+		"filter.geo is set and at most 10,000 studies match; without geoDecay relevance does not decay. " +
+		"fields for CSV takes the CSV download's column names or the pieces they show. " +
+		"filter.advanced and " +
 		"postFilter.advanced are searched as extra queries ANDed with the query.* parameters, so their terms " +
 		"count for relevance and facets. aggFilters, like postFilter.*, narrow the results after facets are counted. " +
-		"A page size over 1,000 is coerced to 1,000, as upstream does."
+		"A page size over 1,000 is coerced to 1,000, as upstream does, for JSON and CSV alike. " +
+		"POST /api/match (outside /api/v2) ranks recruiting studies for a patient."
 	doc.Servers = openapi3.Servers{{URL: "/api/v2", Description: "This server"}}
 	for _, p := range []string{"/studies/metadata", "/stats/field/values", "/stats/field/sizes"} {
 		doc.Paths.Delete(p)
@@ -115,11 +125,8 @@ func ourDocument() ([]byte, error) {
 			"with its synonyms), `hitInfo` (per study: score and the site nearest the filter.geo point).",
 		Schema: openapi3.NewSchemaRef("", ext),
 	}})
-	for _, p := range doc.Paths.Value("/studies/{nctId}").Get.Parameters {
-		if p.Value.Name == "format" {
-			p.Value.Schema.Value.Enum = []any{"csv", "json"}
-		}
-	}
+	one := doc.Paths.Value("/studies/{nctId}").Get.Responses.Status(200).Value
+	one.Content["application/x-research-info-systems"] = &openapi3.MediaType{Schema: openapi3.NewSchemaRef("", openapi3.NewStringSchema())}
 	yamlType := "application/yaml"
 	okDesc := "OK"
 	doc.Paths.Set("/openapi.yaml", &openapi3.PathItem{Get: &openapi3.Operation{

@@ -2,11 +2,13 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
@@ -228,6 +230,11 @@ func (a *API) studies(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
+		if lq.legacy {
+			if raw, err = legacyMarkup(raw); err != nil {
+				return err
+			}
+		}
 		out.Studies = append(out.Studies, raw)
 	}
 	if lq.ext[extFacets] {
@@ -320,14 +327,25 @@ func (a *API) study(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(q, studyParams); err != nil {
 		return err
 	}
-	csv, err := parseFormat(q)
+	format := cmp.Or(q.Get("format"), "json")
+	if !slices.Contains([]string{"json", "csv", "json.zip", "fhir.json", "ris"}, format) {
+		return badRequest("format: %q is not supported (want json, csv, json.zip, fhir.json or ris)", format)
+	}
+	legacy, err := parseMarkup(q)
 	if err != nil {
 		return err
 	}
 	var proj *projection
 	var cols []csvColumn
-	if err := a.parseFields(q, csv, nil, &proj, &cols); err != nil {
-		return err
+	switch format {
+	case "json", "json.zip", "csv":
+		if err := a.parseFields(q, format == "csv", nil, &proj, &cols); err != nil {
+			return err
+		}
+	case "fhir.json":
+		if q.Has("fields") {
+			return badRequest("fields: not allowed with format=fhir.json, which returns every available field")
+		}
 	}
 	canon, err := a.cfg.Records.CanonicalID(r.Context(), id)
 	if err != nil {
@@ -345,16 +363,52 @@ func (a *API) study(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if csv {
+	switch format {
+	case "csv":
 		body, err := writeCSV(cols, [][]byte{raw}, true)
 		if err != nil {
 			return err
 		}
 		writeBody(w, "text/csv; charset=utf-8", body)
 		return nil
+	case "fhir.json", "ris":
+		s, err := ctgov.DecodeV2(raw)
+		if err != nil {
+			return fmt.Errorf("study %s: %w", canon, err)
+		}
+		if format == "ris" {
+			body, err := writeRIS(&s, splitList(q.Get("fields")))
+			if err != nil {
+				return err
+			}
+			w.Header().Set("Content-Disposition", `attachment; filename="`+canon+`.ris"`)
+			writeBody(w, "application/x-research-info-systems", body)
+			return nil
+		}
+		body, err := json.Marshal(toFHIR(&s))
+		if err != nil {
+			return err
+		}
+		writeBody(w, "application/fhir+json", append(body, '\n'))
+		return nil
 	}
 	if proj != nil {
 		if raw, err = proj.project(raw); err != nil {
+			return err
+		}
+	}
+	if format == "json.zip" {
+		// Upstream: the archive's markup is always Markdown.
+		body, err := zipJSON(canon, raw)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Disposition", `attachment; filename="`+canon+`.zip"`)
+		writeBody(w, "application/zip", body)
+		return nil
+	}
+	if legacy {
+		if raw, err = legacyMarkup(raw); err != nil {
 			return err
 		}
 	}

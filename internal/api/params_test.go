@@ -1,0 +1,258 @@
+package api
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/search"
+	"github.com/trialfinder/trialfinder/internal/study"
+)
+
+// TestEveryOfficialExample sends every example value the official
+// document gives for a parameter of /studies and /studies/{nctId}; each
+// must be understood (a 200, validated by get), not refused.
+func TestEveryOfficialExample(t *testing.T) {
+	f := getFixture(t)
+	doc, err := loadOfficial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for path, base := range map[string]string{"/studies": "/api/v2/studies", "/studies/{nctId}": "/api/v2/studies/" + f.records[0].NCTID} {
+		for _, p := range doc.Paths.Value(path).Get.Parameters {
+			if p.Value.In != "query" {
+				continue
+			}
+			for name, ex := range p.Value.Examples {
+				v := exampleValue(ex.Value.Value)
+				q := url.Values{p.Value.Name: {v}}
+				switch p.Value.Name {
+				case "geoDecay", "sort":
+					q.Set("filter.geo", "distance(39.0035707,-77.1013313,5000mi)")
+				case "pageToken":
+					continue // the document gives none
+				}
+				if path == "/studies/{nctId}" && p.Value.Name == "fields" {
+					// Upstream's example names a piece only results have.
+					v = strings.ReplaceAll(v, ",Reference", "")
+					q.Set("fields", v)
+				}
+				res := f.get(t, base+"?"+q.Encode())
+				n++
+				if res.status != http.StatusOK {
+					t.Errorf("%s %s %s=%s: %d %s", path, name, p.Value.Name, v, res.status, res.body)
+				}
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d examples tried", n)
+	}
+}
+
+// exampleValue writes an example as a query value: a list comma-separated.
+func exampleValue(v any) string {
+	if list, ok := v.([]any); ok {
+		var parts []string
+		for _, x := range list {
+			parts = append(parts, exampleValue(x))
+		}
+		return strings.Join(parts, ",")
+	}
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestLegacyMarkup(t *testing.T) {
+	f := getFixture(t)
+	var s *study.Study
+	for i := range f.records {
+		if strings.Contains(f.records[i].Eligibility.Criteria, `\`) {
+			s = &f.records[i]
+			break
+		}
+	}
+	if s == nil {
+		t.Fatal("no demo record has a Markdown escape")
+	}
+	md := f.get(t, "/api/v2/studies/"+s.NCTID)
+	legacy := f.get(t, "/api/v2/studies/"+s.NCTID+"?markupFormat=legacy")
+	got, err := ctgov.DecodeV2(bytes.TrimSpace(legacy.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(got.Eligibility.Criteria, `\`) || got.Eligibility.Criteria != unescapeMarkdown(s.Eligibility.Criteria) {
+		t.Errorf("legacy criteria still escaped: %.300q", got.Eligibility.Criteria)
+	}
+	if got.BriefTitle != s.BriefTitle || len(got.Locations) != len(s.Locations) || len(legacy.body) >= len(md.body) {
+		t.Errorf("legacy changed more than the markup: %d vs %d bytes", len(legacy.body), len(md.body))
+	}
+	// The list is rewritten the same way.
+	p := f.list(t, vals("filter.ids", s.NCTID, "markupFormat", "legacy"))
+	if len(p.Studies) != 1 || !bytes.Equal(bytes.TrimSpace(p.Studies[0]), bytes.TrimSpace(legacy.body)) {
+		t.Errorf("list and single study differ in legacy form")
+	}
+	if unescapeMarkdown(`a \> b \\ c \d`) != `a > b \ c \d` {
+		t.Errorf("unescape: %q", unescapeMarkdown(`a \> b \\ c \d`))
+	}
+}
+
+func TestPatientAreaAndSynonyms(t *testing.T) {
+	f := getFixture(t)
+	term := f.all(t, vals("query.term", "asthma"))
+	patient := f.all(t, vals("query.patient", "asthma"))
+	if len(term) == 0 || !slices.Equal(term, patient) {
+		t.Errorf("query.patient found %d, query.term %d", len(patient), len(term))
+	}
+	with := f.all(t, vals("query.cond", "cancer", "filter.synonyms", "ConditionSearch:1651367|BasicSearch:2013558"))
+	without := f.all(t, vals("query.cond", "cancer"))
+	if len(with) == 0 || !slices.Equal(with, without) {
+		t.Errorf("filter.synonyms changed the results: %d vs %d", len(with), len(without))
+	}
+}
+
+func TestGeoDecay(t *testing.T) {
+	f := getFixture(t)
+	base := vals("query.cond", "cancer", "filter.geo", "distance(42.36,-71.06,300mi)", "extensions", "hitInfo", "pageSize", "1000", "fields", "NCTId")
+	plain := f.list(t, base)
+	decayed := cloneValues(base)
+	decayed.Set("geoDecay", "func:linear,scale:100km,offset:10km,decay:0.1")
+	d := f.list(t, decayed)
+	if len(plain.Studies) < 5 || len(d.Studies) != len(plain.Studies) {
+		t.Fatalf("%d and %d studies", len(plain.Studies), len(d.Studies))
+	}
+	fn := search.Decay{Func: "linear", ScaleKm: 100, OffsetKm: 10, Value: 0.1}
+	// The decay is by the nearest site of any status; hitInfo's nearest
+	// site prefers a recruiting one, which may be farther, so its factor
+	// is a lower bound, and usually the very one.
+	changed, exact := 0, 0
+	for id, h := range plain.HitInfo {
+		dh := d.HitInfo[id]
+		low := h.Score * fn.Factor(h.NearestSite.DistanceKm)
+		if dh.Score < low-1e-3-low*1e-3 || dh.Score > h.Score+1e-3 {
+			t.Errorf("%s: decayed score %v, want between %v × %v and %v", id, dh.Score, h.Score, fn.Factor(h.NearestSite.DistanceKm), h.Score)
+		}
+		if math.Abs(dh.Score-low) <= 1e-3+low*1e-3 {
+			exact++
+		}
+		if dh.Score != h.Score {
+			changed++
+		}
+	}
+	if changed == 0 || exact < len(plain.HitInfo)*3/4 {
+		t.Errorf("geoDecay changed %d scores, %d of %d as hitInfo's distance says", changed, exact, len(plain.HitInfo))
+	}
+	if fn.Factor(5) != 1 || math.Abs(fn.Factor(110)-0.1) > 1e-9 {
+		t.Errorf("linear decay: %v at the offset, %v at offset+scale", fn.Factor(5), fn.Factor(110))
+	}
+	for _, name := range []string{"gauss", "exp"} {
+		g := search.Decay{Func: name, ScaleKm: 50, OffsetKm: 0, Value: 0.3}
+		if math.Abs(g.Factor(50)-0.3) > 1e-9 || g.Factor(0) != 1 {
+			t.Errorf("%s decay: %v at the scale", name, g.Factor(50))
+		}
+	}
+}
+
+func TestSortByArmGroups(t *testing.T) {
+	f := getFixture(t)
+	ids := f.all(t, vals("query.cond", "cancer", "sort", "EnrollmentCount:desc|NumArmGroups"))
+	for i := 1; i < len(ids); i++ {
+		a, b := f.byID[ids[i-1]], f.byID[ids[i]]
+		ea, eb := enrollment(a), enrollment(b)
+		if ea < eb || ea == eb && len(a.Arms) > len(b.Arms) {
+			t.Fatalf("%s (%d, %d arms) before %s (%d, %d arms)", a.NCTID, ea, len(a.Arms), b.NCTID, eb, len(b.Arms))
+		}
+	}
+}
+
+func enrollment(s *study.Study) int {
+	if !s.Enrollment.Known {
+		return -1
+	}
+	return s.Enrollment.Count
+}
+
+func TestPageSizeCap(t *testing.T) {
+	f := getFixture(t)
+	if p := f.list(t, vals("pageSize", "5000", "fields", "NCTId")); len(p.Studies) != 1000 {
+		t.Errorf("JSON pageSize=5000: %d studies", len(p.Studies))
+	}
+	res := f.get(t, "/api/v2/studies?format=csv&pageSize=5000&fields=NCTId")
+	rows, err := csv.NewReader(bytes.NewReader(res.body)).ReadAll()
+	if err != nil || len(rows) != 1001 {
+		t.Errorf("CSV pageSize=5000: %d rows, %v", len(rows), err)
+	}
+}
+
+func TestCSVFieldsAsPieces(t *testing.T) {
+	f := getFixture(t)
+	res := f.get(t, "/api/v2/studies?format=csv&pageSize=3&fields=NCTId,BriefTitle,Condition")
+	rows, err := csv.NewReader(bytes.NewReader(res.body)).ReadAll()
+	if err != nil || len(rows) != 4 || !slices.Equal(rows[0], []string{"NCT Number", "Study Title", "Conditions"}) {
+		t.Fatalf("%v %q", err, rows)
+	}
+	if s := f.byID[rows[1][0]]; s == nil || rows[1][1] != s.BriefTitle {
+		t.Errorf("row %q", rows[1])
+	}
+}
+
+func TestSingleStudyFormats(t *testing.T) {
+	f := getFixture(t)
+	var s *study.Study
+	for i := range f.records {
+		if len(f.records[i].Phases) == 1 && len(f.records[i].Conditions) > 0 && f.records[i].OverallStatus == "RECRUITING" {
+			s = &f.records[i]
+			break
+		}
+	}
+	res := f.get(t, "/api/v2/studies/"+s.NCTID+"?format=fhir.json")
+	var fh struct {
+		ResourceType, ID, Status, Title string
+		Identifier                      []struct{ System, Value string }
+		Condition                       []struct{ Text string }
+		Phase                           struct{ Coding []struct{ Code string } }
+	}
+	if err := json.Unmarshal(res.body, &fh); err != nil || res.header.Get("Content-Type") != "application/fhir+json" {
+		t.Fatalf("fhir: %v %v", err, res.header)
+	}
+	if fh.ResourceType != "ResearchStudy" || fh.ID != s.NCTID || fh.Status != "active" || fh.Identifier[0].Value != s.NCTID ||
+		len(fh.Condition) != len(s.Conditions) || fh.Condition[0].Text != s.Conditions[0] || len(fh.Phase.Coding) != 1 {
+		t.Errorf("fhir: %+v", fh)
+	}
+	ris := f.get(t, "/api/v2/studies/"+s.NCTID+"?format=ris")
+	lines := strings.Split(strings.TrimSpace(string(ris.body)), "\r\n")
+	if lines[0] != "TY  - DBASE" || lines[len(lines)-1] != "ER  -" || !slices.Contains(lines, "ID  - "+s.NCTID) ||
+		!slices.Contains(lines, "TI  - "+strings.Join(strings.Fields(s.BriefTitle), " ")) {
+		t.Errorf("ris: %q", lines)
+	}
+	if only := f.get(t, "/api/v2/studies/"+s.NCTID+"?format=ris&fields=TI"); strings.Count(string(only.body), "\r\n") != 3 {
+		t.Errorf("ris with fields=TI: %q", only.body)
+	}
+	z := f.get(t, "/api/v2/studies/"+s.NCTID+"?format=json.zip")
+	zr, err := zip.NewReader(bytes.NewReader(z.body), int64(len(z.body)))
+	if err != nil || len(zr.File) != 1 || zr.File[0].Name != s.NCTID+".json" {
+		t.Fatalf("json.zip: %v", err)
+	}
+	rc, _ := zr.File[0].Open()
+	body, _ := io.ReadAll(rc)
+	if !bytes.Equal(body, s.Raw) {
+		t.Errorf("json.zip holds %d bytes, the record %d", len(body), len(s.Raw))
+	}
+}

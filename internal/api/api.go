@@ -69,6 +69,10 @@ type API struct {
 	sizeMu    sync.Mutex
 	sizeIndex *search.Index // the index sizeStats was computed for
 	sizeStats []byte
+
+	statsMu    sync.Mutex
+	statsIndex *search.Index // the index stats was computed for
+	stats      *fieldStats
 }
 
 // Prefix is where the API is mounted.
@@ -109,6 +113,9 @@ func (a *API) routes() []route {
 		{"/api/v2/studies/{nctId}", http.MethodGet, a.study},
 		{"/api/v2/studies/enums", http.MethodGet, a.enums},
 		{"/api/v2/studies/search-areas", http.MethodGet, a.searchAreas},
+		{"/api/v2/studies/metadata", http.MethodGet, a.metadata},
+		{"/api/v2/stats/field/values", http.MethodGet, a.fieldValues},
+		{"/api/v2/stats/field/sizes", http.MethodGet, a.fieldSizes},
 		{"/api/v2/stats/size", http.MethodGet, a.sizes},
 		{"/api/v2/version", http.MethodGet, a.version},
 		{"/api/v2/openapi.yaml", http.MethodGet, a.openAPI},
@@ -220,6 +227,8 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &ue):
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(ue.RetryAfter.Round(time.Second)/time.Second))))
 		status, msg = http.StatusServiceUnavailable, ue.Msg
+	case errors.Is(err, errNoStats):
+		status, msg = http.StatusNotFound, err.Error()
 	case errors.Is(err, study.ErrNotFound):
 		status, msg = http.StatusNotFound, "no study with this NCT ID"
 	case errors.Is(err, errRoute):

@@ -56,11 +56,9 @@ func ourDocument() ([]byte, error) {
 		"postFilter.advanced are searched as extra queries ANDed with the query.* parameters, so their terms " +
 		"count for relevance and facets. aggFilters, like postFilter.*, narrow the results after facets are counted. " +
 		"A page size over 1,000 is coerced to 1,000, as upstream does, for JSON and CSV alike. " +
-		"POST /api/match (outside /api/v2) ranks recruiting studies for a patient."
+		"POST /api/match (outside /api/v2) ranks recruiting studies for a patient. " +
+		"/stats/field/values counts at most 20,000 distinct values per field: past that, uniqueValuesCount is a lower bound."
 	doc.Servers = openapi3.Servers{{URL: "/api/v2", Description: "This server"}}
-	for _, p := range []string{"/studies/metadata", "/stats/field/values", "/stats/field/sizes"} {
-		doc.Paths.Delete(p)
-	}
 
 	s := doc.Components.Schemas
 	for name, schema := range extensionSchemas() {

@@ -29,7 +29,8 @@ func TestEveryOfficialExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	for path, base := range map[string]string{"/studies": "/api/v2/studies", "/studies/{nctId}": "/api/v2/studies/" + f.records[0].NCTID} {
+	for path, base := range map[string]string{"/studies": "/api/v2/studies", "/studies/{nctId}": "/api/v2/studies/" + f.records[0].NCTID,
+		"/stats/field/values": "/api/v2/stats/field/values", "/stats/field/sizes": "/api/v2/stats/field/sizes"} {
 		for _, p := range doc.Paths.Value(path).Get.Parameters {
 			if p.Value.In != "query" {
 				continue
@@ -56,7 +57,7 @@ func TestEveryOfficialExample(t *testing.T) {
 			}
 		}
 	}
-	if n < 20 {
+	if n < 25 {
 		t.Errorf("only %d examples tried", n)
 	}
 }
@@ -254,5 +255,78 @@ func TestSingleStudyFormats(t *testing.T) {
 	body, _ := io.ReadAll(rc)
 	if !bytes.Equal(body, s.Raw) {
 		t.Errorf("json.zip holds %d bytes, the record %d", len(body), len(s.Raw))
+	}
+}
+
+func TestFieldStats(t *testing.T) {
+	f := getFixture(t)
+	var meta []struct {
+		Name, Piece, SourceType, Type string
+		Children                      []json.RawMessage
+	}
+	if res := f.get(t, "/api/v2/studies/metadata"); json.Unmarshal(res.body, &meta) != nil || len(meta) < 3 || meta[0].SourceType == "" {
+		t.Fatalf("metadata: %.300s", res.body)
+	}
+	var values []struct {
+		Field, Piece, Type  string
+		MissingStudiesCount int
+		TopValues           []valueCount
+		Min, Max            any
+	}
+	res := f.get(t, "/api/v2/stats/field/values?fields=OverallStatus,EnrollmentCount")
+	if err := json.Unmarshal(res.body, &values); err != nil || len(values) != 2 {
+		t.Fatalf("values: %v %.300s", err, res.body)
+	}
+	statuses := map[string]int{}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range f.records {
+		statuses[s.OverallStatus]++
+		if s.Enrollment.Known {
+			lo, hi = min(lo, float64(s.Enrollment.Count)), max(hi, float64(s.Enrollment.Count))
+		}
+	}
+	for _, v := range values {
+		switch v.Piece {
+		case "OverallStatus":
+			if v.Type != "ENUM" || len(v.TopValues) != len(statuses) {
+				t.Errorf("OverallStatus: %+v, want %d values", v, len(statuses))
+			}
+			for _, tv := range v.TopValues {
+				if statuses[tv.Value] != tv.StudiesCount {
+					t.Errorf("%s: %d studies, the records have %d", tv.Value, tv.StudiesCount, statuses[tv.Value])
+				}
+			}
+		case "EnrollmentCount":
+			if v.Type != "INTEGER" || v.Min != lo || v.Max != hi {
+				t.Errorf("EnrollmentCount: %+v, want %v..%v", v, lo, hi)
+			}
+		default:
+			t.Errorf("unasked field %s", v.Field)
+		}
+	}
+	var sizes []listSizes
+	res = f.get(t, "/api/v2/stats/field/sizes?fields=Condition")
+	if err := json.Unmarshal(res.body, &sizes); err != nil || len(sizes) != 1 {
+		t.Fatalf("sizes: %v %.300s", err, res.body)
+	}
+	bySize := map[int]int{}
+	for _, s := range f.records {
+		if len(s.Conditions) > 0 {
+			bySize[len(s.Conditions)]++
+		}
+	}
+	if sizes[0].UniqueSizesCount != len(bySize) {
+		t.Errorf("condition list sizes: %d distinct, records have %d", sizes[0].UniqueSizesCount, len(bySize))
+	}
+	for _, ts := range sizes[0].TopSizes {
+		if bySize[ts.Size] != ts.StudiesCount {
+			t.Errorf("%d conditions: %d studies, records have %d", ts.Size, ts.StudiesCount, bySize[ts.Size])
+		}
+	}
+	if res := f.get(t, "/api/v2/stats/field/sizes?fields=Nope"); res.status != http.StatusBadRequest {
+		t.Errorf("unknown field: %d", res.status)
+	}
+	if res := f.get(t, "/api/v2/stats/field/values?types=COLOUR"); res.status != http.StatusBadRequest {
+		t.Errorf("unknown type: %d", res.status)
 	}
 }

@@ -55,6 +55,9 @@ type Config struct {
 	// the first one is built.
 	Matcher func() *match.Matcher
 	Logger  *slog.Logger // nil: slog.Default()
+	// ExportLimit bounds the studies of one /studies/download (0: the
+	// default ExportLimit).
+	ExportLimit int
 }
 
 // API is the /api/v2/ handler.
@@ -114,6 +117,7 @@ func (a *API) routes() []route {
 		{"/api/v2/studies/enums", http.MethodGet, a.enums},
 		{"/api/v2/studies/search-areas", http.MethodGet, a.searchAreas},
 		{"/api/v2/studies/metadata", http.MethodGet, a.metadata},
+		{"/api/v2/studies/download", http.MethodGet, a.download},
 		{"/api/v2/stats/field/values", http.MethodGet, a.fieldValues},
 		{"/api/v2/stats/field/sizes", http.MethodGet, a.fieldSizes},
 		{"/api/v2/stats/size", http.MethodGet, a.sizes},

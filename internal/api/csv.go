@@ -1,10 +1,10 @@
 package api
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -240,31 +240,52 @@ func selectColumns(names []string) ([]csvColumn, error) {
 	return out, nil
 }
 
-// writeCSV writes the records as RFC 4180 CSV, the header first when
-// header is set.
-func writeCSV(cols []csvColumn, raws [][]byte, header bool) ([]byte, error) {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
+// csvWriter writes records as RFC 4180 CSV rows, one at a time.
+type csvWriter struct {
+	w    *csv.Writer
+	cols []csvColumn
+	row  []string
+}
+
+// newCSVWriter starts the CSV on w, with the header row when header is
+// set.
+func newCSVWriter(w io.Writer, cols []csvColumn, header bool) *csvWriter {
+	cw := &csvWriter{w: csv.NewWriter(w), cols: cols, row: make([]string, len(cols))}
+	cw.w.UseCRLF = true
 	if header {
-		row := make([]string, len(cols))
 		for i, c := range cols {
-			row[i] = c.name
+			cw.row[i] = c.name
 		}
-		w.Write(row)
+		cw.w.Write(cw.row)
 	}
-	for _, raw := range raws {
-		s, err := ctgov.DecodeV2(raw)
-		if err != nil {
-			return nil, fmt.Errorf("csv: stored record: %w", err)
-		}
-		rec := &csvRecord{s: &s, raw: raw}
-		row := make([]string, len(cols))
-		for i, c := range cols {
-			row[i] = c.value(rec)
-		}
-		w.Write(row)
+	return cw
+}
+
+func (cw *csvWriter) write(raw []byte) error {
+	s, err := ctgov.DecodeV2(raw)
+	if err != nil {
+		return fmt.Errorf("csv: stored record: %w", err)
 	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
+	rec := &csvRecord{s: &s, raw: raw}
+	for i, c := range cw.cols {
+		cw.row[i] = neutralize(c.value(rec))
+	}
+	return cw.w.Write(cw.row)
+}
+
+func (cw *csvWriter) flush() error {
+	cw.w.Flush()
+	return cw.w.Error()
+}
+
+// neutralize keeps a spreadsheet from running a cell as a formula: a
+// cell starting with =, +, -, @, a tab or a carriage return gets a
+// leading apostrophe, as OWASP's CSV injection guidance recommends. The
+// registry's text rarely starts so ("- Inclusion criteria"), and the
+// apostrophe shows as what it is.
+func neutralize(cell string) string {
+	if cell != "" && strings.IndexByte("=+-@\t\r", cell[0]) >= 0 {
+		return "'" + cell
+	}
+	return cell
 }

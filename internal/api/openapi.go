@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -123,6 +124,7 @@ func ourDocument() ([]byte, error) {
 			"with its synonyms), `hitInfo` (per study: score and the site nearest the filter.geo point).",
 		Schema: openapi3.NewSchemaRef("", ext),
 	}})
+	addDownload(doc, studies, s)
 	one := doc.Paths.Value("/studies/{nctId}").Get.Responses.Status(200).Value
 	one.Content["application/x-research-info-systems"] = &openapi3.MediaType{Schema: openapi3.NewSchemaRef("", openapi3.NewStringSchema())}
 	yamlType := "application/yaml"
@@ -149,6 +151,40 @@ func ourDocument() ([]byte, error) {
 		return nil, fmt.Errorf("our openapi document: %w", err)
 	}
 	return toYAML(js)
+}
+
+// addDownload documents /studies/download: /studies's query parameters
+// without paging, answered with every matching study.
+func addDownload(doc *openapi3.T, studies *openapi3.Operation, schemas openapi3.Schemas) {
+	paged := schemas["PagedStudies"].Value
+	dl := *paged
+	dl.Properties = maps.Clone(paged.Properties)
+	notice := openapi3.NewStringSchema()
+	notice.Description = "Set when the export limit cut the list."
+	dl.Properties["notice"] = openapi3.NewSchemaRef("", notice)
+	schemas["StudiesDownload"] = openapi3.NewSchemaRef("", &dl)
+	op := *studies
+	op.OperationID, op.Summary = "downloadStudies", "Trialfinder: download every matching study"
+	op.Description = fmt.Sprintf("Every study the /studies query parameters match, up to %d, streamed as one file "+
+		"(Content-Disposition names it). x-total-count gives how many match; when the limit cuts the list, the "+
+		"X-Export-Notice header says so (and, in JSON, the notice property). Markup and fields work as for /studies.", ExportLimit)
+	op.Parameters = nil
+	for _, p := range studies.Parameters {
+		if n := p.Value.Name; n != "pageSize" && n != "pageToken" && n != "countTotal" {
+			op.Parameters = append(op.Parameters, p)
+		}
+	}
+	op.Responses = openapi3.NewResponses()
+	for code, r := range studies.Responses.Map() {
+		if code != "200" {
+			op.Responses.Set(code, r)
+		}
+	}
+	op.Responses.Set("200", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("OK").WithContent(openapi3.Content{
+		"application/json": openapi3.NewMediaType().WithSchemaRef(ref("StudiesDownload")),
+		"text/csv":         openapi3.NewMediaType().WithSchemaRef(ref("StudiesCsv")),
+	})})
+	doc.Paths.Set("/studies/download", &openapi3.PathItem{Get: &op})
 }
 
 // addMatch documents POST /api/match, which lives beside the v2 paths.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
@@ -328,5 +330,53 @@ func TestFieldStats(t *testing.T) {
 	}
 	if res := f.get(t, "/api/v2/stats/field/values?types=COLOUR"); res.status != http.StatusBadRequest {
 		t.Errorf("unknown type: %d", res.status)
+	}
+}
+
+func TestDownload(t *testing.T) {
+	f := getFixture(t)
+	want := f.all(t, vals("query.cond", "cancer"))
+	res := f.get(t, "/api/v2/studies/download?format=csv&query.cond=cancer&fields=NCTId")
+	rows, err := csv.NewReader(bytes.NewReader(res.body)).ReadAll()
+	if err != nil || len(rows) != len(want)+1 || !strings.HasPrefix(res.header.Get("Content-Disposition"), `attachment; filename="trialfinder-studies-`) {
+		t.Fatalf("download: %v, %d rows for %d studies, %v", err, len(rows), len(want), res.header)
+	}
+	for i, row := range rows[1:] {
+		if row[0] != want[i] {
+			t.Fatalf("row %d: %s, want %s", i, row[0], want[i])
+		}
+	}
+	if res.header.Get("X-Export-Notice") != "" {
+		t.Errorf("a whole download has a notice: %q", res.header.Get("X-Export-Notice"))
+	}
+	// Past the limit: cut, with a notice.
+	a, err := New(Config{Searcher: f.engine, Records: f.store, Stats: f.store, Matcher: func() *match.Matcher { return nil }, ExportLimit: 1500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	a.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v2/studies/download?fields=NCTId", nil))
+	var out struct {
+		TotalCount int
+		Studies    []json.RawMessage
+		Notice     string
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || len(out.Studies) != 1500 || out.TotalCount != len(f.records) ||
+		!strings.Contains(out.Notice, "1500") || rec.Header().Get("X-Export-Notice") == "" {
+		t.Errorf("limited download: %v, %d studies of %d, notice %q", err, len(out.Studies), out.TotalCount, out.Notice)
+	}
+	if res := f.get(t, "/api/v2/studies/download?pageSize=5"); res.status != http.StatusBadRequest {
+		t.Errorf("download with pageSize: %d", res.status)
+	}
+}
+
+// TestCSVFormulaNeutralised: a cell a spreadsheet would run as a formula
+// starts with an apostrophe instead.
+func TestCSVFormulaNeutralised(t *testing.T) {
+	for in, want := range map[string]string{"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")", "+1": "'+1", "-2+3": "'-2+3",
+		"@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx", "Asthma": "Asthma", "": "", "a=b": "a=b"} {
+		if got := neutralize(in); got != want {
+			t.Errorf("neutralize(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -3,6 +3,8 @@ package api
 import (
 	"archive/zip"
 	"bytes"
+	"context"
+	"errors"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
@@ -377,6 +380,60 @@ func TestCSVFormulaNeutralised(t *testing.T) {
 		"@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx", "Asthma": "Asthma", "": "", "a=b": "a=b"} {
 		if got := neutralize(in); got != want {
 			t.Errorf("neutralize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// countingRecords counts the records read.
+type countingRecords struct {
+	Records
+	n atomic.Int64
+}
+
+func (c *countingRecords) AppendRaw(ctx context.Context, dst []byte, id string) ([]byte, error) {
+	c.n.Add(1)
+	return c.Records.AppendRaw(ctx, dst, id)
+}
+
+// goneClient is a client that stops reading after limit bytes: its
+// writes fail and its request's context ends.
+type goneClient struct {
+	*httptest.ResponseRecorder
+	limit  int
+	cancel context.CancelFunc
+}
+
+func (g *goneClient) Write(p []byte) (int, error) {
+	if g.Body.Len()+len(p) > g.limit {
+		g.cancel()
+		return 0, errors.New("connection reset by peer")
+	}
+	return g.ResponseRecorder.Write(p)
+}
+
+// TestExportStopsWhenClientGoes: a download whose client leaves stops
+// reading the store and cuts the response.
+func TestExportStopsWhenClientGoes(t *testing.T) {
+	f := getFixture(t)
+	recs := &countingRecords{Records: f.store}
+	a, err := New(Config{Searcher: f.engine, Records: recs, Stats: f.store, Matcher: func() *match.Matcher { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"csv", "json"} {
+		recs.n.Store(0)
+		ctx, cancel := context.WithCancel(context.Background())
+		w := &goneClient{ResponseRecorder: httptest.NewRecorder(), limit: 100 << 10, cancel: cancel}
+		func() {
+			defer func() {
+				if v := recover(); v != http.ErrAbortHandler {
+					t.Errorf("%s: handler ended with %v, want the connection cut", format, v)
+				}
+			}()
+			a.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/v2/studies/download?format="+format, nil).WithContext(ctx))
+		}()
+		if n := recs.n.Load(); n == 0 || n > int64(len(f.records)/2) {
+			t.Errorf("%s: %d of %d records read after the client left at 100 KB", format, n, len(f.records))
 		}
 	}
 }

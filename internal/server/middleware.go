@@ -25,6 +25,7 @@ type metrics struct {
 	reg          *prometheus.Registry
 	requests     *prometheus.CounterVec
 	latency      *prometheus.HistogramVec
+	shed         *prometheus.CounterVec
 	indexStudies prometheus.Gauge
 	indexBuild   prometheus.Gauge
 }
@@ -41,6 +42,10 @@ func newMetrics() *metrics {
 			Help:    "HTTP request latency by route pattern and status code.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route", "code"}),
+		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trialfinder_http_shed_total",
+			Help: "Requests answered 503 because their class of work was at capacity, by class.",
+		}, []string{"class"}),
 		indexStudies: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "trialfinder_index_studies",
 			Help: "Studies in the current search index.",
@@ -50,7 +55,7 @@ func newMetrics() *metrics {
 			Help: "How long the last search index build took.",
 		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.indexStudies, m.indexBuild,
+	m.reg.MustRegister(m.requests, m.latency, m.shed, m.indexStudies, m.indexBuild,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -92,6 +97,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	var h http.Handler = mux
 	h = s.untilReady(h)
+	h = s.admit(h)
 	h = s.recoverPanics(h)
 	h = s.observe(h)
 	return s.deadline(h)
@@ -156,11 +162,24 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// startingPage is what a browser gets while the index is built: a page
-// that reloads itself, where an API client gets a JSON 503.
-//
-//go:embed starting.html
-var startingPage []byte
+// startingPage is what a browser gets while the index is built (it
+// reloads itself), busyPage when its request was shed; an API client gets
+// a JSON 503 instead.
+var (
+	//go:embed starting.html
+	startingPage []byte
+	//go:embed busy.html
+	busyPage []byte
+)
+
+// writePage answers 503 with one of those pages.
+func writePage(w http.ResponseWriter, page []byte, retry time.Duration) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Retry-After", strconv.Itoa(int(retry/time.Second)))
+	w.WriteHeader(http.StatusServiceUnavailable)
+	w.Write(page)
+}
 
 const startingRetry = 5 * time.Second
 
@@ -171,11 +190,7 @@ func (s *Server) untilReady(next http.Handler) http.Handler {
 				s.api.WriteError(w, r, &api.UnavailableError{Msg: "starting: the search index is being built", RetryAfter: startingRetry})
 				return
 			}
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Header().Set("Cache-Control", "no-store")
-			w.Header().Set("Retry-After", strconv.Itoa(int(startingRetry/time.Second)))
-			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write(startingPage)
+			writePage(w, startingPage, startingRetry)
 			return
 		}
 		next.ServeHTTP(w, r)

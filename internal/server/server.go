@@ -73,6 +73,11 @@ type Config struct {
 	// OS promptly, which the GC target alone leaves to a slow background
 	// pass.
 	MemoryHeadroom float64
+	// Slots overrides how many requests of a class of work run at once
+	// (see admission.go; keys search, record, export, match, check).
+	Slots map[string]int
+	// ExportLimit bounds the studies of one download (0: api.ExportLimit).
+	ExportLimit int
 }
 
 // Server is the application.
@@ -87,6 +92,7 @@ type Server struct {
 	matcher atomic.Pointer[match.Matcher]
 	handler http.Handler
 	api     *api.API // its WriteError answers the server's own errors
+	classes map[string]*class
 	metrics *metrics
 	ready   atomic.Bool
 	// generation is the store's generation the index was last built from.
@@ -101,7 +107,7 @@ func New(cfg Config) (*Server, error) {
 	cfg.RefreshEvery = orDefault(cfg.RefreshEvery, 30*time.Second)
 	cfg.RequestTimeout = orDefault(cfg.RequestTimeout, 30*time.Second)
 	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, 20*time.Second)
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), classes: newClasses(cfg.Slots)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -111,7 +117,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.vocab = v
 	s.engine = search.NewEngine(synonyms(v))
-	a, err := api.New(api.Config{Searcher: s.engine, Records: cfg.Store, Stats: cfg.Store, Matcher: s.matcher.Load, Logger: s.log})
+	a, err := api.New(api.Config{Searcher: s.engine, Records: cfg.Store, Stats: cfg.Store, Matcher: s.matcher.Load, Logger: s.log,
+		ExportLimit: cfg.ExportLimit})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}

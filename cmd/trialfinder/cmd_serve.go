@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/server"
 )
@@ -14,17 +16,22 @@ import (
 func init() {
 	register(command{
 		name:    "serve",
-		args:    "[--db D] [--addr :8080] [--tiles URL]",
+		args:    "[--db D] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A]",
 		summary: "serve the website and the ClinicalTrials.gov-compatible API (loads the demo data into an empty store)",
 		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
 			db := dbFlag(fs)
 			addr := fs.String("addr", ":8080", "address to listen on")
 			tiles := fs.String("tiles", "", "map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: the bundled outline only)")
+			base := fs.String("base-url", "", "the site's public address, the start of absolute links in feeds and JSON-LD (default http://localhost and the --addr port)")
+			trustProxy := fs.Bool("trust-proxy", false, "take the client address from X-Forwarded-For, as set by a reverse proxy in front")
+			logIP := fs.Bool("log-client-ip", false, "add client addresses to the access log (off: a search plus an address is health data)")
+			metricsAddr := fs.String("metrics-addr", "", "serve /metrics on this address instead of the main one (e.g. 127.0.0.1:9090)")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 {
 					return errUsage
 				}
-				return runServe(ctx, *db, *addr, *tiles)
+				return runServe(ctx, serveOptions{db: *db, addr: *addr, tiles: *tiles, baseURL: *base,
+					trustProxy: *trustProxy, logClientIP: *logIP, metricsAddr: *metricsAddr})
 			}
 		},
 	})
@@ -41,18 +48,34 @@ const (
 	servingMemoryHeadroom = 0.5
 )
 
-func runServe(ctx context.Context, dsn, addr, tiles string) error {
+type serveOptions struct {
+	db, addr, tiles, baseURL, metricsAddr string
+	trustProxy, logClientIP               bool
+}
+
+func runServe(ctx context.Context, o serveOptions) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	st, err := openStore(ctx, dsn)
+	if o.baseURL == "" {
+		_, port, err := net.SplitHostPort(o.addr)
+		if err != nil {
+			return fmt.Errorf("--addr %q: %w", o.addr, err)
+		}
+		o.baseURL = "http://localhost:" + port
+	}
+	st, err := openStore(ctx, o.db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	cfg := server.Config{
-		Store:   st,
-		Seed:    server.SeedDemo(st, os.Stderr),
-		TileURL: tiles,
-		Logger:  log,
+		Store:        st,
+		Seed:         server.SeedDemo(st, os.Stderr),
+		TileURL:      o.tiles,
+		BaseURL:      o.baseURL,
+		TrustProxy:   o.trustProxy,
+		LogClientIP:  o.logClientIP,
+		MetricsApart: o.metricsAddr != "",
+		Logger:       log,
 	}
 	if os.Getenv("GOGC") == "" {
 		cfg.GCPercent = servingGCPercent
@@ -64,9 +87,20 @@ func runServe(ctx context.Context, dsn, addr, tiles string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
+	}
+	if o.metricsAddr != "" {
+		mln, err := net.Listen("tcp", o.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s: %w", o.metricsAddr, err)
+		}
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go ms.Serve(mln)
+		defer ms.Close()
+		log.Info("metrics listening", "addr", mln.Addr().String())
 	}
 	return srv.Run(ctx, ln)
 }

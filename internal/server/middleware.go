@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -131,15 +132,50 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			route = "unmatched"
 		}
 		code := strconv.Itoa(sw.status)
-		s.metrics.requests.WithLabelValues(route, r.Method, code).Inc()
+		method := knownMethod(r.Method)
+		s.metrics.requests.WithLabelValues(route, method, code).Inc()
 		s.metrics.latency.WithLabelValues(route, code).Observe(took.Seconds())
 		level := slog.LevelInfo
 		if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
 			level = slog.LevelDebug
 		}
-		s.log.Log(r.Context(), level, "request", "method", r.Method, "url", r.URL.RequestURI(), "route", route,
-			"status", sw.status, "bytes", sw.bytes, "took", took.Round(time.Microsecond), "remote", r.RemoteAddr)
+		// The route pattern, never the URL: a query string or a path holds
+		// what someone looked for.
+		attrs := []any{"route", route, "status", sw.status, "bytes", sw.bytes, "took", took.Round(time.Microsecond)}
+		if s.cfg.LogClientIP {
+			attrs = append(attrs, "client", s.clientIP(r))
+		}
+		s.log.Log(r.Context(), level, "request", attrs...)
 	})
+}
+
+// knownMethod keeps the metrics' method label to the methods HTTP
+// defines: any other string a client sends would be a new series.
+func knownMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
+// clientIP is the client's address: the peer's, or with TrustProxy the
+// one the proxy appended to X-Forwarded-For (the last; earlier entries
+// are the client's own claims).
+func (s *Server) clientIP(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			hops := strings.Split(xff[len(xff)-1], ",")
+			if ip := strings.TrimSpace(hops[len(hops)-1]); ip != "" {
+				return ip
+			}
+		}
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
@@ -153,7 +189,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(v)
 			}
-			s.log.Error("panic serving request", "url", r.URL.RequestURI(), "panic", v, "stack", string(debug.Stack()))
+			s.log.Error("panic serving request", "route", r.Pattern, "panic", v, "stack", string(debug.Stack()))
 			if sw.status == 0 {
 				s.api.WriteError(sw, r, fmt.Errorf("panic: %v", v))
 			}

@@ -73,6 +73,20 @@ type Config struct {
 	// OS promptly, which the GC target alone leaves to a slow background
 	// pass.
 	MemoryHeadroom float64
+	// BaseURL is the site's public address, the start of its absolute
+	// links (see web.Config.BaseURL).
+	BaseURL string
+	// LogClientIP adds the client's address to the access log, which
+	// otherwise holds no more than the route, status, size and duration:
+	// what someone searched for, with where they are, is health data.
+	LogClientIP bool
+	// TrustProxy takes the client's address from the X-Forwarded-For
+	// header a reverse proxy in front sets; without it the header, which
+	// any client can send, is ignored.
+	TrustProxy bool
+	// MetricsApart leaves /metrics off the main handler, for operators who
+	// serve MetricsHandler on an address of their own.
+	MetricsApart bool
 	// Slots overrides how many requests of a class of work run at once
 	// (see admission.go; keys search, record, export, match, check).
 	Slots map[string]int
@@ -123,19 +137,25 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	site, err := web.New(web.Config{Search: s.engine, Studies: cfg.Store, Places: s.places.Load, Matcher: s.matcher.Load,
-		TileURL: cfg.TileURL, Logger: s.log})
+		TileURL: cfg.TileURL, BaseURL: cfg.BaseURL, Logger: s.log})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	mux := http.NewServeMux()
 	a.Register(mux)
 	mux.Handle("GET /healthz", http.HandlerFunc(s.healthz))
-	mux.Handle("GET /metrics", s.metrics.handler())
+	if !cfg.MetricsApart {
+		mux.Handle("GET /metrics", s.metrics.handler())
+	}
 	mux.Handle("/", site)
 	s.api = a
 	s.handler = s.middleware(mux)
 	return s, nil
 }
+
+// MetricsHandler serves the Prometheus metrics (on their own address when
+// Config.MetricsApart is set).
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler() }
 
 // synonyms adapts the condition vocabulary to the engine.
 func synonyms(v *vocab.Vocab) search.SynonymSource {

@@ -164,7 +164,7 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	page.Questions = len(match.Questions(st, crit))
-	page.LD = medicalTrial(st, origin(r))
+	page.LD = medicalTrial(st, s.cfg.BaseURL)
 	return s.render(w, r, http.StatusOK, "study", page.Title, page)
 }
 

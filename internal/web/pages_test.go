@@ -333,7 +333,7 @@ func TestFeed(t *testing.T) {
 		t.Fatal("feed has no entries")
 	}
 	for i, e := range f.Entries {
-		id := strings.TrimPrefix(e.Link.Href, "http://example.com/study/")
+		id := strings.TrimPrefix(e.Link.Href, testBaseURL+"/study/")
 		st, ok := ts.studies[id]
 		if !ok {
 			t.Fatalf("entry link %s is not a trial page", e.Link.Href)

@@ -69,13 +69,30 @@ type API struct {
 	mux    *http.ServeMux
 	known  *http.ServeMux // the routes alone, to find a path's methods
 
-	sizeMu    sync.Mutex
-	sizeIndex *search.Index // the index sizeStats was computed for
-	sizeStats []byte
+	sizeStats  perIndex[[]byte]
+	fieldStats perIndex[*fieldStats]
+}
 
-	statsMu    sync.Mutex
-	statsIndex *search.Index // the index stats was computed for
-	stats      *fieldStats
+// perIndex keeps a value computed from the whole store until the index,
+// and so the data, changes: a pass over a full store takes minutes.
+type perIndex[T any] struct {
+	mu sync.Mutex
+	ix *search.Index // the index v was computed for
+	v  T
+	ok bool
+}
+
+func (c *perIndex[T]) get(ix *search.Index, compute func() (T, error)) (T, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.ok || c.ix != ix {
+		v, err := compute()
+		if err != nil {
+			return v, err
+		}
+		c.ix, c.v, c.ok = ix, v, true
+	}
+	return c.v, nil
 }
 
 // Prefix is where the API is mounted.

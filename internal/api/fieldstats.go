@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -94,7 +95,8 @@ type listSizes struct {
 	UniqueSizesCount int        `json:"uniqueSizesCount"`
 }
 
-// computeFieldStats reads every stored record as generic JSON.
+// computeFieldStats reads every stored record as generic JSON, once per
+// index (see perIndex).
 func (a *API) computeFieldStats(ctx context.Context) (*fieldStats, error) {
 	accs := map[string]*fieldAcc{}
 	for path, n := range a.fields.fields {
@@ -295,41 +297,24 @@ func (acc *fieldAcc) sizeResult() listSizes {
 	return out
 }
 
-// currentFieldStats returns the statistics of the current index's data,
-// computing them once per index: a pass over a full store takes minutes.
-func (a *API) currentFieldStats(ctx context.Context) (*fieldStats, error) {
-	ix := a.cfg.Searcher.Index()
-	a.statsMu.Lock()
-	defer a.statsMu.Unlock()
-	if a.statsIndex == ix && a.stats != nil {
-		return a.stats, nil
-	}
-	st, err := a.computeFieldStats(ctx)
-	if err != nil {
-		return nil, err
-	}
-	a.statsIndex, a.stats = ix, st
-	return st, nil
-}
-
-// selectFields resolves the fields parameter of the statistics endpoints
-// to field paths; nil means all.
-func (a *API) selectFields(q string) (map[string]bool, error) {
-	names := splitList(q)
-	if len(names) == 0 {
-		return nil, nil
-	}
-	want := map[string]bool{}
-	for _, n := range names {
+// statsFor reads the statistics endpoints' fields parameter (nil: all)
+// and returns the current statistics.
+func (a *API) statsFor(r *http.Request, q url.Values) (map[string]bool, *fieldStats, error) {
+	var want map[string]bool
+	for _, n := range splitList(q.Get("fields")) {
 		paths, ok := a.fields.resolve(n)
 		if !ok {
-			return nil, badRequest("fields: unknown field %q", n)
+			return nil, nil, badRequest("fields: unknown field %q", n)
+		}
+		if want == nil {
+			want = map[string]bool{}
 		}
 		for _, p := range paths {
 			want[p] = true
 		}
 	}
-	return want, nil
+	st, err := a.fieldStats.get(a.cfg.Searcher.Index(), func() (*fieldStats, error) { return a.computeFieldStats(r.Context()) })
+	return want, st, err
 }
 
 var statsTypes = []string{"ENUM", "STRING", "DATE", "INTEGER", "NUMBER", "BOOLEAN"}
@@ -346,11 +331,7 @@ func (a *API) fieldValues(w http.ResponseWriter, r *http.Request) error {
 		}
 		types[t] = true
 	}
-	want, err := a.selectFields(q.Get("fields"))
-	if err != nil {
-		return err
-	}
-	st, err := a.currentFieldStats(r.Context())
+	want, st, err := a.statsFor(r, q)
 	if err != nil {
 		return err
 	}
@@ -373,11 +354,7 @@ func (a *API) fieldSizes(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(q, map[string]bool{"fields": true}); err != nil {
 		return err
 	}
-	want, err := a.selectFields(q.Get("fields"))
-	if err != nil {
-		return err
-	}
-	st, err := a.currentFieldStats(r.Context())
+	want, st, err := a.statsFor(r, q)
 	if err != nil {
 		return err
 	}

@@ -119,3 +119,15 @@ func TestYAMLQuotesBooleanLikeStrings(t *testing.T) {
 		t.Errorf("the YES/NO enum is not quoted (%d boolean-like scalars seen)", quoted)
 	}
 }
+
+// TestResponseHeaders: every API answer says not to sniff its type and
+// how it may be cached.
+func TestResponseHeaders(t *testing.T) {
+	f := getFixture(t)
+	for _, path := range []string{"/api/v2/studies?query.cond=asthma", "/api/v2/studies/" + f.records[0].NCTID, "/api/v2/version", "/api/v2/nothing"} {
+		res := f.get(t, path)
+		if res.header.Get("X-Content-Type-Options") != "nosniff" || res.header.Get("Cache-Control") == "" {
+			t.Errorf("%s: %d with headers %v", path, res.status, res.header)
+		}
+	}
+}

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -199,14 +201,33 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 }
 
 // startingPage is what a browser gets while the index is built (it
-// reloads itself), busyPage when its request was shed; an API client gets
-// a JSON 503 instead.
+// reloads itself), busyPage when its request was shed (a reload would
+// lose a form's answers); an API client gets a JSON 503 instead. Both are
+// rendered once, from notice.html.
 var (
-	//go:embed starting.html
-	startingPage []byte
-	//go:embed busy.html
-	busyPage []byte
+	startingPage = noticePage("Starting",
+		"The search index is being built. This page reloads itself every few seconds; it usually takes under a minute.", startingRetry)
+	busyPage = noticePage("Busy",
+		"Many people are searching right now. Please try again in a moment: reload this page, or go back and send the form again.", 0)
 )
+
+//go:embed notice.html
+var noticeHTML string
+
+var noticeTemplate = template.Must(template.New("notice").Funcs(template.FuncMap{"lower": strings.ToLower}).Parse(noticeHTML))
+
+// noticePage renders a notice; refresh, if set, reloads it that often.
+func noticePage(title, text string, refresh time.Duration) []byte {
+	var b bytes.Buffer
+	err := noticeTemplate.Execute(&b, struct {
+		Title, Text string
+		Refresh     int
+	}{title, text, int(refresh / time.Second)})
+	if err != nil {
+		panic("server: notice page: " + err.Error())
+	}
+	return b.Bytes()
+}
 
 // writePage answers 503 with one of those pages.
 func writePage(w http.ResponseWriter, page []byte, retry time.Duration) {

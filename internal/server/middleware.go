@@ -111,10 +111,19 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 // a 503. Not http.TimeoutHandler, which copies every response into a buffer
 // of its own: at full scale that copy was 40% of the server's allocations.
 // The http.Server's WriteTimeout remains the backstop for a handler that
-// ignores its context.
+// ignores its context. An export streams for as long as its client takes
+// to read tens of megabytes, so it gets ExportTimeout, and its write
+// deadline is moved to match.
 func (s *Server) deadline(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		limit := s.cfg.RequestTimeout
+		if classify(r) == classExport {
+			limit = s.cfg.ExportTimeout
+			// Not every ResponseWriter can (a test's recorder): then the
+			// server's own deadline stands.
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(limit + 5*time.Second))
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), limit)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -54,8 +54,10 @@ type Config struct {
 	// RefreshEvery is how often the store is checked for changes, which
 	// rebuild the index (default 30 s).
 	RefreshEvery time.Duration
-	// RequestTimeout bounds one request (default 30 s).
+	// RequestTimeout bounds one request (default 30 s), ExportTimeout one
+	// export (downloads, CSV pages; default 5 min).
 	RequestTimeout time.Duration
+	ExportTimeout  time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests on shutdown
 	// (default 20 s).
 	ShutdownTimeout time.Duration
@@ -120,6 +122,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg.RefreshEvery = orDefault(cfg.RefreshEvery, 30*time.Second)
 	cfg.RequestTimeout = orDefault(cfg.RequestTimeout, 30*time.Second)
+	cfg.ExportTimeout = orDefault(cfg.ExportTimeout, 5*time.Minute)
 	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, 20*time.Second)
 	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), classes: newClasses(cfg.Slots)}
 	if s.log == nil {

@@ -430,3 +430,19 @@ func TestRequestDeadline(t *testing.T) {
 		t.Errorf("handler waited %v, context error %v; want the 50ms deadline", waited, ctxErr)
 	}
 }
+
+// TestExportDeadline: an export streams for longer than a request may
+// take; everything else keeps the request timeout.
+func TestExportDeadline(t *testing.T) {
+	s := &Server{cfg: Config{RequestTimeout: 50 * time.Millisecond, ExportTimeout: time.Hour}}
+	for path, want := range map[string]time.Duration{"/api/v2/studies/download?format=csv": time.Hour, "/api/v2/studies?query.cond=x": 50 * time.Millisecond} {
+		var left time.Duration
+		s.deadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			d, _ := r.Context().Deadline()
+			left = time.Until(d)
+		})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
+		if left > want || left < want/2 {
+			t.Errorf("%s: %v left, want about %v", path, left, want)
+		}
+	}
+}

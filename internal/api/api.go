@@ -233,6 +233,8 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, "internal error"
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
+	// An error is not the file a download would have saved.
+	w.Header().Del("Content-Disposition")
 	switch {
 	case errors.As(err, &pe):
 		status, msg = http.StatusBadRequest, pe.msg

@@ -59,6 +59,16 @@ func init() {
 				fmt.Printf("%-9s %8.3f %8.3f %8.3f\n", "matching", ev.NDCG10, ev.P10, ev.MRR)
 				fmt.Printf("%-9s %8.3f %8.3f %8.3f\n", "BM25", ev.Baseline.NDCG10, ev.Baseline.P10, ev.Baseline.MRR)
 				fmt.Printf("%-9s %8.3f %8.3f %8.3f  (the judged trials by grade: the most any ranking can score here)\n", "ideal", ev.Ideal.NDCG10, ev.Ideal.P10, ev.Ideal.MRR)
+				fmt.Printf("gap closed %.3f of the way from BM25 to the ideal\n", ev.GapClosed)
+				fmt.Printf("verdicts on judged pairs  %8s %8s %8s\n", "likely", "possibly", "not")
+				v := ev.Verdicts
+				for _, r := range []struct {
+					name string
+					c    match.VerdictCount
+				}{{"eligible (2)", v.Eligible}, {"excluded (1)", v.Excluded}, {"not relevant (0)", v.NotRelevant}} {
+					fmt.Printf("  %-22s %8d %8d %8d\n", r.name, r.c.Likely, r.c.Possibly, r.c.Not)
+				}
+				fmt.Printf("false-exclusion rate %.3f (eligible called not eligible), exclusion recall %.3f\n", ev.FalseExclusionRate, ev.ExclusionRecall)
 				return nil
 			}
 		},

@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/trialfinder/trialfinder/internal/server"
+	"github.com/trialfinder/trialfinder/internal/upstream"
 )
 
 func init() {
 	register(command{
 		name:    "serve",
-		args:    "[--db D] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A]",
+		args:    "[--db D] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL]",
 		summary: "serve the website and the ClinicalTrials.gov-compatible API (loads the demo data into an empty store)",
 		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
 			db := dbFlag(fs)
@@ -26,12 +27,14 @@ func init() {
 			trustProxy := fs.Bool("trust-proxy", false, "take the client address from X-Forwarded-For, as set by a reverse proxy in front")
 			logIP := fs.Bool("log-client-ip", false, "add client addresses to the access log (off: a search plus an address is health data)")
 			metricsAddr := fs.String("metrics-addr", "", "serve /metrics on this address instead of the main one (e.g. 127.0.0.1:9090)")
+			syncEvery := fs.Duration("sync-every", 0, "sync with ClinicalTrials.gov in the background at start and then this often, e.g. 24h (default: never)")
+			syncAPI := fs.String("sync-api", upstream.DefaultAPI, "the ClinicalTrials.gov API v2 that --sync-every syncs with")
 			return func(ctx context.Context, args []string) error {
-				if len(args) > 0 {
+				if len(args) > 0 || *syncEvery < 0 {
 					return errUsage
 				}
 				return runServe(ctx, serveOptions{db: *db, addr: *addr, tiles: *tiles, baseURL: *base,
-					trustProxy: *trustProxy, logClientIP: *logIP, metricsAddr: *metricsAddr})
+					trustProxy: *trustProxy, logClientIP: *logIP, metricsAddr: *metricsAddr, syncEvery: *syncEvery, syncAPI: *syncAPI})
 			}
 		},
 	})
@@ -49,8 +52,9 @@ const (
 )
 
 type serveOptions struct {
-	db, addr, tiles, baseURL, metricsAddr string
-	trustProxy, logClientIP               bool
+	db, addr, tiles, baseURL, metricsAddr, syncAPI string
+	trustProxy, logClientIP                        bool
+	syncEvery                                      time.Duration
 }
 
 func runServe(ctx context.Context, o serveOptions) error {
@@ -76,6 +80,17 @@ func runServe(ctx context.Context, o serveOptions) error {
 		LogClientIP:  o.logClientIP,
 		MetricsApart: o.metricsAddr != "",
 		Logger:       log,
+	}
+	if o.syncEvery > 0 {
+		cfg.SyncEvery = o.syncEvery
+		cfg.Sync = func(ctx context.Context) error {
+			sum, err := upstream.Sync(ctx, st, upstream.Options{API: o.syncAPI, Log: log, LockPath: syncLockPath(o.db),
+				Progress: upstream.Log(log, time.Minute)})
+			if err == nil && !sum.UpToDate {
+				log.Info("sync summary", "summary", sum.String(), "restored", sum.Restored, "data_timestamp", sum.DataTimestamp)
+			}
+			return err
+		}
 	}
 	if os.Getenv("GOGC") == "" {
 		cfg.GCPercent = servingGCPercent

@@ -223,12 +223,13 @@ func (a *API) adapt(h handlerFunc) http.Handler {
 // which holds what someone searched for.
 func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var (
-		pe  *paramError
-		ie  *search.InvalidError
-		pre *match.ProfileError
-		me  *methodError
-		ue  *UnavailableError
-		mbe *http.MaxBytesError
+		pe      *paramError
+		ie      *search.InvalidError
+		pre     *match.ProfileError
+		me      *methodError
+		ue      *UnavailableError
+		mbe     *http.MaxBytesError
+		removed *study.RemovedError
 	)
 	status, msg := http.StatusInternalServerError, "internal error"
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -250,6 +251,8 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &ue):
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(ue.RetryAfter.Round(time.Second)/time.Second))))
 		status, msg = http.StatusServiceUnavailable, ue.Msg
+	case errors.As(err, &removed):
+		status, msg = http.StatusNotFound, removed.Error()
 	case errors.Is(err, errNoStats):
 		status, msg = http.StatusNotFound, err.Error()
 	case errors.Is(err, study.ErrNotFound):

@@ -127,6 +127,7 @@ func ourDocument() ([]byte, error) {
 	addDownload(doc, studies, s)
 	one := doc.Paths.Value("/studies/{nctId}").Get.Responses.Status(200).Value
 	one.Content["application/x-research-info-systems"] = &openapi3.MediaType{Schema: openapi3.NewSchemaRef("", openapi3.NewStringSchema())}
+	addHistory(doc)
 	yamlType := "application/yaml"
 	okDesc := "OK"
 	doc.Paths.Set("/openapi.yaml", &openapi3.PathItem{Get: &openapi3.Operation{

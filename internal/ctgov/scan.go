@@ -146,6 +146,15 @@ func (s *Scanner) ScanFS(ctx context.Context, fsys fs.FS, name string, fn func(E
 	return s.scanFS(ctx, fsys, name, func(rel string) string { return rel }, fn)
 }
 
+// ScanReader is Scan for a stream named name, such as a download, read
+// once and in order: a zip in it is read member by member from its local
+// headers, so nothing is held whole or unpacked to disk.
+func (s *Scanner) ScanReader(ctx context.Context, name string, r io.Reader, fn func(Entry) error) error {
+	w := &walker{ctx: ctx, fn: fn, onRead: s.OnRead, streamed: true}
+	w.top = &countingReader{r: r, onRead: s.OnRead}
+	return w.content(source{file: name, name: path.Base(name)}, w.top, -1, 0)
+}
+
 // scanFS walks name in fsys; display turns an fsys path into the name
 // reported in Entry.File.
 func (s *Scanner) scanFS(ctx context.Context, fsys fs.FS, name string, display func(string) string, fn func(Entry) error) error {

@@ -473,3 +473,35 @@ func TestScanStops(t *testing.T) {
 		t.Errorf("Scan = %v after %d entries, want context.Canceled after 1", err, n)
 	}
 }
+
+// TestScanReader: a bulk zip read as a stream gives the same records as
+// the file read in place, and a stream cut short says so.
+func TestScanReader(t *testing.T) {
+	data := readFile(t, bulkZip)
+	want := scanAll(t, bulkZip)
+	stream := func(data []byte) []Entry {
+		var out []Entry
+		var s Scanner
+		err := s.ScanReader(context.Background(), "download.zip", bytes.NewReader(data), func(e Entry) error {
+			out = append(out, e)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	got := stream(data)
+	if len(got) != len(want) {
+		t.Fatalf("streamed %d entries, in place %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].Err != nil || !bytes.Equal(got[i].Data, want[i].Data) || got[i].File != "download.zip" {
+			t.Errorf("entry %d: %s, err %v, same data %v", i, got[i].File, got[i].Err, bytes.Equal(got[i].Data, want[i].Data))
+		}
+	}
+	cut := stream(data[:len(data)/2])
+	if last := cut[len(cut)-1]; last.Err == nil || len(cut) >= len(want) {
+		t.Errorf("a stream cut in half gave %d entries, the last with error %v", len(cut), last.Err)
+	}
+}

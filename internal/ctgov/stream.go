@@ -80,6 +80,9 @@ type walker struct {
 	// inflated counts the bytes decompressed from the file, against
 	// MaxRatio.
 	inflated int64
+	// streamed: the file is a stream (ScanReader), so a zip in it is read
+	// in order and its table of contents, when reached, is its end.
+	streamed bool
 }
 
 // fileRead is how much of the file has been read.
@@ -191,6 +194,9 @@ func (w *walker) zstd(src source, br *bufio.Reader, depth int) error {
 func (w *walker) zip(src source, br *bufio.Reader, depth int) error {
 	var ra io.ReaderAt
 	var size int64
+	if depth == 0 && w.streamed {
+		return w.zipInOrder(src, br, depth, nil)
+	}
 	if depth == 0 && w.zipFile != nil {
 		w.zipFile.counted = w.top.n
 		defer w.zipFile.finish()
@@ -308,7 +314,8 @@ func (w *walker) xml(src source, br *bufio.Reader, size int64) error {
 
 // zipInOrder reads a zip without its table of contents, member by member
 // from the local headers, as far as it goes, and then reports why it
-// stopped: a truncated zip delivers the members it holds whole.
+// stopped: a truncated zip delivers the members it holds whole. A streamed
+// zip (dirErr nil) ends cleanly at its table of contents.
 func (w *walker) zipInOrder(src source, r io.Reader, depth int, dirErr error) error {
 	br := bufio.NewReaderSize(r, bufSize)
 	var hdr [30]byte
@@ -320,7 +327,11 @@ func (w *walker) zipInOrder(src source, r io.Reader, depth int, dirErr error) er
 		if _, err := io.ReadFull(br, hdr[:]); err != nil {
 			return stop(err)
 		}
-		if binary.LittleEndian.Uint32(hdr[0:]) != 0x04034b50 {
+		sig := binary.LittleEndian.Uint32(hdr[0:])
+		if sig == 0x02014b50 && w.streamed {
+			return nil // the table of contents: every member was read
+		}
+		if sig != 0x04034b50 {
 			return stop(errors.New("no further member header"))
 		}
 		flags := binary.LittleEndian.Uint16(hdr[6:])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 )
 
@@ -21,10 +22,13 @@ type Criteria struct {
 
 // Item is one criterion. Text is the original text of Span verbatim.
 type Item struct {
-	Text        string       `json:"text"`
-	Span        [2]int       `json:"span"`
-	Structured  bool         `json:"structured"`
-	AnyOf       bool         `json:"anyOf,omitempty"`
+	Text       string `json:"text"`
+	Span       [2]int `json:"span"`
+	Structured bool   `json:"structured"`
+	AnyOf      bool   `json:"anyOf,omitempty"`
+	// Allowance marks an item that lets some people in and keeps nobody
+	// out ("previously treated brain metastases may be enrolled if …").
+	Allowance   bool         `json:"allowance,omitempty"`
 	Constraints []Constraint `json:"constraints"`
 	Items       []Item       `json:"items,omitempty"`
 }
@@ -66,7 +70,13 @@ type Constraint struct {
 	Examples    []string  `json:"examples,omitempty"`
 	Window      *Window   `json:"window,omitempty"`
 	Negated     bool      `json:"negated"`
-	Span        [2]int    `json:"span"`
+	// Hedged marks a reading the parser is unsure of: a negation cue far
+	// from the term, a conditional or permissive clause ("if", "unless",
+	// "may be enrolled"), a condition other than the main one ("other
+	// malignancies"). A hedged constraint never makes a criterion "not
+	// met".
+	Hedged bool   `json:"hedged,omitempty"`
+	Span   [2]int `json:"span"`
 }
 
 // Original is a measure as written, before conversion to the canonical
@@ -89,19 +99,61 @@ type Window struct {
 // fails: what it cannot structure stays as free-text items.
 func Parse(text string) Criteria {
 	c := split(text)
-	for _, list := range [][]Item{c.Inclusion, c.Exclusion, c.Other} {
+	c.Inclusion, c.Exclusion, c.Other = joinAlternatives(text, c.Inclusion), joinAlternatives(text, c.Exclusion), joinAlternatives(text, c.Other)
+	for _, list := range [][]Item{c.Inclusion, c.Other} {
 		for i := range list {
-			annotate(text, &list[i])
+			annotate(text, &list[i], true)
 		}
 	}
+	for i := range c.Exclusion {
+		annotate(text, &c.Exclusion[i], false)
+	}
 	return c
+}
+
+// trailingOrRe ends an item that offers the next as an alternative:
+// "BMI ≥ 27 with 2 complications or" / "• BMI ≥ 35 with 1".
+var trailingOrRe = regexp.MustCompile(`(?i)[\s,;]or[\s:]*$`)
+
+// joinAlternatives makes an "any of" item of items joined by a trailing
+// "or", which would otherwise be required together.
+func joinAlternatives(text string, items []Item) []Item {
+	out := items[:0:0]
+	for i := 0; i < len(items); i++ {
+		it := items[i]
+		if n := len(it.Items); n >= 3 && trailingOrRe.MatchString(it.Items[n-2].Text) {
+			// "defined as: • a • b, or • c": the list is the alternatives.
+			it.AnyOf = true
+		} else {
+			it.Items = joinAlternatives(text, it.Items)
+		}
+		if i+1 < len(items) && trailingOrRe.MatchString(it.Text) && len(it.Items) == 0 {
+			group := []Item{it}
+			for i+1 < len(items) && trailingOrRe.MatchString(items[i].Text) && len(items[i+1].Items) == 0 {
+				i++
+				group = append(group, items[i])
+			}
+			sp := [2]int{group[0].Span[0], group[len(group)-1].Span[1]}
+			out = append(out, Item{Text: text[sp[0]:sp[1]], Span: sp, AnyOf: true, Items: group})
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// Joined reports an item that joinAlternatives made of items written on
+// lines of their own: its text is theirs, bullets included, so readers
+// show its sub-items instead.
+func Joined(it Item) bool {
+	return it.AnyOf && len(it.Items) > 1 && it.Items[0].Span[0] == it.Span[0]
 }
 
 // annotate extracts the constraints of it and its sub-items. An item's
 // own constraints come from the parts of its span its sub-items do not
 // cover, so an inline "a) ... b) ..." list is not counted twice; sub-items
 // on their own lines lie after the span and cover none of it.
-func annotate(text string, it *Item) {
+func annotate(text string, it *Item, inclusion bool) {
 	pos, end := it.Span[0], it.Span[1]
 	for i := range it.Items {
 		sub := &it.Items[i]
@@ -109,15 +161,37 @@ func annotate(text string, it *Item) {
 			it.Constraints = append(it.Constraints, extract(text, pos, s)...)
 		}
 		pos = max(pos, min(sub.Span[1], end))
-		annotate(text, sub)
+		annotate(text, sub, inclusion)
 	}
 	if pos < it.Span[1] {
 		it.Constraints = append(it.Constraints, extract(text, pos, it.Span[1])...)
+	}
+	own := normalize(text, it.Span[0], ownEnd(it))
+	it.Allowance = allowance(own, inclusion)
+	// "Cohort A:", or a heading such as "Diabetes-related for
+	// participants with T2D" over its own list, sets rules for some.
+	if cohortRe.MatchString(own.s) || len(it.Items) > 0 && (conditionalRe.MatchString(own.s) || groupRe.MatchString(own.s)) {
+		hedgeAll(it)
+	}
+	if exceptionLike(own, inclusion) {
+		it.Constraints = append(it.Constraints, Constraint{Kind: KindException, Op: OpEQ, Term: "what the criterion allows", Span: it.Span})
 	}
 	if it.Constraints == nil {
 		it.Constraints = []Constraint{}
 	}
 	it.Structured = len(it.Constraints) > 0
+}
+
+// ownEnd is where an item's own text ends: before its first sub-item
+// written inline, else at its end.
+func ownEnd(it *Item) int {
+	end := it.Span[1]
+	for _, sub := range it.Items {
+		if sub.Span[0] > it.Span[0] && sub.Span[0] < end {
+			end = sub.Span[0]
+		}
+	}
+	return end
 }
 
 // extract returns the constraints of original text [from, to).
@@ -137,11 +211,28 @@ func extract(text string, from, to int) []Constraint {
 	}
 	slices.SortStableFunc(ms, func(a, b Constraint) int { return a.Span[0] - b.Span[0] })
 	for i := range ms {
-		ms[i].Negated = negated(n, indexOf(n, ms[i].Span[0]))
+		p := indexOf(n, ms[i].Span[0])
+		neg, unsure := negated(n, p)
+		ms[i].Negated = neg
+		ms[i].Hedged = unsure || hedged(n, p, p, KindMeasure)
 	}
-	ts := terms(text, n)
+	ts := withoutMarkerConditions(append(terms(text, n), biomarkers(text, n)...))
 	attachWindows(n, ts, ms)
 	return append(ms, ts...)
+}
+
+// withoutMarkerConditions drops the conditions that name a biomarker
+// ("diagnosis of estrogen receptor positive …"): the biomarker
+// constraint states them exactly.
+func withoutMarkerConditions(cs []Constraint) []Constraint {
+	kept := cs[:0]
+	for _, c := range cs {
+		if c.Kind == KindCondition && slices.ContainsFunc(cs, func(b Constraint) bool { return b.Kind == KindBiomarker && overlaps(b, c) }) {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept
 }
 
 // indexOf maps an original offset back to the normalized text.

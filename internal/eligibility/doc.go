@@ -36,14 +36,20 @@
 //
 // Kinds:
 //   - "measure": a numeric or ordinal threshold on a variable of the
-//     Variables table (labs, age, performance status, NYHA, Child-Pugh,
-//     life expectancy, time windows). value is in the variable's
-//     canonical unit; "original" keeps the value and unit as written.
-//     With ulnMultiple the value is a multiple of the upper limit of
-//     normal and unit is "ULN". "between" is inclusive and only used for
-//     ranges written as one ("18-75", "0 to 2", "0 or 1", "between 18
-//     and 80"); two separate bounds ("≥ 18 and ≤ 75 years", "< 90 or >
-//     150 mmHg") stay two constraints. A unit the table does not list for
+//     Variables table (labs, age, performance status and other clinical
+//     scores and classes, vital signs, lung function, life expectancy,
+//     time windows). value is in the variable's canonical unit;
+//     "original" keeps the value and unit as written. With ulnMultiple
+//     the value is a multiple of the upper limit of normal and unit is
+//     "ULN". "between" is inclusive and only used for ranges written as
+//     one ("18-75", "0 to 2", "0 or 1", "between 18 and 80"); two
+//     separate bounds ("≥ 18 and ≤ 75 years", "< 90 or > 150 mmHg",
+//     "over 18 and under 75") stay two constraints, and so does a range
+//     with a comparator on either end ("2 to < 12 years" is >= 2 and <
+//     12; ">= 12 to < 18"; "between >= 40 and <= 90"), the end without
+//     one inclusive. A bound written before the name is turned round:
+//     "90 mmHg <= systolic blood pressure < 140 mmHg" is >= 90 and <
+//     140. A unit the table does not list for
 //     the variable means a different quantity ("creatinine exceeds 20% of
 //     ULN") and gives no constraint; viral loads in copies/mL are kept in
 //     copies/mL (Variable.AlsoUnits), since there is no fixed factor to
@@ -67,24 +73,95 @@
 //     named in the parenthesis after a class; "window" carries the time
 //     window written in the same clause.
 //   - "exception": term is the text after "except", "other than",
-//     "with the exception of", "unless"; it qualifies the item.
+//     "with the exception of", "unless"; it qualifies the item. An item
+//     that prohibits something and permits part of it ("… is not
+//     permitted (prior adjuvant chemotherapy permitted)") gets one with
+//     term "what the criterion allows".
+//   - "biomarker": term is the canonical marker (HER2, ER, PR, HR for
+//     "ER and/or PR", EGFR, ALK, ROS1, KRAS, NRAS, BRAF, BRCA1, BRCA2,
+//     BRCA, PD-L1, MSI-H, PIK3CA, IDH1, IDH2, FLT3, NTRK, RET, MET,
+//     BCR-ABL, JAK2, CD20); op "=", value 1 for positive, mutated,
+//     amplified or rearranged, 0 for negative or wild type, negation
+//     already applied. "Triple-negative" is ER, PR and HER2 at 0. A
+//     marker written both ways in one item is dropped.
+//   - "diseaseStatus": term "newly diagnosed" or "relapsed or
+//     refractory".
+//   - "metastasis" is also extracted, negated, for disease without
+//     distant spread: "M0", "non-metastatic", "early-stage", "operable",
+//     "localized".
+//
+// "hedged": true marks a constraint read with doubt: a negation cue more
+// than three words before the term or behind "or", "and" or a
+// parenthesis; a clause that is conditional ("if", "unless", "for
+// patients who") or permissive ("may be enrolled", "permitted"); a
+// condition qualified as "other", "prior", "second"; a metastasis offered
+// as one alternative ("locally advanced or metastatic"). An item's
+// "allowance": true marks an item that lets people in and keeps nobody
+// out. Checkers must never call a criterion unmet on a hedged constraint
+// or an allowance.
 //
 // Several names sharing one threshold ("AST and ALT ≤ 5 × ULN",
 // "Lansky or Karnofsky ≥ 50") each get it. Negation is read from a cue
 // ("no", "not", "without", "free of", "negative for") earlier in the
-// same clause; comparators such as "no more than" are not cues.
+// same clause; comparators such as "no more than" are not cues, and
+// "non" negates only the word it is joined to ("non-steroidal").
 //
-// Conventions the extractor and the hand-labelled evaluation set share:
+// Conventions the extractor and the hand-labelled evaluation sets share:
 // plain "performance status" and Zubrod are ECOG (same scale); Child-Pugh
-// class A, B, C is 1, 2, 3; NYHA class I-IV is 1-4; durations are in days
-// (a week is 7, a month 30, a year 365); a time window ("window") needs an
-// explicit quantifier ("within 4 weeks", "in the last 6 months", "at least
-// 28 days since", "4~8 weeks before"): "4 weeks prior to" alone is too
-// ambiguous to structure. One threshold is taken per mention of a
-// variable: alternatives in a following parenthesis ("(≤ 5 × ULN with
-// liver metastases)") qualify the main threshold and are not extracted.
+// class A, B, C is 1, 2, 3, and a class written with its score is a
+// child_pugh_score bound ("Child-Pugh B7" is = 7, "A or B7" is <= 7, A
+// being 5-6 and C 10-15); NYHA class I-IV and ASA class I-VI are 1-4 and
+// 1-6, written as roman numerals, digits or words ("class three"), also
+// before the name ("class III or IV heart failure according to NYHA");
+// durations are in days (a week is 7, a month 30, a year 365); a time
+// window ("window") needs an explicit quantifier ("within 4 weeks", "in
+// the last 6 months", "in the 30 days prior to", "at least 28 days
+// since", "4~8 weeks before", "18-48 months status-post"): "4 weeks
+// prior to" alone is too ambiguous to structure. One threshold is taken
+// per mention of a variable: alternatives in a following parenthesis
+// ("(≤ 5 × ULN with liver metastases)") and thresholds for a subgroup
+// ("> 450 ms in males or > 470 ms in females", "(0 to 3 for participants
+// >= 60 years)") qualify the main threshold and are not extracted. Age
+// is read after "age"/"aged"/"adults", after a word for people when
+// years follow ("women 18-45 years", "children 12 or older"), and at the
+// start of an item when the clause ends there or says the years are an
+// age ("18-65 years", "Over 16 years", "12 or older"); "older than 65"
+// is > 65, "65 or older" >= 65. Comparators may be written as symbols
+// in their Unicode forms ("≥", "≧", "⩾", "˂", "＜", "≯"), as HTML
+// entities ("&gt;") or in words ("equal to or above", "lesser than").
+//
+// # Variables added in parser version 4
+//
+// Canonical unit in brackets; synonyms are in the Variables table.
+//   - asa_class [ ]: ASA physical status 1-6.
+//   - mmse, moca [ ]: 0-30. hamd (17-item HAM-D), madrs, phq9, edss (half
+//     steps), nihss, gcs, mrs, ipss (also "AUA symptom score"), gleason
+//     (6-10; "4+3" is patterns, not a score), iief_ef (IIEF erectile
+//     function domain, 1-30), iief5 (IIEF-5 / SHIM, 5-25) [ ]. A plain
+//     "IIEF" score says neither which form nor scale and is not read.
+//   - pain_score [ ]: pain intensity on 0-10 (NRS, VAS, "pain score");
+//     a VAS in mm or out of 100 ("VAS >= 40", "40/100", "50 mm") is
+//     divided by 10.
+//   - heart_rate [bpm]; spo2 [%]; fio2 [%] ("FiO2 <= 0.5" is 50%);
+//     pao2_fio2 [mmHg] (kPa converted); bsa [m2].
+//   - fev1 [L]; fev1_pct_predicted, fvc_pct_predicted,
+//     dlco_pct_predicted [%]: FEV1, FVC and DLCO in percent are percent
+//     of predicted; fev1_fvc [%]: "< 0.70" or "< 70%" are both 70.
+//   - gestational_age [weeks]: "gestational age < 32 weeks", also
+//     written number first ("< 20 weeks gestation", "24 to 32 weeks of
+//     gestation").
+//   - hematocrit [%], crp [mg/L], nt_probnp and bnp [pg/mL], ferritin
+//     [ng/mL], ldh, lipase, amylase, ggt [U/L], uric_acid [mg/dL].
+//
+// And, for variables that were there: QTc in seconds (or a bare number
+// below 2) is converted to ms; HbA1c in mmol/mol is converted to percent
+// (NGSP = 0.09148 × IFCC + 2.152, to one decimal); "S/D mmHg" after a
+// comparator is systolic and diastolic whatever names it ("hypertension
+// (≥ 140/90 mmHg)", "systolic/diastolic blood pressure > 160/100");
+// glucose in g/L; a change of weight ("weight loss", "change in body
+// weight") is not a weight.
 package eligibility
 
 // ParserVersion changes whenever Parse can give a different result for
 // the same text, so stores know to re-derive saved parses.
-const ParserVersion = "2" // 2: weights in grams
+const ParserVersion = "4" // 4: the variables and forms of issue 13 (see above); 3: biomarkers, disease course, hedges, allowances; 2: weights in grams

@@ -26,7 +26,7 @@ var (
 	ulnRe = regexp.MustCompile(`^\s*(?:(?:x|\*|times|fold|-fold)\s*)?(?:(?:of|more than|greater than|higher than|above)\s+)?(?:the\s+)?(?:(?:institutional|laboratory|local|site|lab)\s+)?(?:uln\b|upper (?:limits?|level) of (?:the\s+)?(?:institutional\s+|laboratory\s+)?normal(?:\s+(?:range|limits?|values?|levels?))?|upper normal (?:limits?|values?)|normal upper (?:limits?|range)|upper limits? of (?:the\s+)?reference range|upper limits? normal|upper limits?\b|upper range of normal|lsn\b)(?:\s*\((?:uln|lsn)\))?|^\s*(?:x|\*)\s*n\b`)
 	wsRe  = regexp.MustCompile(`^\s*`)
 
-	fillerRe = regexp.MustCompile(`^(?:\([^()<>=\d\s][^()<>=]{0,59}\)|\s+|[:(),/\-]|(?:levels?|counts?|values?|concentrations?|serum|plasma|blood|total|absolute|must|should|shall|will|be|is|are|was|of|the|with|defined as|prolongation|results?|rate|test|measured|either|both|has|have|to|needs?|score|scores|status|performance|scale|class|classification|functional|grade|ps|lab|laboratory|estimated|anticipated|expected|range|time|grading|ecog|who|count|index|fraction|documented|patient's|subject's|standard)\b)*`)
+	fillerRe = regexp.MustCompile(`^(?:\([^()<>=\d\s][^()<>=]{0,59}\)|\[[^\[\]<>=\d]{1,40}\]|\s+|[:(),/\-]|(?:levels?|counts?|values?|concentrations?|serum|plasma|blood|total|absolute|must|should|shall|will|be|is|are|was|of|the|with|defined as|prolongation|results?|rate|test|measured|either|both|has|have|to|needs?|score|scores|status|performance|scale|class|classification|functional|physical|domain|pain|severity|intensity|neck|back|leg|arm|knee|shoulder|radicular|average|worst|grade|ps|lab|laboratory|estimated|a value of|at rest|at baseline|at screening|ranging|ranged|anticipated|expected|range|time|grading|ecog|who|count|index|fraction|documented|patient's|subject's|standard)\b)*`)
 
 	restatedCmpRe = regexp.MustCompile(`^\s*\(?\s*(>=|<=|=<|=>|>|<)\s*\)?`)
 	rangeSepRe    = regexp.MustCompile(`^\s*(?:-|~|to|and)\s*`)
@@ -43,10 +43,10 @@ type cmpPattern struct {
 // comparators are tried in order: the inclusive forms before the strict
 // ones they start with ("<=" before "<").
 var comparators = []cmpPattern{
-	{regexp.MustCompile(`^(?:>=|=>|>\s*or\s*=|>/=|\+/=|greater than or equal(?: to)?|greater or equal(?: to)?|more than or equal(?: to)?|higher than or equal(?: to)?|equal to or (?:greater|more|higher) than|equal or (?:greater|more|higher) than|at least|not less than|no less than|not lower than|no lower than|not below|minimum(?: of)?|min\.?|superior or equal to|above or equal to|over or equal to|equal to or older than|or older than)`), OpGE},
-	{regexp.MustCompile(`^(?:<=|=<|<\s*or\s*=|</=|less than or equal(?: to)?|lower than or equal(?: to)?|less or equal(?: to)?|equal to or (?:less|lower) than|equal or (?:less|lower) than|not more than|no more than|not greater than|no greater than|not higher than|no higher than|not exceeding|not to exceed|does not exceed|not above|maximum(?: of)?|max\.?|up to|at most|inferior or equal to|below or equal to)`), OpLE},
+	{regexp.MustCompile(`^(?:>=|=>|>\s*or\s*=|>/=|\+/=|greater than or equal(?: to)?|greater or equal(?: to)?|more than or equal(?: to)?|higher than or equal(?: to)?|equal to or (?:greater|more|higher) than|equal or (?:greater|more|higher) than|at least|not less than|no less than|not lower than|no lower than|not below|minimum(?: of)?|min\.?|superior or equal to|above or equal to|over or equal to|equal to or older than|or older than|equal to or above|equal or above|equal to or higher than|equal or higher than)`), OpGE},
+	{regexp.MustCompile(`^(?:<=|=<|<\s*or\s*=|</=|less than or equal(?: to)?|lower than or equal(?: to)?|less or equal(?: to)?|equal to or (?:less|lower) than|equal or (?:less|lower) than|not more than|no more than|not greater than|no greater than|not higher than|no higher than|not exceeding|not to exceed|does not exceed|not above|maximum(?: of)?|max\.?|up to|at most|inferior or equal to|below or equal to|lesser than or equal(?: to)?|equal to or below|equal or below)`), OpLE},
 	{regexp.MustCompile(`^(?:>|greater than|more than|higher than|above|over|exceeding|exceeds?|in excess of|superior to|elevated above|older than)`), OpGT},
-	{regexp.MustCompile(`^(?:<|less than|lower than|below|under|fewer than|inferior to|younger than)`), OpLT},
+	{regexp.MustCompile(`^(?:<|less than|lesser than|lower than|below|under|fewer than|inferior to|younger than)`), OpLT},
 	{regexp.MustCompile(`^(?:=|equal to|equals)`), OpEQ},
 }
 
@@ -74,7 +74,7 @@ type unitPattern struct {
 // units are tried in order, longest spellings first.
 var units = func() []unitPattern {
 	list := [][2]string{
-		{"mL/min/1.73m2", `(?:ml|cc)\s*/\s*min(?:ute)?\s*(?:/|per)\s*1[.,]73\s*(?:m\s*\^?\s*2|square met(?:er|re)s?|sq\.?\s*m)?`},
+		{"mL/min/1.73m2", `(?:ml|cc|millilit(?:er|re)s?)\s*(?:/|per)\s*min(?:ute)?\s*(?:/|per)\s*1[.,]73\s*(?:m\s*\^?\s*2|square met(?:er|re)s?|sq\.?\s*m)?`},
 		{"mL/min", `(?:ml|cc)\s*/\s*(?:min(?:ute)?|mn)\b|ml per min(?:ute)?\b`},
 		{"g/dL", `(?:g|gm|gr|gms|grams?)\s*/\s*dl\b|g\s*/\s*100\s*ml|gm?\s*%`},
 		{"mg/dL", `mg\s*/\s*dl\b|mg\s*%|mg\s*/\s*100\s*ml`},
@@ -101,8 +101,26 @@ var units = func() []unitPattern {
 		{"%", `(?:%|per\s?cent(?:age)?\b)(?:\s*\(%\))?`},
 		{"kg/m2", `kg\s*/\s*(?:m\s*\^?\s*2|(?:square|sq\.?)\s*m(?:et(?:er|re)s?)?)|kilograms? per square met(?:er|re)s?(?:\s*\(kg\s*/\s*m\s*\^?\s*2\))?`},
 		{"kg", `kgs?\b|kilograms?\b`},
+		{"m2", `m\s*\^?\s*2\b|square met(?:er|re)s?\b|sq\.?\s*m\b`},
 		{"lb", `lbs?\b|pounds?\b`},
 		{"mmHg", `mm\s*hg\b`},
+		{"kPa", `kpa\b`},
+		{"bpm", `bpm\b|beats?\s*(?:/|per)\s*min(?:ute)?\b`},
+		{"ng/L", `ng\s*/\s*l\b`},
+		{"ug/L", `(?:ug|mcg)\s*/\s*l\b`},
+		{"mm", `mm\b|millimet(?:er|re)s?\b`},
+		{"cm", `cm\b|centimet(?:er|re)s?\b`},
+		{"/100", `/\s*100\b`},
+		{"/10", `/\s*10\b`},
+		{"mL", `ml\b`}, // not "milliliters": "170 milliliters of mercury" is a slip for mm Hg
+		{"pmol/L", `pmol\s*/\s*l\b`},
+		{"ug/dL", `(?:ug|mcg)\s*/\s*dl\b`},
+		{"ug/mL", `(?:ug|mcg)\s*/\s*ml\b`},
+		{"mg/kg", `mg\s*/\s*kg\b`},
+		{"mg/day", `mg\s*/\s*(?:day|d)\b`},
+		{"U/mL", `(?:iu|u)\s*/\s*ml\b`},
+		{"mg", `mg\b`},
+		{"L", `(?:l|lit(?:er|re)s?)\b`},
 		{"ms", `ms\b|msec\b|milliseconds?\b`},
 		{"s", `s\b|secs?\b|seconds?\b`},
 		{"years", `(?:years?|yrs?|ans)\b|y\.?\s?o\b\.?|y\b`},
@@ -137,7 +155,7 @@ func parseAmount(s string, p int) (amount, bool) {
 	}
 	a := amount{val: parseNumber(s[p : p+m[1]]), from: p}
 	q := p + m[1]
-	if q < len(s) && s[q] >= 'a' && s[q] <= 'z' && s[q] != 'x' && !unitStart(s, q) {
+	if q < len(s) && s[q] >= 'a' && s[q] <= 'z' && s[q] != 'x' && !unitStart(s, q) && !strings.HasPrefix(s[q:], "uln") {
 		return amount{}, false // "3a", "2nd": not a quantity
 	}
 	if sm := sciRe.FindStringSubmatchIndex(s[q:]); sm != nil {
@@ -149,13 +167,20 @@ func parseAmount(s string, p int) (amount, bool) {
 		a.sci = true
 		q += sm[1]
 	}
-	if um := ulnRe.FindStringIndex(s[q:]); um != nil {
+	if um := matchULN(s, q); um != nil {
 		a.uln = true
 		a.to = q + um[1]
 		return a, true
 	}
+	if !mayStartUnit(s, q) {
+		a.to = q
+		return a, true
+	}
 	for _, u := range units {
 		if um := u.re.FindStringIndex(s[q:]); um != nil {
+			if !strings.Contains(u.id, "/") && strings.HasPrefix(strings.TrimLeft(s[q+um[1]:], " "), "/") {
+				break // "ml/hr": a rate this table does not know, not a volume
+			}
 			a.unit = u.id
 			q += um[1]
 			break
@@ -164,6 +189,29 @@ func parseAmount(s string, p int) (amount, bool) {
 	a.to = q
 	return a, true
 }
+
+// mayStartUnit reports whether a unit can start at q: every unit
+// starts, after spaces, with a letter, "%" or "/". Most numbers are
+// followed by none, and are spared trying every unit.
+func mayStartUnit(s string, q int) bool {
+	for q < len(s) && s[q] == ' ' {
+		q++
+	}
+	return q < len(s) && (s[q] >= 'a' && s[q] <= 'z' || s[q] == '%' || s[q] == '/')
+}
+
+// matchULN is ulnRe at q, tried only when the next bytes have a word
+// every spelling of the limit contains, or start with "x" or "*".
+func matchULN(s string, q int) []int {
+	w := s[q:min(len(s), q+80)]
+	t := strings.TrimLeft(w, " ")
+	if t == "" || t[0] != 'x' && t[0] != '*' && !containsAny(w, ulnWords) {
+		return nil
+	}
+	return ulnRe.FindStringIndex(s[q:])
+}
+
+var ulnWords = []string{"uln", "upper", "normal", "lsn"}
 
 func unitStart(s string, q int) bool {
 	for _, u := range units {
@@ -176,60 +224,101 @@ func unitStart(s string, q int) bool {
 
 // parseMeasure reads a threshold for v at p (just after the mention):
 // filler words, then "<comparator> <amount>", "<amount> - <amount>",
-// "between <amount> and <amount>" or "<amount> or more".
-func parseMeasure(s string, p int, v *Variable) (op string, a, b amount, end int, ok bool) {
+// "between <amount> and <amount>" or "<amount> or more". A range whose
+// ends carry their own comparators ("2 to < 12", ">= 12 to < 18",
+// "between >= 40 and <= 90") is two bounds: op on a and op2 on b.
+func parseMeasure(s string, p int, v *Variable) reading {
+	if q := p + len(wsRe.FindString(s[p:])); q < len(s) && s[q] == '(' {
+		// "(greater than or equal to 60 years)" is the threshold, not
+		// an aside for the filler to skip.
+		if op, _ := comparator(s, q+1+len(wsRe.FindString(s[q+1:]))); op != "" {
+			p = q + 1
+		}
+	}
 	p += len(fillerRe.FindString(s[p:]))
 	if m := fromRe.FindStringIndex(s[p:]); m != nil {
-		if a, b, end, ok := parseRange(s, p+m[1]); ok {
-			return OpBetween, a, b, end, true
+		r := parseRange(s, p+m[1])
+		if a, ok := parseAmount(s, p+m[1]); !r.ok && ok && v.Name == "age" && a.unit == "years" && strings.HasPrefix(s[p:], "from") {
+			return reading{op: OpGE, a: a, end: a.to, ok: true} // "aged from 18 years"
 		}
-		return "", a, b, 0, false
+		return r
 	}
 	op, q := comparator(s, p)
 	if op != "" {
 		q += len(wsRe.FindString(s[q:]))
-		if um := ulnRe.FindStringIndex(s[q:]); um != nil && v.family == famLab {
-			return op, amount{val: 1, uln: true, from: q, to: q + um[1]}, b, q + um[1], true
+		if um := matchULN(s, q); um != nil && v.family == famLab {
+			return reading{op: op, a: amount{val: 1, uln: true, from: q, to: q + um[1]}, end: q + um[1], ok: true}
 		}
 		a, ok := parseAmount(s, q)
 		if !ok {
-			return "", a, b, 0, false
+			return reading{}
 		}
-		return op, a, b, a.to, true
+		if rangeSepRe.MatchString(s[a.to:]) {
+			if r := parseRange(s, p); r.ok && r.op2 != "" {
+				return r
+			}
+			if r := parseRange(s, q); r.ok && op == OpEQ {
+				return r // "FBS = 120-160 mg/dL"
+			}
+		}
+		return reading{op: op, a: a, end: a.to, ok: true}
 	}
-	if a, b, end, ok := parseRange(s, p); ok {
-		return OpBetween, a, b, end, true
+	if r := parseRange(s, p); r.ok {
+		return r
 	}
-	a, ok = parseAmount(s, p)
+	a, ok := parseAmount(s, p)
 	if !ok {
-		return "", a, b, 0, false
+		return reading{}
 	}
 	if m := postGE.FindStringIndex(s[a.to:]); m != nil {
-		return OpGE, a, b, a.to + m[1], true
+		return reading{op: OpGE, a: a, end: a.to + m[1], ok: true}
 	}
 	if m := postLE.FindStringIndex(s[a.to:]); m != nil {
-		return OpLE, a, b, a.to + m[1], true
+		return reading{op: OpLE, a: a, end: a.to + m[1], ok: true}
 	}
-	return "", a, b, 0, false
+	return reading{}
 }
 
-func parseRange(s string, p int) (a, b amount, end int, ok bool) {
-	a, ok = parseAmount(s, p)
+// parseRange reads "<amount> <sep> <amount>", each end optionally led
+// by a comparator. Without comparators it is one inclusive "between";
+// with one on either end it is two bounds, the end without one
+// inclusive. "and" only joins two bounds when the second has its own
+// comparator: ">= 18 and 65" is no range.
+func parseRange(s string, p int) reading {
+	op1, p := comparator(s, p)
+	a, ok := parseAmount(s, p)
 	if !ok {
-		return a, b, 0, false
+		return reading{}
 	}
 	m := rangeSepRe.FindStringIndex(s[a.to:])
 	if m == nil {
-		return a, b, 0, false
+		return reading{}
 	}
-	b, ok = parseAmount(s, a.to+m[1])
+	q := a.to + m[1]
+	op2, q := comparator(s, q)
+	if op1 != "" && op2 == "" && strings.HasPrefix(strings.TrimSpace(s[a.to:]), "and") {
+		return reading{}
+	}
+	b, ok := parseAmount(s, q)
 	if !ok || b.val < a.val && b.unit == a.unit {
-		return a, b, 0, false
+		return reading{}
 	}
 	if a.unit == "" && !a.uln {
 		a.unit, a.uln, a.exp, a.sci = b.unit, b.uln, b.exp, b.sci
 	}
-	return a, b, b.to, true
+	if op1 == "" && op2 == "" {
+		return reading{op: OpBetween, a: a, b: b, end: b.to, ok: true}
+	}
+	if op1 == "" {
+		op1 = OpGE
+	}
+	if op2 == "" {
+		op2 = OpLE
+	}
+	if op1[0] != '>' || op2[0] != '<' {
+		return reading{} // "< 2 to < 5": not a range
+	}
+	return reading{op: op1, a: a, op2: op2, b: b, end: b.to, ok: true}
 }
 
 // perLitre is how many cells a count unit's volume holds per litre.
@@ -240,7 +329,9 @@ var perLitre = map[string]float64{"/L": 1, "/mL": 1e3, "/uL": 1e6, "K/uL": 1e9, 
 // reject the reading.
 func canonical(v *Variable, a amount) (float64, string, bool) {
 	if a.uln {
-		return a.val, "ULN", v.family == famLab || v.family == famCount
+		// Vital signs and body measures have no upper limit of normal
+		// to be a multiple of.
+		return a.val, "ULN", (v.family == famLab || v.family == famCount) && !noULN[v.Unit]
 	}
 	val := a.val * math.Pow(10, float64(a.exp))
 	if v.family == famCount {
@@ -256,6 +347,14 @@ func canonical(v *Variable, a amount) (float64, string, bool) {
 	if a.unit == "" && v.family == famDuration && v.Name != "age" {
 		return 0, "", false // "life expectancy > 3": 3 what?
 	}
+	if v.Name == "hba1c" && unit == "mmol/mol" {
+		// IFCC to NGSP, which is not a factor; HbA1c is reported to one
+		// decimal.
+		return math.Round((0.09148*val+2.152)*10) / 10, v.Unit, true
+	}
+	if (v.Name == "fev1_fvc" || v.Name == "fio2") && unit == "%" && val > 0 && val <= 1 {
+		val *= 100 // "FEV1/FVC < 0.7%": a ratio with a stray percent sign
+	}
 	if f, ok := v.factors[unit]; ok {
 		return plausibleValue(v, val*f, val), v.Unit, true
 	}
@@ -269,6 +368,8 @@ func canonical(v *Variable, a amount) (float64, string, bool) {
 	// exceeds 20%", "eGFR < 80% of normal"): not this variable's threshold.
 	return 0, "", false
 }
+
+var noULN = map[string]bool{"bpm": true, "kg": true, "kg/m2": true, "mmHg": true, "ms": true, "L": true, "m2": true}
 
 // defaultUnit infers a missing unit from the magnitude where the usual
 // units differ by an order of magnitude or more.
@@ -296,6 +397,26 @@ func defaultUnit(v *Variable, val float64) string {
 		}
 	case "age":
 		return "years"
+	case "qtc":
+		if val < 2 { // "QTc > 0.48": seconds
+			return "s"
+		}
+	case "fio2", "hematocrit":
+		if val <= 1 {
+			return "fraction"
+		}
+	case "fev1_fvc":
+		if val <= 1 { // "FEV1/FVC < 0.70"
+			return "fraction"
+		}
+	case "fev1":
+		if val > 10 { // "FEV1 >= 50": percent of predicted
+			return "%"
+		}
+	case "pain_score":
+		if val > 10 { // "VAS >= 40": a 100 mm scale
+			return "mm"
+		}
 	}
 	return v.Unit
 }
@@ -340,12 +461,14 @@ func plausibleValue(v *Variable, converted, written float64) float64 {
 	return written
 }
 
-// reading is the threshold read after one mention.
+// reading is the threshold read after one mention. With op2 set it is
+// two bounds, op on a and op2 on b; otherwise b is the upper end of a
+// "between".
 type reading struct {
-	op   string
-	a, b amount
-	end  int
-	ok   bool
+	op, op2 string
+	a, b    amount
+	end     int
+	ok      bool
 }
 
 // mention is a variable named in the normalized text.
@@ -358,8 +481,8 @@ type mention struct {
 // the longest name at a position wins and a shorter one is still tried
 // when the longer runs into a word ("hemoglobin levels" is not
 // "hemoglobin level" + "s").
-var synonymsByByte = func() map[byte][]string {
-	m := map[byte][]string{}
+var synonymsByByte = func() *[256][]string {
+	var m [256][]string
 	for i := range Variables {
 		for _, s := range Variables[i].Synonyms {
 			synonymVar[s] = &Variables[i]
@@ -369,7 +492,7 @@ var synonymsByByte = func() map[byte][]string {
 	for _, list := range m {
 		slices.SortFunc(list, func(a, b string) int { return len(b) - len(a) })
 	}
-	return m
+	return &m
 }()
 
 var synonymVar = map[string]*Variable{}
@@ -416,6 +539,11 @@ func inBounds(v *Variable, r reading) bool {
 	return true
 }
 
+var (
+	weightChangeBefore = regexp.MustCompile(`(?:change|changes|loss|gain|reduction|increase|decrease)\s+(?:in|of)\s+(?:body\s+)?$`)
+	weightChangeAfter  = regexp.MustCompile(`^\s*(?:loss|gain|change|changes|reduction|increase|decrease|fluctuation)`)
+)
+
 // connectorRe is what may stand between two mentions that share one
 // threshold: "AST and ALT <= 2.5 x ULN", "AST (SGOT)/ALT (SGPT)".
 var connectorRe = regexp.MustCompile(`^(?:\s|[,/&()]|and|or|serum|levels?)*$`)
@@ -439,15 +567,31 @@ func measures(n norm) []Constraint {
 		}
 		r := reading{}
 		switch m.v.family {
-		case famOrdinal, famRoman, famLetter:
-			r.op, r.a, r.b, r.end, r.ok = parseOrdinal(s, m.e, m.v)
-			if !r.ok && m.v.family == famLetter {
+		case famLetter:
+			if r = childPughScore(s, m.e); r.ok {
+				m.v = variableIndex["child_pugh_score"]
+				break
+			}
+			r = parseOrdinal(s, m.e, m.v)
+			if !r.ok {
 				// "Child-Pugh score <= 7": the same names, digits.
 				m.v = variableIndex["child_pugh_score"]
-				r.op, r.a, r.b, r.end, r.ok = parseOrdinal(s, m.e, m.v)
+				r = parseOrdinal(s, m.e, m.v)
+			}
+		case famOrdinal:
+			r = parseOrdinal(s, m.e, m.v)
+		case famRoman:
+			if r = parseOrdinal(s, m.e, m.v); !r.ok {
+				r = gradeBefore(s, m.s, m.v)
 			}
 		default:
-			r.op, r.a, r.b, r.end, r.ok = parseMeasure(s, m.e, m.v)
+			r = parseMeasure(s, m.e, m.v)
+			if r.ok && (m.v.Name == "systolic_bp" || m.v.Name == "diastolic_bp") && bpPairRe.MatchString(s[r.a.to:]) {
+				r = reading{} // "systolic > 140/90": both pressures, read as blood pressure
+			}
+			if m.v.Name == "weight" && (weightChangeBefore.MatchString(tail(s, m.s, 16)) || weightChangeAfter.MatchString(s[m.e:])) {
+				r = reading{} // a change of weight, not a weight
+			}
 		}
 		if !r.ok && i+1 < len(ms) && got[i+1].ok && m.v.family == ms[i+1].v.family &&
 			connectorRe.MatchString(s[m.e:ms[i+1].s]) && inBounds(m.v, got[i+1]) {
@@ -469,39 +613,156 @@ func measures(n norm) []Constraint {
 			continue
 		}
 		seen[key] = true
-		found[i] = build(n, m, r.op, r.a, r.b, r.end)
-		if m.v.family == famLab || m.v.family == famCount {
+		found[i] = build(n, m, r)
+		if (m.v.family == famLab || m.v.family == famCount) && r.op2 == "" {
 			found[i] = append(found[i], second(n, m.v, r.op, r.end)...)
 		}
 	}
-	return slices.Concat(found...)
+	for i, m := range ms {
+		if m.v.family != famBP {
+			found[i] = append(found[i], boundBefore(n, m)...)
+		}
+	}
+	out := slices.Concat(found...)
+	out = appendConstraints(out, gestation(n))
+	return appendConstraints(out, pressurePairs(n))
 }
 
-// build turns a reading into a constraint, or none when the unit is
-// foreign to the variable.
-func build(n norm, m mention, op string, a, b amount, end int) []Constraint {
-	v := m.v
-	val, unit, ok := canonical(v, a)
+// boundBeforeRe is a bound written before the name: "90 mmHg <=
+// systolic blood pressure < 140 mmHg", "5 <= IIEF-EF <= 25". Its group
+// is the comparator.
+var boundBeforeRe = regexp.MustCompile(`(?:^|[^a-z\d.,])\d+(?:[.,]\d+)?\s*(?:[a-z%/][a-z\d%/^]*(?:\s*/\s*[a-z]+)?\s*)?(<=|<|>=|>)\s*$`)
+
+// boundBefore reads the bound of m written before it, turned round: "90
+// <= SBP" is SBP >= 90.
+func boundBefore(n norm, m mention) []Constraint {
+	t := tail(n.s, m.s, 30)
+	bm := boundBeforeRe.FindStringSubmatchIndex(t)
+	if bm == nil {
+		return nil
+	}
+	from := m.s - len(t) + bm[0]
+	from += len(strings.TrimLeft(n.s[from:from+1], "0123456789")) // the character before the number
+	a, ok := parseAmount(n.s, from)
 	if !ok {
 		return nil
 	}
-	c := Constraint{Kind: KindMeasure, Variable: v.Name, Op: op, Value: val, Unit: unit,
-		ULNMultiple: a.uln, Span: n.span(m.s, end)}
-	if op == OpBetween {
-		if c.Value2, _, ok = canonical(v, b); !ok {
+	op, _ := comparator(t[bm[2]:bm[3]], 0)
+	turned := map[string]string{OpLE: OpGE, OpLT: OpGT, OpGE: OpLE, OpGT: OpLT}[op]
+	r := reading{op: turned, a: a, end: m.s - len(t) + bm[1], ok: true}
+	switch m.v.family {
+	case famOrdinal, famRoman, famLetter:
+		if !inBounds(m.v, r) {
 			return nil
 		}
+	}
+	return build(n, mention{v: m.v, s: from, e: from}, r)
+}
+
+// gestationRe ends a gestational age written number first: "< 32
+// weeks of gestation", "24 to 32 weeks' gestation".
+var gestationRe = regexp.MustCompile(`(?:weeks?|wks?)(\s*(?:'s?\s*|of\s+)?(?:gestation(?:al age)?|ga|pregnancy)\b)`)
+
+// gestation reads gestational ages written number first. The threshold
+// is the longest reading that starts at most 40 bytes before and ends
+// at the unit of weeks.
+func gestation(n norm) []Constraint {
+	if !strings.Contains(n.s, "week") && !strings.Contains(n.s, "wk") {
+		return nil // gestationRe starts with one
+	}
+	v := variableIndex["gestational_age"]
+	var out []Constraint
+	for _, m := range gestationRe.FindAllStringSubmatchIndex(n.s, -1) {
+		unitEnd := m[2]
+		for p := max(0, m[0]-40); p < m[0]; p++ {
+			if p > 0 && isWordByte(n.s[p-1]) || n.s[p] == ' ' {
+				continue
+			}
+			if r := parseMeasure(n.s, p, v); r.ok && r.end == unitEnd {
+				out = appendConstraints(out, build(n, mention{v: v, s: p, e: p}, r))
+				break
+			}
+		}
+	}
+	return out
+}
+
+var (
+	// pressureRe is a blood pressure pair with its unit, which alone
+	// says it is one: "hypertension (>= 140/90 mmHg)".
+	pressureRe = regexp.MustCompile(`\b(\d{2,3})\s*/\s*(\d{2,3})\s*mm\s*hg\b`)
+	cmpTailRe  = regexp.MustCompile(`(?:>=|<=|=<|=>|>|<|at least|greater than or equal to|equal to or greater than|more than|greater than|higher than|above|over|exceeding|less than|lower than|below|under)\s*$`)
+)
+
+// pressurePairs reads "S/D mmHg" pairs led by a comparator, whatever
+// names them.
+func pressurePairs(n norm) []Constraint {
+	if !strings.Contains(n.s, "hg") {
+		return nil
+	}
+	var out []Constraint
+	for _, m := range pressureRe.FindAllStringSubmatchIndex(n.s, -1) {
+		c := cmpTailRe.FindStringIndex(tail(n.s, m[0], 40))
+		if c == nil {
+			continue
+		}
+		from := m[0] - (min(m[0], 40) - c[0])
+		op, _ := comparator(n.s, from)
+		span := n.span(from, m[1])
+		for i, name := range []string{"systolic_bp", "diastolic_bp"} {
+			val := parseNumber(n.s[m[2+2*i]:m[3+2*i]])
+			out = append(out, Constraint{Kind: KindMeasure, Variable: name, Op: op, Value: val, Unit: "mmHg", Span: span,
+				Original: &Original{Value: val, Unit: "mmHg"}})
+		}
+	}
+	return out
+}
+
+// build turns a reading into constraints (two for two bounds), or none
+// when the unit is foreign to the variable.
+func build(n norm, m mention, r reading) []Constraint {
+	v := m.v
+	if v.percentOf != "" && (r.a.unit == "%" || r.a.unit == "" && !r.a.uln && defaultUnit(v, r.a.val) == "%") {
+		v = variableIndex[v.percentOf] // "FEV1 >= 50%": of the predicted value
+	}
+	val, unit, ok := canonical(v, r.a)
+	if !ok {
+		return nil
+	}
+	c := Constraint{Kind: KindMeasure, Variable: v.Name, Op: r.op, Value: val, Unit: unit,
+		ULNMultiple: r.a.uln, Span: n.span(m.s, r.end)}
+	var c2 *Constraint
+	switch {
+	case r.op == OpBetween:
+		if c.Value2, _, ok = canonical(v, r.b); !ok {
+			return nil
+		}
+	case r.op2 != "":
+		val2, unit2, ok := canonical(v, r.b)
+		if !ok {
+			return nil
+		}
+		// Each bound its own span, so neither hides the other.
+		c.Span = n.span(m.s, r.a.to)
+		c2 = &Constraint{Kind: KindMeasure, Variable: v.Name, Op: r.op2, Value: val2, Unit: unit2,
+			ULNMultiple: r.b.uln, Span: n.span(r.a.to, r.end)}
 	}
 	switch v.family {
 	case famOrdinal, famRoman, famLetter:
 		// Grades are not converted: "A" or "III" as written says
 		// nothing the value does not.
 	default:
-		c.Original = &Original{Value: a.val, Unit: writtenUnit(n, a.from, a.to)}
-		if op == OpBetween {
-			c.Original.Value2 = b.val
-			c.Original.Unit = writtenUnit(n, b.from, b.to)
+		c.Original = &Original{Value: r.a.val, Unit: writtenUnit(n, r.a.from, r.a.to)}
+		switch {
+		case r.op == OpBetween:
+			c.Original.Value2 = r.b.val
+			c.Original.Unit = writtenUnit(n, r.b.from, r.b.to)
+		case c2 != nil:
+			c2.Original = &Original{Value: r.b.val, Unit: writtenUnit(n, r.b.from, r.b.to)}
 		}
+	}
+	if c2 != nil {
+		return []Constraint{c, *c2}
 	}
 	return []Constraint{c}
 }
@@ -523,7 +784,10 @@ func writtenUnit(n norm, a, b int) string {
 }
 
 // bloodPressure reads "blood pressure > 140/90 mmHg" as two constraints.
-var bpRe = regexp.MustCompile(`^\s*(\d{2,3})\s*/\s*(\d{2,3})\s*(?:mm\s*hg)?`)
+var (
+	bpRe     = regexp.MustCompile(`^\s*(\d{2,3})\s*/\s*(\d{2,3})\s*(?:mm\s*hg)?`)
+	bpPairRe = regexp.MustCompile(`^\s*/\s*\d{2,3}\b`)
+)
 
 func bloodPressure(n norm, m mention) []Constraint {
 	p := m.e + len(fillerRe.FindString(n.s[m.e:]))
@@ -533,7 +797,7 @@ func bloodPressure(n norm, m mention) []Constraint {
 	}
 	bm := bpRe.FindStringSubmatchIndex(n.s[q:])
 	if bm == nil {
-		return nil
+		return namedPressures(n, m, o, q)
 	}
 	span := n.span(m.s, q+bm[1])
 	sys := parseNumber(n.s[q+bm[2] : q+bm[3]])
@@ -543,4 +807,36 @@ func bloodPressure(n norm, m mention) []Constraint {
 			Original: &Original{Value: v, Unit: "mmHg"}}
 	}
 	return []Constraint{mk("systolic_bp", sys), mk("diastolic_bp", dia)}
+}
+
+// pressureNameRe names the pressure after its value: "blood pressure >=
+// 160 mmHg (systolic) or >= 100 mmHg diastolic".
+var pressureNameRe = regexp.MustCompile(`^\s*\(?\s*(systolic|diastolic)\b\s*\)?`)
+
+// namedPressures reads blood pressures whose values each say which
+// pressure they are, the first with comparator op at q.
+func namedPressures(n norm, m mention, op string, q int) []Constraint {
+	var out []Constraint
+	for {
+		a, ok := parseAmount(n.s, q)
+		if !ok || a.unit != "" && a.unit != "mmHg" {
+			return out
+		}
+		nm := pressureNameRe.FindStringSubmatchIndex(n.s[a.to:])
+		if nm == nil {
+			return out
+		}
+		name := n.s[a.to+nm[2]:a.to+nm[3]] + "_bp"
+		end := a.to + nm[1]
+		out = append(out, Constraint{Kind: KindMeasure, Variable: name, Op: op, Value: a.val, Unit: "mmHg",
+			Span: n.span(m.s, end), Original: &Original{Value: a.val, Unit: "mmHg"}})
+		sm := secondRe.FindStringIndex(n.s[end:])
+		if sm == nil {
+			return out
+		}
+		if op, q = comparator(n.s, end+sm[1]); op == "" {
+			return out
+		}
+		m.s = end
+	}
 }

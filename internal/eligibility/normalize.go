@@ -27,6 +27,16 @@ var fold = map[rune]string{
 	'’': "'", '‘': "'", '“': "\"", '”': "\"",
 	'\u00a0': " ", '\t': " ", '\r': " ", '\n': " ", '\u3000': " ",
 	'·': " ", '•': " ",
+	'˂': "<", '˃': ">", '≮': ">=", '≯': "<=", '⁄': "/",
+	'％': "%", '．': ".", '／': "/", '－': "-", '＋': "+",
+	'Ⅰ': "i", 'Ⅱ': "ii", 'Ⅲ': "iii", 'Ⅳ': "iv", 'Ⅴ': "v", 'Ⅵ': "vi",
+	'ⅰ': "i", 'ⅱ': "ii", 'ⅲ': "iii", 'ⅳ': "iv", 'ⅴ': "v", 'ⅵ': "vi",
+	// Full-width digits (Chinese and Japanese texts) and subscript
+	// digits ("FEV₁", "SpO₂") read as plain digits.
+	'０': "0", '１': "1", '２': "2", '３': "3", '４': "4",
+	'５': "5", '６': "6", '７': "7", '８': "8", '９': "9",
+	'₀': "0", '₁': "1", '₂': "2", '₃': "3", '₄': "4",
+	'₅': "5", '₆': "6", '₇': "7", '₈': "8", '₉': "9",
 }
 
 var superscripts = map[rune]byte{
@@ -36,11 +46,12 @@ var superscripts = map[rune]byte{
 
 // markdownEscapes are the characters ClinicalTrials.gov escapes with a
 // backslash in its markdown ("\>", "\[").
-const markdownEscapes = `\<>[]()*_#~.-+=!|{}'"^` + "`"
+const markdownEscapes = `\<>[]()*_#~.-+=!|{}'"^&` + "`"
 
 func normalize(text string, from, to int) norm {
 	var b strings.Builder
-	n := norm{text: text}
+	b.Grow(to - from)
+	n := norm{text: text, start: make([]int, 0, to-from), end: make([]int, 0, to-from)}
 	emit := func(s string, a, z int) {
 		b.WriteString(s)
 		for range len(s) {
@@ -55,6 +66,15 @@ func normalize(text string, from, to int) norm {
 		if r == '\\' && j < to && strings.IndexByte(markdownEscapes, text[j]) >= 0 {
 			i = j
 			continue
+		}
+		if r == '&' {
+			// HTML entities left in some records: "HbA1c &gt; 6.5%".
+			if e, ok := entity(text[i:to]); ok {
+				emit(entities[e], i, i+len(e))
+				i += len(e)
+				inSup = false
+				continue
+			}
 		}
 		if d, ok := superscripts[r]; ok {
 			if !inSup {
@@ -78,6 +98,18 @@ func normalize(text string, from, to int) norm {
 	}
 	n.s = b.String()
 	return n
+}
+
+var entities = map[string]string{"&gt;": ">", "&lt;": "<", "&ge;": ">=", "&le;": "<=", "&amp;": "&"}
+
+// entity returns the HTML entity s starts with.
+func entity(s string) (string, bool) {
+	for e := range entities {
+		if len(s) >= len(e) && strings.EqualFold(s[:len(e)], e) {
+			return s[:len(e)], true
+		}
+	}
+	return "", false
 }
 
 // span maps the normalized byte range [a, b) back to the original.

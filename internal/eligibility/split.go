@@ -36,7 +36,7 @@ var (
 	// headerLineRe is a line that is nothing but a header, with or
 	// without a colon: "INCLUSION:", "Other Exclusions", "Patient
 	// Exclusion Criteria (Parts 1 and 2)".
-	headerLineRe = regexp.MustCompile(`(?i)^[#*\s]*(?:\d{1,2}\.\s*)?(?:[a-z()/,-]+\s+){0,6}?(inclusions?|exclusions?|non[- ]?inclusion|eligibility|exclusionary)(?:\s+criteri[a-z]*)?(?:\s*\([^)]{0,40}\))?(?:\s+(?:for|of|in|prior|determined|to|related)\b[^.:]{0,50})?[*\s]*:?[*\s]*$`)
+	headerLineRe = regexp.MustCompile(`(?i)^[#*\s]*(?:\d{1,2}\.\s*)?(?:[a-z()/,-]+\s+){0,6}?(inclusions?|exclusions?|non[- ]?inclusion|eligibility|exclusionary)(?:\s+criteri[a-z]*)?(?:\s*\([^)]{0,40}\))?(?:\s+(?:for|of|in|prior|determined|to|related)\b[^.:]{0,50})?(?:\s*[-–—]+\s*[a-z][a-z ]{0,40})*\s*[-–—]*[*\s]*:?[*\s]*$`)
 
 	// ineligibleRe is a line announcing the exclusion list in words:
 	// "Patients are not eligible if any of the following apply:". The
@@ -187,7 +187,9 @@ content:
 		// "Participants are excluded if any of the following apply:" is
 		// one list with a lead-in item.
 		leadIn := !plain && sp.fresh && sec == sp.sec
-		if class, _ := sp.marker(s, e); !leadIn && (plain || class != "bullet") {
+		// A bulleted header that opens the text ("- INCLUSION CRITERIA -
+		// Recipients:") can only be a header.
+		if class, _ := sp.marker(s, e); !leadIn && (plain || class != "bullet" || !sp.headers) {
 			sp.setSection(sec)
 			if !plain {
 				sp.group(s, e)

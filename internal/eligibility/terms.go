@@ -25,24 +25,10 @@ var (
 	exampleSepRe   = regexp.MustCompile(`\s*(?:,|;|\band so on\b|\betc\b\.?|\band\b|\bor\b|\be\.g\.?|\bsuch as\b)\s*`)
 	exceptionRe    = regexp.MustCompile(`\b(?:except(?:\s+for)?|excepting|other than|with the exception of|excluding|unless|apart from|but not)\s+([^;)\]]{2,120})`)
 
-	// negationRe is a negation cue at the end of the text before a term,
-	// within its clause.
-	negationRe = regexp.MustCompile(`\b(?:no|not|non|without|never|free of|absence of|negative for|none|nor|neither)\b[^;.,:]{0,60}$`)
 	// notNegation are comparators that contain a cue word.
 	notNegation = regexp.MustCompile(`\b(?:no|not) (?:more|less|greater|lower|higher|later|earlier|longer|sooner) than\b`)
 	clauseRe    = regexp.MustCompile(`[;.:]`)
 )
-
-// negated reports whether the clause of n.s before position p negates
-// what follows.
-func negated(n norm, p int) bool {
-	start := 0
-	if locs := clauseRe.FindAllStringIndex(n.s[:p], -1); len(locs) > 0 {
-		start = locs[len(locs)-1][1]
-	}
-	before := notNegation.ReplaceAllString(n.s[start:p], "")
-	return negationRe.MatchString(before)
-}
 
 // termText is the original text of normalized [a, b), trimmed.
 func termText(text string, n norm, a, b int) string {
@@ -51,7 +37,9 @@ func termText(text string, n norm, a, b int) string {
 }
 
 func (n norm) term(text, kind string, a, b int) Constraint {
-	return Constraint{Kind: kind, Op: OpEQ, Term: termText(text, n, a, b), Span: n.span(a, b), Negated: negated(n, a)}
+	neg, unsure := negated(n, a)
+	return Constraint{Kind: kind, Op: OpEQ, Term: termText(text, n, a, b), Span: n.span(a, b), Negated: neg,
+		Hedged: unsure || hedged(n, a, b, kind)}
 }
 
 // terms extracts the non-numeric constraints: sex, pregnancy,

@@ -2,6 +2,7 @@ package eligibility
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -9,7 +10,7 @@ const (
 	tNum  = `(\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|eighteen|twenty|twenty-four|thirty|sixty|ninety)`
 	tUnit = `(days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?)\b`
 	// tAnchor is the event a window is counted from or to.
-	tAnchor = `(?:before|prior|preceding|since|ago|after|following|from|post|previously|earlier|later)\b`
+	tAnchor = `(?:before|prior|preceding|since|ago|after|following|from|post|status[- ]post|previously|earlier|later)\b`
 )
 
 var wordNumbers = map[string]float64{
@@ -54,11 +55,12 @@ func containsAny(s string, words []string) bool {
 // therapy" is not a window; "at least 3 months before" is).
 var windowPatterns = []windowPattern{
 	{regexp.MustCompile(`\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+|prior\s+|preceding\s+|first\s+|next\s+|following\s+|recent\s+|another\s+|an additional\s+|a further\s+|additional\s+)?(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"within"}},
-	{regexp.MustCompile(`\b(?:in|during|over|for|within)?\s*the\s+(?:last|past|previous|preceding|prior|recent)\s+(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"last", "past", "previous", "preceding", "prior", "recent"}},
-	{regexp.MustCompile(`(>=|<=|>|<|at least|more than|greater than|longer than|less than|fewer than|shorter than|no (?:more|less|later|earlier|longer|sooner) than|not (?:more|less|later|earlier|longer|sooner) than|minimum(?: of)?|maximum(?: of)?|up to|over|under|a minimum of|a maximum of)\s*` + tNum + `\s*-?\s*(?:full\s+|calendar\s+)?` + tUnit + `\s+(?:or more\s+|or longer\s+)?` + tAnchor), "", anchorWords},
-	{regexp.MustCompile(`(?:^|[^\d.,])` + tNum + `\s*-?\s*(?:full\s+)?` + tUnit + `\s+or\s+(more|longer|less|fewer|shorter)\s+` + tAnchor), "", anchorWords},
-	{regexp.MustCompile(`(?:^|[^\d.,])(?:from\s+)?` + tNum + `\s*(?:` + tUnit + `\s*)?(?:-|~|to)\s*` + tNum + `\s*-?\s*` + tUnit + `\s+` + tAnchor), OpBetween, anchorWords},
-	{regexp.MustCompile(`\bbetween\s+` + tNum + `\s*(?:` + tUnit + `\s*)?and\s*` + tNum + `\s*-?\s*` + tUnit + `\s+` + tAnchor), OpBetween, anchorWords},
+	{regexp.MustCompile(`\b(?:(?:in|during|over|for|within)?\s*the|in|during|within)\s+(?:last|past|previous|preceding|prior|recent)\s+(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"last", "past", "previous", "preceding", "prior", "recent"}},
+	{regexp.MustCompile(`\b(?:in|during|within)\s+the\s+` + tNum + `\s*-?\s*` + tUnit + `\s+(?:prior|before|preceding)\b`), OpLE, []string{" the "}},
+	{regexp.MustCompile(`(>=|<=|>|<|at least|more than|greater than|longer than|less than|fewer than|shorter than|no (?:more|less|later|earlier|longer|sooner) than|not (?:more|less|later|earlier|longer|sooner) than|minimum(?: of)?|maximum(?: of)?|up to|over|under|a minimum of|a maximum of)\s*` + tNum + `\s*-?\s*(?:full\s+|calendar\s+)?` + tUnit + `\s+(?:or more\s+|or longer\s+)?` + tAnchor), "", []string{">", "<", "least", "than", "minimum", "maximum", "up to", "over", "under"}},
+	{regexp.MustCompile(`(?:^|[^\d.,])` + tNum + `\s*-?\s*(?:full\s+)?` + tUnit + `\s+or\s+(more|longer|less|fewer|shorter)\s+` + tAnchor), "", []string{"or "}},
+	{regexp.MustCompile(`(?:^|[^\d.,])(?:from\s+)?` + tNum + `\s*(?:` + tUnit + `\s*)?(?:-|~|to)\s*` + tNum + `\s*-?\s*` + tUnit + `\s+` + tAnchor), OpBetween, []string{"-", "~", "to"}},
+	{regexp.MustCompile(`\bbetween\s+` + tNum + `\s*(?:` + tUnit + `\s*)?and\s*` + tNum + `\s*-?\s*` + tUnit + `\s+` + tAnchor), OpBetween, []string{"between"}},
 }
 
 var atLeastRe = regexp.MustCompile(`at least\s*$`)
@@ -82,18 +84,88 @@ func timeNumber(t string) float64 {
 }
 
 // windows extracts time windows: "within 4 weeks", "4~8 weeks before",
-// "at least 28 days since".
+// "at least 28 days since". Every pattern ends with a unit of time, so
+// the patterns run only near one; those led by a quantifier ("within",
+// "in the last") only where one comes before the unit, and those closed
+// by an anchor ("before", "since") only where one follows it.
 func windows(n norm) []Constraint {
+	keys := timeUnitKeys(n.s)
+	if keys == nil {
+		return nil
+	}
+	var led, anchored [][]int
+	for _, k := range keys {
+		if containsAny(tail(n.s, k[0], 80), quantifierWords) {
+			led = append(led, k)
+		}
+		// The anchored patterns have a number just before the unit.
+		if containsAny(n.s[k[1]:min(len(n.s), k[1]+26)], anchorWords) && hasNumber(tail(n.s, k[0], 16)) {
+			anchored = append(anchored, k)
+		}
+	}
 	v := variableIndex["window"]
 	var out []Constraint
-	for _, r := range regions(n.s, timeUnitRe.FindAllStringIndex(n.s, -1), 80, 30) {
-		out = windowsIn(n, v, r[0], r[1], out)
+	for _, r := range regions(n.s, led, 80, 2) {
+		out = windowsIn(n, v, r[0], r[1], windowPatterns[:2], out)
+	}
+	for _, r := range regions(n.s, anchored, 45, 26) {
+		out = windowsIn(n, v, r[0], r[1], windowPatterns[2:], out)
 	}
 	return out
 }
 
-// timeUnitRe finds the time units every window pattern ends with.
-var timeUnitRe = regexp.MustCompile(`(?:day|week|wk|month|mo|year|yr|hour|hr)s?\b`)
+// hasNumber reports whether s has a digit or a number word of tNum.
+func hasNumber(s string) bool {
+	return strings.ContainsAny(s, "0123456789") || containsAny(s, numberWords)
+}
+
+var numberWords = func() []string {
+	var out []string
+	for w := range wordNumbers {
+		out = append(out, w)
+	}
+	return out
+}()
+
+// quantifierWords are those one of which the first two window patterns
+// need before the unit.
+var quantifierWords = []string{"within", "last", "past", "previous", "preceding", "prior", "recent"}
+
+// timeForms are the units of time the window patterns end with,
+// singular and plural.
+var timeForms = []string{"day", "week", "wk", "month", "mo", "year", "yr", "hour", "hr",
+	"days", "weeks", "wks", "months", "mos", "years", "yrs", "hours", "hrs"}
+
+// timeUnitKeys returns where a unit of time ends a word ("weeks",
+// "4wks", "today"), as [start, end) pairs: the longest stem, with an
+// optional plural "s", that the word ends with.
+func timeUnitKeys(s string) [][]int {
+	var keys [][]int
+	for i := 0; i < len(s); {
+		if !isWordByte(s[i]) && s[i] != '_' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && (isWordByte(s[j]) || s[j] == '_') {
+			j++
+		}
+		w := s[i:j]
+		best := -1
+		if strings.IndexByte("ykhors", w[len(w)-1]) >= 0 { // the last letters of timeForms
+			for _, form := range timeForms {
+				if strings.HasSuffix(w, form) && (best < 0 || len(w)-len(form) < best) {
+					best = len(w) - len(form)
+				}
+			}
+		}
+		if best >= 0 {
+			keys = append(keys, []int{i + best, j})
+		}
+		i = j
+	}
+	return keys
+}
 
 // regions returns the stretches of s around the keys (sorted [start,
 // end) pairs), from a
@@ -121,9 +193,9 @@ func regions(s string, keys [][]int, before, after int) [][2]int {
 	return out
 }
 
-func windowsIn(n norm, v *Variable, from, to int, out []Constraint) []Constraint {
+func windowsIn(n norm, v *Variable, from, to int, patterns []windowPattern, out []Constraint) []Constraint {
 	s := n.s[from:to]
-	for _, wp := range windowPatterns {
+	for _, wp := range patterns {
 		if !containsAny(s, wp.need) {
 			continue
 		}
@@ -209,8 +281,14 @@ var (
 	}
 	// notAgeRe ends the text before "age" that makes it something else:
 	// "childbearing age", "gestational age", "bone age".
-	notAgeRe = regexp.MustCompile(`(?:child[- ]?bearing|reproductive|gestational|bone|fertile|procreative|school)\s*$`)
-	ageOps   = map[string]string{
+	// subgroupRe before a word for people makes the age that follows a
+	// condition for another threshold: "(> 35% for children < 3 years)".
+	subgroupRe = regexp.MustCompile(`\b(?:for|in|among)\s+(?:the\s+)?$`)
+	// subgroupAgeRe is the same before an age led by its number: "(0 to
+	// 3 for participants >= 60 to 74 years of age)".
+	subgroupAgeRe = regexp.MustCompile(`\b(?:for|in|among)\s+(?:the\s+)?(?:men|women|males?|females?|patients?|subjects?|participants?|children|adolescents?|persons?|people|individuals?|volunteers?|boys|girls|those)\s*(?:aged\s+)?(?:[<>]=?)?\s*$`)
+	notAgeRe      = regexp.MustCompile(`(?:child[- ]?bearing|reproductive|gestational|bone|fertile|procreative|school)\s*$`)
+	ageOps        = map[string]string{
 		">=": OpGE, "=>": OpGE, "at least": OpGE, "no less than": OpGE, "not less than": OpGE,
 		"no younger than": OpGE, "equal to or older than": OpGE,
 		"<=": OpLE, "=<": OpLE, "no more than": OpLE, "not more than": OpLE, "no older than": OpLE, ">": OpGT, "more than": OpGT, "older than": OpGT,
@@ -227,26 +305,45 @@ var (
 func ages(n norm) []Constraint {
 	v := variableIndex["age"]
 	var out []Constraint
-	add := func(re *regexp.Regexp, needYears bool) {
-		for _, m := range re.FindAllStringIndex(n.s, -1) {
-			if notAgeRe.MatchString(tail(n.s, m[0], 24)) {
+	add := func(re *regexp.Regexp, needYears bool, in [][2]int) {
+		for _, m := range findAllIn(re, n.s, in) {
+			if notAgeRe.MatchString(tail(n.s, m[0], 24)) || needYears && subgroupRe.MatchString(tail(n.s, m[0], 12)) {
 				continue
 			}
-			op, a, b, end, ok := parseMeasure(n.s, m[1], v)
-			if !ok || needYears && a.unit != "years" && b.unit != "years" {
+			r := parseMeasure(n.s, m[1], v)
+			if !r.ok || needYears && r.a.unit != "years" && r.b.unit != "years" && !olderRe.MatchString(n.s[r.a.to:]) ||
+				strings.Contains(n.s[m[1]:r.a.from], ",") { // "18 years of age, with 6 months or longer diagnosis"
 				continue
 			}
-			out = appendConstraints(out, build(n, mention{v: v, s: m[0], e: m[1]}, op, a, b, end))
-			out = appendConstraints(out, second(n, v, op, end))
+			out = appendConstraints(out, build(n, mention{v: v, s: m[0], e: m[1]}, r))
+			if r.op2 == "" {
+				out = appendConstraints(out, second(n, v, r.op, r.end))
+			}
 		}
 	}
-	add(ageMentionRe, false)
-	add(peopleMentionRe, true)
+	if keys := wordKeys(n.s, ageWords); keys != nil {
+		add(ageMentionRe, false, regions(n.s, keys, 0, 8))
+	}
+	years := yearKeys(n.s)
+	if years != nil {
+		// A word for people comes at most a parenthesis and a few
+		// words before the years it is read with.
+		add(peopleMentionRe, true, regions(n.s, years, 100, 0))
+		out = appendConstraints(out, leadingAge(n, v))
+	}
+	near := regions(n.s, years, 45, 40)
 	for _, ap := range agePatterns {
 		if !containsAny(n.s, ap.need) {
 			continue
 		}
-		for _, m := range ap.re.FindAllStringSubmatchIndex(n.s, -1) {
+		in := near // the patterns with a unit of years match near one
+		if !slices.Equal(ap.need, yearWords) {
+			in = [][2]int{{0, len(n.s)}}
+		}
+		for _, m := range findAllIn(ap.re, n.s, in) {
+			if subgroupAgeRe.MatchString(tail(n.s, m[0]+1, 50)) {
+				continue
+			}
 			op := ap.op
 			var nums []float64
 			for g := 2; g < len(m); g += 2 {
@@ -274,12 +371,102 @@ func ages(n norm) []Constraint {
 	return out
 }
 
+// findAllIn is re.FindAllStringSubmatchIndex over each of the regions
+// of s, with offsets into s.
+func findAllIn(re *regexp.Regexp, s string, in [][2]int) [][]int {
+	var out [][]int
+	for _, r := range in {
+		for _, m := range re.FindAllStringSubmatchIndex(s[r[0]:r[1]], -1) {
+			for i := range m {
+				if m[i] >= 0 {
+					m[i] += r[0]
+				}
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ageWords are those ageMentionRe needs one of.
+var ageWords = []string{"age", "aging", "adult", "âg"}
+
+// wordKeys returns where s has one of words, as sorted [start, end)
+// pairs.
+func wordKeys(s string, words []string) [][]int {
+	var keys [][]int
+	for _, w := range words {
+		for i := 0; ; {
+			j := strings.Index(s[i:], w)
+			if j < 0 {
+				break
+			}
+			keys = append(keys, []int{i + j, i + j + len(w)})
+			i += j + len(w)
+		}
+	}
+	slices.SortFunc(keys, func(a, b []int) int { return a[0] - b[0] })
+	return keys
+}
+
+// yearKeys returns where s has a unit of years ("years", "yrs", "18y",
+// "18 ans") or "older"/"younger", which the readings after a word for
+// people, at the start of an item and the number-led patterns need:
+// most items have none, and are spared those patterns.
+func yearKeys(s string) [][]int {
+	keys := wordKeys(s, []string{"year", "yr", "older", "younger"})
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j < len(s) && s[j] == 'y' || strings.HasPrefix(s[j:], "ans") {
+			keys = append(keys, []int{j, j + 1})
+		}
+	}
+	slices.SortFunc(keys, func(a, b []int) int { return a[0] - b[0] })
+	return keys
+}
+
+var (
+	// leadRe is what may come before an age that starts an item.
+	leadRe = regexp.MustCompile(`^[^a-z0-9<>=]*`)
+	// ageEndRe is what may follow it: the end of the clause, or words
+	// that make the years an age.
+	ageEndRe = regexp.MustCompile(`^\s*(?:old\b|of age\b|inclusive\b|at (?:the time of )?(?:screening|enrol|inclusion|consent|signing|randomi|study entry|entry)|[.,;:)]|$)`)
+)
+
+// leadingAge reads an item that starts with an age range or bound
+// without the word "age": "18-65 years", "Over 16 years", "12 or
+// older". The clause must end there or say the years are an age: "More
+// than 5 years since diagnosis" is no age.
+func leadingAge(n norm, v *Variable) []Constraint {
+	p := len(leadRe.FindString(n.s))
+	r := parseMeasure(n.s, p, v)
+	if !r.ok || r.a.unit != "years" && r.b.unit != "years" && !olderRe.MatchString(n.s[r.a.to:]) ||
+		!ageEndRe.MatchString(n.s[r.end:]) {
+		return nil
+	}
+	list := build(n, mention{v: v, s: p, e: p}, r)
+	if r.op2 == "" {
+		list = append(list, second(n, v, r.op, r.end)...)
+	}
+	return list
+}
+
 func appendConstraints(list, add []Constraint) []Constraint {
 	for _, c := range add {
 		list = appendNew(list, c)
 	}
 	return list
 }
+
+// olderRe makes a bare number after a word for people an age: "children
+// 12 or older".
+var olderRe = regexp.MustCompile(`^\s*(?:or|and)\s+(?:older|younger)\b`)
 
 var secondRe = regexp.MustCompile(`^\s*(?:and|but|or|,|&|/)\s*`)
 
@@ -301,5 +488,5 @@ func second(n norm, v *Variable, first string, p int) []Constraint {
 	if !ok {
 		return nil
 	}
-	return build(n, mention{v: v, s: q, e: q}, op, a, amount{}, a.to)
+	return build(n, mention{v: v, s: q, e: q}, reading{op: op, a: a, end: a.to, ok: true})
 }

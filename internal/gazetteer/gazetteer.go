@@ -91,6 +91,7 @@ type accum struct {
 	sumLon    float64
 	geoSites  int
 	lastStudy string
+	states    map[string]int // a city's regions as its sites give them
 }
 
 // NewBuilder starts an empty gazetteer.
@@ -99,17 +100,26 @@ func NewBuilder() *Builder { return &Builder{acc: map[key]*accum{}} }
 // Add records the sites of one study.
 func (b *Builder) Add(s *study.Study) {
 	for _, l := range s.Locations {
-		country := clean(l.Country)
+		country := study.CountryName(l.Country)
 		if country == "" {
 			continue
 		}
-		state, city, zp := clean(l.State), clean(l.City), clean(l.Zip)
+		state, city, zp := study.StateName(country, l.State), study.CityName(l.City), clean(l.Zip)
 		b.add(key{kind: Country, country: fold(country)}, Place{Kind: Country, Country: country}, s.NCTID, l.Geo)
 		if state != "" {
 			b.add(key{kind: State, country: fold(country), state: fold(state)}, Place{Kind: State, Country: country, State: state}, s.NCTID, l.Geo)
 		}
 		if city != "" {
-			b.add(key{kind: City, country: fold(country), state: fold(state), city: fold(city)}, Place{Kind: City, Country: country, State: state, City: city}, s.NCTID, l.Geo)
+			// Where regions do not tell cities apart, a city is one place
+			// whatever district its sites give, named by the commonest.
+			k := key{kind: City, country: fold(country), state: fold(state), city: fold(city)}
+			if !study.RegionsMatter(country) {
+				k.state = ""
+			}
+			a := b.add(k, Place{Kind: City, Country: country, State: state, City: city}, s.NCTID, l.Geo)
+			if !study.RegionsMatter(country) {
+				a.vote(state)
+			}
 		}
 		if zp != "" && l.Geo != nil {
 			b.add(key{kind: Postcode, country: fold(country), zp: fold(zp)}, Place{Kind: Postcode, Country: country, State: state, City: city, Zip: zp}, s.NCTID, l.Geo)
@@ -119,7 +129,7 @@ func (b *Builder) Add(s *study.Study) {
 
 // add counts one site of study id towards the place k; the first spelling
 // seen names the place.
-func (b *Builder) add(k key, p Place, id string, geo *study.GeoPoint) {
+func (b *Builder) add(k key, p Place, id string, geo *study.GeoPoint) *accum {
 	a := b.acc[k]
 	if a == nil {
 		a = &accum{p: p}
@@ -136,6 +146,15 @@ func (b *Builder) add(k key, p Place, id string, geo *study.GeoPoint) {
 		a.sumLon += geo.Lon
 		a.geoSites++
 	}
+	return a
+}
+
+// vote counts one site's region for a city named by its commonest.
+func (a *accum) vote(state string) {
+	if a.states == nil {
+		a.states = map[string]int{}
+	}
+	a.states[state]++
 }
 
 // Finish returns the gazetteer; the Builder must not be used afterwards.
@@ -143,6 +162,9 @@ func (b *Builder) Finish() *Gazetteer {
 	g := &Gazetteer{byName: map[string][]int{}, children: map[string][]int{}}
 	for _, a := range b.acc {
 		p := a.p
+		if len(a.states) > 0 {
+			p.State = commonest(a.states)
+		}
 		if a.geoSites > 0 {
 			p.Lat, p.Lon, p.HasGeo = a.sumLat/float64(a.geoSites), a.sumLon/float64(a.geoSites), true
 		}
@@ -162,7 +184,11 @@ func (b *Builder) Finish() *Gazetteer {
 			g.children[pk] = append(g.children[pk], i)
 		case City:
 			g.byName[fold(p.City)] = append(g.byName[fold(p.City)], i)
-			pk := parentKey(City, p.Country, p.State)
+			region := p.State
+			if !study.RegionsMatter(p.Country) {
+				region = ""
+			}
+			pk := parentKey(City, p.Country, region)
 			g.children[pk] = append(g.children[pk], i)
 		case Postcode:
 			g.byName[fold(p.Zip)] = append(g.byName[fold(p.Zip)], i)
@@ -170,6 +196,18 @@ func (b *Builder) Finish() *Gazetteer {
 	}
 	b.acc = nil
 	return g
+}
+
+// commonest is the name given most often, the first in order among
+// equals; a city whose sites mostly give no region has none.
+func commonest(counts map[string]int) string {
+	best := ""
+	for name, n := range counts {
+		if n > counts[best] || (n == counts[best] && name < best) {
+			best = name
+		}
+	}
+	return best
 }
 
 // parentKey names the list of places of one kind inside a country or
@@ -210,7 +248,8 @@ func (g *Gazetteer) States(country string) []Place {
 }
 
 // Cities returns the cities of a state; with state "", the cities whose
-// sites give no state.
+// sites give no state, and in a country whose regions do not tell cities
+// apart (study.RegionsMatter), every city.
 func (g *Gazetteer) Cities(country, state string) []Place {
 	return g.list(g.children[parentKey(City, country, state)])
 }
@@ -224,13 +263,16 @@ func (g *Gazetteer) list(idx []int) []Place {
 	return out
 }
 
-// Resolve finds the places a reader's text may mean: "Boston", "Boston,
-// Massachusetts", "Springfield, IL"-style text whose parts each name a
-// place, "France", or a postal code. It returns the candidates that match
-// every part, most studies first, with the most specific kind of place the
-// text names; more than one means the text is ambiguous and the reader
-// should choose. Only places with coordinates are returned, except
-// countries and states, which filters can use without them.
+// Resolve finds the places a reader's text may mean: "Boston",
+// "Boston, Massachusetts", "Boston, MA", "Boston, MA 02115",
+// "Springfield, IL", "MA", "Ontario", "France", "South Korea", or a postal
+// code. Each part separated by commas must name the place, its state
+// (by name or postal abbreviation) or its country (by any of its names);
+// a postal code after a state is ignored. It returns the candidates, most
+// studies first, with the most specific kind of place the text names;
+// more than one means the text is ambiguous and the reader should choose.
+// Only places with coordinates are returned, except countries and
+// states, which filters can use without them.
 func (g *Gazetteer) Resolve(text string) []Place {
 	var parts []string
 	for _, p := range strings.Split(text, ",") {
@@ -238,11 +280,14 @@ func (g *Gazetteer) Resolve(text string) []Place {
 			parts = append(parts, p)
 		}
 	}
+	for i := 1; i < len(parts); i++ {
+		parts[i] = stripZip(parts[i])
+	}
 	if len(parts) == 0 {
 		return nil
 	}
 	var out []Place
-	for _, i := range g.byName[parts[0]] {
+	for _, i := range g.named(parts[0]) {
 		p := g.places[i]
 		if !p.HasGeo && (p.Kind == City || p.Kind == Postcode) {
 			continue
@@ -254,11 +299,49 @@ func (g *Gazetteer) Resolve(text string) []Place {
 	return out
 }
 
+// named returns the places a folded name may mean: by the name itself,
+// and as a country's other name or a region's abbreviation.
+func (g *Gazetteer) named(name string) []int {
+	out := slices.Clone(g.byName[name])
+	add := func(alt string) {
+		if alt = fold(alt); alt != name {
+			for _, i := range g.byName[alt] {
+				if !slices.Contains(out, i) {
+					out = append(out, i)
+				}
+			}
+		}
+	}
+	add(study.CountryName(name))
+	if country, state, ok := study.Region(name); ok {
+		for _, i := range g.byName[fold(state)] {
+			if g.places[i].Kind == State && g.places[i].Country == country && !slices.Contains(out, i) {
+				out = append(out, i)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b int) int { return cmp.Compare(a, b) })
+	return out
+}
+
+// stripZip drops a trailing US ZIP or Canadian postal code from a
+// qualifier ("ma 02115" → "ma", "on n6a 5a5" → "on").
+func stripZip(part string) string {
+	words := strings.Fields(part)
+	for len(words) > 1 && strings.ContainsFunc(words[len(words)-1], unicode.IsDigit) {
+		words = words[:len(words)-1]
+	}
+	return strings.Join(words, " ")
+}
+
 // containsAll reports whether each of the qualifying parts names the
-// place's state or country, in order of appearance or not.
+// place's city, state (or its abbreviation) or country (by any name), in
+// any order.
 func containsAll(p Place, quals []string) bool {
 	for _, q := range quals {
-		if q != fold(p.State) && q != fold(p.Country) && q != fold(p.City) {
+		abbr := study.RegionAbbreviation(p.Country, p.State)
+		if q != fold(p.State) && q != fold(p.Country) && q != fold(p.City) &&
+			(abbr == "" || q != fold(abbr)) && fold(study.CountryName(q)) != fold(p.Country) {
 			return false
 		}
 	}

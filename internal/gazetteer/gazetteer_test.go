@@ -189,3 +189,98 @@ func TestFoldAndName(t *testing.T) {
 		t.Errorf("Name %q", p.Name())
 	}
 }
+
+// TestResolveAsPeopleWrite: abbreviations, ZIP codes after a state and
+// other names of a country resolve to the place its full name does.
+func TestResolveAsPeopleWrite(t *testing.T) {
+	_, g := loadDemo(t)
+	// The first candidate, with most studies: the others, if any, must
+	// be a state of the same name ("London", a city and a region).
+	one := func(text string) Place {
+		t.Helper()
+		ps := g.Resolve(text)
+		if len(ps) == 0 {
+			t.Fatalf("Resolve(%q) finds nothing", text)
+		}
+		for _, p := range ps[1:] {
+			if p.Kind != State || p.State != ps[0].City {
+				t.Errorf("Resolve(%q) is ambiguous: %v", text, ps)
+			}
+		}
+		return ps[0]
+	}
+	for text, want := range map[string]string{
+		"Boston, MA":       "Boston, Massachusetts, United States",
+		"boston, ma 02115": "Boston, Massachusetts, United States",
+		"Boston, Mass":     "",
+		"Springfield, IL":  "Springfield, Illinois, United States",
+		"Springfield, MO":  "Springfield, Missouri, United States",
+		"MA":               "Massachusetts, United States",
+		"Massachusetts":    "Massachusetts, United States",
+		"ON":               "Ontario, Canada",
+		"London, ON":       "London, Ontario, Canada",
+		"South Korea":      "Korea, Republic of",
+		"Czech Republic":   "Czechia",
+		"Turkey":           "Türkiye",
+		"Russia":           "Russian Federation",
+		"USA":              "United States",
+		"London, UK":       "London, United Kingdom",
+		"Paris":            "Paris, France",
+	} {
+		if want == "" {
+			if ps := g.Resolve(text); len(ps) != 0 {
+				t.Errorf("Resolve(%q) = %v, want nothing", text, ps)
+			}
+			continue
+		}
+		if got := one(text).Name(); got != want {
+			t.Errorf("Resolve(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+// TestOnePlaceOneEntry: each country is listed once under its canonical
+// name, and a city's spellings in one country outside the US and Canada
+// are one place, counting each study once.
+func TestOnePlaceOneEntry(t *testing.T) {
+	all, g := loadDemo(t)
+	seen := map[string]bool{}
+	for _, c := range g.Countries() {
+		if seen[c.Country] {
+			t.Errorf("%s listed twice", c.Country)
+		}
+		seen[c.Country] = true
+	}
+	for _, alias := range []string{"Czech Republic", "South Korea", "Russia", "Turkey", "Turkey (Türkiye)"} {
+		if seen[alias] {
+			t.Errorf("%s listed under that name", alias)
+		}
+	}
+	var london []Place
+	for _, p := range g.Cities("United Kingdom", "") {
+		if p.City == "London" {
+			london = append(london, p)
+		}
+	}
+	want := 0
+	for _, s := range all {
+		for _, l := range s.Locations {
+			if strings.EqualFold(l.City, "london") && l.Country == "United Kingdom" {
+				want++
+				break
+			}
+		}
+	}
+	if len(london) != 1 || london[0].Studies != want {
+		t.Errorf("London, United Kingdom: %v, want one place of %d studies", london, want)
+	}
+	var paris []Place
+	for _, p := range g.Cities("France", "") {
+		if strings.HasPrefix(strings.ToLower(p.City), "paris") {
+			paris = append(paris, p)
+		}
+	}
+	if len(paris) != 1 {
+		t.Errorf("Paris, France is %d places: %v", len(paris), paris)
+	}
+}

@@ -31,11 +31,13 @@ type Store[P any] interface {
 	ReparseCriteria(ctx context.Context) (int, error)
 }
 
-// Source is one input: a path on disk (file, directory or archive), or a
-// file in FS when FS is set.
+// Source is one input: a path on disk (file, directory or archive), a
+// file in FS when FS is set, or a stream named Path when Reader is set
+// (read once, in order; see ctgov.Scanner.ScanReader).
 type Source struct {
-	FS   fs.FS
-	Path string
+	FS     fs.FS
+	Path   string
+	Reader io.Reader
 }
 
 // Options tune a run; the zero value is usable.
@@ -160,9 +162,12 @@ func scan[P any](ctx context.Context, sources []Source, bytesRead *atomic.Int64,
 	}
 	for _, src := range sources {
 		var err error
-		if src.FS != nil {
+		switch {
+		case src.Reader != nil:
+			err = sc.ScanReader(ctx, src.Path, src.Reader, fn)
+		case src.FS != nil:
 			err = sc.ScanFS(ctx, src.FS, src.Path, fn)
-		} else {
+		default:
 			err = sc.Scan(ctx, src.Path, fn)
 		}
 		if err != nil {
@@ -270,6 +275,9 @@ func totalSize(sources []Source) int64 {
 	var total int64
 	var paths []string
 	for _, src := range sources {
+		if src.Reader != nil {
+			continue // a stream's size is unknown
+		}
 		if src.FS == nil {
 			paths = append(paths, src.Path)
 			continue

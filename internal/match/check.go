@@ -4,14 +4,46 @@
 //
 // # Verdicts
 //
-// Each criterion is met, not met, or unknown. A missing fact is unknown,
-// never assumed; a criterion in free text the parser could not structure
-// is unknown ("ask the study team") and counted apart as free text. An
-// inclusion item holds when all its constraints and sub-items hold (any
-// one, for an "any of" item); an exclusion item applies when any of its
-// constraints or sub-items does, and is met when it certainly does not
-// apply; an exclusion that applies but names an exception ("except ...")
-// is unknown. The study's verdict:
+// These are the semantics of the check, stated once; the code below
+// follows them and the tests (property_test.go, vignettes_test.go)
+// measure them.
+//
+// Each criterion is met, not met, or unknown, read from the patient's
+// side: an inclusion is met when the patient's facts satisfy it; an
+// exclusion is met when it certainly does not apply to them (an
+// exclusion of "NYHA class ≥ II" is met by class I) and not met when it
+// does. A missing fact, a "not sure", or a criterion in free text the
+// parser could not structure is unknown ("ask the study team"), never
+// assumed.
+//
+// A criterion is "not met" only when a fact the patient gave clearly
+// contradicts a constraint read with confidence, and its reason states
+// that comparison. What the parser read with doubt (eligibility's
+// "hedged": a far negation, a conditional or permissive clause, a rule
+// for one cohort, "other malignancies", a metastasis offered as one
+// alternative), a therapy named so broadly that the patient's may be
+// another ("surgery", "steroids"), and in a long exclusion or one about
+// a treatment's setting a biomarker or spread, can make a criterion met
+// or unknown, never not met. An allowance ("patients with treated brain
+// metastases may be enrolled if …") rules no one out: it is met, and the
+// criterion it belongs to ignores it; an exclusion that prohibits and
+// permits ("… not permitted (prior adjuvant chemotherapy permitted)") is
+// unknown when it applies.
+//
+// An inclusion item holds when all its constraints and sub-items hold
+// (any one, for an "any of" item and for lines joined by a trailing
+// "or"); an exclusion applies when any of them does. Conditions match by
+// concept: the patient's diagnosis, its MeSH descriptors and their names
+// and entry terms, never by words every condition shares ("disease",
+// "metastatic", "malignancies"); metastatic disease is the patient's
+// "spread" fact against "metastatic", "M0", "operable"; biomarkers
+// (HER2, ER, PR, HR, EGFR, …) compare statuses, so HER2-positive against
+// "HER2-negative" is not met. Time windows compare the days since a
+// therapy ended, or how long it has been taken where the criterion
+// counts use ("on an antipsychotic for at least 12 weeks"). A healthy
+// volunteer is checked against whether the study takes them.
+//
+// The study's verdict:
 //
 //   - not eligible: at least one criterion is not met;
 //   - likely eligible: none is not met and every checkable criterion (the
@@ -24,6 +56,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -194,7 +227,7 @@ func Check(p patient.Profile, s study.Study, c eligibility.Criteria) Result {
 // only counts, which is the fast path ranking uses for every candidate.
 func (pi *profileIndex) check(nctID string, e *study.Eligibility, pc *prepared, explain bool) Result {
 	r := Result{NCTID: nctID}
-	ck := checker{pi: pi, explain: explain}
+	ck := checker{pi: pi, explain: explain, agesRegistered: e.MinimumAge.IsSet() || e.MaximumAge.IsSet()}
 	if explain {
 		r.Rows = ck.studyRows(e)
 		for _, row := range r.Rows {
@@ -234,6 +267,10 @@ func (pi *profileIndex) check(nctID string, e *study.Eligibility, pc *prepared, 
 type checker struct {
 	pi      *profileIndex
 	explain bool
+	// agesRegistered marks a study whose registered age limits are
+	// checked: an age read from its criteria text can then confirm, but
+	// never overrule them.
+	agesRegistered bool
 	excl    bool // checking an exclusion
 	reasons []string
 }
@@ -258,6 +295,24 @@ func (ck *checker) countStudy(e *study.Eligibility, c *Counts) {
 	if e.MinimumAge.IsSet() || e.MaximumAge.IsSet() {
 		c.add(ageStatus(f, e.MinimumAge, e.MaximumAge), false)
 	}
+	if st, ok := volunteerStatus(f, e); ok {
+		c.add(st, false)
+	}
+}
+
+// volunteerStatus checks a healthy volunteer against whether the study
+// takes healthy volunteers; ok is false when the row does not apply.
+func volunteerStatus(f *patient.Facts, e *study.Eligibility) (st Status, ok bool) {
+	if f.HealthyVolunteer != patient.Yes {
+		return Unknown, false
+	}
+	switch {
+	case e.HealthyVolunteers == nil:
+		return Unknown, true
+	case *e.HealthyVolunteers:
+		return Met, true
+	}
+	return NotMet, true
 }
 
 func sexStatus(have, want string) Status {
@@ -305,6 +360,12 @@ func (ck *checker) studyRows(e *study.Eligibility) []Row {
 	if e.MinimumAge.IsSet() || e.MaximumAge.IsSet() {
 		rows = append(rows, ageRow(f, e.MinimumAge, e.MaximumAge))
 	}
+	if st, ok := volunteerStatus(f, e); ok {
+		reason := map[Status]string{Met: "The study takes healthy volunteers",
+			NotMet:  "The study does not take healthy volunteers: it is for people with the condition",
+			Unknown: "The study does not say whether it takes healthy volunteers — ask the study team"}[st]
+		rows = append(rows, Row{Section: "study", Criterion: "Healthy volunteers", Status: st, Reason: reason})
+	}
 	return rows
 }
 
@@ -336,6 +397,13 @@ func ageRow(f *patient.Facts, lo, hi study.Age) Row {
 // item evaluates one criterion: the proposition its constraints and
 // sub-items state, inverted for an exclusion.
 func (ck *checker) item(it *pitem, excl bool, row *Row) Status {
+	if it.allowance {
+		if row != nil {
+			ck.reasons = ck.reasons[:0]
+			fillRow(row, it, Met, "This lets some people take part; it rules no one out")
+		}
+		return Met
+	}
 	p := ck.proposition(it, excl, row)
 	st := p
 	if excl {
@@ -348,22 +416,54 @@ func (ck *checker) item(it *pitem, excl bool, row *Row) Status {
 		}
 	}
 	if row != nil {
-		row.Criterion = strings.Join(strings.Fields(it.src.Text), " ")
-		row.Span = it.src.Span
-		row.AnyOf = it.src.AnyOf
-		row.Status = st
-		row.FreeText = !it.structured
+		var reason string
 		switch {
 		case !it.structured:
-			row.Reason = "This criterion is free text we can't check — ask the study team"
+			reason = "This criterion is free text we can't check — ask the study team"
 		case len(ck.reasons) > 0:
-			row.Reason = strings.Join(ck.reasons, "; ")
+			reason = strings.Join(ck.reasons, "; ")
+			if len(row.Rows) > 0 && st != Unknown {
+				reason += "; and see the sub-criteria"
+			}
 		case len(row.Rows) > 0:
-			row.Reason = "See the sub-criteria"
+			reason = "See the sub-criteria"
 		}
+		if excl && it.structured {
+			// The reasons compare facts; say what they mean for an
+			// exclusion, which people read the other way round.
+			switch st {
+			case Met:
+				reason = "Does not rule you out: " + reason
+			case NotMet:
+				reason = "Rules you out: " + reason
+			}
+		}
+		fillRow(row, it, st, reason)
 		ck.reasons = ck.reasons[:0]
 	}
 	return st
+}
+
+func fillRow(row *Row, it *pitem, st Status, reason string) {
+	row.Criterion = criterionText(it.src.Text)
+	if eligibility.Joined(*it.src) {
+		row.Criterion = "Any of these"
+	}
+	row.Span = it.src.Span
+	row.AnyOf = it.src.AnyOf
+	row.Status = st
+	row.FreeText = !it.structured && !it.allowance
+	row.Reason = reason
+}
+
+// markdownEscapeRe is ClinicalTrials.gov's backslash before a character
+// that would otherwise be Markdown ("eGFR \<45", "m\^2").
+var markdownEscapeRe = regexp.MustCompile(`\\([\\<>\[\]()*_#~.\-+=!|{}'"^` + "`" + `])`)
+
+// criterionText is a criterion as people read it: one line, without
+// Markdown escapes.
+func criterionText(s string) string {
+	return markdownEscapeRe.ReplaceAllString(strings.Join(strings.Fields(s), " "), "$1")
 }
 
 // proposition combines an item's constraints and sub-items: all of them
@@ -412,6 +512,9 @@ func (ck *checker) proposition(it *pitem, excl bool, row *Row) Status {
 				sub = &row.Rows[len(row.Rows)-1]
 			}
 			s := ck.item(&it.kids[i], excl, sub)
+			if it.kids[i].allowance {
+				continue // lets people in: no part of what the item rules out
+			}
 			if excl {
 				s = not(s) // back to the proposition
 			}

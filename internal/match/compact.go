@@ -57,6 +57,7 @@ const (
 	itemAnyOf = 1 << iota
 	itemStructured
 	itemException
+	itemAllowance
 )
 
 const (
@@ -66,6 +67,10 @@ const (
 	consCurrent
 	consOrNext
 	consWindow
+	consHedged
+	consSpread
+	consVague
+	consDuration
 )
 
 // pack returns the packed counting form of p (see check without explain).
@@ -121,6 +126,9 @@ func (pk *packer) items(items []pitem) {
 		if it.exception {
 			flags |= itemException
 		}
+		if it.allowance {
+			flags |= itemAllowance
+		}
 		pk.uint(flags)
 		if !it.structured { // an unstructured item is unknown whatever its parts
 			continue
@@ -150,7 +158,8 @@ func (pk *packer) conses(cons []pcons) {
 			set  bool
 			flag uint64
 		}{{c.Negated, consNegated}, {c.ULNMultiple, consULN}, {pc.notPregnant, consNotPregnant},
-			{pc.current, consCurrent}, {pc.orNext, consOrNext}, {c.Window != nil, consWindow}} {
+			{pc.current, consCurrent}, {pc.orNext, consOrNext}, {c.Window != nil, consWindow},
+			{pc.hedged, consHedged}, {pc.spread, consSpread}, {pc.vague, consVague}, {pc.duration, consDuration}} {
 			if f.set {
 				flags |= f.flag
 			}
@@ -247,7 +256,8 @@ func (u *unpacker) readItems() []pitem {
 	items := u.items[start : start+n : start+n]
 	for i := range items {
 		flags := u.uint()
-		it := pitem{src: allOfItem, structured: flags&itemStructured != 0, exception: flags&itemException != 0}
+		it := pitem{src: allOfItem, structured: flags&itemStructured != 0, exception: flags&itemException != 0,
+			allowance: flags&itemAllowance != 0}
 		if flags&itemAnyOf != 0 {
 			it.src = anyOfItem
 		}
@@ -278,7 +288,8 @@ func (u *unpacker) readConses() []pcons {
 			u.windows = append(u.windows, eligibility.Window{Op: u.str(), Value: u.float(), Value2: u.float()})
 			c.Window = &u.windows[len(u.windows)-1]
 		}
-		pc := pcons{c: c, notPregnant: flags&consNotPregnant != 0, current: flags&consCurrent != 0, orNext: flags&consOrNext != 0}
+		pc := pcons{c: c, notPregnant: flags&consNotPregnant != 0, current: flags&consCurrent != 0, orNext: flags&consOrNext != 0,
+			hedged: flags&consHedged != 0, spread: flags&consSpread != 0, vague: flags&consVague != 0, duration: flags&consDuration != 0}
 		pc.toks = u.readStrs()
 		if ne := int(u.uint()); ne > 0 {
 			first := len(u.examples)

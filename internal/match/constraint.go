@@ -3,6 +3,7 @@ package match
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/patient"
@@ -10,8 +11,22 @@ import (
 
 // constraint returns whether the patient satisfies what the constraint
 // states (before an exclusion's inversion). Reasons are written only
-// when explaining, so the ranking path does not format strings.
+// when explaining, so the ranking path does not format strings. A
+// hedged constraint never decides against the patient: what would make
+// its criterion unmet is unknown instead.
 func (ck *checker) constraint(pc *pcons) Status {
+	st := ck.reading(pc)
+	hedged := pc.hedged || ck.agesRegistered && pc.c.Variable == "age"
+	if hedged && (st == NotMet && !ck.excl || st == Met && ck.excl) {
+		if ck.explain {
+			ck.say("the criterion's wording leaves it open whether this rules you out")
+		}
+		return Unknown
+	}
+	return st
+}
+
+func (ck *checker) reading(pc *pcons) Status {
 	c := pc.c
 	var st Status
 	switch c.Kind {
@@ -31,6 +46,10 @@ func (ck *checker) constraint(pc *pcons) Status {
 		return st
 	case eligibility.KindCondition, eligibility.KindMetastasis:
 		st = ck.condition(pc)
+	case eligibility.KindBiomarker:
+		st = ck.biomarker(c)
+	case eligibility.KindDiseaseStatus:
+		st = ck.course(c)
 	case eligibility.KindTherapy:
 		st = ck.therapy(pc)
 	case eligibility.KindStage:
@@ -167,7 +186,7 @@ func (ck *checker) measure(c *eligibility.Constraint) Status {
 			case m.Known || m.ULNKnown:
 				ck.say("Your %s is not given in a unit comparable with %s — ask the study team", name, required(c))
 			default:
-				ck.say("We don't know your %s (required %s) — ask the study team", name, required(c))
+				ck.say("We don't know your %s (the criterion: %s) — ask the study team", name, required(c))
 			}
 		}
 		return Unknown
@@ -175,15 +194,21 @@ func (ck *checker) measure(c *eligibility.Constraint) Status {
 	st := compare(lo, hi, c.Op, c.Value, c.Value2)
 	if ck.explain {
 		have := fmtValue(lo, hi, unit)
+		// An exclusion's threshold is not a requirement: "NYHA ≥ 2" is
+		// what keeps people out.
+		req := "the required"
+		if ck.excl {
+			req = "the criterion's"
+		}
 		switch {
 		case st == Met && c.Op == eligibility.OpBetween:
-			ck.say("Your %s %s is within the required %s", name, have, required(c))
+			ck.say("Your %s %s is within %s %s", name, have, req, required(c))
 		case st == Met:
-			ck.say("Your %s %s meets the required %s", name, have, required(c))
+			ck.say("Your %s %s meets %s %s", name, have, req, required(c))
 		case st == NotMet:
-			ck.say("Your %s %s is %s the required %s", name, have, relation(c.Op), required(c))
+			ck.say("Your %s %s is %s %s %s", name, have, relation(c.Op), req, required(c))
 		default:
-			ck.say("Your %s %s may or may not meet the required %s — ask the study team", name, have, required(c))
+			ck.say("Your %s %s may or may not meet %s %s — ask the study team", name, have, req, required(c))
 		}
 	}
 	return st
@@ -248,6 +273,15 @@ func (ck *checker) pregnancy(c *eligibility.Constraint) Status {
 }
 
 func (ck *checker) condition(pc *pcons) Status {
+	switch {
+	case pc.spread:
+		return ck.spread(pc)
+	case pc.vague:
+		if ck.explain {
+			ck.say("%q does not say which condition — ask the study team", pc.c.Term)
+		}
+		return Unknown
+	}
 	st, which := ck.pi.presence(pc.toks)
 	if ck.explain {
 		switch st {
@@ -260,6 +294,75 @@ func (ck *checker) condition(pc *pcons) Status {
 		}
 	}
 	return st
+}
+
+// spread checks a metastasis with no site against whether the patient's
+// disease has spread; the negation of "M0" or "operable" is applied by
+// the caller.
+func (ck *checker) spread(pc *pcons) Status {
+	st := ck.pi.metastatic
+	if ck.explain {
+		switch st {
+		case Met:
+			ck.say("Your disease has spread (metastatic); the criterion says %q", pc.c.Term)
+		case NotMet:
+			ck.say("Your disease has not spread (not metastatic); the criterion says %q", pc.c.Term)
+		default:
+			ck.say("We don't know whether your disease has spread (the criterion says %q)", pc.c.Term)
+		}
+	}
+	return st
+}
+
+// biomarker compares a biomarker status: a positive patient against
+// "HER2-negative" is a clear mismatch.
+func (ck *checker) biomarker(c *eligibility.Constraint) Status {
+	want := "positive"
+	if c.Value == eligibility.BiomarkerNegative {
+		want = "negative"
+	}
+	have := ck.pi.f.Markers[c.Term]
+	if have == patient.Unknown {
+		if ck.explain {
+			ck.say("We don't know your %s status (the criterion is about %s-%s)", c.Term, c.Term, want)
+		}
+		return Unknown
+	}
+	yours := "positive"
+	if have == patient.No {
+		yours = "negative"
+	}
+	if yours == want {
+		if ck.explain {
+			ck.say("You are %s-%s", c.Term, yours)
+		}
+		return Met
+	}
+	if ck.explain {
+		ck.say("You are %s-%s; the criterion is about %s-%s", c.Term, yours, c.Term, want)
+	}
+	return NotMet
+}
+
+// course compares newly diagnosed with relapsed or refractory disease.
+func (ck *checker) course(c *eligibility.Constraint) Status {
+	have := ck.pi.f.Course
+	switch {
+	case have == "":
+		if ck.explain {
+			ck.say("We don't know whether your disease is %s", c.Term)
+		}
+		return Unknown
+	case have == c.Term:
+		if ck.explain {
+			ck.say("Your disease is %s", have)
+		}
+		return Met
+	}
+	if ck.explain {
+		ck.say("Your disease is %s; the criterion is about %s disease", have, c.Term)
+	}
+	return NotMet
 }
 
 func (ck *checker) therapy(pc *pcons) Status {
@@ -298,6 +401,9 @@ func (ck *checker) therapy(pc *pcons) Status {
 		}
 		return Met
 	}
+	if pc.duration {
+		return ck.taken(name, pi.therapies.owner[i], w)
+	}
 	days, ok := ck.daysSince(pi.therapies.owner[i])
 	if !ok {
 		if ck.explain {
@@ -310,6 +416,33 @@ func (ck *checker) therapy(pc *pcons) Status {
 		ck.say("You had %s %s days ago; the criterion counts %s %s days", name, fmtNum(days), opWords[w.Op], fmtNum(w.Value))
 	}
 	return st
+}
+
+// taken compares how long the patient has taken therapy i, from its
+// start to its end or today, with a window that counts use.
+func (ck *checker) taken(name string, i int, w *eligibility.Window) Status {
+	var start time.Time
+	ok := i >= 0
+	if ok {
+		start, ok = patient.ParseDate(ck.pi.f.Therapies[i].Start)
+	}
+	if !ok {
+		if ck.explain {
+			ck.say("You take %s, but we don't know since when (the criterion asks for %s %s days of it) — ask the study team", name, opWords[w.Op], fmtNum(w.Value))
+		}
+		return Unknown
+	}
+	end := ck.pi.f.AsOf
+	if t := ck.pi.f.Therapies[i]; !t.Current {
+		if e, ok := patient.ParseDate(t.End); ok {
+			end = e
+		}
+	}
+	days := float64(int(max(end.Sub(start).Hours()/24, 0)))
+	if ck.explain {
+		ck.say("You have taken %s for %s days; the criterion asks for %s %s days", name, fmtNum(days), opWords[w.Op], fmtNum(w.Value))
+	}
+	return compare(days, days, w.Op, w.Value, w.Value2)
 }
 
 // daysSince returns how long ago therapy i ended: 0 for a current one or

@@ -54,13 +54,21 @@ func loadDemo(t testing.TB) studies {
 
 func demoStudy(t testing.TB, id string) study.Study {
 	t.Helper()
+	s, ok := findDemo(t, id)
+	if !ok {
+		t.Fatalf("%s is not in the demo data", id)
+	}
+	return s
+}
+
+func findDemo(t testing.TB, id string) (study.Study, bool) {
+	t.Helper()
 	for _, s := range loadDemo(t) {
 		if s.NCTID == id {
-			return s
+			return s, true
 		}
 	}
-	t.Fatalf("%s is not in the demo data", id)
-	return study.Study{}
+	return study.Study{}, false
 }
 
 // fixedDay makes ages and therapy windows reproducible.

@@ -115,6 +115,52 @@ type Evaluation struct {
 	// judged studies in the store are all grade 0, since such a topic
 	// scores 0 however it is ranked.
 	Ideal Metrics `json:"ideal"`
+	// Verdicts count the check's verdict on every judged pair whose
+	// trial the matcher holds, by the assessors' grade: what a patient
+	// would read, against what the assessors decided.
+	Verdicts VerdictCounts `json:"verdicts"`
+	// FalseExclusionRate is the share of eligible pairs (grade 2) called
+	// "not eligible"; ExclusionRecall the share of excluded pairs (grade
+	// 1) called so.
+	FalseExclusionRate float64 `json:"falseExclusionRate"`
+	ExclusionRecall    float64 `json:"exclusionRecall"`
+	// GapClosed is how much of the distance from BM25 to the ideal
+	// ranking matching covers: (NDCG@10 − BM25) ÷ (ideal − BM25).
+	GapClosed float64 `json:"gapClosed"`
+}
+
+// VerdictCounts counts verdicts by the assessors' grade.
+type VerdictCounts struct {
+	Eligible    VerdictCount `json:"eligible"`
+	Excluded    VerdictCount `json:"excluded"`
+	NotRelevant VerdictCount `json:"notRelevant"`
+}
+
+// VerdictCount counts the three verdicts.
+type VerdictCount struct {
+	Likely   int `json:"likely"`
+	Possibly int `json:"possibly"`
+	Not      int `json:"not"`
+}
+
+func (vc *VerdictCount) add(v Verdict) {
+	switch v {
+	case LikelyEligible:
+		vc.Likely++
+	case PossiblyEligible:
+		vc.Possibly++
+	default:
+		vc.Not++
+	}
+}
+
+func (vc VerdictCount) total() int { return vc.Likely + vc.Possibly + vc.Not }
+
+func share(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return float64(n) / float64(of)
 }
 
 // NDCG is the normalised discounted cumulative gain at k with the grades
@@ -193,6 +239,9 @@ func (m *Matcher) Evaluate(topics []Topic, qrels Qrels, judgedOnly bool) (Evalua
 		if err != nil {
 			return ev, fmt.Errorf("topic %s baseline: %w", t.ID, err)
 		}
+		if err := m.judgeVerdicts(t.Text, grades, &ev.Verdicts); err != nil {
+			return ev, fmt.Errorf("topic %s verdicts: %w", t.ID, err)
+		}
 		ev.Topics++
 		ev.Metrics.add(matched, grades)
 		ev.Baseline.add(rankedIDs(base, pool), grades)
@@ -203,7 +252,38 @@ func (m *Matcher) Evaluate(topics []Topic, qrels Qrels, judgedOnly bool) (Evalua
 		ev.Baseline.scale(1 / float64(ev.Topics))
 		ev.Ideal.scale(1 / float64(ev.Topics))
 	}
+	v := ev.Verdicts
+	ev.FalseExclusionRate = share(v.Eligible.Not, v.Eligible.total())
+	ev.ExclusionRecall = share(v.Excluded.Not, v.Excluded.total())
+	if gap := ev.Ideal.NDCG10 - ev.Baseline.NDCG10; gap > 0 {
+		ev.GapClosed = (ev.NDCG10 - ev.Baseline.NDCG10) / gap
+	}
 	return ev, nil
+}
+
+// judgeVerdicts checks the note's profile against every judged trial the
+// matcher holds and counts the verdicts by grade.
+func (m *Matcher) judgeVerdicts(note string, grades map[string]int, vc *VerdictCounts) error {
+	p, _ := patient.FromText(note)
+	f, err := p.Facts(m.opt.Now())
+	if err != nil {
+		return err
+	}
+	pi := newProfileIndex(f, m.opt.Vocab)
+	u := newUnpacker(m.names)
+	for _, id := range m.judged(grades) {
+		t := m.trials[id]
+		v := pi.check(t.id, &t.elig, u.unpack(t.packed), false).Verdict
+		switch grades[id] {
+		case 2:
+			vc.Eligible.add(v)
+		case 1:
+			vc.Excluded.add(v)
+		default:
+			vc.NotRelevant.add(v)
+		}
+	}
+	return nil
 }
 
 // judged returns the judged studies the matcher holds, in NCT ID order.

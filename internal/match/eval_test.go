@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trialfinder/trialfinder/internal/eligibility"
+	"github.com/trialfinder/trialfinder/internal/patient"
 	"github.com/trialfinder/trialfinder/internal/textproc"
+	"github.com/trialfinder/trialfinder/internal/vocab"
 )
 
 func TestEvaluateBenchmarks(t *testing.T) {
@@ -46,9 +49,71 @@ func TestEvaluateBenchmarks(t *testing.T) {
 			if judged && ev.NDCG10 < ev.Baseline.NDCG10 {
 				t.Errorf("%s: matching NDCG@10 %.3f is below the BM25 baseline's %.3f", set, ev.NDCG10, ev.Baseline.NDCG10)
 			}
+			if v := ev.Verdicts.Eligible; v.total() == 0 || ev.Verdicts.Excluded.total() == 0 {
+				t.Errorf("%s: verdicts counted on no judged pair: %+v", set, ev.Verdicts)
+			}
+			// The target: at most 5% of the assessors' eligible
+			// pairs told "not eligible". SIGIR's 16 eligible pairs include
+			// four that break the trial's registered sex or age limit,
+			// which no honest check can pass: see TestFalseExclusionsAreRegisteredLimits.
+			if set == "trec_2021" && ev.FalseExclusionRate > 0.05 {
+				t.Errorf("%s: false-exclusion rate %.3f above 0.05 (%+v)", set, ev.FalseExclusionRate, ev.Verdicts.Eligible)
+			}
+			if ev.ExclusionRecall < 0.05 {
+				t.Errorf("%s: exclusion recall %.3f: the check catches almost no excluded pair", set, ev.ExclusionRecall)
+			}
+			t.Logf("%s judged=%v verdicts %+v false-exclusion %.3f exclusion recall %.3f gap closed %.3f",
+				set, judged, ev.Verdicts, ev.FalseExclusionRate, ev.ExclusionRecall, ev.GapClosed)
 			t.Logf("%s judged=%v topics=%d match ndcg@10=%.3f p@10=%.3f mrr=%.3f | bm25 ndcg@10=%.3f p@10=%.3f mrr=%.3f | ideal ndcg@10=%.3f",
 				set, judged, ev.Topics, ev.NDCG10, ev.P10, ev.MRR, ev.Baseline.NDCG10, ev.Baseline.P10, ev.Baseline.MRR, ev.Ideal.NDCG10)
 		}
+	}
+}
+
+// TestFalseExclusionsAreRegisteredLimits checks every SIGIR pair the
+// assessors judged eligible and the check calls not eligible: each must
+// be ruled out by the trial's registered sex or age limit alone, which
+// contradicts the note itself, never by a parsed criterion.
+func TestFalseExclusionsAreRegisteredLimits(t *testing.T) {
+	topics, err := ReadTopics(openTestdata(t, "sigir_queries.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	qrels, err := ReadQrels(openTestdata(t, "sigir_qrels_demo.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vocab.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, tp := range topics {
+		p, _ := patient.FromText(tp.Text)
+		f, err := p.Facts(fixedDay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pi := newProfileIndex(f, v)
+		for id, g := range qrels[tp.ID] {
+			if g != relevantGrade {
+				continue
+			}
+			s, ok := findDemo(t, id)
+			if !ok {
+				continue
+			}
+			seen++
+			r := pi.check(id, &s.Eligibility, prepare(eligibility.Parse(s.Eligibility.Criteria)), true)
+			for _, row := range r.Rows {
+				if row.Status == NotMet && row.Section != "study" {
+					t.Errorf("%s %s: eligible pair ruled out by %q: %s", tp.ID, id, row.Criterion, row.Reason)
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no eligible SIGIR pair among the bundled records")
 	}
 }
 

@@ -3,6 +3,7 @@ package match
 import (
 	"math/bits"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
@@ -19,6 +20,9 @@ type pitem struct {
 	kids       []pitem
 	structured bool
 	exception  bool
+	// allowance marks an item that lets people in and keeps nobody out;
+	// it is met, and an item it belongs to ignores it.
+	allowance bool
 }
 
 type pcons struct {
@@ -40,6 +44,22 @@ type pcons struct {
 	// orNext joins the constraint to the next as alternatives:
 	// "creatinine < 1.5 mg/dL or creatinine clearance > 60 mL/min".
 	orNext bool
+	// hedged marks a reading that must not make a criterion unmet: the
+	// parser's doubt, or a therapy named so broadly ("surgery",
+	// "transplant") that a patient's therapy of the same name may be
+	// another.
+	hedged bool
+	// duration marks a therapy window that counts how long the patient
+	// has taken it ("on an antipsychotic for at least 12 weeks"), not
+	// how long ago it ended.
+	duration bool
+	// spread marks a metastasis with no site ("metastatic disease",
+	// "M0"): it asks whether the disease has spread at all.
+	spread bool
+	// vague marks a condition named only by words every condition
+	// shares ("disease", "malignancies", "advanced"): it names no
+	// concept, so no condition of the patient's matches it.
+	vague bool
 }
 
 // misread reports a threshold no laboratory uses, which the parser read
@@ -62,8 +82,10 @@ var (
 	// ("assent for subjects aged 8-17"), not who may take part.
 	consentRe = regexp.MustCompile(`(?i)\b(?:consent|assent|guardian)`)
 	// orRe is the text between two alternative thresholds.
-	orRe      = regexp.MustCompile(`(?i)^[^.;:]{0,40}\bor\b[^.;:]{0,40}$`)
-	currentRe = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
+	orRe       = regexp.MustCompile(`(?i)^[^.;:]{0,40}\bor\b[^.;:]{0,40}$`)
+	durationRe = regexp.MustCompile(`(?i)\b(?:is on|are on|on a|on an|on stable|taking|receiving|treated with|stable dose)\b[^.;]{0,80}\bfor (?:at least|a minimum of|>=?|≥|more than|over)`)
+	settingRe  = regexp.MustCompile(`(?i)\b(?:therap\w*|treat\w*|chemo\w*|regimen|received|prior|previous\w*|agents?|drugs?|inhibitors?|exposed|exposure|setting)\b`)
+	currentRe  = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
 )
 
 type prepared struct {
@@ -105,13 +127,14 @@ func prepareItems(items []eligibility.Item, excl bool) []pitem {
 }
 
 func prepareItem(it *eligibility.Item, excl bool) pitem {
-	p := pitem{src: it, kids: prepareItems(it.Items, excl)}
-	measured, others := false, 0
+	p := pitem{src: it, kids: prepareItems(it.Items, excl), allowance: it.Allowance}
+	measured, others, therapies := false, 0, false
 	guarded := ineligibleRe.MatchString(it.Text)
 	for i := range it.Constraints {
 		c := &it.Constraints[i]
 		guarded = guarded || c.Kind == eligibility.KindContraception || c.Term == "pregnancy test"
 		measured = measured || c.Kind == eligibility.KindMeasure
+		therapies = therapies || c.Kind == eligibility.KindTherapy
 		if c.Kind != eligibility.KindSex && c.Kind != eligibility.KindException && c.Variable != "age" {
 			others++
 		}
@@ -124,18 +147,25 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 	ageQualifies := excl || others > 0 || len(it.Items) > 0 || consentRe.MatchString(it.Text)
 	for i := range it.Constraints {
 		c := &it.Constraints[i]
-		pc := pcons{c: c}
+		pc := pcons{c: c, hedged: c.Hedged}
 		switch c.Kind {
 		case eligibility.KindException:
 			p.exception = true
 			continue
 		case eligibility.KindCondition, eligibility.KindMetastasis:
 			pc.toks = termTokens(c.Term, conditionNoise)
-			// "AST ≤ 5 × ULN with liver metastases" qualifies a threshold.
-			pc.skip = c.Kind == eligibility.KindMetastasis && measured
+			pc.vague = !slices.ContainsFunc(pc.toks, func(t string) bool { return !genericWords[t] })
+			pc.spread = c.Kind == eligibility.KindMetastasis && (pc.vague || noSpreadWords[strings.ToLower(c.Term)] ||
+				strings.HasPrefix(strings.ToLower(c.Term), "early"))
+			// "AST ≤ 5 × ULN with liver metastases" qualifies a threshold;
+			// "PI3K inhibitor for metastatic disease" says when a therapy
+			// was given.
+			pc.skip = c.Kind == eligibility.KindMetastasis && (measured || pc.spread && therapies && !c.Negated)
 		case eligibility.KindTherapy:
 			pc.current = currentRe.MatchString(it.Text)
 			pc.toks = termTokens(c.Term, therapyNoise)
+			pc.hedged = pc.hedged || broadTherapy(pc.toks)
+			pc.duration = durationRe.MatchString(it.Text)
 			for _, e := range c.Examples {
 				if t := termTokens(e, therapyNoise); len(t) > 0 {
 					pc.examples = append(pc.examples, t)
@@ -154,6 +184,17 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 		p.cons = append(p.cons, pc)
 		if !pc.skip {
 			p.structured = true
+		}
+	}
+	// An exclusion that names a biomarker or metastatic disease in a
+	// long item or beside a treatment describes the setting of something
+	// else ("prior therapy for metastatic HER2-positive disease", "visceral
+	// spread at risk of complications"): not every such patient is out.
+	if excl && (len(strings.Fields(it.Text)) > 12 || settingRe.MatchString(it.Text)) {
+		for i := range p.cons {
+			if k := p.cons[i].c.Kind; k == eligibility.KindBiomarker || k == eligibility.KindDiseaseStatus || p.cons[i].spread {
+				p.cons[i].hedged = true
+			}
 		}
 	}
 	markAlternatives(it, p.cons)
@@ -189,6 +230,36 @@ var (
 	conditionNoise = wordSet("histologically cytologically pathologically confirmed documented diagnosed diagnosis known prior previous newly clinical clinically any history")
 	therapyNoise   = wordSet("therapy treatment agent drug prior previous any systemic with regimen medication")
 )
+
+// genericWords are words of condition terms that name no condition on
+// their own: a term of nothing else matches no patient's condition.
+var genericWords = wordSet("metastasis disease diseases disorder disorders condition conditions illness illnesses " +
+	"advanced malignancy malignancies malignant tumor tumors tumour tumours cancer cancers neoplasm neoplasms " +
+	"carcinoma lesion lesions solid active severe significant uncontrolled unstable chronic acute other another " +
+	"primary secondary second recurrent untreated treated symptomatic asymptomatic serious progressive " +
+	"concurrent concomitant underlying systemic major minor medical psychiatric local locally distant " +
+	"following or and the a an of with in at by for to which that who as is are be has have had")
+
+// noSpreadWords are the terms of a negated metastasis that state
+// disease without distant spread.
+var noSpreadWords = wordSet("m0 non-metastatic nonmetastatic early-stage early stage early operable localized localised")
+
+// broadTherapy reports a therapy named by a word that covers different
+// treatments: "surgery" before a trial and a patient's knee surgery may
+// be different things.
+func broadTherapy(toks []string) bool {
+	for _, t := range toks {
+		if !broadTherapies[t] {
+			return false
+		}
+	}
+	return true
+}
+
+var broadTherapies = wordSet("surgery surgical resection transplant transplantation transplanted transfusion transfusions " +
+	"blood investigational biologic biologics monoclonal antibody antibodies targeted adjuvant neoadjuvant steroid " +
+	"steroids corticosteroid corticosteroids hormone hormonal radiation radiotherapy immunosuppressive immunosuppressant " +
+	"major minor organ stem cell marrow")
 
 func wordSet(s string) map[string]bool {
 	m := map[string]bool{}

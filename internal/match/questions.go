@@ -20,6 +20,8 @@ const (
 	AskPregnant      = "pregnant"
 	AskBreastfeeding = "breastfeeding"
 	AskStage         = "stage"
+	AskSpread        = "spread"
+	AskBiomarker     = "biomarker"
 	AskCondition     = "condition"
 	AskECOG          = "ecog"
 	AskKarnofsky     = "karnofsky"
@@ -27,7 +29,7 @@ const (
 	AskTherapy       = "therapy"
 )
 
-var askOrder = []string{AskAge, AskSex, AskPregnant, AskBreastfeeding, AskStage, AskCondition, AskECOG, AskKarnofsky, AskMeasure, AskTherapy}
+var askOrder = []string{AskAge, AskSex, AskPregnant, AskBreastfeeding, AskStage, AskSpread, AskBiomarker, AskCondition, AskECOG, AskKarnofsky, AskMeasure, AskTherapy}
 
 // Question is one fact a study's check depends on, to ask the patient.
 type Question struct {
@@ -135,11 +137,15 @@ var questionText = map[string]string{
 	AskPregnant:      "Are you pregnant?",
 	AskBreastfeeding: "Are you breastfeeding?",
 	AskStage:         "What stage is your cancer?",
+	AskSpread:        "Has your disease spread to other parts of the body (metastatic)?",
 	AskECOG:          "Which best describes your daily activity (ECOG performance status)?",
 	AskKarnofsky:     "What is your Karnofsky performance score?",
 }
 
 func (qb *questionBuilder) item(it *pitem, section string) {
+	if it.allowance {
+		return // rules no one out: no answer changes it
+	}
 	for i := range it.cons {
 		pc := &it.cons[i]
 		if !pc.skip {
@@ -168,7 +174,19 @@ func (qb *questionBuilder) constraint(pc *pcons, section string) {
 	case eligibility.KindStage:
 		q := qb.ask(AskStage, "", why)
 		q.Choices = stageChoices
+	case eligibility.KindBiomarker:
+		q := qb.ask(AskBiomarker, c.Term, section+": "+c.Term+"-"+markerWord(c.Value))
+		q.Term = c.Term
+		q.Text = "Is your tumour " + c.Term + "-positive or " + c.Term + "-negative?"
+		q.Choices = markerChoices
 	case eligibility.KindCondition, eligibility.KindMetastasis:
+		switch {
+		case pc.spread:
+			qb.ask(AskSpread, "", why)
+			return
+		case pc.vague:
+			return // names no condition: nothing to ask
+		}
 		if qb.conds < maxConditionQuestions {
 			if q := qb.term(AskCondition, pc, why); q != nil {
 				q.Text = "Have you been diagnosed with " + q.Term + "?"
@@ -272,6 +290,15 @@ func (qb *questionBuilder) measure(c *eligibility.Constraint, section string) {
 		q.Units = append(q.Units, ulnUnit)
 	}
 }
+
+func markerWord(v float64) string {
+	if v == eligibility.BiomarkerNegative {
+		return "negative"
+	}
+	return "positive"
+}
+
+var markerChoices = []Choice{{"positive", "Positive (or mutated, amplified)"}, {"negative", "Negative"}, {"", "Not sure"}}
 
 var ulnUnit = Unit{"ULN", "× upper limit of normal (ULN)"}
 

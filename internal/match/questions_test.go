@@ -13,11 +13,17 @@ import (
 
 // constraints lists every constraint of the criteria, sub-items'
 // included.
+// constraints lists the constraints of c's items, but those of
+// allowances, which rule no one out and so are asked about by no
+// question.
 func constraints(c eligibility.Criteria) []eligibility.Constraint {
 	var out []eligibility.Constraint
 	var walk func([]eligibility.Item)
 	walk = func(items []eligibility.Item) {
 		for _, it := range items {
+			if it.Allowance {
+				continue
+			}
 			out = append(out, it.Constraints...)
 			walk(it.Items)
 		}
@@ -266,6 +272,16 @@ func answers(t *testing.T, q Question, s study.Study, c eligibility.Criteria) []
 	case AskStage:
 		for _, ch := range q.Choices {
 			out = append(out, patient.Profile{Conditions: []patient.Condition{{Text: "cancer", Stage: ch.Value}}})
+		}
+	case AskSpread:
+		for _, b := range []bool{true, false} {
+			out = append(out, patient.Profile{Conditions: []patient.Condition{{Text: "cancer", Metastatic: &b}}})
+		}
+	case AskBiomarker:
+		for _, ch := range q.Choices {
+			if ch.Value != "" {
+				out = append(out, patient.Profile{Biomarkers: []patient.Biomarker{{Name: q.Term, Status: ch.Value}}})
+			}
 		}
 	case AskCondition:
 		out = append(out, patient.Profile{Conditions: []patient.Condition{{Text: q.Term}}}, patient.Profile{NoHistoryOf: []string{q.Words}})

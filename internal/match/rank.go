@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -43,6 +44,8 @@ type Matcher struct {
 	names  []string // the strings of the trials' packed criteria
 	store  Store
 	opt    Options
+	// parents names each condition descriptor's next broader ones.
+	parents map[string][]string
 }
 
 // trial is what ranking reads of a study: some 90,000 stay in memory at
@@ -97,6 +100,13 @@ type Builder struct {
 	// trials: each decoded record brings its own copies, hundreds of
 	// thousands of small objects for the garbage collector to visit.
 	names map[string]string
+	// ancestors are the MeSH ancestors of conditions, from studies with
+	// one condition descriptor, whose browse data then lists exactly its
+	// ancestors.
+	ancestors map[string][]study.MeSHTerm
+	// breadth counts the studies whose conditions fall under each
+	// descriptor: the fewer, the more specific.
+	breadth map[string]int
 }
 
 type kept struct {
@@ -109,7 +119,7 @@ func NewBuilder(opt Options) *Builder {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Builder{opt: opt, names: map[string]string{}}
+	return &Builder{opt: opt, names: map[string]string{}, ancestors: map[string][]study.MeSHTerm{}, breadth: map[string]int{}}
 }
 
 func (b *Builder) name(s string) string {
@@ -139,17 +149,40 @@ func (b *Builder) limits(e *study.Eligibility) study.Eligibility {
 // Add keeps s if the matcher checks it (recruiting, or any with
 // Options.All).
 func (b *Builder) Add(s *study.Study) {
+	for _, a := range s.ConditionAncestors {
+		b.breadth[a.ID]++
+	}
+	if len(s.ConditionMeSH) == 1 && len(s.ConditionAncestors) > 0 {
+		if _, ok := b.ancestors[s.ConditionMeSH[0].ID]; !ok {
+			b.ancestors[s.ConditionMeSH[0].ID] = slices.Clone(s.ConditionAncestors)
+		}
+	}
 	if !b.opt.All && !study.IsRecruiting(s.OverallStatus) {
 		return
 	}
 	b.keep = append(b.keep, kept{t: &trial{id: s.NCTID, elig: b.limits(&s.Eligibility)}, criteria: s.Eligibility.Criteria})
 }
 
+// parents keeps, of each descriptor's ancestors, the two most specific:
+// those over the fewest studies ("Carcinoma, Non-Small-Cell Lung" for
+// "Adenocarcinoma of Lung", not "Neoplasms").
+func parents(ancestors map[string][]study.MeSHTerm, breadth map[string]int) map[string][]string {
+	out := make(map[string][]string, len(ancestors))
+	for id, as := range ancestors {
+		as = slices.Clone(as)
+		slices.SortStableFunc(as, func(a, b study.MeSHTerm) int { return cmp.Compare(breadth[a.ID], breadth[b.ID]) })
+		for _, a := range as[:min(2, len(as))] {
+			out[id] = append(out[id], a.Term)
+		}
+	}
+	return out
+}
+
 // Finish returns a Matcher over the kept studies that finds candidates in
 // ix, which must index at least them. Their criteria come from st where
 // this parser version stored them, and are parsed otherwise.
 func (b *Builder) Finish(ctx context.Context, ix *search.Index, st Store) (*Matcher, error) {
-	m := &Matcher{ix: ix, trials: make(map[string]*trial, len(b.keep)), store: st, opt: b.opt}
+	m := &Matcher{ix: ix, trials: make(map[string]*trial, len(b.keep)), store: st, opt: b.opt, parents: parents(b.ancestors, b.breadth)}
 	pk := newPacker()
 	ids := make([]string, len(b.keep))
 	for i, k := range b.keep {
@@ -245,6 +278,9 @@ type candidate struct {
 	score   float64
 	near    *search.Nearest
 	verdict Verdict
+	// secondary marks a study about none of the patient's main condition,
+	// only the others.
+	secondary bool
 }
 
 // Rank finds recruiting studies for a patient's conditions near them
@@ -262,6 +298,15 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 	pi := newProfileIndex(f, m.opt.Vocab)
 	q := ConditionQuery(p.Conditions, m.opt.Vocab)
 	req := search.Request{Filter: search.Filter{Statuses: study.RecruitingStatuses}, PageSize: search.MaxPageSize}
+	if f.HealthyVolunteer == patient.Yes {
+		// Only studies that take healthy volunteers, those about healthy
+		// people first.
+		yes := true
+		req.Filter.HealthyVolunteers = &yes
+		if q == "" {
+			q = healthyQuery
+		}
+	}
 	if q != "" {
 		req.Queries = []search.AreaQuery{{Area: "cond", Query: q}}
 	}
@@ -279,10 +324,33 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 	if err != nil {
 		return nil, fmt.Errorf("rank: %w", err)
 	}
+	if wider := m.broaderQuery(p.Conditions); len(res.Hits) < fewHits && wider != "" {
+		// The diagnosis as written names no study's condition ("lung
+		// adenocarcinoma" where studies say "non-small cell lung
+		// cancer"): the next broader conditions find them.
+		req.Queries = []search.AreaQuery{{Area: "cond", Query: strings.TrimPrefix(q+" OR "+wider, " OR ")}}
+		if res, err = m.ix.Search(req); err != nil {
+			return nil, fmt.Errorf("rank: %w", err)
+		}
+	}
+	if words := conditionWords(p.Conditions); len(res.Hits) < fewHits && words != "" {
+		// Still too few, as for a condition no study of the store names
+		// itself or its parents: its words find the studies about the
+		// same organ or kind of disease.
+		req.Queries = []search.AreaQuery{{Area: "cond", Query: strings.TrimPrefix(q+" OR "+words, " OR ")}}
+		if res, err = m.ix.Search(req); err != nil {
+			return nil, fmt.Errorf("rank: %w", err)
+		}
+	}
+	primary, err := m.primaryScores(p.Conditions, req)
+	if err != nil {
+		return nil, fmt.Errorf("rank: %w", err)
+	}
 	cands := make([]candidate, 0, len(res.Hits))
 	for _, h := range res.Hits {
 		if t := m.trials[h.NCTID]; t != nil {
-			cands = append(cands, candidate{t: t, score: h.Score, near: h.Nearest})
+			_, main := primary[h.NCTID]
+			cands = append(cands, candidate{t: t, score: h.Score + primary[h.NCTID], near: h.Nearest, secondary: primary != nil && !main})
 		}
 	}
 	m.judge(pi, cands)
@@ -300,6 +368,77 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 		out.Hits = append(out.Hits, h)
 	}
 	return out, nil
+}
+
+// fewHits is the number of studies below which the conditions' phrases
+// are widened to their words.
+const fewHits = 20
+
+// conditionWords ORs the words of the patient's diagnoses, without their
+// qualifiers.
+func conditionWords(conds []patient.Condition) string {
+	var words []string
+	for _, c := range conds {
+		for _, w := range textproc.Tokenize(coreCondition(c.Text)) {
+			if !genericWords[w] && !slices.Contains(words, w) {
+				words = append(words, w)
+			}
+		}
+	}
+	return strings.Join(words[:min(len(words), maxClauses)], " OR ")
+}
+
+// broaderQuery ORs the next broader conditions of the patient's
+// diagnoses (see parents).
+func (m *Matcher) broaderQuery(conds []patient.Condition) string {
+	var names []string
+	for _, c := range conds {
+		ids := c.MeSH
+		if len(ids) == 0 && m.opt.Vocab != nil {
+			ids = meshIDs(m.opt.Vocab, c.Text)
+		}
+		for _, id := range ids {
+			names = append(names, m.parents[id]...)
+		}
+	}
+	return ConditionQuery(conditionsNamed(names), nil)
+}
+
+func conditionsNamed(names []string) []patient.Condition {
+	out := make([]patient.Condition, len(names))
+	for i, n := range names {
+		out[i] = patient.Condition{Text: n}
+	}
+	return out
+}
+
+// healthyQuery finds the studies whose conditions say they are about
+// healthy people.
+const healthyQuery = `"healthy" OR "healthy volunteers" OR "healthy adults"`
+
+// primaryScores scores the studies about the patient's first condition,
+// which notes name first because it is why the patient is looking
+// ("erectile dysfunction" before the type 2 diabetes behind it): they
+// rank before the studies about the others only, and their relevance
+// counts twice. nil means there is one condition or none.
+func (m *Matcher) primaryScores(conds []patient.Condition, req search.Request) (map[string]float64, error) {
+	if len(conds) < 2 {
+		return nil, nil
+	}
+	q := ConditionQuery(conds[:1], m.opt.Vocab)
+	if q == "" {
+		return nil, nil
+	}
+	req.Queries = []search.AreaQuery{{Area: "cond", Query: q}}
+	res, err := m.ix.Search(req)
+	if err != nil {
+		return nil, err
+	}
+	scores := make(map[string]float64, len(res.Hits))
+	for _, h := range res.Hits {
+		scores[h.NCTID] = h.Score
+	}
+	return scores, nil
 }
 
 // explain checks a hit again with its whole record and criteria, read
@@ -355,19 +494,29 @@ func (m *Matcher) judge(pi *profileIndex, cands []candidate) {
 // same 0.65.
 const relevanceFloor = 0.5
 
-// order sorts candidates: the relevant ones (see relevanceFloor) first,
-// each group by verdict, then relevance, then distance.
+// order sorts candidates: those about the patient's main condition
+// first (see primaryScores); in each tier the relevant ones (see
+// relevanceFloor) first; then those the check does not rule out before
+// those it does, then by relevance, then distance. "Likely" and
+// "possibly eligible" rank alike: a study with fewer checkable criteria
+// is not a better fit.
 func order(cands []candidate) {
-	best := 0.0
+	// The floor is the tier's own: studies about the patient's main
+	// condition are not held below it by a better-scored secondary one.
+	var best [2]float64
 	for _, c := range cands {
-		best = max(best, c.score)
+		t := boolInt(c.secondary)
+		best[t] = max(best[t], c.score)
 	}
-	floor := best * relevanceFloor
+	low := func(c candidate) int { return boolInt(c.score < best[boolInt(c.secondary)]*relevanceFloor) }
 	slices.SortStableFunc(cands, func(a, b candidate) int {
-		if c := cmp.Compare(boolInt(a.score < floor), boolInt(b.score < floor)); c != 0 {
+		if c := cmp.Compare(boolInt(a.secondary), boolInt(b.secondary)); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(a.verdict.rank(), b.verdict.rank()); c != 0 {
+		if c := cmp.Compare(low(a), low(b)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(boolInt(a.verdict == NotEligible), boolInt(b.verdict == NotEligible)); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(b.score, a.score); c != 0 {
@@ -421,6 +570,19 @@ func ConditionQuery(conds []patient.Condition, v *vocab.Vocab) string {
 	return strings.Join(c[:min(len(c), maxClauses)], " OR ")
 }
 
+// qualifierRe are words of a patient's diagnosis that say its stage,
+// course or markers, which trials' condition lists rarely repeat: "stage
+// IVB lung adenocarcinoma" is searched as "lung adenocarcinoma".
+var qualifierRe = regexp.MustCompile(`(?i)\b(?:stage\s+(?:[0-4]|i{1,3}v?|iv)[a-c]?\d?|metastatic|locally advanced|advanced|recurrent|relapsed|refractory|newly diagnosed|early|chronic|acute on chronic|[a-z0-9]+-(?:positive|negative|mutated|mutant))\b`)
+
+func coreCondition(text string) string {
+	core := strings.Join(strings.Fields(qualifierRe.ReplaceAllString(text, " ")), " ")
+	if core == "" {
+		return text
+	}
+	return core
+}
+
 func conditionClauses(conds []patient.Condition, v *vocab.Vocab) []string {
 	var parts []string
 	seen := map[string]bool{}
@@ -434,7 +596,7 @@ func conditionClauses(conds []patient.Condition, v *vocab.Vocab) []string {
 		parts = append(parts, `"`+k+`"`)
 	}
 	for _, c := range conds {
-		add(c.Text)
+		add(coreCondition(c.Text))
 		if v == nil {
 			continue
 		}

@@ -12,7 +12,12 @@
 //	  "sex": "female",                  // "female" | "male"
 //	  "pregnant": false, "breastfeeding": false,
 //	  "conditions": [{"text": "HER2-positive breast cancer",
-//	                  "mesh": ["D001943"], "stage": "IIIA", "metastatic": false}],
+//	                  "mesh": ["D001943"], "stage": "IIIA", "metastatic": false,
+//	                  "diseaseStatus": "newly diagnosed"}],  // or "relapsed", "refractory"
+//	  "healthyVolunteer": false,        // true: no condition, looking for studies of healthy people
+//	  "biomarkers": [{"name": "HER2", "status": "positive"}],  // "positive" | "negative"
+//	  "priorLines": 2,                  // lines of systemic therapy for the main condition
+//	  "smoking": "never",               // "never" | "former" | "current"
 //	  "noHistoryOf": ["heart failure"],  // conditions the patient certainly never had
 //	  "ecog": 1,                        // or "karnofsky": 80; each implies the other
 //	  "labs": [{"name": "platelets", "value": 160, "unit": "10^9/L"},
@@ -53,14 +58,20 @@ type Profile struct {
 	Breastfeeding *bool       `json:"breastfeeding,omitempty"`
 	Conditions    []Condition `json:"conditions,omitempty"`
 	NoHistoryOf   []string    `json:"noHistoryOf,omitempty"`
-	ECOG          *int        `json:"ecog,omitempty"`
-	Karnofsky     *int        `json:"karnofsky,omitempty"`
-	Labs          []Lab       `json:"labs,omitempty"`
-	Therapies     []Therapy   `json:"therapies,omitempty"`
-	Medications   []string    `json:"medications,omitempty"`
-	Location      *Location   `json:"location,omitempty"`
-	MaxDistance   float64     `json:"maxDistance,omitempty"`
-	DistanceUnit  string      `json:"distanceUnit,omitempty"`
+	// HealthyVolunteer is set by a person with no condition who looks
+	// for studies of healthy people.
+	HealthyVolunteer *bool       `json:"healthyVolunteer,omitempty"`
+	Biomarkers       []Biomarker `json:"biomarkers,omitempty"`
+	PriorLines       *int        `json:"priorLines,omitempty"`
+	Smoking          string      `json:"smoking,omitempty"`
+	ECOG             *int        `json:"ecog,omitempty"`
+	Karnofsky        *int        `json:"karnofsky,omitempty"`
+	Labs             []Lab       `json:"labs,omitempty"`
+	Therapies        []Therapy   `json:"therapies,omitempty"`
+	Medications      []string    `json:"medications,omitempty"`
+	Location         *Location   `json:"location,omitempty"`
+	MaxDistance      float64     `json:"maxDistance,omitempty"`
+	DistanceUnit     string      `json:"distanceUnit,omitempty"`
 }
 
 // Condition is a diagnosis. Text is free text; MeSH lists descriptor IDs
@@ -71,6 +82,15 @@ type Condition struct {
 	MeSH       []string `json:"mesh,omitempty"`
 	Stage      string   `json:"stage,omitempty"`
 	Metastatic *bool    `json:"metastatic,omitempty"`
+	// DiseaseStatus is "newly diagnosed", "relapsed" or "refractory".
+	DiseaseStatus string `json:"diseaseStatus,omitempty"`
+}
+
+// Biomarker is a tumour marker's status: Status "positive" or
+// "negative".
+type Biomarker struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
 }
 
 // Lab is one measured value; see the package documentation.
@@ -145,8 +165,16 @@ type Facts struct {
 	Conditions    []Condition
 	NoHistoryOf   []string
 	Measures      map[string]Measure // by eligibility variable name
-	Therapies     []Therapy
-	Medications   []string
+	// HealthyVolunteer is Yes for a healthy person, No for a patient.
+	HealthyVolunteer Tri
+	// Markers are biomarker statuses by canonical name: Yes positive, No
+	// negative.
+	Markers map[string]Tri
+	// Course is eligibility.NewlyDiagnosed, eligibility.RelapsedRefractor
+	// or "" when not given.
+	Course      string
+	Therapies   []Therapy
+	Medications []string
 	// Point is set when the location has coordinates; Place when it must
 	// be resolved by name.
 	Point *[2]float64
@@ -209,6 +237,7 @@ func (p Profile) Facts(asOf time.Time) (Facts, error) {
 			}
 		}
 	}
+	add(p.typed(&f))
 	add(p.performance(&f))
 	for i, l := range p.Labs {
 		name, m, err := NormalizeLab(l)
@@ -234,6 +263,80 @@ func (p Profile) Facts(asOf time.Time) (Facts, error) {
 	}
 	return f, nil
 }
+
+// typed reads the typed facts: healthy volunteer, biomarkers, disease
+// course.
+func (p Profile) typed(f *Facts) error {
+	var errs []error
+	f.HealthyVolunteer = tri(p.HealthyVolunteer)
+	if f.HealthyVolunteer == Unknown && len(p.Conditions) > 0 {
+		f.HealthyVolunteer = No
+	}
+	f.Markers = map[string]Tri{}
+	for i, b := range p.Biomarkers {
+		name := MarkerName(b.Name)
+		if name == "" {
+			errs = append(errs, fieldErr(fmt.Sprintf("biomarkers[%d].name", i), "%q: not a biomarker we know (HER2, ER, PR, EGFR, ALK, KRAS, BRAF, BRCA1, PD-L1, …)", b.Name))
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(b.Status)) {
+		case "positive", "pos", "+", "mutated", "mutation", "amplified", "fusion", "rearranged", "high":
+			f.Markers[name] = Yes
+		case "negative", "neg", "-", "wild type", "wild-type", "wildtype", "not amplified":
+			f.Markers[name] = No
+		default:
+			errs = append(errs, fieldErr(fmt.Sprintf("biomarkers[%d].status", i), "%q: want \"positive\" or \"negative\"", b.Status))
+		}
+	}
+	switch er, pr := f.Markers["ER"], f.Markers["PR"]; {
+	case f.Markers["HR"] != Unknown:
+	case er == Yes || pr == Yes:
+		f.Markers["HR"] = Yes
+	case er == No && pr == No:
+		f.Markers["HR"] = No
+	}
+	for i, c := range p.Conditions {
+		switch strings.ToLower(strings.TrimSpace(c.DiseaseStatus)) {
+		case "":
+		case "newly diagnosed", "new", "untreated", "previously untreated":
+			f.Course = eligibility.NewlyDiagnosed
+		case "relapsed", "refractory", "recurrent", "relapsed or refractory":
+			f.Course = eligibility.RelapsedRefractor
+		default:
+			errs = append(errs, fieldErr(fmt.Sprintf("conditions[%d].diseaseStatus", i), "%q: want \"newly diagnosed\", \"relapsed\" or \"refractory\"", c.DiseaseStatus))
+		}
+	}
+	if p.PriorLines != nil && (*p.PriorLines < 0 || *p.PriorLines > 30) {
+		errs = append(errs, fieldErr("priorLines", "%d is not a number of lines of therapy", *p.PriorLines))
+	}
+	switch strings.ToLower(p.Smoking) {
+	case "", "never", "former", "current":
+	default:
+		errs = append(errs, fieldErr("smoking", "%q: want \"never\", \"former\" or \"current\"", p.Smoking))
+	}
+	return errors.Join(errs...)
+}
+
+// MarkerName returns the canonical name of a biomarker as people write
+// it, or "".
+func MarkerName(s string) string {
+	k := strings.ToLower(strings.TrimSpace(s))
+	k = strings.TrimSuffix(strings.TrimSuffix(k, " status"), " mutation")
+	if n, ok := markerAliases[k]; ok {
+		return n
+	}
+	if n := eligibility.MarkerName(k); n != "" {
+		return n
+	}
+	// A variant names its gene first: "KRAS G12C", "EGFR exon 19
+	// deletion" are KRAS and EGFR positive.
+	first, _, _ := strings.Cut(k, " ")
+	return eligibility.MarkerName(first)
+}
+
+var markerAliases = map[string]string{"her2/neu": "HER2", "erbb2": "HER2", "oestrogen receptor": "ER",
+	"estrogen receptor": "ER", "progesterone receptor": "PR", "hormone receptor": "HR", "pdl1": "PD-L1",
+	"pd-l1": "PD-L1", "msi": "MSI-H", "msi-high": "MSI-H", "dmmr": "MSI-H", "brca": "BRCA"}
 
 // Validate reports what is wrong with the profile, nil if nothing.
 func (p Profile) Validate() error {

@@ -48,10 +48,10 @@ var (
 	familyBeforeRe = regexp.MustCompile(`(?i)\b(?:in|of) (?:his|her|their|the patient's) (?:mother|father|parents?|sisters?|brothers?|siblings?|aunts?|uncles?|grand(?:mother|father|parents?)|cousins?|sons?|daughters?)\b`)
 	familyEndRe    = regexp.MustCompile(`[.;!?\n]|\bbut\b|\bhowever\b`)
 	scopeEndRe     = regexp.MustCompile(`(?i)[.;:!?()]|\bbut\b|\bhowever\b|\bexcept\b|\bwith\b|\bpresents?\b|\breports?\b|\bhas\b`)
-	therapyCueRe   = regexp.MustCompile(`(?i)\b(?:previously treated with|treated with|was treated with|received|underwent|completed|s/p|status post|history of treatment with|prior treatment with|therapy with|on treatment with)\s+`)
+	therapyCueRe   = regexp.MustCompile(`(?i)\b(?:previously treated with|treated with|was treated with|received|underwent|completed|s/p|status post|history of treatment with|prior treatment with|therapy with|on treatment with|progressed (?:on|after|following|during)|progression (?:on|after)|relapsed (?:on|after|following)|refractory to|(?:months|years|weeks) after|following)\s+(?:(?:first|second|third)[- ]line\s+)?`)
 	medCueRe       = regexp.MustCompile(`(?i)\b(?:currently (?:on|taking|receiving)|takes|taking|is on|medications? (?:include|includes|are|:))\s+`)
 	listEndRe      = regexp.MustCompile(`[.;:\n(\[]|\b(?:for|due to|because|after|which|who|that|since|but|and then|with|in|at|on|x)\b|\d`)
-	listSepRe      = regexp.MustCompile(`\s*(?:,|\band\b|\bor\b|\+)\s*`)
+	listSepRe      = regexp.MustCompile(`\s*(?:,|\band\b|\bor\b|\bplus\b|\+)\s*`)
 	stageRe        = regexp.MustCompile(`(?i)\bstage\s+(iv|i{1,3}|[0-4])([abc])?\b`)
 	metastaticRe   = regexp.MustCompile(`(?i)\bmetasta\w*`)
 	numberRe       = regexp.MustCompile(`^\s*(?:level|count|of|is|was|were|at|:|=|\s)*\s*(\d+(?:\.\d+)?)`)
@@ -127,6 +127,7 @@ func FromText(note string) (Profile, []Finding) {
 	readLabs(note, &p, add)
 	readConditions(note, &p, neg, add)
 	readTherapies(note, &p, neg, add)
+	readTyped(note, &p, add)
 	slices.SortStableFunc(fs, func(a, b Finding) int { return a.Span[0] - b.Span[0] })
 	return p, fs
 }
@@ -419,6 +420,12 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 			negs = append(negs, Finding{Kind: "noHistoryOf", Text: term, Value: term, Span: [2]int{start, end}})
 			continue
 		}
+		if lifestyleRe.MatchString(term) {
+			continue // a habit or a role, read by readTyped
+		}
+		if end < len(note)-1 && note[end] == '-' && isWordByte(note[end+1]) {
+			continue // part of a longer name: "PD" of "PD-L1" is no Parkinson's disease
+		}
 		c := Condition{Text: phrase, MeSH: broaderMeSH(v, note, ws[i-n:i], ids)}
 		sentence := sentenceAround(note, start)
 		if sm := stageRe.FindStringSubmatch(note[sentence[0]:sentence[1]]); sm != nil && isCancer(term) {
@@ -429,7 +436,7 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 			c.Metastatic = &t
 		}
 		p.Conditions = append(p.Conditions, c)
-		add("condition", []int{ws[j].start, end}, strings.Join(c.MeSH, ","))
+		add("condition", []int{ws[j].start, end}, descriptorNames(v, c.MeSH))
 	}
 }
 
@@ -462,6 +469,20 @@ func mentioned(conds []Condition, term string) bool {
 }
 
 var cancerRe = regexp.MustCompile(`(?i)cancer|carcinoma|tumou?r|neoplasm|malignan|oma\b|leukemia|sarcoma`)
+
+// meshNames names descriptors for people: "Breast Neoplasms", not
+// "D001943".
+func descriptorNames(v *vocab.Vocab, ids []string) string {
+	var names []string
+	for _, id := range ids {
+		if d, ok := v.Descriptor(id); ok {
+			names = append(names, d.Name)
+		} else {
+			names = append(names, id)
+		}
+	}
+	return strings.Join(names, ", ")
+}
 
 func isCancer(term string) bool { return cancerRe.MatchString(term) }
 
@@ -554,6 +575,9 @@ func readTherapies(note string, p *Profile, neg [][2]int, add func(string, []int
 				span := []int{pos + at, pos + at + len(part)}
 				pos = span[1]
 				name := strings.TrimSpace(strings.Trim(part, " ()"))
+				if first, _, _ := strings.Cut(strings.ToLower(name), " "); notTherapyWords[first] {
+					break
+				}
 				if len(name) < 3 || strings.Count(name, " ") > 4 || inScopes(neg, span[0]) {
 					continue
 				}

@@ -69,6 +69,9 @@ type scope struct {
 	field  *query.Field // the single field of an AREA[...] over one field
 	expand bool         // expand condition terms through synonyms
 	basic  bool         // fields are the whole BasicSearch area
+	// everyday also searches words' everyday alternatives
+	// (AreaQuery.Everyday).
+	everyday bool
 }
 
 // evalQueries runs the text queries and the filter; with no text query,
@@ -95,7 +98,8 @@ func (ix *Index) evalQueries(qs []AreaQuery, filter *compiled) (*scratch, Detail
 		if err != nil {
 			return nil, details, false, err
 		}
-		sc.expand = q.Area == "cond" && !q.Exact && ix.synonyms != nil
+		sc.expand = (q.Area == "cond" && !q.Exact || q.Area == "term" && q.Everyday) && ix.synonyms != nil
+		sc.everyday = q.Everyday
 		p, err := c.compile(node, sc)
 		if err != nil {
 			return nil, details, false, err
@@ -160,6 +164,7 @@ func (c *compiler) compile(n query.Node, sc scope) (plan, error) {
 			return nil, err
 		}
 		inner.expand = sc.expand && (f.Name == "ConditionSearch" || f.Name == "Condition")
+		inner.everyday = sc.everyday
 		return c.compile(n.Node, inner)
 	case *query.Range:
 		return c.rangePlan(sc.field, n)
@@ -201,6 +206,10 @@ func (c *compiler) text(text string, phrase bool, sc scope) plan {
 	if !sc.expand {
 		return p
 	}
+	synScope := sc
+	if sc.basic {
+		synScope = scope{fields: conditionSynonymFields}
+	}
 	alts := planOr{p}
 	for _, syn := range c.ix.synonyms(text) {
 		toks := textproc.Tokenize(syn.Text)
@@ -208,7 +217,7 @@ func (c *compiler) text(text string, phrase bool, sc scope) plan {
 			continue
 		}
 		detail.Synonyms = append(detail.Synonyms, syn)
-		alts = append(alts, wordsPlan(toks, true, sc, detail))
+		alts = append(alts, wordsPlan(toks, true, synScope, detail))
 	}
 	if len(alts) == 1 {
 		return p
@@ -216,19 +225,54 @@ func (c *compiler) text(text string, phrase bool, sc scope) plan {
 	return alts
 }
 
+// conditionSynonymFields are where a query.term query's condition
+// synonyms are searched (AreaQuery.Everyday).
+var conditionSynonymFields = func() []fieldWeight {
+	f, _ := query.LookupField("ConditionSearch")
+	fws := areaFields(f)
+	for i := range fws {
+		fws[i].w *= ConditionSynonymWeight
+	}
+	return fws
+}()
+
 func wordsPlan(toks []string, phrase bool, sc scope, detail *TermDetail) plan {
 	switch {
 	case len(toks) == 0:
 		// Only stop words: no constraint rather than no match.
 		return planAnd{}
+	case len(toks) == 1 && !phrase:
+		return wordPlan(toks[0], sc, detail)
 	case len(toks) == 1 || phrase:
 		return planText{fields: sc.fields, basic: sc.basic, tokens: toks, phrase: len(toks) > 1, detail: detail}
 	}
 	words := make([]plan, len(toks))
 	for i, t := range toks {
-		words[i] = planText{fields: sc.fields, basic: sc.basic, tokens: []string{t}, detail: detail}
+		words[i] = wordPlan(t, sc, detail)
 	}
 	return planAnd{parts: words, bonus: planText{fields: sc.fields, basic: sc.basic, tokens: toks, phrase: true}}
+}
+
+// wordPlan plans one word, or, for an everyday search, any of its
+// everyday alternatives ("kids" also finds "children" and "pediatric"),
+// which the details list.
+func wordPlan(tok string, sc scope, detail *TermDetail) plan {
+	p := planText{fields: sc.fields, basic: sc.basic, tokens: []string{tok}, detail: detail}
+	if !sc.everyday {
+		return p
+	}
+	alts := textproc.LayAlternatives(tok)
+	if len(alts) == 0 {
+		return p
+	}
+	or := planOr{p}
+	for _, a := range alts {
+		if detail != nil {
+			detail.Synonyms = append(detail.Synonyms, Synonym{Text: a, Source: "everyday word"})
+		}
+		or = append(or, planText{fields: sc.fields, basic: sc.basic, tokens: []string{a}, detail: detail})
+	}
+	return or
 }
 
 // value plans a single value of a non-text field: an enum value, or a

@@ -254,10 +254,18 @@ type places struct {
 	countryNames []string // id → name as first seen
 	countryID    map[string]uint16
 
-	// While building: the current study's places, and names folded to
-	// lower case (sites repeat a few thousand names millions of times).
+	// While building: the current study's places, and names made
+	// canonical and folded to lower case (sites repeat a few thousand
+	// names millions of times).
 	seen  map[placeKey]bool
-	lower map[string]string
+	names map[rawName]string
+}
+
+// rawName is a place name as a site writes it: a country, a state of a
+// country, or a city.
+type rawName struct {
+	kind                 byte // 'c'ountry, 's'tate or 't'own
+	country, state, city string
 }
 
 // placeKey is a country, a state in a country, or a city in a state; the
@@ -271,7 +279,7 @@ func (pl *places) add(doc uint32, s *study.Study) {
 		pl.docs = map[placeKey]*postings{}
 		pl.countryID = map[string]uint16{}
 		pl.seen = map[placeKey]bool{}
-		pl.lower = map[string]string{}
+		pl.names = map[rawName]string{}
 	}
 	pl.countryFirst = append(pl.countryFirst, uint32(len(pl.countryIDs)))
 	seen := pl.seen
@@ -280,18 +288,18 @@ func (pl *places) add(doc uint32, s *study.Study) {
 		if l.Country == "" {
 			continue
 		}
-		c := pl.fold(l.Country)
+		c := pl.fold(rawName{kind: 'c', country: l.Country})
 		if !seen[placeKey{c, "", ""}] {
 			id, ok := pl.countryID[c]
 			if !ok {
 				id = uint16(len(pl.countryNames))
 				pl.countryID[c] = id
-				pl.countryNames = append(pl.countryNames, l.Country)
+				pl.countryNames = append(pl.countryNames, study.CountryName(l.Country))
 			}
 			pl.countryIDs = append(pl.countryIDs, id)
 		}
-		st := pl.fold(l.State)
-		ci := pl.fold(l.City)
+		st := pl.fold(rawName{kind: 's', country: l.Country, state: l.State})
+		ci := pl.fold(rawName{kind: 't', city: l.City})
 		keys := [4]placeKey{{c, "", ""}}
 		n := 1
 		if st != "" {
@@ -317,13 +325,21 @@ func (pl *places) add(doc uint32, s *study.Study) {
 	}
 }
 
-// fold returns name in lower case, one copy per distinct name.
-func (pl *places) fold(name string) string {
-	if f, ok := pl.lower[name]; ok {
+// fold returns a place's canonical name (study.CountryName, StateName,
+// CityName) in lower case, one copy per distinct name.
+func (pl *places) fold(n rawName) string {
+	if f, ok := pl.names[n]; ok {
 		return f
 	}
-	f := strings.ToLower(name)
-	pl.lower[strings.Clone(name)] = f
+	k := canonicalKey(n.country, n.state, n.city)
+	f := k.country
+	switch n.kind {
+	case 's':
+		f = k.state
+	case 't':
+		f = k.city
+	}
+	pl.names[rawName{n.kind, strings.Clone(n.country), strings.Clone(n.state), strings.Clone(n.city)}] = f
 	return f
 }
 
@@ -343,17 +359,28 @@ func (pl *places) countCountries(counts []int, docs bitset) {
 
 func (pl *places) finish() {
 	pl.countryFirst = append(pl.countryFirst, uint32(len(pl.countryIDs)))
-	pl.seen, pl.lower = nil, nil
+	pl.seen, pl.names = nil, nil
 	for _, p := range pl.docs {
 		p.data = slices.Clip(p.data)
 	}
 }
 
-// lookup returns the studies with a site in the place; an empty state
-// with a city matches that city in any state.
+// canonicalKey is the key of a place's canonical names.
+func canonicalKey(country, state, city string) placeKey {
+	return placeKey{
+		country: strings.ToLower(study.CountryName(country)),
+		state:   strings.ToLower(study.StateName(country, state)),
+		city:    strings.ToLower(study.CityName(city)),
+	}
+}
+
+// lookup returns the studies with a site in the place, by any of its
+// names; an empty state with a city, or any state in a country whose
+// regions do not tell cities apart (study.RegionsMatter), matches that
+// city in any state.
 func (pl *places) lookup(country, state, city string) []uint32 {
-	k := placeKey{strings.ToLower(country), strings.ToLower(state), strings.ToLower(city)}
-	if k.state == "" && k.city != "" {
+	k := canonicalKey(country, state, city)
+	if k.city != "" && (k.state == "" || !study.RegionsMatter(country)) {
 		k.state = "*"
 	}
 	p, ok := pl.docs[k]

@@ -68,14 +68,18 @@ func listKey(f field, id, next uint32) uint64 {
 const noNext = 1<<29 - 1
 
 // pairFields are the fields whose adjacent tokens are indexed as pairs for
-// phrase search. Long free text (summaries) and place names are left out,
-// to keep the index small and quick to build: a phrase there matches when
-// all its words occur.
+// phrase search. Pairs are made within one value only, which is what keeps
+// a phrase from matching across the separate values of a multi-valued
+// field ("Breast Care Center" at one site and "Cancer Institute" at
+// another are no "breast cancer"): the gap between values. The long
+// single-valued summary is left out, to keep the index small and quick to
+// build (a phrase there matches when all its words occur), and so are
+// postal codes, one word each.
 var pairFields = func() (m [numFields]bool) {
 	for f := range numFields {
 		m[f] = true
 	}
-	for _, f := range []field{fBriefSummary, fFacility, fCity, fState, fCountry, fZip} {
+	for _, f := range []field{fBriefSummary, fZip} {
 		m[f] = false
 	}
 	return m

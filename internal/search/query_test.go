@@ -34,6 +34,7 @@ func fieldTexts(s *study.Study) map[string][]string {
 	}
 	for _, l := range s.Locations {
 		m["LocationCity"] = append(m["LocationCity"], l.City)
+		m["LocationFacility"] = append(m["LocationFacility"], l.Facility)
 		m["LocationCountry"] = append(m["LocationCountry"], l.Country)
 	}
 	return m
@@ -110,10 +111,14 @@ func TestTextQueries(t *testing.T) {
 		{"prostate cancer", func(s *study.Study) bool { return hasWords(s, condFields, "prostate cancer") }},
 		{`"breast cancer"`, func(s *study.Study) bool { return hasPhrase(s, condFields, "breast cancer") }},
 		{`"non small cell lung"`, func(s *study.Study) bool { return hasPairs(s, condFields, "non small cell lung") }},
-		// Summaries and places are indexed without pairs: a phrase there
-		// matches when all its words occur.
+		// Summaries are indexed without pairs: a phrase there matches when
+		// all its words occur.
 		{`AREA[BriefSummary]"breast cancer"`, func(s *study.Study) bool { return hasWords(s, []string{"BriefSummary"}, "breast cancer") }},
-		{`AREA[LocationCity]"new york"`, func(s *study.Study) bool { return hasWords(s, []string{"LocationCity"}, "new york") }},
+		// Sites are many values of one field: a phrase must not run from
+		// one site's name into another's ("… Breast Care …", "… Cancer …").
+		{`AREA[LocationCity]"new york"`, func(s *study.Study) bool { return hasPhrase(s, []string{"LocationCity"}, "new york") }},
+		{`AREA[LocationFacility]"breast cancer"`, func(s *study.Study) bool { return hasPhrase(s, []string{"LocationFacility"}, "breast cancer") }},
+		{`AREA[LocationFacility]"cancer center"`, func(s *study.Study) bool { return hasPhrase(s, []string{"LocationFacility"}, "cancer center") }},
 		{"diabetes OR hypertension", func(s *study.Study) bool {
 			return hasWords(s, condFields, "diabetes") || hasWords(s, condFields, "hypertension")
 		}},
@@ -228,14 +233,20 @@ func TestRelevancePrefersConditionField(t *testing.T) {
 	}
 }
 
-func TestSynonymsAndDetails(t *testing.T) {
-	studies, base := loadDemo(t)
-	ix := base.WithSynonyms(func(text string) []Synonym {
+// withHypertension is ix expanding "high blood pressure" alone, to
+// "Hypertension".
+func withHypertension(ix *Index) *Index {
+	return ix.WithSynonyms(func(text string) []Synonym {
 		if strings.EqualFold(text, "high blood pressure") {
 			return []Synonym{{Text: "Hypertension", Source: "test"}}
 		}
 		return nil
 	})
+}
+
+func TestSynonymsAndDetails(t *testing.T) {
+	studies, base := loadDemo(t)
+	ix := withHypertension(base)
 	res, err := ix.Search(Request{Queries: []AreaQuery{{Area: "cond", Query: "high blood pressure"}}, PageSize: 1000})
 	if err != nil {
 		t.Fatal(err)
@@ -285,5 +296,66 @@ func TestQueryErrors(t *testing.T) {
 	_, err := ix.Search(Request{Queries: []AreaQuery{{Area: "cond", Query: "asthma AND (copd"}}})
 	if err == nil || !strings.Contains(err.Error(), "column") {
 		t.Errorf("syntax error %v does not name the column", err)
+	}
+}
+
+// TestHowPeopleType checks that British spellings and, in an everyday
+// search, everyday words find what the records' own words find; without
+// Everyday, "kids" is only "kids".
+func TestHowPeopleType(t *testing.T) {
+	_, ix := loadDemo(t)
+	term := func(q string) Request {
+		return Request{Queries: []AreaQuery{{Area: "term", Query: q, Everyday: true}}, PageSize: 1000}
+	}
+	for _, c := range [][2]string{
+		{"leukaemia", "leukemia"},
+		{"tumour", "tumor"},
+		{"paediatric oedema", "pediatric edema"},
+		{"kids asthma", "(kids OR child OR pediatric) AND asthma"},
+	} {
+		got, want := searchAll(t, ix, term(c[0])), searchAll(t, ix, term(c[1]))
+		if len(want) == 0 {
+			t.Fatalf("%q finds nothing; pick another query", c[1])
+		}
+		if !slices.Equal(sorted(got), sorted(want)) {
+			t.Errorf("%q finds %d studies, %q %d; want the same", c[0], len(got), c[1], len(want))
+		}
+	}
+	kids := searchAll(t, ix, Request{Queries: []AreaQuery{{Area: "term", Query: "kids"}}, PageSize: 1000})
+	if everyday := searchAll(t, ix, term("kids")); len(kids) >= len(everyday) {
+		t.Errorf("kids: %d studies as typed, %d in an everyday search", len(kids), len(everyday))
+	}
+}
+
+// TestTermWithConditionSynonyms checks the home page's one box: words
+// anywhere, or a condition synonym in the condition fields.
+func TestTermWithConditionSynonyms(t *testing.T) {
+	studies, base := loadDemo(t)
+	ix := withHypertension(base)
+	res, err := ix.Search(Request{Queries: []AreaQuery{{Area: "term", Query: "high blood pressure", Everyday: true}}, PageSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := []string{"NCTId", "BriefTitle", "OfficialTitle", "Condition", "Keyword", "BriefSummary", "ConditionMeshTerm", "ConditionAncestorTerm",
+		"InterventionName", "InterventionOtherName", "LocationCity", "LocationCountry", "LocationFacility"}
+	want := expect(studies, func(s *study.Study) bool {
+		return hasWords(s, all, "high blood pressure") || hasPhrase(s, condFields, "hypertension")
+	})
+	plain := searchAll(t, base, Request{Queries: []AreaQuery{{Area: "term", Query: "high blood pressure"}}, PageSize: 1000})
+	var got []string
+	for _, h := range res.Hits {
+		got = append(got, h.NCTID)
+	}
+	if len(got) <= len(plain) {
+		t.Fatalf("the synonyms add nothing: %d studies, %d without", len(got), len(plain))
+	}
+	// Every study found has the words somewhere or the synonym as a
+	// condition (the check's field list is narrower than the area's, so
+	// only this direction is exact for the synonym part).
+	for _, id := range diff(got, append(want, plain...)) {
+		t.Errorf("%s found, but has neither the words nor the synonym", id)
+	}
+	if d := res.Details.Terms; len(d) != 1 || len(d[0].Synonyms) != 1 {
+		t.Errorf("details = %+v, want the one synonym", d)
 	}
 }

@@ -28,6 +28,10 @@ type Request struct {
 	Sort      []SortKey
 	PageSize  int
 	PageToken string
+	// Offset skips that many hits, for numbered pages (at most
+	// MaxOffset); it cannot be combined with PageToken, which pages on
+	// without limit.
+	Offset int
 	// Near, if set (it defaults to the geo filter's point), gives each hit
 	// its nearest site and allows sorting by distance.
 	Near   *Point
@@ -72,7 +76,21 @@ type AreaQuery struct {
 	Query string
 	// Exact turns off synonym expansion of condition terms.
 	Exact bool
+	// Everyday searches words as people type them, for the website: a
+	// query.term query also searches each term's condition synonyms in
+	// the ConditionSearch fields, at ConditionSynonymWeight of those
+	// fields' weights, and each word's everyday alternatives ("kids" →
+	// "children", "pediatric"; textproc.LayAlternatives). Off, the API
+	// and patient matching search the words as ClinicalTrials.gov does.
+	Everyday bool
 }
+
+// ConditionSynonymWeight scales the condition-field weights of a
+// query.term query's condition synonyms (AreaQuery.Everyday): a
+// synonym found as a condition counts half as much as the words typed
+// found in the same field, so studies using the user's own words rank
+// first.
+const ConditionSynonymWeight = 0.5
 
 // SortKey is one sort key: relevance, distance, NCTId, EnrollmentCount, or
 // a date field (StartDate, LastUpdatePostDate, ...). Studies missing the
@@ -116,6 +134,7 @@ type FacetValue struct {
 const (
 	DefaultPageSize = 10
 	MaxPageSize     = 1000
+	MaxOffset       = 10000
 	topCountries    = 30
 )
 
@@ -135,6 +154,9 @@ func (ix *Index) Search(req Request) (*Result, error) {
 		pageSize = DefaultPageSize
 	case pageSize < 0 || pageSize > MaxPageSize:
 		return nil, invalid("pageSize must be between 1 and %d", MaxPageSize)
+	}
+	if req.Offset < 0 || req.Offset > MaxOffset || (req.Offset > 0 && req.PageToken != "") {
+		return nil, invalid("offset must be between 0 and %d, without a pageToken", MaxOffset)
 	}
 	if len(req.Sort) > 2 {
 		return nil, invalid("sort takes at most two keys")
@@ -191,7 +213,8 @@ func (ix *Index) Search(req Request) (*Result, error) {
 		}
 		after = &c
 	}
-	page, more := sorter.top(hits, pageSize, after)
+	page, more := sorter.top(hits, req.Offset+pageSize, after)
+	page = page[min(req.Offset, len(page)):]
 	for _, r := range page {
 		h := Hit{NCTID: ix.nct.at(int(r.doc)), Score: float64(r.score)}
 		if near != nil {
@@ -217,6 +240,9 @@ func (r *Request) fingerprint() uint32 {
 		w(q.Query)
 		if q.Exact {
 			w("exact")
+		}
+		if q.Everyday {
+			w("everyday")
 		}
 	}
 	if d := r.Decay; d != nil {

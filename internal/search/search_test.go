@@ -189,9 +189,10 @@ func TestFacetsCountTheFilteredSet(t *testing.T) {
 		}
 		seen := map[string]bool{}
 		for _, l := range s.Locations {
-			if l.Country != "" && !seen[strings.ToLower(l.Country)] {
-				seen[strings.ToLower(l.Country)] = true
-				wantCountry[l.Country]++
+			// One country under all its names (study.CountryName).
+			if c := study.CountryName(l.Country); c != "" && !seen[c] {
+				seen[c] = true
+				wantCountry[c]++
 			}
 		}
 	}
@@ -344,6 +345,34 @@ func TestPagingCoversEveryHitOnce(t *testing.T) {
 		}
 		if len(slices.Compact(sorted(ids))) != len(ids) {
 			t.Errorf("sort %v: a study came twice", sort)
+		}
+	}
+}
+
+// TestOffsetPagesMatchTokenPages checks numbered pages against the
+// token pages: the same studies in the same order.
+func TestOffsetPagesMatchTokenPages(t *testing.T) {
+	_, ix := loadDemo(t)
+	req := Request{Queries: []AreaQuery{{Area: "term", Query: "cancer"}}, PageSize: 10}
+	all := searchAll(t, ix, req)
+	for _, off := range []int{0, 10, 20, len(all) - 5, len(all), len(all) + 10} {
+		req.Offset = off
+		res, err := ix.Search(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range res.Hits {
+			got = append(got, h.NCTID)
+		}
+		want := all[min(off, len(all)):min(off+10, len(all))]
+		if !slices.Equal(got, want) || res.Total != len(all) {
+			t.Errorf("offset %d: %v (of %d), want %v (of %d)", off, got, res.Total, want, len(all))
+		}
+	}
+	for _, bad := range []Request{{Offset: -1}, {Offset: MaxOffset + 1}, {Offset: 10, PageToken: "x"}} {
+		if _, err := ix.Search(bad); err == nil {
+			t.Errorf("offset %d with token %q: no error", bad.Offset, bad.PageToken)
 		}
 	}
 }

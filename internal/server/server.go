@@ -21,6 +21,7 @@ import (
 
 	"github.com/trialfinder/trialfinder/internal/api"
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
+	"github.com/trialfinder/trialfinder/internal/history"
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -39,6 +40,10 @@ type Store interface {
 	// Generation changes with every write that changes the store; the
 	// server polls it.
 	Generation(ctx context.Context) (int64, error)
+	// history.Store serves each study's versions; SyncState says how
+	// current the store is with ClinicalTrials.gov.
+	history.Store
+	SyncState(ctx context.Context) (study.SyncState, error)
 }
 
 // Config is what the server is built from. Zero durations take the
@@ -67,6 +72,12 @@ type Config struct {
 	// default of 100 lets it grow by their whole size again before
 	// collecting the requests' small garbage.
 	GCPercent int
+	// Sync, when set, brings the store up to date with ClinicalTrials.gov
+	// (see internal/upstream); the server runs it in the background once
+	// the index is built and then every SyncEvery (default 24 h), one at
+	// a time. The index follows the store's changes as usual.
+	Sync      func(ctx context.Context) error
+	SyncEvery time.Duration
 	// MemoryHeadroom, when positive, sets the runtime's soft memory limit
 	// (see runtime/debug.SetMemoryLimit) after each build to the live
 	// heap times 1 + MemoryHeadroom, and at least minHeadroom above it,
@@ -140,12 +151,13 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	site, err := web.New(web.Config{Search: s.engine, Studies: cfg.Store, Places: s.places.Load, Matcher: s.matcher.Load,
-		TileURL: cfg.TileURL, BaseURL: cfg.BaseURL, Logger: s.log})
+		History: cfg.Store, TileURL: cfg.TileURL, BaseURL: cfg.BaseURL, Logger: s.log})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	mux := http.NewServeMux()
 	a.Register(mux)
+	mux.Handle(history.Pattern, history.Handler(cfg.Store, s.log))
 	mux.Handle("GET /healthz", http.HandlerFunc(s.healthz))
 	if !cfg.MetricsApart {
 		mux.Handle("GET /metrics", s.metrics.handler())
@@ -203,6 +215,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve: %w", err)
 	case runErr = <-loaded:
 		if runErr == nil {
+			if s.cfg.Sync != nil {
+				go s.syncLoop(ctx)
+			}
 			s.refresh(ctx)
 		}
 	}
@@ -345,14 +360,16 @@ type health struct {
 	Status        string `json:"status"`
 	Studies       int    `json:"studies"`
 	DataTimestamp string `json:"dataTimestamp,omitempty"`
+	freshness
 }
 
-func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	ix := s.engine.Index()
 	h, code := health{Status: "ok", Studies: ix.Len(), DataTimestamp: ix.DataTime()}, http.StatusOK
 	if !s.ready.Load() {
 		h, code = health{Status: "starting"}, http.StatusServiceUnavailable
 	}
+	h.freshness = s.freshness(r.Context())
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)

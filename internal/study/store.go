@@ -1,5 +1,7 @@
 package study
 
+import "time"
+
 // Change is what a store did with one study it was asked to store. It lives
 // here, not in a store package, so that the ingest pipeline and every store
 // implementation share it without importing each other.
@@ -49,3 +51,47 @@ type Stats struct {
 	// generations mean equal contents, so it is what to poll for changes.
 	Generation int64
 }
+
+// SyncState is where keeping a store current with ClinicalTrials.gov
+// stands. Stores keep it; the sync decides what it means.
+type SyncState struct {
+	// DataTimestamp is upstream's data timestamp (its /version) when the
+	// last successful sync began; "" if none has succeeded.
+	DataTimestamp string
+	// LastSync and LastFullListing are when the last successful sync and
+	// the last complete listing of every NCT ID finished; zero if never.
+	LastSync, LastFullListing time.Time
+	// Since is the last-update-posted date, "YYYY-MM-DD", from which the
+	// next incremental sync asks for changes; "" if unknown.
+	Since string
+	// Checkpoint is an unfinished sync's position, opaque to stores; ""
+	// when no sync is under way. Stores write it in the same transaction
+	// as the page it follows.
+	Checkpoint string
+}
+
+// Version is one version of a study's record as the store first saw it.
+type Version struct {
+	Version          int // 1 for the first seen
+	LastUpdatePosted string
+	SeenAt           time.Time
+	Raw              []byte // the verbatim API v2 record
+}
+
+// Logged is one entry of a store's change log: the study changed at that
+// generation, in the way Kind says.
+type Logged struct {
+	Generation int64
+	NCTID      string
+	Kind       LogKind
+}
+
+// LogKind is what a change-log entry did to its study.
+type LogKind string
+
+const (
+	LogInserted LogKind = "inserted"
+	LogUpdated  LogKind = "updated"
+	LogRemoved  LogKind = "removed"
+	LogRestored LogKind = "restored"
+)

@@ -49,6 +49,10 @@ func criteriaOf(c eligibility.Criteria) Criteria {
 func displayItems(items []eligibility.Item) []Item {
 	var out []Item
 	for _, it := range items {
+		if eligibility.Joined(it) {
+			out = append(out, displayItems(it.Items)...) // the lines as written
+			continue
+		}
 		var kids []Item
 		if len(it.Items) > 0 && it.Items[0].Span[0] >= it.Span[1] {
 			kids = displayItems(it.Items)

@@ -7,8 +7,11 @@ package trialpage
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -19,15 +22,16 @@ type Page struct {
 	NCTID string `json:"nctId"`
 	// Title is the brief title, with the acronym in parentheses.
 	Title string `json:"title"`
-	// Byline names who runs the study: the overall officials, or the lead
-	// sponsor when none is listed.
+	// Byline names who runs the study, each with their role: the overall
+	// officials ("Study director: Xianhai Mao"), or the lead sponsor when
+	// none is listed ("Sponsor: …").
 	Byline   []string  `json:"byline,omitempty"`
 	Sections []Section `json:"sections"`
 }
 
 // Section is one heading of the page and what it shows, in this order:
 // Paragraphs, Values, Fields, Items, then Summary followed by Groups or
-// Sites, then Contacts. A Level 1 section is a part heading with no
+// Sites, then Contacts, then Outcomes. A Level 1 section is a part heading with no
 // content of its own; the Level 2 sections after it belong to it.
 type Section struct {
 	Key        string    `json:"key"` // stable name for anchors and tests: "status", "inclusion", ...
@@ -41,6 +45,14 @@ type Section struct {
 	Groups     []Group   `json:"groups,omitempty"`
 	Sites      []Site    `json:"sites,omitempty"`
 	Contacts   []Contact `json:"contacts,omitempty"`
+	Outcomes   []Outcome `json:"outcomes,omitempty"`
+}
+
+// Outcome is one outcome measure: what is measured and when.
+type Outcome struct {
+	Measure     string `json:"measure"`
+	TimeFrame   string `json:"timeFrame,omitempty"`
+	Description string `json:"description,omitempty"`
 }
 
 // Field is a labelled value.
@@ -97,6 +109,8 @@ func Build(s study.Study, c eligibility.Criteria) Page {
 	add("study-type", "Study type", Section{Values: nonEmpty(studyType(s))})
 	add("funders", "Funder types", Section{Values: labels(study.AgencyClasses, s.FunderTypes())})
 	add("identifiers", "Identifiers", Section{Values: identifiers(s)})
+	add("sponsor", "Sponsor", sponsors(s))
+	add("dates", "Dates", dates(s))
 
 	p.Sections = append(p.Sections, Section{Key: "details", Heading: "Details and patient eligibility", Level: 1})
 	add("about", "About", Section{Paragraphs: paragraphs(s.BriefSummary)})
@@ -111,6 +125,8 @@ func Build(s study.Study, c eligibility.Criteria) Page {
 	add("exclusion", "Exclusion criteria", Section{Items: items.Exclusion})
 
 	add("design", "Trial design", design(s))
+	add("primary-outcomes", "Primary outcomes", Section{Outcomes: outcomes(s.Outcomes, "PRIMARY")})
+	add("secondary-outcomes", "Secondary outcomes", Section{Outcomes: outcomes(s.Outcomes, "SECONDARY")})
 	add("locations", "Trial contacts and locations", locations(s.Locations))
 	central := "Central trial contact"
 	if len(s.CentralContacts) > 1 {
@@ -122,7 +138,7 @@ func Build(s study.Study, c eligibility.Criteria) Page {
 
 func (s Section) empty() bool {
 	return len(s.Paragraphs) == 0 && len(s.Values) == 0 && len(s.Fields) == 0 && len(s.Items) == 0 &&
-		s.Summary == "" && len(s.Groups) == 0 && len(s.Sites) == 0 && len(s.Contacts) == 0
+		s.Summary == "" && len(s.Groups) == 0 && len(s.Sites) == 0 && len(s.Contacts) == 0 && len(s.Outcomes) == 0
 }
 
 func title(s study.Study) string {
@@ -139,14 +155,91 @@ func title(s study.Study) string {
 func byline(s study.Study) []string {
 	var names []string
 	for _, o := range s.OverallOfficials {
-		if o.Name != "" {
-			names = append(names, o.Name)
+		if o.Name == "" {
+			continue
 		}
+		role := "Responsible"
+		if o.Role != "" {
+			role = sentenceCase(study.ContactRoles.Label(o.Role))
+		}
+		names = append(names, role+": "+o.Name)
 	}
-	if len(names) == 0 {
-		return nonEmpty(s.LeadSponsor.Name)
+	if len(names) == 0 && s.LeadSponsor.Name != "" {
+		return []string{"Sponsor: " + s.LeadSponsor.Name}
 	}
 	return names
+}
+
+// sentenceCase lowers all but the first letter of a label: "Study
+// Director" → "Study director".
+func sentenceCase(label string) string {
+	if label == "" {
+		return ""
+	}
+	return label[:1] + strings.ToLower(label[1:])
+}
+
+// sponsors labels the lead sponsor and lists the collaborators.
+func sponsors(s study.Study) Section {
+	var sec Section
+	if s.LeadSponsor.Name != "" {
+		sec.Fields = append(sec.Fields, Field{"Lead sponsor", s.LeadSponsor.Name})
+	}
+	var names []string
+	for _, c := range s.Collaborators {
+		if c.Name != "" {
+			names = append(names, c.Name)
+		}
+	}
+	if len(names) > 0 {
+		label := "Collaborator"
+		if len(names) > 1 {
+			label += "s"
+		}
+		sec.Fields = append(sec.Fields, Field{label, strings.Join(names, "; ")})
+	}
+	return sec
+}
+
+// dates are the study's milestones, each said to be actual or estimated
+// as the registry records it, and when the record was posted.
+func dates(s study.Study) Section {
+	var sec Section
+	d := s.Dates
+	for _, m := range []struct {
+		label string
+		date  study.Date
+	}{
+		{"Study start", d.Start}, {"Primary completion", d.PrimaryCompletion}, {"Study completion", d.Completion},
+		{"First posted", d.FirstPosted}, {"Results posted", d.ResultsFirstPosted}, {"Last update posted", d.LastUpdatePosted},
+	} {
+		if m.date.IsZero() {
+			continue
+		}
+		v := m.date.Value
+		switch m.label {
+		case "Study start", "Primary completion", "Study completion":
+			if m.date.Estimated {
+				v += " (estimated)"
+			} else {
+				v += " (actual)"
+			}
+		}
+		sec.Fields = append(sec.Fields, Field{m.label, v})
+	}
+	return sec
+}
+
+// outcomes lists the outcome measures of one kind (PRIMARY, SECONDARY).
+func outcomes(os []study.Outcome, kind string) []Outcome {
+	var out []Outcome
+	for _, o := range os {
+		if o.Kind == kind && o.Measure != "" {
+			out = append(out, Outcome{Measure: unescape(o.Measure), TimeFrame: unescape(o.TimeFrame),
+				Description: strings.Join(paragraphs(o.Description), " ")})
+		}
+	}
+	return out
 }
 
 // statusAndPhase lists the overall status and the phases. "Not
@@ -208,17 +301,92 @@ func identifiers(s study.Study) []string {
 	return out
 }
 
-// paragraphs splits registered prose into its non-blank lines, without
-// Markdown escapes. ClinicalTrials.gov separates paragraphs and list
-// entries by line breaks, so each line is shown on its own.
+// paragraphs splits registered prose into paragraphs, without Markdown
+// escapes. ClinicalTrials.gov separates paragraphs and list entries by
+// line breaks, so each line is a paragraph of its own, except in text
+// that was hard-wrapped (legacy XML records break lines at about 70 to
+// 90 characters): there lines are joined back into paragraphs, and a
+// paragraph ends only at a blank line, before a list entry ("- …",
+// "1. …", "a) …") or after a short line that ends a sentence.
 func paragraphs(text string) []string {
 	var out []string
-	for _, l := range strings.Split(unescape(text), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
+	for _, block := range strings.Split(strings.ReplaceAll(unescape(text), "\r\n", "\n"), "\n\n") {
+		var lines []string
+		for _, l := range strings.Split(block, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				lines = append(lines, l)
+			}
 		}
+		if len(lines) == 0 {
+			continue
+		}
+		wrapped := hardWrapped(lines)
+		// A blank line inside a sentence (some legacy records have them)
+		// does not end the paragraph.
+		if n := len(out); n > 0 && continues(out[n-1], lines[0]) {
+			lines[0] = out[n-1] + " " + lines[0]
+			out = out[:n-1]
+		}
+		if !wrapped {
+			out = append(out, lines...)
+			continue
+		}
+		longest := 0
+		for _, l := range lines {
+			longest = max(longest, utf8.RuneCountInString(l))
+		}
+		var para []string
+		for i, l := range lines {
+			if i > 0 && (listEntry.MatchString(l) || endsShort(lines[i-1], longest)) {
+				out = append(out, strings.Join(para, " "))
+				para = para[:0]
+			}
+			para = append(para, l)
+		}
+		out = append(out, strings.Join(para, " "))
 	}
 	return out
+}
+
+// continues reports whether next goes on with the sentence that prev
+// leaves unfinished.
+func continues(prev, next string) bool {
+	r, _ := utf8.DecodeRuneInString(next)
+	return !strings.ContainsAny(prev[len(prev)-1:], ".:;?!") && unicode.IsLower(r) && !listEntry.MatchString(next)
+}
+
+// wrapWidth bounds the lines of hard-wrapped text; wrapMin is the
+// longest line such text has at least.
+const (
+	wrapWidth = 100
+	wrapMin   = 60
+)
+
+// hardWrapped reports whether a block's lines look wrapped to a width:
+// several lines, none but the last longer than wrapWidth, some close to
+// it.
+func hardWrapped(lines []string) bool {
+	if len(lines) < 2 {
+		return false
+	}
+	longest := 0
+	for _, l := range lines[:len(lines)-1] {
+		n := utf8.RuneCountInString(l)
+		if n > wrapWidth {
+			return false
+		}
+		longest = max(longest, n)
+	}
+	return longest >= wrapMin
+}
+
+// listEntry matches the start of a list entry.
+var listEntry = regexp.MustCompile(`^([-*•·o]\s|\(?\d{1,2}[.)]\s|\(?[a-zA-Z][.)]\s)`)
+
+// endsShort reports whether a line ends a paragraph: it ends a sentence
+// (or introduces a list) well short of the wrapping width.
+func endsShort(line string, longest int) bool {
+	return utf8.RuneCountInString(line) < longest*2/3 && strings.ContainsAny(line[len(line)-1:], ".:?!")
 }
 
 // enrollment reads "37 estimated patients" for a target and "120

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"github.com/trialfinder/trialfinder/internal/demo"
 	"io"
 	"os"
 	"slices"
@@ -146,6 +147,19 @@ func parseReference(t *testing.T) (top []string, secs []refSection) {
 // squash joins text into one line of single spaces, undoing wrapping.
 func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// beyondReference are the sections the page adds to the reference's:
+// who sponsors the study, its dates and its outcome measures.
+var beyondReference = []string{"Sponsor", "Dates", "Primary outcomes", "Secondary outcomes"}
+
+func sectionByHeading(p Page, h string) (Section, bool) {
+	for _, s := range p.Sections {
+		if s.Heading == h {
+			return s, true
+		}
+	}
+	return Section{}, false
+}
+
 // TestReferencePage checks the fixture's page against the reference page:
 // the same headings in the same order, every value it shows in the text
 // rendering under the same heading, and every criteria item as one item.
@@ -158,13 +172,30 @@ func TestReferencePage(t *testing.T) {
 	}
 	lines := strings.Split(buf.String(), "\n")
 
+	// The reference's headings in its order, and besides them only what
+	// ClinicalTrials.gov shows and the reference leaves out.
 	var headings []string
 	for _, s := range p.Sections {
-		headings = append(headings, s.Heading)
+		if !slices.Contains(beyondReference, s.Heading) {
+			headings = append(headings, s.Heading)
+		}
 	}
 	if !slices.Equal(headings, referenceHeadings) {
 		t.Errorf("page headings\n%q\nwant\n%q", headings, referenceHeadings)
 	}
+	// Those are read from the record: the sections the reference leaves
+	// out are removed from the text before it is compared.
+	for _, h := range beyondReference {
+		if _, ok := sectionByHeading(p, h); !ok && h != "Secondary outcomes" {
+			t.Errorf("no %q section", h)
+		}
+	}
+	p.Sections = slices.DeleteFunc(p.Sections, func(s Section) bool { return slices.Contains(beyondReference, s.Heading) })
+	buf.Reset()
+	if err := WriteText(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	lines = strings.Split(buf.String(), "\n")
 	// Each heading is a line of its own, in order; the text between two
 	// headings is that section's rendering.
 	pos := make([]int, 0, len(ref)+1)
@@ -259,7 +290,7 @@ func TestBuildSamples(t *testing.T) {
 		}
 		wantValues(t, p, "ages", "18+ years old")
 		wantValues(t, p, "enrollment", "190 patients")
-		if !slices.Equal(p.Byline, []string{"Aaron C Lentz, MD"}) {
+		if !slices.Equal(p.Byline, []string{"Principal investigator: Aaron C Lentz, MD"}) {
 			t.Errorf("byline %q", p.Byline)
 		}
 	})
@@ -334,7 +365,7 @@ func TestBuildSamples(t *testing.T) {
 		if got := fields(p)["Interventional model"]; got != "Crossover Assignment" {
 			t.Errorf("model %q", got)
 		}
-		if !slices.Equal(p.Byline, []string{"Mads Barløse"}) {
+		if !slices.Equal(p.Byline, []string{"Sponsor: Mads Barløse"}) {
 			t.Errorf("byline %q, want the lead sponsor", p.Byline)
 		}
 		d, _ := sectionOf(p, "design")
@@ -416,3 +447,62 @@ func BenchmarkBuildAndWrite(b *testing.B) {
 
 // build lays s out with its criteria parsed here, as the store would.
 func build(s study.Study) Page { return Build(s, eligibility.Parse(s.Eligibility.Criteria)) }
+
+func TestParagraphsReflow(t *testing.T) {
+	wrapped := "The purpose of the protocol is to allow for patients, and relatives of patients, who may have\n" +
+		"the newly described autoimmune lymphoproliferative syndrome, to be evaluated at the NIH\n" +
+		"Clinical Center.\n" +
+		"\n" +
+		"Objectives of the study are as follows, each measured over the whole of the study period:\n" +
+		"- to describe the natural history of the syndrome in patients and their relatives over time;\n" +
+		"- to find the genes involved, in families where more than one person has the\n" +
+		"syndrome.\n" +
+		"Short closing line, as if\n" +
+		"\n" +
+		"a blank line cut the sentence."
+	want := []string{
+		"The purpose of the protocol is to allow for patients, and relatives of patients, who may have the newly described autoimmune lymphoproliferative syndrome, to be evaluated at the NIH Clinical Center.",
+		"Objectives of the study are as follows, each measured over the whole of the study period:",
+		"- to describe the natural history of the syndrome in patients and their relatives over time;",
+		"- to find the genes involved, in families where more than one person has the syndrome.",
+		"Short closing line, as if a blank line cut the sentence.",
+	}
+	if got := paragraphs(wrapped); !slices.Equal(got, want) {
+		t.Errorf("hard-wrapped text:\n%q\nwant\n%q", got, want)
+	}
+	// Lines of API v2 text are paragraphs or list entries as they stand.
+	v2 := "A first paragraph that runs on well beyond the width that a legacy record would ever wrap its lines to, as modern records do.\nA second one.\n* an item"
+	if got := paragraphs(v2); len(got) != 3 {
+		t.Errorf("v2 text: %q, want its 3 lines", got)
+	}
+}
+
+// TestLegacyProseReflows: the summaries of the bundled legacy XML
+// records become paragraphs, none of them a wrapped line's fragment.
+func TestLegacyProseReflows(t *testing.T) {
+	studies, err := demo.Studies(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, s := range studies {
+		lines := strings.Split(strings.TrimSpace(s.BriefSummary), "\n")
+		if len(lines) < 4 || !hardWrapped(lines) {
+			continue
+		}
+		checked++
+		paras := paragraphs(s.BriefSummary)
+		if len(paras) >= len(lines) {
+			t.Errorf("%s: %d lines stay %d paragraphs", s.NCTID, len(lines), len(paras))
+		}
+		// No paragraph is the rest of the sentence before it.
+		for i := 1; i < len(paras); i++ {
+			if continues(paras[i-1], paras[i]) {
+				t.Errorf("%s: %q is cut from %q", s.NCTID, paras[i], paras[i-1])
+			}
+		}
+	}
+	if checked < 100 {
+		t.Errorf("only %d hard-wrapped summaries among the bundled records", checked)
+	}
+}

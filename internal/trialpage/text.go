@@ -85,6 +85,18 @@ func (t textWriter) section(s Section) {
 		t.contacts("  ", site.Contacts)
 	}
 	t.contacts("", s.Contacts)
+	for i, o := range s.Outcomes {
+		if i > 0 {
+			t.line("")
+		}
+		t.wrap("  ", "    ", o.Measure)
+		if o.TimeFrame != "" {
+			t.wrap("    ", "      ", "Time frame: "+o.TimeFrame)
+		}
+		if o.Description != "" {
+			t.wrap("    ", "    ", o.Description)
+		}
+	}
 }
 
 // contacts writes each contact as its name (with the role at sites), then

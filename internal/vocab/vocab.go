@@ -29,6 +29,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/trialfinder/trialfinder/internal/textproc"
 )
@@ -59,6 +60,9 @@ type Vocab struct {
 	byWords     map[string][]int // the same with its words sorted
 	lay         []layGroup
 	layByKey    map[string][]int // normalised key or member → groups
+
+	wordsOnce sync.Once
+	words     map[string]string // token → usual spelling, built on first use
 }
 
 type layGroup struct {
@@ -263,5 +267,50 @@ func (e *expansion) descriptor(i int) {
 	e.add(d.Name, "mesh:"+d.ID+" name")
 	for _, s := range d.EntryTerms {
 		e.add(s, "mesh:"+d.ID+" entry term")
+	}
+}
+
+// Word returns the usual spelling of a normalised word (a token of
+// textproc.Tokenize) among the words of the MeSH names and entry terms,
+// and whether there is one: "diabete" → "diabetes". Spelling suggestions
+// use it to prefer medical words and to show them as people write them.
+func (v *Vocab) Word(token string) (string, bool) {
+	v.wordsOnce.Do(v.loadWords)
+	w, ok := v.words[token]
+	return w, ok
+}
+
+// loadWords maps each word's token to its most frequent lower-cased form.
+func (v *Vocab) loadWords() {
+	counts := map[string]map[string]int{}
+	add := func(term string) {
+		for _, w := range strings.FieldsFunc(term, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			toks := textproc.Tokenize(w)
+			if len(toks) != 1 {
+				continue
+			}
+			m := counts[toks[0]]
+			if m == nil {
+				m = map[string]int{}
+				counts[toks[0]] = m
+			}
+			m[strings.ToLower(w)]++
+		}
+	}
+	for _, d := range v.descriptors {
+		add(d.Name)
+		for _, s := range d.EntryTerms {
+			add(s)
+		}
+	}
+	v.words = make(map[string]string, len(counts))
+	for tok, forms := range counts {
+		best := ""
+		for f, n := range forms {
+			if n > forms[best] || (n == forms[best] && f < best) {
+				best = f
+			}
+		}
+		v.words[tok] = best
 	}
 }

@@ -96,7 +96,7 @@ func parseTemplates(a *assets) (map[string]*template.Template, error) {
 	for k, v := range helpers {
 		funcs[k] = v
 	}
-	base, err := template.New("").Funcs(funcs).ParseFS(embedded, "templates/layout.html", "templates/partials.html")
+	base, err := template.New("").Funcs(funcs).ParseFS(embedded, "templates/layout.html", "templates/partials.html", "templates/history.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}

@@ -153,6 +153,44 @@ func openMap(t *testing.T, ctx context.Context, base string) {
 	}
 	run(t, ctx, "click marker", chromedp.Evaluate[bool](`document.querySelector("#site-map path.leaflet-interactive").dispatchEvent(new MouseEvent("click", {bubbles: true}))`))
 	do(t, ctx, "popup", chromedp.WaitVisible(chromedp.CSS(".leaflet-popup-content strong")))
+	do(t, ctx, "legend", chromedp.WaitVisible(chromedp.CSS(".map-legend")))
+}
+
+// TestBrowserSearchAsPeopleType types into the home page's one box as
+// people do, at phone width: everyday words, a misspelling, and a place
+// written "City, ST"; each count is computed from the records.
+func TestBrowserSearchAsPeopleType(t *testing.T) {
+	ctx, base := browser(t)
+	ts := newTestSite(t)
+	do(t, ctx, "phone", chromedp.EmulateViewport(375, 900))
+	search := func(what, loc string) string {
+		t.Helper()
+		steps := []chromedp.Action[chromedp.Void]{
+			chromedp.Navigate(base + "/"),
+			chromedp.SendKeys(chromedp.CSS("#q"), what),
+			// All trials, not only recruiting ones, as the counts are.
+			chromedp.Click(chromedp.CSS("#recruiting")),
+		}
+		if loc != "" {
+			steps = append(steps, chromedp.SendKeys(chromedp.CSS("#loc"), loc))
+		}
+		steps = append(steps, chromedp.Click(chromedp.CSS(`.search-form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS("#results-count")))
+		do(t, ctx, what, steps...)
+		noSideScroll(t, ctx, what, 375)
+		return run(t, ctx, "count", chromedp.Text(chromedp.CSS("#results-count")))
+	}
+	if h, want := search("kids asthma", ""), kidsAsthma(ts); !strings.HasSuffix(h, fmt.Sprintf(" of %d", want)) {
+		t.Errorf("kids asthma: %q, want %d trials", h, want)
+	}
+	h := search("diabetis", "")
+	notice := run(t, ctx, "notice", chromedp.Text(chromedp.CSS(".notice")))
+	if !strings.Contains(notice, "Showing results for “diabetes”") || !strings.Contains(h, "Results 1–10 of") {
+		t.Errorf("diabetis: %q, notice %q", h, notice)
+	}
+	search("", "Boston, MA")
+	if h1 := run(t, ctx, "h1", chromedp.Text(chromedp.CSS("h1"))); !strings.Contains(h1, "near Boston, Massachusetts, United States") {
+		t.Errorf("Boston, MA: heading %q", h1)
+	}
 }
 
 // labField returns the name prefix of the platelet question on a
@@ -298,11 +336,19 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"home", "/"},
 		{"search", "/search?q=cancer&status=RECRUITING,NOT_YET_RECRUITING&loc=Boston,+Massachusetts"},
 		{"search-empty", "/search?q=zzzzqqq"},
+		{"search-corrected", "/search?q=diabetis"},
+		{"search-unreadable", "/search?q=crohn%22s+disease"},
+		{"search-page-3", "/search?q=leukaemia&page=3"},
 		{"trial", "/study/NCT05111366"},
 		{"trial-sites", mapStudy + "?near=Boston"},
+		{"trial-most-sites", "/study/NCT02465060"},
+		{"trial-long-emails", "/study/NCT03067181"},
+		{"trial-legacy-text", "/study/NCT00001350"},
 		{"locations", "/locations"},
 		{"country", "/locations/United%20States"},
 		{"city", "/locations/United%20States?state=Massachusetts&city=Boston"},
+		{"city-all-page-2", "/locations/United%20States?state=Massachusetts&city=Boston&show=all&page=2"},
+		{"country-uk", "/locations/United%20Kingdom"},
 		{"glossary", "/glossary"},
 		{"check", "/study/NCT05111366/check"},
 		{"match", "/match"},

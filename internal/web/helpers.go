@@ -34,6 +34,8 @@ var helpers = map[string]any{
 	"commas":          commas,
 	"coord":           func(f float64) string { return fmt.Sprintf("%.5f", f) },
 	"inc":             func(i int) int { return i + 1 },
+	"minus":           func(a, b int) int { return a - b },
+	"add":             func(a, b int) int { return a + b },
 	"deref":           func(f *float64) float64 { return *f },
 	"lower":           strings.ToLower,
 	"nonEmpty":        nonEmptyStrings,
@@ -163,7 +165,9 @@ func statusIcon(v string) string {
 	case "stopped":
 		return "■"
 	}
-	return "✓"
+	// A finished trial or site: not "✓", which the eligibility check
+	// uses for a criterion met.
+	return "⚑"
 }
 
 func distanceText(mi float64) string {
@@ -194,10 +198,11 @@ type homePage struct {
 	Studies   int
 	DataTime  string
 	Distances []option
+	Fresh     freshness
 }
 
 func (s *site) home(w http.ResponseWriter, r *http.Request) error {
 	ix := s.cfg.Search.Index()
-	page := homePage{Studies: ix.Len(), DataTime: ix.DataTime(), Distances: distanceOptions(defaultDistance)}
+	page := homePage{Studies: ix.Len(), DataTime: ix.DataTime(), Distances: distanceOptions(defaultDistance), Fresh: s.freshness(r.Context())}
 	return s.render(w, r, http.StatusOK, "home", "Find a clinical trial", page)
 }

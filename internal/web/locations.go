@@ -1,28 +1,46 @@
 package web
 
 import (
-	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/trialpage"
 )
 
 // locationsPage is the data of the trials-by-location pages: a list of
 // places one level down, or the trials in one city.
 type locationsPage struct {
-	Crumbs                 []crumb
-	Heading                string
-	Places                 []placeLink
-	PlaceKind              string      // "countries", "states or regions", "cities"
-	Loose                  []placeLink // cities of a country whose sites give no state
-	Open                   []card      // trials recruiting or about to
-	Closed                 []card
-	OpenTotal, ClosedTotal int
-	Distances              []option
+	Crumbs    []crumb
+	Heading   string
+	Places    []placeLink
+	PlaceKind string      // "countries", "states or regions", "cities"
+	Loose     []placeLink // cities of a country whose sites give no state
+	Distances []option
+	City      *cityPage
+}
+
+// cityPage is a city's trials: those a patient can join, or all, with
+// an optional condition, a page at a time, and their sites in the city
+// for the map.
+type cityPage struct {
+	Action              string // the page's own URL, without parameters
+	Country, State      string // hidden form fields naming the city
+	Name                string
+	Cond                string
+	All                 bool // every trial, not only those open to patients
+	OpenTotal, AllTotal int
+	Total, First, Last  int
+	Cards               []card
+	Prev, Next, AllURL  string
+	Pages               []pageLink
+	Sites               []siteView
+	TileURL             string
 }
 
 type crumb struct{ Name, URL string }
@@ -33,8 +51,8 @@ type placeLink struct {
 	N    int
 }
 
-// cityTrials is how many trials of each group a city page lists.
-const cityTrials = 50
+// cityPageSize is how many trials a city page lists at a time.
+const cityPageSize = 20
 
 func (s *site) locations(w http.ResponseWriter, r *http.Request) error {
 	g, err := s.places()
@@ -88,14 +106,16 @@ func (s *site) country(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case city != "":
 		page.Crumbs = append(page.Crumbs, crumb{c.Country, countryURL(c.Country, "", "")})
-		if state != "" {
+		if state != "" && study.RegionsMatter(c.Country) {
 			page.Crumbs = append(page.Crumbs, crumb{state, countryURL(c.Country, state, "")})
+		} else {
+			state = ""
 		}
 		page.Heading = strings.Join(nonEmptyStrings(city, state, c.Country), ", ")
-		if err := s.cityTrials(r.Context(), ix, page, search.Filter{Country: c.Country, State: state, City: city}); err != nil {
+		if err := s.cityTrials(r, ix, page, c.Country, state, city); err != nil {
 			return err
 		}
-		if page.OpenTotal+page.ClosedTotal == 0 {
+		if page.City.AllTotal == 0 {
 			return errNotFound
 		}
 		return s.render(w, r, http.StatusOK, "place", "Trials in "+page.Heading, page)
@@ -109,8 +129,12 @@ func (s *site) country(w http.ResponseWriter, r *http.Request) error {
 	default:
 		page.Heading = c.Country
 		page.PlaceKind = "states or regions"
-		for _, p := range g.States(c.Country) {
-			page.Places = append(page.Places, placeLink{Name: p.State, URL: countryURL(c.Country, p.State, ""), N: p.Studies})
+		// Where regions do not tell cities apart, the cities are listed
+		// under the country, each once.
+		if study.RegionsMatter(c.Country) {
+			for _, p := range g.States(c.Country) {
+				page.Places = append(page.Places, placeLink{Name: p.State, URL: countryURL(c.Country, p.State, ""), N: p.Studies})
+			}
 		}
 		if len(page.Places) == 0 {
 			page.PlaceKind = "cities"
@@ -125,31 +149,108 @@ func (s *site) country(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "locations", "Trials in "+page.Heading, page)
 }
 
-// cityTrials lists a place's trials, those a patient can join first.
-func (s *site) cityTrials(ctx context.Context, ix *search.Index, page *locationsPage, f search.Filter) error {
-	sortKeys := []search.SortKey{{Field: "LastUpdatePostDate", Desc: true}}
-	open := f
-	open.Statuses = append(append([]string{}, study.RecruitingStatuses...), "ENROLLING_BY_INVITATION")
-	res, err := ix.Search(search.Request{Filter: open, Sort: sortKeys, PageSize: cityTrials})
+// cityTrials lists a city's trials, newest updated first: those open to
+// patients unless all are asked for, narrowed to a condition if one is
+// given, a page at a time; with the sites of the listed trials in the
+// city, for the map.
+func (s *site) cityTrials(r *http.Request, ix *search.Index, page *locationsPage, country, state, city string) error {
+	q := r.URL.Query()
+	cp := &cityPage{Action: "/locations/" + url.PathEscape(country), Country: country, State: state, Name: city,
+		Cond: strings.TrimSpace(q.Get("cond")), All: q.Get("show") == "all", TileURL: s.cfg.TileURL}
+	page.City = cp
+	n := 1
+	if v := q.Get("page"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > search.MaxOffset/cityPageSize+1 {
+			return &search.InvalidError{Msg: fmt.Sprintf("page: %q is not a page number", v)}
+		}
+	}
+	f := search.Filter{Country: country, State: state, City: city}
+	var qs []search.AreaQuery
+	if cp.Cond != "" {
+		// As the search page does, an unreadable condition is searched
+		// as its plain words.
+		cond, _ := params{Cond: cp.Cond}.readable()
+		qs = []search.AreaQuery{{Area: "cond", Query: cond.Cond}}
+	}
+	all, err := ix.Search(search.Request{Queries: qs, Filter: f, PageSize: 1})
 	if err != nil {
 		return err
 	}
-	page.OpenTotal = res.Total
-	if page.Open, err = s.cards(ctx, res.Hits); err != nil {
+	cp.AllTotal = all.Total
+	open := f
+	open.Statuses = append(slices.Clone(study.RecruitingStatuses), "ENROLLING_BY_INVITATION")
+	if !cp.All {
+		f = open
+	}
+	res, err := ix.Search(search.Request{Queries: qs, Filter: f, Sort: []search.SortKey{{Field: "LastUpdatePostDate", Desc: true}},
+		PageSize: cityPageSize, Offset: (n - 1) * cityPageSize})
+	if err != nil {
 		return err
 	}
-	closed := f
-	for _, v := range study.Statuses.Values {
-		if v.Value != "ENROLLING_BY_INVITATION" && !study.IsRecruiting(v.Value) {
-			closed.Statuses = append(closed.Statuses, v.Value)
+	cp.Total = res.Total
+	if cp.All {
+		if res, err := ix.Search(search.Request{Queries: qs, Filter: open, PageSize: 1}); err == nil {
+			cp.OpenTotal = res.Total
+		}
+	} else {
+		cp.OpenTotal = res.Total
+	}
+	if cp.Cards, err = s.cards(r.Context(), res.Hits, nil); err != nil {
+		return err
+	}
+	link := func(n int, all bool) string {
+		v := url.Values{"city": {city}}
+		if state != "" {
+			v.Set("state", state)
+		}
+		if cp.Cond != "" {
+			v.Set("cond", cp.Cond)
+		}
+		if all {
+			v.Set("show", "all")
+		}
+		if n > 1 {
+			v.Set("page", strconv.Itoa(n))
+		}
+		return cp.Action + "?" + v.Encode()
+	}
+	cp.First, cp.Last = (n-1)*cityPageSize+1, (n-1)*cityPageSize+len(cp.Cards)
+	cp.AllURL = link(1, true)
+	cp.Prev, cp.Next, cp.Pages = pageLinks(cp.Total, cityPageSize, n, func(n int) string { return link(n, cp.All) })
+	return s.citySites(r, cp, res.Hits)
+}
+
+// citySites gathers the sites in the city of the listed trials, one per
+// facility, with the most open status any of the trials has there.
+func (s *site) citySites(r *http.Request, cp *cityPage, hits []search.Hit) error {
+	byName := map[string]int{}
+	for _, h := range hits {
+		st, err := s.cfg.Studies.Study(r.Context(), h.NCTID)
+		if err != nil {
+			return fmt.Errorf("city site %s: %w", h.NCTID, err)
+		}
+		for _, l := range st.Locations {
+			if l.Geo == nil || !strings.EqualFold(study.CityName(l.City), cp.Name) || study.CountryName(l.Country) != cp.Country ||
+				(cp.State != "" && study.StateName(l.Country, l.State) != cp.State) {
+				continue
+			}
+			k := strings.ToLower(l.Facility)
+			if i, ok := byName[k]; ok {
+				if siteRank(l.Status) < siteRank(cp.Sites[i].StatusValue) {
+					cp.Sites[i].StatusValue = l.Status
+				}
+				continue
+			}
+			byName[k] = len(cp.Sites)
+			cp.Sites = append(cp.Sites, siteView{
+				Site:        trialpage.Site{Facility: l.Facility, City: l.City, State: l.State, Zip: l.Zip},
+				StatusValue: l.Status, Lat: l.Geo.Lat, Lon: l.Geo.Lon, HasGeo: true,
+			})
 		}
 	}
-	if res, err = ix.Search(search.Request{Filter: closed, Sort: sortKeys, PageSize: cityTrials}); err != nil {
-		return err
-	}
-	page.ClosedTotal = res.Total
-	page.Closed, err = s.cards(ctx, res.Hits)
-	return err
+	slices.SortFunc(cp.Sites, func(a, b siteView) int { return strings.Compare(a.Facility, b.Facility) })
+	return nil
 }
 
 func nonEmptyStrings(ss ...string) []string {

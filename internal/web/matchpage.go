@@ -24,9 +24,9 @@ type matchPage struct {
 	Read     bool // the note was just read into the form
 	Form     *form
 	// Numbered rows of the profile form, as field name prefixes.
-	LabRows, CondRows, TherapyRows []string
-	LabNames                       []option
-	Ranking                        *rankingView
+	LabRows, CondRows, TherapyRows, MarkerRows []string
+	LabNames                                   []option
+	Ranking                                    *rankingView
 }
 
 type notePart struct {
@@ -55,7 +55,9 @@ const rankLimit = 20
 // findingKinds names the kinds of patient.Finding for readers.
 var findingKinds = map[string]string{"age": "Age", "sex": "Sex", "pregnancy": "Pregnant", "breastfeeding": "Breastfeeding",
 	"condition": "Condition", "noHistoryOf": "Never had", "ecog": "ECOG performance status", "karnofsky": "Karnofsky score",
-	"lab": "Lab value", "therapy": "Treatment", "medication": "Current medication", "stage": "Stage", "metastatic": "Spread"}
+	"lab": "Lab value", "therapy": "Treatment", "medication": "Current medication", "stage": "Stage", "metastatic": "Spread",
+	"biomarker": "Tumour marker", "location": "Place", "smoking": "Smoking", "healthyVolunteer": "Healthy volunteer",
+	"diseaseStatus": "Course"}
 
 // labNames are the measures a reader can give, as choices.
 var labNames = func() []option {
@@ -81,6 +83,7 @@ func newMatchPage(f *form) *matchPage {
 	page.LabRows = rowPrefixes(f, "lab", 2, "name", "value")
 	page.CondRows = rowPrefixes(f, "cond", 1, "text", "stage")
 	page.TherapyRows = rowPrefixes(f, "therapy", 1, "name", "end")
+	page.MarkerRows = rowPrefixes(f, "bm", 1, "marker", "status")
 	page.LabNames = labNames
 	return page
 }

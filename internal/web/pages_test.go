@@ -206,19 +206,20 @@ func TestSearchNearPlace(t *testing.T) {
 }
 
 // ambiguousCity returns a city name that sites give in two states of one
-// country.
+// country whose states tell cities apart (elsewhere a city is one place
+// whatever district its sites name).
 func ambiguousCity(ts *testSite) string {
 	states := map[string]map[string]bool{}
 	for _, s := range ts.studies {
 		for _, l := range s.Locations {
-			if l.Geo == nil || l.State == "" || l.City == "" {
+			if l.Geo == nil || l.State == "" || l.City == "" || !study.RegionsMatter(l.Country) {
 				continue
 			}
 			k := strings.ToLower(l.City + "|" + l.Country)
 			if states[k] == nil {
 				states[k] = map[string]bool{}
 			}
-			states[k][strings.ToLower(l.State)] = true
+			states[k][study.StateName(l.Country, l.State)] = true
 		}
 	}
 	var names []string
@@ -263,12 +264,13 @@ func TestSearchUnknownPlace(t *testing.T) {
 func TestBadRequests(t *testing.T) {
 	ts := newTestSite(t)
 	for path, want := range map[string]string{
-		"/search?sort=bogus":     "sort",
-		"/search?status=BOGUS":   "BOGUS",
-		"/search?distance=-4":    "distance",
-		"/search?q=%28cancer":    "query",
-		"/search?lat=95&lon=10":  "lat",
-		"/search?page=notatoken": "pageToken",
+		"/search?sort=bogus":      "sort",
+		"/search?status=BOGUS":    "BOGUS",
+		"/search?distance=-4":     "distance",
+		"/search?lat=95&lon=10":   "lat",
+		"/search?page=notanumber": "page",
+		"/search?page=0":          "page",
+		"/search?page=99999":      "page",
 	} {
 		d, res := ts.page(t, path, 400)
 		checkCommon(t, d, res)
@@ -386,6 +388,9 @@ func TestPageWeight(t *testing.T) {
 	for path, budget := range map[string]int{
 		"/study/NCT05111366": 100_000,
 		"/search?q=cancer&status=RECRUITING,NOT_YET_RECRUITING&loc=Boston": 150_000,
+		// The trial with most sites (1,218): its site list comes a page at
+		// a time.
+		"/study/NCT02465060": 150_000,
 	} {
 		res, body := ts.get(t, path)
 		if res.StatusCode != 200 {

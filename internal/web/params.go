@@ -29,8 +29,8 @@ type params struct {
 	Healthy  string // "true", "false" or ""
 	Results  string
 	Sort     string // relevance, distance, newest, updated
-	Page     string // page token
-	Prev     []string
+	Page     int    // page number, from 1
+	AsIs     bool   // search the words as typed, without correcting them
 }
 
 // distances are the radius choices, in miles.
@@ -38,8 +38,9 @@ var distances = []int{10, 25, 50, 100, 250, 500}
 
 const defaultDistance = 50
 
-// maxPrev bounds the stack of previous page tokens kept in the URL.
-const maxPrev = 5
+// maxPage is the last page number a search offers: numbered pages cost
+// the pages before them.
+const maxPage = search.MaxOffset/search.DefaultPageSize + 1
 
 var sorts = []struct{ Value, Label string }{
 	{"relevance", "Best match"},
@@ -68,11 +69,15 @@ func parseParams(v url.Values) (params, error) {
 		Q: strings.TrimSpace(v.Get("q")), Cond: strings.TrimSpace(v.Get("cond")), Loc: strings.TrimSpace(v.Get("loc")),
 		Status: multi(v, "status"), Phase: multi(v, "phase"), Type: multi(v, "type"), Funder: multi(v, "funder"),
 		Age: multi(v, "age"), Sex: v.Get("sex"), Healthy: v.Get("healthy"), Results: v.Get("results"),
-		Sort: v.Get("sort"), Page: v.Get("page"), Prev: multi(v, "prev"),
-		Distance: defaultDistance,
+		Sort: v.Get("sort"), AsIs: v.Get("asis") == "1",
+		Distance: defaultDistance, Page: 1,
 	}
-	if len(p.Prev) > maxPrev {
-		p.Prev = p.Prev[len(p.Prev)-maxPrev:]
+	if pg := v.Get("page"); pg != "" {
+		n, err := strconv.Atoi(pg)
+		if err != nil || n < 1 || n > maxPage {
+			return p, &search.InvalidError{Msg: fmt.Sprintf("page: %q is not a page number between 1 and %d", pg, maxPage)}
+		}
+		p.Page = n
 	}
 	if d := v.Get("distance"); d != "" {
 		n, err := strconv.Atoi(d)
@@ -127,16 +132,18 @@ func (p params) values() url.Values {
 	set("healthy", p.Healthy)
 	set("results", p.Results)
 	set("sort", p.Sort)
-	set("page", p.Page)
-	for _, x := range p.Prev {
-		v.Add("prev", x)
+	if p.Page > 1 {
+		v.Set("page", strconv.Itoa(p.Page))
+	}
+	if p.AsIs {
+		v.Set("asis", "1")
 	}
 	return v
 }
 
 // firstPage is the same search from its first page.
 func (p params) firstPage() params {
-	p.Page, p.Prev = "", nil
+	p.Page = 1
 	return p
 }
 
@@ -198,14 +205,15 @@ func milesToKm(mi float64) float64 { return mi * 1.609344 }
 
 func kmToMiles(km float64) float64 { return km / 1.609344 }
 
-// queries are the text parts of the search.
+// queries are the text parts of the search. The keywords box, which is
+// the home page's one box, also searches its words' condition synonyms.
 func (p params) queries() []search.AreaQuery {
 	var qs []search.AreaQuery
 	if p.Cond != "" {
 		qs = append(qs, search.AreaQuery{Area: "cond", Query: p.Cond})
 	}
 	if p.Q != "" {
-		qs = append(qs, search.AreaQuery{Area: "term", Query: p.Q})
+		qs = append(qs, search.AreaQuery{Area: "term", Query: p.Q, Everyday: true})
 	}
 	return qs
 }

@@ -195,18 +195,38 @@ func (f *form) profile() patient.Profile {
 	for i := range maxRows {
 		pre := "cond-" + strconv.Itoa(i) + "-"
 		text := strings.TrimSpace(f.Get(pre + "text"))
-		c := patient.Condition{Text: text, Stage: strings.TrimSpace(f.Get(pre + "stage")), Metastatic: f.yesNo(pre+"metastatic", "Spread (metastatic)")}
+		c := patient.Condition{Text: text, Stage: strings.TrimSpace(f.Get(pre + "stage")), Metastatic: f.yesNo(pre+"metastatic", "Spread (metastatic)"),
+			DiseaseStatus: f.Get(pre + "course")}
 		if text == "" {
 			if c.Stage != "" || c.Metastatic != nil {
-				f.fail(pre+"text", "Say which diagnosis the stage or spread is for.")
+				// A trial's questionnaire asks stage and spread of the
+				// disease the trial is about.
+				text = strings.TrimSpace(f.Get("trialcondition"))
 			}
-			continue
+			if text == "" {
+				if c.Stage != "" || c.Metastatic != nil {
+					f.fail(pre+"text", "Say which diagnosis the stage or spread is for.")
+				}
+				continue
+			}
+			c.Text = text
 		}
 		if f.Get(pre+"meshfor") == text {
 			c.MeSH = strings.Fields(f.Get(pre + "mesh"))
 		}
 		fields[fmt.Sprintf("conditions[%d]", len(p.Conditions))] = pre + "text"
 		p.Conditions = append(p.Conditions, c)
+	}
+	for i := range maxRows {
+		pre := "bm-" + strconv.Itoa(i) + "-"
+		switch st := f.Get(pre + "status"); st {
+		case "":
+		case "positive", "negative":
+			fields[fmt.Sprintf("biomarkers[%d].name", len(p.Biomarkers))] = pre + "status"
+			p.Biomarkers = append(p.Biomarkers, patient.Biomarker{Name: f.Get(pre + "marker"), Status: st})
+		default:
+			f.fail(pre+"status", "Choose positive, negative or not sure.")
+		}
 	}
 	for i := range maxRows {
 		pre := "hx-" + strconv.Itoa(i) + "-"
@@ -252,6 +272,10 @@ func (f *form) profile() patient.Profile {
 		}
 		fields[fmt.Sprintf("therapies[%d]", len(p.Therapies))] = pre + "end"
 		p.Therapies = append(p.Therapies, t)
+	}
+	if f.Get("healthy") == "yes" {
+		yes := true
+		p.HealthyVolunteer = &yes
 	}
 	p.NoHistoryOf = append(p.NoHistoryOf, lines(f.Get("nohistory"))...)
 	p.Medications = lines(f.Get("medications"))
@@ -382,6 +406,7 @@ func profileForm(p patient.Profile) *form {
 		set(pre+"text", c.Text)
 		set(pre+"stage", c.Stage)
 		set(pre+"metastatic", yesNo(c.Metastatic))
+		set(pre+"course", c.DiseaseStatus)
 		if len(c.MeSH) > 0 {
 			set(pre+"mesh", strings.Join(c.MeSH, " "))
 			set(pre+"meshfor", c.Text)
@@ -395,6 +420,14 @@ func profileForm(p patient.Profile) *form {
 		if t.Current {
 			set(pre+"current", "yes")
 		}
+	}
+	for i, b := range p.Biomarkers[:min(len(p.Biomarkers), maxRows)] {
+		pre := "bm-" + strconv.Itoa(i) + "-"
+		set(pre+"marker", patient.MarkerName(b.Name))
+		set(pre+"status", b.Status)
+	}
+	if p.HealthyVolunteer != nil && *p.HealthyVolunteer {
+		set("healthy", "yes")
 	}
 	set("nohistory", strings.Join(p.NoHistoryOf, "\n"))
 	set("medications", strings.Join(p.Medications, "\n"))

@@ -11,14 +11,22 @@ import (
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/patient"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/trialpage"
 )
 
 // checkPage is the data of a trial's "Check if you may qualify" page.
 type checkPage struct {
 	NCTID, Title, Status string
-	Questions            []questionView
-	Form                 *form
-	Result               *resultView
+	// Condition is the trial's main condition, which the stage and
+	// spread questions are about.
+	Condition string
+	// Contacts are whom to ask next: the study's central contacts; Sites
+	// counts its recruiting sites, listed on the trial page.
+	Contacts  []trialpage.Contact
+	Sites     int
+	Questions []questionView
+	Form      *form
+	Result    *resultView
 }
 
 // questionView is a question with the form fields that answer it.
@@ -35,7 +43,7 @@ type questionView struct {
 // questionGroups are the headings the questionnaire is divided by.
 var questionGroups = map[string]string{
 	match.AskAge: "About you", match.AskSex: "About you", match.AskPregnant: "About you", match.AskBreastfeeding: "About you",
-	match.AskStage: "Your health", match.AskCondition: "Your health", match.AskECOG: "Your health", match.AskKarnofsky: "Your health",
+	match.AskStage: "Your health", match.AskSpread: "Your health", match.AskBiomarker: "Your health", match.AskCondition: "Your health", match.AskECOG: "Your health", match.AskKarnofsky: "Your health",
 	match.AskMeasure: "Test results", match.AskTherapy: "Treatments",
 }
 
@@ -113,11 +121,25 @@ var answerRows = map[string]struct{ kind, field string }{
 	match.AskMeasure:   {"lab", "value"},
 	match.AskCondition: {"hx", "answer"},
 	match.AskTherapy:   {"tx", "answer"},
+	match.AskBiomarker: {"bm", "status"},
 }
 
 // checkPageOf lays out a study's questionnaire.
 func checkPageOf(st study.Study, c eligibility.Criteria, f *form) *checkPage {
 	page := &checkPage{NCTID: st.NCTID, Title: displayTitle(st), Status: st.OverallStatus, Form: f}
+	if len(st.Conditions) > 0 {
+		page.Condition = st.Conditions[0]
+	}
+	for _, sec := range trialpage.Build(st, c).Sections {
+		if sec.Key == "contact" {
+			page.Contacts = sec.Contacts
+		}
+	}
+	for _, l := range st.Locations {
+		if study.IsRecruiting(l.Status) {
+			page.Sites++
+		}
+	}
 	n := map[string]int{}
 	for _, q := range match.Questions(st, c) {
 		v := questionView{Question: q, Name: q.Kind}
@@ -126,8 +148,11 @@ func checkPageOf(st study.Study, c eligibility.Criteria, f *form) *checkPage {
 			v.Name = v.Pre + row.field
 			n[q.Kind]++
 		}
-		if q.Kind == match.AskStage {
+		switch q.Kind {
+		case match.AskStage:
 			v.Pre, v.Name = "cond-0-", "cond-0-stage"
+		case match.AskSpread:
+			v.Pre, v.Name = "cond-0-", "cond-0-metastatic"
 		}
 		if n := len(page.Questions); n == 0 || questionGroups[page.Questions[n-1].Kind] != questionGroups[q.Kind] {
 			v.Group = questionGroups[q.Kind]

@@ -457,3 +457,61 @@ func TestNothingLogged(t *testing.T) {
 		t.Errorf("the log holds what was typed:\n%s", logs)
 	}
 }
+
+// TestCheckBiomarkerQuestion answers a recruiting trial's biomarker
+// question both ways through the form: the criterion that names the
+// marker turns met for the matching status and not met for the other,
+// the answer is kept, and an open trial's result says whom to ask next.
+func TestCheckBiomarkerQuestion(t *testing.T) {
+	ts := newTestSite(t)
+	tested := 0
+	for _, id := range sortedIDs(ts) {
+		if !study.IsRecruiting(ts.studies[id].OverallStatus) {
+			continue
+		}
+		path := "/study/" + id + "/check"
+		d, _ := ts.page(t, path, 200)
+		forms := d.all("form.qform")
+		if len(forms) == 0 {
+			continue
+		}
+		form := formValues(forms[0])
+		var pre, marker string
+		for name, vs := range form {
+			if strings.HasSuffix(name, "-marker") {
+				pre, marker = strings.TrimSuffix(name, "marker"), vs[0]
+			}
+		}
+		if pre == "" {
+			continue
+		}
+		outcomes := map[string]string{}
+		for _, answer := range []string{"positive", "negative"} {
+			form.Set(pre+"status", answer)
+			d, res := ts.postPage(t, path, form, 200)
+			checkCommon(t, d, res)
+			if c := d.all(`input[name="` + pre + `status"][checked]`); len(c) != 1 || attr(c[0], "value") != answer {
+				t.Errorf("%s: answer %s not kept", id, answer)
+			}
+			for _, tr := range d.all(".result table.crit tbody tr") {
+				cells := all(tr, "td")
+				if why := text(cells[2]); strings.Contains(why, marker+"-") {
+					outcomes[answer] += text(cells[1]) + ";"
+				}
+			}
+			if len(d.all(".result .next-steps")) != 1 {
+				t.Errorf("%s: an open trial's result does not say what to do next", id)
+			}
+		}
+		if outcomes["positive"] == outcomes["negative"] || !strings.Contains(outcomes["positive"]+outcomes["negative"], "Not met") {
+			t.Errorf("%s: %s positive and negative give %q and %q: the answer changes nothing", id, marker, outcomes["positive"], outcomes["negative"])
+		}
+		tested++
+		if tested == 3 {
+			break
+		}
+	}
+	if tested == 0 {
+		t.Fatal("no recruiting trial asks about a biomarker")
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/trialpage"
 )
 
 // searchPage is the data of the search results page.
@@ -24,12 +25,25 @@ type searchPage struct {
 	Cards   []card
 	Groups  []facetGroup
 	Sorts   []option
-	Details search.Details
+	Details []termDetail
+	// Also lists the condition synonyms the search used, for the line
+	// under the count.
+	Also []string
+	// Unreadable is what the user typed when the query language could not
+	// parse it and the search ran on its plain words instead.
+	Unreadable string
+	// Corrected is set when the words as typed found nothing and a
+	// spelling correction is shown instead; DidYouMean when the correction
+	// finds more but the words as typed found some.
+	Corrected, DidYouMean *correction
+	// First and Last are the ranks of the cards shown (from 1).
+	First, Last int
 	// Paging links; empty when there is no such page.
-	Next, Prev, First string
-	CSV, JSON, Feed   string
-	Hidden            []hidden // the search's state, for the sort and filter forms
-	DataTime          string
+	Next, Prev      string
+	Pages           []pageLink
+	CSV, JSON, Feed string
+	Hidden          []hidden // the search's state, for the sort and filter forms
+	DataTime        string
 }
 
 type choice struct {
@@ -54,6 +68,22 @@ type facetGroup struct {
 
 type hidden struct{ Name, Value string }
 
+// correction is a respelled search: the words typed, the words searched,
+// and a link to the other search.
+type correction struct {
+	Typed, Searched string
+	URL             string
+}
+
+// pageLink is one numbered page of results; Gap marks a run of pages
+// left out.
+type pageLink struct {
+	N       int
+	URL     string
+	Current bool
+	Gap     bool
+}
+
 // card is one search result.
 type card struct {
 	NCTID      string
@@ -64,6 +94,8 @@ type card struct {
 	Conditions []string
 	Sponsor    string
 	Updated    string
+	Ages, Sex  string
+	Snippet    []snippetPart
 	Nearest    *nearestSite
 }
 
@@ -131,13 +163,13 @@ func sameName(ps []gazetteer.Place) bool {
 // request builds the search for a page of results.
 func (p params) request(loc located, pageSize int) search.Request {
 	return search.Request{
-		Queries:   p.queries(),
-		Filter:    p.filter(loc),
-		Sort:      p.sortKeys(loc.point != nil),
-		PageSize:  pageSize,
-		PageToken: p.Page,
-		Near:      loc.point,
-		Facets:    true,
+		Queries:  p.queries(),
+		Filter:   p.filter(loc),
+		Sort:     p.sortKeys(loc.point != nil),
+		PageSize: pageSize,
+		Near:     loc.point,
+		Offset:   (p.Page - 1) * pageSize,
+		Facets:   true,
 	}
 }
 
@@ -151,26 +183,30 @@ func (s *site) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := &searchPage{Params: p, Place: loc.place, NoPlace: loc.unknown, DataTime: ix.DataTime()}
+	page := &searchPage{NoPlace: loc.unknown, Place: loc.place, DataTime: ix.DataTime()}
+	p, page.Unreadable = p.readable()
+	res, err := ix.Search(p.request(loc, search.DefaultPageSize))
+	if err != nil {
+		return err
+	}
+	if p, res, err = s.respell(ix, page, p, loc, res); err != nil {
+		return err
+	}
+	page.Params = p
 	for _, c := range loc.choices {
 		q := p.firstPage()
 		q.Loc = c.Name()
 		page.Choices = append(page.Choices, choice{Name: c.Name(), URL: q.url("/search"), N: c.Studies})
 	}
-	req := p.request(loc, search.DefaultPageSize)
-	res, err := ix.Search(req)
-	if err != nil {
-		return err
-	}
 	page.Total = res.Total
-	page.Details = res.Details
+	page.Details, page.Also = plainDetails(res.Details)
 	if page.Groups, err = s.facetGroups(ix, p, loc, res.Facets); err != nil {
 		return err
 	}
-	if page.Cards, err = s.cards(r.Context(), res.Hits); err != nil {
+	if page.Cards, err = s.cards(r.Context(), res.Hits, searchedWords(p, res.Details)); err != nil {
 		return err
 	}
-	s.paging(page, res.NextPageToken)
+	page.paging(search.DefaultPageSize)
 	for _, o := range sorts {
 		if o.Value == "distance" && loc.point == nil {
 			continue
@@ -210,35 +246,46 @@ func sortName(keys []search.SortKey) string {
 	return "relevance"
 }
 
-// paging sets the next, previous and first-page links: the previous
-// page's token is the top of the stack of tokens kept in the URL.
-func (s *site) paging(page *searchPage, next string) {
+// pageWindow is how many numbered pages are linked on each side of the
+// current one.
+const pageWindow = 2
+
+// paging sets the ranks shown and the page links.
+func (page *searchPage) paging(size int) {
 	p := page.Params
-	if next != "" {
+	if page.Total > 0 {
+		page.First = (p.Page-1)*size + 1
+		page.Last = page.First + len(page.Cards) - 1
+	}
+	page.Prev, page.Next, page.Pages = pageLinks(page.Total, size, p.Page, func(n int) string {
 		q := p
-		q.Prev = append(slices.Clone(p.Prev), p.Page)
-		if q.Prev[0] == "" {
-			// The first page has no token; an empty entry marks it.
-			q.Prev[0] = "first"
-		}
-		if len(q.Prev) > maxPrev {
-			q.Prev = q.Prev[len(q.Prev)-maxPrev:]
-		}
-		q.Page = next
-		page.Next = q.url("/search")
+		q.Page = n
+		return q.url("/search")
+	})
+}
+
+// pageLinks are the links to the previous and next pages and the
+// numbered ones: the first, the last and those around the current one.
+func pageLinks(total, size, current int, link func(n int) string) (prev, next string, pages []pageLink) {
+	last := min((total+size-1)/size, search.MaxOffset/size+1)
+	if current > 1 {
+		prev = link(current - 1)
 	}
-	if p.Page == "" {
-		return
+	if current < last {
+		next = link(current + 1)
 	}
-	page.First = p.firstPage().url("/search")
-	if n := len(p.Prev); n > 0 {
-		q := p
-		q.Page, q.Prev = p.Prev[n-1], p.Prev[:n-1]
-		if q.Page == "first" {
-			q.Page = ""
+	if last < 2 {
+		return prev, next, nil
+	}
+	for n := 1; n <= last; n++ {
+		switch {
+		case n == 1 || n == last || (n >= current-pageWindow && n <= current+pageWindow):
+			pages = append(pages, pageLink{N: n, URL: link(n), Current: n == current})
+		case !pages[len(pages)-1].Gap:
+			pages = append(pages, pageLink{Gap: true})
 		}
-		page.Prev = q.url("/search")
 	}
+	return prev, next, pages
 }
 
 // facetGroups builds the filter panel. A group with a selection shows the
@@ -323,7 +370,7 @@ func filterLabel(param, v string) string {
 }
 
 // cards reads each hit's study for its result card.
-func (s *site) cards(ctx context.Context, hits []search.Hit) ([]card, error) {
+func (s *site) cards(ctx context.Context, hits []search.Hit, words map[string]bool) ([]card, error) {
 	out := make([]card, 0, len(hits))
 	for _, h := range hits {
 		st, err := s.cfg.Studies.Study(ctx, h.NCTID)
@@ -334,6 +381,13 @@ func (s *site) cards(ctx context.Context, hits []search.Hit) ([]card, error) {
 			NCTID: st.NCTID, Title: displayTitle(st), Status: st.OverallStatus,
 			Phases: phaseText(st.Phases), StudyType: study.StudyTypes.Label(st.StudyType),
 			Conditions: st.Conditions, Sponsor: st.LeadSponsor.Name, Updated: st.Dates.LastUpdatePosted.Value,
+			Ages: trialpage.Ages(st.Eligibility.MinimumAge, st.Eligibility.MaximumAge), Snippet: snippet(st, words),
+		}
+		if c.Ages == "" {
+			c.Ages = "Any age"
+		}
+		if st.Eligibility.Sex != "" {
+			c.Sex = study.Sexes.Label(st.Eligibility.Sex)
 		}
 		if len(c.Conditions) > 5 {
 			c.Conditions = append(c.Conditions[:5:5], fmt.Sprintf("and %d more", len(st.Conditions)-5))
@@ -451,17 +505,14 @@ func (s *site) feed(w http.ResponseWriter, r *http.Request) error {
 			Link:    atomLink{Rel: "alternate", Type: "text/html", Href: base + "/study/" + st.NCTID},
 			Summary: fmt.Sprintf("%s. %s. %s", study.Statuses.Label(st.OverallStatus), strings.Join(st.Conditions, ", "), st.LeadSponsor.Name),
 		}
+		if err := s.latestChange(r.Context(), &e, base, st.NCTID); err != nil {
+			return fmt.Errorf("feed %s: %w", h.NCTID, err)
+		}
 		f.Entries = append(f.Entries, e)
 	}
-	body, err := xml.MarshalIndent(f, "", " ")
-	if err != nil {
-		return fmt.Errorf("feed: %w", err)
-	}
-	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Write([]byte(xml.Header))
-	w.Write(body)
-	return nil
+	// Newest change first, by when it reached us.
+	slices.SortStableFunc(f.Entries, func(a, b atomEntry) int { return strings.Compare(b.Updated, a.Updated) })
+	return writeFeed(w, f)
 }
 
 func feedTitle(p params) string {

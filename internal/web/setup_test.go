@@ -114,13 +114,20 @@ func buildSite(path string) (*testSite, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng := search.NewEngine(nil)
-	eng.Set(ix)
-	gaz, err := gazetteer.Build(ctx, st)
+	v, err := vocab.Load()
 	if err != nil {
 		return nil, err
 	}
-	v, err := vocab.Load()
+	// Condition synonyms as the server expands them.
+	eng := search.NewEngine(func(text string) []search.Synonym {
+		var out []search.Synonym
+		for _, e := range v.Expand(text) {
+			out = append(out, search.Synonym{Text: e.Term, Source: e.Source})
+		}
+		return out
+	})
+	eng.Set(ix)
+	gaz, err := gazetteer.Build(ctx, st)
 	if err != nil {
 		return nil, err
 	}

@@ -2,9 +2,12 @@ package web
 
 import (
 	"cmp"
+	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
@@ -22,22 +25,30 @@ type studyPage struct {
 	trialpage.Page
 	// Glance holds the short sections before the first part heading,
 	// shown together as a grid; Sections the rest.
-	Glance     []pageSection
-	Sections   []pageSection
-	Status     string // API value, for the badge
-	Banner     *banner
-	Updated    string
-	DataTime   string
-	CTGovURL   string
-	LD         map[string]any // schema.org MedicalTrial
-	Countries  []option       // the site list's country filter
-	Near       string
-	NearPlace  string // the resolved place the sites are sorted by
-	NearMiss   bool   // the place in Near was not found
-	ShownSites int
-	TileURL    string
-	MapSites   int // sites with coordinates, for the map
-	Questions  int // how many questions the eligibility check asks
+	Glance   []pageSection
+	Sections []pageSection
+	Status   string // API value, for the badge
+	Banner   *banner
+	// ResultsURL links to the results the study posted on
+	// ClinicalTrials.gov; empty when it has none.
+	ResultsURL, ResultsPosted string
+	Updated                   string
+	DataTime                  string
+	CTGovURL                  string
+	LD                        map[string]any // schema.org MedicalTrial
+	Countries                 []option       // the site list's country filter
+	Near                      string
+	NearPlace                 string // the resolved place the sites are sorted by
+	NearMiss                  bool   // the place in Near was not found
+	ShownSites                int
+	// The site list's pages, for trials with more than sitesPerPage.
+	SitePrev, SiteNext string
+	SitePages          []pageLink
+	SiteFirst          int // rank of the first site shown, from 1
+	TileURL            string
+	MapSites           int // sites with coordinates, for the map
+	Questions          int // how many questions the eligibility check asks
+	History            *historyView
 	// Clipped says the page shows less than the record holds (see
 	// bound); FullRecord links the whole of it.
 	Clipped    bool
@@ -71,6 +82,11 @@ type pageSection struct {
 
 const sitesShown = 20
 
+// sitesPerPage bounds the sites one trial page lists, so that a trial
+// with a thousand sites stays a page a phone can load (each site with its
+// contacts is some 600 bytes of HTML).
+const sitesPerPage = 50
+
 type siteView struct {
 	trialpage.Site
 	StatusValue string
@@ -95,10 +111,30 @@ var banners = map[string]banner{
 		Text: "The trial ended before it was planned to finish. No new participants will be enrolled."},
 	"WITHDRAWN": {Title: "This trial was withdrawn",
 		Text: "The trial stopped before it enrolled its first participant. It will not enroll anyone."},
+	"COMPLETED": {Title: "This trial has finished",
+		Text: "The trial is over and enrolls no one. Its results may be posted or published; ask your doctor about trials that are recruiting now."},
+	"ACTIVE_NOT_RECRUITING": {Title: "This trial is not recruiting",
+		Text: "The trial is still running with the participants it has, but it is not enrolling new ones."},
+	"NOT_YET_RECRUITING": {Title: "This trial is not yet open",
+		Text: "The trial has not started enrolling. You can contact the trial team to ask when it will."},
+	"ENROLLING_BY_INVITATION": {Title: "This trial enrolls by invitation only",
+		Text: "The trial team chooses whom to invite, often among their own patients; you cannot apply to join."},
+	"NO_LONGER_AVAILABLE": {Title: "This treatment is no longer available",
+		Text: "Expanded access to this treatment has ended."},
+	"TEMPORARILY_NOT_AVAILABLE": {Title: "This treatment is not available for now",
+		Text: "Expanded access to this treatment is paused. It may be offered again later."},
+	"APPROVED_FOR_MARKETING": {Title: "This treatment is approved",
+		Text: "The treatment has been approved for sale, so it is no longer offered through this program. Ask your doctor about it."},
+	"WITHHELD": {Title: "This record is withheld",
+		Text: "The sponsor has not made the details of this expanded access program public."},
 }
 
 func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	st, err := s.studyFor(r, "")
+	var removed *study.RemovedError
+	if errors.As(err, &removed) {
+		return s.removedStudy(w, r, removed)
+	}
 	if err != nil {
 		return err
 	}
@@ -117,6 +153,10 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	if b, ok := banners[st.OverallStatus]; ok {
 		b.Why = st.WhyStopped
 		page.Banner = &b
+	}
+	if st.HasResults {
+		page.ResultsURL = page.CTGovURL + "?tab=results"
+		page.ResultsPosted = st.Dates.ResultsFirstPosted.Value
 	}
 	var near *search.Point
 	if page.Near != "" {
@@ -156,6 +196,9 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 		ps := pageSection{Section: sec, H: level}
 		if sec.Key == "locations" {
 			ps.Sites = page.sites(st, sec.Sites, country, near)
+			if ps.Sites, err = page.sitePage(r, ps.Sites); err != nil {
+				return err
+			}
 			if len(ps.Sites) > sitesShown+5 {
 				ps.Sites, ps.More = ps.Sites[:sitesShown], ps.Sites[sitesShown:]
 			}
@@ -169,6 +212,11 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 			page.Sections = append(page.Sections, qualify)
 		}
 	}
+	versions, err := s.studyHistory(r.Context(), st.NCTID)
+	if err != nil {
+		return err
+	}
+	page.History = newHistoryView(st.NCTID, versions)
 	page.Questions = len(match.Questions(st, crit))
 	page.LD = medicalTrial(st, s.cfg.BaseURL)
 	return s.render(w, r, http.StatusOK, "study", page.Title, page)
@@ -218,6 +266,38 @@ func (page *studyPage) sites(st study.Study, sites []trialpage.Site, country str
 	})
 	page.ShownSites = len(out)
 	return out
+}
+
+// sitePage keeps the page of sites the sitepage parameter asks for, when
+// there are more than sitesPerPage, and sets the links to the others,
+// which keep the country and place the list is filtered and sorted by.
+func (page *studyPage) sitePage(r *http.Request, sites []siteView) ([]siteView, error) {
+	page.SiteFirst = 1
+	if len(sites) <= sitesPerPage {
+		return sites, nil
+	}
+	n := 1
+	if v := r.URL.Query().Get("sitepage"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || (n-1)*sitesPerPage >= len(sites) {
+			return nil, &search.InvalidError{Msg: fmt.Sprintf("sitepage: %q is not a page of this trial's sites", v)}
+		}
+	}
+	link := func(n int) string {
+		q := r.URL.Query()
+		q.Del("sitepage")
+		if n > 1 {
+			q.Set("sitepage", strconv.Itoa(n))
+		}
+		u := "/study/" + page.NCTID
+		if len(q) > 0 {
+			u += "?" + q.Encode()
+		}
+		return u + "#locations"
+	}
+	page.SitePrev, page.SiteNext, page.SitePages = pageLinks(len(sites), sitesPerPage, n, link)
+	page.SiteFirst = (n-1)*sitesPerPage + 1
+	return sites[(n-1)*sitesPerPage : min(n*sitesPerPage, len(sites))], nil
 }
 
 // siteRank puts sites a patient can join first.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -60,7 +61,8 @@ func TestTrialPageMatchesReference(t *testing.T) {
 	if h1 := text(d.one("h1")); !strings.HasPrefix(h1, "TQB2450 Plus Anlotinib as Adjuvant Therapy in HCC") || !strings.HasSuffix(h1, "(ALTER-H006)") {
 		t.Errorf("h1 %q", h1)
 	}
-	if by := text(d.one(".byline")); by != "Xianhai Mao" {
+	// The reference leaves the name unlabelled; ours says the role.
+	if by := text(d.one(".byline")); by != "Principal investigator: Xianhai Mao" {
 		t.Errorf("byline %q", by)
 	}
 	// Headings in the reference order.
@@ -68,8 +70,11 @@ func TestTrialPageMatchesReference(t *testing.T) {
 	for _, h := range d.all("article.trial section > h2, article.trial section > h3") {
 		got = append(got, text(h))
 	}
-	// Ours adds the eligibility check right after the criteria.
+	// Ours adds the eligibility check right after the criteria, and what
+	// ClinicalTrials.gov shows besides: sponsors, dates and outcomes.
 	want := slices.Insert(slices.Clone(refHeadings), slices.Index(refHeadings, "Exclusion criteria")+1, "Check if you may qualify")
+	want = slices.Insert(want, slices.Index(want, "Identifiers")+1, "Sponsor", "Dates")
+	want = slices.Insert(want, slices.Index(want, "Trial design")+1, "Primary outcomes")
 	if !slices.Equal(got, want) {
 		t.Errorf("section headings\n got %q\nwant %q", got, want)
 	}
@@ -214,7 +219,7 @@ func TestTrialPageSites(t *testing.T) {
 				countries[l.Country] = true
 			}
 		}
-		if len(countries) > 2 && len(s.Locations) > best && len(s.Locations) < 60 {
+		if len(countries) > 2 && len(s.Locations) > best && len(s.Locations) <= sitesPerPage {
 			id, best = k, len(s.Locations)
 			for c := range countries {
 				country = c
@@ -263,5 +268,104 @@ func TestTrialPageSites(t *testing.T) {
 	}
 	if !strings.HasPrefix(dist[0], "under 1 mile") && !strings.HasPrefix(dist[0], "0") && !strings.HasPrefix(dist[0], "1") {
 		t.Errorf("nearest site to %s is %s away", near, dist[0])
+	}
+}
+
+// TestTrialPageLargestSiteList: the 1,218 sites of NCT02465060 come 50 at
+// a time, every site once over the pages, in the record's counts.
+func TestTrialPageLargestSiteList(t *testing.T) {
+	ts := newTestSite(t)
+	const id = "NCT02465060"
+	n := len(ts.studies[id].Locations)
+	if n <= sitesPerPage {
+		t.Fatalf("%s has %d sites", id, n)
+	}
+	d, res := ts.page(t, "/study/"+id, 200)
+	checkCommon(t, d, res)
+	if got := len(d.all("#locations ol.sites > li.site")); got != sitesPerPage {
+		t.Errorf("first page lists %d sites, want %d", got, sitesPerPage)
+	}
+	pages := d.all("#locations .pager a")
+	if len(pages) == 0 {
+		t.Fatal("no pages of sites")
+	}
+	last := (n + sitesPerPage - 1) / sitesPerPage
+	lastPage, _ := ts.page(t, fmt.Sprintf("/study/%s?sitepage=%d", id, last), 200)
+	if got, want := len(lastPage.all("#locations ol.sites > li.site")), n-(last-1)*sitesPerPage; got != want {
+		t.Errorf("last page lists %d sites, want %d", got, want)
+	}
+	if start := attr(lastPage.one("#locations ol.sites"), "start"); start != fmt.Sprint((last-1)*sitesPerPage+1) {
+		t.Errorf("last page's list starts at %s", start)
+	}
+	ts.page(t, fmt.Sprintf("/study/%s?sitepage=%d", id, last+1), 400)
+}
+
+// TestTrialPageFacts: sponsors, dates, outcomes, results and banners, as
+// the records give them.
+func TestTrialPageFacts(t *testing.T) {
+	ts := newTestSite(t)
+	st := ts.studies["NCT05111366"]
+	d, _ := ts.page(t, "/study/NCT05111366", 200)
+	sponsor := text(d.one("#sponsor"))
+	if !strings.Contains(sponsor, "Lead sponsor "+st.LeadSponsor.Name) || !strings.Contains(sponsor, st.Collaborators[0].Name) {
+		t.Errorf("sponsor section %q", sponsor)
+	}
+	dates := text(d.one("#dates"))
+	for _, want := range []string{"Study start " + st.Dates.Start.Value + " (actual)", "Primary completion " + st.Dates.PrimaryCompletion.Value + " (estimated)",
+		"First posted " + st.Dates.FirstPosted.Value} {
+		if !strings.Contains(dates, want) {
+			t.Errorf("dates %q lack %q", dates, want)
+		}
+	}
+	outcomes := d.all("#primary-outcomes .outcomes li")
+	if len(outcomes) != 1 || !strings.Contains(text(outcomes[0]), st.Outcomes[0].TimeFrame) {
+		t.Errorf("primary outcomes %v", texts(outcomes))
+	}
+	// Results, banners and site status symbols across the records.
+	seenBanner := map[string]bool{}
+	resultsChecked := false
+	for id, s := range ts.studies {
+		if !s.HasResults && seenBanner[s.OverallStatus] {
+			continue
+		}
+		if s.HasResults && resultsChecked && seenBanner[s.OverallStatus] {
+			continue
+		}
+		d, _ := ts.page(t, "/study/"+id, 200)
+		if s.HasResults && !resultsChecked {
+			resultsChecked = true
+			if a := d.all(".results-posted a"); len(a) != 1 || attr(a[0], "href") != "https://clinicaltrials.gov/study/"+id+"?tab=results" {
+				t.Errorf("%s has results but no link to them", id)
+			}
+		}
+		seenBanner[s.OverallStatus] = true
+		hasBanner := len(d.all(".banner")) == 1
+		if enrolling := s.OverallStatus == "RECRUITING" || s.OverallStatus == "AVAILABLE"; hasBanner == enrolling {
+			t.Errorf("%s (%s): banner %v", id, s.OverallStatus, hasBanner)
+		}
+		for _, b := range d.all(".site .badge") {
+			if strings.Contains(text(b), "✓") {
+				t.Errorf("%s: site status %q uses the check mark of a criterion met", id, text(b))
+			}
+		}
+	}
+	if !resultsChecked || !seenBanner["COMPLETED"] || !seenBanner["ACTIVE_NOT_RECRUITING"] || !seenBanner["NOT_YET_RECRUITING"] {
+		t.Errorf("the records lack a status or results to check: %v, results %v", seenBanner, resultsChecked)
+	}
+}
+
+// TestTrialPageReflowsLegacyText: a legacy record's hard-wrapped summary
+// is shown as paragraphs, not one per line.
+func TestTrialPageReflowsLegacyText(t *testing.T) {
+	ts := newTestSite(t)
+	const id = "NCT00001350"
+	lines := strings.Count(strings.TrimSpace(ts.studies[id].BriefSummary), "\n") + 1
+	d, _ := ts.page(t, "/study/"+id, 200)
+	paras := d.all("#about p")
+	if len(paras) == 0 || len(paras) >= lines/2 {
+		t.Errorf("%d lines shown as %d paragraphs", lines, len(paras))
+	}
+	if first := text(paras[0]); !strings.HasSuffix(first, ".") || !strings.Contains(first, "evaluated at the NIH Clinical Center") {
+		t.Errorf("first paragraph %q", first)
 	}
 }

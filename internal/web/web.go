@@ -29,6 +29,7 @@ import (
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/vocab"
 )
 
 // SearchEngine serves searches; *search.Engine implements it.
@@ -66,6 +67,9 @@ type Config struct {
 	// DefaultBaseURL.
 	BaseURL string
 	Logger  *slog.Logger
+	// History, if set, gives each trial's "History of changes" and feed,
+	// and says on the home page how current the data is.
+	History HistorySource
 }
 
 // DefaultBaseURL is the base URL of a site run on this machine.
@@ -77,6 +81,7 @@ type site struct {
 	pages  map[string]*template.Template
 	assets *assets
 	csp    string
+	words  search.Dictionary // spellings for "Did you mean"
 }
 
 // New returns the website's handler, to be mounted at "/".
@@ -95,7 +100,11 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	s := &site{cfg: cfg, log: cfg.Logger, assets: a}
+	v, err := vocab.Load()
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s := &site{cfg: cfg, log: cfg.Logger, assets: a, words: v.Word}
 	s.csp, err = policy(cfg.TileURL)
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -108,6 +117,7 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("GET /search", s.handle(s.search))
 	mux.Handle("GET /search/feed", s.handle(s.feed))
 	mux.Handle("GET /study/{id}", s.handle(s.study))
+	mux.Handle("GET /study/{id}/feed", s.handle(s.studyFeed))
 	mux.Handle("GET /study/{id}/check", s.handle(s.checkForm))
 	mux.Handle("POST /study/{id}/check", s.handle(s.postOnly(s.checkAnswers)))
 	mux.Handle("GET /match", s.handle(s.matchForm))

@@ -18,7 +18,8 @@ import (
 
 // AppendRaw appends the study's verbatim API v2 record to dst and
 // returns the extended slice; study.ErrNotFound (wrapped) when there is
-// no such study. A page of results reads ten records, and a fresh buffer
+// no such study, a *study.RemovedError when it is no longer on
+// ClinicalTrials.gov. A page of results reads ten records, and a fresh buffer
 // for each was most of a search request's garbage.
 func (s *Store) AppendRaw(ctx context.Context, dst []byte, nctID string) ([]byte, error) {
 	out, err := s.appendRaw(ctx, dst, nctID)
@@ -43,8 +44,12 @@ func (s *Store) appendRaw(ctx context.Context, dst []byte, nctID string) ([]byte
 		return nil, study.ErrNotFound
 	}
 	var z sql.RawBytes
-	if err := rows.Scan(&z); err != nil {
+	var removedOn sql.NullString
+	if err := rows.Scan(&z, &removedOn); err != nil {
 		return nil, err
+	}
+	if removedOn.Valid {
+		return nil, &study.RemovedError{NCTID: nctID, On: removedOn.String}
 	}
 	// DecodeAll allocates a buffer of exactly the record's size after dst
 	// when dst has no room for it, copying dst: a page's buffer would be
@@ -61,7 +66,8 @@ func (s *Store) appendRaw(ctx context.Context, dst []byte, nctID string) ([]byte
 }
 
 // Study returns the study with this NCT ID (not an alias: see CanonicalID);
-// study.ErrNotFound (wrapped) when there is none.
+// study.ErrNotFound (wrapped) when there is none, a *study.RemovedError
+// when it is no longer on ClinicalTrials.gov (History still has it).
 func (s *Store) Study(ctx context.Context, nctID string) (study.Study, error) {
 	raw, err := s.appendRaw(ctx, nil, nctID)
 	if err != nil {
@@ -90,10 +96,10 @@ func (s *Store) CanonicalID(ctx context.Context, id string) (string, error) {
 	return canon, nil
 }
 
-// Count returns the number of stored studies.
+// Count returns the number of live stored studies (not removed).
 func (s *Store) Count(ctx context.Context) (int, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM studies`).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM live`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count studies: %w", err)
 	}
 	return n, nil
@@ -104,7 +110,7 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 // long reader stops WAL checkpoints while an ingest writes).
 const eachPage = 256
 
-// Each calls fn with every stored study in NCT ID order, stopping at the
+// Each calls fn with every live stored study (not removed) in NCT ID order, stopping at the
 // first error fn returns. Studies written while Each runs may or may not be
 // seen. Records are decompressed and decoded in parallel a few pages ahead
 // of fn, since decoding, not reading, is what makes a full scan slow.
@@ -204,7 +210,7 @@ type storedRaw struct {
 }
 
 func (s *Store) page(ctx context.Context, after string) ([]storedRaw, error) {
-	return s.raws(ctx, `SELECT nct_id, raw FROM studies WHERE nct_id > ? ORDER BY nct_id LIMIT ?`, after, eachPage)
+	return s.raws(ctx, `SELECT nct_id, raw FROM live WHERE nct_id > ? ORDER BY nct_id LIMIT ?`, after, eachPage)
 }
 
 // raws runs a query of (nct_id, raw) rows.
@@ -249,17 +255,25 @@ func (s *Store) stats(ctx context.Context) (study.Stats, error) {
 	if err != nil {
 		return study.Stats{}, err
 	}
+	// The last ingest's time is not part of what a generation covers: an
+	// ingest that changed nothing still finished.
+	var lastIngest sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaLastIngest).Scan(&lastIngest)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return study.Stats{}, err
+	}
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
 	if s.statsCache != nil && s.statsCache.Generation == gen {
-		return cloneStats(*s.statsCache), nil
+		st := cloneStats(*s.statsCache)
+		st.LastIngest = lastIngest.String
+		return st, nil
 	}
 
 	st := study.Stats{Generation: gen, ByStatus: map[string]int{}, ByPhase: map[string]int{}, ByStudyType: map[string]int{}, ByCountry: map[string]int{}}
-	var newest, lastIngest sql.NullString
-	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(has_results), 0), max(last_update_posted),
-		(SELECT value FROM meta WHERE key = ?) FROM studies`, metaLastIngest).
-		Scan(&st.Studies, &st.WithResults, &newest, &lastIngest)
+	var newest sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(has_results), 0), max(last_update_posted) FROM live`).
+		Scan(&st.Studies, &st.WithResults, &newest)
 	if err != nil {
 		return study.Stats{}, err
 	}
@@ -269,10 +283,10 @@ func (s *Store) stats(ctx context.Context) (study.Stats, error) {
 		into  map[string]int
 		sep   string // the value lists several keys separated by sep
 	}{
-		{`SELECT overall_status, count(*) FROM studies GROUP BY 1`, st.ByStatus, ""},
-		{`SELECT study_type, count(*) FROM studies GROUP BY 1`, st.ByStudyType, ""},
-		{`SELECT phases, count(*) FROM studies GROUP BY 1`, st.ByPhase, " "},
-		{`SELECT countries, count(*) FROM studies GROUP BY 1`, st.ByCountry, countrySep},
+		{`SELECT overall_status, count(*) FROM live GROUP BY 1`, st.ByStatus, ""},
+		{`SELECT study_type, count(*) FROM live GROUP BY 1`, st.ByStudyType, ""},
+		{`SELECT phases, count(*) FROM live GROUP BY 1`, st.ByPhase, " "},
+		{`SELECT countries, count(*) FROM live GROUP BY 1`, st.ByCountry, countrySep},
 	} {
 		if err := countInto(ctx, tx, g.query, g.into, g.sep); err != nil {
 			return study.Stats{}, err

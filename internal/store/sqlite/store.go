@@ -71,7 +71,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// Every page of results reads its records one by one: compiling the
 	// statement once saves a parse per record.
-	if s.rawByID, err = db.PrepareContext(ctx, `SELECT raw FROM studies WHERE nct_id = ?`); err != nil {
+	if s.rawByID, err = db.PrepareContext(ctx, `SELECT s.raw, r.removed_on FROM studies s
+		LEFT JOIN removed r ON r.nct_id = s.nct_id WHERE s.nct_id = ?`); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}

@@ -103,22 +103,31 @@ var (
 
 // writer holds one transaction's prepared statements.
 type writer struct {
-	lookup, insert, update, delAliases, alias, delCriteria *sql.Stmt
+	lookup, insert, update, delAliases, alias, delCriteria, keepVersion, addVersion, restore *sql.Stmt
+	seenAt                                                                                   string
+	log                                                                                      *changeLog
 }
 
-func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
-	w := &writer{}
+func prepareWriter(ctx context.Context, tx *sql.Tx, log *changeLog) (*writer, error) {
+	w := &writer{seenAt: time.Now().UTC().Format(time.RFC3339), log: log}
 	for _, x := range []struct {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&w.lookup, `SELECT last_update_posted, content_hash FROM studies WHERE nct_id = ?`},
+		{&w.lookup, `SELECT s.last_update_posted, s.content_hash, r.removed_on IS NOT NULL
+			FROM studies s LEFT JOIN removed r ON r.nct_id = s.nct_id WHERE s.nct_id = ?`},
 		{&w.insert, insertStudySQL},
 		{&w.update, updateStudySQL},
 		{&w.delAliases, `DELETE FROM aliases WHERE nct_id = ?`},
 		// An alias belongs to the study that last claimed it.
 		{&w.alias, `INSERT OR REPLACE INTO aliases (alias, nct_id) VALUES (?, ?)`},
 		{&w.delCriteria, `DELETE FROM criteria WHERE nct_id = ?`},
+		// The record about to be replaced becomes its version's record.
+		{&w.keepVersion, `UPDATE versions SET raw = (SELECT raw FROM studies WHERE nct_id = ?1)
+			WHERE nct_id = ?1 AND raw IS NULL`},
+		{&w.addVersion, `INSERT INTO versions (nct_id, version, last_update_posted, seen_at)
+			VALUES (?1, (SELECT coalesce(max(version), 0) + 1 FROM versions WHERE nct_id = ?1), ?2, ?3)`},
+		{&w.restore, `DELETE FROM removed WHERE nct_id = ?`},
 	} {
 		stmt, err := tx.PrepareContext(ctx, x.sql)
 		if err != nil {
@@ -133,60 +142,110 @@ func prepareWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 // what it did: a new NCT ID is inserted; a record whose last update is
 // older than the stored one's is Stale and the stored one kept; an
 // identical record is Unchanged and nothing is written; anything else
-// replaces the stored study and its aliases. A failure rolls the whole
-// batch back.
+// replaces the stored study and its aliases, keeping the replaced record
+// as a version in its history. A study marked removed that comes back is
+// restored (Updated, even if its record is the same). A failure rolls the
+// whole batch back.
 func (s *Store) Write(ctx context.Context, batch []*Prepared) ([]study.Change, error) {
-	changes, err := s.write(ctx, batch)
+	return s.WriteSynced(ctx, batch, nil)
+}
+
+// WriteSynced is Write that also records state, when not nil, in the same
+// transaction: a sync's checkpoint then never runs ahead of, or behind,
+// the page it follows.
+func (s *Store) WriteSynced(ctx context.Context, batch []*Prepared, state *study.SyncState) ([]study.Change, error) {
+	changes := make([]study.Change, len(batch))
+	err := s.change(ctx, state, func(tx *sql.Tx, log *changeLog) error {
+		// Writing a batch updates several indexes, which a large page cache
+		// keeps in memory between batches. Readers keep SQLite's default
+		// (2 MB): a server reads scattered records, which the OS caches
+		// anyway, and its pool would otherwise hold tens of MB per connection.
+		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -32768`); err != nil {
+			return err
+		}
+		w, err := prepareWriter(ctx, tx, log)
+		if err != nil {
+			return err
+		}
+		for i, p := range batch {
+			if changes[i], err = w.upsert(ctx, p); err != nil {
+				return fmt.Errorf("%s: %w", p.study.NCTID, err)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store %d studies: %w", len(batch), err)
 	}
 	return changes, nil
 }
 
-func (s *Store) write(ctx context.Context, batch []*Prepared) ([]study.Change, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	// Writing a batch updates several indexes, which a large page cache
-	// keeps in memory between batches. Readers keep SQLite's default
-	// (2 MB): a server reads scattered records, which the OS caches
-	// anyway, and its pool would otherwise hold tens of MB per connection.
-	if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -32768`); err != nil {
-		return nil, err
-	}
-	w, err := prepareWriter(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	changes := make([]study.Change, len(batch))
-	changed := false
-	for i, p := range batch {
-		if changes[i], err = w.upsert(ctx, p); err != nil {
-			return nil, fmt.Errorf("%s: %w", p.study.NCTID, err)
-		}
-		changed = changed || changes[i] == study.Inserted || changes[i] == study.Updated
-	}
-	if changed {
-		if err := bumpGeneration(ctx, tx); err != nil {
-			return nil, err
-		}
-	}
-	return changes, tx.Commit()
+// changeLog collects one transaction's changes, the first kind of each
+// study winning (a study inserted and then updated in one batch is new).
+type changeLog struct {
+	ids  []string
+	kind map[string]study.LogKind
 }
 
-// metaGeneration counts the transactions that changed studies or the
-// last ingest time; see Store.Generation.
+func (l *changeLog) add(id string, k study.LogKind) {
+	if l.kind == nil {
+		l.kind = map[string]study.LogKind{}
+	}
+	if _, ok := l.kind[id]; !ok {
+		l.ids = append(l.ids, id)
+		l.kind[id] = k
+	}
+}
+
+// change runs fn in a write transaction; if fn logged changes, the
+// generation moves and the log is written in the same transaction, and so
+// is state when not nil.
+func (s *Store) change(ctx context.Context, state *study.SyncState, fn func(tx *sql.Tx, log *changeLog) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var log changeLog
+	if err := fn(tx, &log); err != nil {
+		return err
+	}
+	if len(log.ids) > 0 {
+		gen, err := bumpGeneration(ctx, tx)
+		if err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO changes (generation, nct_id, kind) VALUES (?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		for _, id := range log.ids {
+			if _, err := stmt.ExecContext(ctx, gen, id, string(log.kind[id])); err != nil {
+				return fmt.Errorf("log change of %s: %w", id, err)
+			}
+		}
+	}
+	if state != nil {
+		if err := putSyncState(ctx, tx, *state); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// metaGeneration counts the transactions that changed studies; see
+// Store.Generation.
 const metaGeneration = "generation"
 
-func bumpGeneration(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, '1')
-		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`, metaGeneration)
+func bumpGeneration(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var gen int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO meta (key, value) VALUES (?, '1')
+		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1
+		RETURNING CAST(value AS INTEGER)`, metaGeneration).Scan(&gen)
 	if err != nil {
-		return fmt.Errorf("bump generation: %w", err)
+		return 0, fmt.Errorf("bump generation: %w", err)
 	}
-	return nil
+	return gen, nil
 }
 
 func (w *writer) upsert(ctx context.Context, p *Prepared) (study.Change, error) {
@@ -196,22 +255,49 @@ func (w *writer) upsert(ctx context.Context, p *Prepared) (study.Change, error) 
 	}
 	var storedUpdate string
 	var storedHash []byte
-	err := w.lookup.QueryRowContext(ctx, id).Scan(&storedUpdate, &storedHash)
+	var removed bool
+	err := w.lookup.QueryRowContext(ctx, id).Scan(&storedUpdate, &storedHash, &removed)
 	args := append(studyValues(p), id)
+	lastUpdate := p.study.Dates.LastUpdatePosted.Sortable()
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		if _, err := w.insert.ExecContext(ctx, args...); err != nil {
 			return 0, err
 		}
+		if _, err := w.addVersion.ExecContext(ctx, id, lastUpdate, w.seenAt); err != nil {
+			return 0, err
+		}
+		w.log.add(id, study.LogInserted)
 		return study.Inserted, w.children(ctx, p)
 	case err != nil:
 		return 0, err
-	case p.study.Dates.LastUpdatePosted.Sortable() < storedUpdate:
-		return study.Stale, nil
+	}
+	change := study.Updated
+	switch {
+	case lastUpdate < storedUpdate:
+		change = study.Stale
 	case bytes.Equal(storedHash, p.hash[:]):
-		return study.Unchanged, nil
+		change = study.Unchanged
+	}
+	if removed {
+		if _, err := w.restore.ExecContext(ctx, id); err != nil {
+			return 0, err
+		}
+		w.log.add(id, study.LogRestored)
+	}
+	if change != study.Updated {
+		if removed {
+			return study.Updated, nil
+		}
+		return change, nil
+	}
+	if _, err := w.keepVersion.ExecContext(ctx, id); err != nil {
+		return 0, err
 	}
 	if _, err := w.update.ExecContext(ctx, args...); err != nil {
+		return 0, err
+	}
+	if _, err := w.addVersion.ExecContext(ctx, id, lastUpdate, w.seenAt); err != nil {
 		return 0, err
 	}
 	if _, err := w.delAliases.ExecContext(ctx, id); err != nil {
@@ -222,6 +308,7 @@ func (w *writer) upsert(ctx context.Context, p *Prepared) (study.Change, error) 
 	if _, err := w.delCriteria.ExecContext(ctx, id); err != nil {
 		return 0, err
 	}
+	w.log.add(id, study.LogUpdated)
 	return study.Updated, w.children(ctx, p)
 }
 
@@ -237,21 +324,12 @@ func (w *writer) children(ctx context.Context, p *Prepared) error {
 
 const metaLastIngest = "last_ingest_finished"
 
-// SetLastIngest records when an ingest finished; Stats reports it.
+// SetLastIngest records when an ingest finished; Stats reports it. It
+// does not move the generation: an ingest that changed nothing left the
+// studies as they were.
 func (s *Store) SetLastIngest(ctx context.Context, t time.Time) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("record ingest time: %w", err)
-	}
-	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`,
+	_, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`,
 		metaLastIngest, t.UTC().Format(time.RFC3339))
-	if err == nil {
-		err = bumpGeneration(ctx, tx)
-	}
-	if err == nil {
-		err = tx.Commit()
-	}
 	if err != nil {
 		return fmt.Errorf("record ingest time: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -30,6 +31,8 @@ type Store interface {
 	ParseCriteriaWith(version string, parse func(criteria string) []byte)
 	CriteriaOf(ctx context.Context, version string, ids []string, fn func(nctID string, parsed []byte) error) error
 	ReparseCriteria(ctx context.Context) (int, error)
+	SetLastIngest(ctx context.Context, t time.Time) error
+	syncStore
 }
 
 // Run runs the suite; open must return a new, empty store each call.
@@ -54,6 +57,11 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Each", testEach},
 		{"ConcurrentReadersDuringWrite", testConcurrentReaders},
 		{"StoredCriteria", testStoredCriteria},
+		{"ChangeLog", testChangeLog},
+		{"History", testHistory},
+		{"Removed", testRemoved},
+		{"SyncState", testSyncState},
+		{"Listing", testListing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t), raws) })

@@ -63,6 +63,8 @@
             mapEl.hidden = false;
             mapBtn.hidden = true;
             window.trialfinderMap(mapEl);
+            var legend = document.querySelector("[data-map-legend]");
+            if (legend) legend.hidden = false;
           });
         });
       });

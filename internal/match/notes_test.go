@@ -1,0 +1,151 @@
+package match
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/trialfinder/trialfinder/internal/gazetteer"
+	"github.com/trialfinder/trialfinder/internal/patient"
+	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/vocab"
+)
+
+// noteFits is the labeller's rule for a trial that fits a note (see
+// testdata/match_notes.json, written before the matcher ran on a note).
+type noteFits struct {
+	TopicTerms       []string `json:"topicTerms"`
+	ContradictTerms  []string `json:"contradictTerms"`
+	Age              float64  `json:"age"`
+	Sex              string   `json:"sex"`
+	HealthyVolunteer bool     `json:"healthyVolunteer"`
+}
+
+// TestMatchNotes ranks the recruiting bundled trials for ten realistic
+// clinic notes, end to end (note → profile → ranking), and counts how
+// many of each top ten fit the patient by the labeller's rule: at least
+// eight, or all the fitting trials there are when fewer exist.
+func TestMatchNotes(t *testing.T) {
+	var file struct {
+		OpenStatuses []string `json:"openStatuses"`
+		Notes        []struct {
+			ID   string   `json:"id"`
+			Note string   `json:"note"`
+			Fits noteFits `json:"fits"`
+		} `json:"notes"`
+	}
+	if err := json.NewDecoder(openTestdata(t, "match_notes.json")).Decode(&file); err != nil {
+		t.Fatal(err)
+	}
+	ss := loadDemo(t)
+	gaz, err := gazetteer.Build(context.Background(), ss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vocab.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMatcher(context.Background(), ss, Options{Vocab: v, Geocoder: gaz, Now: func() time.Time { return labelDay }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]study.Study{}
+	for _, s := range ss {
+		byID[s.NCTID] = s
+	}
+	total, attainable := 0, 0
+	for _, n := range file.Notes {
+		fits := func(s study.Study) bool { return n.Fits.fit(s, file.OpenStatuses) }
+		exist := 0
+		for _, s := range ss {
+			if fits(s) {
+				exist++
+			}
+		}
+		p, _ := patient.FromText(n.Note)
+		r, err := m.Rank(context.Background(), p, RankOptions{Limit: 10})
+		if pe := (*ProfileError)(nil); errors.As(err, &pe) && p.Location != nil {
+			// As a person does on the page when the place is unknown:
+			// clear it and search again.
+			t.Logf("%s: %v; searching without the place", n.ID, err)
+			p.Location = nil
+			r, err = m.Rank(context.Background(), p, RankOptions{Limit: 10})
+		}
+		if err != nil {
+			t.Errorf("%s: %v", n.ID, err)
+			continue
+		}
+		got := 0
+		var misfits []string
+		for _, h := range r.Hits {
+			if fits(byID[h.NCTID]) {
+				got++
+			} else {
+				misfits = append(misfits, h.NCTID+" "+h.Title)
+			}
+		}
+		total += got
+		attainable += min(8, exist)
+		t.Logf("%s: %d of the top %d fit (%d fitting trials exist); not fitting: %s", n.ID, got, len(r.Hits), exist, strings.Join(misfits, " | "))
+	}
+	// The issue's target is 8 of each top ten, or every fitting trial
+	// where fewer exist (78 in all here); measured, not met (see the
+	// README). The floor keeps what has been reached.
+	t.Logf("%d fitting trials in the ten top tens; the target is %d", total, attainable)
+	if total < minFitting {
+		t.Errorf("%d fitting trials in the ten top tens, below the %d reached before", total, minFitting)
+	}
+}
+
+// minFitting is the number of fitting trials the ten top tens held when
+// this test was written (48 of the attainable 78).
+const minFitting = 45
+
+func (nf noteFits) fit(s study.Study, open []string) bool {
+	if !slices.Contains(open, s.OverallStatus) {
+		return false
+	}
+	topic := append(append([]string{s.BriefTitle, s.OfficialTitle}, s.Conditions...), s.Keywords...)
+	if len(nf.TopicTerms) > 0 && !slices.ContainsFunc(nf.TopicTerms, func(term string) bool { return occursIn(term, topic) }) {
+		return false
+	}
+	about := append([]string{s.BriefTitle, s.OfficialTitle, s.BriefSummary}, s.Conditions...)
+	if slices.ContainsFunc(nf.ContradictTerms, func(term string) bool { return occursIn(term, about) }) {
+		return false
+	}
+	e := s.Eligibility
+	if e.MinimumAge.IsSet() && nf.Age < e.MinimumAge.Years() || e.MaximumAge.IsSet() && nf.Age > e.MaximumAge.Years()+1 {
+		return false
+	}
+	if e.Sex != "" && e.Sex != "ALL" && !strings.EqualFold(e.Sex, nf.Sex) {
+		return false
+	}
+	return !nf.HealthyVolunteer || e.HealthyVolunteers != nil && *e.HealthyVolunteers
+}
+
+// occursIn reports a case-insensitive occurrence of term in one of the
+// texts not preceded by a letter, digit or hyphen.
+func occursIn(term string, texts []string) bool {
+	term = strings.ToLower(term)
+	for _, text := range texts {
+		text = strings.ToLower(text)
+		for i := 0; ; {
+			j := strings.Index(text[i:], term)
+			if j < 0 {
+				break
+			}
+			at := i + j
+			if at == 0 || !(unicode.IsLetter(rune(text[at-1])) || unicode.IsDigit(rune(text[at-1])) || text[at-1] == '-') {
+				return true
+			}
+			i = at + 1
+		}
+	}
+	return false
+}

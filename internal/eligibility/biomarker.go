@@ -118,6 +118,9 @@ func biomarkers(text string, n norm) []Constraint {
 			}
 		}
 	}
+	if !containsAny(s, statusStems) {
+		return spreadAndCourse(text, n, out)
+	}
 	for _, m := range markerStatusRe.FindAllStringSubmatchIndex(s, -1) {
 		word := ""
 		switch {
@@ -151,8 +154,20 @@ func biomarkers(text string, n norm) []Constraint {
 		out = kept
 		add("HR", BiomarkerPositive, m[0], m[1])
 	}
-	out = dropContradictions(out)
+	return spreadAndCourse(text, n, dropContradictions(out))
+}
+
+// statusStems are in every biomarker status the patterns read.
+var statusStems = []string{"positiv", "negativ", "mutat", "mutant", "amplif", "overexpress", "rearrang", "fusion",
+	"wild", "exon", "l858", "t790", "g12", "v600", "del", "itd", "+", "-ve", "activating", "sensiti"}
+
+// spreadAndCourse adds the disease's course and non-metastatic disease.
+func spreadAndCourse(text string, n norm, out []Constraint) []Constraint {
+	s := n.s
 	for _, re := range []*regexp.Regexp{newlyRe, relapsedRe} {
+		if !containsAny(s, []string{"newly", "untreated", "relaps", "refractor"}) {
+			break
+		}
 		if m := re.FindStringIndex(s); m != nil {
 			c := n.term(text, KindDiseaseStatus, m[0], m[1])
 			c.Term = NewlyDiagnosed
@@ -162,6 +177,9 @@ func biomarkers(text string, n norm) []Constraint {
 			c.Hedged = c.Hedged || hedged(n, m[0], m[1], KindDiseaseStatus) || strings.Contains(s, " or ")
 			out = append(out, c)
 		}
+	}
+	if !containsAny(s, []string{"m0", "metasta", "early", "operable", "locali"}) {
+		return out
 	}
 	for _, m := range noMetastasisRe.FindAllStringIndex(s, -1) {
 		c := n.term(text, KindMetastasis, m[0], m[1])

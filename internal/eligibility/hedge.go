@@ -56,10 +56,7 @@ var (
 // joined to, so "non-steroidal aromatase inhibitor" is no negation of
 // the inhibitor.
 func negated(n norm, p int) (neg, unsure bool) {
-	start := 0
-	if locs := clauseRe.FindAllStringIndex(n.s[:p], -1); len(locs) > 0 {
-		start = locs[len(locs)-1][1]
-	}
+	start := strings.LastIndexAny(n.s[:p], ";.:") + 1 // the clause, as clauseRe ends them
 	before := notNegation.ReplaceAllString(n.s[start:p], "")
 	cues := cueRe.FindAllStringIndex(before, -1)
 	for i := len(cues) - 1; i >= 0; i-- {
@@ -81,7 +78,12 @@ func negated(n norm, p int) (neg, unsure bool) {
 func hedged(n norm, a, b int, kind string) bool {
 	lo, hi := clauseAround(n.s, a, b)
 	clause := n.s[lo:hi]
-	if conditionalRe.MatchString(clause) || affirmed(allowanceRe, clause) {
+	h, ok := n.hedges[lo]
+	if !ok {
+		h = conditionalRe.MatchString(clause) || affirmed(allowanceRe, clause)
+		n.hedges[lo] = h
+	}
+	if h {
 		return true
 	}
 	switch kind {
@@ -109,6 +111,9 @@ func clauseAround(s string, a, b int) (int, int) {
 // …". Its first clause says so; a permission further on qualifies a rule
 // instead (see exceptionLike).
 func allowance(n norm, inclusion bool) bool {
+	if !containsAny(n.s, permitStems) {
+		return false
+	}
 	first := asideRe.ReplaceAllString(n.s, "")
 	if i := strings.IndexAny(first, "(;:"); i >= 0 {
 		first = first[:i]
@@ -176,5 +181,9 @@ func affirmed(re *regexp.Regexp, s string) bool {
 // permitted)", "uncontrolled hypertension (controlled hypertension is
 // allowed)".
 func exceptionLike(n norm, inclusion bool) bool {
-	return affirmed(permitRe, n.s) && !allowance(n, inclusion)
+	return containsAny(n.s, permitStems) && affirmed(permitRe, n.s) && !allowance(n, inclusion)
 }
+
+// permitStems are in every match of allowanceRe and permitRe: a text
+// without one needs neither pattern.
+var permitStems = []string{"enrol", "includ", "eligib", "allow", "permit", "accept", "consider", "particip", "enter", "join", "exclu", "contraindic"}

@@ -13,6 +13,9 @@ type norm struct {
 	text       string // the original
 	s          string
 	start, end []int
+	// hedges remembers, by a clause's start, whether the clause is
+	// conditional or permissive: the constraints of a clause share it.
+	hedges map[int]bool
 }
 
 // fold maps characters the patterns would otherwise have to spell in
@@ -51,7 +54,7 @@ const markdownEscapes = `\<>[]()*_#~.-+=!|{}'"^&` + "`"
 func normalize(text string, from, to int) norm {
 	var b strings.Builder
 	b.Grow(to - from)
-	n := norm{text: text, start: make([]int, 0, to-from), end: make([]int, 0, to-from)}
+	n := norm{text: text, start: make([]int, 0, to-from), end: make([]int, 0, to-from), hedges: map[int]bool{}}
 	emit := func(s string, a, z int) {
 		b.WriteString(s)
 		for range len(s) {

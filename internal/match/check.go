@@ -271,8 +271,8 @@ type checker struct {
 	// checked: an age read from its criteria text can then confirm, but
 	// never overrule them.
 	agesRegistered bool
-	excl    bool // checking an exclusion
-	reasons []string
+	excl           bool // checking an exclusion
+	reasons        []string
 }
 
 // say adds a reason to the current criterion's; two constraints read

@@ -182,8 +182,10 @@ func TestCheckingOrdersTheRelevantTrials(t *testing.T) {
 	matched, base = matched/float64(n), base/float64(n)
 	t.Logf("relevance given: matching NDCG@10 %.3f, BM25 %.3f over %d topics", matched, base, n)
 	// Ordering by score alone, without the verdicts, is level with BM25
-	// here (0.788 against 0.787); the verdicts add 0.008.
-	if matched < base+0.005 {
+	// here (0.788 against 0.787). The verdicts added 0.008 when "likely
+	// eligible" came before "possibly"; now that only "not eligible"
+	// moves a trial down (issue 13: within fit, by relevance), 0.004.
+	if matched < base+0.002 {
 		t.Errorf("with relevance given, matching NDCG@10 %.3f is not above BM25's %.3f", matched, base)
 	}
 }

@@ -104,8 +104,8 @@ func TestMatchNotes(t *testing.T) {
 }
 
 // minFitting is the number of fitting trials the ten top tens held when
-// this test was written (48 of the attainable 78).
-const minFitting = 45
+// last measured (57 of the attainable 76).
+const minFitting = 55
 
 func (nf noteFits) fit(s study.Study, open []string) bool {
 	if !slices.Contains(open, s.OverallStatus) {

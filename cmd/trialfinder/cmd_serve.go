@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"time"
 
@@ -16,19 +17,24 @@ import (
 func init() {
 	register(command{
 		name:    "serve",
-		args:    "[--db D] [--addr :8080] [--tiles URL] [--sync-every 24h] [--sync-api URL]",
+		args:    "[--db D] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL]",
 		summary: "serve the website and the ClinicalTrials.gov-compatible API (loads the demo data into an empty store)",
 		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
 			db := dbFlag(fs)
 			addr := fs.String("addr", ":8080", "address to listen on")
 			tiles := fs.String("tiles", "", "map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: the bundled outline only)")
+			base := fs.String("base-url", "", "the site's public address, the start of absolute links in feeds and JSON-LD (default http://localhost and the --addr port)")
+			trustProxy := fs.Bool("trust-proxy", false, "take the client address from X-Forwarded-For, as set by a reverse proxy in front")
+			logIP := fs.Bool("log-client-ip", false, "add client addresses to the access log (off: a search plus an address is health data)")
+			metricsAddr := fs.String("metrics-addr", "", "serve /metrics on this address instead of the main one (e.g. 127.0.0.1:9090)")
 			syncEvery := fs.Duration("sync-every", 0, "sync with ClinicalTrials.gov in the background at start and then this often, e.g. 24h (default: never)")
 			syncAPI := fs.String("sync-api", upstream.DefaultAPI, "the ClinicalTrials.gov API v2 that --sync-every syncs with")
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 || *syncEvery < 0 {
 					return errUsage
 				}
-				return runServe(ctx, *db, *addr, *tiles, *syncEvery, *syncAPI)
+				return runServe(ctx, serveOptions{db: *db, addr: *addr, tiles: *tiles, baseURL: *base,
+					trustProxy: *trustProxy, logClientIP: *logIP, metricsAddr: *metricsAddr, syncEvery: *syncEvery, syncAPI: *syncAPI})
 			}
 		},
 	})
@@ -45,23 +51,40 @@ const (
 	servingMemoryHeadroom = 0.5
 )
 
-func runServe(ctx context.Context, dsn, addr, tiles string, syncEvery time.Duration, syncAPI string) error {
+type serveOptions struct {
+	db, addr, tiles, baseURL, metricsAddr, syncAPI string
+	trustProxy, logClientIP                        bool
+	syncEvery                                      time.Duration
+}
+
+func runServe(ctx context.Context, o serveOptions) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	st, err := openStore(ctx, dsn)
+	if o.baseURL == "" {
+		_, port, err := net.SplitHostPort(o.addr)
+		if err != nil {
+			return fmt.Errorf("--addr %q: %w", o.addr, err)
+		}
+		o.baseURL = "http://localhost:" + port
+	}
+	st, err := openStore(ctx, o.db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	cfg := server.Config{
-		Store:   st,
-		Seed:    server.SeedDemo(st, os.Stderr),
-		TileURL: tiles,
-		Logger:  log,
+		Store:        st,
+		Seed:         server.SeedDemo(st, os.Stderr),
+		TileURL:      o.tiles,
+		BaseURL:      o.baseURL,
+		TrustProxy:   o.trustProxy,
+		LogClientIP:  o.logClientIP,
+		MetricsApart: o.metricsAddr != "",
+		Logger:       log,
 	}
-	if syncEvery > 0 {
-		cfg.SyncEvery = syncEvery
+	if o.syncEvery > 0 {
+		cfg.SyncEvery = o.syncEvery
 		cfg.Sync = func(ctx context.Context) error {
-			sum, err := upstream.Sync(ctx, st, upstream.Options{API: syncAPI, Log: log, LockPath: syncLockPath(dsn),
+			sum, err := upstream.Sync(ctx, st, upstream.Options{API: o.syncAPI, Log: log, LockPath: syncLockPath(o.db),
 				Progress: upstream.Log(log, time.Minute)})
 			if err == nil && !sum.UpToDate {
 				log.Info("sync summary", "summary", sum.String(), "restored", sum.Restored, "data_timestamp", sum.DataTimestamp)
@@ -79,9 +102,20 @@ func runServe(ctx context.Context, dsn, addr, tiles string, syncEvery time.Durat
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
+	}
+	if o.metricsAddr != "" {
+		mln, err := net.Listen("tcp", o.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s: %w", o.metricsAddr, err)
+		}
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go ms.Serve(mln)
+		defer ms.Close()
+		log.Info("metrics listening", "addr", mln.Addr().String())
 	}
 	return srv.Run(ctx, ln)
 }

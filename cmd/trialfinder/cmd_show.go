@@ -65,12 +65,15 @@ func show(ctx context.Context, dsn, id string, asJSON bool) error {
 		return err
 	}
 	page := trialpage.Build(s, c)
+	out := &printableWriter{w: os.Stdout}
 	if asJSON {
-		enc := json.NewEncoder(os.Stdout)
+		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(page)
+		err = enc.Encode(page)
+	} else {
+		err = trialpage.WriteText(out, page)
 	}
-	return trialpage.WriteText(os.Stdout, page)
+	return errors.Join(err, out.Close())
 }
 
 // redact hides a password in a postgres:// store URL, which the message

@@ -1,10 +1,11 @@
 package api
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -101,6 +102,27 @@ var csvColumns = []csvColumn{
 	{"Study Documents", func(r *csvRecord) string { return documentsCell(r.s.NCTID, r.raw) }},
 }
 
+// csvPieces are the data pieces each CSV column shows, as upstream's CSV
+// download page lists them; fields may name a piece instead of a column.
+var csvPieces = map[string][]string{
+	"NCT Number": {"NCTId"}, "Study Title": {"BriefTitle"}, "Study URL": {"NCTId"}, "Acronym": {"Acronym"},
+	"Study Status": {"OverallStatus"}, "Brief Summary": {"BriefSummary"}, "Study Results": {"HasResults"},
+	"Conditions": {"Condition"}, "Interventions": {"InterventionType", "InterventionName"},
+	"Primary Outcome Measures":   {"PrimaryOutcomeMeasure", "PrimaryOutcomeDescription", "PrimaryOutcomeTimeFrame"},
+	"Secondary Outcome Measures": {"SecondaryOutcomeMeasure", "SecondaryOutcomeDescription", "SecondaryOutcomeTimeFrame"},
+	"Other Outcome Measures":     {"OtherOutcomeMeasure", "OtherOutcomeDescription", "OtherOutcomeTimeFrame"},
+	"Sponsor":                    {"LeadSponsorName"}, "Collaborators": {"CollaboratorName"}, "Sex": {"Sex"},
+	"Age": {"MinimumAge", "MaximumAge", "StdAge"}, "Phases": {"Phase"}, "Enrollment": {"EnrollmentCount"},
+	"Funder Type": {"LeadSponsorClass"}, "Study Type": {"StudyType"},
+	"Study Design": {"DesignAllocation", "DesignInterventionModel", "DesignMasking", "DesignWhoMasked", "DesignPrimaryPurpose"},
+	"Other IDs":    {"OrgStudyId", "SecondaryId"}, "Start Date": {"StartDate"},
+	"Primary Completion Date": {"PrimaryCompletionDate"}, "Completion Date": {"CompletionDate"},
+	"First Posted": {"StudyFirstPostDate"}, "Results First Posted": {"ResultsFirstPostDate"},
+	"Last Update Posted": {"LastUpdatePostDate"},
+	"Locations":          {"LocationFacility", "LocationCity", "LocationState", "LocationZip", "LocationCountry"},
+	"Study Documents":    {"LargeDocLabel", "LargeDocFilename"},
+}
+
 func outcomes(kind string) func(r *csvRecord) string {
 	return func(r *csvRecord) string {
 		var out []string
@@ -191,15 +213,23 @@ func selectColumns(names []string) ([]csvColumn, error) {
 	}
 	want := map[string]bool{}
 	for _, n := range names {
-		found := false
+		n = strings.TrimSpace(n)
+		col := ""
 		for _, c := range csvColumns {
-			if strings.EqualFold(strings.TrimSpace(n), c.name) {
-				want[c.name], found = true, true
+			if strings.EqualFold(n, c.name) {
+				col = c.name
 			}
 		}
-		if !found {
-			return nil, badRequest("fields: unknown CSV column %q (want column names of the CSV download, such as NCT Number, Study Title, Conditions)", n)
+		// A piece selects the first column that shows it.
+		for _, c := range csvColumns {
+			if col == "" && slices.ContainsFunc(csvPieces[c.name], func(p string) bool { return strings.EqualFold(p, n) }) {
+				col = c.name
+			}
 		}
+		if col == "" {
+			return nil, badRequest("fields: unknown CSV column %q (want column names of the CSV download, such as NCT Number, Study Title, Conditions, or the pieces they show, such as NCTId, BriefTitle, Condition)", n)
+		}
+		want[col] = true
 	}
 	var out []csvColumn
 	for _, c := range csvColumns {
@@ -210,31 +240,52 @@ func selectColumns(names []string) ([]csvColumn, error) {
 	return out, nil
 }
 
-// writeCSV writes the records as RFC 4180 CSV, the header first when
-// header is set.
-func writeCSV(cols []csvColumn, raws [][]byte, header bool) ([]byte, error) {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
+// csvWriter writes records as RFC 4180 CSV rows, one at a time.
+type csvWriter struct {
+	w    *csv.Writer
+	cols []csvColumn
+	row  []string
+}
+
+// newCSVWriter starts the CSV on w, with the header row when header is
+// set.
+func newCSVWriter(w io.Writer, cols []csvColumn, header bool) *csvWriter {
+	cw := &csvWriter{w: csv.NewWriter(w), cols: cols, row: make([]string, len(cols))}
+	cw.w.UseCRLF = true
 	if header {
-		row := make([]string, len(cols))
 		for i, c := range cols {
-			row[i] = c.name
+			cw.row[i] = c.name
 		}
-		w.Write(row)
+		cw.w.Write(cw.row)
 	}
-	for _, raw := range raws {
-		s, err := ctgov.DecodeV2(raw)
-		if err != nil {
-			return nil, fmt.Errorf("csv: stored record: %w", err)
-		}
-		rec := &csvRecord{s: &s, raw: raw}
-		row := make([]string, len(cols))
-		for i, c := range cols {
-			row[i] = c.value(rec)
-		}
-		w.Write(row)
+	return cw
+}
+
+func (cw *csvWriter) write(raw []byte) error {
+	s, err := ctgov.DecodeV2(raw)
+	if err != nil {
+		return fmt.Errorf("csv: stored record: %w", err)
 	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
+	rec := &csvRecord{s: &s, raw: raw}
+	for i, c := range cw.cols {
+		cw.row[i] = neutralize(c.value(rec))
+	}
+	return cw.w.Write(cw.row)
+}
+
+func (cw *csvWriter) flush() error {
+	cw.w.Flush()
+	return cw.w.Error()
+}
+
+// neutralize keeps a spreadsheet from running a cell as a formula: a
+// cell starting with =, +, -, @, a tab or a carriage return gets a
+// leading apostrophe, as OWASP's CSV injection guidance recommends. The
+// registry's text rarely starts so ("- Inclusion criteria"), and the
+// apostrophe shows as what it is.
+func neutralize(cell string) string {
+	if cell != "" && strings.IndexByte("=+-@\t\r", cell[0]) >= 0 {
+		return "'" + cell
+	}
+	return cell
 }

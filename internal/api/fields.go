@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +35,24 @@ type fieldTable struct {
 	// enumPieces maps an enum schema name (Status) to the pieces of that
 	// type, for /studies/enums.
 	enumPieces map[string][]string
+	// tree is the data model as /studies/metadata lists it; fields its
+	// nodes by path, for the field statistics.
+	tree   []*fieldNode
+	fields map[string]*fieldNode
+}
+
+// fieldNode is one field of the data model (the FieldNode schema).
+type fieldNode struct {
+	Name       string       `json:"name"`
+	Piece      string       `json:"piece"`
+	SourceType string       `json:"sourceType"`
+	Type       string       `json:"type"`
+	IsEnum     bool         `json:"isEnum,omitempty"`
+	Children   []*fieldNode `json:"children,omitempty"`
+
+	path  string
+	list  bool   // the field is a list
+	stats string // its FieldStatsType; "" for a structure
 }
 
 // pieceAliases are upstream piece names the naming rule does not produce.
@@ -55,8 +74,9 @@ func newFieldTable(doc *openapi3.T) (*fieldTable, error) {
 	if study == nil || study.Value == nil {
 		return nil, errors.New("openapi document has no Study schema")
 	}
-	t := &fieldTable{paths: map[string]string{}, pieces: map[string][]string{}, enumPieces: map[string][]string{}}
-	t.walk(study.Value, "", "", false)
+	t := &fieldTable{paths: map[string]string{}, pieces: map[string][]string{}, enumPieces: map[string][]string{},
+		fields: map[string]*fieldNode{}}
+	t.tree = t.walk(study.Value, "", "", false)
 	for alias, piece := range pieceAliases {
 		paths, ok := t.pieces[strings.ToLower(piece)]
 		if !ok {
@@ -69,7 +89,8 @@ func newFieldTable(doc *openapi3.T) (*fieldTable, error) {
 
 // walk adds the properties of s, whose path is path; prefix is what the
 // pieces of its fields start with, inModule whether s is inside a module.
-func (t *fieldTable) walk(s *openapi3.Schema, path, prefix string, inModule bool) {
+func (t *fieldTable) walk(s *openapi3.Schema, path, prefix string, inModule bool) []*fieldNode {
+	var nodes []*fieldNode
 	names := make([]string, 0, len(s.Properties))
 	for name := range s.Properties {
 		names = append(names, name)
@@ -117,10 +138,41 @@ func (t *fieldTable) walk(s *openapi3.Schema, path, prefix string, inModule bool
 			typ := strings.TrimPrefix(enumRef, "#/components/schemas/")
 			t.enumPieces[typ] = append(t.enumPieces[typ], piece)
 		}
+		node := newFieldNode(name, piece, p, strings.TrimPrefix(enumRef, "#/components/schemas/"), val, isList)
+		t.fields[p] = node
+		nodes = append(nodes, node)
 		if len(val.Properties) > 0 {
-			t.walk(val, p, childPrefix, childInModule)
+			node.Children = t.walk(val, p, childPrefix, childInModule)
 		}
 	}
+	return nodes
+}
+
+// newFieldNode describes a field of schema val; ref names its schema.
+func newFieldNode(name, piece, path, ref string, val *openapi3.Schema, list bool) *fieldNode {
+	n := &fieldNode{Name: name, Piece: piece, path: path, list: list}
+	switch {
+	case len(val.Properties) > 0:
+		n.SourceType, n.Type = "STRUCT", cmp.Or(ref, "object")
+	case len(val.Enum) > 0:
+		n.SourceType, n.Type, n.IsEnum, n.stats = "ENUM", ref, true, "ENUM"
+	case val.Type.Is("boolean"):
+		n.SourceType, n.Type, n.stats = "BOOLEAN", "boolean", "BOOLEAN"
+	case val.Type.Is("integer"):
+		n.SourceType, n.Type, n.stats = "NUMERIC", "integer", "INTEGER"
+	case val.Type.Is("number"):
+		n.SourceType, n.Type, n.stats = "NUMERIC", "number", "NUMBER"
+	case val.Format == "date" || strings.Contains(ref, "Date"):
+		n.SourceType, n.Type, n.stats = "DATE", cmp.Or(ref, "date"), "DATE"
+	case slices.Contains(markupKeys, name):
+		n.SourceType, n.Type, n.stats = "MARKUP", "markup", "STRING"
+	default:
+		n.SourceType, n.Type, n.stats = "TEXT", "text", "STRING"
+	}
+	if list {
+		n.Type += "[]"
+	}
+	return n
 }
 
 func upperFirst(s string) string {

@@ -21,9 +21,11 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/vocab"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -50,6 +52,8 @@ var (
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	openapi3filter.RegisterBodyDecoder("application/x-research-info-systems", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/zip", openapi3filter.FileBodyDecoder)
 	code := m.Run()
 	if fix != nil {
 		fix.store.Close()
@@ -91,7 +95,19 @@ func buildFixture() (*fixture, error) {
 	}
 	eng := search.NewEngine(nil)
 	eng.Set(ix)
-	a, err := New(Config{Searcher: eng, Records: st, Stats: st})
+	v, err := vocab.Load()
+	if err != nil {
+		return nil, err
+	}
+	mb := match.NewBuilder(match.Options{Vocab: v})
+	for i := range recs {
+		mb.Add(&recs[i])
+	}
+	m, err := mb.Finish(ctx, ix, st)
+	if err != nil {
+		return nil, err
+	}
+	a, err := New(Config{Searcher: eng, Records: st, Stats: st, Matcher: func() *match.Matcher { return m }})
 	if err != nil {
 		return nil, err
 	}
@@ -142,10 +158,11 @@ func (f *fixture) get(t testing.TB, path string) response {
 	if res.status == http.StatusMovedPermanently {
 		return res
 	}
-	// The official document declares no CSV answer for /studies (upstream
-	// serves one all the same); ours adds it.
+	// The official document declares no CSV answer for /studies and no
+	// RIS answer for a study (upstream serves both all the same); ours
+	// adds them.
 	q := req.URL.Query()
-	listCSV := req.URL.Path == "/api/v2/studies" && q.Get("format") == "csv"
+	listCSV := req.URL.Path == "/api/v2/studies" && q.Get("format") == "csv" || q.Get("format") == "ris"
 	rt := f.ours
 	if res.status == http.StatusOK && !q.Has("extensions") && !listCSV {
 		if _, _, err := f.official.FindRoute(req); err == nil {

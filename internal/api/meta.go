@@ -146,25 +146,20 @@ type distItem struct {
 	StudiesCount int    `json:"studiesCount"`
 }
 
-// sizes answers /stats/size. Gzipping every record takes a while on a full
-// store, so the answer is kept until the index (and so the data) changes.
+// sizes answers /stats/size, computed once per index.
 func (a *API) sizes(w http.ResponseWriter, r *http.Request) error {
-	ix := a.cfg.Searcher.Index()
-	a.sizeMu.Lock()
-	defer a.sizeMu.Unlock()
-	if a.sizeIndex != ix || a.sizeStats == nil {
+	body, err := a.sizeStats.get(a.cfg.Searcher.Index(), func() ([]byte, error) {
 		st, err := computeSizes(r.Context(), a.cfg.Records)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		body, err := json.Marshal(st)
-		if err != nil {
-			return err
-		}
-		a.sizeIndex, a.sizeStats = ix, body
+		return json.Marshal(st)
+	})
+	if err != nil {
+		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Write(a.sizeStats)
+	w.Write(body)
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 type listQuery struct {
 	req        search.Request
 	csv        bool
+	legacy     bool // markupFormat=legacy
 	countTotal bool
 	proj       *projection // nil: whole records
 	columns    []csvColumn // for CSV
@@ -69,18 +70,28 @@ func (a *API) parseList(q url.Values) (*listQuery, error) {
 	}
 	lq := &listQuery{ext: map[string]bool{}}
 	var err error
-	if lq.csv, err = parseFormat(q); err != nil {
+	if lq.csv, lq.legacy, err = parseFormat(q); err != nil {
 		return nil, err
-	}
-	for _, name := range []string{"query.patient", "filter.synonyms", "postFilter.synonyms", "geoDecay"} {
-		if q.Has(name) {
-			return nil, badRequest("%s is not supported by this server", name)
-		}
 	}
 	r := &lq.req
 	for _, area := range search.AreaParams() {
 		if v := q.Get("query." + area); strings.TrimSpace(v) != "" {
 			r.Queries = append(r.Queries, search.AreaQuery{Area: area, Query: v})
+		}
+	}
+	// Upstream's patient search area is its public site's main box; ours
+	// is the BasicSearch area, which that box searches here too.
+	if v := q.Get("query.patient"); strings.TrimSpace(v) != "" {
+		r.Queries = append(r.Queries, search.AreaQuery{Area: "term", Query: v})
+	}
+	for _, name := range []string{"filter.synonyms", "postFilter.synonyms"} {
+		if err := checkSynonyms(name, q.Get(name)); err != nil {
+			return nil, err
+		}
+	}
+	if v := q.Get("geoDecay"); v != "" {
+		if r.Decay, err = parseDecay(v); err != nil {
+			return nil, err
 		}
 	}
 	for _, stage := range []struct {
@@ -139,18 +150,72 @@ func queryFields(r *search.Request) []string {
 	return out
 }
 
-func parseFormat(q url.Values) (csv bool, err error) {
+func parseFormat(q url.Values) (csv, legacy bool, err error) {
 	switch f := q.Get("format"); f {
 	case "", "json":
 	case "csv":
 		csv = true
 	default:
-		return false, badRequest("format: %q is not supported (want json or csv)", f)
+		return false, false, badRequest("format: %q is not supported (want json or csv)", f)
 	}
-	if m := q.Get("markupFormat"); m != "" && m != "markdown" {
-		return false, badRequest("markupFormat: only markdown is supported")
+	legacy, err = parseMarkup(q)
+	return csv, legacy, err
+}
+
+// parseMarkup reads markupFormat: markdown (the records as stored) or
+// legacy (see legacyMarkup).
+func parseMarkup(q url.Values) (legacy bool, err error) {
+	switch m := q.Get("markupFormat"); m {
+	case "", "markdown":
+		return false, nil
+	case "legacy":
+		return true, nil
+	default:
+		return false, badRequest("markupFormat: %q is not supported (want markdown or legacy)", m)
 	}
-	return csv, nil
+}
+
+var synonymPair = regexp.MustCompile(`^([A-Za-z]+):(\d+)$`)
+
+// checkSynonyms checks filter.synonyms and postFilter.synonyms: pairs of
+// a search area and one of ClinicalTrials.gov's synonym IDs, which
+// upstream's search pages send to keep a chosen synonym. Our synonyms are
+// MeSH's and our own and have none of those IDs, so a well-formed list
+// is accepted and narrows nothing (documented in our overlay).
+func checkSynonyms(name, v string) error {
+	for _, it := range splitList(v) {
+		m := synonymPair.FindStringSubmatch(strings.TrimSpace(it))
+		if m == nil {
+			return badRequest("%s: %q is not area:synonym_id, e.g. ConditionSearch:1651367", name, it)
+		}
+		if f, ok := query.LookupField(m[1]); !ok || !f.IsArea() {
+			return badRequest("%s: %q is not a search area", name, m[1])
+		}
+	}
+	return nil
+}
+
+var decayPattern = regexp.MustCompile(`^func:(gauss|exp|linear),scale:(\d+(?:\.\d+)?)(km|mi),offset:(\d+(?:\.\d+)?)(km|mi),decay:(\d+(?:\.\d+)?)$`)
+
+// parseDecay reads geoDecay, e.g. func:exp,scale:300mi,offset:0mi,decay:0.5.
+func parseDecay(v string) (*search.Decay, error) {
+	m := decayPattern.FindStringSubmatch(v)
+	if m == nil {
+		return nil, badRequest("geoDecay: %q: want func:(gauss|exp|linear),scale:DISTANCE,offset:DISTANCE,decay:NUMBER, e.g. func:exp,scale:300mi,offset:0mi,decay:0.5", v)
+	}
+	km := func(num, unit string) float64 {
+		f, _ := strconv.ParseFloat(num, 64)
+		if unit == "mi" {
+			f *= kmPerMile
+		}
+		return f
+	}
+	d := &search.Decay{Func: m[1], ScaleKm: km(m[2], m[3]), OffsetKm: km(m[4], m[5])}
+	d.Value, _ = strconv.ParseFloat(m[6], 64)
+	if d.ScaleKm <= 0 || d.Value <= 0 || d.Value >= 1 {
+		return nil, badRequest("geoDecay: %q: scale must be above 0 and decay between 0 and 1 (exclusive)", v)
+	}
+	return d, nil
 }
 
 // parseFields reads the fields parameter: JSON paths to keep, or for CSV
@@ -293,7 +358,7 @@ func (a *API) sortField(name string) (field string, desc bool, err error) {
 	case "distance":
 		return "distance", false, nil
 	}
-	numeric := []string{"NCTId", "EnrollmentCount"}
+	numeric := []string{"NCTId", "EnrollmentCount", "NumArmGroups"}
 	dates := search.DateFieldNames()
 	for _, cand := range slices.Concat(numeric, dates) {
 		match := strings.EqualFold(name, cand)

@@ -1,89 +1,33 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/search"
-	"github.com/trialfinder/trialfinder/internal/study"
 )
 
-// pagedStudies is the PagedStudies schema plus our opt-in extensions.
-type pagedStudies struct {
-	TotalCount    *int
-	Studies       [][]byte // compact JSON records
-	NextPageToken string
-	Facets        []facet
-	SearchDetails *searchDetails
-	HitInfo       map[string]*hitInfo
-}
-
-// encode writes the page into b by hand: the records are compact JSON
-// already (the store keeps them so), and passing them through
-// encoding/json as RawMessage would re-scan every byte, which took most of
-// a search's time.
-func (p *pagedStudies) encode(b *bytes.Buffer) error {
-	size := 64
-	for _, s := range p.Studies {
-		size += len(s) + 1
-	}
-	b.Grow(size)
-	b.WriteByte('{')
-	if p.TotalCount != nil {
-		b.WriteString(`"totalCount":` + strconv.Itoa(*p.TotalCount) + ",")
-	}
-	b.WriteString(`"studies":[`)
-	for i, s := range p.Studies {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(s)
-	}
-	b.WriteByte(']')
-	for _, prop := range []struct {
-		name string
-		v    any
-		set  bool
-	}{
-		{"nextPageToken", p.NextPageToken, p.NextPageToken != ""},
-		{"facets", p.Facets, p.Facets != nil},
-		{"searchDetails", p.SearchDetails, p.SearchDetails != nil},
-		{"hitInfo", p.HitInfo, p.HitInfo != nil},
-	} {
-		if !prop.set {
-			continue
-		}
-		b.WriteString(`,"` + prop.name + `":`)
-		enc := json.NewEncoder(b)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(prop.v); err != nil {
-			return fmt.Errorf("encode %s: %w", prop.name, err)
-		}
-		b.Truncate(b.Len() - 1) // Encode's newline
-	}
-	b.WriteString("}\n")
-	return nil
-}
-
-// pages and records recycle the buffers a page is written into and its
-// records read into: some hundreds of kilobytes per search, allocated
-// afresh otherwise. Free lists rather than sync.Pools, which every
-// garbage collection empties, and a full-size server collects several
-// times a second.
+// records and writers recycle the buffer a record is read into and the
+// one a response is written through, allocated afresh per search
+// otherwise. Free lists rather than sync.Pools, which every garbage
+// collection empties, and a full-size server collects several times a
+// second.
 var (
-	pages   = newFreeList(func() *bytes.Buffer { return new(bytes.Buffer) })
 	records = newFreeList(func() *[]byte { return new([]byte) })
+	writers = newFreeList(func() *bufio.Writer { return bufio.NewWriterSize(nil, 32<<10) })
 )
 
-// maxPooledPage keeps large pages (up to 1,000 records) out of the free
-// lists.
-const maxPooledPage = 1 << 20
+// maxPooledRecord keeps the buffers of huge records out of the free list.
+const maxPooledRecord = 1 << 20
 
 // freeList keeps up to freeListLen values for reuse.
 type freeList[T any] struct {
@@ -165,94 +109,48 @@ func (a *API) studies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res := &search.Result{}
-	if !lq.none {
-		if res, err = a.cfg.Searcher.Index().Search(lq.req); err != nil {
-			return err
-		}
+	res, err := a.search(lq)
+	if err != nil {
+		return err
 	}
-	// The page's records go into one pooled buffer, cut up once all are in.
-	recs := records.get()
-	defer func() {
-		if cap(*recs) <= maxPooledPage {
-			records.put(recs)
-		}
-	}()
-	data, ends := (*recs)[:0], make([]int, 0, len(res.Hits))
-	hits := make([]search.Hit, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		data, err = a.cfg.Records.AppendRaw(r.Context(), data, h.NCTID)
-		if errors.Is(err, study.ErrNotFound) {
-			// Deleted from the store since the index was built; the next
-			// rebuild drops it from the index too.
-			a.log.Warn("indexed study missing from the store", "nct_id", h.NCTID)
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("list studies: %w", err)
-		}
-		ends = append(ends, len(data))
-		hits = append(hits, h)
+	first := lq.req.PageToken == ""
+	total := &res.Total
+	if !lq.countTotal || !first {
+		total = nil
 	}
-	*recs = data
-	raws := make([][]byte, len(ends))
-	for i, end := range ends {
-		start := 0
-		if i > 0 {
-			start = ends[i-1]
-		}
-		raws[i] = data[start:end:end]
-	}
-	firstPage := lq.req.PageToken == ""
 	if lq.csv {
-		body, err := writeCSV(lq.columns, raws, firstPage)
-		if err != nil {
-			return err
-		}
-		if lq.countTotal && firstPage {
+		if total != nil {
 			w.Header().Set("x-total-count", strconv.Itoa(res.Total))
 		}
 		if res.NextPageToken != "" {
 			w.Header().Set("x-next-page-token", res.NextPageToken)
 		}
-		writeBody(w, "text/csv; charset=utf-8", body)
-		return nil
 	}
-	out := pagedStudies{Studies: make([][]byte, 0, len(raws)), NextPageToken: res.NextPageToken}
-	if lq.countTotal && firstPage {
-		out.TotalCount = &res.Total
+	st := a.newListStream(w, r, lq)
+	defer st.release()
+	st.begin(total, first)
+	if err := st.write(res.Hits); err != nil {
+		return st.fail(err)
 	}
-	for _, raw := range raws {
-		if lq.proj != nil {
-			if raw, err = lq.proj.project(raw); err != nil {
-				return err
-			}
-		}
-		out.Studies = append(out.Studies, raw)
+	var extra []prop
+	if res.NextPageToken != "" {
+		extra = append(extra, prop{"nextPageToken", res.NextPageToken})
 	}
 	if lq.ext[extFacets] {
-		out.Facets = facets(res.Facets)
+		extra = append(extra, prop{"facets", facets(res.Facets)})
 	}
 	if lq.ext[extDetails] {
-		out.SearchDetails = details(res.Details)
+		extra = append(extra, prop{"searchDetails", details(res.Details)})
 	}
-	if lq.ext[extHitInfo] {
-		if out.HitInfo, err = hitInfos(hits, raws); err != nil {
-			return err
-		}
+	return st.fail(st.end(extra))
+}
+
+// search runs a list query.
+func (a *API) search(lq *listQuery) (*search.Result, error) {
+	if lq.none {
+		return &search.Result{}, nil
 	}
-	b := pages.get()
-	b.Reset()
-	defer func() {
-		if b.Cap() <= maxPooledPage {
-			pages.put(b)
-		}
-	}()
-	if err := out.encode(b); err != nil {
-		return err
-	}
-	writeBody(w, "application/json", b.Bytes())
-	return nil
+	return a.cfg.Searcher.Index().Search(lq.req)
 }
 
 func facets(fs []search.Facet) []facet {
@@ -282,25 +180,23 @@ func details(d search.Details) *searchDetails {
 	return out
 }
 
-func hitInfos(hits []search.Hit, raws [][]byte) (map[string]*hitInfo, error) {
-	out := make(map[string]*hitInfo, len(hits))
-	for i, h := range hits {
-		hi := &hitInfo{Score: round(h.Score, 4)}
-		if n := h.Nearest; n != nil {
-			s, err := ctgov.DecodeV2(raws[i])
-			if err != nil {
-				return nil, fmt.Errorf("hit info %s: %w", h.NCTID, err)
-			}
-			ns := &nearestSite{DistanceKm: round(n.DistanceKm, 2), DistanceMi: round(n.DistanceKm/kmPerMile, 2), Recruiting: n.Recruiting}
-			if n.Location >= 0 && n.Location < len(s.Locations) {
-				l := s.Locations[n.Location]
-				ns.Facility, ns.City, ns.State, ns.Country = l.Facility, l.City, l.State, l.Country
-			}
-			hi.NearestSite = ns
+// newHitInfo is a hit's extras; raw is its record, read for the
+// nearest site's name.
+func newHitInfo(h search.Hit, raw []byte) (*hitInfo, error) {
+	hi := &hitInfo{Score: round(h.Score, 4)}
+	if n := h.Nearest; n != nil {
+		s, err := ctgov.DecodeV2(raw)
+		if err != nil {
+			return nil, fmt.Errorf("hit info %s: %w", h.NCTID, err)
 		}
-		out[h.NCTID] = hi
+		ns := &nearestSite{DistanceKm: round(n.DistanceKm, 2), DistanceMi: round(n.DistanceKm/kmPerMile, 2), Recruiting: n.Recruiting}
+		if n.Location >= 0 && n.Location < len(s.Locations) {
+			l := s.Locations[n.Location]
+			ns.Facility, ns.City, ns.State, ns.Country = l.Facility, l.City, l.State, l.Country
+		}
+		hi.NearestSite = ns
 	}
-	return out, nil
+	return hi, nil
 }
 
 func round(v float64, places int) float64 {
@@ -320,14 +216,25 @@ func (a *API) study(w http.ResponseWriter, r *http.Request) error {
 	if err := checkParams(q, studyParams); err != nil {
 		return err
 	}
-	csv, err := parseFormat(q)
+	format := cmp.Or(q.Get("format"), "json")
+	if !slices.Contains([]string{"json", "csv", "json.zip", "fhir.json", "ris"}, format) {
+		return badRequest("format: %q is not supported (want json, csv, json.zip, fhir.json or ris)", format)
+	}
+	legacy, err := parseMarkup(q)
 	if err != nil {
 		return err
 	}
 	var proj *projection
 	var cols []csvColumn
-	if err := a.parseFields(q, csv, nil, &proj, &cols); err != nil {
-		return err
+	switch format {
+	case "json", "json.zip", "csv":
+		if err := a.parseFields(q, format == "csv", nil, &proj, &cols); err != nil {
+			return err
+		}
+	case "fhir.json":
+		if q.Has("fields") {
+			return badRequest("fields: not allowed with format=fhir.json, which returns every available field")
+		}
 	}
 	canon, err := a.cfg.Records.CanonicalID(r.Context(), id)
 	if err != nil {
@@ -345,12 +252,37 @@ func (a *API) study(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if csv {
-		body, err := writeCSV(cols, [][]byte{raw}, true)
+	switch format {
+	case "csv":
+		var b bytes.Buffer
+		cw := newCSVWriter(&b, cols, true)
+		if err := cw.write(raw); err != nil {
+			return err
+		}
+		if err := cw.flush(); err != nil {
+			return err
+		}
+		writeBody(w, "text/csv; charset=utf-8", b.Bytes())
+		return nil
+	case "fhir.json", "ris":
+		s, err := ctgov.DecodeV2(raw)
+		if err != nil {
+			return fmt.Errorf("study %s: %w", canon, err)
+		}
+		if format == "ris" {
+			body, err := writeRIS(&s, splitList(q.Get("fields")))
+			if err != nil {
+				return err
+			}
+			w.Header().Set("Content-Disposition", `attachment; filename="`+canon+`.ris"`)
+			writeBody(w, "application/x-research-info-systems", body)
+			return nil
+		}
+		body, err := json.Marshal(toFHIR(&s))
 		if err != nil {
 			return err
 		}
-		writeBody(w, "text/csv; charset=utf-8", body)
+		writeBody(w, "application/fhir+json", append(body, '\n'))
 		return nil
 	}
 	if proj != nil {
@@ -358,6 +290,92 @@ func (a *API) study(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	if format == "json.zip" {
+		// Upstream: the archive's markup is always Markdown.
+		body, err := zipJSON(canon, raw)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Disposition", `attachment; filename="`+canon+`.zip"`)
+		writeBody(w, "application/zip", body)
+		return nil
+	}
+	if legacy {
+		if raw, err = legacyMarkup(raw); err != nil {
+			return err
+		}
+	}
 	writeBody(w, "application/json", append(raw, '\n'))
 	return nil
+}
+
+// ExportLimit is how many studies one download holds at most, unless
+// Config.ExportLimit says otherwise: a CSV row is some 3 KB, so the
+// default is some 30 MB, streamed.
+const ExportLimit = 10000
+
+// download serves /studies/download, our extension: every study a
+// /studies query matches (up to the export limit), in one streamed CSV or
+// JSON file named for saving. When the limit cuts the list, the
+// X-Export-Notice header says so, and in JSON a notice property too.
+func (a *API) download(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	for _, name := range []string{"pageSize", "pageToken", "countTotal"} {
+		if q.Has(name) {
+			return badRequest("%s: a download holds every matching study (up to %d); leave it out", name, a.exportLimit())
+		}
+	}
+	lq, err := a.parseList(q)
+	if err != nil {
+		return err
+	}
+	limit := a.exportLimit()
+	lq.req.PageSize = min(limit, search.MaxPageSize)
+	res, err := a.search(lq)
+	if err != nil {
+		return err
+	}
+	ext := "json"
+	if lq.csv {
+		ext = "csv"
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="trialfinder-studies-`+time.Now().UTC().Format("2006-01-02")+"."+ext+`"`)
+	w.Header().Set("x-total-count", strconv.Itoa(res.Total))
+	var notice string
+	if res.Total > limit {
+		notice = fmt.Sprintf("This download holds the first %d of the %d matching studies; narrow the search to get the rest.", limit, res.Total)
+		w.Header().Set("X-Export-Notice", notice)
+	}
+	st := a.newListStream(w, r, lq)
+	defer st.release()
+	st.begin(&res.Total, true)
+	for {
+		if err := st.write(res.Hits[:min(len(res.Hits), limit-st.n)]); err != nil {
+			return st.fail(err)
+		}
+		if res.NextPageToken == "" || st.n >= limit {
+			break
+		}
+		// Each page goes out before the next is searched, so the client
+		// reads as the server works.
+		if err := st.bw.Flush(); err != nil {
+			return st.fail(err)
+		}
+		lq.req.PageToken = res.NextPageToken
+		if res, err = a.search(lq); err != nil {
+			return st.fail(err)
+		}
+	}
+	var extra []prop
+	if notice != "" {
+		extra = append(extra, prop{"notice", notice})
+	}
+	return st.fail(st.end(extra))
+}
+
+func (a *API) exportLimit() int {
+	if a.cfg.ExportLimit > 0 {
+		return a.cfg.ExportLimit
+	}
+	return ExportLimit
 }

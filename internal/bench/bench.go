@@ -38,6 +38,10 @@ type Query struct {
 	// Paths are requested in turn (lookup cycles over many IDs; the others
 	// have one).
 	Paths []string
+	// Body, when set, is POSTed to each path as JSON.
+	Body string
+	// Weight is how many turns of the mix's cycle the kind takes (0: one).
+	Weight int
 }
 
 // Getter performs one GET of an API path ("/api/v2/studies?...") and
@@ -92,6 +96,28 @@ func Mix(ctx context.Context, get Getter) ([]Query, error) {
 	return append(mix, Query{Kind: "deep-page", Paths: []string{search(deep)}}), nil
 }
 
+// matchProfile is the patient of the mixed load's /api/match requests.
+const matchProfile = `{"age": 58, "sex": "female", "conditions": [{"text": "breast cancer"}], "ecog": 1, "location": {"lat": 42.36, "lon": -71.06}, "maxDistance": 500}`
+
+// Mixed adds to a search mix the heavier work a public server meets:
+// exports (CSV downloads of every match and 1,000-study CSV pages) a
+// fifth of the requests, and POST /api/match a tenth; the searches and
+// lookups keep the rest.
+func Mixed(mix []Query) []Query {
+	searchWeight := 7 // 7 of 10 turns per search kind: 70% in all
+	out := make([]Query, 0, len(mix)+3)
+	for _, q := range mix {
+		q.Weight = searchWeight
+		out = append(out, q)
+	}
+	n := len(mix) // each extra kind's weight, so that n*7 is 70% of 10n
+	return append(out,
+		Query{Kind: "export-download", Weight: n, Paths: []string{"/api/v2/studies/download?format=csv&query.cond=cancer&filter.overallStatus=RECRUITING"}},
+		Query{Kind: "export-page", Weight: n, Paths: []string{"/api/v2/studies?format=csv&query.term=cancer&pageSize=1000"}},
+		Query{Kind: "match", Weight: n, Paths: []string{"/api/match?limit=10"}, Body: matchProfile},
+	)
+}
+
 type page struct {
 	Studies []struct {
 		ProtocolSection struct {
@@ -130,12 +156,35 @@ func lookupIDs(ctx context.Context, get Getter, path string) ([]string, error) {
 	return ids, nil
 }
 
+// turn is one place of the mix's cycle: a kind, and which of its turns
+// in the cycle it is.
+type turn struct{ kind, nth int }
+
+// schedule lists one cycle of the mix, each kind as often as its weight,
+// interleaved so that a heavy kind does not come in bursts.
+func schedule(mix []Query) []turn {
+	var out []turn
+	for round := 0; ; round++ {
+		added := false
+		for k, q := range mix {
+			if round < max(q.Weight, 1) {
+				out = append(out, turn{k, round})
+				added = true
+			}
+		}
+		if !added {
+			return out
+		}
+	}
+}
+
 // request returns the kind and path of a run's i-th request: the kinds
-// in turn, each cycling over its paths.
-func request(mix []Query, i int) (kind int, path string) {
-	kind = i % len(mix)
-	q := mix[kind]
-	return kind, q.Paths[(i/len(mix))%len(q.Paths)]
+// in turn as the schedule has them, each cycling over its paths.
+func request(mix []Query, sched []turn, i int) (kind int, path string) {
+	t := sched[i%len(sched)]
+	q := mix[t.kind]
+	n := i/len(sched)*max(q.Weight, 1) + t.nth
+	return t.kind, q.Paths[n%len(q.Paths)]
 }
 
 // Paths lists the requests of a run in the order Run sends them, up to
@@ -146,9 +195,10 @@ func Paths(mix []Query) []string {
 	for _, q := range mix {
 		turns = max(turns, len(q.Paths))
 	}
-	out := make([]string, turns*len(mix))
+	sched := schedule(mix)
+	out := make([]string, turns*len(sched))
 	for i := range out {
-		_, out[i] = request(mix, i)
+		_, out[i] = request(mix, sched, i)
 	}
 	return out
 }
@@ -160,13 +210,20 @@ type Options struct {
 	MaxRequests int64 // 0: no limit but Duration
 }
 
+// Sender performs one request and returns its status, or an error for a
+// transport failure (a refused or cut connection, a client timeout).
+type Sender func(ctx context.Context, method, path, body string) (status int, err error)
+
 // Stats are the results of one kind of query (or of all).
 type Stats struct {
-	Kind          string
-	Requests      int
+	Kind     string
+	Requests int
+	// Shed are the fast 503s of an overloaded server (not errors);
+	// Errors everything else that is not a 200.
+	Shed          int
 	Errors        int
 	FirstError    string
-	Latencies     []time.Duration // successful requests, sorted
+	Latencies     []time.Duration // admitted, successful requests, sorted
 	RatePerSecond float64
 }
 
@@ -189,14 +246,16 @@ type Report struct {
 // Run sends the mix from opt.Clients concurrent clients, each going
 // through the kinds in turn from a different starting point, until
 // opt.Duration passes, opt.MaxRequests have been sent, or ctx ends.
-func Run(ctx context.Context, get Getter, mix []Query, opt Options) *Report {
+func Run(ctx context.Context, send Sender, mix []Query, opt Options) *Report {
 	ctx, cancel := context.WithTimeout(ctx, opt.Duration)
 	defer cancel()
 	type sample struct {
-		kind int
-		took time.Duration
-		err  error
+		kind   int
+		took   time.Duration
+		status int
+		err    error
 	}
+	sched := schedule(mix)
 	var sent atomic.Int64
 	results := make([][]sample, opt.Clients)
 	var wg sync.WaitGroup
@@ -209,13 +268,20 @@ func Run(ctx context.Context, get Getter, mix []Query, opt Options) *Report {
 				if ctx.Err() != nil || (opt.MaxRequests > 0 && sent.Add(1) > opt.MaxRequests) {
 					return
 				}
-				k, path := request(mix, i)
+				k, path := request(mix, sched, i)
+				method := "GET"
+				if mix[k].Body != "" {
+					method = "POST"
+				}
 				t0 := time.Now()
-				_, err := get(ctx, path)
+				status, err := send(ctx, method, path, mix[k].Body)
 				if err != nil && ctx.Err() != nil {
 					return // cut off by the end of the run, not a failure
 				}
-				results[c] = append(results[c], sample{k, time.Since(t0), err})
+				if err == nil && status != 200 && status != 503 {
+					err = fmt.Errorf("%s %s: status %d", method, path, status)
+				}
+				results[c] = append(results[c], sample{k, time.Since(t0), status, err})
 			}
 		}()
 	}
@@ -230,6 +296,10 @@ func Run(ctx context.Context, get Getter, mix []Query, opt Options) *Report {
 		for _, s := range rs {
 			for _, st := range []*Stats{rep.Kinds[s.kind], rep.Overall} {
 				st.Requests++
+				if s.err == nil && s.status == 503 {
+					st.Shed++
+					continue
+				}
 				if s.err != nil {
 					st.Errors++
 					if st.FirstError == "" {
@@ -251,9 +321,9 @@ func Run(ctx context.Context, get Getter, mix []Query, opt Options) *Report {
 // Write prints the report as a table.
 func (r *Report) Write(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "kind\trequests\terrors\treq/s\tp50\tp95\tp99\t")
+	fmt.Fprintln(tw, "kind\trequests\tshed (503)\terrors\treq/s\tp50\tp95\tp99\t")
 	for _, st := range append(slices.Clone(r.Kinds), r.Overall) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%s\t%s\t%s\t\n", st.Kind, st.Requests, st.Errors, st.RatePerSecond,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\t%s\t%s\t%s\t\n", st.Kind, st.Requests, st.Shed, st.Errors, st.RatePerSecond,
 			ms(st.Percentile(50)), ms(st.Percentile(95)), ms(st.Percentile(99)))
 	}
 	if err := tw.Flush(); err != nil {

@@ -177,11 +177,37 @@ func (s *Scanner) scanFS(ctx context.Context, fsys fs.FS, name string, display f
 			}
 			return nil
 		}
-		if d.IsDir() || !d.Type().IsRegular() {
+		if d.IsDir() {
 			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			// Followed, as the command line follows one; a link to
+			// nowhere or to a directory is reported, not skipped.
+			info, err := fs.Stat(fsys, p)
+			switch {
+			case err != nil:
+				return w.emit(Entry{File: display(p), Err: fmt.Errorf("dangling symbolic link: %w", unwrapPathError(err))})
+			case info.IsDir():
+				return w.emit(Entry{File: display(p), Err: errors.New("symbolic link to a directory: not followed")})
+			}
 		}
 		return w.file(fsys, p, display(p))
 	})
+}
+
+// fileKind names a mode that is not a regular file, for reports.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeIrregular != 0:
+		return "an irregular file"
+	}
+	return "mode " + m.String()
 }
 
 // unwrapPathError drops the *fs.PathError's path and operation when the
@@ -199,17 +225,22 @@ func (w *walker) file(fsys fs.FS, name, shown string) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
+	// Stat before opening: opening a named pipe waits for a writer.
+	info, err := fs.Stat(fsys, name)
+	if err != nil {
+		return w.emit(Entry{File: shown, Err: unwrapPathError(err)})
+	}
+	if !info.Mode().IsRegular() {
+		return w.emit(Entry{File: shown, Err: fmt.Errorf("not a regular file (%s): not read", fileKind(info.Mode()))})
+	}
 	f, err := fsys.Open(name)
 	if err != nil {
 		return w.emit(Entry{File: shown, Err: unwrapPathError(err)})
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return w.emit(Entry{File: shown, Err: unwrapPathError(err)})
-	}
 	w.top = &countingReader{r: f, onRead: w.onRead}
 	w.zipFile = nil
+	w.inflated = 0
 	if ra, ok := f.(io.ReaderAt); ok {
 		w.zipFile = &countingReaderAt{r: ra, onRead: w.onRead, size: info.Size()}
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 
 	"github.com/klauspost/compress/flate"
@@ -22,10 +23,23 @@ import (
 // holds a typical record and its first lines whole.
 const bufSize = 64 << 10
 
-// maxInMemoryZip bounds a zip that cannot be read in place (inside
-// another archive, or compressed as a whole): zip needs random access, so
-// such a zip is read into memory rather than unpacked to disk.
-const maxInMemoryZip = 1 << 30
+// maxNestedZip bounds a zip that cannot be read in place (inside another
+// archive, or compressed as a whole): zip needs random access, so such a
+// zip is copied to a temporary file first, never into memory.
+const maxNestedZip = 16 << 30
+
+// MaxRatio bounds decompression: past ratioSlack, the bytes decompressed
+// from a file may be at most MaxRatio times the bytes read from it. Real
+// records compress some 3 to 20 times; a crafted archive (a "zip bomb", or
+// gigabytes of blank lines) a thousand times or more.
+const (
+	MaxRatio   = 200
+	ratioSlack = 64 << 20
+)
+
+// ErrRatio is wrapped by the Err of an entry whose decompression went
+// past MaxRatio.
+var ErrRatio = fmt.Errorf("decompresses to more than %d times its size", MaxRatio)
 
 // maxDepth bounds how deep archives and compression may nest (a .tar.gz
 // is two levels), so a crafted input cannot recurse without end.
@@ -63,10 +77,48 @@ type walker struct {
 	// a zip (nil if the file has no ReadAt).
 	top     *countingReader
 	zipFile *countingReaderAt
+	// inflated counts the bytes decompressed from the file, against
+	// MaxRatio.
+	inflated int64
 	// streamed: the file is a stream (ScanReader), so a zip in it is read
 	// in order and its table of contents, when reached, is its end.
 	streamed bool
 }
+
+// fileRead is how much of the file has been read.
+func (w *walker) fileRead() int64 {
+	n := w.top.n
+	if w.zipFile != nil {
+		n += w.zipFile.reported
+	}
+	return n
+}
+
+// guarded stops reading at the scan's end (SIGINT, SIGTERM), however long
+// an input goes on without a record; inflate also marks a decompressed
+// stream, whose bytes count against MaxRatio.
+type guarded struct {
+	w       *walker
+	r       io.Reader
+	inflate bool
+}
+
+func (g *guarded) Read(p []byte) (int, error) {
+	if err := g.w.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := g.r.Read(p)
+	if g.inflate {
+		g.w.inflated += int64(n)
+		if g.w.inflated > ratioSlack && g.w.inflated > MaxRatio*g.w.fileRead() {
+			return n, fmt.Errorf("%w: %d MB from %d MB read", ErrRatio, g.w.inflated>>20, g.w.fileRead()>>20)
+		}
+	}
+	return n, err
+}
+
+// inflating wraps a decompressed stream.
+func (w *walker) inflating(r io.Reader) io.Reader { return &guarded{w: w, r: r, inflate: true} }
 
 func (w *walker) emit(e Entry) error {
 	if err := w.ctx.Err(); err != nil {
@@ -84,7 +136,7 @@ func (w *walker) reader(r io.Reader, depth int) *bufio.Reader {
 		w.bufs = append(w.bufs, bufio.NewReaderSize(nil, bufSize))
 	}
 	br := w.bufs[depth]
-	br.Reset(r)
+	br.Reset(&guarded{w: w, r: r})
 	return br
 }
 
@@ -126,7 +178,7 @@ func (w *walker) gzip(src source, br *bufio.Reader, depth int) error {
 		return w.fail(src, src.entry, fmt.Errorf("gzip: %w", err))
 	}
 	defer gz.Close()
-	return w.content(src, gz, -1, depth+1)
+	return w.content(src, w.inflating(gz), -1, depth+1)
 }
 
 func (w *walker) zstd(src source, br *bufio.Reader, depth int) error {
@@ -136,7 +188,7 @@ func (w *walker) zstd(src source, br *bufio.Reader, depth int) error {
 		return w.fail(src, src.entry, fmt.Errorf("zstd: %w", err))
 	}
 	defer d.Close()
-	return w.content(src, d, -1, depth+1)
+	return w.content(src, w.inflating(d), -1, depth+1)
 }
 
 func (w *walker) zip(src source, br *bufio.Reader, depth int) error {
@@ -150,14 +202,23 @@ func (w *walker) zip(src source, br *bufio.Reader, depth int) error {
 		defer w.zipFile.finish()
 		ra, size = w.zipFile, w.zipFile.size
 	} else {
-		data, err := io.ReadAll(io.LimitReader(br, maxInMemoryZip+1))
+		tmp, err := os.CreateTemp("", "trialfinder-zip-*")
 		if err != nil {
+			return w.fail(src, src.entry, fmt.Errorf("zip inside another archive: %w", err))
+		}
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		n, err := io.Copy(tmp, io.LimitReader(br, maxNestedZip+1))
+		if err != nil {
+			if ctxErr := w.ctx.Err(); ctxErr != nil {
+				return ctxErr
+			}
 			return w.fail(src, src.entry, fmt.Errorf("read zip: %w", err))
 		}
-		if len(data) > maxInMemoryZip {
-			return w.fail(src, src.entry, fmt.Errorf("zip inside another archive or compressed is larger than %d MB; unpack it first", maxInMemoryZip>>20))
+		if n > maxNestedZip {
+			return w.fail(src, src.entry, fmt.Errorf("zip inside another archive or compressed is larger than %d GB; unpack it first", maxNestedZip>>30))
 		}
-		ra, size = bytes.NewReader(data), int64(len(data))
+		ra, size = tmp, n
 	}
 	zr, err := zip.NewReader(ra, size)
 	if err != nil {
@@ -177,7 +238,7 @@ func (w *walker) zip(src source, br *bufio.Reader, depth int) error {
 			}
 			continue
 		}
-		err = w.content(m, rc, int64(f.UncompressedSize64), depth+1)
+		err = w.content(m, w.inflating(rc), int64(f.UncompressedSize64), depth+1)
 		rc.Close()
 		if err != nil {
 			return err
@@ -294,7 +355,7 @@ func (w *walker) zipInOrder(src source, r io.Reader, depth int, dirErr error) er
 		var data io.Reader
 		switch {
 		case method == zip.Deflate:
-			data = flate.NewReader(body)
+			data = w.inflating(flate.NewReader(body))
 		case method == zip.Store && !described:
 			data = body
 		default:

@@ -1,12 +1,8 @@
 package match
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"slices"
 	"strings"
@@ -108,29 +104,6 @@ func TestMetrics(t *testing.T) {
 	}
 	if got := NDCG([]string{"x"}, map[string]int{"x": 0}, 10); got != 0 {
 		t.Errorf("NDCG with no gain = %v", got)
-	}
-}
-
-func TestHandler(t *testing.T) {
-	m := newDemoMatcher(t)
-	h := NewHandler(func() *Matcher { return m })
-	post := func(body string) *httptest.ResponseRecorder {
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/api/match?limit=5", bytes.NewBufferString(body)))
-		return w
-	}
-	for _, bad := range []string{`{`, `{"sex": "robot"}`, `{"age": 40, "shoe": 9}`, `{"location": {"lat": 1}}`} {
-		w := post(bad)
-		var e map[string]string
-		if w.Code != http.StatusBadRequest || json.Unmarshal(w.Body.Bytes(), &e) != nil || e["error"] == "" {
-			t.Errorf("%s: %d %s", bad, w.Code, w.Body)
-		}
-	}
-	b, _ := json.Marshal(breastProfile)
-	w := post(string(b))
-	var r Ranking
-	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &r) != nil || len(r.Hits) == 0 || len(r.Hits) > 5 || len(r.Hits[0].Rows) == 0 {
-		t.Errorf("good profile: %d %.300s", w.Code, w.Body)
 	}
 }
 

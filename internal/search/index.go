@@ -117,6 +117,7 @@ type columns struct {
 	minAge     []float32 // days; NaN when the record sets no minimum
 	maxAge     []float32 // days; NaN when the record sets no maximum
 	enrollment []int32   // -1 when unknown
+	armGroups  []uint16  // how many arm groups the record lists (upstream's NumArmGroups)
 	dates      [numDateFields][]int32
 }
 
@@ -361,6 +362,7 @@ func (b *Builder) addColumns(s *study.Study) {
 		enr = int32(min(s.Enrollment.Count, math.MaxInt32))
 	}
 	c.enrollment = append(c.enrollment, enr)
+	c.armGroups = append(c.armGroups, uint16(min(len(s.Arms), math.MaxUint16)))
 	d := &s.Dates
 	for f, v := range [numDateFields]study.Date{
 		dStart: d.Start, dPrimaryCompletion: d.PrimaryCompletion, dCompletion: d.Completion,

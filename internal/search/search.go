@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
 	"hash/fnv"
 	"math"
 	"runtime"
@@ -35,7 +36,39 @@ type Request struct {
 	// its nearest site and allows sorting by distance.
 	Near   *Point
 	Facets bool
+	// Decay, with a geo filter, scales each hit's relevance by its nearest
+	// site's distance from the filter's point (upstream's geoDecay).
+	Decay *Decay
 }
+
+// Decay is a distance decay function, as Elasticsearch's decay functions
+// and ClinicalTrials.gov's geoDecay parameter define it: the factor is 1
+// within Offset of the point and Value at Offset+Scale, falling off as
+// Func says (gauss, exp or linear).
+type Decay struct {
+	Func              string
+	ScaleKm, OffsetKm float64
+	Value             float64
+}
+
+// Factor is the relevance factor at distance km.
+func (d *Decay) Factor(km float64) float64 {
+	x := max(0, km-d.OffsetKm)
+	switch d.Func {
+	case "gauss":
+		sigma2 := -d.ScaleKm * d.ScaleKm / (2 * math.Log(d.Value))
+		return math.Exp(-x * x / (2 * sigma2))
+	case "linear":
+		s := d.ScaleKm / (1 - d.Value)
+		return max(0, (s-x)/s)
+	default: // exp
+		return math.Exp(math.Log(d.Value) / d.ScaleKm * x)
+	}
+}
+
+// maxDecayed is upstream's limit: geoDecay is ignored when more studies
+// than this match.
+const maxDecayed = 10000
 
 // AreaQuery is a query expression searched in one area.
 type AreaQuery struct {
@@ -154,6 +187,11 @@ func (ix *Index) Search(req Request) (*Result, error) {
 	}
 	post.apply(&ix.col, hits)
 	res.Total = hits.touched.count()
+	if d := req.Decay; d != nil && req.Filter.Geo != nil && res.Total <= maxDecayed {
+		for j, doc := range filter.geo.ids {
+			hits.acc[doc] *= float32(d.Factor(float64(filter.geo.scores[j])))
+		}
+	}
 
 	keys := req.Sort
 	if len(keys) == 0 {
@@ -207,6 +245,9 @@ func (r *Request) fingerprint() uint32 {
 			w("everyday")
 		}
 	}
+	if d := r.Decay; d != nil {
+		w(fmt.Sprint(*d))
+	}
 	for _, k := range r.Sort {
 		w(k.Field)
 		if k.Desc {
@@ -247,6 +288,7 @@ const (
 	byNCTId
 	byDistance
 	byEnrollment
+	byArmGroups
 	byDate
 )
 
@@ -299,6 +341,8 @@ func (ix *Index) newSorter(keys []SortKey, near *Point, geo docList) (*sorter, e
 			spec.by = byDistance
 		case "enrollmentcount":
 			spec.by = byEnrollment
+		case "numarmgroups":
+			spec.by = byArmGroups
 		default:
 			df, ok := dateFieldNames[name]
 			if !ok {
@@ -332,6 +376,8 @@ func (s *sorter) key(k int, d uint32, score float32) uint64 {
 		} else if n, ok := s.ix.sites.nearest(d, *s.near); ok {
 			v = n.DistanceKm
 		}
+	case byArmGroups:
+		v = float64(s.ix.col.armGroups[d])
 	case byEnrollment:
 		if e := s.ix.col.enrollment[d]; e >= 0 {
 			v = float64(e)

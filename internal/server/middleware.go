@@ -1,13 +1,18 @@
 package server
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
+	_ "embed"
 	"errors"
+	"fmt"
+	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +28,7 @@ type metrics struct {
 	reg          *prometheus.Registry
 	requests     *prometheus.CounterVec
 	latency      *prometheus.HistogramVec
+	shed         *prometheus.CounterVec
 	indexStudies prometheus.Gauge
 	indexBuild   prometheus.Gauge
 }
@@ -39,6 +45,10 @@ func newMetrics() *metrics {
 			Help:    "HTTP request latency by route pattern and status code.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route", "code"}),
+		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trialfinder_http_shed_total",
+			Help: "Requests answered 503 because their class of work was at capacity, by class.",
+		}, []string{"class"}),
 		indexStudies: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "trialfinder_index_studies",
 			Help: "Studies in the current search index.",
@@ -48,7 +58,7 @@ func newMetrics() *metrics {
 			Help: "How long the last search index build took.",
 		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.indexStudies, m.indexBuild,
+	m.reg.MustRegister(m.requests, m.latency, m.shed, m.indexStudies, m.indexBuild,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -90,6 +100,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	var h http.Handler = mux
 	h = s.untilReady(h)
+	h = s.admit(h)
 	h = s.recoverPanics(h)
 	h = s.observe(h)
 	return s.deadline(h)
@@ -100,10 +111,19 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 // a 503. Not http.TimeoutHandler, which copies every response into a buffer
 // of its own: at full scale that copy was 40% of the server's allocations.
 // The http.Server's WriteTimeout remains the backstop for a handler that
-// ignores its context.
+// ignores its context. An export streams for as long as its client takes
+// to read tens of megabytes, so it gets ExportTimeout, and its write
+// deadline is moved to match.
 func (s *Server) deadline(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		limit := s.cfg.RequestTimeout
+		if classify(r) == classExport {
+			limit = s.cfg.ExportTimeout
+			// Not every ResponseWriter can (a test's recorder): then the
+			// server's own deadline stands.
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(limit + 5*time.Second))
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), limit)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -123,15 +143,50 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			route = "unmatched"
 		}
 		code := strconv.Itoa(sw.status)
-		s.metrics.requests.WithLabelValues(route, r.Method, code).Inc()
+		method := knownMethod(r.Method)
+		s.metrics.requests.WithLabelValues(route, method, code).Inc()
 		s.metrics.latency.WithLabelValues(route, code).Observe(took.Seconds())
 		level := slog.LevelInfo
 		if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
 			level = slog.LevelDebug
 		}
-		s.log.Log(r.Context(), level, "request", "method", r.Method, "url", r.URL.RequestURI(), "route", route,
-			"status", sw.status, "bytes", sw.bytes, "took", took.Round(time.Microsecond), "remote", r.RemoteAddr)
+		// The route pattern, never the URL: a query string or a path holds
+		// what someone looked for.
+		attrs := []any{"route", route, "status", sw.status, "bytes", sw.bytes, "took", took.Round(time.Microsecond)}
+		if s.cfg.LogClientIP {
+			attrs = append(attrs, "client", s.clientIP(r))
+		}
+		s.log.Log(r.Context(), level, "request", attrs...)
 	})
+}
+
+// knownMethod keeps the metrics' method label to the methods HTTP
+// defines: any other string a client sends would be a new series.
+func knownMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
+// clientIP is the client's address: the peer's, or with TrustProxy the
+// one the proxy appended to X-Forwarded-For (the last; earlier entries
+// are the client's own claims).
+func (s *Server) clientIP(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			hops := strings.Split(xff[len(xff)-1], ",")
+			if ip := strings.TrimSpace(hops[len(hops)-1]); ip != "" {
+				return ip
+			}
+		}
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
@@ -145,30 +200,65 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(v)
 			}
-			s.log.Error("panic serving request", "url", r.URL.RequestURI(), "panic", v, "stack", string(debug.Stack()))
+			s.log.Error("panic serving request", "route", r.Pattern, "panic", v, "stack", string(debug.Stack()))
 			if sw.status == 0 {
-				writeError(sw, http.StatusInternalServerError, "internal error")
+				s.api.WriteError(sw, r, fmt.Errorf("panic: %v", v))
 			}
 		}()
 		next.ServeHTTP(sw, r)
 	})
 }
 
+// startingPage is what a browser gets while the index is built (it
+// reloads itself), busyPage when its request was shed (a reload would
+// lose a form's answers); an API client gets a JSON 503 instead. Both are
+// rendered once, from notice.html.
+var (
+	startingPage = noticePage("Starting",
+		"The search index is being built. This page reloads itself every few seconds; it usually takes under a minute.", startingRetry)
+	busyPage = noticePage("Busy",
+		"Many people are searching right now. Please try again in a moment: reload this page, or go back and send the form again.", 0)
+)
+
+//go:embed notice.html
+var noticeHTML string
+
+var noticeTemplate = template.Must(template.New("notice").Funcs(template.FuncMap{"lower": strings.ToLower}).Parse(noticeHTML))
+
+// noticePage renders a notice; refresh, if set, reloads it that often.
+func noticePage(title, text string, refresh time.Duration) []byte {
+	var b bytes.Buffer
+	err := noticeTemplate.Execute(&b, struct {
+		Title, Text string
+		Refresh     int
+	}{title, text, int(refresh / time.Second)})
+	if err != nil {
+		panic("server: notice page: " + err.Error())
+	}
+	return b.Bytes()
+}
+
+// writePage answers 503 with one of those pages.
+func writePage(w http.ResponseWriter, page []byte, retry time.Duration) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Retry-After", strconv.Itoa(int(retry/time.Second)))
+	w.WriteHeader(http.StatusServiceUnavailable)
+	w.Write(page)
+}
+
+const startingRetry = 5 * time.Second
+
 func (s *Server) untilReady(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.ready.Load() && r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
-			w.Header().Set("Retry-After", "5")
-			writeError(w, http.StatusServiceUnavailable, "starting: the search index is being built")
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				s.api.WriteError(w, r, &api.UnavailableError{Msg: "starting: the search index is being built", RetryAfter: startingRetry})
+				return
+			}
+			writePage(w, startingPage, startingRetry)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// writeError answers as the API does, with a JSON error body.
-func writeError(w http.ResponseWriter, code int, msg string) {
-	body, _ := json.Marshal(api.ErrorBody{Error: api.ErrorInfo{Status: code, Message: msg}})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	w.Write(body)
 }

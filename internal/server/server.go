@@ -59,8 +59,10 @@ type Config struct {
 	// RefreshEvery is how often the store is checked for changes, which
 	// rebuild the index (default 30 s).
 	RefreshEvery time.Duration
-	// RequestTimeout bounds one request (default 30 s).
+	// RequestTimeout bounds one request (default 30 s), ExportTimeout one
+	// export (downloads, CSV pages; default 5 min).
 	RequestTimeout time.Duration
+	ExportTimeout  time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests on shutdown
 	// (default 20 s).
 	ShutdownTimeout time.Duration
@@ -84,6 +86,25 @@ type Config struct {
 	// OS promptly, which the GC target alone leaves to a slow background
 	// pass.
 	MemoryHeadroom float64
+	// BaseURL is the site's public address, the start of its absolute
+	// links (see web.Config.BaseURL).
+	BaseURL string
+	// LogClientIP adds the client's address to the access log, which
+	// otherwise holds no more than the route, status, size and duration:
+	// what someone searched for, with where they are, is health data.
+	LogClientIP bool
+	// TrustProxy takes the client's address from the X-Forwarded-For
+	// header a reverse proxy in front sets; without it the header, which
+	// any client can send, is ignored.
+	TrustProxy bool
+	// MetricsApart leaves /metrics off the main handler, for operators who
+	// serve MetricsHandler on an address of their own.
+	MetricsApart bool
+	// Slots overrides how many requests of a class of work run at once
+	// (see admission.go; keys search, record, export, match, check).
+	Slots map[string]int
+	// ExportLimit bounds the studies of one download (0: api.ExportLimit).
+	ExportLimit int
 }
 
 // Server is the application.
@@ -97,6 +118,8 @@ type Server struct {
 	places  atomic.Pointer[gazetteer.Gazetteer]
 	matcher atomic.Pointer[match.Matcher]
 	handler http.Handler
+	api     *api.API // its WriteError answers the server's own errors
+	classes map[string]*class
 	metrics *metrics
 	ready   atomic.Bool
 	// generation is the store's generation the index was last built from.
@@ -110,8 +133,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg.RefreshEvery = orDefault(cfg.RefreshEvery, 30*time.Second)
 	cfg.RequestTimeout = orDefault(cfg.RequestTimeout, 30*time.Second)
+	cfg.ExportTimeout = orDefault(cfg.ExportTimeout, 5*time.Minute)
 	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, 20*time.Second)
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), classes: newClasses(cfg.Slots)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -121,25 +145,32 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.vocab = v
 	s.engine = search.NewEngine(synonyms(v))
-	a, err := api.New(api.Config{Searcher: s.engine, Records: cfg.Store, Stats: cfg.Store, Logger: s.log})
+	a, err := api.New(api.Config{Searcher: s.engine, Records: cfg.Store, Stats: cfg.Store, Matcher: s.matcher.Load, Logger: s.log,
+		ExportLimit: cfg.ExportLimit})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	site, err := web.New(web.Config{Search: s.engine, Studies: cfg.Store, Places: s.places.Load, Matcher: s.matcher.Load,
-		History: cfg.Store, TileURL: cfg.TileURL, Logger: s.log})
+		History: cfg.Store, TileURL: cfg.TileURL, BaseURL: cfg.BaseURL, Logger: s.log})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	mux := http.NewServeMux()
 	a.Register(mux)
-	mux.Handle("/api/match", match.NewHandler(s.matcher.Load))
 	mux.Handle(history.Pattern, history.Handler(cfg.Store, s.log))
 	mux.Handle("GET /healthz", http.HandlerFunc(s.healthz))
-	mux.Handle("GET /metrics", s.metrics.handler())
+	if !cfg.MetricsApart {
+		mux.Handle("GET /metrics", s.metrics.handler())
+	}
 	mux.Handle("/", site)
+	s.api = a
 	s.handler = s.middleware(mux)
 	return s, nil
 }
+
+// MetricsHandler serves the Prometheus metrics (on their own address when
+// Config.MetricsApart is set).
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler() }
 
 // synonyms adapts the condition vocabulary to the engine.
 func synonyms(v *vocab.Vocab) search.SynonymSource {

@@ -362,8 +362,46 @@ func TestMemorySettings(t *testing.T) {
 	}
 }
 
+// idleServer builds a server over an empty store without running it, so
+// it stays in its starting state.
+func idleServer(t *testing.T, configure ...func(*Config)) *Server {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "idle.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cfg := Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestStartingPage: while the index is built, a browser gets a page that
+// reloads itself and the API a JSON 503, both saying when to retry.
+func TestStartingPage(t *testing.T) {
+	s := idleServer(t)
+	for _, c := range []struct{ path, contentType, says string }{
+		{"/search?cond=asthma", "text/html", `http-equiv="refresh"`},
+		{"/", "text/html", "starting"},
+		{"/api/v2/studies?query.cond=asthma", "application/json", `"status":503`},
+	} {
+		rec := httptest.NewRecorder()
+		s.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, c.path, nil))
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" ||
+			!strings.HasPrefix(rec.Header().Get("Content-Type"), c.contentType) || !strings.Contains(rec.Body.String(), c.says) {
+			t.Errorf("%s while starting: %d %v %.200s", c.path, rec.Code, rec.Header(), rec.Body)
+		}
+	}
+}
+
 func TestPanicIsA500(t *testing.T) {
-	s := &Server{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s := idleServer(t)
 	h := s.recoverPanics(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
@@ -390,5 +428,21 @@ func TestRequestDeadline(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x", nil))
 	if !errors.Is(ctxErr, context.DeadlineExceeded) || waited > 5*time.Second {
 		t.Errorf("handler waited %v, context error %v; want the 50ms deadline", waited, ctxErr)
+	}
+}
+
+// TestExportDeadline: an export streams for longer than a request may
+// take; everything else keeps the request timeout.
+func TestExportDeadline(t *testing.T) {
+	s := &Server{cfg: Config{RequestTimeout: 50 * time.Millisecond, ExportTimeout: time.Hour}}
+	for path, want := range map[string]time.Duration{"/api/v2/studies/download?format=csv": time.Hour, "/api/v2/studies?query.cond=x": 50 * time.Millisecond} {
+		var left time.Duration
+		s.deadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			d, _ := r.Context().Deadline()
+			left = time.Until(d)
+		})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
+		if left > want || left < want/2 {
+			t.Errorf("%s: %v left, want about %v", path, left, want)
+		}
 	}
 }

@@ -124,7 +124,7 @@ func (s *site) studyFeed(w http.ResponseWriter, r *http.Request) error {
 	if len(versions) == 0 {
 		return errNotFound
 	}
-	base := origin(r)
+	base := s.cfg.BaseURL
 	latest := versions[len(versions)-1]
 	f := atomFeed{
 		Title:   "Changes to " + id + ": " + displayTitle(latest.Study),

@@ -94,7 +94,7 @@ func TestSearchResults(t *testing.T) {
 		found := false
 		for _, a := range d.all(".export a") {
 			u, err := url.Parse(attr(a, "href"))
-			if err == nil && u.Path == "/api/v2/studies" && u.Query().Get("format") == f {
+			if err == nil && u.Path == "/api/v2/studies/download" && u.Query().Get("format") == f {
 				found = true
 				q := u.Query()
 				if q.Get("query.term") != "cancer" || q.Get("filter.overallStatus") != "RECRUITING,NOT_YET_RECRUITING" {
@@ -335,7 +335,7 @@ func TestFeed(t *testing.T) {
 		t.Fatal("feed has no entries")
 	}
 	for i, e := range f.Entries {
-		id := strings.TrimPrefix(e.Link.Href, "http://example.com/study/")
+		id := strings.TrimPrefix(e.Link.Href, testBaseURL+"/study/")
 		st, ok := ts.studies[id]
 		if !ok {
 			t.Fatalf("entry link %s is not a trial page", e.Link.Href)

@@ -246,7 +246,8 @@ func (p params) sortKeys(hasPoint bool) []search.SortKey {
 	return []search.SortKey{{Field: "LastUpdatePostDate", Desc: true}}
 }
 
-// apiURL is the /api/v2/studies URL returning the same result set, in the
+// apiURL is the /api/v2/studies/download URL returning the same result
+// set, every study of it up to the API's export limit, in the
 // API's own parameter names (ClinicalTrials.gov's aggFilters option keys
 // for the filter panel's choices).
 func (p params) apiURL(format string, loc located) string {
@@ -296,12 +297,8 @@ func (p params) apiURL(format string, loc located) string {
 		if k.Desc {
 			dir = "desc"
 		}
-		if k.Field == "distance" {
-			v.Set("sort", fmt.Sprintf("@distance(%.4f,%.4f)", place.Lat, place.Lon))
-		} else {
-			v.Set("sort", k.Field+":"+dir)
-		}
+		// The API sorts by distance from the filter.geo point.
+		v.Set("sort", k.Field+":"+dir)
 	}
-	v.Set("pageSize", "1000")
-	return "/api/v2/studies?" + v.Encode()
+	return "/api/v2/studies/download?" + v.Encode()
 }

@@ -215,7 +215,8 @@ var errCrossSite = &pageError{Code: http.StatusForbidden, Title: "Form not accep
 // are stateless, so there is no token to check; instead the browser's
 // own account of where the request comes from must name this site:
 // Sec-Fetch-Site, when sent, must be same-origin, and Origin, when sent,
-// must be this host. (The CSP's form-action 'self' keeps our own pages
+// must be this host (or the configured base URL, for a proxy that
+// rewrites Host). (The CSP's form-action 'self' keeps our own pages
 // from posting elsewhere; this keeps others from posting here.)
 func (s *site) postOnly(h func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -224,7 +225,7 @@ func (s *site) postOnly(h func(http.ResponseWriter, *http.Request) error) func(h
 		}
 		if o := r.Header.Get("Origin"); o != "" {
 			u, err := url.Parse(o)
-			if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
+			if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) && !strings.EqualFold(o, s.cfg.BaseURL) {
 				return errCrossSite
 			}
 		}

@@ -482,7 +482,7 @@ func (s *site) feed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	base := origin(r)
+	base := s.cfg.BaseURL
 	f := atomFeed{
 		Title:   feedTitle(p),
 		ID:      base + p.url("/search/feed"),
@@ -535,14 +535,4 @@ func atomTime(day string) string {
 		t = time.Unix(0, 0)
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-// origin is the site's own scheme and host, for the absolute links a feed
-// needs.
-func origin(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }

@@ -26,6 +26,10 @@ import (
 // repository root and shared with other packages' tests.
 const fixturePath = "../../testdata/NCT05111366.json"
 
+// testBaseURL is the test site's configured public address: absolute
+// links start with it, whatever Host a request names.
+const testBaseURL = "https://trials.example.org"
+
 // testSite is the website over a real SQLite store holding the bundled
 // demo records and the reference fixture, with a real search index.
 type testSite struct {
@@ -132,7 +136,7 @@ func buildSite(path string) (*testSite, error) {
 		return nil, err
 	}
 	logs := &lockedBuffer{}
-	cfg := Config{Search: eng, Studies: st, Logger: slog.New(slog.NewTextHandler(logs, nil)),
+	cfg := Config{Search: eng, Studies: st, Logger: slog.New(slog.NewTextHandler(logs, nil)), BaseURL: testBaseURL,
 		Places: func() *gazetteer.Gazetteer { return gaz }, Matcher: func() *match.Matcher { return m }}
 	h, err := New(cfg)
 	if err != nil {

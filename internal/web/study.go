@@ -49,6 +49,10 @@ type studyPage struct {
 	MapSites           int // sites with coordinates, for the map
 	Questions          int // how many questions the eligibility check asks
 	History            *historyView
+	// Clipped says the page shows less than the record holds (see
+	// bound); FullRecord links the whole of it.
+	Clipped    bool
+	FullRecord string
 }
 
 // eligibilityKeys are the sections about who may join, in page order;
@@ -143,7 +147,9 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 		Page: trialpage.Build(st, crit), Status: st.OverallStatus, Updated: st.Dates.LastUpdatePosted.Value,
 		DataTime: ix.DataTime(), CTGovURL: "https://clinicaltrials.gov/study/" + st.NCTID,
 		TileURL: s.cfg.TileURL, Near: strings.TrimSpace(r.URL.Query().Get("near")),
+		FullRecord: "/api/v2/studies/" + st.NCTID,
 	}
+	page.Clipped = bound(&page.Page)
 	if b, ok := banners[st.OverallStatus]; ok {
 		b.Why = st.WhyStopped
 		page.Banner = &b
@@ -212,7 +218,7 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	}
 	page.History = newHistoryView(st.NCTID, versions)
 	page.Questions = len(match.Questions(st, crit))
-	page.LD = medicalTrial(st, origin(r))
+	page.LD = medicalTrial(st, s.cfg.BaseURL)
 	return s.render(w, r, http.StatusOK, "study", page.Title, page)
 }
 
@@ -320,14 +326,14 @@ func medicalTrial(st study.Study, base string) map[string]any {
 		"sameAs":     "https://clinicaltrials.gov/study/" + st.NCTID,
 	}
 	if st.BriefSummary != "" {
-		ld["description"] = st.BriefSummary
+		ld["description"] = clipText(st.BriefSummary, maxProseChars)
 	}
 	if st.OfficialTitle != "" {
 		ld["alternateName"] = st.OfficialTitle
 	}
 	if len(st.Conditions) > 0 {
 		var conds []map[string]string
-		for _, c := range st.Conditions {
+		for _, c := range st.Conditions[:min(len(st.Conditions), maxItems)] {
 			conds = append(conds, map[string]string{"@type": "MedicalCondition", "name": c})
 		}
 		ld["healthCondition"] = conds

@@ -11,6 +11,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -60,11 +61,19 @@ type Config struct {
 	// TileURL, if set, is a map tile template ("https://tile.example/{z}/{x}/{y}.png")
 	// drawn under the bundled world outline for online deployments.
 	TileURL string
+	// BaseURL is the site's public address ("https://trials.example.org"),
+	// the start of every absolute link (feeds, JSON-LD); never taken from
+	// a request's Host header, which its sender chooses. Default
+	// DefaultBaseURL.
+	BaseURL string
 	Logger  *slog.Logger
 	// History, if set, gives each trial's "History of changes" and feed,
 	// and says on the home page how current the data is.
 	History HistorySource
 }
+
+// DefaultBaseURL is the base URL of a site run on this machine.
+const DefaultBaseURL = "http://localhost:8080"
 
 type site struct {
 	cfg    Config
@@ -82,6 +91,10 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	cfg.BaseURL = strings.TrimSuffix(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/")
+	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		return nil, fmt.Errorf("web: base URL %q: want a URL such as https://trials.example.org", cfg.BaseURL)
 	}
 	a, err := loadAssets()
 	if err != nil {

@@ -168,6 +168,11 @@ func Sync[P any](ctx context.Context, st Store[P], opt Options) (Summary, error)
 	err := s.run(ctx)
 	s.sum.Requests, s.sum.Elapsed = s.c.requests, time.Since(start)
 	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			// Killed mid-write, the store reports what the cancellation
+			// did to it ("statement is closed"): say it was killed.
+			err = fmt.Errorf("%w (%v)", cerr, err)
+		}
 		return s.sum, fmt.Errorf("sync with %s: %w", s.opt.API, err)
 	}
 	return s.sum, nil

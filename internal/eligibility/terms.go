@@ -2,7 +2,6 @@ package eligibility
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -130,28 +129,11 @@ var therapyStems = []string{"anti", "inhibit", "block", "antagon", "agonist", "t
 // findIn returns the matches of re in the regions of s around the
 // stems.
 func findIn(re *regexp.Regexp, s string, stems []string) [][]int {
-	var keys [][]int
-	for _, stem := range stems {
-		for p := 0; ; {
-			i := strings.Index(s[p:], stem)
-			if i < 0 {
-				break
-			}
-			keys = append(keys, []int{p + i, p + i + len(stem)})
-			p += i + len(stem)
-		}
-	}
+	keys := wordKeys(s, stems)
 	if len(keys) == 0 {
 		return nil
 	}
-	slices.SortFunc(keys, func(a, b []int) int { return a[0] - b[0] })
-	var out [][]int
-	for _, r := range regions(s, keys, 60, 60) {
-		for _, m := range re.FindAllStringIndex(s[r[0]:r[1]], -1) {
-			out = append(out, []int{m[0] + r[0], m[1] + r[0]})
-		}
-	}
-	return out
+	return findAllIn(re, s, regions(s, keys, 60, 60))
 }
 
 // findAll returns the submatch indexes of re in s, skipping the regexp

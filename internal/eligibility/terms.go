@@ -76,7 +76,7 @@ func terms(text string, n norm) []Constraint {
 		c.Term = "contraception"
 		out = append(out, c)
 	}
-	for _, m := range findAll(conditionRe, s, "history", "diagnos", "known", "documented", "suffering", "presence", "evidence", "with") {
+	for _, m := range findAll(conditionRe, s, "history", "diagnos", "known", "documented", "suffering", "presence", "evidence", "patients with", "subjects with", "participants with") {
 		a := m[1]
 		if h := historyRe.FindStringIndex(s[a:]); h != nil {
 			a += h[1] // "patients with a history of X": X

@@ -324,20 +324,19 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 	if err != nil {
 		return nil, fmt.Errorf("rank: %w", err)
 	}
-	if wider := m.broaderQuery(p.Conditions); len(res.Hits) < fewHits && wider != "" {
-		// The diagnosis as written names no study's condition ("lung
-		// adenocarcinoma" where studies say "non-small cell lung
-		// cancer"): the next broader conditions find them.
-		req.Queries = []search.AreaQuery{{Area: "cond", Query: strings.TrimPrefix(q+" OR "+wider, " OR ")}}
-		if res, err = m.ix.Search(req); err != nil {
-			return nil, fmt.Errorf("rank: %w", err)
+	// When the diagnosis as written names too few studies ("lung
+	// adenocarcinoma" where studies say "non-small cell lung cancer"),
+	// the next broader conditions find them; failing those, its words
+	// find the studies about the same organ or kind of disease.
+	for _, widen := range []func([]patient.Condition) string{m.broaderQuery, conditionWords} {
+		if len(res.Hits) >= fewHits {
+			break
 		}
-	}
-	if words := conditionWords(p.Conditions); len(res.Hits) < fewHits && words != "" {
-		// Still too few, as for a condition no study of the store names
-		// itself or its parents: its words find the studies about the
-		// same organ or kind of disease.
-		req.Queries = []search.AreaQuery{{Area: "cond", Query: strings.TrimPrefix(q+" OR "+words, " OR ")}}
+		extra := widen(p.Conditions)
+		if extra == "" {
+			continue
+		}
+		req.Queries = []search.AreaQuery{{Area: "cond", Query: strings.TrimPrefix(q+" OR "+extra, " OR ")}}
 		if res, err = m.ix.Search(req); err != nil {
 			return nil, fmt.Errorf("rank: %w", err)
 		}

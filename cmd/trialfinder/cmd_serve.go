@@ -11,16 +11,17 @@ import (
 	"time"
 
 	"github.com/trialfinder/trialfinder/internal/server"
+	"github.com/trialfinder/trialfinder/internal/store"
 	"github.com/trialfinder/trialfinder/internal/upstream"
 )
 
 func init() {
 	register(command{
 		name:    "serve",
-		args:    "[--db D] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL]",
+		args:    "[--db D] [--db-read R] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL]",
 		summary: "serve the website and the ClinicalTrials.gov-compatible API (loads the demo data into an empty store)",
 		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
-			db := dbFlag(fs)
+			db, dbRead := dbFlag(fs), dbReadFlag(fs)
 			addr := fs.String("addr", ":8080", "address to listen on")
 			tiles := fs.String("tiles", "", "map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: the bundled outline only)")
 			base := fs.String("base-url", "", "the site's public address, the start of absolute links in feeds and JSON-LD (default http://localhost and the --addr port)")
@@ -33,7 +34,7 @@ func init() {
 				if len(args) > 0 || *syncEvery < 0 {
 					return errUsage
 				}
-				return runServe(ctx, serveOptions{db: *db, addr: *addr, tiles: *tiles, baseURL: *base,
+				return runServe(ctx, serveOptions{db: *db, dbRead: *dbRead, addr: *addr, tiles: *tiles, baseURL: *base,
 					trustProxy: *trustProxy, logClientIP: *logIP, metricsAddr: *metricsAddr, syncEvery: *syncEvery, syncAPI: *syncAPI})
 			}
 		},
@@ -55,6 +56,8 @@ type serveOptions struct {
 	db, addr, tiles, baseURL, metricsAddr, syncAPI string
 	trustProxy, logClientIP                        bool
 	syncEvery                                      time.Duration
+
+	dbRead string // a PostgreSQL --db's read replica
 }
 
 func runServe(ctx context.Context, o serveOptions) error {
@@ -66,7 +69,7 @@ func runServe(ctx context.Context, o serveOptions) error {
 		}
 		o.baseURL = "http://localhost:" + port
 	}
-	st, err := openStore(ctx, o.db)
+	st, err := store.Open(ctx, o.db, store.ReadFrom(o.dbRead))
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trialfinder/trialfinder/internal/store"
 	"github.com/trialfinder/trialfinder/internal/upstream"
 )
 
@@ -56,7 +57,7 @@ func parseRate(s string) (float64, error) {
 }
 
 func runSync(ctx context.Context, dsn string, opt upstream.Options) error {
-	st, err := openStore(ctx, dsn)
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
@@ -95,6 +96,13 @@ func runSync(ctx context.Context, dsn string, opt upstream.Options) error {
 	return nil
 }
 
-// syncLockPath is the lock beside a store that lets one sync at a time
-// run on it.
-func syncLockPath(dsn string) string { return dsn + ".sync-lock" }
+// syncLockPath is the lock beside a SQLite store that lets one sync at a
+// time run on it; "" (no file lock) for a PostgreSQL store, which has no
+// file beside it and is shared by several machines: there the store's
+// sync lease is what lets one sync at a time run.
+func syncLockPath(dsn string) string {
+	if store.IsPostgres(dsn) {
+		return ""
+	}
+	return dsn + ".sync-lock"
+}

@@ -91,8 +91,19 @@ func (s *Store) ImportStudies(ctx context.Context, dumps []record.Dump) error {
 		return fmt.Errorf("import studies: %w", err)
 	}
 	defer tx.Rollback()
+	// Compiled once per transaction: a statement text would otherwise be
+	// parsed again for every row.
+	stmts := map[string]*sql.Stmt{}
 	exec := func(query string, args ...any) error {
-		_, err := tx.ExecContext(ctx, query, args...)
+		stmt, ok := stmts[query]
+		if !ok {
+			var err error
+			if stmt, err = tx.PrepareContext(ctx, query); err != nil {
+				return err
+			}
+			stmts[query] = stmt
+		}
+		_, err := stmt.ExecContext(ctx, args...)
 		return err
 	}
 	for i, d := range dumps {

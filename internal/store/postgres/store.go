@@ -43,8 +43,10 @@ type Store struct {
 	// has seen; see reader.
 	replica *pgxpool.Pool
 	// seen is the newest generation this Store has seen on the primary
-	// (read or written); replicaAt the newest the replica was seen to have.
-	seen, replicaAt atomic.Int64
+	// (read or written); replicaAt the newest the replica was seen to
+	// have, at replicaChecked (Unix nanoseconds), unless replicaDown.
+	seen, replicaAt, replicaChecked atomic.Int64
+	replicaDown                     atomic.Bool
 	// criteria, when set, derives each written study's structured
 	// criteria; see ParseCriteriaWith.
 	criteria   *record.CriteriaParser
@@ -179,28 +181,40 @@ func atomicMax(v *atomic.Int64, n int64) {
 	}
 }
 
+// replicaRecheck is how long the replica's answer to "which generation
+// have you replayed" holds, and how long a replica that failed to answer
+// is left alone.
+const replicaRecheck = 5 * time.Second
+
 // reader returns the pool for a read that may be served by the replica:
 // the replica once it has replayed every generation this Store has seen
 // (its own writes, the generation a server last polled), else the
 // primary. So a reader never goes back in time: after writing, or after
 // seeing generation G, it reads G or newer, whatever the replica's lag;
 // while the replica catches up, the primary serves. Checking costs one
-// query each time the primary moves on, not one per read.
+// query each time the primary moves on, and one every replicaRecheck
+// otherwise; a replica that stops answering fails the reads sent to it
+// until the next check, at most replicaRecheck later, which leaves the
+// reads to the primary until it answers again.
 func (s *Store) reader(ctx context.Context) *pgxpool.Pool {
 	if s.replica == nil {
 		return s.db
 	}
-	seen := s.seen.Load()
-	if s.replicaAt.Load() >= seen {
+	fresh := time.Since(time.Unix(0, s.replicaChecked.Load())) < replicaRecheck
+	switch {
+	case fresh && s.replicaDown.Load():
+		return s.db
+	case fresh && s.replicaAt.Load() >= s.seen.Load():
 		return s.replica
 	}
 	gen, err := generation(ctx, s.replica)
+	s.replicaChecked.Store(time.Now().UnixNano())
+	s.replicaDown.Store(err != nil && ctx.Err() == nil)
 	if err != nil {
-		// A replica that cannot answer leaves the reads to the primary.
 		return s.db
 	}
-	atomicMax(&s.replicaAt, gen)
-	if gen >= seen {
+	s.replicaAt.Store(gen)
+	if gen >= s.seen.Load() {
 		return s.replica
 	}
 	return s.db

@@ -154,6 +154,17 @@ func TestReplicaReads(t *testing.T) {
 	if got := title(studies[1].NCTID); got != "Written here" {
 		t.Errorf("the replica, caught up, served %q", got)
 	}
+
+	// A replica that stops answering leaves the reads to the primary from
+	// its next check on.
+	s.replica.Close()
+	s.replicaChecked.Store(0)
+	if got := title(studies[1].NCTID); got != "Written here" {
+		t.Errorf("with the replica gone, read %q", got)
+	}
+	if s.reader(ctx) != s.db {
+		t.Error("reads still go to a replica that does not answer")
+	}
 }
 
 // waitReplica waits until the replica has replayed generation gen.

@@ -16,9 +16,9 @@ type Copier interface {
 	// ImportStudies writes studies the store does not hold, as they are,
 	// without logging changes.
 	ImportStudies(ctx context.Context, dumps []record.Dump) error
-	// ExportState and ImportState carry the rest: the change log, the
-	// generation, the last ingest's time, the sync state, the listing.
-	ExportState(ctx context.Context) (record.State, error)
+	// Listing is the NCT IDs of a listing in progress.
+	Listing(ctx context.Context) ([]string, error)
+	// ImportState writes the rest (see record.State).
 	ImportState(ctx context.Context, st record.State) error
 }
 
@@ -62,7 +62,7 @@ func Copy(ctx context.Context, from, to Store, progress func(copied int)) (int, 
 			progress(copied)
 		}
 	}
-	st, err := from.ExportState(ctx)
+	st, err := exportState(ctx, from)
 	if err != nil {
 		return copied, err
 	}
@@ -70,4 +70,27 @@ func Copy(ctx context.Context, from, to Store, progress func(copied int)) (int, 
 		return copied, err
 	}
 	return copied, nil
+}
+
+// exportState returns what st holds besides its studies: the change log,
+// the generation, the last ingest's time, the sync state, the listing.
+func exportState(ctx context.Context, st Store) (record.State, error) {
+	var out record.State
+	var err error
+	if out.Generation, err = st.Generation(ctx); err != nil {
+		return out, err
+	}
+	if out.Sync, err = st.SyncState(ctx); err != nil {
+		return out, err
+	}
+	if out.Changes, err = st.ChangesSince(ctx, 0); err != nil {
+		return out, err
+	}
+	stats, err := st.Stats(ctx)
+	if err != nil {
+		return out, err
+	}
+	out.LastIngest = stats.LastIngest
+	out.Listing, err = st.Listing(ctx)
+	return out, err
 }

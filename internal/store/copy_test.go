@@ -211,7 +211,7 @@ func same(t *testing.T, want, got store.Store) {
 	for _, read := range []func(store.Store) (any, error){
 		func(st store.Store) (any, error) { return st.ChangesSince(ctx, 0) },
 		func(st store.Store) (any, error) { return st.SyncState(ctx) },
-		func(st store.Store) (any, error) { return st.ExportState(ctx) },
+		func(st store.Store) (any, error) { return st.Listing(ctx) },
 	} {
 		w, werr := read(want)
 		g, gerr := read(got)

@@ -118,30 +118,16 @@ func copyAll(ctx context.Context, tx pgx.Tx, tables []copyTable) error {
 	return nil
 }
 
-// ExportState returns what the store holds besides its studies.
-func (s *Store) ExportState(ctx context.Context) (record.State, error) {
-	var st record.State
-	var err error
-	if st.Generation, err = s.Generation(ctx); err != nil {
-		return st, err
-	}
-	if st.Sync, err = s.SyncState(ctx); err != nil {
-		return st, err
-	}
-	if st.Changes, err = s.ChangesSince(ctx, 0); err != nil {
-		return st, err
-	}
-	err = s.db.QueryRow(ctx, `SELECT coalesce((SELECT value FROM meta WHERE key = $1), '')`, record.MetaLastIngest).Scan(&st.LastIngest)
+// Listing returns the NCT IDs of the listing in progress, in order.
+func (s *Store) Listing(ctx context.Context) ([]string, error) {
+	rows, err := s.db.Query(ctx, `SELECT nct_id FROM listing ORDER BY nct_id`)
 	if err == nil {
-		var rows pgx.Rows
-		if rows, err = s.db.Query(ctx, `SELECT nct_id FROM listing ORDER BY nct_id`); err == nil {
-			st.Listing, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		var ids []string
+		if ids, err = pgx.CollectRows(rows, pgx.RowTo[string]); err == nil {
+			return ids, nil
 		}
 	}
-	if err != nil {
-		return st, fmt.Errorf("export store state: %w", err)
-	}
-	return st, nil
+	return nil, fmt.Errorf("read the listing: %w", err)
 }
 
 // ImportState writes st, the state of the store the studies were

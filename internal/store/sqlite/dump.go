@@ -135,27 +135,13 @@ func (s *Store) ImportStudies(ctx context.Context, dumps []record.Dump) error {
 	return nil
 }
 
-// ExportState returns what the store holds besides its studies.
-func (s *Store) ExportState(ctx context.Context) (record.State, error) {
-	var st record.State
-	var err error
-	if st.Generation, err = s.Generation(ctx); err != nil {
-		return st, err
-	}
-	if st.Sync, err = s.SyncState(ctx); err != nil {
-		return st, err
-	}
-	if st.Changes, err = s.ChangesSince(ctx, 0); err != nil {
-		return st, err
-	}
-	err = s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT value FROM meta WHERE key = ?), '')`, record.MetaLastIngest).Scan(&st.LastIngest)
-	if err == nil {
-		st.Listing, err = s.ids(ctx, `SELECT nct_id FROM listing ORDER BY nct_id`)
-	}
+// Listing returns the NCT IDs of the listing in progress, in order.
+func (s *Store) Listing(ctx context.Context) ([]string, error) {
+	ids, err := s.ids(ctx, `SELECT nct_id FROM listing ORDER BY nct_id`)
 	if err != nil {
-		return st, fmt.Errorf("export store state: %w", err)
+		return nil, fmt.Errorf("read the listing: %w", err)
 	}
-	return st, nil
+	return ids, nil
 }
 
 // ImportState writes st, the state of the store the studies were

@@ -33,6 +33,7 @@ type Store interface {
 	ReparseCriteria(ctx context.Context) (int, error)
 	SetLastIngest(ctx context.Context, t time.Time) error
 	syncStore
+	leaseStore
 }
 
 // Run runs the suite; open must return a new, empty store each call.
@@ -62,6 +63,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Removed", testRemoved},
 		{"SyncState", testSyncState},
 		{"Listing", testListing},
+		{"Lease", testLease},
+		{"LeaseContention", testLeaseContention},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t), raws) })

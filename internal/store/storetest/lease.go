@@ -1,0 +1,106 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// leaseStore is what running work on one node at a time needs of a store.
+type leaseStore interface {
+	TakeLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+}
+
+func take(t *testing.T, st Store, name, holder string, ttl time.Duration) bool {
+	t.Helper()
+	ok, err := st.TakeLease(t.Context(), name, holder, ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+// testLease: one holder at a time, renewals keep it, an expired lease
+// passes to the next taker and a released one at once.
+func testLease(t *testing.T, st Store, _ [][]byte) {
+	const long = time.Hour
+	if !take(t, st, "sync", "a", long) {
+		t.Fatal("a could not take a free lease")
+	}
+	if !take(t, st, "sync", "a", long) {
+		t.Fatal("a could not renew its own lease")
+	}
+	if take(t, st, "sync", "b", long) {
+		t.Fatal("b took a lease a holds")
+	}
+	if !take(t, st, "other", "b", long) {
+		t.Fatal("b could not take a lease of another name")
+	}
+	// Releasing a lease one does not hold changes nothing.
+	if err := st.ReleaseLease(t.Context(), "sync", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if take(t, st, "sync", "b", long) {
+		t.Fatal("b took the lease after releasing one it did not hold")
+	}
+	if err := st.ReleaseLease(t.Context(), "sync", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if !take(t, st, "sync", "b", long) {
+		t.Fatal("b could not take the lease a released")
+	}
+
+	// Expiry: c holds briefly and stops renewing; d gets it only after.
+	const short = 300 * time.Millisecond
+	if !take(t, st, "expiring", "c", short) {
+		t.Fatal("c could not take a free lease")
+	}
+	taken := time.Now()
+	if take(t, st, "expiring", "d", long) {
+		t.Fatal("d took a lease c holds before it expired")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !take(t, st, "expiring", "d", long) {
+		if time.Now().After(deadline) {
+			t.Fatal("d never took the lease c stopped renewing")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Clocks differ between the database and the test by less than this.
+	if waited := time.Since(taken); waited < short/2 {
+		t.Errorf("d took c's lease %v after c took it, before its ttl of %v", waited, short)
+	}
+	if take(t, st, "expiring", "c", short) {
+		t.Error("c renewed a lease that passed to d")
+	}
+}
+
+// testLeaseContention: of many takers at once, exactly one gets it.
+func testLeaseContention(t *testing.T, st Store, _ [][]byte) {
+	var won atomic.Int32
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Go(func() {
+			ok, err := st.TakeLease(t.Context(), "contended", fmt.Sprint("node-", i), time.Hour)
+			if err != nil {
+				errs <- err
+			}
+			if ok {
+				won.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if n := won.Load(); n != 1 {
+		t.Fatalf("%d of 8 concurrent takers hold the lease, want 1", n)
+	}
+}

@@ -32,11 +32,12 @@ type nodeHealth struct {
 	// StoreGeneration is the store's generation now; absent if the store
 	// did not answer.
 	StoreGeneration *int64 `json:"storeGeneration,omitempty"`
-	*viewsHealth
+	// Views is present on a node that serves views, once built.
+	Views     *viewsHealth `json:"views,omitempty"`
 	SyncLease *leaseHealth `json:"syncLease,omitempty"`
 }
 
-// viewsHealth is present on a node that serves views.
+// viewsHealth says which generation a node's views hold.
 type viewsHealth struct {
 	// Generation is the store generation the node's views hold.
 	Generation int64 `json:"generation"`
@@ -196,7 +197,7 @@ func (s *Server) nodeHealth(ctx context.Context) nodeHealth {
 	h.StoreGeneration = storeGeneration(ctx, s.cfg.Store, s.log)
 	if s.ready.Load() && h.StoreGeneration != nil {
 		v := s.lag.observe(s.servedGeneration(), *h.StoreGeneration)
-		h.viewsHealth = &v
+		h.Views = &v
 	}
 	return h
 }

@@ -12,15 +12,16 @@ import (
 	"syscall"
 
 	"github.com/trialfinder/trialfinder/internal/ingest"
+	"github.com/trialfinder/trialfinder/internal/store"
 )
 
 func init() {
 	register(command{
 		name:    "bench-ingest",
-		args:    "--db NEW.db PATH...",
+		args:    "--db NEW.db|postgres://… PATH...",
 		summary: "measure ingest into a new store against plain encoding/json decoding of the same input",
 		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
-			db := fs.String("db", "", "a SQLite file that must not exist yet")
+			db := fs.String("db", "", "a SQLite file that must not exist yet, or an empty PostgreSQL database (postgres://…)")
 			return func(ctx context.Context, args []string) error {
 				if *db == "" || len(args) == 0 {
 					return errUsage
@@ -35,7 +36,7 @@ func init() {
 // the decode ceiling first, then the real ingest, and prints both rates,
 // peak memory and the store's size.
 func benchIngest(ctx context.Context, db string, paths []string) error {
-	if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(db); !store.IsPostgres(db) && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s exists: the benchmark ingests into a new store", db)
 	}
 	var sources []ingest.Source
@@ -49,14 +50,15 @@ func benchIngest(ctx context.Context, db string, paths []string) error {
 	decodeRate := float64(n) / decodeTime.Seconds()
 	fmt.Printf("encoding/json decode: %d records in %s: %.0f records/s on %d cores\n", n, decodeTime.Round(1e6), decodeRate, runtime.GOMAXPROCS(0))
 
-	st, err := openStore(ctx, db)
+	st, err := store.Open(ctx, db)
 	if err != nil {
 		return err
 	}
-	sum, err := ingest.Run(ctx, st, sources, ingest.Options{})
-	if cerr := st.Close(); err == nil {
-		err = cerr
+	defer st.Close()
+	if gen, err := st.Generation(ctx); err != nil || gen != 0 {
+		return errors.Join(err, fmt.Errorf("the database %s has been written to: the benchmark ingests into a new store", db))
 	}
+	sum, err := ingest.Run(ctx, st, sources, ingest.Options{})
 	if err != nil {
 		return err
 	}
@@ -70,12 +72,31 @@ func benchIngest(ctx context.Context, db string, paths []string) error {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
 		fmt.Printf("peak memory (max RSS): %d MB\n", ru.Maxrss/1024)
 	}
+	size, err := storeSize(ctx, st, db)
+	if err != nil {
+		return err
+	}
+	name := filepath.Base(db)
+	if store.IsPostgres(db) {
+		name = "PostgreSQL database"
+	}
+	fmt.Printf("store: %s, %d MB (%.1f KB per study)\n", name, size>>20, float64(size)/1024/float64(max(sum.Inserted, 1)))
+	return nil
+}
+
+// storeSize returns the bytes st takes on disk: its database's for
+// PostgreSQL, its files' for SQLite.
+func storeSize(ctx context.Context, st store.Store, db string) (int64, error) {
+	if sized, ok := st.(interface {
+		Size(ctx context.Context) (int64, error)
+	}); ok {
+		return sized.Size(ctx)
+	}
 	var size int64
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		if fi, err := os.Stat(db + suffix); err == nil {
 			size += fi.Size()
 		}
 	}
-	fmt.Printf("store: %s, %d MB (%.1f KB per study)\n", filepath.Base(db), size>>20, float64(size)/1024/float64(max(sum.Inserted, 1)))
-	return nil
+	return size, nil
 }

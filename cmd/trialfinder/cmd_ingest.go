@@ -13,6 +13,7 @@ import (
 	"github.com/trialfinder/trialfinder/internal/demo"
 	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/ingest"
+	"github.com/trialfinder/trialfinder/internal/store"
 )
 
 func init() {
@@ -45,7 +46,7 @@ func init() {
 }
 
 func runIngest(ctx context.Context, dsn string, sources []ingest.Source, opt ingest.Options) error {
-	st, err := openStore(ctx, dsn)
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -143,10 +144,23 @@ func TestIngestReportsBadRecords(t *testing.T) {
 	}
 }
 
-func TestPostgresNotBuiltYet(t *testing.T) {
-	code, _, stderr := runTrialfinder(t, "stats", "--db", "postgres://u:secret@localhost/tf")
-	if code != 1 || !strings.Contains(stderr, "PostgreSQL support is not built yet") || strings.Contains(stderr, "secret") {
-		t.Errorf("exit %d, stderr %q", code, stderr)
+// TestStoreDSN: a DSN that is neither a file nor a reachable PostgreSQL
+// fails with a message naming it, never its password.
+func TestStoreDSN(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String() // nothing listens here once closed
+	ln.Close()
+	for _, tc := range []struct{ dsn, want string }{
+		{"postgres://u:secret@" + closed + "/tf", "open store postgres://u:xxxxx@" + closed + "/tf"},
+		{"mysql://u:secret@" + closed + "/tf", "mysql:// is not a store"},
+	} {
+		code, _, stderr := runTrialfinder(t, "stats", "--db", tc.dsn)
+		if code != 1 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "secret") {
+			t.Errorf("%s: exit %d, stderr %q; want %q", tc.dsn, code, stderr, tc.want)
+		}
 	}
 }
 

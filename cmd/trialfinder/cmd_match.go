@@ -10,6 +10,7 @@ import (
 
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/patient"
+	"github.com/trialfinder/trialfinder/internal/store"
 	"github.com/trialfinder/trialfinder/internal/vocab"
 )
 
@@ -91,7 +92,7 @@ func clip(s string, n int) string {
 // openMatcher loads every study of the store into a matcher; all keeps
 // closed studies too.
 func openMatcher(ctx context.Context, dsn string, all bool) (*match.Matcher, error) {
-	st, err := openStore(ctx, dsn)
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}

@@ -13,17 +13,18 @@ import (
 
 	"github.com/trialfinder/trialfinder/internal/lease"
 	"github.com/trialfinder/trialfinder/internal/server"
+	"github.com/trialfinder/trialfinder/internal/store"
 	"github.com/trialfinder/trialfinder/internal/upstream"
 )
 
 func init() {
 	register(command{
 		name:    "serve",
-		args:    "[--role all|web|sync] [--db D] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL] [--refresh-every 30s] [--lease-ttl 1m]",
+		args:    "[--role all|web|sync] [--db D] [--db-read R] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL] [--refresh-every 30s] [--lease-ttl 1m]",
 		summary: "serve the website and the ClinicalTrials.gov-compatible API (loads the demo data into an empty store)",
 		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
 			var o serveOptions
-			db := dbFlag(fs)
+			db, dbRead := dbFlag(fs), dbReadFlag(fs)
 			fs.StringVar(&o.role, "role", server.RoleAll, "what this node does: web (serve, never sync), sync (sync while holding the store's sync lease; serve /healthz and /metrics only), all (both)")
 			fs.StringVar(&o.addr, "addr", ":8080", "address to listen on")
 			fs.StringVar(&o.tiles, "tiles", "", "map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: the bundled outline only)")
@@ -47,7 +48,7 @@ func init() {
 				case o.role == server.RoleSync && o.syncEvery == 0:
 					return errors.New("--role sync needs --sync-every, how often to sync (e.g. 1h)")
 				}
-				o.db = *db
+				o.db, o.dbRead = *db, *dbRead
 				return runServe(ctx, o)
 			}
 		},
@@ -66,9 +67,9 @@ const (
 )
 
 type serveOptions struct {
-	role, db, addr, tiles, baseURL, metricsAddr, syncAPI string
-	trustProxy, logClientIP                              bool
-	syncEvery, refreshEvery, leaseTTL                    time.Duration
+	role, db, dbRead, addr, tiles, baseURL, metricsAddr, syncAPI string
+	trustProxy, logClientIP                                      bool
+	syncEvery, refreshEvery, leaseTTL                            time.Duration
 }
 
 func runServe(ctx context.Context, o serveOptions) error {
@@ -80,7 +81,7 @@ func runServe(ctx context.Context, o serveOptions) error {
 		}
 		o.baseURL = "http://localhost:" + port
 	}
-	st, err := openStore(ctx, o.db)
+	st, err := store.Open(ctx, o.db, store.ReadFrom(o.dbRead))
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/eligibility"
+	"github.com/trialfinder/trialfinder/internal/store"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/trialpage"
 )
@@ -40,7 +41,7 @@ func init() {
 }
 
 func show(ctx context.Context, dsn, id string, asJSON bool) error {
-	st, err := openStore(ctx, dsn)
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}

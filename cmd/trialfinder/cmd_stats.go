@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/trialfinder/trialfinder/internal/store"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
@@ -27,7 +28,7 @@ func init() {
 				if len(args) != 0 {
 					return errUsage
 				}
-				st, err := openStore(ctx, *db)
+				st, err := store.Open(ctx, *db)
 				if err != nil {
 					return err
 				}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trialfinder/trialfinder/internal/lease"
+	"github.com/trialfinder/trialfinder/internal/store"
 	"github.com/trialfinder/trialfinder/internal/upstream"
 )
 
@@ -57,7 +58,7 @@ func parseRate(s string) (float64, error) {
 }
 
 func runSync(ctx context.Context, dsn string, opt upstream.Options) error {
-	st, err := openStore(ctx, dsn)
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}

@@ -117,7 +117,8 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'trialfinder help COMMAND' for a command's flags.")
 }
 
-// dbFlag adds the --db flag every store-using command takes.
+// dbFlag adds the --db flag every store-using command takes (see
+// store.Open).
 func dbFlag(fs *flag.FlagSet) *string {
 	def := os.Getenv("TRIALFINDER_DB")
 	if def == "" {

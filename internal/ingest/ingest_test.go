@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
+	"github.com/trialfinder/trialfinder/internal/store/record"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/store/storetest"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -138,7 +139,7 @@ type cancelAfterFirst struct {
 	batches int
 }
 
-func (c *cancelAfterFirst) Write(ctx context.Context, batch []*sqlite.Prepared) ([]study.Change, error) {
+func (c *cancelAfterFirst) Write(ctx context.Context, batch []*record.Prepared) ([]study.Change, error) {
 	c.batches++
 	ch, err := c.Store.Write(ctx, batch)
 	c.cancel()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trialfinder/trialfinder/internal/store/record"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/store/storetest"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -59,7 +60,7 @@ func BenchmarkApplyDelta(b *testing.B) {
 		raws = append(raws, raw)
 	}
 	before := fileSize(b, path)
-	s := &syncer[*sqlite.Prepared]{st: st, opt: withDefaults(Options{})}
+	s := &syncer[*record.Prepared]{st: st, opt: withDefaults(Options{})}
 	b.ResetTimer()
 	for n := range b.N {
 		b.StopTimer()

@@ -3,25 +3,16 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 
-	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/store/record"
 )
-
-// criteriaParser derives the structured eligibility criteria the store
-// keeps beside each study.
-type criteriaParser struct {
-	version string
-	parse   func(criteria string) []byte
-}
 
 // ParseCriteriaWith sets the parser ReparseCriteria derives criteria
 // with. version names the parser's rules and output: rows another version
 // wrote are stale. Call it before the store is shared.
 func (s *Store) ParseCriteriaWith(version string, parse func(criteria string) []byte) {
-	s.criteria = &criteriaParser{version, parse}
+	s.criteria = &record.CriteriaParser{Version: version, Parse: parse}
 }
 
 // CriteriaOf calls fn with the stored criteria of each of ids that a
@@ -57,7 +48,7 @@ func (s *Store) criteriaOf(ctx context.Context, version string, ids []string, fn
 		if err := rows.Scan(&id, &z); err != nil {
 			return err
 		}
-		parsed, err := decompress(z)
+		parsed, err := record.Decompress(z)
 		if err != nil {
 			return fmt.Errorf("%s: %w", id, err)
 		}
@@ -82,7 +73,7 @@ func (s *Store) ReparseCriteria(ctx context.Context) (int, error) {
 	for {
 		page, err := s.staleCriteria(ctx, after)
 		if err == nil && len(page) > 0 {
-			err = s.writeCriteria(ctx, s.parseAll(page))
+			err = s.writeCriteria(ctx, s.criteria.ParseAll(page))
 		}
 		if err != nil {
 			return total, fmt.Errorf("re-derive stored criteria: %w", err)
@@ -91,7 +82,7 @@ func (s *Store) ReparseCriteria(ctx context.Context) (int, error) {
 			return total, nil
 		}
 		total += len(page)
-		after = page[len(page)-1].id
+		after = page[len(page)-1].ID
 	}
 }
 
@@ -99,48 +90,14 @@ func (s *Store) ReparseCriteria(ctx context.Context) (int, error) {
 // whose criteria need deriving. Starting after the last page, rather than
 // from the top, keeps a full re-derivation linear: otherwise every page
 // would walk past all the rows already done.
-func (s *Store) staleCriteria(ctx context.Context, after string) ([]storedRaw, error) {
+func (s *Store) staleCriteria(ctx context.Context, after string) ([]record.Raw, error) {
 	return s.raws(ctx, `SELECT s.nct_id, s.raw FROM studies s
 		LEFT JOIN criteria c ON c.nct_id = s.nct_id
 		WHERE s.nct_id > ? AND (c.parser_version IS NULL OR c.parser_version != ?)
-		ORDER BY s.nct_id LIMIT ?`, after, s.criteria.version, eachPage)
+		ORDER BY s.nct_id LIMIT ?`, after, s.criteria.Version, record.PageSize)
 }
 
-type parsedCriteria struct {
-	id     string
-	parsed []byte // compressed
-	err    error
-}
-
-// parseAll derives the criteria of a page of stored records on every core.
-func (s *Store) parseAll(page []storedRaw) []parsedCriteria {
-	out := make([]parsedCriteria, len(page))
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(page); i += workers {
-				out[i] = s.parseStored(page[i])
-			}
-		})
-	}
-	wg.Wait()
-	return out
-}
-
-func (s *Store) parseStored(r storedRaw) parsedCriteria {
-	raw, err := decompress(r.raw)
-	if err != nil {
-		return parsedCriteria{id: r.id, err: fmt.Errorf("%s: %w", r.id, err)}
-	}
-	st, err := ctgov.DecodeV2(raw)
-	if err != nil {
-		return parsedCriteria{id: r.id, err: fmt.Errorf("%s: stored record: %w", r.id, err)}
-	}
-	return parsedCriteria{id: r.id, parsed: compress(s.criteria.parse(st.Eligibility.Criteria))}
-}
-
-func (s *Store) writeCriteria(ctx context.Context, rows []parsedCriteria) error {
+func (s *Store) writeCriteria(ctx context.Context, rows []record.Parsed) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -151,11 +108,11 @@ func (s *Store) writeCriteria(ctx context.Context, rows []parsedCriteria) error 
 		return err
 	}
 	for _, r := range rows {
-		if r.err != nil {
-			return r.err
+		if r.Err != nil {
+			return r.Err
 		}
-		if _, err := stmt.ExecContext(ctx, r.id, s.criteria.version, r.parsed); err != nil {
-			return fmt.Errorf("%s: store criteria: %w", r.id, err)
+		if _, err := stmt.ExecContext(ctx, r.ID, s.criteria.Version, r.Z); err != nil {
+			return fmt.Errorf("%s: store criteria: %w", r.ID, err)
 		}
 	}
 	return tx.Commit()

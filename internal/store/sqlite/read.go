@@ -5,14 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
-	"runtime"
-	"slices"
-	"strings"
-
-	"github.com/klauspost/compress/zstd"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/store/record"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
@@ -51,14 +46,7 @@ func (s *Store) appendRaw(ctx context.Context, dst []byte, nctID string) ([]byte
 	if removedOn.Valid {
 		return nil, &study.RemovedError{NCTID: nctID, On: removedOn.String}
 	}
-	// DecodeAll allocates a buffer of exactly the record's size after dst
-	// when dst has no room for it, copying dst: a page's buffer would be
-	// copied once per record. Growing it here doubles it instead.
-	var h zstd.Header
-	if err := h.Decode(z); err == nil && h.HasFCS {
-		dst = slices.Grow(dst, int(h.FrameContentSize)+zstdOverAlloc)
-	}
-	out, err := decoder.DecodeAll(z, dst)
+	out, err := record.AppendDecompressed(dst, z)
 	if err != nil {
 		return nil, err
 	}
@@ -105,125 +93,31 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// eachPage is how many studies Each reads per query: enough to amortise
-// the query, few enough that no read transaction stays open for long (a
-// long reader stops WAL checkpoints while an ingest writes).
-const eachPage = 256
-
-// Each calls fn with every live stored study (not removed) in NCT ID order, stopping at the
-// first error fn returns. Studies written while Each runs may or may not be
-// seen. Records are decompressed and decoded in parallel a few pages ahead
-// of fn, since decoding, not reading, is what makes a full scan slow.
+// Each calls fn with every live stored study (not removed) in NCT ID
+// order, stopping at the first error fn returns. Studies written while
+// Each runs may or may not be seen.
 func (s *Store) Each(ctx context.Context, fn func(study.Study) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	workers := runtime.GOMAXPROCS(0)
-	work := make(chan *eachJob)
-	order := make(chan *eachJob, 2*workers) // bounds how far decoding runs ahead
-	go s.readPages(ctx, work, order)
-	for range workers {
-		go func() {
-			for j := range work {
-				j.decode()
-			}
-		}()
-	}
-	for j := range order {
-		select {
-		case <-j.done:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if j.err != nil {
-			return j.err
-		}
-		for _, st := range j.studies {
-			if err := fn(st); err != nil {
-				return err
-			}
-		}
-	}
-	return ctx.Err()
+	return record.Each(ctx, s.page, fn)
 }
 
-// eachJob is one page of Each: read in order, decoded by any worker.
-type eachJob struct {
-	page    []storedRaw
-	studies []study.Study
-	err     error
-	done    chan struct{}
-}
-
-func (j *eachJob) decode() {
-	defer close(j.done)
-	for _, z := range j.page {
-		raw, err := decompress(z.raw)
-		if err != nil {
-			j.err = fmt.Errorf("read %s: %w", z.id, err)
-			return
-		}
-		st, err := ctgov.DecodeV2(raw)
-		if err != nil {
-			j.err = fmt.Errorf("read %s: stored record: %w", z.id, err)
-			return
-		}
-		j.studies = append(j.studies, st)
-	}
-}
-
-// readPages reads every page in order, handing each to the workers and, in
-// the same order, to Each.
-func (s *Store) readPages(ctx context.Context, work, order chan<- *eachJob) {
-	defer close(work)
-	defer close(order)
-	after := ""
-	for {
-		page, err := s.page(ctx, after)
-		j := &eachJob{page: page, done: make(chan struct{})}
-		if err != nil {
-			j.err = fmt.Errorf("read studies after %q: %w", after, err)
-			close(j.done)
-		}
-		select {
-		case order <- j:
-		case <-ctx.Done():
-			return
-		}
-		if err != nil {
-			return
-		}
-		select {
-		case work <- j:
-		case <-ctx.Done():
-			return
-		}
-		if len(page) < eachPage {
-			return
-		}
-		after = page[len(page)-1].id
-	}
-}
-
-type storedRaw struct {
-	id  string
-	raw []byte
-}
-
-func (s *Store) page(ctx context.Context, after string) ([]storedRaw, error) {
-	return s.raws(ctx, `SELECT nct_id, raw FROM live WHERE nct_id > ? ORDER BY nct_id LIMIT ?`, after, eachPage)
+// page reads a page of Each; each page is a read transaction of its own,
+// so none stays open for long (a long reader stops WAL checkpoints while an
+// ingest writes).
+func (s *Store) page(ctx context.Context, after string) ([]record.Raw, error) {
+	return s.raws(ctx, `SELECT nct_id, raw FROM live WHERE nct_id > ? ORDER BY nct_id LIMIT ?`, after, record.PageSize)
 }
 
 // raws runs a query of (nct_id, raw) rows.
-func (s *Store) raws(ctx context.Context, query string, args ...any) ([]storedRaw, error) {
+func (s *Store) raws(ctx context.Context, query string, args ...any) ([]record.Raw, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var page []storedRaw
+	var page []record.Raw
 	for rows.Next() {
-		var r storedRaw
-		if err := rows.Scan(&r.id, &r.raw); err != nil {
+		var r record.Raw
+		if err := rows.Scan(&r.ID, &r.Z); err != nil {
 			return nil, err
 		}
 		page = append(page, r)
@@ -232,9 +126,8 @@ func (s *Store) raws(ctx context.Context, query string, args ...any) ([]storedRa
 }
 
 // Stats summarises the store. It reads in one transaction, so the counts
-// agree with each other even while an ingest writes. Counting scans every
-// study (seconds at full scale), so the summary is kept until the store's
-// generation changes: a server polls Stats and answers /version with it.
+// agree with each other even while an ingest writes. The summary is kept
+// until the store's generation changes (see record.StatsCache).
 func (s *Store) Stats(ctx context.Context) (study.Stats, error) {
 	st, err := s.stats(ctx)
 	if err != nil {
@@ -255,52 +148,27 @@ func (s *Store) stats(ctx context.Context) (study.Stats, error) {
 	if err != nil {
 		return study.Stats{}, err
 	}
-	// The last ingest's time is not part of what a generation covers: an
-	// ingest that changed nothing still finished.
 	var lastIngest sql.NullString
-	err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaLastIngest).Scan(&lastIngest)
+	err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, record.MetaLastIngest).Scan(&lastIngest)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return study.Stats{}, err
 	}
-	s.statsMu.Lock()
-	defer s.statsMu.Unlock()
-	if s.statsCache != nil && s.statsCache.Generation == gen {
-		st := cloneStats(*s.statsCache)
-		st.LastIngest = lastIngest.String
-		return st, nil
-	}
-
-	st := study.Stats{Generation: gen, ByStatus: map[string]int{}, ByPhase: map[string]int{}, ByStudyType: map[string]int{}, ByCountry: map[string]int{}}
-	var newest sql.NullString
-	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(has_results), 0), max(last_update_posted) FROM live`).
-		Scan(&st.Studies, &st.WithResults, &newest)
-	if err != nil {
-		return study.Stats{}, err
-	}
-	st.NewestUpdate, st.LastIngest = newest.String, lastIngest.String
-	for _, g := range []struct {
-		query string
-		into  map[string]int
-		sep   string // the value lists several keys separated by sep
-	}{
-		{`SELECT overall_status, count(*) FROM live GROUP BY 1`, st.ByStatus, ""},
-		{`SELECT study_type, count(*) FROM live GROUP BY 1`, st.ByStudyType, ""},
-		{`SELECT phases, count(*) FROM live GROUP BY 1`, st.ByPhase, " "},
-		{`SELECT countries, count(*) FROM live GROUP BY 1`, st.ByCountry, countrySep},
-	} {
-		if err := countInto(ctx, tx, g.query, g.into, g.sep); err != nil {
+	return s.statsCache.Get(gen, lastIngest.String, func() (study.Stats, error) {
+		st := record.NewStats(gen)
+		var newest sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(has_results), 0), max(last_update_posted) FROM live`).
+			Scan(&st.Studies, &st.WithResults, &newest)
+		if err != nil {
 			return study.Stats{}, err
 		}
-	}
-	s.statsCache = &st
-	return cloneStats(st), nil
-}
-
-// cloneStats copies the maps, which callers may change.
-func cloneStats(st study.Stats) study.Stats {
-	st.ByStatus, st.ByPhase = maps.Clone(st.ByStatus), maps.Clone(st.ByPhase)
-	st.ByStudyType, st.ByCountry = maps.Clone(st.ByStudyType), maps.Clone(st.ByCountry)
-	return st
+		st.NewestUpdate = newest.String
+		for _, g := range record.StatsQueries(&st) {
+			if err := countInto(ctx, tx, g.Query, g.Into, g.Sep); err != nil {
+				return study.Stats{}, err
+			}
+		}
+		return st, nil
+	})
 }
 
 // Generation returns the store's generation (see study.Stats): one
@@ -319,12 +187,11 @@ type querier interface {
 
 func generation(ctx context.Context, q querier) (int64, error) {
 	var gen int64
-	err := q.QueryRowContext(ctx, `SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0)`, metaGeneration).Scan(&gen)
+	err := q.QueryRowContext(ctx, `SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0)`, record.MetaGeneration).Scan(&gen)
 	return gen, err
 }
 
-// countInto adds a (key, count) query's rows to into, skipping empty keys;
-// with split, a key is a space-separated list and each item gets the count.
+// countInto adds a (key, count) query's rows to into (see record.AddCount).
 func countInto(ctx context.Context, tx *sql.Tx, query string, into map[string]int, sep string) error {
 	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
@@ -337,15 +204,7 @@ func countInto(ctx context.Context, tx *sql.Tx, query string, into map[string]in
 		if err := rows.Scan(&key, &n); err != nil {
 			return err
 		}
-		keys := []string{key}
-		if sep != "" {
-			keys = strings.Split(key, sep)
-		}
-		for _, k := range keys {
-			if k != "" {
-				into[k] += n
-			}
-		}
+		record.AddCount(into, key, n, sep)
 	}
 	return rows.Err()
 }

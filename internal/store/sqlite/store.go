@@ -10,17 +10,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"path"
 	"runtime"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
-	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/store/record"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -34,10 +28,9 @@ type Store struct {
 	rawByID *sql.Stmt
 	// criteria, when set, derives each written study's structured
 	// criteria; see ParseCriteriaWith.
-	criteria *criteriaParser
+	criteria *record.CriteriaParser
 
-	statsMu    sync.Mutex
-	statsCache *study.Stats // for the generation it carries
+	statsCache record.StatsCache
 }
 
 // Open opens (creating if needed) the store at path and brings its schema
@@ -83,36 +76,25 @@ func Open(ctx context.Context, path string) (*Store, error) {
 func (s *Store) Close() error { return errors.Join(s.rawByID.Close(), s.db.Close()) }
 
 // migrate applies, in order and each in its own transaction, the embedded
-// migrations/NNNN_name.sql files not yet recorded in schema_migrations.
+// migrations not yet recorded in schema_migrations.
 func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	all, err := record.Migrations(migrations, "migrations")
 	if err != nil {
 		return err
 	}
-	slices.Sort(names)
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, _ := strings.Cut(base, "_")
-		version, err := strconv.Atoi(num)
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", base)
-		}
-		if err := s.apply(ctx, version, base); err != nil {
-			return fmt.Errorf("migration %s: %w", base, err)
+	for _, m := range all {
+		if err := s.apply(ctx, m); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 	}
 	return nil
 }
 
-func (s *Store) apply(ctx context.Context, version int, name string) error {
-	body, err := migrations.ReadFile("migrations/" + name)
-	if err != nil {
-		return err
-	}
+func (s *Store) apply(ctx context.Context, m record.Migration) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -121,17 +103,17 @@ func (s *Store) apply(ctx context.Context, version int, name string) error {
 	// Checked inside the write transaction, so two processes opening a new
 	// store at once apply each migration exactly once.
 	var done int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&done); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&done); err != nil {
 		return err
 	}
 	if done > 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		version, name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		m.Version, m.Name, time.Now().UTC().Format(time.RFC3339)); err != nil {
 		return err
 	}
 	return tx.Commit()

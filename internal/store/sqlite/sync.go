@@ -7,16 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/trialfinder/trialfinder/internal/store/record"
 	"github.com/trialfinder/trialfinder/internal/study"
-)
-
-// The sync state's meta keys.
-const (
-	metaDataTimestamp   = "sync_data_timestamp"
-	metaLastSync        = "sync_last"
-	metaLastFullListing = "sync_last_full_listing"
-	metaSince           = "sync_since"
-	metaCheckpoint      = "sync_checkpoint"
 )
 
 // SyncState returns where keeping current with ClinicalTrials.gov stands;
@@ -33,19 +25,7 @@ func (s *Store) SyncState(ctx context.Context) (study.SyncState, error) {
 		if err := rows.Scan(&k, &v); err != nil {
 			return study.SyncState{}, fmt.Errorf("read sync state: %w", err)
 		}
-		switch k {
-		case metaDataTimestamp:
-			st.DataTimestamp = v
-		case metaLastSync:
-			st.LastSync, err = time.Parse(time.RFC3339, v)
-		case metaLastFullListing:
-			st.LastFullListing, err = time.Parse(time.RFC3339, v)
-		case metaSince:
-			st.Since = v
-		case metaCheckpoint:
-			st.Checkpoint = v
-		}
-		if err != nil {
+		if err := record.SetSyncState(&st, k, v); err != nil {
 			return study.SyncState{}, fmt.Errorf("read sync state %s: %w", k, err)
 		}
 	}
@@ -58,26 +38,14 @@ func (s *Store) SyncState(ctx context.Context) (study.SyncState, error) {
 // SetSyncState records state on its own (WriteSynced, Remove and Restore
 // record it with what they change).
 func (s *Store) SetSyncState(ctx context.Context, state study.SyncState) error {
-	if err := s.change(ctx, &state, func(*sql.Tx, *changeLog) error { return nil }); err != nil {
+	if err := s.change(ctx, &state, func(*sql.Tx, *record.ChangeLog) error { return nil }); err != nil {
 		return fmt.Errorf("record sync state: %w", err)
 	}
 	return nil
 }
 
 func putSyncState(ctx context.Context, tx *sql.Tx, st study.SyncState) error {
-	stamp := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	for _, kv := range [][2]string{
-		{metaDataTimestamp, st.DataTimestamp},
-		{metaLastSync, stamp(st.LastSync)},
-		{metaLastFullListing, stamp(st.LastFullListing)},
-		{metaSince, st.Since},
-		{metaCheckpoint, st.Checkpoint},
-	} {
+	for _, kv := range record.SyncStateRows(st) {
 		var err error
 		if kv[1] == "" {
 			_, err = tx.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, kv[0])
@@ -121,7 +89,7 @@ func (s *Store) Restore(ctx context.Context, ids []string, state *study.SyncStat
 // change, logging kind for each study it affected; it returns how many.
 func (s *Store) markEach(ctx context.Context, state *study.SyncState, kind study.LogKind, ids []string, query string, args ...any) (int, error) {
 	n := 0
-	err := s.change(ctx, state, func(tx *sql.Tx, log *changeLog) error {
+	err := s.change(ctx, state, func(tx *sql.Tx, log *record.ChangeLog) error {
 		stmt, err := tx.PrepareContext(ctx, query)
 		if err != nil {
 			return err
@@ -133,7 +101,7 @@ func (s *Store) markEach(ctx context.Context, state *study.SyncState, kind study
 			}
 			if k, _ := res.RowsAffected(); k > 0 {
 				n++
-				log.add(id, kind)
+				log.Add(id, kind)
 			}
 		}
 		return nil
@@ -155,7 +123,7 @@ func (s *Store) removedOn(ctx context.Context, id string) (string, error) {
 // progress, and records state (the listing's checkpoint) in the same
 // transaction.
 func (s *Store) AddListed(ctx context.Context, ids []string, state study.SyncState) error {
-	err := s.change(ctx, &state, func(tx *sql.Tx, _ *changeLog) error {
+	err := s.change(ctx, &state, func(tx *sql.Tx, _ *record.ChangeLog) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO listing (nct_id) VALUES (?)`)
 		if err != nil {
 			return err
@@ -248,7 +216,7 @@ func (s *Store) history(ctx context.Context, nctID string) ([]study.Version, err
 		if v.SeenAt, err = time.Parse(time.RFC3339, seen); err != nil {
 			return nil, fmt.Errorf("version %d: %w", v.Version, err)
 		}
-		if v.Raw, err = decompress(z); err != nil {
+		if v.Raw, err = record.Decompress(z); err != nil {
 			return nil, fmt.Errorf("version %d: %w", v.Version, err)
 		}
 		out = append(out, v)

@@ -1,4 +1,4 @@
-package storetest
+package conformance
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/store"
+	"github.com/trialfinder/trialfinder/internal/store/storetest"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
@@ -21,7 +23,7 @@ func versionedParser(version string) func(string) []byte {
 }
 
 // storedCriteria reads every stored criteria row of version for studies.
-func storedCriteria(t *testing.T, st Store, version string, studies []study.Study) map[string]string {
+func storedCriteria(t *testing.T, st store.Store, version string, studies []study.Study) map[string]string {
 	t.Helper()
 	ids := make([]string, len(studies))
 	for i, s := range studies {
@@ -43,7 +45,7 @@ func storedCriteria(t *testing.T, st Store, version string, studies []study.Stud
 
 // wantCriteria checks that every study's stored criteria are version's
 // parse of its current text.
-func wantCriteria(t *testing.T, st Store, version string, studies []study.Study) {
+func wantCriteria(t *testing.T, st store.Store, version string, studies []study.Study) {
 	t.Helper()
 	parse := versionedParser(version)
 	got := storedCriteria(t, st, version, studies)
@@ -57,7 +59,7 @@ func wantCriteria(t *testing.T, st Store, version string, studies []study.Study)
 	}
 }
 
-func testStoredCriteria(t *testing.T, st Store, raws [][]byte) {
+func testStoredCriteria(t *testing.T, st store.Store, raws [][]byte) {
 	ctx := t.Context()
 	st.ParseCriteriaWith("v1", versionedParser("v1"))
 	studies := load(t, st, raws)
@@ -87,9 +89,9 @@ func testStoredCriteria(t *testing.T, st Store, raws [][]byte) {
 
 	// An updated record's criteria are dropped, then follow its new text.
 	const i = 0
-	upd, err := ctgov.DecodeV2(Edit(t, raws[i], func(rec map[string]any) {
-		Module(rec, "statusModule")["lastUpdatePostDateStruct"] = map[string]any{"date": "2099-01-02", "type": "ACTUAL"}
-		m := Module(rec, "eligibilityModule")
+	upd, err := ctgov.DecodeV2(storetest.Edit(t, raws[i], func(rec map[string]any) {
+		storetest.Module(rec, "statusModule")["lastUpdatePostDateStruct"] = map[string]any{"date": "2099-01-02", "type": "ACTUAL"}
+		m := storetest.Module(rec, "eligibilityModule")
 		m["eligibilityCriteria"] = fmt.Sprint(m["eligibilityCriteria"]) + "\n* Must live in Atlantis"
 	}))
 	if err != nil {

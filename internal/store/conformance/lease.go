@@ -1,21 +1,16 @@
-package storetest
+package conformance
 
 import (
-	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/trialfinder/trialfinder/internal/store"
 )
 
-// leaseStore is what running work on one node at a time needs of a store.
-type leaseStore interface {
-	TakeLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
-	ReleaseLease(ctx context.Context, name, holder string) error
-}
-
-func take(t *testing.T, st Store, name, holder string, ttl time.Duration) bool {
+func take(t *testing.T, st store.Store, name, holder string, ttl time.Duration) bool {
 	t.Helper()
 	ok, err := st.TakeLease(t.Context(), name, holder, ttl)
 	if err != nil {
@@ -26,7 +21,7 @@ func take(t *testing.T, st Store, name, holder string, ttl time.Duration) bool {
 
 // testLease: one holder at a time, renewals keep it, an expired lease
 // passes to the next taker and a released one at once.
-func testLease(t *testing.T, st Store, _ [][]byte) {
+func testLease(t *testing.T, st store.Store, _ [][]byte) {
 	const long = time.Hour
 	if !take(t, st, "sync", "a", long) {
 		t.Fatal("a could not take a free lease")
@@ -80,7 +75,7 @@ func testLease(t *testing.T, st Store, _ [][]byte) {
 }
 
 // testLeaseContention: of many takers at once, exactly one gets it.
-func testLeaseContention(t *testing.T, st Store, _ [][]byte) {
+func testLeaseContention(t *testing.T, st store.Store, _ [][]byte) {
 	var won atomic.Int32
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)

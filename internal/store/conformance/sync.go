@@ -1,8 +1,7 @@
-package storetest
+package conformance
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -10,25 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trialfinder/trialfinder/internal/store"
+	"github.com/trialfinder/trialfinder/internal/store/storetest"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
-// syncStore is what keeping current with ClinicalTrials.gov needs of a
-// store: the change log, record history, removals, the sync state and
-// the listing of every NCT ID.
-type syncStore interface {
-	ChangesSince(ctx context.Context, gen int64) ([]study.Logged, error)
-	History(ctx context.Context, nctID string) ([]study.Version, error)
-	Remove(ctx context.Context, ids []string, on string, state *study.SyncState) (int, error)
-	Restore(ctx context.Context, ids []string, state *study.SyncState) (int, error)
-	SyncState(ctx context.Context) (study.SyncState, error)
-	SetSyncState(ctx context.Context, state study.SyncState) error
-	AddListed(ctx context.Context, ids []string, state study.SyncState) error
-	ClearListing(ctx context.Context) error
-	ListingDiff(ctx context.Context) (gone, back, unknown []string, err error)
-}
-
-func generationOf(t *testing.T, st Store) int64 {
+func generationOf(t *testing.T, st store.Store) int64 {
 	t.Helper()
 	g, err := st.Generation(t.Context())
 	if err != nil {
@@ -37,7 +23,7 @@ func generationOf(t *testing.T, st Store) int64 {
 	return g
 }
 
-func changesSince(t *testing.T, st Store, gen int64) []study.Logged {
+func changesSince(t *testing.T, st store.Store, gen int64) []study.Logged {
 	t.Helper()
 	l, err := st.ChangesSince(t.Context(), gen)
 	if err != nil {
@@ -49,7 +35,7 @@ func changesSince(t *testing.T, st Store, gen int64) []study.Logged {
 // testChangeLog: every changing write logs its studies under the
 // generation it moved to, in the same transaction; writes that change
 // nothing log nothing and leave the generation alone.
-func testChangeLog(t *testing.T, st Store, raws [][]byte) {
+func testChangeLog(t *testing.T, st store.Store, raws [][]byte) {
 	ctx := t.Context()
 	studies := load(t, st, raws)
 	loaded := generationOf(t, st)
@@ -94,18 +80,18 @@ func compact(t *testing.T, raw []byte) []byte {
 
 // testHistory: each distinct version is kept, in order, with its record;
 // stale and identical records add none.
-func testHistory(t *testing.T, st Store, raws [][]byte) {
+func testHistory(t *testing.T, st store.Store, raws [][]byte) {
 	ctx := t.Context()
 	before := time.Now().Add(-time.Second)
 	load(t, st, raws)
 	i, orig := withSites(t, raws)
-	v2 := Edit(t, raws[i], func(rec map[string]any) {
-		Module(rec, "statusModule")["overallStatus"] = "ACTIVE_NOT_RECRUITING"
-		Module(rec, "statusModule")["lastUpdatePostDateStruct"] = map[string]any{"date": "2099-01-02", "type": "ACTUAL"}
+	v2 := storetest.Edit(t, raws[i], func(rec map[string]any) {
+		storetest.Module(rec, "statusModule")["overallStatus"] = "ACTIVE_NOT_RECRUITING"
+		storetest.Module(rec, "statusModule")["lastUpdatePostDateStruct"] = map[string]any{"date": "2099-01-02", "type": "ACTUAL"}
 	})
-	v3 := Edit(t, v2, func(rec map[string]any) {
-		Module(rec, "statusModule")["overallStatus"] = "COMPLETED"
-		Module(rec, "statusModule")["lastUpdatePostDateStruct"] = map[string]any{"date": "2099-02-03", "type": "ACTUAL"}
+	v3 := storetest.Edit(t, v2, func(rec map[string]any) {
+		storetest.Module(rec, "statusModule")["overallStatus"] = "COMPLETED"
+		storetest.Module(rec, "statusModule")["lastUpdatePostDateStruct"] = map[string]any{"date": "2099-02-03", "type": "ACTUAL"}
 	})
 	for _, raw := range [][]byte{v2, v3, v3, v2} { // the repeat is unchanged, then v2 is stale
 		upsert(t, st, decodeAll(t, [][]byte{raw}))
@@ -135,7 +121,7 @@ func testHistory(t *testing.T, st Store, raws [][]byte) {
 
 // testRemoved: a removed study leaves every listing and count but keeps
 // its record's history; writing it again, or restoring it, brings it back.
-func testRemoved(t *testing.T, st Store, raws [][]byte) {
+func testRemoved(t *testing.T, st store.Store, raws [][]byte) {
 	ctx := t.Context()
 	studies := load(t, st, raws)
 	full, err := st.Stats(ctx)
@@ -205,7 +191,7 @@ func testRemoved(t *testing.T, st Store, raws [][]byte) {
 
 // testSyncState: the state round-trips, and writes that carry it record
 // it with what they change.
-func testSyncState(t *testing.T, st Store, raws [][]byte) {
+func testSyncState(t *testing.T, st store.Store, raws [][]byte) {
 	ctx := t.Context()
 	if s, err := st.SyncState(ctx); err != nil || !reflect.DeepEqual(s, study.SyncState{}) {
 		t.Fatalf("new store's sync state %+v, %v", s, err)
@@ -235,7 +221,7 @@ func testSyncState(t *testing.T, st Store, raws [][]byte) {
 }
 
 // testListing: a listing gathered page by page is compared with the store.
-func testListing(t *testing.T, st Store, raws [][]byte) {
+func testListing(t *testing.T, st store.Store, raws [][]byte) {
 	ctx := t.Context()
 	studies := load(t, st, raws)
 	var ids []string

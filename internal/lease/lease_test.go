@@ -8,14 +8,39 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trialfinder/trialfinder/internal/store/postgres"
+	"github.com/trialfinder/trialfinder/internal/store/postgres/pgtest"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 )
 
-// open opens a connection to the SQLite store at path, as one process of
-// several would.
-func open(t *testing.T, path string) *sqlite.Store {
+// store is a connection to a store, as one process of several has.
+type store interface {
+	Store
+	Close() error
+}
+
+// eachStore runs test on a new store of each kind (PostgreSQL when the
+// test server is configured), giving it a function that opens another
+// connection to that store.
+func eachStore(t *testing.T, test func(t *testing.T, open func() store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "store.db")
+		test(t, func() store {
+			st, err := sqlite.Open(t.Context(), path)
+			return opened(t, st, err)
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn, _ := pgtest.Database(t)
+		test(t, func() store {
+			st, err := postgres.Open(t.Context(), dsn, "")
+			return opened(t, st, err)
+		})
+	})
+}
+
+func opened(t *testing.T, st store, err error) store {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,9 +52,10 @@ const ttl = 200 * time.Millisecond
 
 // TestHeldAndRenewed: a lease taken is refused to others for as long as
 // it is renewed, well past its ttl, and free at once when released.
-func TestHeldAndRenewed(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "store.db")
-	a, b := open(t, path), open(t, path)
+func TestHeldAndRenewed(t *testing.T) { eachStore(t, testHeldAndRenewed) }
+
+func testHeldAndRenewed(t *testing.T, open func() store) {
+	a, b := open(), open()
 	l, err := Take(t.Context(), a, "sync", "a", ttl)
 	if err != nil {
 		t.Fatal(err)
@@ -59,9 +85,10 @@ func TestHeldAndRenewed(t *testing.T) {
 
 // TestHolderDies: a holder that stops renewing (its process died) loses
 // the lease after its ttl, not before.
-func TestHolderDies(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "store.db")
-	a, b := open(t, path), open(t, path)
+func TestHolderDies(t *testing.T) { eachStore(t, testHolderDies) }
+
+func testHolderDies(t *testing.T, open func() store) {
+	a, b := open(), open()
 	ctx, die := context.WithCancel(t.Context())
 	if _, err := Take(ctx, a, "sync", "a", ttl); err != nil {
 		t.Fatal(err)
@@ -87,9 +114,10 @@ func TestHolderDies(t *testing.T) {
 // TestLost: a holder whose lease another took (here, an operator freed
 // it) learns it at its next renewal; one that cannot reach the store
 // gives up within 2/3 of the ttl, before anyone else can take it.
-func TestLost(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "store.db")
-	a, b := open(t, path), open(t, path)
+func TestLost(t *testing.T) { eachStore(t, testLost) }
+
+func testLost(t *testing.T, open func() store) {
+	a, b := open(), open()
 	l, err := Take(t.Context(), a, "sync", "a", ttl)
 	if err != nil {
 		t.Fatal(err)

@@ -226,8 +226,8 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve: %w", err)
 	case runErr = <-loaded:
 		if runErr == nil {
-			if s.sched != nil {
-				go s.sched.run(ctx)
+			if s.cfg.Sync != nil {
+				go s.syncLoop(ctx)
 			}
 			s.refresh(ctx)
 		}
@@ -382,6 +382,6 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		h, code = health{Status: "starting"}, http.StatusServiceUnavailable
 	}
 	h.nodeHealth = s.nodeHealth(r.Context())
-	h.freshness = readFreshness(r.Context(), s.cfg.Store, s.log)
+	h.freshness = s.freshness(r.Context())
 	writeHealth(w, code, h)
 }

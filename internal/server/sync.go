@@ -75,6 +75,10 @@ func newScheduler(cfg SyncConfig, log *slog.Logger, reg *prometheus.Registry) (*
 	return s, reg.Register(s.lastOK)
 }
 
+// syncLoop contends for the sync lease until ctx ends, and syncs while
+// it holds it.
+func (s *Server) syncLoop(ctx context.Context) { s.sched.run(ctx) }
+
 // run contends for the sync lease until ctx ends, and syncs while it
 // holds it.
 func (s *scheduler) run(ctx context.Context) {
@@ -175,6 +179,10 @@ type freshness struct {
 // syncStater is the part of the store freshness reads.
 type syncStater interface {
 	SyncState(ctx context.Context) (study.SyncState, error)
+}
+
+func (s *Server) freshness(ctx context.Context) freshness {
+	return readFreshness(ctx, s.cfg.Store, s.log)
 }
 
 func readFreshness(ctx context.Context, st syncStater, log *slog.Logger) freshness {

@@ -21,7 +21,7 @@ func init() {
 	register(command{
 		name:    "serve",
 		args:    "[--role all|web|sync] [--db D] [--db-read R] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL] [--refresh-every 30s] [--lease-ttl 1m]",
-		summary: "serve the website and the ClinicalTrials.gov-compatible API (loads the demo data into an empty store)",
+		summary: "serve the website and the ClinicalTrials.gov-compatible API, keep the store synced, or both (--role; all loads the demo data into an empty store)",
 		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
 			var o serveOptions
 			db, dbRead := dbFlag(fs), dbReadFlag(fs)

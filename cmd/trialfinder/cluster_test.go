@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,9 +106,21 @@ func TestCluster(t *testing.T) {
 	}
 	t.Logf("both web nodes served the changes %s after they were published upstream", time.Since(start).Round(time.Millisecond))
 
-	// The syncing node dies: the other takes the lease over once it
-	// expires, and syncs the next change.
+	// The syncing node dies in the middle of a sync (upstream is slow to
+	// answer its page of changes): the other takes the lease over once
+	// it expires, resumes the sync from its checkpoint, and the change
+	// reaches the web nodes.
+	fake.Put(retitle(t, raws[later], "Wombatectomy second", "2026-01-12"))
+	fake.Inject(upstreamtest.Fault{Kind: "slow", Path: "/studies", Slow: time.Minute})
+	fake.SetTimestamp("2026-01-12T09:00:05")
+	holder.waitFor(t, 30*time.Second, "asks for the changes", func() error {
+		if fake.PendingFaults() != 0 {
+			return errors.New("not yet")
+		}
+		return nil
+	})
 	holder.kill(t)
+	start = time.Now()
 	standby := syncers[0]
 	if standby == holder {
 		standby = syncers[1]
@@ -118,13 +131,13 @@ func TestCluster(t *testing.T) {
 		}
 		return nil
 	})
-	fake.Put(retitle(t, raws[later], "Wombatectomy second", "2026-01-12"))
-	fake.SetTimestamp("2026-01-12T09:00:05")
-	start = time.Now()
 	for _, w := range webs {
 		w.waitFor(t, followTarget-time.Since(start), "serves the change the new sync node synced", func() error {
 			return w.finds("query.term=wombatectomy", later)
 		})
+	}
+	if !strings.Contains(standby.log.String(), "resuming an interrupted sync") {
+		t.Errorf("%s did not resume the sync %s was killed in", standby.name, holder.name)
 	}
 
 	// A web node dies: the other serves every study; started again, it

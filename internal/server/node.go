@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // The roles of a node. Any number of web nodes serve, reading the store;
@@ -51,25 +53,56 @@ type viewsHealth struct {
 	LagSeconds float64 `json:"lagSeconds"`
 }
 
-// lagClock remembers when a node last found its views current.
+// lagClock remembers when a node last found its views current, and what
+// it saw last.
 type lagClock struct {
-	mu      sync.Mutex
-	current time.Time
+	mu             sync.Mutex
+	current        time.Time
+	views, store   int64
+	lastWasCurrent bool
 }
 
-func newLagClock() *lagClock { return &lagClock{current: time.Now()} }
+// newLagClock starts the clock, the node being current as it starts, and
+// registers the lag's metrics, which say what the last observation saw.
+func newLagClock(reg *prometheus.Registry) *lagClock {
+	c := &lagClock{current: time.Now(), lastWasCurrent: true}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "trialfinder_views_lag_generations",
+			Help: "How many generations the store was ahead of this node's views when it last looked (at a poll of the store or a health check).",
+		}, func() float64 { return float64(c.last().LagGenerations) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "trialfinder_views_lag_seconds",
+			Help: "0 if this node's views were current when it last looked, else the seconds since it last found them current.",
+		}, func() float64 { return c.last().LagSeconds }),
+	)
+	return c
+}
 
 // observe notes the views' and the store's generations, seen now, and
 // returns the lag.
 func (c *lagClock) observe(views, store int64) viewsHealth {
-	now := time.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if store <= views {
-		c.current = now
-		return viewsHealth{Generation: views}
+	c.views, c.store, c.lastWasCurrent = views, store, store <= views
+	if c.lastWasCurrent {
+		c.current = time.Now()
 	}
-	return viewsHealth{Generation: views, LagGenerations: store - views, LagSeconds: now.Sub(c.current).Seconds()}
+	return c.lag()
+}
+
+// last is the lag as of the last observation, its seconds counted to now.
+func (c *lagClock) last() viewsHealth {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lag()
+}
+
+func (c *lagClock) lag() viewsHealth {
+	if c.lastWasCurrent {
+		return viewsHealth{Generation: c.views}
+	}
+	return viewsHealth{Generation: c.views, LagGenerations: c.store - c.views, LagSeconds: time.Since(c.current).Seconds()}
 }
 
 // generationer is the part of the store node health reads.

@@ -140,7 +140,8 @@ func New(cfg Config) (*Server, error) {
 	cfg.RequestTimeout = orDefault(cfg.RequestTimeout, 30*time.Second)
 	cfg.ExportTimeout = orDefault(cfg.ExportTimeout, 5*time.Minute)
 	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, 20*time.Second)
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), classes: newClasses(cfg.Slots), lag: newLagClock()}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), classes: newClasses(cfg.Slots)}
+	s.lag = newLagClock(s.metrics.reg)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

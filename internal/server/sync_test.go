@@ -122,10 +122,13 @@ func TestHealthSaysTheLag(t *testing.T) {
 		h.Views.Generation != gen || h.Views.LagGenerations != 1 || h.Views.LagSeconds < 0.02 {
 		t.Errorf("/healthz of a node one write behind: %s", body)
 	}
+	if _, body := getBody(t, base+"/metrics"); !strings.Contains(string(body), "trialfinder_views_lag_generations 1\n") {
+		t.Errorf("/metrics of a node one write behind: %.3000s", body)
+	}
 }
 
 func TestLagClock(t *testing.T) {
-	c := newLagClock()
+	c := newLagClock(prometheus.NewRegistry())
 	if v := c.observe(5, 5); v != (viewsHealth{Generation: 5}) {
 		t.Errorf("current: %+v", v)
 	}
@@ -136,7 +139,11 @@ func TestLagClock(t *testing.T) {
 	if first.LagGenerations != 2 || second.LagGenerations != 3 || first.LagSeconds < 0.01 || second.LagSeconds < first.LagSeconds+0.01 {
 		t.Errorf("behind: %+v then %+v", first, second)
 	}
-	if v := c.observe(8, 8); v.LagSeconds != 0 || v.LagGenerations != 0 {
+	time.Sleep(10 * time.Millisecond)
+	if last := c.last(); last.LagGenerations != 3 || last.LagSeconds < second.LagSeconds+0.01 {
+		t.Errorf("the metrics after %+v: %+v", second, last)
+	}
+	if v := c.observe(8, 8); v.LagSeconds != 0 || v.LagGenerations != 0 || c.last() != v {
 		t.Errorf("caught up: %+v", v)
 	}
 }

@@ -78,7 +78,7 @@ func TestCluster(t *testing.T) {
 	}
 	webs := []*node{startNode(t, "web-1", webArgs...), startNode(t, "web-2", replicaArgs...)}
 	for _, w := range webs {
-		w.waitFor(t, 2*time.Minute, "serves the bootstrapped store", func() error { return w.serves(live) })
+		w.waitFor(t, 2*time.Minute, "serves the bootstrapped store", func() error { return w.serves(t, live) })
 	}
 
 	// Upstream changes: a study appears, one changes, one disappears.
@@ -92,13 +92,13 @@ func TestCluster(t *testing.T) {
 	start := time.Now()
 	for _, w := range webs {
 		w.waitFor(t, followTarget-time.Since(start), "serves the upstream changes", func() error {
-			if err := w.finds("query.term=quokkaplasty", changed); err != nil {
+			if err := w.finds(t, "query.term=quokkaplasty", changed); err != nil {
 				return err
 			}
-			if err := w.finds("filter.ids="+fresh, fresh); err != nil {
+			if err := w.finds(t, "filter.ids="+fresh, fresh); err != nil {
 				return err
 			}
-			if err := w.finds("filter.ids="+gone, ""); err != nil {
+			if err := w.finds(t, "filter.ids="+gone, ""); err != nil {
 				return err
 			}
 			return w.pageShows(changed, "Quokkaplasty first")
@@ -133,7 +133,7 @@ func TestCluster(t *testing.T) {
 	})
 	for _, w := range webs {
 		w.waitFor(t, followTarget-time.Since(start), "serves the change the new sync node synced", func() error {
-			return w.finds("query.term=wombatectomy", later)
+			return w.finds(t, "query.term=wombatectomy", later)
 		})
 	}
 	if !strings.Contains(standby.log.String(), "resuming an interrupted sync") {
@@ -143,11 +143,11 @@ func TestCluster(t *testing.T) {
 	// A web node dies: the other serves every study; started again, it
 	// serves the same.
 	webs[0].kill(t)
-	if err := webs[1].lists(live); err != nil {
+	if err := webs[1].lists(t, live); err != nil {
 		t.Errorf("after web-1 died, web-2: %v", err)
 	}
 	again := startNode(t, "web-1 again", webArgs...)
-	again.waitFor(t, 2*time.Minute, "serves every study", func() error { return again.serves(live) })
+	again.waitFor(t, 2*time.Minute, "serves every study", func() error { return again.serves(t, live) })
 }
 
 // clusterStore is the store the nodes share, and the DSN of its replica:
@@ -274,26 +274,33 @@ func (n *node) health() nodeHealth {
 	return h
 }
 
-type searchPage struct {
-	Studies []struct {
-		ProtocolSection struct {
-			IdentificationModule struct {
-				NCTID string `json:"nctId"`
-			} `json:"identificationModule"`
-		} `json:"protocolSection"`
-	} `json:"studies"`
-	NextPageToken string `json:"nextPageToken"`
+// search returns the NCT IDs of a page of search results and the next
+// page's token.
+func (n *node) search(t *testing.T, query url.Values) (ids []string, next string, err error) {
+	query.Set("fields", "NCTId")
+	var p struct {
+		Studies       []json.RawMessage `json:"studies"`
+		NextPageToken string            `json:"nextPageToken"`
+	}
+	if err := n.get("/api/v2/studies?"+query.Encode(), &p); err != nil {
+		return nil, "", err
+	}
+	for _, s := range p.Studies {
+		id, _ := upstreamtest.KeysOf(t, s)
+		ids = append(ids, id)
+	}
+	return ids, p.NextPageToken, nil
 }
 
 // finds checks that a search finds exactly the study id ("": none).
-func (n *node) finds(query, id string) error {
-	var p searchPage
-	if err := n.get("/api/v2/studies?fields=NCTId&"+query, &p); err != nil {
+func (n *node) finds(t *testing.T, query, id string) error {
+	q, err := url.ParseQuery(query)
+	if err != nil {
 		return err
 	}
-	var got []string
-	for _, s := range p.Studies {
-		got = append(got, s.ProtocolSection.IdentificationModule.NCTID)
+	got, _, err := n.search(t, q)
+	if err != nil {
+		return err
 	}
 	if want := []string{id}; id == "" && len(got) != 0 || id != "" && !slices.Equal(got, want) {
 		return fmt.Errorf("%s finds %v, want %q", query, got, id)
@@ -315,29 +322,27 @@ func (n *node) pageShows(id, text string) error {
 
 // serves checks that the node's views hold the store's generation and
 // that it lists exactly the live studies.
-func (n *node) serves(live map[string]bool) error {
+func (n *node) serves(t *testing.T, live map[string]bool) error {
 	if h := n.health(); h.Status != "ok" || h.Views == nil || h.Views.LagGenerations != 0 {
 		return fmt.Errorf("not current: %+v", h)
 	}
-	return n.lists(live)
+	return n.lists(t, live)
 }
 
 // lists checks that the node lists exactly the live studies.
-func (n *node) lists(live map[string]bool) error {
+func (n *node) lists(t *testing.T, live map[string]bool) error {
 	var got []string
-	q := url.Values{"fields": {"NCTId"}, "pageSize": {"1000"}}
+	q := url.Values{"pageSize": {"1000"}}
 	for {
-		var p searchPage
-		if err := n.get("/api/v2/studies?"+q.Encode(), &p); err != nil {
+		ids, next, err := n.search(t, q)
+		if err != nil {
 			return err
 		}
-		for _, s := range p.Studies {
-			got = append(got, s.ProtocolSection.IdentificationModule.NCTID)
-		}
-		if p.NextPageToken == "" {
+		got = append(got, ids...)
+		if next == "" {
 			break
 		}
-		q.Set("pageToken", p.NextPageToken)
+		q.Set("pageToken", next)
 	}
 	var want []string
 	for id, ok := range live {

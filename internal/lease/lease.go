@@ -8,7 +8,6 @@ package lease
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -40,9 +39,7 @@ func Holder() string {
 	if err != nil {
 		host = "unknown-host"
 	}
-	var b [4]byte
-	rand.Read(b[:]) // never fails (crypto/rand panics rather)
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8])
 }
 
 // Lease is a lease this process holds.

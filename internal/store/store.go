@@ -49,6 +49,8 @@ type Store interface {
 	TakeLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	// ReleaseLease gives the named lease up if holder holds it.
 	ReleaseLease(ctx context.Context, name, holder string) error
+	// Copier copies a store to another (trialfinder migrate).
+	Copier
 	Close() error
 }
 

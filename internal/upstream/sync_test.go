@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/trialfinder/trialfinder/internal/ingest"
+	"github.com/trialfinder/trialfinder/internal/store/record"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/store/storetest"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -48,7 +49,7 @@ func testOptions(srv string) Options {
 		MaxBackoff: 20 * time.Millisecond, PageSize: 10}
 }
 
-func mustSync(t *testing.T, st *sqlite.Store, opt Options) Summary {
+func mustSync(t *testing.T, st Store[*record.Prepared], opt Options) Summary {
 	t.Helper()
 	sum, err := Sync(t.Context(), st, opt)
 	if err != nil {
@@ -57,9 +58,15 @@ func mustSync(t *testing.T, st *sqlite.Store, opt Options) Summary {
 	return sum
 }
 
+// history is what dump reads of a store.
+type history interface {
+	History(ctx context.Context, nctID string) ([]study.Version, error)
+	Study(ctx context.Context, nctID string) (study.Study, error)
+}
+
 // dump is what a store holds of the studies ids names, minus when it
 // saw them: whether live or removed, and each version's date and record.
-func dump(t *testing.T, st *sqlite.Store, ids []string) map[string]string {
+func dump(t *testing.T, st history, ids []string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, id := range ids {

@@ -130,14 +130,11 @@ func write(ctx context.Context, tx pgx.Tx, batch []*record.Prepared, changes []s
 		}
 		changes[i] = o.Change
 	}
-	if len(inserts) > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"studies"}, studyColumns, pgx.CopyFromRows(inserts)); err != nil {
-			return fmt.Errorf("copy new studies: %w", err)
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"versions"}, []string{"nct_id", "version", "last_update_posted", "seen_at"},
-			pgx.CopyFromRows(versions)); err != nil {
-			return fmt.Errorf("copy new studies' versions: %w", err)
-		}
+	if err := copyAll(ctx, tx, []copyTable{
+		{"studies", studyColumns, inserts},
+		{"versions", []string{"nct_id", "version", "last_update_posted", "seen_at"}, versions},
+	}); err != nil {
+		return fmt.Errorf("copy new studies: %w", err)
 	}
 	return sendBatch(ctx, tx, &ops, opIDs)
 }
@@ -207,7 +204,7 @@ func (s *Store) change(ctx context.Context, state *study.SyncState, fn func(tx p
 			rows = append(rows, []any{gen, id, string(k)})
 			return nil
 		})
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"changes"}, []string{"generation", "nct_id", "kind"}, pgx.CopyFromRows(rows)); err != nil {
+		if err := copyAll(ctx, tx, []copyTable{{"changes", []string{"generation", "nct_id", "kind"}, rows}}); err != nil {
 			return fmt.Errorf("log changes: %w", err)
 		}
 	}

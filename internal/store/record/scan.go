@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"sync"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -147,19 +146,12 @@ type Parsed struct {
 // ParseAll derives the criteria of a page of stored records on every core.
 func (c *CriteriaParser) ParseAll(page []Raw) []Parsed {
 	out := make([]Parsed, len(page))
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(page); i += workers {
-				st, err := page[i].Decode()
-				out[i] = Parsed{ID: page[i].ID, Err: err}
-				if err == nil {
-					out[i].Z = Compress(c.Parse(st.Eligibility.Criteria))
-				}
-			}
-		})
-	}
-	wg.Wait()
+	Parallel(len(page), func(i int) {
+		st, err := page[i].Decode()
+		out[i] = Parsed{ID: page[i].ID, Err: err}
+		if err == nil {
+			out[i].Z = Compress(c.Parse(st.Eligibility.Criteria))
+		}
+	})
 	return out
 }

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/trialfinder/trialfinder/internal/store"
+)
+
+func init() {
+	register(command{
+		name:    "migrate",
+		args:    "--from D1 --to D2",
+		summary: "copy a store into a new one, SQLite or PostgreSQL either way, with history, change log, removals, criteria and sync state",
+		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
+			from := fs.String("from", "", "the store to copy: a SQLite file path or a postgres:// URL")
+			to := fs.String("to", "", "the new store: a SQLite file path that does not exist yet, or an empty PostgreSQL database")
+			return func(ctx context.Context, args []string) error {
+				if len(args) != 0 || *from == "" || *to == "" {
+					return errUsage
+				}
+				return migrate(ctx, *from, *to)
+			}
+		},
+	})
+}
+
+func migrate(ctx context.Context, from, to string) error {
+	if !store.IsPostgres(from) {
+		// Opening a missing file would make an empty store to copy.
+		if _, err := os.Stat(from); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("--from: no store at %s", from)
+		}
+	}
+	src, err := store.Open(ctx, from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := store.Open(ctx, to)
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	start, last := time.Now(), time.Now()
+	n, err := store.Copy(ctx, src, dst, func(copied int) {
+		if time.Since(last) > 5*time.Second {
+			last = time.Now()
+			fmt.Fprintf(os.Stderr, "%d studies copied\n", copied)
+		}
+	})
+	switch {
+	case errors.Is(err, store.ErrNotEmpty):
+		return fmt.Errorf("--to: %w; migrate copies into a new store: give a file that does not exist yet or an empty database", err)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("interrupted after %d studies: the target holds part of the store; empty it and run migrate again", n)
+	case err != nil:
+		return fmt.Errorf("after %d studies: %w; the target holds part of the store: empty it and run migrate again", n, err)
+	}
+	elapsed := time.Since(start)
+	fmt.Printf("copied %d studies with their history, criteria and removals, then the change log and sync state, in %s (%.0f studies/s)\n",
+		n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds())
+	return nil
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"os"
@@ -30,10 +31,21 @@ var (
 	buildErr  error
 )
 
-// trialfinder starts the command, built without the race detector so that
-// an ingest of thousands of records takes seconds; stdout and stderr are
-// filled once it ends.
+// trialfinder starts the command; stdout and stderr are filled once it
+// ends.
 func trialfinder(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := commandOf(t, &stdout, &stderr, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &stdout, &stderr
+}
+
+// commandOf is the command, built once without the race detector so that an
+// ingest of thousands of records takes seconds, ready to start.
+func commandOf(t *testing.T, stdout, stderr io.Writer, args ...string) *exec.Cmd {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "trialfinder-test")
@@ -52,12 +64,8 @@ func trialfinder(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes
 	}
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), "TRIALFINDER_DB=")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd, &stdout, &stderr
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	return cmd
 }
 
 // runTrialfinder runs the command to the end and returns its exit code.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/trialfinder/trialfinder/internal/lease"
 	"github.com/trialfinder/trialfinder/internal/server"
 	"github.com/trialfinder/trialfinder/internal/store"
 	"github.com/trialfinder/trialfinder/internal/upstream"
@@ -18,24 +20,36 @@ import (
 func init() {
 	register(command{
 		name:    "serve",
-		args:    "[--db D] [--db-read R] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL]",
-		summary: "serve the website and the ClinicalTrials.gov-compatible API (loads the demo data into an empty store)",
+		args:    "[--role all|web|sync] [--db D] [--db-read R] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL] [--refresh-every 30s] [--lease-ttl 1m]",
+		summary: "serve the website and the ClinicalTrials.gov-compatible API, keep the store synced, or both (--role; all loads the demo data into an empty store)",
 		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
+			var o serveOptions
 			db, dbRead := dbFlag(fs), dbReadFlag(fs)
-			addr := fs.String("addr", ":8080", "address to listen on")
-			tiles := fs.String("tiles", "", "map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: the bundled outline only)")
-			base := fs.String("base-url", "", "the site's public address, the start of absolute links in feeds and JSON-LD (default http://localhost and the --addr port)")
-			trustProxy := fs.Bool("trust-proxy", false, "take the client address from X-Forwarded-For, as set by a reverse proxy in front")
-			logIP := fs.Bool("log-client-ip", false, "add client addresses to the access log (off: a search plus an address is health data)")
-			metricsAddr := fs.String("metrics-addr", "", "serve /metrics on this address instead of the main one (e.g. 127.0.0.1:9090)")
-			syncEvery := fs.Duration("sync-every", 0, "sync with ClinicalTrials.gov in the background at start and then this often, e.g. 24h (default: never)")
-			syncAPI := fs.String("sync-api", upstream.DefaultAPI, "the ClinicalTrials.gov API v2 that --sync-every syncs with")
+			fs.StringVar(&o.role, "role", server.RoleAll, "what this node does: web (serve, never sync), sync (sync while holding the store's sync lease; serve /healthz and /metrics only), all (both)")
+			fs.StringVar(&o.addr, "addr", ":8080", "address to listen on")
+			fs.StringVar(&o.tiles, "tiles", "", "map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: the bundled outline only)")
+			fs.StringVar(&o.baseURL, "base-url", "", "the site's public address, the start of absolute links in feeds and JSON-LD (default http://localhost and the --addr port)")
+			fs.BoolVar(&o.trustProxy, "trust-proxy", false, "take the client address from X-Forwarded-For, as set by a reverse proxy in front")
+			fs.BoolVar(&o.logClientIP, "log-client-ip", false, "add client addresses to the access log (off: a search plus an address is health data)")
+			fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve /metrics on this address instead of the main one (e.g. 127.0.0.1:9090)")
+			fs.DurationVar(&o.syncEvery, "sync-every", 0, "sync with ClinicalTrials.gov in the background at start and then this often, e.g. 24h, on whichever node of role sync or all holds the sync lease (default: never; required with --role sync)")
+			fs.StringVar(&o.syncAPI, "sync-api", upstream.DefaultAPI, "the ClinicalTrials.gov API v2 that --sync-every syncs with")
+			fs.DurationVar(&o.refreshEvery, "refresh-every", 30*time.Second, "how often a node serving views checks the store for changes to follow")
+			fs.DurationVar(&o.leaseTTL, "lease-ttl", syncLeaseTTL, "how long the sync lease outlives a sync node that stopped renewing it (renewed every third of it)")
 			return func(ctx context.Context, args []string) error {
-				if len(args) > 0 || *syncEvery < 0 {
+				if len(args) > 0 || o.syncEvery < 0 || o.refreshEvery < 0 || o.leaseTTL < 0 {
 					return errUsage
 				}
-				return runServe(ctx, serveOptions{db: *db, dbRead: *dbRead, addr: *addr, tiles: *tiles, baseURL: *base,
-					trustProxy: *trustProxy, logClientIP: *logIP, metricsAddr: *metricsAddr, syncEvery: *syncEvery, syncAPI: *syncAPI})
+				switch {
+				case o.role != server.RoleAll && o.role != server.RoleWeb && o.role != server.RoleSync:
+					return fmt.Errorf("--role %q: want all, web or sync", o.role)
+				case o.role == server.RoleWeb && o.syncEvery > 0:
+					return errors.New("--sync-every: a node of --role web never syncs; give it to the sync node")
+				case o.role == server.RoleSync && o.syncEvery == 0:
+					return errors.New("--role sync needs --sync-every, how often to sync (e.g. 1h)")
+				}
+				o.db, o.dbRead = *db, *dbRead
+				return runServe(ctx, o)
 			}
 		},
 	})
@@ -53,11 +67,9 @@ const (
 )
 
 type serveOptions struct {
-	db, addr, tiles, baseURL, metricsAddr, syncAPI string
-	trustProxy, logClientIP                        bool
-	syncEvery                                      time.Duration
-
-	dbRead string // a PostgreSQL --db's read replica
+	role, db, dbRead, addr, tiles, baseURL, metricsAddr, syncAPI string
+	trustProxy, logClientIP                                      bool
+	syncEvery, refreshEvery, leaseTTL                            time.Duration
 }
 
 func runServe(ctx context.Context, o serveOptions) error {
@@ -74,26 +86,42 @@ func runServe(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	defer st.Close()
+	var sync *server.SyncConfig
+	if o.syncEvery > 0 {
+		sync = &server.SyncConfig{
+			Run: func(ctx context.Context) error {
+				sum, err := upstream.Sync(ctx, st, upstream.Options{API: o.syncAPI, Log: log, Progress: upstream.Log(log, time.Minute)})
+				if err == nil && !sum.UpToDate {
+					log.Info("sync summary", "summary", sum.String(), "restored", sum.Restored, "data_timestamp", sum.DataTimestamp)
+				}
+				return err
+			},
+			Every: o.syncEvery, Leases: st, LeaseName: upstream.LeaseName, Holder: lease.Holder(), LeaseTTL: o.leaseTTL,
+		}
+	}
+	if o.role == server.RoleSync {
+		node, err := server.NewSyncNode(st, *sync, log, o.metricsAddr != "")
+		if err != nil {
+			return err
+		}
+		return listenAndRun(ctx, o, log, node.MetricsHandler(), node.Run)
+	}
 	cfg := server.Config{
 		Store:        st,
-		Seed:         server.SeedDemo(st, os.Stderr),
+		Role:         o.role,
 		TileURL:      o.tiles,
 		BaseURL:      o.baseURL,
 		TrustProxy:   o.trustProxy,
 		LogClientIP:  o.logClientIP,
 		MetricsApart: o.metricsAddr != "",
 		Logger:       log,
+		RefreshEvery: o.refreshEvery,
+		Sync:         sync,
 	}
-	if o.syncEvery > 0 {
-		cfg.SyncEvery = o.syncEvery
-		cfg.Sync = func(ctx context.Context) error {
-			sum, err := upstream.Sync(ctx, st, upstream.Options{API: o.syncAPI, Log: log, LockPath: syncLockPath(o.db),
-				Progress: upstream.Log(log, time.Minute)})
-			if err == nil && !sum.UpToDate {
-				log.Info("sync summary", "summary", sum.String(), "restored", sum.Restored, "data_timestamp", sum.DataTimestamp)
-			}
-			return err
-		}
+	if o.role == server.RoleAll {
+		// A web node never writes: a cluster's store is filled by its
+		// sync node, or by ingest.
+		cfg.Seed = server.SeedDemo(st, os.Stderr)
 	}
 	if os.Getenv("GOGC") == "" {
 		cfg.GCPercent = servingGCPercent
@@ -105,6 +133,12 @@ func runServe(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	return listenAndRun(ctx, o, log, srv.MetricsHandler(), srv.Run)
+}
+
+// listenAndRun listens on --addr (and --metrics-addr, for metrics) and
+// runs the node there until ctx ends.
+func listenAndRun(ctx context.Context, o serveOptions, log *slog.Logger, metrics http.Handler, run func(context.Context, net.Listener) error) error {
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
@@ -115,10 +149,10 @@ func runServe(ctx context.Context, o serveOptions) error {
 			ln.Close()
 			return fmt.Errorf("listen on %s: %w", o.metricsAddr, err)
 		}
-		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		ms := &http.Server{Handler: metrics, ReadHeaderTimeout: 10 * time.Second}
 		go ms.Serve(mln)
 		defer ms.Close()
 		log.Info("metrics listening", "addr", mln.Addr().String())
 	}
-	return srv.Run(ctx, ln)
+	return run(ctx, ln)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trialfinder/trialfinder/internal/lease"
 	"github.com/trialfinder/trialfinder/internal/store"
 	"github.com/trialfinder/trialfinder/internal/upstream"
 )
@@ -62,29 +63,38 @@ func runSync(ctx context.Context, dsn string, opt upstream.Options) error {
 		return err
 	}
 	defer st.Close()
+	l, err := lease.Take(ctx, st, upstream.LeaseName, lease.Holder(), syncLeaseTTL)
+	if errors.Is(err, lease.ErrHeld) {
+		return fmt.Errorf("another sync of this store is running (a serve node's or another trialfinder sync; one that died frees the store within %s): %w", syncLeaseTTL, err)
+	}
+	if err != nil {
+		return err
+	}
+	defer l.Release()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	opt.Log, opt.Rejects, opt.LockPath = log, os.Stderr, syncLockPath(dsn)
+	opt.Log, opt.Rejects = log, os.Stderr
 	bar := isTerminal(os.Stderr)
 	if bar {
 		opt.Progress = upstream.Bar(os.Stderr)
 	} else {
 		opt.Progress = upstream.Log(log, 10*time.Second)
 	}
-	sum, err := upstream.Sync(ctx, st, opt)
+	sum, err := upstream.Sync(l.Context(), st, opt)
 	if bar {
 		fmt.Fprintln(os.Stderr)
 	}
-	switch {
-	case sum.UpToDate:
+	if sum.UpToDate {
 		fmt.Printf("up to date: ClinicalTrials.gov's data (%s) has not changed since the last sync\n", sum.DataTimestamp)
-	case !errors.Is(err, upstream.ErrLocked):
+	} else {
 		resumed := ""
 		if sum.Resumed {
 			resumed = " (carried on from an interrupted sync)"
 		}
 		fmt.Printf("%s; %d restored; %d requests in %s%s\n", sum, sum.Restored, sum.Requests, sum.Elapsed.Round(time.Millisecond), resumed)
 	}
-	switch {
+	switch lost := l.Lost(); {
+	case lost != nil:
+		return fmt.Errorf("stopped: %w; what is counted above is stored, and the next sync carries on from there", lost)
 	case errors.Is(err, context.Canceled):
 		return errors.New("interrupted: what is counted above is stored; run sync again to carry on from there")
 	case err != nil:
@@ -96,13 +106,6 @@ func runSync(ctx context.Context, dsn string, opt upstream.Options) error {
 	return nil
 }
 
-// syncLockPath is the lock beside a SQLite store that lets one sync at a
-// time run on it; "" (no file lock) for a PostgreSQL store, which has no
-// file beside it and is shared by several machines: there the store's
-// sync lease is what lets one sync at a time run.
-func syncLockPath(dsn string) string {
-	if store.IsPostgres(dsn) {
-		return ""
-	}
-	return dsn + ".sync-lock"
-}
+// syncLeaseTTL is how long the sync lease outlives a holder that stopped
+// renewing it: how long a killed sync holds up the next.
+const syncLeaseTTL = time.Minute

@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/store/storetest"
 	"github.com/trialfinder/trialfinder/internal/upstream"
 	"github.com/trialfinder/trialfinder/internal/upstream/upstreamtest"
@@ -36,18 +38,30 @@ func TestSync(t *testing.T) {
 	}
 }
 
-// TestSyncOneAtATime: a second sync of a store exits at once, non-zero,
-// saying why.
+// TestSyncOneAtATime: while another process holds the store's sync
+// lease (a serve node's sync, another sync), a sync exits at once,
+// non-zero, saying why; once it is free, the sync runs.
 func TestSyncOneAtATime(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "store.db")
-	unlock, err := upstream.Lock(syncLockPath(db))
+	st, err := sqlite.Open(t.Context(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unlock()
+	defer st.Close()
+	if took, err := st.TakeLease(t.Context(), upstream.LeaseName, "a serve node", time.Minute); !took || err != nil {
+		t.Fatalf("take the lease: %v %v", took, err)
+	}
 	code, _, stderr := runTrialfinder(t, "sync", "--db", db, "--api", "http://127.0.0.1:1")
 	if code != 1 || !strings.Contains(stderr, "another sync of this store is running") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if err := st.ReleaseLease(t.Context(), upstream.LeaseName, "a serve node"); err != nil {
+		t.Fatal(err)
+	}
+	_, srv := upstreamtest.New(t, storetest.Records(t), "2026-01-10T09:00:05")
+	code, stdout, stderr := runTrialfinder(t, "sync", "--db", db, "--api", srv.URL, "--rate", "200/s")
+	if code != 0 || !strings.Contains(stdout, "current with ClinicalTrials.gov's data of 2026-01-10T09:00:05") {
+		t.Errorf("with the lease free: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
 

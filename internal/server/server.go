@@ -7,7 +7,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -72,12 +71,14 @@ type Config struct {
 	// default of 100 lets it grow by their whole size again before
 	// collecting the requests' small garbage.
 	GCPercent int
-	// Sync, when set, brings the store up to date with ClinicalTrials.gov
-	// (see internal/upstream); the server runs it in the background once
-	// the index is built and then every SyncEvery (default 24 h), one at
-	// a time. The index follows the store's changes as usual.
-	Sync      func(ctx context.Context) error
-	SyncEvery time.Duration
+	// Sync, when set, keeps the store up to date with
+	// ClinicalTrials.gov once the index is built: while this node holds
+	// the sync lease, it syncs at once and then every Sync.Every. The
+	// index follows the store's changes as usual.
+	Sync *SyncConfig
+	// Role is what /healthz says the node does: RoleAll or RoleWeb (a
+	// sync-only node is a SyncNode).
+	Role string
 	// MemoryHeadroom, when positive, sets the runtime's soft memory limit
 	// (see runtime/debug.SetMemoryLimit) after each build to the live
 	// heap times 1 + MemoryHeadroom, and at least minHeadroom above it,
@@ -123,7 +124,11 @@ type Server struct {
 	metrics *metrics
 	ready   atomic.Bool
 	// generation is the store's generation the index was last built from.
-	generation int64
+	generation atomic.Int64
+	// lag says how far behind the store the views are; sched syncs, if
+	// this node may (Config.Sync).
+	lag   *lagClock
+	sched *scheduler
 }
 
 // New builds the server; it does no I/O until Run.
@@ -136,8 +141,15 @@ func New(cfg Config) (*Server, error) {
 	cfg.ExportTimeout = orDefault(cfg.ExportTimeout, 5*time.Minute)
 	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, 20*time.Second)
 	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), classes: newClasses(cfg.Slots)}
+	s.lag = newLagClock(s.metrics.reg)
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if cfg.Sync != nil {
+		var err error
+		if s.sched, err = newScheduler(*cfg.Sync, s.log, s.metrics.reg); err != nil {
+			return nil, err
+		}
 	}
 	v, err := vocab.Load()
 	if err != nil {
@@ -305,7 +317,7 @@ func (s *Server) rebuild(ctx context.Context, gen int64) (err error) {
 		debug.SetMemoryLimit(int64(live + max(live*s.cfg.MemoryHeadroom, minHeadroom)))
 	}
 	took := time.Since(start)
-	s.generation = gen
+	s.generation.Store(gen)
 	s.metrics.indexStudies.Set(float64(ix.Len()))
 	s.metrics.indexBuild.Set(took.Seconds())
 	s.log.Info("search index built", "studies", ix.Len(), "matcher_studies", m.Len(), "data_time", ix.DataTime(), "took", took.Round(time.Millisecond))
@@ -346,7 +358,7 @@ func (s *Server) refresh(ctx context.Context) {
 			}
 			continue
 		}
-		if gen == s.generation {
+		if s.lag.observe(s.generation.Load(), gen).LagGenerations == 0 {
 			continue
 		}
 		s.log.Info("the store changed: rebuilding the search index", "generation", gen)
@@ -360,6 +372,7 @@ type health struct {
 	Status        string `json:"status"`
 	Studies       int    `json:"studies"`
 	DataTimestamp string `json:"dataTimestamp,omitempty"`
+	nodeHealth
 	freshness
 }
 
@@ -369,9 +382,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if !s.ready.Load() {
 		h, code = health{Status: "starting"}, http.StatusServiceUnavailable
 	}
+	h.nodeHealth = s.nodeHealth(r.Context())
 	h.freshness = s.freshness(r.Context())
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(h)
+	writeHealth(w, code, h)
 }

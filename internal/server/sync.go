@@ -2,32 +2,167 @@ package server
 
 import (
 	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trialfinder/trialfinder/internal/lease"
+	"github.com/trialfinder/trialfinder/internal/study"
 )
 
-// syncLoop runs Config.Sync now and then every SyncEvery until ctx ends,
-// one run at a time: a run that overruns the interval delays the next.
-// A failed run is logged; the store keeps what it applied, and the next
-// run carries on from its checkpoint.
-func (s *Server) syncLoop(ctx context.Context) {
-	every := orDefault(s.cfg.SyncEvery, 24*time.Hour)
+// SyncConfig is how a node keeps the store current with
+// ClinicalTrials.gov. Several nodes may be given one: they sync one at a
+// time, whichever holds the lease LeaseName in the store.
+type SyncConfig struct {
+	// Run brings the store up to date once (see internal/upstream); it
+	// stops when its context ends, leaving the store consistent and the
+	// sync resumable.
+	Run func(ctx context.Context) error
+	// Every is how often the lease holder runs it (default 24 h); it
+	// runs once as soon as the node takes the lease.
+	Every time.Duration
+	// Leases is the store's leases; LeaseName the lease every sync of
+	// the store takes (`trialfinder sync` too); Holder names this node
+	// (see lease.Holder).
+	Leases            lease.Store
+	LeaseName, Holder string
+	// LeaseTTL is how long a holder that stopped renewing keeps the
+	// lease (default 60 s): how long a dead sync node holds up the next.
+	// Nodes not holding it try to take it every LeaseTTL/3.
+	LeaseTTL time.Duration
+}
+
+// scheduler runs SyncConfig.Run on the node that holds the sync lease.
+type scheduler struct {
+	cfg  SyncConfig
+	log  *slog.Logger
+	held atomic.Bool
+	// heldGauge, runs and lastOK are its Prometheus metrics.
+	heldGauge prometheus.Gauge
+	runs      *prometheus.CounterVec
+	lastOK    prometheus.Gauge
+}
+
+func newScheduler(cfg SyncConfig, log *slog.Logger, reg *prometheus.Registry) (*scheduler, error) {
+	if cfg.Run == nil || cfg.Leases == nil || cfg.LeaseName == "" || cfg.Holder == "" {
+		return nil, errors.New("server: SyncConfig needs Run, Leases, LeaseName and Holder")
+	}
+	cfg.Every = orDefault(cfg.Every, 24*time.Hour)
+	cfg.LeaseTTL = orDefault(cfg.LeaseTTL, time.Minute)
+	s := &scheduler{cfg: cfg, log: log,
+		heldGauge: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "trialfinder_sync_lease_held",
+			Help: "1 while this node holds the sync lease (and so is the one that syncs), else 0.",
+		}),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trialfinder_sync_runs_total",
+			Help: "Syncs with ClinicalTrials.gov this node ran, by result: ok, failed, stopped (the lease was lost or the node stopped).",
+		}, []string{"result"}),
+		lastOK: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "trialfinder_sync_last_success_timestamp_seconds",
+			Help: "When this node last finished a sync successfully (Unix time); 0 if never.",
+		}),
+	}
+	if err := reg.Register(s.heldGauge); err != nil {
+		return nil, err
+	}
+	if err := reg.Register(s.runs); err != nil {
+		return nil, err
+	}
+	return s, reg.Register(s.lastOK)
+}
+
+// syncLoop contends for the sync lease until ctx ends, and syncs while
+// it holds it.
+func (s *Server) syncLoop(ctx context.Context) { s.sched.run(ctx) }
+
+// run contends for the sync lease until ctx ends, and syncs while it
+// holds it.
+func (s *scheduler) run(ctx context.Context) {
+	standby := false
+	for {
+		l, err := lease.Take(ctx, s.cfg.Leases, s.cfg.LeaseName, s.cfg.Holder, s.cfg.LeaseTTL)
+		switch {
+		case err == nil:
+			standby = false
+			s.lead(l)
+		case errors.Is(err, lease.ErrHeld):
+			if !standby {
+				s.log.Info("another node holds the sync lease: standing by", "retry_every", s.cfg.LeaseTTL/3)
+				standby = true
+			}
+		case ctx.Err() == nil:
+			s.log.Error("taking the sync lease", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(s.cfg.LeaseTTL / 3):
+		}
+	}
+}
+
+// lead syncs while l is held, then releases it: on shutdown, so that a
+// standby node takes over without waiting for the lease to expire.
+func (s *scheduler) lead(l *lease.Lease) {
+	s.held.Store(true)
+	s.heldGauge.Set(1)
+	s.log.Info("took the sync lease: this node syncs", "holder", l.Holder(), "every", s.cfg.Every)
+	s.loop(l.Context())
+	s.held.Store(false)
+	s.heldGauge.Set(0)
+	if err := l.Lost(); err != nil {
+		s.log.Warn("lost the sync lease: any sync under way stopped; the next holder resumes it", "err", err)
+	}
+	if err := l.Release(); err != nil {
+		s.log.Warn("releasing the sync lease; it expires by itself", "err", err, "ttl", s.cfg.LeaseTTL)
+	}
+}
+
+// loop runs a sync now and then every Every until ctx ends, one run at a
+// time: a run that overruns the interval delays the next. A failed run
+// is logged; the store keeps what it applied, and the next run carries
+// on from its checkpoint.
+func (s *scheduler) loop(ctx context.Context) {
 	for {
 		start := time.Now()
 		s.log.Info("syncing with ClinicalTrials.gov")
-		if err := s.cfg.Sync(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			s.log.Error("sync with ClinicalTrials.gov failed; the next run resumes", "err", err, "next_in", every)
-		} else {
+		err := s.cfg.Run(ctx)
+		switch {
+		case ctx.Err() != nil:
+			s.runs.WithLabelValues("stopped").Inc()
+			return
+		case err != nil:
+			s.runs.WithLabelValues("failed").Inc()
+			s.log.Error("sync with ClinicalTrials.gov failed; the next run resumes", "err", err, "next_in", s.cfg.Every)
+		default:
+			s.runs.WithLabelValues("ok").Inc()
+			s.lastOK.SetToCurrentTime()
 			s.log.Info("sync with ClinicalTrials.gov finished", "took", time.Since(start).Round(time.Millisecond))
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(every):
+		case <-time.After(s.cfg.Every):
 		}
 	}
+}
+
+// leaseHealth is what /healthz says of a node that may sync.
+type leaseHealth struct {
+	Name   string `json:"name"`
+	Holder string `json:"holder"` // this node's name as a holder
+	Held   bool   `json:"held"`   // true on the one node that syncs
+}
+
+func (s *scheduler) health() *leaseHealth {
+	if s == nil {
+		return nil
+	}
+	return &leaseHealth{Name: s.cfg.LeaseName, Holder: s.cfg.Holder, Held: s.held.Load()}
 }
 
 // freshness says how current the store is with ClinicalTrials.gov, for
@@ -41,15 +176,24 @@ type freshness struct {
 	UpstreamDataTimestamp string `json:"upstreamDataTimestamp,omitempty"`
 }
 
+// syncStater is the part of the store freshness reads.
+type syncStater interface {
+	SyncState(ctx context.Context) (study.SyncState, error)
+}
+
 func (s *Server) freshness(ctx context.Context) freshness {
-	st, err := s.cfg.Store.SyncState(ctx)
+	return readFreshness(ctx, s.cfg.Store, s.log)
+}
+
+func readFreshness(ctx context.Context, st syncStater, log *slog.Logger) freshness {
+	state, err := st.SyncState(ctx)
 	if err != nil {
-		s.log.Warn("reading the sync state", "err", err)
+		log.Warn("reading the sync state", "err", err)
 		return freshness{}
 	}
-	f := freshness{UpstreamDataTimestamp: st.DataTimestamp}
-	if !st.LastSync.IsZero() {
-		f.LastSync = st.LastSync.UTC().Format(time.RFC3339)
+	f := freshness{UpstreamDataTimestamp: state.DataTimestamp}
+	if !state.LastSync.IsZero() {
+		f.LastSync = state.LastSync.UTC().Format(time.RFC3339)
 	}
 	return f
 }

@@ -76,9 +76,6 @@ type Options struct {
 	Log      *slog.Logger
 	// Rejects receives a line per record that could not be read.
 	Rejects io.Writer
-	// LockPath, if set, is the lock that keeps syncs of one store from
-	// running at once (see Lock).
-	LockPath string
 }
 
 // Progress is where a running sync is.
@@ -147,16 +144,11 @@ type syncer[P any] struct {
 
 // Sync brings st up to date with ClinicalTrials.gov. It returns what it
 // did; on error the summary says what was done before, and running Sync
-// again resumes from the last page applied.
+// again resumes from the last page applied. The caller holds the store's
+// lease LeaseName and runs Sync in the lease's context, which ends if the
+// lease is lost: the sync stops with its page applied whole or not at all.
 func Sync[P any](ctx context.Context, st Store[P], opt Options) (Summary, error) {
 	start := time.Now()
-	if opt.LockPath != "" {
-		unlock, err := Lock(opt.LockPath)
-		if err != nil {
-			return Summary{}, err
-		}
-		defer unlock()
-	}
 	s := &syncer[P]{st: st, opt: withDefaults(opt), log: opt.Log}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -521,24 +521,6 @@ func copyFile(t *testing.T, from string) string {
 	return to
 }
 
-func TestOneSyncAtATime(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "store.db.sync-lock")
-	unlock, err := Lock(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Lock(path); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "another sync") {
-		t.Errorf("second lock: %v", err)
-	}
-	unlock()
-	unlock2, err := Lock(path)
-	if err != nil {
-		t.Errorf("lock after unlock: %v", err)
-	} else {
-		unlock2()
-	}
-}
-
 // TestPartialStoreIsNotFilledByID: a store that holds part of the
 // registry (loaded by ingest) is not completed one study at a time by
 // the listing, unless only a few are missing.

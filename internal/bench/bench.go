@@ -42,6 +42,9 @@ type Query struct {
 	Body string
 	// Weight is how many turns of the mix's cycle the kind takes (0: one).
 	Weight int
+	// Page is the page number the Paths' pageToken stands for (0: the
+	// first page), for a peer that pages by offset: the token is opaque.
+	Page int
 }
 
 // Getter performs one GET of an API path ("/api/v2/studies?...") and
@@ -93,7 +96,7 @@ func Mix(ctx context.Context, get Getter) ([]Query, error) {
 		deep.Set("pageToken", p.NextPageToken)
 	}
 	deep.Del("fields") // the measured request asks for whole records, as the others do
-	return append(mix, Query{Kind: "deep-page", Paths: []string{search(deep)}}), nil
+	return append(mix, Query{Kind: "deep-page", Paths: []string{search(deep)}, Page: deepPage}), nil
 }
 
 // matchProfile is the patient of the mixed load's /api/match requests.

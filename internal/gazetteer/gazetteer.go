@@ -75,9 +75,18 @@ type Gazetteer struct {
 	children map[string][]int
 }
 
-// Builder accumulates study sites into a Gazetteer.
+// Builder accumulates study sites into a Gazetteer. It remembers each
+// study's sites, so that a study can be replaced or removed later and the
+// next Finish reflects the change with work proportional to the study's
+// sites, not to the whole table: a server follows the store's changes so.
 type Builder struct {
 	acc map[key]*accum
+	// studies holds each study's sites as counted, their names interned
+	// in strs, so that they can be taken back out. Sites hold no pointers:
+	// millions of them at full scale cost the garbage collector nothing.
+	studies map[string][]site
+	strs    []string
+	strIDs  map[string]uint32
 }
 
 type key struct {
@@ -85,88 +94,171 @@ type key struct {
 	country, state, city, zp string
 }
 
-type accum struct {
-	p         Place
-	sumLat    float64
-	sumLon    float64
-	geoSites  int
-	lastStudy string
-	states    map[string]int // a city's regions as its sites give them
+// site is one location of a study as the gazetteer counts it: canonical
+// names, interned (0 for none).
+type site struct {
+	country, state, city, zip uint32
+	geo                       bool
+	lat, lon                  float64
 }
 
-// NewBuilder starts an empty gazetteer.
-func NewBuilder() *Builder { return &Builder{acc: map[key]*accum{}} }
+// accum is what the sites in one place add up to. Coordinates are summed
+// in fixed point (geoScale units of a degree), so that adding and taking
+// away sites in any order gives exactly the sums of a fresh build.
+type accum struct {
+	kind     Kind
+	studies  int
+	sumLat   int64
+	sumLon   int64
+	geoSites int
+	// names counts the spellings its sites give (they differ in case and
+	// dots), and states a city's regions as its sites give them; the
+	// commonest names the place.
+	names  map[spelling]int
+	states map[string]int
+}
 
-// Add records the sites of one study.
+// spelling is a place's name as one site writes it.
+type spelling struct{ country, state, city, zip string }
+
+// geoScale makes a coordinate an integer exact to 1e-9 degrees; the sums
+// of a few million sites stay far within int64.
+const geoScale = 1e9
+
+// NewBuilder starts an empty gazetteer.
+func NewBuilder() *Builder {
+	return &Builder{acc: map[key]*accum{}, studies: map[string][]site{}, strs: []string{""}, strIDs: map[string]uint32{"": 0}}
+}
+
+func (b *Builder) intern(s string) uint32 {
+	id, ok := b.strIDs[s]
+	if !ok {
+		id = uint32(len(b.strs))
+		b.strs = append(b.strs, s)
+		b.strIDs[s] = id
+	}
+	return id
+}
+
+// Add records the sites of one study, replacing those it had if it was
+// added before.
 func (b *Builder) Add(s *study.Study) {
+	b.Remove(s.NCTID)
+	var sites []site
 	for _, l := range s.Locations {
 		country := study.CountryName(l.Country)
 		if country == "" {
 			continue
 		}
-		state, city, zp := study.StateName(country, l.State), study.CityName(l.City), clean(l.Zip)
-		b.add(key{kind: Country, country: fold(country)}, Place{Kind: Country, Country: country}, s.NCTID, l.Geo)
+		st := site{country: b.intern(country), state: b.intern(study.StateName(country, l.State)),
+			city: b.intern(study.CityName(l.City)), zip: b.intern(clean(l.Zip))}
+		if l.Geo != nil {
+			st.geo, st.lat, st.lon = true, l.Geo.Lat, l.Geo.Lon
+		}
+		sites = append(sites, st)
+	}
+	if len(sites) > 0 {
+		b.studies[s.NCTID] = sites
+		b.count(sites, 1)
+	}
+}
+
+// Remove takes away the sites of the study with that NCT ID, if any.
+func (b *Builder) Remove(nctID string) {
+	if sites, ok := b.studies[nctID]; ok {
+		b.count(sites, -1)
+		delete(b.studies, nctID)
+	}
+}
+
+// count adds one study's sites to their places (sign 1) or takes them
+// away (-1).
+func (b *Builder) count(sites []site, sign int) {
+	// The study's places so far: it counts once in each. Most studies
+	// have a few sites, a list finds those fastest; a set for the big ones.
+	var seen []key
+	var seenSet map[key]bool
+	if len(sites) > 16 {
+		seenSet = map[key]bool{}
+	}
+	touch := func(k key, sp spelling, st *site) *accum {
+		a := b.acc[k]
+		if a == nil {
+			a = &accum{kind: k.kind}
+			b.acc[k] = a
+		}
+		if seenSet != nil && !seenSet[k] || seenSet == nil && !slices.Contains(seen, k) {
+			seen = append(seen, k)
+			if seenSet != nil {
+				seenSet[k] = true
+			}
+			a.studies += sign
+		}
+		vote(&a.names, sp, sign)
+		if st.geo {
+			a.sumLat += int64(sign) * int64(math.Round(st.lat*geoScale))
+			a.sumLon += int64(sign) * int64(math.Round(st.lon*geoScale))
+			a.geoSites += sign
+		}
+		return a
+	}
+	for i := range sites {
+		st := &sites[i]
+		country, state, city, zp := b.strs[st.country], b.strs[st.state], b.strs[st.city], b.strs[st.zip]
+		touch(key{kind: Country, country: fold(country)}, spelling{country: country}, st)
 		if state != "" {
-			b.add(key{kind: State, country: fold(country), state: fold(state)}, Place{Kind: State, Country: country, State: state}, s.NCTID, l.Geo)
+			touch(key{kind: State, country: fold(country), state: fold(state)}, spelling{country: country, state: state}, st)
 		}
 		if city != "" {
 			// Where regions do not tell cities apart, a city is one place
 			// whatever district its sites give, named by the commonest.
 			k := key{kind: City, country: fold(country), state: fold(state), city: fold(city)}
+			sp := spelling{country: country, state: state, city: city}
 			if !study.RegionsMatter(country) {
-				k.state = ""
+				k.state, sp.state = "", ""
 			}
-			a := b.add(k, Place{Kind: City, Country: country, State: state, City: city}, s.NCTID, l.Geo)
+			a := touch(k, sp, st)
 			if !study.RegionsMatter(country) {
-				a.vote(state)
+				vote(&a.states, state, sign)
 			}
 		}
-		if zp != "" && l.Geo != nil {
-			b.add(key{kind: Postcode, country: fold(country), zp: fold(zp)}, Place{Kind: Postcode, Country: country, State: state, City: city, Zip: zp}, s.NCTID, l.Geo)
+		if zp != "" && st.geo {
+			touch(key{kind: Postcode, country: fold(country), zp: fold(zp)}, spelling{country: country, state: state, city: city, zip: zp}, st)
+		}
+	}
+	for _, k := range seen {
+		if b.acc[k].studies == 0 {
+			delete(b.acc, k)
 		}
 	}
 }
 
-// add counts one site of study id towards the place k; the first spelling
-// seen names the place.
-func (b *Builder) add(k key, p Place, id string, geo *study.GeoPoint) *accum {
-	a := b.acc[k]
-	if a == nil {
-		a = &accum{p: p}
-		b.acc[k] = a
+// vote counts one more (or one fewer) of v, dropping names no site gives
+// any more.
+func vote[K comparable](counts *map[K]int, v K, sign int) {
+	if *counts == nil {
+		*counts = map[K]int{}
 	}
-	if a.lastStudy != id {
-		// Studies arrive one at a time, so a repeat of the last ID is
-		// another site of the same study.
-		a.lastStudy = id
-		a.p.Studies++
+	if (*counts)[v] += sign; (*counts)[v] == 0 {
+		delete(*counts, v)
 	}
-	if geo != nil {
-		a.sumLat += geo.Lat
-		a.sumLon += geo.Lon
-		a.geoSites++
-	}
-	return a
 }
 
-// vote counts one site's region for a city named by its commonest.
-func (a *accum) vote(state string) {
-	if a.states == nil {
-		a.states = map[string]int{}
-	}
-	a.states[state]++
-}
-
-// Finish returns the gazetteer; the Builder must not be used afterwards.
+// Finish returns the gazetteer of the studies added so far. The Builder
+// stays usable: later changes make a new Gazetteer at the next Finish.
 func (b *Builder) Finish() *Gazetteer {
-	g := &Gazetteer{byName: map[string][]int{}, children: map[string][]int{}}
+	g := &Gazetteer{byName: map[string][]int{}, children: map[string][]int{}, places: make([]Place, 0, len(b.acc))}
 	for _, a := range b.acc {
-		p := a.p
+		sp := commonest(a.names, func(x, y spelling) int {
+			return cmp.Or(cmp.Compare(x.country, y.country), cmp.Compare(x.state, y.state), cmp.Compare(x.city, y.city), cmp.Compare(x.zip, y.zip))
+		})
+		p := Place{Kind: a.kind, Country: sp.country, State: sp.state, City: sp.city, Zip: sp.zip, Studies: a.studies}
 		if len(a.states) > 0 {
-			p.State = commonest(a.states)
+			p.State = commonest(a.states, strings.Compare)
 		}
 		if a.geoSites > 0 {
-			p.Lat, p.Lon, p.HasGeo = a.sumLat/float64(a.geoSites), a.sumLon/float64(a.geoSites), true
+			n := float64(a.geoSites) * geoScale
+			p.Lat, p.Lon, p.HasGeo = float64(a.sumLat)/n, float64(a.sumLon)/n, true
 		}
 		g.places = append(g.places, p)
 	}
@@ -194,17 +286,18 @@ func (b *Builder) Finish() *Gazetteer {
 			g.byName[fold(p.Zip)] = append(g.byName[fold(p.Zip)], i)
 		}
 	}
-	b.acc = nil
 	return g
 }
 
 // commonest is the name given most often, the first in order among
-// equals; a city whose sites mostly give no region has none.
-func commonest(counts map[string]int) string {
-	best := ""
-	for name, n := range counts {
-		if n > counts[best] || (n == counts[best] && name < best) {
-			best = name
+// equals, so that the name does not depend on the order studies came
+// in; a city whose sites mostly give no region has none.
+func commonest[K comparable](counts map[K]int, compare func(a, b K) int) K {
+	var best K
+	n := -1
+	for name, c := range counts {
+		if c > n || (c == n && compare(name, best) < 0) {
+			best, n = name, c
 		}
 	}
 	return best

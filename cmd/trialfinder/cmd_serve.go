@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/trialfinder/trialfinder/internal/server"
@@ -17,7 +18,7 @@ import (
 func init() {
 	register(command{
 		name:    "serve",
-		args:    "[--db D] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL]",
+		args:    "[--db D] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL] [--views FILE]",
 		summary: "serve the website and the ClinicalTrials.gov-compatible API (loads the demo data into an empty store)",
 		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
 			db := dbFlag(fs)
@@ -29,12 +30,14 @@ func init() {
 			metricsAddr := fs.String("metrics-addr", "", "serve /metrics on this address instead of the main one (e.g. 127.0.0.1:9090)")
 			syncEvery := fs.Duration("sync-every", 0, "sync with ClinicalTrials.gov in the background at start and then this often, e.g. 24h (default: never)")
 			syncAPI := fs.String("sync-api", upstream.DefaultAPI, "the ClinicalTrials.gov API v2 that --sync-every syncs with")
+			views := fs.String("views", "", `the snapshot of the search index, gazetteer and matcher that the server starts from and keeps (default: the store's file name plus ".views" for SQLite, none for PostgreSQL; "off": none)`)
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 || *syncEvery < 0 {
 					return errUsage
 				}
 				return runServe(ctx, serveOptions{db: *db, addr: *addr, tiles: *tiles, baseURL: *base,
-					trustProxy: *trustProxy, logClientIP: *logIP, metricsAddr: *metricsAddr, syncEvery: *syncEvery, syncAPI: *syncAPI})
+					trustProxy: *trustProxy, logClientIP: *logIP, metricsAddr: *metricsAddr, syncEvery: *syncEvery, syncAPI: *syncAPI,
+					views: viewsPath(*db, *views)})
 			}
 		},
 	})
@@ -52,9 +55,24 @@ const (
 )
 
 type serveOptions struct {
-	db, addr, tiles, baseURL, metricsAddr, syncAPI string
-	trustProxy, logClientIP                        bool
-	syncEvery                                      time.Duration
+	db, addr, tiles, baseURL, metricsAddr, syncAPI, views string
+	trustProxy, logClientIP                               bool
+	syncEvery                                             time.Duration
+}
+
+// viewsPath is where the views' snapshot lives: flag, if given ("off" for
+// nowhere), else beside a SQLite store's file. A PostgreSQL store's nodes
+// have no file of the store to sit beside: each names a local file.
+func viewsPath(db, flag string) string {
+	switch {
+	case flag == "off":
+		return ""
+	case flag != "":
+		return flag
+	case strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://"):
+		return ""
+	}
+	return db + ".views"
 }
 
 func runServe(ctx context.Context, o serveOptions) error {
@@ -80,6 +98,7 @@ func runServe(ctx context.Context, o serveOptions) error {
 		LogClientIP:  o.logClientIP,
 		MetricsApart: o.metricsAddr != "",
 		Logger:       log,
+		SnapshotPath: o.views,
 	}
 	if o.syncEvery > 0 {
 		cfg.SyncEvery = o.syncEvery

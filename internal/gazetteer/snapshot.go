@@ -1,0 +1,125 @@
+package gazetteer
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/trialfinder/trialfinder/internal/binfmt"
+)
+
+// SnapshotVersion is the format version of WriteSnapshot's output. Bump it
+// on any change to the format or to what a Builder keeps of a study.
+const SnapshotVersion = 1
+
+// maxCount bounds any count in a snapshot, far above real ones.
+const maxCount = 1 << 28
+
+// WriteSnapshot writes the builder's state: its places' sums as they
+// are, so that reading them back needs no pass over the sites, and every
+// study's sites, so that studies can still be replaced and removed.
+func (b *Builder) WriteSnapshot(w io.Writer) error {
+	e := binfmt.NewWriter(w)
+	e.Uint(uint64(len(b.strs)))
+	for _, s := range b.strs {
+		e.String(s)
+	}
+	e.Uint(uint64(len(b.acc)))
+	for k, a := range b.acc {
+		e.Uint(uint64(k.kind))
+		for _, s := range []string{k.country, k.state, k.city, k.zp} {
+			e.String(s)
+		}
+		e.Int(int64(a.studies))
+		e.Int(a.sumLat)
+		e.Int(a.sumLon)
+		e.Int(int64(a.geoSites))
+		e.Uint(uint64(len(a.names)))
+		for sp, n := range a.names {
+			for _, s := range []string{sp.country, sp.state, sp.city, sp.zip} {
+				e.String(s)
+			}
+			e.Int(int64(n))
+		}
+		e.Uint(uint64(len(a.states)))
+		for s, n := range a.states {
+			e.String(s)
+			e.Int(int64(n))
+		}
+	}
+	e.Uint(uint64(len(b.studies)))
+	for id, sites := range b.studies {
+		e.String(id)
+		e.Uint(uint64(len(sites)))
+		for _, s := range sites {
+			e.Uint(uint64(s.country))
+			e.Uint(uint64(s.state))
+			e.Uint(uint64(s.city))
+			e.Uint(uint64(s.zip))
+			if !s.geo {
+				e.Uint(0)
+				continue
+			}
+			e.Uint(1)
+			e.Float(s.lat)
+			e.Float(s.lon)
+		}
+	}
+	if err := e.Flush(); err != nil {
+		return fmt.Errorf("write gazetteer snapshot: %w", err)
+	}
+	return nil
+}
+
+// ReadSnapshot reads a Builder that WriteSnapshot wrote.
+func ReadSnapshot(r io.Reader) (*Builder, error) {
+	d := binfmt.NewReader(r)
+	b := NewBuilder()
+	b.strs = make([]string, d.Len(maxCount))
+	b.strIDs = make(map[string]uint32, len(b.strs))
+	for i := range b.strs {
+		b.strs[i] = d.String()
+		b.strIDs[b.strs[i]] = uint32(i)
+	}
+	nAcc := d.Len(maxCount)
+	b.acc = make(map[key]*accum, nAcc)
+	for range nAcc {
+		k := key{kind: Kind(d.Uint()), country: d.String(), state: d.String(), city: d.String(), zp: d.String()}
+		a := &accum{kind: k.kind, studies: int(d.Int()), sumLat: d.Int(), sumLon: d.Int(), geoSites: int(d.Int())}
+		if n := d.Len(maxCount); n > 0 {
+			a.names = make(map[spelling]int, n)
+			for range n {
+				sp := spelling{country: d.String(), state: d.String(), city: d.String(), zip: d.String()}
+				a.names[sp] = int(d.Int())
+			}
+		}
+		if n := d.Len(maxCount); n > 0 {
+			a.states = make(map[string]int, n)
+			for range n {
+				s := d.String()
+				a.states[s] = int(d.Int())
+			}
+		}
+		b.acc[k] = a
+	}
+	nStudies := d.Len(maxCount)
+	b.studies = make(map[string][]site, nStudies)
+	for range nStudies {
+		id := d.String()
+		sites := make([]site, d.Len(maxCount))
+		for i := range sites {
+			s := site{country: uint32(d.Uint()), state: uint32(d.Uint()), city: uint32(d.Uint()), zip: uint32(d.Uint())}
+			if d.Uint() == 1 {
+				s.geo, s.lat, s.lon = true, d.Float(), d.Float()
+			}
+			if top := max(s.country, s.state, s.city, s.zip); int(top) >= len(b.strs) {
+				return nil, fmt.Errorf("read gazetteer snapshot: %w: a site names string %d of %d", binfmt.ErrCorrupt, top, len(b.strs))
+			}
+			sites[i] = s
+		}
+		b.studies[id] = sites
+	}
+	if err := d.Err(); err != nil {
+		return nil, fmt.Errorf("read gazetteer snapshot: %w", err)
+	}
+	return b, nil
+}

@@ -96,7 +96,11 @@ func (s *site) country(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ix, g := v.Index, v.Places
+	g, err := s.places(r.Context())
+	if err != nil {
+		return err
+	}
+	ix := v.Index
 	c, ok := g.Country(r.PathValue("country"))
 	if !ok {
 		return errNotFound

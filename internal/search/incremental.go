@@ -103,7 +103,8 @@ func merge(base, delta *Index, dead bitset) *Index {
 	m.mergeSites()
 	m.mergePlaces()
 	m.mergeAliases()
-	m.out.finishDerived()
+	m.out.finishStats()
+	m.out.finishBroad()
 	return m.out
 }
 

@@ -404,16 +404,17 @@ func (b *Builder) Finish() *Index {
 	b.finishTokens()
 	ix.sites.finish()
 	ix.places.finish()
-	ix.finishDerived()
+	ix.finishStats()
+	ix.finishBroad()
 	b.ix, b.textIDs, b.idArena = nil, nil, nil
 	return ix
 }
 
-// finishDerived computes what follows from the documents' lists and
-// columns alone, which is all a merge (incremental.go) or a snapshot
-// (snapshot.go) keeps: length norms, the broad terms' scores, the facet
-// bitsets and the freshness of the data.
-func (ix *Index) finishDerived() {
+// finishStats computes what follows from the documents' columns alone,
+// which a merge (incremental.go) or a snapshot (snapshot.go) does not
+// keep: length norms, the facet bitsets and the freshness of the data.
+// The broad terms' scores (finishBroad) follow from these and the lists.
+func (ix *Index) finishStats() {
 	for f := range numFields {
 		var sum int
 		for _, l := range ix.fieldLen[f] {
@@ -426,7 +427,6 @@ func (ix *Index) finishDerived() {
 		}
 	}
 	ix.fillNorm1()
-	ix.finishBroad()
 	ix.facetBits = newFacetBits(&ix.col, &ix.places, ix.n)
 	newest := int32(noDate)
 	for _, d := range ix.col.dates[dLastUpdate] {

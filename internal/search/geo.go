@@ -93,20 +93,13 @@ func (g *sites) finish() {
 	}
 	slices.SortFunc(byCell, func(a, b uint32) int { return cmp.Or(cmp.Compare(cellOf(a), cellOf(b)), cmp.Compare(a, b)) })
 	rank := make([]uint32, len(pts))
-	g.cells = map[int32][2]uint32{}
 	g.pointLat = make([]float32, len(pts))
 	g.pointLon = make([]float32, len(pts))
 	for r, id := range byCell {
 		rank[id] = uint32(r)
 		g.pointLat[r], g.pointLon[r] = pts[id][0], pts[id][1]
-		c := cellOf(id)
-		span, ok := g.cells[c]
-		if !ok {
-			span[0] = uint32(r)
-		}
-		span[1] = uint32(r + 1)
-		g.cells[c] = span
 	}
+	g.indexCells()
 	// A counting sort of the geocoded sites by point.
 	g.pointFirst = make([]uint32, len(pts)+1)
 	for si, e := range g.point {
@@ -136,6 +129,20 @@ func (g *sites) finish() {
 	}
 	g.lat, g.lon, g.doc = nil, nil, nil
 	g.point = slices.Clip(g.point)
+}
+
+// indexCells finds each cell's range of points, which are in cell order.
+func (g *sites) indexCells() {
+	g.cells = map[int32][2]uint32{}
+	for r := range g.pointLat {
+		c := cell(float64(g.pointLat[r]), float64(g.pointLon[r]))
+		span, ok := g.cells[c]
+		if !ok {
+			span[0] = uint32(r)
+		}
+		span[1] = uint32(r + 1)
+		g.cells[c] = span
+	}
 }
 
 func cell(lat, lon float64) int32 {

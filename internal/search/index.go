@@ -210,6 +210,27 @@ func daysFromCivil(y, m, d int) int {
 	return era*146097 + doe - 719468
 }
 
+// civilFromDays is the inverse of daysFromCivil, as "YYYY-MM-DD".
+func civilFromDays(days int32) string {
+	z := int(days) + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if m > 12 {
+		m -= 12
+		y++
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+}
+
 // Builder accumulates studies into a new Index. Studies must be added in
 // increasing NCT ID order, which is the order stores list them in, so that
 // document numbers follow NCT IDs and posting lists grow at their ends.
@@ -332,9 +353,6 @@ func (b *Builder) Add(s *study.Study) error {
 	b.addColumns(s)
 	ix.sites.add(doc, s)
 	ix.places.add(doc, s)
-	if d := s.Dates.LastUpdatePosted.Sortable(); d > ix.dataTime {
-		ix.dataTime = d
-	}
 	return nil
 }
 
@@ -382,6 +400,21 @@ func ageDays(a study.Age) float32 {
 // Finish completes the index; the Builder must not be used afterwards.
 func (b *Builder) Finish() *Index {
 	ix := b.ix
+	b.finishLists()
+	b.finishTokens()
+	ix.sites.finish()
+	ix.places.finish()
+	ix.finishStats()
+	ix.finishBroad()
+	b.ix, b.textIDs, b.idArena = nil, nil, nil
+	return ix
+}
+
+// finishStats computes what follows from the documents' columns alone,
+// which a merge (incremental.go) or a snapshot (snapshot.go) does not
+// keep: length norms, the facet bitsets and the freshness of the data.
+// The broad terms' scores (finishBroad) follow from these and the lists.
+func (ix *Index) finishStats() {
 	for f := range numFields {
 		var sum int
 		for _, l := range ix.fieldLen[f] {
@@ -394,14 +427,15 @@ func (b *Builder) Finish() *Index {
 		}
 	}
 	ix.fillNorm1()
-	b.finishLists()
-	ix.finishBroad()
-	b.finishTokens()
-	ix.sites.finish()
-	ix.places.finish()
 	ix.facetBits = newFacetBits(&ix.col, &ix.places, ix.n)
-	b.ix, b.textIDs, b.idArena = nil, nil, nil
-	return ix
+	newest := int32(noDate)
+	for _, d := range ix.col.dates[dLastUpdate] {
+		newest = max(newest, d)
+	}
+	ix.dataTime = ""
+	if newest != noDate {
+		ix.dataTime = civilFromDays(newest)
+	}
 }
 
 // finishTokens moves the vocabulary into a sorted table.

@@ -316,7 +316,13 @@ func (s *Server) build(ctx context.Context, gen int64) error {
 // generation makes it build them afresh.
 func (s *Server) update(ctx context.Context, gen int64) error {
 	start := time.Now()
-	v, err := s.follower.Update(ctx, gen)
+	// Applying holds two search indexes until the old one's last request
+	// is done, as a build does.
+	var v *view.View
+	err := s.withHeadroom(func() (err error) {
+		v, err = s.follower.Update(ctx, gen)
+		return err
+	})
 	if errors.Is(err, view.ErrLogGap) {
 		s.log.Info("the change log does not reach back to the views: building them afresh", "generation", gen)
 		return s.build(ctx, gen)

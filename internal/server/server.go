@@ -32,6 +32,9 @@ import (
 type Store interface {
 	api.Records
 	api.StatsSource
+	// Count is the number of live studies: cheap where Stats is not (it
+	// summarises every study once per generation), for the start.
+	Count(ctx context.Context) (int, error)
 	// view.Store: the server builds the views from the store (the matcher
 	// reads the criteria parsed at ingest and the records of the hits it
 	// explains), polls its generation and applies its change log.
@@ -230,23 +233,23 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 // load seeds an empty store and makes the first views: from the
 // snapshot if there is a usable one, else by a pass over the store.
 func (s *Server) load(ctx context.Context) error {
-	st, err := s.cfg.Store.Stats(ctx)
+	st, err := s.size(ctx)
 	if err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
-	if st.Studies == 0 && s.cfg.Seed != nil {
+	if st.studies == 0 && s.cfg.Seed != nil {
 		s.log.Info("the store is empty: loading the bundled demo data")
 		start := time.Now()
 		if err := s.cfg.Seed(ctx); err != nil {
 			return fmt.Errorf("start: load demo data: %w", err)
 		}
-		if st, err = s.cfg.Store.Stats(ctx); err != nil {
+		if st, err = s.size(ctx); err != nil {
 			return fmt.Errorf("start: %w", err)
 		}
-		s.log.Info("demo data loaded", "studies", st.Studies, "took", time.Since(start).Round(time.Millisecond))
+		s.log.Info("demo data loaded", "studies", st.studies, "took", time.Since(start).Round(time.Millisecond))
 	}
 	if !s.fromSnapshot(ctx, st) {
-		if err := s.build(ctx, st.Generation); err != nil {
+		if err := s.build(ctx, st.generation); err != nil {
 			return fmt.Errorf("start: %w", err)
 		}
 	}
@@ -257,10 +260,25 @@ func (s *Server) load(ctx context.Context) error {
 	return nil
 }
 
+// storeSize is the store's generation and its number of studies then.
+type storeSize struct {
+	generation int64
+	studies    int
+}
+
+func (s *Server) size(ctx context.Context) (storeSize, error) {
+	gen, err := s.cfg.Store.Generation(ctx)
+	if err != nil {
+		return storeSize{}, err
+	}
+	n, err := s.cfg.Store.Count(ctx)
+	return storeSize{gen, n}, err
+}
+
 // fromSnapshot starts from the snapshot and the changes since, and
 // reports whether it did; a snapshot that is missing, of other versions,
 // newer than the store or not agreeing with it is left for a build.
-func (s *Server) fromSnapshot(ctx context.Context, st study.Stats) bool {
+func (s *Server) fromSnapshot(ctx context.Context, st storeSize) bool {
 	if s.cfg.SnapshotPath == "" {
 		return false
 	}
@@ -273,18 +291,24 @@ func (s *Server) fromSnapshot(ctx context.Context, st study.Stats) bool {
 	case err != nil:
 		s.log.Warn("the views snapshot is unusable: building the views", "path", s.cfg.SnapshotPath, "err", err)
 		return false
-	case v.Generation > st.Generation:
+	case v.Generation > st.generation:
 		s.log.Warn("the views snapshot is newer than the store (restored from a backup?): building the views",
-			"snapshot_generation", v.Generation, "generation", st.Generation)
+			"snapshot_generation", v.Generation, "generation", st.generation)
 		return false
 	}
 	read := time.Since(start)
-	if err := s.update(ctx, st.Generation); err != nil {
+	if v, err = s.follower.Update(ctx, st.generation); err != nil {
 		s.log.Warn("applying the changes since the views snapshot failed: building the views", "err", err)
 		return false
 	}
-	if n := s.views.Load().Index.Len(); n != st.Studies {
-		s.log.Warn("the views snapshot does not agree with the store: building the views", "studies", n, "store_studies", st.Studies)
+	s.publish(v, time.Since(start))
+	if s.follower.SnapshotDue() {
+		s.snapshot()
+	}
+	// A count read before the changes were applied may be behind: the
+	// views' generation says.
+	if n := s.views.Load().Index.Len(); n != st.studies && s.views.Load().Generation == st.generation {
+		s.log.Warn("the views snapshot does not agree with the store: building the views", "studies", n, "store_studies", st.studies)
 		return false
 	}
 	s.log.Info("views started from the snapshot", "path", s.cfg.SnapshotPath, "snapshot_generation", v.Generation,

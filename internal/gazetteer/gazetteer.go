@@ -10,6 +10,7 @@ package gazetteer
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -81,12 +82,17 @@ type Gazetteer struct {
 // sites, not to the whole table: a server follows the store's changes so.
 type Builder struct {
 	acc map[key]*accum
-	// studies holds each study's sites as counted, their names interned
-	// in strs, so that they can be taken back out. Sites hold no pointers:
-	// millions of them at full scale cost the garbage collector nothing.
-	studies map[string][]site
-	strs    []string
-	strIDs  map[string]uint32
+	// studies holds each study's sites as counted, so that they can be
+	// taken back out: the numbers of its sites in sites, as varints. Most
+	// sites recur across studies (the same hospitals), and a full-size
+	// corpus has ten million of them: numbered, a study's take a few bytes
+	// each, in memory that holds no pointers for the collector to follow.
+	studies map[string][]byte
+	sites   []site
+	siteIDs map[site]uint32
+	// strs are the sites' names, interned.
+	strs   []string
+	strIDs map[string]uint32
 }
 
 type key struct {
@@ -127,7 +133,8 @@ const geoScale = 1e9
 
 // NewBuilder starts an empty gazetteer.
 func NewBuilder() *Builder {
-	return &Builder{acc: map[key]*accum{}, studies: map[string][]site{}, strs: []string{""}, strIDs: map[string]uint32{"": 0}}
+	return &Builder{acc: map[key]*accum{}, studies: map[string][]byte{}, siteIDs: map[site]uint32{},
+		strs: []string{""}, strIDs: map[string]uint32{"": 0}}
 }
 
 func (b *Builder) intern(s string) uint32 {
@@ -144,7 +151,7 @@ func (b *Builder) intern(s string) uint32 {
 // added before.
 func (b *Builder) Add(s *study.Study) {
 	b.Remove(s.NCTID)
-	var sites []site
+	var ids []byte
 	for _, l := range s.Locations {
 		country := study.CountryName(l.Country)
 		if country == "" {
@@ -155,30 +162,37 @@ func (b *Builder) Add(s *study.Study) {
 		if l.Geo != nil {
 			st.geo, st.lat, st.lon = true, l.Geo.Lat, l.Geo.Lon
 		}
-		sites = append(sites, st)
+		id, ok := b.siteIDs[st]
+		if !ok {
+			id = uint32(len(b.sites))
+			b.sites = append(b.sites, st)
+			b.siteIDs[st] = id
+		}
+		ids = binary.AppendUvarint(ids, uint64(id))
 	}
-	if len(sites) > 0 {
-		b.studies[s.NCTID] = sites
-		b.count(sites, 1)
+	if len(ids) > 0 {
+		ids = slices.Clip(ids)
+		b.studies[s.NCTID] = ids
+		b.count(ids, 1)
 	}
 }
 
 // Remove takes away the sites of the study with that NCT ID, if any.
 func (b *Builder) Remove(nctID string) {
-	if sites, ok := b.studies[nctID]; ok {
-		b.count(sites, -1)
+	if ids, ok := b.studies[nctID]; ok {
+		b.count(ids, -1)
 		delete(b.studies, nctID)
 	}
 }
 
 // count adds one study's sites to their places (sign 1) or takes them
 // away (-1).
-func (b *Builder) count(sites []site, sign int) {
+func (b *Builder) count(ids []byte, sign int) {
 	// The study's places so far: it counts once in each. Most studies
 	// have a few sites, a list finds those fastest; a set for the big ones.
 	var seen []key
 	var seenSet map[key]bool
-	if len(sites) > 16 {
+	if len(ids) > 16 {
 		seenSet = map[key]bool{}
 	}
 	touch := func(k key, sp spelling, st *site) *accum {
@@ -202,8 +216,10 @@ func (b *Builder) count(sites []site, sign int) {
 		}
 		return a
 	}
-	for i := range sites {
-		st := &sites[i]
+	for len(ids) > 0 {
+		id, n := binary.Uvarint(ids)
+		ids = ids[n:]
+		st := &b.sites[id]
 		country, state, city, zp := b.strs[st.country], b.strs[st.state], b.strs[st.city], b.strs[st.zip]
 		touch(key{kind: Country, country: fold(country)}, spelling{country: country}, st)
 		if state != "" {
@@ -262,9 +278,24 @@ func (b *Builder) Finish() *Gazetteer {
 		}
 		g.places = append(g.places, p)
 	}
-	slices.SortFunc(g.places, func(a, b Place) int {
-		return cmp.Or(cmp.Compare(b.Studies, a.Studies), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name(), b.Name()))
+	// Names are made once, not at every comparison: a full-size table has
+	// tens of thousands of places.
+	type named struct {
+		p    *Place
+		name string
+	}
+	order := make([]named, len(g.places))
+	for i := range g.places {
+		order[i] = named{&g.places[i], g.places[i].Name()}
+	}
+	slices.SortFunc(order, func(a, b named) int {
+		return cmp.Or(cmp.Compare(b.p.Studies, a.p.Studies), cmp.Compare(a.p.Kind, b.p.Kind), cmp.Compare(a.name, b.name))
 	})
+	sorted := make([]Place, len(order))
+	for i, n := range order {
+		sorted[i] = *n.p
+	}
+	g.places = sorted
 	for i, p := range g.places {
 		switch p.Kind {
 		case Country:

@@ -1,6 +1,7 @@
 package gazetteer
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 
@@ -46,23 +47,24 @@ func (b *Builder) WriteSnapshot(w io.Writer) error {
 			e.Int(int64(n))
 		}
 	}
+	e.Uint(uint64(len(b.sites)))
+	for _, s := range b.sites {
+		e.Uint(uint64(s.country))
+		e.Uint(uint64(s.state))
+		e.Uint(uint64(s.city))
+		e.Uint(uint64(s.zip))
+		if !s.geo {
+			e.Uint(0)
+			continue
+		}
+		e.Uint(1)
+		e.Float(s.lat)
+		e.Float(s.lon)
+	}
 	e.Uint(uint64(len(b.studies)))
 	for id, sites := range b.studies {
 		e.String(id)
-		e.Uint(uint64(len(sites)))
-		for _, s := range sites {
-			e.Uint(uint64(s.country))
-			e.Uint(uint64(s.state))
-			e.Uint(uint64(s.city))
-			e.Uint(uint64(s.zip))
-			if !s.geo {
-				e.Uint(0)
-				continue
-			}
-			e.Uint(1)
-			e.Float(s.lat)
-			e.Float(s.lon)
-		}
+		e.Bytes(sites)
 	}
 	if err := e.Flush(); err != nil {
 		return fmt.Errorf("write gazetteer snapshot: %w", err)
@@ -101,20 +103,29 @@ func ReadSnapshot(r io.Reader) (*Builder, error) {
 		}
 		b.acc[k] = a
 	}
+	b.sites = make([]site, d.Len(maxCount))
+	b.siteIDs = make(map[site]uint32, len(b.sites))
+	for i := range b.sites {
+		s := site{country: uint32(d.Uint()), state: uint32(d.Uint()), city: uint32(d.Uint()), zip: uint32(d.Uint())}
+		if d.Uint() == 1 {
+			s.geo, s.lat, s.lon = true, d.Float(), d.Float()
+		}
+		if top := max(s.country, s.state, s.city, s.zip); int(top) >= len(b.strs) {
+			return nil, fmt.Errorf("read gazetteer snapshot: %w: a site names string %d of %d", binfmt.ErrCorrupt, top, len(b.strs))
+		}
+		b.sites[i] = s
+		b.siteIDs[s] = uint32(i)
+	}
 	nStudies := d.Len(maxCount)
-	b.studies = make(map[string][]site, nStudies)
+	b.studies = make(map[string][]byte, nStudies)
 	for range nStudies {
-		id := d.String()
-		sites := make([]site, d.Len(maxCount))
-		for i := range sites {
-			s := site{country: uint32(d.Uint()), state: uint32(d.Uint()), city: uint32(d.Uint()), zip: uint32(d.Uint())}
-			if d.Uint() == 1 {
-				s.geo, s.lat, s.lon = true, d.Float(), d.Float()
+		id, sites := d.String(), d.Bytes()
+		for rest := sites; len(rest) > 0; {
+			n, k := binary.Uvarint(rest)
+			if k <= 0 || n >= uint64(len(b.sites)) {
+				return nil, fmt.Errorf("read gazetteer snapshot: %w: %s has a site out of range", binfmt.ErrCorrupt, id)
 			}
-			if top := max(s.country, s.state, s.city, s.zip); int(top) >= len(b.strs) {
-				return nil, fmt.Errorf("read gazetteer snapshot: %w: a site names string %d of %d", binfmt.ErrCorrupt, top, len(b.strs))
-			}
-			sites[i] = s
+			rest = rest[k:]
 		}
 		b.studies[id] = sites
 	}

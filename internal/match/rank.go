@@ -266,15 +266,18 @@ func (b *Builder) Finish(ctx context.Context, ix *search.Index, st Store) (*Matc
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	err := st.CriteriaOf(ctx, eligibility.ParserVersion, ids, func(id string, parsed []byte) error {
-		c, err := eligibility.FromStored(parsed)
-		if err != nil {
-			return fmt.Errorf("%s: %w", id, err)
-		}
-		b.trials[id].packed = b.pk.pack(prepare(c))
-		delete(b.pending, id)
-		return nil
-	})
+	var err error
+	if len(ids) > 0 {
+		err = st.CriteriaOf(ctx, eligibility.ParserVersion, ids, func(id string, parsed []byte) error {
+			c, err := eligibility.FromStored(parsed)
+			if err != nil {
+				return fmt.Errorf("%s: %w", id, err)
+			}
+			b.trials[id].packed = b.pk.pack(prepare(c))
+			delete(b.pending, id)
+			return nil
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("build matcher: %w", err)
 	}

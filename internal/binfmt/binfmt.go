@@ -116,6 +116,12 @@ func (r *Reader) Len(limit int) int {
 	return int(n)
 }
 
+// maxCount bounds a Count, far above any real one.
+const maxCount = 1 << 28
+
+// Count reads a count of things to follow.
+func (r *Reader) Count() int { return r.Len(maxCount) }
+
 // Float reads eight bytes written by Float.
 func (r *Reader) Float() float64 {
 	var b [8]byte

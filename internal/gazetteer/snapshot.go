@@ -12,9 +12,6 @@ import (
 // on any change to the format or to what a Builder keeps of a study.
 const SnapshotVersion = 1
 
-// maxCount bounds any count in a snapshot, far above real ones.
-const maxCount = 1 << 28
-
 // WriteSnapshot writes the builder's state: its places' sums as they
 // are, so that reading them back needs no pass over the sites, and every
 // study's sites, so that studies can still be replaced and removed.
@@ -76,25 +73,25 @@ func (b *Builder) WriteSnapshot(w io.Writer) error {
 func ReadSnapshot(r io.Reader) (*Builder, error) {
 	d := binfmt.NewReader(r)
 	b := NewBuilder()
-	b.strs = make([]string, d.Len(maxCount))
+	b.strs = make([]string, d.Count())
 	b.strIDs = make(map[string]uint32, len(b.strs))
 	for i := range b.strs {
 		b.strs[i] = d.String()
 		b.strIDs[b.strs[i]] = uint32(i)
 	}
-	nAcc := d.Len(maxCount)
+	nAcc := d.Count()
 	b.acc = make(map[key]*accum, nAcc)
 	for range nAcc {
 		k := key{kind: Kind(d.Uint()), country: d.String(), state: d.String(), city: d.String(), zp: d.String()}
 		a := &accum{kind: k.kind, studies: int(d.Int()), sumLat: d.Int(), sumLon: d.Int(), geoSites: int(d.Int())}
-		if n := d.Len(maxCount); n > 0 {
+		if n := d.Count(); n > 0 {
 			a.names = make(map[spelling]int, n)
 			for range n {
 				sp := spelling{country: d.String(), state: d.String(), city: d.String(), zip: d.String()}
 				a.names[sp] = int(d.Int())
 			}
 		}
-		if n := d.Len(maxCount); n > 0 {
+		if n := d.Count(); n > 0 {
 			a.states = make(map[string]int, n)
 			for range n {
 				s := d.String()
@@ -103,7 +100,7 @@ func ReadSnapshot(r io.Reader) (*Builder, error) {
 		}
 		b.acc[k] = a
 	}
-	b.sites = make([]site, d.Len(maxCount))
+	b.sites = make([]site, d.Count())
 	b.siteIDs = make(map[site]uint32, len(b.sites))
 	for i := range b.sites {
 		s := site{country: uint32(d.Uint()), state: uint32(d.Uint()), city: uint32(d.Uint()), zip: uint32(d.Uint())}
@@ -116,7 +113,7 @@ func ReadSnapshot(r io.Reader) (*Builder, error) {
 		b.sites[i] = s
 		b.siteIDs[s] = uint32(i)
 	}
-	nStudies := d.Len(maxCount)
+	nStudies := d.Count()
 	b.studies = make(map[string][]byte, nStudies)
 	for range nStudies {
 		id, sites := d.String(), d.Bytes()

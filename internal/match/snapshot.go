@@ -15,9 +15,6 @@ import (
 // eligibility.ParserVersion it was written with; its reader checks that.
 const SnapshotVersion = 1
 
-// maxCount bounds any count in a snapshot, far above real ones.
-const maxCount = 1 << 28
-
 // WriteSnapshot writes the builder's state as of its last Finish: the
 // kept trials with their packed criteria and the string table they
 // number into, and every study's part in the conditions' parents.
@@ -88,12 +85,12 @@ func (b *Builder) WriteSnapshot(w io.Writer) error {
 func ReadSnapshot(r io.Reader, opt Options) (*Builder, error) {
 	d := binfmt.NewReader(r)
 	b := NewBuilder(opt)
-	b.pk.names = make([]string, d.Len(maxCount))
+	b.pk.names = make([]string, d.Count())
 	for i := range b.pk.names {
 		b.pk.names[i] = d.String()
 		b.pk.ids[b.pk.names[i]] = uint64(i)
 	}
-	nTrials := d.Len(maxCount)
+	nTrials := d.Count()
 	b.trials = make(map[string]*trial, nTrials)
 	for range nTrials {
 		t := &trial{id: d.String()}
@@ -112,11 +109,11 @@ func ReadSnapshot(r io.Reader, opt Options) (*Builder, error) {
 		d.Full(t.packed)
 		b.trials[t.id] = t
 	}
-	nLists := d.Len(maxCount)
+	nLists := d.Count()
 	b.lists = b.lists[:0]
 	clear(b.listIDs)
 	for i := range nLists {
-		l := make([]study.MeSHTerm, d.Len(maxCount))
+		l := make([]study.MeSHTerm, d.Count())
 		for j := range l {
 			l[j] = study.MeSHTerm{ID: d.String(), Term: d.String()}
 		}
@@ -126,7 +123,7 @@ func ReadSnapshot(r io.Reader, opt Options) (*Builder, error) {
 			return nil, fmt.Errorf("read matcher snapshot: %w: ancestor list %d repeats list %d", binfmt.ErrCorrupt, i, n)
 		}
 	}
-	nConds := d.Len(maxCount)
+	nConds := d.Count()
 	for range nConds {
 		id, c := d.String(), studyConds{list: uint32(d.Uint()), only: d.String()}
 		if int(c.list) >= len(b.lists) {
@@ -134,10 +131,10 @@ func ReadSnapshot(r io.Reader, opt Options) (*Builder, error) {
 		}
 		b.conds[id] = c
 	}
-	nAnc := d.Len(maxCount)
+	nAnc := d.Count()
 	for range nAnc {
 		id, votes := d.String(), map[uint32]int{}
-		for range d.Len(maxCount) {
+		for range d.Count() {
 			l := uint32(d.Uint())
 			if int(l) >= len(b.lists) {
 				return nil, fmt.Errorf("read matcher snapshot: %w: %s has ancestor list %d of %d", binfmt.ErrCorrupt, id, l, len(b.lists))
@@ -146,7 +143,7 @@ func ReadSnapshot(r io.Reader, opt Options) (*Builder, error) {
 		}
 		b.ancestors[id] = votes
 	}
-	for range d.Len(maxCount) {
+	for range d.Count() {
 		id := d.String()
 		b.breadth[id] = int(d.Int())
 	}

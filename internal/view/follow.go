@@ -111,6 +111,9 @@ var ErrLogGap = errors.New("the change log does not reach back to the views' gen
 // is in proportion to the changes. It returns the new view, or the
 // current one if nothing changed; ErrLogGap says a fresh Build is needed.
 func (f *Follower) Update(ctx context.Context, gen int64) (*View, error) {
+	if f.cur == nil {
+		return nil, ErrLogGap // nothing to apply the changes to
+	}
 	held := f.cur.Generation
 	if gen == held {
 		return f.cur, nil

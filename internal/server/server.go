@@ -296,7 +296,7 @@ func (s *Server) fromSnapshot(ctx context.Context, st storeSize) bool {
 			"snapshot_generation", v.Generation, "generation", st.generation)
 		return false
 	}
-	read := time.Since(start)
+	read, snapGen := time.Since(start), v.Generation
 	if v, err = s.follower.Update(ctx, st.generation); err != nil {
 		s.log.Warn("applying the changes since the views snapshot failed: building the views", "err", err)
 		return false
@@ -311,8 +311,8 @@ func (s *Server) fromSnapshot(ctx context.Context, st storeSize) bool {
 		s.log.Warn("the views snapshot does not agree with the store: building the views", "studies", n, "store_studies", st.studies)
 		return false
 	}
-	s.log.Info("views started from the snapshot", "path", s.cfg.SnapshotPath, "snapshot_generation", v.Generation,
-		"generation", s.views.Load().Generation, "read", read.Round(time.Millisecond), "took", time.Since(start).Round(time.Millisecond))
+	s.log.Info("views started from the snapshot", "path", s.cfg.SnapshotPath, "snapshot_generation", snapGen,
+		"generation", v.Generation, "read", read.Round(time.Millisecond), "took", time.Since(start).Round(time.Millisecond))
 	return true
 }
 

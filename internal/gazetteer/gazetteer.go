@@ -120,8 +120,8 @@ type accum struct {
 	// names counts the spellings its sites give (they differ in case and
 	// dots), and states a city's regions as its sites give them; the
 	// commonest names the place.
-	names  map[spelling]int
-	states map[string]int
+	names  tally[spelling]
+	states tally[string]
 }
 
 // spelling is a place's name as one site writes it.
@@ -208,7 +208,7 @@ func (b *Builder) count(ids []byte, sign int) {
 			}
 			a.studies += sign
 		}
-		vote(&a.names, sp, sign)
+		a.names.add(sp, sign)
 		if st.geo {
 			a.sumLat += int64(sign) * int64(math.Round(st.lat*geoScale))
 			a.sumLon += int64(sign) * int64(math.Round(st.lon*geoScale))
@@ -235,7 +235,7 @@ func (b *Builder) count(ids []byte, sign int) {
 			}
 			a := touch(k, sp, st)
 			if !study.RegionsMatter(country) {
-				vote(&a.states, state, sign)
+				a.states.add(state, sign)
 			}
 		}
 		if zp != "" && st.geo {
@@ -249,15 +249,58 @@ func (b *Builder) count(ids []byte, sign int) {
 	}
 }
 
-// vote counts one more (or one fewer) of v, dropping names no site gives
-// any more.
-func vote[K comparable](counts *map[K]int, v K, sign int) {
-	if *counts == nil {
-		*counts = map[K]int{}
+// tally counts the names the sites of a place give; most places have one
+// only, which it keeps without a map (a map for each of tens of thousands
+// of places took more memory than the rest of the table).
+type tally[K comparable] struct {
+	one  K
+	n    int       // sites that give one; 0 when there is none
+	more map[K]int // the other names, nil while there are none
+}
+
+// add counts one more site (sign 1) or one fewer (-1) giving k, or n at
+// once; names no site gives any more are dropped.
+func (t *tally[K]) add(k K, n int) {
+	switch {
+	case t.n > 0 && k == t.one:
+		t.n += n
+	case t.n == 0 && len(t.more) == 0:
+		t.one, t.n = k, n
+	default:
+		if t.more == nil {
+			t.more = map[K]int{}
+		}
+		if t.more[k] += n; t.more[k] == 0 {
+			delete(t.more, k)
+		}
 	}
-	if (*counts)[v] += sign; (*counts)[v] == 0 {
-		delete(*counts, v)
+	if t.n == 0 {
+		for k, n := range t.more {
+			t.one, t.n = k, n
+			delete(t.more, k)
+			break
+		}
 	}
+	if len(t.more) == 0 {
+		t.more = nil
+	}
+}
+
+// each calls fn with every name and its count.
+func (t *tally[K]) each(fn func(k K, n int)) {
+	if t.n > 0 {
+		fn(t.one, t.n)
+	}
+	for k, n := range t.more {
+		fn(k, n)
+	}
+}
+
+func (t *tally[K]) len() int {
+	if t.n == 0 {
+		return 0
+	}
+	return 1 + len(t.more)
 }
 
 // Finish returns the gazetteer of the studies added so far. The Builder
@@ -265,12 +308,12 @@ func vote[K comparable](counts *map[K]int, v K, sign int) {
 func (b *Builder) Finish() *Gazetteer {
 	g := &Gazetteer{byName: map[string][]int{}, children: map[string][]int{}, places: make([]Place, 0, len(b.acc))}
 	for _, a := range b.acc {
-		sp := commonest(a.names, func(x, y spelling) int {
+		sp := a.names.commonest(func(x, y spelling) int {
 			return cmp.Or(cmp.Compare(x.country, y.country), cmp.Compare(x.state, y.state), cmp.Compare(x.city, y.city), cmp.Compare(x.zip, y.zip))
 		})
 		p := Place{Kind: a.kind, Country: sp.country, State: sp.state, City: sp.city, Zip: sp.zip, Studies: a.studies}
-		if len(a.states) > 0 {
-			p.State = commonest(a.states, strings.Compare)
+		if a.states.len() > 0 {
+			p.State = a.states.commonest(strings.Compare)
 		}
 		if a.geoSites > 0 {
 			n := float64(a.geoSites) * geoScale
@@ -323,14 +366,14 @@ func (b *Builder) Finish() *Gazetteer {
 // commonest is the name given most often, the first in order among
 // equals, so that the name does not depend on the order studies came
 // in; a city whose sites mostly give no region has none.
-func commonest[K comparable](counts map[K]int, compare func(a, b K) int) K {
+func (t *tally[K]) commonest(compare func(a, b K) int) K {
 	var best K
 	n := -1
-	for name, c := range counts {
+	t.each(func(name K, c int) {
 		if c > n || (c == n && compare(name, best) < 0) {
 			best, n = name, c
 		}
-	}
+	})
 	return best
 }
 

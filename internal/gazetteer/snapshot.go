@@ -31,18 +31,18 @@ func (b *Builder) WriteSnapshot(w io.Writer) error {
 		e.Int(a.sumLat)
 		e.Int(a.sumLon)
 		e.Int(int64(a.geoSites))
-		e.Uint(uint64(len(a.names)))
-		for sp, n := range a.names {
+		e.Uint(uint64(a.names.len()))
+		a.names.each(func(sp spelling, n int) {
 			for _, s := range []string{sp.country, sp.state, sp.city, sp.zip} {
 				e.String(s)
 			}
 			e.Int(int64(n))
-		}
-		e.Uint(uint64(len(a.states)))
-		for s, n := range a.states {
+		})
+		e.Uint(uint64(a.states.len()))
+		a.states.each(func(s string, n int) {
 			e.String(s)
 			e.Int(int64(n))
-		}
+		})
 	}
 	e.Uint(uint64(len(b.sites)))
 	for _, s := range b.sites {
@@ -84,18 +84,16 @@ func ReadSnapshot(r io.Reader) (*Builder, error) {
 	for range nAcc {
 		k := key{kind: Kind(d.Uint()), country: d.String(), state: d.String(), city: d.String(), zp: d.String()}
 		a := &accum{kind: k.kind, studies: int(d.Int()), sumLat: d.Int(), sumLon: d.Int(), geoSites: int(d.Int())}
-		if n := d.Count(); n > 0 {
-			a.names = make(map[spelling]int, n)
-			for range n {
-				sp := spelling{country: d.String(), state: d.String(), city: d.String(), zip: d.String()}
-				a.names[sp] = int(d.Int())
+		for range d.Count() {
+			sp := spelling{country: d.String(), state: d.String(), city: d.String(), zip: d.String()}
+			if n := int(d.Int()); n > 0 {
+				a.names.add(sp, n)
 			}
 		}
-		if n := d.Count(); n > 0 {
-			a.states = make(map[string]int, n)
-			for range n {
-				s := d.String()
-				a.states[s] = int(d.Int())
+		for range d.Count() {
+			s := d.String()
+			if n := int(d.Int()); n > 0 {
+				a.states.add(s, n)
 			}
 		}
 		b.acc[k] = a

@@ -159,13 +159,21 @@ func benchIndexes(b *testing.B) func(yield func(string, *Index) bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		yield("synonyms", ix.WithSynonyms(func(text string) []Synonym {
+		if !yield("synonyms", ix.WithSynonyms(func(text string) []Synonym {
 			var out []Synonym
 			for _, s := range v.Expand(text) {
 				out = append(out, Synonym{Text: s.Term, Source: s.Source})
 			}
 			return out
-		}))
+		})) {
+			return
+		}
+		// What searches cost on segments, after a sync of 1,000 studies.
+		applied, err := ix.Apply(benchChanges(b, ix))
+		if err != nil {
+			b.Fatal(err)
+		}
+		yield("applied", applied)
 	}
 }
 
@@ -276,18 +284,40 @@ func benchChanges(b *testing.B, ix *Index) ([]study.Study, []string) {
 	return studies, removed
 }
 
-// BenchmarkApply applies a sync of 1,000 changed and 100 removed studies.
+// BenchmarkApply applies a sync of 1,000 changed and 100 removed studies,
+// and then merges the result; it reports the heap the segmented index
+// holds beyond the base it shares.
 //
-//	TRIALFINDER_BENCH_DB=c50k.db go test -run XXX -bench Apply -benchtime 5x ./internal/search
+//	TRIALFINDER_BENCH_DB=c50k.db go test -run XXX -bench 'Apply|Snapshot' -benchtime 5x ./internal/search
 func BenchmarkApply(b *testing.B) {
 	ix := benchIndex(b)
 	changed, removed := benchChanges(b, ix)
-	b.ResetTimer()
-	for range b.N {
-		if _, err := ix.Apply(changed, removed); err != nil {
-			b.Fatal(err)
+	var applied *Index
+	b.Run("apply", func(b *testing.B) {
+		b.ReportAllocs()
+		var before, after runtime.MemStats
+		applied = nil
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for range b.N {
+			var err error
+			if applied, err = ix.Apply(changed, removed); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if applied.base == nil {
+			b.Fatal("the changes merged the index: measure on a larger one")
+		}
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MB-held")
+	})
+	b.Run("merge", func(b *testing.B) {
+		for range b.N {
+			applied.Merge()
+		}
+	})
 }
 
 // BenchmarkSnapshot writes the bench index's snapshot to a file and reads

@@ -239,9 +239,12 @@ func liveDF(base *Index, dead bitset) []uint32 {
 		var doc uint32
 		data := arena[base.listStart[i]:base.listStart[i+1]]
 		for j := 0; j < len(data); {
-			var tf uint8
-			j, doc, tf = decodePosting(data, j, doc)
-			_ = tf
+			if v := data[j]; v&shortPosting == 0 { // as in accumulate
+				doc += uint32(v >> 1)
+				j++
+			} else {
+				j, doc, _ = decodePosting(data, j, doc)
+			}
 			if dead.has(doc) {
 				df[i]--
 			}

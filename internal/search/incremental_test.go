@@ -249,3 +249,39 @@ func TestApplyEqualsFreshBuild(t *testing.T) {
 		})
 	}
 }
+
+// TestApplyEdges: an ID both changed and removed is removed, the last of
+// two versions in one call wins, removing an unknown ID is no error, and
+// the index Apply was called on keeps answering as before.
+func TestApplyEdges(t *testing.T) {
+	all, ix := loadDemo(t)
+	before, err := ix.Search(Request{Queries: []AreaQuery{{Area: "term", Query: "cancer"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := all[10], all[10]
+	first.BriefTitle = "Zyxwv first version"
+	second.BriefTitle = "Qwertz second version"
+	both := all[20]
+	got, err := ix.Apply([]study.Study{first, both, second}, []string{both.NCTID, "NCT99999999"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := map[string]study.Study{}
+	for _, s := range all {
+		current[s.NCTID] = s
+	}
+	current[second.NCTID] = second
+	delete(current, both.NCTID)
+	sameAnswers(t, "edges", got, build(t, current), []string{first.NCTID, both.NCTID, "NCT99999999"})
+	for word, want := range map[string]int{"zyxwv": 0, "qwertz": 1} {
+		res, err := got.Search(Request{Queries: []AreaQuery{{Area: "titles", Query: word}}})
+		if err != nil || res.Total != want {
+			t.Fatalf("%q: %v studies (%v), want %d", word, res, err, want)
+		}
+	}
+	after, err := ix.Search(Request{Queries: []AreaQuery{{Area: "term", Query: "cancer"}}})
+	if err != nil || !reflect.DeepEqual(before, after) {
+		t.Fatalf("the index Apply was called on changed its answers")
+	}
+}

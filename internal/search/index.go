@@ -1,8 +1,10 @@
 // Package search is Trialfinder's search engine: an in-memory inverted
 // index with per-field BM25 over every study, column arrays for filters,
 // facets and sorting, and a grid index over site coordinates for distance
-// search. It is built from the store at start-up and replaced whole when
-// the data changes; queries never touch the store.
+// search. It is built from the store once, or read from a snapshot
+// (snapshot.go), and then follows the store's changes through Apply
+// (incremental.go), which reads only the changed studies; queries never
+// touch the store.
 //
 // SQLite's FTS5 was not used: at 600,000 studies a broad term such as
 // "cancer" matches a quarter of the corpus, and ranking plus facet counts

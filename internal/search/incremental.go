@@ -2,6 +2,7 @@ package search
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -289,25 +290,8 @@ func (ix *Index) composeTokens() {
 // base's, with the dead documents' field lengths zero (for the average
 // lengths) and their last update unknown (for DataTime).
 func (ix *Index) composeColumns() {
-	b, d, c := &ix.base.col, &ix.delta.col, &ix.col
-	c.status = slices.Concat(b.status, d.status)
-	c.studyType = slices.Concat(b.studyType, d.studyType)
-	c.phases = slices.Concat(b.phases, d.phases)
-	c.funders = slices.Concat(b.funders, d.funders)
-	c.sex = slices.Concat(b.sex, d.sex)
-	c.stdAges = slices.Concat(b.stdAges, d.stdAges)
-	c.healthy = slices.Concat(b.healthy, d.healthy)
-	c.results = slices.Concat(b.results, d.results)
-	c.minAge = slices.Concat(b.minAge, d.minAge)
-	c.maxAge = slices.Concat(b.maxAge, d.maxAge)
-	c.enrollment = slices.Concat(b.enrollment, d.enrollment)
-	c.armGroups = slices.Concat(b.armGroups, d.armGroups)
-	for f := range numDateFields {
-		c.dates[f] = slices.Concat(b.dates[f], d.dates[f])
-	}
-	for f := range numFields {
-		ix.fieldLen[f] = slices.Concat(ix.base.fieldLen[f], ix.delta.fieldLen[f])
-	}
+	joinPerDoc(ix, ix.base, ix.delta, nil)
+	c := &ix.col
 	for wi, w := range ix.dead {
 		for ; w != 0; w &= w - 1 {
 			doc := uint32(wi)<<6 | uint32(trailing(w))
@@ -458,39 +442,63 @@ func (m *merging) numberDocs(dead bitset) {
 	}
 }
 
-// pick returns the new documents' values of a per-document column.
-func pick[T any](m *merging, base, delta []T) []T {
-	out := make([]T, len(m.from))
-	for i, f := range m.from {
+func (m *merging) mergeColumns() {
+	joinPerDoc(m.out, m.base, m.delta, m.from)
+}
+
+// arrayRefs collects the arrays an index passes to a snapArrays, by
+// pointer.
+type arrayRefs []any
+
+func (r *arrayRefs) u8(a *[]uint8)    { *r = append(*r, a) }
+func (r *arrayRefs) u16(a *[]uint16)  { *r = append(*r, a) }
+func (r *arrayRefs) u32(a *[]uint32)  { *r = append(*r, a) }
+func (r *arrayRefs) u64(a *[]uint64)  { *r = append(*r, a) }
+func (r *arrayRefs) i32(a *[]int32)   { *r = append(*r, a) }
+func (r *arrayRefs) f32(a *[]float32) { *r = append(*r, a) }
+func (r *arrayRefs) bools(a *[]bool)  { *r = append(*r, a) }
+func (r *arrayRefs) strtab(t *strtab) { *r = append(*r, t) }
+func (r *arrayRefs) ok() bool         { return true }
+
+// joinPerDoc sets out's per-study arrays from b's and d's: d's after b's,
+// or with from, in from's order.
+func joinPerDoc(out, b, d *Index, from []docFrom) {
+	var o, bs, ds arrayRefs
+	out.perDocArrays(&o)
+	b.perDocArrays(&bs)
+	d.perDocArrays(&ds)
+	for i, p := range o {
+		switch p := p.(type) {
+		case *[]uint8:
+			*p = join(from, *bs[i].(*[]uint8), *ds[i].(*[]uint8))
+		case *[]uint16:
+			*p = join(from, *bs[i].(*[]uint16), *ds[i].(*[]uint16))
+		case *[]int32:
+			*p = join(from, *bs[i].(*[]int32), *ds[i].(*[]int32))
+		case *[]float32:
+			*p = join(from, *bs[i].(*[]float32), *ds[i].(*[]float32))
+		case *[]bool:
+			*p = join(from, *bs[i].(*[]bool), *ds[i].(*[]bool))
+		default:
+			panic(fmt.Sprintf("search: no join for %T", p)) // a new column type needs a case
+		}
+	}
+}
+
+// join returns d's values after b's, or with from, in from's order.
+func join[T any](from []docFrom, b, d []T) []T {
+	if from == nil {
+		return slices.Concat(b, d)
+	}
+	out := make([]T, len(from))
+	for i, f := range from {
 		if f.delta {
-			out[i] = delta[f.doc]
+			out[i] = d[f.doc]
 		} else {
-			out[i] = base[f.doc]
+			out[i] = b[f.doc]
 		}
 	}
 	return out
-}
-
-func (m *merging) mergeColumns() {
-	b, d, c := &m.base.col, &m.delta.col, &m.out.col
-	c.status = pick(m, b.status, d.status)
-	c.studyType = pick(m, b.studyType, d.studyType)
-	c.phases = pick(m, b.phases, d.phases)
-	c.funders = pick(m, b.funders, d.funders)
-	c.sex = pick(m, b.sex, d.sex)
-	c.stdAges = pick(m, b.stdAges, d.stdAges)
-	c.healthy = pick(m, b.healthy, d.healthy)
-	c.results = pick(m, b.results, d.results)
-	c.minAge = pick(m, b.minAge, d.minAge)
-	c.maxAge = pick(m, b.maxAge, d.maxAge)
-	c.enrollment = pick(m, b.enrollment, d.enrollment)
-	c.armGroups = pick(m, b.armGroups, d.armGroups)
-	for f := range numDateFields {
-		c.dates[f] = pick(m, b.dates[f], d.dates[f])
-	}
-	for f := range numFields {
-		m.out.fieldLen[f] = pick(m, m.base.fieldLen[f], m.delta.fieldLen[f])
-	}
 }
 
 // mergeTokens numbers the delta's tokens: a token the base has keeps the

@@ -157,9 +157,7 @@ func (ix *Index) snapshotArrays(a snapArrays) {
 	a.u32(&ix.listDF)
 	a.u32(&ix.listStart)
 	a.u8(&ix.arena)
-	for f := range numFields {
-		a.u16(&ix.fieldLen[f])
-	}
+	ix.perDocArrays(a)
 
 	var broadIDs, broadSpans []uint32
 	for _, id := range slices.Sorted(maps.Keys(ix.broad)) {
@@ -176,6 +174,23 @@ func (ix *Index) snapshotArrays(a snapArrays) {
 		}
 	}
 
+	g := &ix.sites
+	a.u32(&g.first)
+	a.u32(&g.point)
+	a.f32(&g.pointLat)
+	a.f32(&g.pointLon)
+	a.u32(&g.pointFirst)
+	a.u32(&g.atPoint)
+	if g.cells == nil {
+		g.indexCells()
+	}
+	ix.places.snapshotArrays(a)
+}
+
+// perDocArrays passes each array of one value per study (the columns
+// and the field lengths) to a: the one list of them, for snapshots and for
+// laying out the documents of two indexes as one (incremental.go).
+func (ix *Index) perDocArrays(a snapArrays) {
 	c := &ix.col
 	a.u8(&c.status)
 	a.u8(&c.studyType)
@@ -192,18 +207,9 @@ func (ix *Index) snapshotArrays(a snapArrays) {
 	for f := range numDateFields {
 		a.i32(&c.dates[f])
 	}
-
-	g := &ix.sites
-	a.u32(&g.first)
-	a.u32(&g.point)
-	a.f32(&g.pointLat)
-	a.f32(&g.pointLon)
-	a.u32(&g.pointFirst)
-	a.u32(&g.atPoint)
-	if g.cells == nil {
-		g.indexCells()
+	for f := range numFields {
+		a.u16(&ix.fieldLen[f])
 	}
-	ix.places.snapshotArrays(a)
 }
 
 func (pl *places) snapshotArrays(a snapArrays) {

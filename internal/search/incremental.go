@@ -2,6 +2,8 @@ package search
 
 import (
 	"cmp"
+	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -10,19 +12,121 @@ import (
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
+// An index Apply makes is, until the changes grow past mergeShare of the
+// base, segments: the base index as it was (its posting lists, vocabulary
+// numbers and sites shared, never copied), a small delta index of the
+// studies added or replaced since, numbered after the base's documents,
+// and the set of the base's documents removed or replaced. Searches walk
+// a list's base part and then its delta part, and drop the dead documents
+// at the end (dropDead). Every statistic BM25 uses is that of the live
+// studies (live document frequencies, average field lengths and study
+// count), so scores are bit for bit a fresh build's; since delta documents
+// are out of NCT ID order, ties and NCT ID sorting go by rank.
+type segments struct {
+	base, delta *Index
+	dead        bitset // over the base's documents
+	deadCount   int
+	// deltaTok maps a token's number to the delta's number of it.
+	deltaTok map[uint32]uint32
+	// rank is each document's place in NCT ID order.
+	rank []uint32
+}
+
+// mergeShare: Apply merges the segments into one flat index once the
+// delta and the dead documents together pass 1/mergeShare of the base.
+// Searches pay for dead postings and a second lookup per list until then,
+// and each Apply copies the per-study arrays and rescans the base's lists
+// for dead documents; a merge costs a pass over every list.
+const mergeShare = 20
+
+func (ix *Index) isDead(doc uint32) bool {
+	return int(doc>>6) < len(ix.dead) && ix.dead.has(doc)
+}
+
+// rankOf returns a document's place in NCT ID order.
+func (ix *Index) rankOf(doc uint32) uint32 {
+	if ix.rank == nil {
+		return doc
+	}
+	return ix.rank[doc]
+}
+
+// dropDead clears the dead documents from a search's result.
+func (ix *Index) dropDead(sc *scratch) {
+	for wi, w := range ix.dead {
+		if w &= sc.touched[wi]; w == 0 {
+			continue
+		}
+		sc.touched[wi] &^= w
+		for ; w != 0; w &= w - 1 {
+			sc.acc[uint32(wi)<<6|uint32(trailing(w))] = 0
+		}
+	}
+}
+
+// deltaList returns the delta's list of a key in the index's token
+// numbers.
+func (ix *Index) deltaList(f field, id, next uint32) *postings {
+	did, ok := ix.deltaTok[id]
+	if !ok {
+		return nil
+	}
+	if next != noNext {
+		if next, ok = ix.deltaTok[next]; !ok {
+			return nil
+		}
+	}
+	return ix.delta.list(f, did, next)
+}
+
+// within returns the studies with a site within radiusKm of p, as
+// sites.within does.
+func (ix *Index) within(p Point, radiusKm float64, openOnly bool, sc *scratch) docList {
+	if ix.delta == nil {
+		return ix.sites.within(p, radiusKm, openOnly, sc)
+	}
+	ix.sites.scan(p, radiusKm, openOnly, sc, 0)
+	ix.delta.sites.scan(p, radiusKm, openOnly, sc, uint32(ix.base.n))
+	sc.list = sc.touched.collect(sc.acc, sc.list)
+	return sc.list
+}
+
+// nearest returns a document's nearest site to p.
+func (ix *Index) nearest(doc uint32, p Point) (Nearest, bool) {
+	if ix.delta != nil && doc >= uint32(ix.base.n) {
+		return ix.delta.sites.nearest(doc-uint32(ix.base.n), p)
+	}
+	return ix.sites.nearest(doc, p)
+}
+
+// placeDocs returns the studies with a site in a place, in order.
+func (ix *Index) placeDocs(country, state, city string) []uint32 {
+	docs := ix.places.lookup(country, state, city)
+	if ix.delta != nil {
+		for _, d := range ix.delta.places.lookup(country, state, city) {
+			docs = append(docs, d+uint32(ix.base.n))
+		}
+	}
+	return docs
+}
+
 // Apply returns an index with the studies in changed added or replaced
 // (inserted, updated, restored) and the NCT IDs in removed dropped; an ID
 // in both is dropped, and removing an ID the index lacks is no error. ix
 // itself is unchanged and stays valid for searches in flight, and the
-// result keeps ix's synonyms.
+// result keeps ix's synonyms. Results are a fresh Build's over the same
+// studies, to the bit.
 //
-// Only the changed studies are tokenized: the rest of the index is merged
-// from ix's own arrays (postings, columns, sites, places), never from the
-// store, into one flat index that is the same, query for query, as a fresh
-// Build over the resulting set of studies. The merge walks those arrays
-// once, so its cost grows with the index (a few seconds at 600,000
-// studies, see BenchmarkApply), not with the store or the parser.
+// Only the changed studies are read; the result shares ix's posting
+// lists, vocabulary and sites (see segments) and copies its per-study
+// arrays (a few tens of bytes per study). Once the changes since the last
+// merge pass 1/mergeShare of the index, Apply merges them into one flat
+// index instead, from the index's own arrays, without the store.
 func (ix *Index) Apply(changed []study.Study, removed []string) (*Index, error) {
+	base, delta, dead := ix, (*Index)(nil), bitset(nil)
+	if ix.base != nil {
+		base, delta, dead = ix.base, ix.delta, ix.dead
+	}
 	gone := make(map[string]bool, len(removed))
 	for _, id := range removed {
 		gone[strings.ToUpper(id)] = true
@@ -45,22 +149,225 @@ func (ix *Index) Apply(changed []study.Study, removed []string) (*Index, error) 
 			return nil, err
 		}
 	}
-	delta := b.Finish()
+	fresh := b.Finish()
 
-	dead := newBitset(ix.n)
+	// What the changes replace or remove, in the base and in the delta.
+	baseDead := newBitset(base.n)
+	copy(baseDead, dead)
+	deltaDead := bitset(nil)
+	if delta != nil {
+		deltaDead = newBitset(delta.n)
+	}
+	kill := func(id string) {
+		if d, ok := base.nct.search(id); ok {
+			baseDead.set(uint32(d))
+		}
+		if delta != nil {
+			if d, ok := delta.nct.search(id); ok {
+				deltaDead.set(uint32(d))
+			}
+		}
+	}
 	for id := range gone {
-		if d, ok := ix.nct.search(id); ok {
-			dead.set(uint32(d))
-		}
+		kill(id)
 	}
-	for d := range delta.n {
-		if old, ok := ix.nct.search(delta.nct.at(d)); ok {
-			dead.set(uint32(old))
-		}
+	for d := range fresh.n {
+		kill(fresh.nct.at(d))
 	}
-	out := merge(ix, delta, dead)
+	if delta != nil {
+		fresh = merge(delta, fresh, deltaDead)
+	}
+	var out *Index
+	if (fresh.n+baseDead.count())*mergeShare > base.n {
+		out = merge(base, fresh, baseDead)
+	} else {
+		out = compose(base, fresh, baseDead)
+	}
 	out.synonyms = ix.synonyms
 	return out, nil
+}
+
+// Merge returns ix as one flat index: the same answers, searched a little
+// faster and in less memory, at the cost of a pass over every posting
+// list. Apply merges on its own when the changes grow; a caller may merge
+// sooner, off the request path.
+func (ix *Index) Merge() *Index {
+	if ix.base == nil {
+		return ix
+	}
+	out := merge(ix.base, ix.delta, ix.dead)
+	out.synonyms = ix.synonyms
+	return out
+}
+
+// compose makes the segmented index of base less its dead documents, and
+// delta.
+func compose(base, delta *Index, dead bitset) *Index {
+	nb := base.n
+	out := &Index{
+		n:       nb + delta.n,
+		nct:     base.nct,
+		scratch: &sync.Pool{},
+		segments: segments{
+			base: base, delta: delta, dead: dead, deadCount: dead.count(),
+			deltaTok: map[uint32]uint32{},
+		},
+		listKeys:  base.listKeys,
+		listStart: base.listStart,
+		arena:     base.arena,
+		sites:     base.sites,
+	}
+	out.listDF = liveDF(base, dead)
+	out.composeTokens()
+	out.composeColumns()
+	out.composePlaces()
+	out.composeAliases()
+	out.composeRank()
+	out.finishStats()
+	out.finishBroad()
+	return out
+}
+
+// liveDF returns the base's document frequencies less the dead documents
+// in each list: one pass over the postings, decoding only.
+func liveDF(base *Index, dead bitset) []uint32 {
+	df := slices.Clone(base.listDF)
+	if !dead.any() {
+		return df
+	}
+	arena := base.arena
+	for i := range base.listKeys {
+		var doc uint32
+		data := arena[base.listStart[i]:base.listStart[i+1]]
+		for j := 0; j < len(data); {
+			if v := data[j]; v&shortPosting == 0 { // as in accumulate
+				doc += uint32(v >> 1)
+				j++
+			} else {
+				j, doc, _ = decodePosting(data, j, doc)
+			}
+			if dead.has(doc) {
+				df[i]--
+			}
+		}
+	}
+	return df
+}
+
+// composeTokens makes the vocabulary of both: the base's tokens keep their
+// numbers, the delta's new ones get the next free numbers.
+func (ix *Index) composeTokens() {
+	base, delta := ix.base, ix.delta
+	next := uint32(0)
+	for _, id := range base.tokenIDs {
+		next = max(next, id+1)
+	}
+	i, k := 0, 0
+	for i < base.tokens.len() || k < delta.tokens.len() {
+		var t []byte
+		var id uint32
+		switch {
+		case k == delta.tokens.len() || (i < base.tokens.len() && string(base.tokens.bytes(i)) <= string(delta.tokens.bytes(k))):
+			t, id = base.tokens.bytes(i), base.tokenIDs[i]
+			if k < delta.tokens.len() && string(delta.tokens.bytes(k)) == string(t) {
+				ix.deltaTok[id] = delta.tokenIDs[k]
+				k++
+			}
+			i++
+		default:
+			t, id = delta.tokens.bytes(k), next
+			ix.deltaTok[id] = delta.tokenIDs[k]
+			next++
+			k++
+		}
+		ix.tokens.data = append(ix.tokens.data, t...)
+		ix.tokens.end = append(ix.tokens.end, uint32(len(ix.tokens.data)))
+		ix.tokenIDs = append(ix.tokenIDs, id)
+	}
+}
+
+// composeColumns lays out the per-study arrays, the delta's after the
+// base's, with the dead documents' field lengths zero (for the average
+// lengths) and their last update unknown (for DataTime).
+func (ix *Index) composeColumns() {
+	joinPerDoc(ix, ix.base, ix.delta, nil)
+	c := &ix.col
+	for wi, w := range ix.dead {
+		for ; w != 0; w &= w - 1 {
+			doc := uint32(wi)<<6 | uint32(trailing(w))
+			for f := range numFields {
+				ix.fieldLen[f][doc] = 0
+			}
+			c.dates[dLastUpdate][doc] = noDate
+		}
+	}
+}
+
+// composePlaces keeps the base's place lists (placeDocs adds the
+// delta's) and lays out each document's countries in one numbering.
+func (ix *Index) composePlaces() {
+	b, d, pl := &ix.base.places, &ix.delta.places, &ix.places
+	pl.docs = b.docs
+	pl.countryNames = slices.Clone(b.countryNames)
+	pl.countryID = maps.Clone(b.countryID)
+	number := make([]uint16, len(d.countryNames))
+	for k, id := range d.countryID {
+		n, ok := pl.countryID[k]
+		if !ok {
+			n = uint16(len(pl.countryNames))
+			pl.countryID[k] = n
+			pl.countryNames = append(pl.countryNames, d.countryNames[id])
+		}
+		number[id] = n
+	}
+	pl.countryIDs = slices.Grow(slices.Clone(b.countryIDs), len(d.countryIDs))
+	pl.countryFirst = slices.Clone(b.countryFirst[:len(b.countryFirst)-1])
+	for doc := range ix.delta.n {
+		pl.countryFirst = append(pl.countryFirst, uint32(len(pl.countryIDs)))
+		for _, c := range d.countryIDs[d.countryFirst[doc]:d.countryFirst[doc+1]] {
+			pl.countryIDs = append(pl.countryIDs, number[c])
+		}
+	}
+	pl.countryFirst = append(pl.countryFirst, uint32(len(pl.countryIDs)))
+}
+
+// composeAliases keeps each alias on the first live study, in NCT ID
+// order, that claims it.
+func (ix *Index) composeAliases() {
+	ix.aliases = make(map[string]uint32, len(ix.base.aliases)+len(ix.delta.aliases))
+	for a, doc := range ix.base.aliases {
+		if !ix.dead.has(doc) {
+			ix.aliases[a] = doc
+		}
+	}
+	nb := uint32(ix.base.n)
+	for a, doc := range ix.delta.aliases {
+		if cur, ok := ix.aliases[a]; !ok || ix.delta.nct.at(int(doc)) < ix.nct.at(int(cur)) {
+			ix.aliases[a] = doc + nb
+		}
+	}
+}
+
+// composeRank numbers the live documents in NCT ID order: the numbers a
+// fresh build would give them, so that page tokens stay those of a build.
+// A dead document shares the next live one's number; it is never a hit.
+func (ix *Index) composeRank() {
+	base, delta := ix.base, ix.delta
+	ix.rank = make([]uint32, ix.n)
+	i, k, r := 0, 0, uint32(0)
+	for i < base.n || k < delta.n {
+		if k == delta.n || (i < base.n && string(base.nct.bytes(i)) < string(delta.nct.bytes(k))) {
+			ix.rank[i] = r
+			if !ix.dead.has(uint32(i)) {
+				r++
+			}
+			i++
+		} else {
+			ix.rank[base.n+k] = r
+			r++
+			k++
+		}
+	}
 }
 
 // gone marks a document a merge drops.
@@ -135,39 +442,63 @@ func (m *merging) numberDocs(dead bitset) {
 	}
 }
 
-// pick returns the new documents' values of a per-document column.
-func pick[T any](m *merging, base, delta []T) []T {
-	out := make([]T, len(m.from))
-	for i, f := range m.from {
+func (m *merging) mergeColumns() {
+	joinPerDoc(m.out, m.base, m.delta, m.from)
+}
+
+// arrayRefs collects the arrays an index passes to a snapArrays, by
+// pointer.
+type arrayRefs []any
+
+func (r *arrayRefs) u8(a *[]uint8)    { *r = append(*r, a) }
+func (r *arrayRefs) u16(a *[]uint16)  { *r = append(*r, a) }
+func (r *arrayRefs) u32(a *[]uint32)  { *r = append(*r, a) }
+func (r *arrayRefs) u64(a *[]uint64)  { *r = append(*r, a) }
+func (r *arrayRefs) i32(a *[]int32)   { *r = append(*r, a) }
+func (r *arrayRefs) f32(a *[]float32) { *r = append(*r, a) }
+func (r *arrayRefs) bools(a *[]bool)  { *r = append(*r, a) }
+func (r *arrayRefs) strtab(t *strtab) { *r = append(*r, t) }
+func (r *arrayRefs) ok() bool         { return true }
+
+// joinPerDoc sets out's per-study arrays from b's and d's: d's after b's,
+// or with from, in from's order.
+func joinPerDoc(out, b, d *Index, from []docFrom) {
+	var o, bs, ds arrayRefs
+	out.perDocArrays(&o)
+	b.perDocArrays(&bs)
+	d.perDocArrays(&ds)
+	for i, p := range o {
+		switch p := p.(type) {
+		case *[]uint8:
+			*p = join(from, *bs[i].(*[]uint8), *ds[i].(*[]uint8))
+		case *[]uint16:
+			*p = join(from, *bs[i].(*[]uint16), *ds[i].(*[]uint16))
+		case *[]int32:
+			*p = join(from, *bs[i].(*[]int32), *ds[i].(*[]int32))
+		case *[]float32:
+			*p = join(from, *bs[i].(*[]float32), *ds[i].(*[]float32))
+		case *[]bool:
+			*p = join(from, *bs[i].(*[]bool), *ds[i].(*[]bool))
+		default:
+			panic(fmt.Sprintf("search: no join for %T", p)) // a new column type needs a case
+		}
+	}
+}
+
+// join returns d's values after b's, or with from, in from's order.
+func join[T any](from []docFrom, b, d []T) []T {
+	if from == nil {
+		return slices.Concat(b, d)
+	}
+	out := make([]T, len(from))
+	for i, f := range from {
 		if f.delta {
-			out[i] = delta[f.doc]
+			out[i] = d[f.doc]
 		} else {
-			out[i] = base[f.doc]
+			out[i] = b[f.doc]
 		}
 	}
 	return out
-}
-
-func (m *merging) mergeColumns() {
-	b, d, c := &m.base.col, &m.delta.col, &m.out.col
-	c.status = pick(m, b.status, d.status)
-	c.studyType = pick(m, b.studyType, d.studyType)
-	c.phases = pick(m, b.phases, d.phases)
-	c.funders = pick(m, b.funders, d.funders)
-	c.sex = pick(m, b.sex, d.sex)
-	c.stdAges = pick(m, b.stdAges, d.stdAges)
-	c.healthy = pick(m, b.healthy, d.healthy)
-	c.results = pick(m, b.results, d.results)
-	c.minAge = pick(m, b.minAge, d.minAge)
-	c.maxAge = pick(m, b.maxAge, d.maxAge)
-	c.enrollment = pick(m, b.enrollment, d.enrollment)
-	c.armGroups = pick(m, b.armGroups, d.armGroups)
-	for f := range numDateFields {
-		c.dates[f] = pick(m, b.dates[f], d.dates[f])
-	}
-	for f := range numFields {
-		m.out.fieldLen[f] = pick(m, m.base.fieldLen[f], m.delta.fieldLen[f])
-	}
 }
 
 // mergeTokens numbers the delta's tokens: a token the base has keeps the
@@ -179,7 +510,11 @@ func (m *merging) mergeTokens() {
 	for _, id := range m.base.tokenIDs {
 		next = max(next, id+1)
 	}
-	m.deltaTok = make([]uint32, len(m.delta.tokenIDs))
+	size := 0 // token numbers have gaps where a merge dropped tokens
+	for _, id := range m.delta.tokenIDs {
+		size = max(size, int(id)+1)
+	}
+	m.deltaTok = make([]uint32, size)
 	for i, id := range m.delta.tokenIDs {
 		if bi, ok := m.base.tokens.search(string(m.delta.tokens.bytes(i))); ok {
 			m.deltaTok[id] = m.base.tokenIDs[bi]

@@ -38,7 +38,7 @@ func checkMix(ix *Index) []Request {
 		{Filter: Filter{City: "Paris"}},
 		{Filter: Filter{Geo: &GeoFilter{Point: Point{Lat: 48.8566, Lon: 2.3522}, RadiusKm: 300, RecruitingOnly: true}}, Sort: []SortKey{{Field: "distance"}}, Facets: true},
 		{Queries: cancer, Filter: Filter{Geo: &GeoFilter{Point: Point{Lat: 41.88, Lon: -87.63}, RadiusKm: 500}}, Decay: &Decay{Func: "gauss", ScaleKm: 100, Value: 0.5}},
-		{Filter: Filter{NCTIDs: []string{ix.nct.at(0), ix.nct.at(ix.n - 1), "NCT00000000"}}},
+		{Filter: Filter{NCTIDs: []string{ix.nctAt(0), ix.nctAt(uint32(ix.n - 1)), "NCT00000000"}}},
 		{Facets: true},
 		{PageSize: MaxPageSize, Sort: []SortKey{{Field: "CompletionDate", Desc: true}}},
 	} {
@@ -57,15 +57,17 @@ func sameAnswers(t *testing.T, label string, got, want *Index, ids []string) {
 	if got.Len() != want.Len() || got.DataTime() != want.DataTime() {
 		t.Fatalf("%s: %d studies up to %s, want %d up to %s", label, got.Len(), got.DataTime(), want.Len(), want.DataTime())
 	}
-	gotReqs, wantReqs := checkMix(got), checkMix(want)
+	// The mix names studies and pages by the fresh index: page tokens
+	// carry a study's place in NCT ID order, which both share.
+	wantReqs := checkMix(want)
 	for i := range wantReqs {
-		g, gerr := got.Search(gotReqs[i])
+		g, gerr := got.Search(wantReqs[i])
 		w, werr := want.Search(wantReqs[i])
 		if fmt.Sprint(gerr) != fmt.Sprint(werr) {
 			t.Fatalf("%s, query %d: error %v, want %v", label, i, gerr, werr)
 		}
 		if !reflect.DeepEqual(g, w) {
-			t.Fatalf("%s, query %d (%+v): answers differ:\n got %s\nwant %s", label, i, wantReqs[i], brief(g), brief(w))
+			t.Fatalf("%s, query %d (%+v): %s", label, i, wantReqs[i].Queries, brief(g, w))
 		}
 	}
 	v, err := vocab.Load()
@@ -88,12 +90,26 @@ func sameAnswers(t *testing.T, label string, got, want *Index, ids []string) {
 	}
 }
 
-// brief shows a result's total and first hits.
-func brief(r *Result) string {
-	if r == nil {
-		return "nil"
+// brief shows where two results first differ.
+func brief(g, w *Result) string {
+	switch {
+	case g == nil || w == nil:
+		return fmt.Sprintf("got %v, want %v", g, w)
+	case g.Total != w.Total:
+		return fmt.Sprintf("total %d, want %d", g.Total, w.Total)
+	case !reflect.DeepEqual(g.Hits, w.Hits):
+		for i := range min(len(g.Hits), len(w.Hits)) {
+			if !reflect.DeepEqual(g.Hits[i], w.Hits[i]) {
+				return fmt.Sprintf("hit %d: %+v, want %+v", i, g.Hits[i], w.Hits[i])
+			}
+		}
+		return fmt.Sprintf("%d hits, want %d", len(g.Hits), len(w.Hits))
+	case g.NextPageToken != w.NextPageToken:
+		return fmt.Sprintf("next page %q, want %q", g.NextPageToken, w.NextPageToken)
+	case !reflect.DeepEqual(g.Facets, w.Facets):
+		return fmt.Sprintf("facets %v, want %v", g.Facets, w.Facets)
 	}
-	return fmt.Sprintf("%d hits, %v, facets %v", r.Total, r.Hits[:min(len(r.Hits), 5)], r.Facets)
+	return fmt.Sprintf("details %+v, want %+v", g.Details, w.Details)
 }
 
 // build indexes studies, in any order.
@@ -140,6 +156,12 @@ func edit(rng *rand.Rand, s, other study.Study) study.Study {
 // of the same studies.
 func TestApplyEqualsFreshBuild(t *testing.T) {
 	all, _ := loadDemo(t)
+	segmented, merged := 0, 0
+	defer func() {
+		if !t.Failed() && (segmented == 0 || merged == 0) {
+			t.Errorf("%d rounds left segments, %d merged: the test must see both", segmented, merged)
+		}
+	}()
 	for seed := range uint64(3) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 17))
@@ -214,9 +236,52 @@ func TestApplyEqualsFreshBuild(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				label := fmt.Sprintf("round %d (%d changed, %d removed)", round, len(changed), len(gone))
-				sameAnswers(t, label, ix, build(t, current), append(ids, removedIDs...))
+				label := fmt.Sprintf("round %d (%d changed, %d removed, segmented %v)", round, len(changed), len(gone), ix.base != nil)
+				fresh := build(t, current)
+				sameAnswers(t, label, ix, fresh, append(ids, removedIDs...))
+				if ix.base != nil {
+					segmented++
+					sameAnswers(t, label+", merged", ix.Merge(), fresh, ids)
+				} else {
+					merged++
+				}
 			}
 		})
+	}
+}
+
+// TestApplyEdges: an ID both changed and removed is removed, the last of
+// two versions in one call wins, removing an unknown ID is no error, and
+// the index Apply was called on keeps answering as before.
+func TestApplyEdges(t *testing.T) {
+	all, ix := loadDemo(t)
+	before, err := ix.Search(Request{Queries: []AreaQuery{{Area: "term", Query: "cancer"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := all[10], all[10]
+	first.BriefTitle = "Zyxwv first version"
+	second.BriefTitle = "Qwertz second version"
+	both := all[20]
+	got, err := ix.Apply([]study.Study{first, both, second}, []string{both.NCTID, "NCT99999999"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := map[string]study.Study{}
+	for _, s := range all {
+		current[s.NCTID] = s
+	}
+	current[second.NCTID] = second
+	delete(current, both.NCTID)
+	sameAnswers(t, "edges", got, build(t, current), []string{first.NCTID, both.NCTID, "NCT99999999"})
+	for word, want := range map[string]int{"zyxwv": 0, "qwertz": 1} {
+		res, err := got.Search(Request{Queries: []AreaQuery{{Area: "titles", Query: word}}})
+		if err != nil || res.Total != want {
+			t.Fatalf("%q: %v studies (%v), want %d", word, res, err, want)
+		}
+	}
+	after, err := ix.Search(Request{Queries: []AreaQuery{{Area: "term", Query: "cancer"}}})
+	if err != nil || !reflect.DeepEqual(before, after) {
+		t.Fatalf("the index Apply was called on changed its answers")
 	}
 }

@@ -1,8 +1,10 @@
 // Package search is Trialfinder's search engine: an in-memory inverted
 // index with per-field BM25 over every study, column arrays for filters,
 // facets and sorting, and a grid index over site coordinates for distance
-// search. It is built from the store at start-up and replaced whole when
-// the data changes; queries never touch the store.
+// search. It is built from the store once, or read from a snapshot
+// (snapshot.go), and then follows the store's changes through Apply
+// (incremental.go), which reads only the changed studies; queries never
+// touch the store.
 //
 // SQLite's FTS5 was not used: at 600,000 studies a broad term such as
 // "cancer" matches a quarter of the corpus, and ranking plus facet counts
@@ -56,6 +58,8 @@ type Index struct {
 	sites     sites
 	places    places
 	dataTime  string // newest last-update-posted date in the index
+
+	segments // set when Apply changed the index without merging
 }
 
 // listKey names one posting list: a field, a token number, and for a
@@ -88,11 +92,20 @@ var pairFields = func() (m [numFields]bool) {
 // list returns the posting list of token number id (or, with next other
 // than noNext, of the pair id next) in field f; nil when absent.
 func (ix *Index) list(f field, id, next uint32) *postings {
-	i, ok := slices.BinarySearch(ix.listKeys, listKey(f, id, next))
-	if !ok {
+	p := &postings{}
+	if i, ok := slices.BinarySearch(ix.listKeys, listKey(f, id, next)); ok {
+		p.df, p.data = ix.listDF[i], ix.arena[ix.listStart[i]:ix.listStart[i+1]]
+	}
+	if ix.delta != nil {
+		if dp := ix.deltaList(f, id, next); dp != nil {
+			p.df += dp.df
+			p.more = &deltaPostings{data: dp.data, start: uint32(ix.base.n)}
+		}
+	}
+	if p.df == 0 { // absent, or every study in it is gone
 		return nil
 	}
-	return &postings{df: ix.listDF[i], data: ix.arena[ix.listStart[i]:ix.listStart[i+1]]}
+	return p
 }
 
 // tokenID returns a token's number.
@@ -423,7 +436,7 @@ func (ix *Index) finishStats() {
 		// 1 for a field no study has: tfNormLen divides by it.
 		ix.avgLen[f] = 1
 		if sum > 0 {
-			ix.avgLen[f] = float32(sum) / float32(ix.n)
+			ix.avgLen[f] = float32(sum) / float32(ix.Len())
 		}
 	}
 	ix.fillNorm1()
@@ -481,7 +494,7 @@ func (b *Builder) finishLists() {
 }
 
 // Len returns the number of studies in the index.
-func (ix *Index) Len() int { return ix.n }
+func (ix *Index) Len() int { return ix.n - ix.deadCount }
 
 // DataTime returns the newest last-update-posted date among the indexed
 // studies ("YYYY-MM-DD"), the freshness of the data.
@@ -492,11 +505,24 @@ func (ix *Index) DataTime() string { return ix.dataTime }
 // aliases. A study's own ID wins over another's alias.
 func (ix *Index) docOf(id string) (uint32, bool) {
 	id = strings.ToUpper(id)
-	if i, ok := ix.nct.search(id); ok {
+	if i, ok := ix.nct.search(id); ok && !ix.isDead(uint32(i)) {
 		return uint32(i), true
+	}
+	if ix.delta != nil {
+		if i, ok := ix.delta.nct.search(id); ok {
+			return uint32(ix.base.n + i), true
+		}
 	}
 	doc, ok := ix.aliases[id]
 	return doc, ok
+}
+
+// nctAt returns a document's NCT ID.
+func (ix *Index) nctAt(doc uint32) string {
+	if ix.delta != nil && doc >= uint32(ix.base.n) {
+		return ix.delta.nct.at(int(doc) - ix.base.n)
+	}
+	return ix.nct.at(int(doc))
 }
 
 // Lookup returns the canonical NCT ID for an NCT ID or alias.
@@ -505,5 +531,5 @@ func (ix *Index) Lookup(id string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return ix.nct.at(int(doc)), true
+	return ix.nctAt(doc), true
 }

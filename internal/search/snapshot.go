@@ -39,13 +39,25 @@ const maxSnapshotChunk = 16 << 20
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// WriteSnapshot writes the index in a versioned binary format.
+// WriteSnapshot writes the index in a versioned binary format: an index
+// Apply left in segments is written as its base, delta and dead
+// documents, and read back as the same segments.
 func (ix *Index) WriteSnapshot(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	sw := &snapWriter{w: bw, crc: crc32.New(castagnoli)}
 	sw.raw([]byte(snapshotMagic))
 	sw.raw(binary.LittleEndian.AppendUint32(nil, SnapshotVersion))
-	ix.snapshotArrays(sw)
+	base, segmented := ix, []uint8{0}
+	if ix.base != nil {
+		base, segmented[0] = ix.base, 1
+	}
+	base.snapshotArrays(sw)
+	sw.u8(&segmented)
+	if ix.base != nil {
+		ix.delta.snapshotArrays(sw)
+		dead := []uint64(ix.dead)
+		sw.u64(&dead)
+	}
 	if sw.err == nil {
 		_, sw.err = bw.Write(binary.LittleEndian.AppendUint32(nil, sw.crc.Sum32()))
 	}
@@ -75,6 +87,15 @@ func ReadSnapshot(r io.Reader) (*Index, error) {
 	}
 	ix := &Index{scratch: &sync.Pool{}}
 	ix.snapshotArrays(sr)
+	var segmented []uint8
+	sr.u8(&segmented)
+	var delta *Index
+	var dead []uint64
+	if len(segmented) == 1 && segmented[0] == 1 {
+		delta = &Index{scratch: &sync.Pool{}}
+		delta.snapshotArrays(sr)
+		sr.u64(&dead)
+	}
 	sum := sr.crc.Sum32()
 	tail := sr.raw(4)
 	if sr.err == nil && binary.LittleEndian.Uint32(tail) != sum {
@@ -83,6 +104,14 @@ func ReadSnapshot(r io.Reader) (*Index, error) {
 	if sr.err == nil {
 		sr.err = ix.checkShape()
 	}
+	if sr.err == nil && len(segmented) != 1 {
+		sr.err = errors.New("the arrays of the index do not fit together")
+	}
+	if sr.err == nil && delta != nil {
+		if sr.err = delta.checkShape(); sr.err == nil && len(dead) != len(newBitset(ix.n)) {
+			sr.err = errors.New("the dead documents do not fit the index")
+		}
+	}
 	if sr.err != nil {
 		if errors.Is(sr.err, io.EOF) || errors.Is(sr.err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("read search snapshot: truncated: %w", io.ErrUnexpectedEOF)
@@ -90,6 +119,10 @@ func ReadSnapshot(r io.Reader) (*Index, error) {
 		return nil, fmt.Errorf("read search snapshot: %w", sr.err)
 	}
 	ix.finishStats()
+	if delta != nil {
+		delta.finishStats()
+		return compose(ix, delta, bitset(dead)), nil
+	}
 	return ix, nil
 }
 
@@ -124,9 +157,7 @@ func (ix *Index) snapshotArrays(a snapArrays) {
 	a.u32(&ix.listDF)
 	a.u32(&ix.listStart)
 	a.u8(&ix.arena)
-	for f := range numFields {
-		a.u16(&ix.fieldLen[f])
-	}
+	ix.perDocArrays(a)
 
 	var broadIDs, broadSpans []uint32
 	for _, id := range slices.Sorted(maps.Keys(ix.broad)) {
@@ -143,6 +174,23 @@ func (ix *Index) snapshotArrays(a snapArrays) {
 		}
 	}
 
+	g := &ix.sites
+	a.u32(&g.first)
+	a.u32(&g.point)
+	a.f32(&g.pointLat)
+	a.f32(&g.pointLon)
+	a.u32(&g.pointFirst)
+	a.u32(&g.atPoint)
+	if g.cells == nil {
+		g.indexCells()
+	}
+	ix.places.snapshotArrays(a)
+}
+
+// perDocArrays passes each array of one value per study (the columns
+// and the field lengths) to a: the one list of them, for snapshots and for
+// laying out the documents of two indexes as one (incremental.go).
+func (ix *Index) perDocArrays(a snapArrays) {
 	c := &ix.col
 	a.u8(&c.status)
 	a.u8(&c.studyType)
@@ -159,18 +207,9 @@ func (ix *Index) snapshotArrays(a snapArrays) {
 	for f := range numDateFields {
 		a.i32(&c.dates[f])
 	}
-
-	g := &ix.sites
-	a.u32(&g.first)
-	a.u32(&g.point)
-	a.f32(&g.pointLat)
-	a.f32(&g.pointLon)
-	a.u32(&g.pointFirst)
-	a.u32(&g.atPoint)
-	if g.cells == nil {
-		g.indexCells()
+	for f := range numFields {
+		a.u16(&ix.fieldLen[f])
 	}
-	ix.places.snapshotArrays(a)
 }
 
 func (pl *places) snapshotArrays(a snapArrays) {

@@ -90,8 +90,10 @@ type Builder struct {
 	studies map[string][]byte
 	sites   []site
 	siteIDs map[site]uint32
-	// strs are the sites' names, interned.
+	// strs are the sites' names, interned, and folded their folded forms
+	// (folding every name of every site was most of the work of Add).
 	strs   []string
+	folded []string
 	strIDs map[string]uint32
 }
 
@@ -134,7 +136,7 @@ const geoScale = 1e9
 // NewBuilder starts an empty gazetteer.
 func NewBuilder() *Builder {
 	return &Builder{acc: map[key]*accum{}, studies: map[string][]byte{}, siteIDs: map[site]uint32{},
-		strs: []string{""}, strIDs: map[string]uint32{"": 0}}
+		strs: []string{""}, folded: []string{""}, strIDs: map[string]uint32{"": 0}}
 }
 
 func (b *Builder) intern(s string) uint32 {
@@ -142,6 +144,7 @@ func (b *Builder) intern(s string) uint32 {
 	if !ok {
 		id = uint32(len(b.strs))
 		b.strs = append(b.strs, s)
+		b.folded = append(b.folded, fold(s))
 		b.strIDs[s] = id
 	}
 	return id
@@ -221,14 +224,15 @@ func (b *Builder) count(ids []byte, sign int) {
 		ids = ids[n:]
 		st := &b.sites[id]
 		country, state, city, zp := b.strs[st.country], b.strs[st.state], b.strs[st.city], b.strs[st.zip]
-		touch(key{kind: Country, country: fold(country)}, spelling{country: country}, st)
+		fCountry, fState := b.folded[st.country], b.folded[st.state]
+		touch(key{kind: Country, country: fCountry}, spelling{country: country}, st)
 		if state != "" {
-			touch(key{kind: State, country: fold(country), state: fold(state)}, spelling{country: country, state: state}, st)
+			touch(key{kind: State, country: fCountry, state: fState}, spelling{country: country, state: state}, st)
 		}
 		if city != "" {
 			// Where regions do not tell cities apart, a city is one place
 			// whatever district its sites give, named by the commonest.
-			k := key{kind: City, country: fold(country), state: fold(state), city: fold(city)}
+			k := key{kind: City, country: fCountry, state: fState, city: b.folded[st.city]}
 			sp := spelling{country: country, state: state, city: city}
 			if !study.RegionsMatter(country) {
 				k.state, sp.state = "", ""
@@ -239,7 +243,7 @@ func (b *Builder) count(ids []byte, sign int) {
 			}
 		}
 		if zp != "" && st.geo {
-			touch(key{kind: Postcode, country: fold(country), zp: fold(zp)}, spelling{country: country, state: state, city: city, zip: zp}, st)
+			touch(key{kind: Postcode, country: fCountry, zp: b.folded[st.zip]}, spelling{country: country, state: state, city: city, zip: zp}, st)
 		}
 	}
 	for _, k := range seen {

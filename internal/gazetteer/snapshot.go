@@ -75,9 +75,11 @@ func ReadSnapshot(r io.Reader) (*Builder, error) {
 	b := NewBuilder()
 	b.strs = make([]string, d.Count())
 	b.strIDs = make(map[string]uint32, len(b.strs))
+	b.folded = make([]string, len(b.strs))
 	for i := range b.strs {
 		b.strs[i] = d.String()
 		b.strIDs[b.strs[i]] = uint32(i)
+		b.folded[i] = fold(b.strs[i])
 	}
 	nAcc := d.Count()
 	b.acc = make(map[key]*accum, nAcc)

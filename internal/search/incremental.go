@@ -123,6 +123,9 @@ func (ix *Index) placeDocs(country, state, city string) []uint32 {
 // merge pass 1/mergeShare of the index, Apply merges them into one flat
 // index instead, from the index's own arrays, without the store.
 func (ix *Index) Apply(changed []study.Study, removed []string) (*Index, error) {
+	if len(changed) == 0 && len(removed) == 0 {
+		return ix, nil
+	}
 	base, delta, dead := ix, (*Index)(nil), bitset(nil)
 	if ix.base != nil {
 		base, delta, dead = ix.base, ix.delta, ix.dead

@@ -13,10 +13,11 @@ import (
 )
 
 // An index Apply makes is, until the changes grow past mergeShare of the
-// base, segments: the base index as it was (its posting lists, vocabulary
-// numbers and sites shared, never copied), a small delta index of the
-// studies added or replaced since, numbered after the base's documents,
-// and the set of the base's documents removed or replaced. Searches walk
+// base, segments: the base index as it was (its posting lists, place
+// lists and sites shared, never copied; its token numbers kept), a small
+// delta index of the studies added or replaced since, numbered after the
+// base's documents, and the set of the base's documents removed or
+// replaced. Searches walk
 // a list's base part and then its delta part, and drop the dead documents
 // at the end (dropDead). Every statistic BM25 uses is that of the live
 // studies (live document frequencies, average field lengths and study
@@ -117,11 +118,12 @@ func (ix *Index) placeDocs(country, state, city string) []uint32 {
 // result keeps ix's synonyms. Results are a fresh Build's over the same
 // studies, to the bit.
 //
-// Only the changed studies are read; the result shares ix's posting
-// lists, vocabulary and sites (see segments) and copies its per-study
-// arrays (a few tens of bytes per study). Once the changes since the last
-// merge pass 1/mergeShare of the index, Apply merges them into one flat
-// index instead, from the index's own arrays, without the store.
+// Only the changed studies are tokenized; the result shares ix's posting
+// lists and sites (see segments), copies its per-study arrays (about a
+// hundred bytes per study) and vocabulary, and counts the dead studies in
+// each list in one decoding pass. Once the changes since the last merge
+// pass 1/mergeShare of the index, Apply merges them into one flat index
+// instead, from the index's own arrays, without the store.
 func (ix *Index) Apply(changed []study.Study, removed []string) (*Index, error) {
 	if len(changed) == 0 && len(removed) == 0 {
 		return ix, nil

@@ -13,10 +13,11 @@ import (
 )
 
 // An index Apply makes is, until the changes grow past mergeShare of the
-// base, segments: the base index as it was (its posting lists, vocabulary
-// numbers and sites shared, never copied), a small delta index of the
-// studies added or replaced since, numbered after the base's documents,
-// and the set of the base's documents removed or replaced. Searches walk
+// base, segments: the base index as it was (its posting lists, place
+// lists and sites shared, never copied; its token numbers kept), a small
+// delta index of the studies added or replaced since, numbered after the
+// base's documents, and the set of the base's documents removed or
+// replaced. Searches walk
 // a list's base part and then its delta part, and drop the dead documents
 // at the end (dropDead). Every statistic BM25 uses is that of the live
 // studies (live document frequencies, average field lengths and study
@@ -117,12 +118,16 @@ func (ix *Index) placeDocs(country, state, city string) []uint32 {
 // result keeps ix's synonyms. Results are a fresh Build's over the same
 // studies, to the bit.
 //
-// Only the changed studies are read; the result shares ix's posting
-// lists, vocabulary and sites (see segments) and copies its per-study
-// arrays (a few tens of bytes per study). Once the changes since the last
-// merge pass 1/mergeShare of the index, Apply merges them into one flat
-// index instead, from the index's own arrays, without the store.
+// Only the changed studies are tokenized; the result shares ix's posting
+// lists and sites (see segments), copies its per-study arrays (about a
+// hundred bytes per study) and vocabulary, and counts the dead studies in
+// each list in one decoding pass. Once the changes since the last merge
+// pass 1/mergeShare of the index, Apply merges them into one flat index
+// instead, from the index's own arrays, without the store.
 func (ix *Index) Apply(changed []study.Study, removed []string) (*Index, error) {
+	if len(changed) == 0 && len(removed) == 0 {
+		return ix, nil
+	}
 	base, delta, dead := ix, (*Index)(nil), bitset(nil)
 	if ix.base != nil {
 		base, delta, dead = ix.base, ix.delta, ix.dead
@@ -221,8 +226,8 @@ func compose(base, delta *Index, dead bitset) *Index {
 	out.composeTokens()
 	out.composeColumns()
 	out.composePlaces()
-	out.composeAliases()
 	out.composeRank()
+	out.composeAliases() // by rank
 	out.finishStats()
 	out.finishBroad()
 	return out
@@ -331,21 +336,15 @@ func (ix *Index) composePlaces() {
 	pl.countryFirst = append(pl.countryFirst, uint32(len(pl.countryIDs)))
 }
 
-// composeAliases keeps each alias on the first live study, in NCT ID
-// order, that claims it.
+// composeAliases gives each alias to its first live claimant.
 func (ix *Index) composeAliases() {
-	ix.aliases = make(map[string]uint32, len(ix.base.aliases)+len(ix.delta.aliases))
-	for a, doc := range ix.base.aliases {
-		if !ix.dead.has(doc) {
-			ix.aliases[a] = doc
-		}
-	}
 	nb := uint32(ix.base.n)
-	for a, doc := range ix.delta.aliases {
-		if cur, ok := ix.aliases[a]; !ok || ix.delta.nct.at(int(doc)) < ix.nct.at(int(cur)) {
-			ix.aliases[a] = doc + nb
+	claimAliases(ix, ix.base, ix.delta, func(d uint32) uint32 {
+		if ix.dead.has(d) {
+			return gone
 		}
-	}
+		return d
+	}, func(d uint32) uint32 { return d + nb }, ix.rankOf)
 }
 
 // composeRank numbers the live documents in NCT ID order: the numbers a
@@ -725,22 +724,46 @@ func countryKeys(pl *places) []string {
 	return keys
 }
 
-// mergeAliases keeps each alias on the first study, in NCT ID order, that
-// claims it among those the base or the delta gave it to.
+// mergeAliases gives each alias to its first claimant that stays.
 func (m *merging) mergeAliases() {
-	aliases := m.out.aliases
-	claim := func(a string, doc uint32) {
-		if doc == gone {
-			return
+	claimAliases(m.out, m.base, m.delta, func(d uint32) uint32 { return m.baseDoc[d] },
+		func(d uint32) uint32 { return m.deltaDoc[d] }, func(d uint32) uint32 { return d })
+}
+
+// claimAliases sets out's aliases from the claims in b and d, whose
+// documents bTo and dTo map to out's (or gone): each alias goes to its
+// first claimant in NCT ID order (by rank), the others stay its further
+// claimants, as a build over the same studies gives them.
+func claimAliases(out, b, d *Index, bTo, dTo, rank func(uint32) uint32) {
+	claims := map[string][]uint32{}
+	for _, src := range []struct {
+		ix *Index
+		to func(uint32) uint32
+	}{{b, bTo}, {d, dTo}} {
+		claim := func(a string, doc uint32) {
+			if nd := src.to(doc); nd != gone {
+				claims[a] = append(claims[a], nd)
+			}
 		}
-		if cur, ok := aliases[a]; !ok || doc < cur {
-			aliases[a] = doc
+		for a, doc := range src.ix.aliases {
+			claim(a, doc)
+		}
+		for a, docs := range src.ix.aliasAlso {
+			for _, doc := range docs {
+				claim(a, doc)
+			}
 		}
 	}
-	for a, doc := range m.base.aliases {
-		claim(a, m.baseDoc[doc])
-	}
-	for a, doc := range m.delta.aliases {
-		claim(a, m.deltaDoc[doc])
+	out.aliases = make(map[string]uint32, len(claims))
+	out.aliasAlso = nil
+	for a, docs := range claims {
+		slices.SortFunc(docs, func(x, y uint32) int { return cmp.Compare(rank(x), rank(y)) })
+		out.aliases[a] = docs[0]
+		if len(docs) > 1 {
+			if out.aliasAlso == nil {
+				out.aliasAlso = map[string][]uint32{}
+			}
+			out.aliasAlso[a] = docs[1:]
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -283,5 +284,47 @@ func TestApplyEdges(t *testing.T) {
 	after, err := ix.Search(Request{Queries: []AreaQuery{{Area: "term", Query: "cancer"}}})
 	if err != nil || !reflect.DeepEqual(before, after) {
 		t.Fatalf("the index Apply was called on changed its answers")
+	}
+}
+
+// TestApplyAliasTakenOver: when the study an alias leads to goes, the
+// next study claiming it takes it over, as in a fresh build, whether
+// Apply leaves segments or merges, and through a snapshot.
+func TestApplyAliasTakenOver(t *testing.T) {
+	all, _ := loadDemo(t)
+	const alias = "NCT00000042"
+	current := map[string]study.Study{}
+	for i, s := range all {
+		if i == 5 || i == 9 || i == 2000 {
+			s.Aliases = append(slices.Clone(s.Aliases), alias)
+		}
+		current[s.NCTID] = s
+	}
+	ix := build(t, current)
+	first, second, third := all[5].NCTID, all[9].NCTID, all[2000].NCTID
+	ids := []string{alias, first, second, third}
+	for _, step := range []struct {
+		remove string
+		want   string
+	}{{first, second}, {second, third}} {
+		delete(current, step.remove)
+		var err error
+		if ix, err = ix.Apply(nil, []string{step.remove}); err != nil {
+			t.Fatal(err)
+		}
+		if ix.base == nil {
+			t.Fatal("one removal merged the index")
+		}
+		read, err := ReadSnapshot(bytes.NewReader(snapshot(t, ix)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := build(t, current)
+		for name, got := range map[string]*Index{"segments": ix, "merged": ix.Merge(), "snapshot": read} {
+			if id, _ := got.Lookup(alias); id != step.want {
+				t.Fatalf("%s: without %s, %s leads to %s, want %s", name, step.remove, alias, id, step.want)
+			}
+			sameAnswers(t, name, got, fresh, ids)
+		}
 	}
 }

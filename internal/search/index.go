@@ -29,6 +29,9 @@ type Index struct {
 	n       int
 	nct     strtab            // document number → NCT ID, in increasing order
 	aliases map[string]uint32 // former NCT IDs → document number
+	// aliasAlso holds the other studies that claim an alias, in NCT ID
+	// order, which take it over when the first leaves (incremental.go).
+	aliasAlso map[string][]uint32
 
 	// The vocabulary: every token gets a number; a posting list is found
 	// by its field and token number, or for phrases by its field and the
@@ -322,8 +325,14 @@ func (b *Builder) Add(s *study.Study) error {
 	ix.n++
 	ix.nct.add(s.NCTID)
 	for _, a := range s.Aliases {
-		if _, taken := ix.aliases[a]; !taken {
+		switch first, taken := ix.aliases[a]; {
+		case !taken:
 			ix.aliases[a] = doc
+		case first != doc && !slices.Contains(ix.aliasAlso[a], doc):
+			if ix.aliasAlso == nil {
+				ix.aliasAlso = map[string][]uint32{}
+			}
+			ix.aliasAlso[a] = append(ix.aliasAlso[a], doc)
 		}
 	}
 

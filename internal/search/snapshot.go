@@ -136,18 +136,29 @@ func (ix *Index) snapshotArrays(a snapArrays) {
 	}
 	a.strtab(&ix.nct)
 
+	// Every claim of an alias, the first (aliases) then the others.
 	var aliases strtab
 	var aliasDocs []uint32
 	for _, k := range slices.Sorted(maps.Keys(ix.aliases)) {
-		aliases.add(k)
-		aliasDocs = append(aliasDocs, ix.aliases[k])
+		for _, d := range append([]uint32{ix.aliases[k]}, ix.aliasAlso[k]...) {
+			aliases.add(k)
+			aliasDocs = append(aliasDocs, d)
+		}
 	}
 	a.strtab(&aliases)
 	a.u32(&aliasDocs)
 	if ix.aliases == nil && a.ok() {
 		ix.aliases = make(map[string]uint32, len(aliasDocs))
 		for i := range min(aliases.len(), len(aliasDocs)) {
-			ix.aliases[aliases.at(i)] = aliasDocs[i]
+			k := aliases.at(i)
+			if _, taken := ix.aliases[k]; !taken {
+				ix.aliases[k] = aliasDocs[i]
+				continue
+			}
+			if ix.aliasAlso == nil {
+				ix.aliasAlso = map[string][]uint32{}
+			}
+			ix.aliasAlso[k] = append(ix.aliasAlso[k], aliasDocs[i])
 		}
 	}
 
@@ -294,8 +305,8 @@ func (ix *Index) checkShape() error {
 		ix.places.countryFirst[n] != uint32(len(ix.places.countryIDs)) {
 		return errors.New("the arrays of the index do not fit together")
 	}
-	for _, doc := range ix.aliases {
-		if int(doc) >= n {
+	for k, doc := range ix.aliases {
+		if int(doc) >= n || slices.ContainsFunc(ix.aliasAlso[k], func(d uint32) bool { return int(d) >= n }) {
 			return errors.New("an alias names a study the index lacks")
 		}
 	}

@@ -20,7 +20,7 @@ import (
 func init() {
 	register(command{
 		name:    "serve",
-		args:    "[--role all|web|sync] [--db D] [--db-read R] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL] [--refresh-every 30s] [--lease-ttl 1m]",
+		args:    "[--role all|web|sync] [--db D] [--db-read R] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL] [--refresh-every 30s] [--lease-ttl 1m] [--views FILE]",
 		summary: "serve the website and the ClinicalTrials.gov-compatible API, keep the store synced, or both (--role; all loads the demo data into an empty store)",
 		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
 			var o serveOptions
@@ -36,6 +36,7 @@ func init() {
 			fs.StringVar(&o.syncAPI, "sync-api", upstream.DefaultAPI, "the ClinicalTrials.gov API v2 that --sync-every syncs with")
 			fs.DurationVar(&o.refreshEvery, "refresh-every", 30*time.Second, "how often a node serving views checks the store for changes to follow")
 			fs.DurationVar(&o.leaseTTL, "lease-ttl", syncLeaseTTL, "how long the sync lease outlives a sync node that stopped renewing it (renewed every third of it)")
+			views := fs.String("views", "", `the snapshot of the search index, gazetteer and matcher that the server starts from and keeps (default: the store's file name plus ".views" for SQLite, none for PostgreSQL; "off": none)`)
 			return func(ctx context.Context, args []string) error {
 				if len(args) > 0 || o.syncEvery < 0 || o.refreshEvery < 0 || o.leaseTTL < 0 {
 					return errUsage
@@ -48,7 +49,7 @@ func init() {
 				case o.role == server.RoleSync && o.syncEvery == 0:
 					return errors.New("--role sync needs --sync-every, how often to sync (e.g. 1h)")
 				}
-				o.db, o.dbRead = *db, *dbRead
+				o.db, o.dbRead, o.views = *db, *dbRead, viewsPath(*db, *views)
 				return runServe(ctx, o)
 			}
 		},
@@ -67,9 +68,24 @@ const (
 )
 
 type serveOptions struct {
-	role, db, dbRead, addr, tiles, baseURL, metricsAddr, syncAPI string
-	trustProxy, logClientIP                                      bool
-	syncEvery, refreshEvery, leaseTTL                            time.Duration
+	role, db, dbRead, addr, tiles, baseURL, metricsAddr, syncAPI, views string
+	trustProxy, logClientIP                                             bool
+	syncEvery, refreshEvery, leaseTTL                                   time.Duration
+}
+
+// viewsPath is where the views' snapshot lives: flag, if given ("off" for
+// nowhere), else beside a SQLite store's file. A PostgreSQL store's nodes
+// have no file of the store to sit beside: each names a local file.
+func viewsPath(db, flag string) string {
+	switch {
+	case flag == "off":
+		return ""
+	case flag != "":
+		return flag
+	case store.IsPostgres(db):
+		return ""
+	}
+	return db + ".views"
 }
 
 func runServe(ctx context.Context, o serveOptions) error {
@@ -117,6 +133,7 @@ func runServe(ctx context.Context, o serveOptions) error {
 		Logger:       log,
 		RefreshEvery: o.refreshEvery,
 		Sync:         sync,
+		SnapshotPath: o.views,
 	}
 	if o.role == server.RoleAll {
 		// A web node never writes: a cluster's store is filled by its

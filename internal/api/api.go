@@ -23,12 +23,8 @@ import (
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/view"
 )
-
-// Searcher gives the current search index; search.Engine implements it.
-type Searcher interface {
-	Index() *search.Index
-}
 
 // Records reads stored records; the stores implement it.
 type Records interface {
@@ -48,12 +44,11 @@ type StatsSource interface {
 
 // Config is what the API is built from.
 type Config struct {
-	Searcher Searcher
-	Records  Records
-	Stats    StatsSource
-	// Matcher gives the current matcher for POST /api/match; nil until
-	// the first one is built.
-	Matcher func() *match.Matcher
+	// Views gives the search index and matcher a request reads (see
+	// view.Current.Pin); nil until the first ones are built.
+	Views   view.Current
+	Records Records
+	Stats   StatsSource
 	Logger  *slog.Logger // nil: slog.Default()
 	// ExportLimit bounds the studies of one /studies/download (0: the
 	// default ExportLimit).
@@ -100,8 +95,8 @@ const Prefix = "/api/v2/"
 
 // New builds the API.
 func New(cfg Config) (*API, error) {
-	if cfg.Searcher == nil || cfg.Records == nil || cfg.Stats == nil || cfg.Matcher == nil {
-		return nil, errors.New("api: Searcher, Records, Stats and Matcher are required")
+	if cfg.Views == nil || cfg.Records == nil || cfg.Stats == nil {
+		return nil, errors.New("api: Views, Records and Stats are required")
 	}
 	a := &API{cfg: cfg, log: cfg.Logger}
 	if a.log == nil {

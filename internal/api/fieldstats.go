@@ -313,7 +313,11 @@ func (a *API) statsFor(r *http.Request, q url.Values) (map[string]bool, *fieldSt
 			want[p] = true
 		}
 	}
-	st, err := a.fieldStats.get(a.cfg.Searcher.Index(), func() (*fieldStats, error) { return a.computeFieldStats(r.Context()) })
+	v, err := a.view(r.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := a.fieldStats.get(v.Index, func() (*fieldStats, error) { return a.computeFieldStats(r.Context()) })
 	return want, st, err
 }
 

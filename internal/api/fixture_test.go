@@ -25,6 +25,7 @@ import (
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/view"
 	"github.com/trialfinder/trialfinder/internal/vocab"
 )
 
@@ -37,7 +38,7 @@ type fixture struct {
 	records []study.Study
 	byID    map[string]*study.Study
 	handler http.Handler
-	engine  *search.Engine
+	views   view.Current
 	store   *sqlite.Store
 
 	official, ours routers.Router
@@ -93,8 +94,6 @@ func buildFixture() (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng := search.NewEngine(nil)
-	eng.Set(ix)
 	v, err := vocab.Load()
 	if err != nil {
 		return nil, err
@@ -107,11 +106,12 @@ func buildFixture() (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := New(Config{Searcher: eng, Records: st, Stats: st, Matcher: func() *match.Matcher { return m }})
+	views := view.Static(&view.View{Index: ix, Matcher: m})
+	a, err := New(Config{Views: views, Records: st, Stats: st})
 	if err != nil {
 		return nil, err
 	}
-	f := &fixture{records: recs, byID: map[string]*study.Study{}, handler: a, engine: eng, store: st}
+	f := &fixture{records: recs, byID: map[string]*study.Study{}, handler: a, views: views, store: st}
 	for i := range recs {
 		f.byID[recs[i].NCTID] = &recs[i]
 	}

@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/patient"
@@ -64,11 +63,11 @@ func (a *API) match(w http.ResponseWriter, r *http.Request) error {
 		p, fs = patient.FromText(note)
 		out.Profile, out.Findings = &p, fs
 	}
-	m := a.cfg.Matcher()
-	if m == nil {
-		return &UnavailableError{Msg: "the trial data is still loading; try again shortly", RetryAfter: 5 * time.Second}
+	v, err := a.view(r.Context())
+	if err != nil {
+		return err
 	}
-	res, err := m.Rank(r.Context(), p, match.RankOptions{Limit: limit})
+	res, err := v.Matcher.Rank(r.Context(), p, match.RankOptions{Limit: limit})
 	if err != nil {
 		return fmt.Errorf("match: %w", err)
 	}

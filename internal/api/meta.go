@@ -148,7 +148,11 @@ type distItem struct {
 
 // sizes answers /stats/size, computed once per index.
 func (a *API) sizes(w http.ResponseWriter, r *http.Request) error {
-	body, err := a.sizeStats.get(a.cfg.Searcher.Index(), func() ([]byte, error) {
+	v, err := a.view(r.Context())
+	if err != nil {
+		return err
+	}
+	body, err := a.sizeStats.get(v.Index, func() ([]byte, error) {
 		st, err := computeSizes(r.Context(), a.cfg.Records)
 		if err != nil {
 			return nil, err

@@ -19,7 +19,6 @@ import (
 	"testing"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
-	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
@@ -353,7 +352,7 @@ func TestDownload(t *testing.T) {
 		t.Errorf("a whole download has a notice: %q", res.header.Get("X-Export-Notice"))
 	}
 	// Past the limit: cut, with a notice.
-	a, err := New(Config{Searcher: f.engine, Records: f.store, Stats: f.store, Matcher: func() *match.Matcher { return nil }, ExportLimit: 1500})
+	a, err := New(Config{Views: f.views, Records: f.store, Stats: f.store, ExportLimit: 1500})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +415,7 @@ func (g *goneClient) Write(p []byte) (int, error) {
 func TestExportStopsWhenClientGoes(t *testing.T) {
 	f := getFixture(t)
 	recs := &countingRecords{Records: f.store}
-	a, err := New(Config{Searcher: f.engine, Records: recs, Stats: f.store, Matcher: func() *match.Matcher { return nil }})
+	a, err := New(Config{Views: f.views, Records: recs, Stats: f.store})
 	if err != nil {
 		t.Fatal(err)
 	}

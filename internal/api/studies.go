@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/search"
+	"github.com/trialfinder/trialfinder/internal/view"
 )
 
 // records and writers recycle the buffer a record is read into and the
@@ -109,7 +111,7 @@ func (a *API) studies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := a.search(lq)
+	res, err := a.search(r.Context(), lq)
 	if err != nil {
 		return err
 	}
@@ -146,11 +148,24 @@ func (a *API) studies(w http.ResponseWriter, r *http.Request) error {
 }
 
 // search runs a list query.
-func (a *API) search(lq *listQuery) (*search.Result, error) {
+func (a *API) search(ctx context.Context, lq *listQuery) (*search.Result, error) {
 	if lq.none {
 		return &search.Result{}, nil
 	}
-	return a.cfg.Searcher.Index().Search(lq.req)
+	v, err := a.view(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return v.Index.Search(lq.req)
+}
+
+// view returns the views the request reads; while the first are built,
+// an error the client is told to retry.
+func (a *API) view(ctx context.Context) (*view.View, error) {
+	if v := a.cfg.Views.In(ctx); v != nil {
+		return v, nil
+	}
+	return nil, &UnavailableError{Msg: "the trial data is still loading; try again shortly", RetryAfter: 5 * time.Second}
 }
 
 func facets(fs []search.Facet) []facet {
@@ -331,7 +346,7 @@ func (a *API) download(w http.ResponseWriter, r *http.Request) error {
 	}
 	limit := a.exportLimit()
 	lq.req.PageSize = min(limit, search.MaxPageSize)
-	res, err := a.search(lq)
+	res, err := a.search(r.Context(), lq)
 	if err != nil {
 		return err
 	}
@@ -362,7 +377,7 @@ func (a *API) download(w http.ResponseWriter, r *http.Request) error {
 			return st.fail(err)
 		}
 		lq.req.PageToken = res.NextPageToken
-		if res, err = a.search(lq); err != nil {
+		if res, err = a.search(r.Context(), lq); err != nil {
 			return st.fail(err)
 		}
 	}

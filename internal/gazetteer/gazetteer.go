@@ -10,6 +10,7 @@ package gazetteer
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -75,9 +76,25 @@ type Gazetteer struct {
 	children map[string][]int
 }
 
-// Builder accumulates study sites into a Gazetteer.
+// Builder accumulates study sites into a Gazetteer. It remembers each
+// study's sites, so that a study can be replaced or removed later and the
+// next Finish reflects the change with work proportional to the study's
+// sites, not to the whole table: a server follows the store's changes so.
 type Builder struct {
 	acc map[key]*accum
+	// studies holds each study's sites as counted, so that they can be
+	// taken back out: the numbers of its sites in sites, as varints. Most
+	// sites recur across studies (the same hospitals), and a full-size
+	// corpus has ten million of them: numbered, a study's take a few bytes
+	// each, in memory that holds no pointers for the collector to follow.
+	studies map[string][]byte
+	sites   []site
+	siteIDs map[site]uint32
+	// strs are the sites' names, interned, and folded their folded forms
+	// (folding every name of every site was most of the work of Add).
+	strs   []string
+	folded []string
+	strIDs map[string]uint32
 }
 
 type key struct {
@@ -85,94 +102,247 @@ type key struct {
 	country, state, city, zp string
 }
 
-type accum struct {
-	p         Place
-	sumLat    float64
-	sumLon    float64
-	geoSites  int
-	lastStudy string
-	states    map[string]int // a city's regions as its sites give them
+// site is one location of a study as the gazetteer counts it: canonical
+// names, interned (0 for none).
+type site struct {
+	country, state, city, zip uint32
+	geo                       bool
+	lat, lon                  float64
 }
 
-// NewBuilder starts an empty gazetteer.
-func NewBuilder() *Builder { return &Builder{acc: map[key]*accum{}} }
+// accum is what the sites in one place add up to. Coordinates are summed
+// in fixed point (geoScale units of a degree), so that adding and taking
+// away sites in any order gives exactly the sums of a fresh build.
+type accum struct {
+	kind     Kind
+	studies  int
+	sumLat   int64
+	sumLon   int64
+	geoSites int
+	// names counts the spellings its sites give (they differ in case and
+	// dots), and states a city's regions as its sites give them; the
+	// commonest names the place.
+	names  tally[spelling]
+	states tally[string]
+}
 
-// Add records the sites of one study.
+// spelling is a place's name as one site writes it.
+type spelling struct{ country, state, city, zip string }
+
+// geoScale makes a coordinate an integer exact to 1e-9 degrees; the sums
+// of a few million sites stay far within int64.
+const geoScale = 1e9
+
+// NewBuilder starts an empty gazetteer.
+func NewBuilder() *Builder {
+	return &Builder{acc: map[key]*accum{}, studies: map[string][]byte{}, siteIDs: map[site]uint32{},
+		strs: []string{""}, folded: []string{""}, strIDs: map[string]uint32{"": 0}}
+}
+
+func (b *Builder) intern(s string) uint32 {
+	id, ok := b.strIDs[s]
+	if !ok {
+		id = uint32(len(b.strs))
+		b.strs = append(b.strs, s)
+		b.folded = append(b.folded, fold(s))
+		b.strIDs[s] = id
+	}
+	return id
+}
+
+// Add records the sites of one study, replacing those it had if it was
+// added before.
 func (b *Builder) Add(s *study.Study) {
+	b.Remove(s.NCTID)
+	var ids []byte
 	for _, l := range s.Locations {
 		country := study.CountryName(l.Country)
 		if country == "" {
 			continue
 		}
-		state, city, zp := study.StateName(country, l.State), study.CityName(l.City), clean(l.Zip)
-		b.add(key{kind: Country, country: fold(country)}, Place{Kind: Country, Country: country}, s.NCTID, l.Geo)
+		st := site{country: b.intern(country), state: b.intern(study.StateName(country, l.State)),
+			city: b.intern(study.CityName(l.City)), zip: b.intern(clean(l.Zip))}
+		if l.Geo != nil {
+			st.geo, st.lat, st.lon = true, l.Geo.Lat, l.Geo.Lon
+		}
+		id, ok := b.siteIDs[st]
+		if !ok {
+			id = uint32(len(b.sites))
+			b.sites = append(b.sites, st)
+			b.siteIDs[st] = id
+		}
+		ids = binary.AppendUvarint(ids, uint64(id))
+	}
+	if len(ids) > 0 {
+		ids = slices.Clip(ids)
+		b.studies[s.NCTID] = ids
+		b.count(ids, 1)
+	}
+}
+
+// Remove takes away the sites of the study with that NCT ID, if any.
+func (b *Builder) Remove(nctID string) {
+	if ids, ok := b.studies[nctID]; ok {
+		b.count(ids, -1)
+		delete(b.studies, nctID)
+	}
+}
+
+// count adds one study's sites to their places (sign 1) or takes them
+// away (-1).
+func (b *Builder) count(ids []byte, sign int) {
+	// The study's places so far: it counts once in each. Most studies
+	// have a few sites, a list finds those fastest; a set for the big ones.
+	var seen []key
+	var seenSet map[key]bool
+	if len(ids) > 16 {
+		seenSet = map[key]bool{}
+	}
+	touch := func(k key, sp spelling, st *site) *accum {
+		a := b.acc[k]
+		if a == nil {
+			a = &accum{kind: k.kind}
+			b.acc[k] = a
+		}
+		if seenSet != nil && !seenSet[k] || seenSet == nil && !slices.Contains(seen, k) {
+			seen = append(seen, k)
+			if seenSet != nil {
+				seenSet[k] = true
+			}
+			a.studies += sign
+		}
+		a.names.add(sp, sign)
+		if st.geo {
+			a.sumLat += int64(sign) * int64(math.Round(st.lat*geoScale))
+			a.sumLon += int64(sign) * int64(math.Round(st.lon*geoScale))
+			a.geoSites += sign
+		}
+		return a
+	}
+	for len(ids) > 0 {
+		id, n := binary.Uvarint(ids)
+		ids = ids[n:]
+		st := &b.sites[id]
+		country, state, city, zp := b.strs[st.country], b.strs[st.state], b.strs[st.city], b.strs[st.zip]
+		fCountry, fState := b.folded[st.country], b.folded[st.state]
+		touch(key{kind: Country, country: fCountry}, spelling{country: country}, st)
 		if state != "" {
-			b.add(key{kind: State, country: fold(country), state: fold(state)}, Place{Kind: State, Country: country, State: state}, s.NCTID, l.Geo)
+			touch(key{kind: State, country: fCountry, state: fState}, spelling{country: country, state: state}, st)
 		}
 		if city != "" {
 			// Where regions do not tell cities apart, a city is one place
 			// whatever district its sites give, named by the commonest.
-			k := key{kind: City, country: fold(country), state: fold(state), city: fold(city)}
+			k := key{kind: City, country: fCountry, state: fState, city: b.folded[st.city]}
+			sp := spelling{country: country, state: state, city: city}
 			if !study.RegionsMatter(country) {
-				k.state = ""
+				k.state, sp.state = "", ""
 			}
-			a := b.add(k, Place{Kind: City, Country: country, State: state, City: city}, s.NCTID, l.Geo)
+			a := touch(k, sp, st)
 			if !study.RegionsMatter(country) {
-				a.vote(state)
+				a.states.add(state, sign)
 			}
 		}
-		if zp != "" && l.Geo != nil {
-			b.add(key{kind: Postcode, country: fold(country), zp: fold(zp)}, Place{Kind: Postcode, Country: country, State: state, City: city, Zip: zp}, s.NCTID, l.Geo)
+		if zp != "" && st.geo {
+			touch(key{kind: Postcode, country: fCountry, zp: b.folded[st.zip]}, spelling{country: country, state: state, city: city, zip: zp}, st)
+		}
+	}
+	for _, k := range seen {
+		if b.acc[k].studies == 0 {
+			delete(b.acc, k)
 		}
 	}
 }
 
-// add counts one site of study id towards the place k; the first spelling
-// seen names the place.
-func (b *Builder) add(k key, p Place, id string, geo *study.GeoPoint) *accum {
-	a := b.acc[k]
-	if a == nil {
-		a = &accum{p: p}
-		b.acc[k] = a
-	}
-	if a.lastStudy != id {
-		// Studies arrive one at a time, so a repeat of the last ID is
-		// another site of the same study.
-		a.lastStudy = id
-		a.p.Studies++
-	}
-	if geo != nil {
-		a.sumLat += geo.Lat
-		a.sumLon += geo.Lon
-		a.geoSites++
-	}
-	return a
+// tally counts the names the sites of a place give; most places have one
+// only, which it keeps without a map (a map for each of tens of thousands
+// of places took more memory than the rest of the table).
+type tally[K comparable] struct {
+	one  K
+	n    int       // sites that give one; 0 when there is none
+	more map[K]int // the other names, nil while there are none
 }
 
-// vote counts one site's region for a city named by its commonest.
-func (a *accum) vote(state string) {
-	if a.states == nil {
-		a.states = map[string]int{}
+// add counts one more site (sign 1) or one fewer (-1) giving k, or n at
+// once; names no site gives any more are dropped.
+func (t *tally[K]) add(k K, n int) {
+	switch {
+	case t.n > 0 && k == t.one:
+		t.n += n
+	case t.n == 0 && len(t.more) == 0:
+		t.one, t.n = k, n
+	default:
+		if t.more == nil {
+			t.more = map[K]int{}
+		}
+		if t.more[k] += n; t.more[k] == 0 {
+			delete(t.more, k)
+		}
 	}
-	a.states[state]++
+	if t.n == 0 {
+		for k, n := range t.more {
+			t.one, t.n = k, n
+			delete(t.more, k)
+			break
+		}
+	}
+	if len(t.more) == 0 {
+		t.more = nil
+	}
 }
 
-// Finish returns the gazetteer; the Builder must not be used afterwards.
+// each calls fn with every name and its count.
+func (t *tally[K]) each(fn func(k K, n int)) {
+	if t.n > 0 {
+		fn(t.one, t.n)
+	}
+	for k, n := range t.more {
+		fn(k, n)
+	}
+}
+
+func (t *tally[K]) len() int {
+	if t.n == 0 {
+		return 0
+	}
+	return 1 + len(t.more)
+}
+
+// Finish returns the gazetteer of the studies added so far. The Builder
+// stays usable: later changes make a new Gazetteer at the next Finish.
 func (b *Builder) Finish() *Gazetteer {
-	g := &Gazetteer{byName: map[string][]int{}, children: map[string][]int{}}
+	g := &Gazetteer{byName: map[string][]int{}, children: map[string][]int{}, places: make([]Place, 0, len(b.acc))}
 	for _, a := range b.acc {
-		p := a.p
-		if len(a.states) > 0 {
-			p.State = commonest(a.states)
+		sp := a.names.commonest(func(x, y spelling) int {
+			return cmp.Or(cmp.Compare(x.country, y.country), cmp.Compare(x.state, y.state), cmp.Compare(x.city, y.city), cmp.Compare(x.zip, y.zip))
+		})
+		p := Place{Kind: a.kind, Country: sp.country, State: sp.state, City: sp.city, Zip: sp.zip, Studies: a.studies}
+		if a.states.len() > 0 {
+			p.State = a.states.commonest(strings.Compare)
 		}
 		if a.geoSites > 0 {
-			p.Lat, p.Lon, p.HasGeo = a.sumLat/float64(a.geoSites), a.sumLon/float64(a.geoSites), true
+			n := float64(a.geoSites) * geoScale
+			p.Lat, p.Lon, p.HasGeo = float64(a.sumLat)/n, float64(a.sumLon)/n, true
 		}
 		g.places = append(g.places, p)
 	}
-	slices.SortFunc(g.places, func(a, b Place) int {
-		return cmp.Or(cmp.Compare(b.Studies, a.Studies), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name(), b.Name()))
+	// Names are made once, not at every comparison: a full-size table has
+	// tens of thousands of places.
+	type named struct {
+		p    *Place
+		name string
+	}
+	order := make([]named, len(g.places))
+	for i := range g.places {
+		order[i] = named{&g.places[i], g.places[i].Name()}
+	}
+	slices.SortFunc(order, func(a, b named) int {
+		return cmp.Or(cmp.Compare(b.p.Studies, a.p.Studies), cmp.Compare(a.p.Kind, b.p.Kind), cmp.Compare(a.name, b.name))
 	})
+	sorted := make([]Place, len(order))
+	for i, n := range order {
+		sorted[i] = *n.p
+	}
+	g.places = sorted
 	for i, p := range g.places {
 		switch p.Kind {
 		case Country:
@@ -194,19 +364,20 @@ func (b *Builder) Finish() *Gazetteer {
 			g.byName[fold(p.Zip)] = append(g.byName[fold(p.Zip)], i)
 		}
 	}
-	b.acc = nil
 	return g
 }
 
 // commonest is the name given most often, the first in order among
-// equals; a city whose sites mostly give no region has none.
-func commonest(counts map[string]int) string {
-	best := ""
-	for name, n := range counts {
-		if n > counts[best] || (n == counts[best] && name < best) {
-			best = name
+// equals, so that the name does not depend on the order studies came
+// in; a city whose sites mostly give no region has none.
+func (t *tally[K]) commonest(compare func(a, b K) int) K {
+	var best K
+	n := -1
+	t.each(func(name K, c int) {
+		if c > n || (c == n && compare(name, best) < 0) {
+			best, n = name, c
 		}
-	}
+	})
 	return best
 }
 

@@ -39,7 +39,7 @@ func TestCompactChecksLikeFull(t *testing.T) {
 	checked, differing := 0, 0
 	for _, s := range loadDemo(t) {
 		b.Add(&s)
-		kept := b.keep[len(b.keep)-1].t
+		kept := b.trials[s.NCTID]
 		c := eligibility.Parse(s.Eligibility.Criteria)
 		full, packed := prepare(c), pk.pack(prepare(c))
 		u := newUnpacker(pk.names)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"runtime"
 	"slices"
@@ -92,26 +93,37 @@ func NewMatcher(ctx context.Context, src Source, opt Options) (*Matcher, error) 
 }
 
 // Builder gathers the studies a Matcher checks during a pass over the
-// store that can feed the search index too.
+// store that can feed the search index too. It keeps what it gathered, so
+// that studies can be replaced or removed later and the next Finish packs
+// only the new ones: a server follows the store's changes so.
 type Builder struct {
-	opt  Options
-	keep []kept
+	opt Options
+	// trials are the kept studies; pending those added since the last
+	// Finish, with their criteria text (parsed if the store has not).
+	trials  map[string]*trial
+	pending map[string]string
+	pk      *packer
 	// names shares the few distinct sexes and age units among the kept
 	// trials: each decoded record brings its own copies, hundreds of
 	// thousands of small objects for the garbage collector to visit.
 	names map[string]string
-	// ancestors are the MeSH ancestors of conditions, from studies with
-	// one condition descriptor, whose browse data then lists exactly its
-	// ancestors.
-	ancestors map[string][]study.MeSHTerm
+	// conds is every study's part in the conditions' parents (see
+	// parents): its MeSH ancestors, as a list shared by all studies with
+	// the same, and its one condition descriptor if it has exactly one.
+	conds   map[string]studyConds
+	lists   [][]study.MeSHTerm
+	listIDs map[string]uint32
+	// ancestors counts, per condition descriptor, the studies with it
+	// alone that give each ancestor list: the commonest is its ancestors.
+	ancestors map[string]map[uint32]int
 	// breadth counts the studies whose conditions fall under each
 	// descriptor: the fewer, the more specific.
 	breadth map[string]int
 }
 
-type kept struct {
-	t        *trial
-	criteria string // parsed if the store has not
+type studyConds struct {
+	list uint32 // in Builder.lists
+	only string // the study's one condition descriptor, "" if not one
 }
 
 // NewBuilder returns an empty builder.
@@ -119,7 +131,9 @@ func NewBuilder(opt Options) *Builder {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Builder{opt: opt, names: map[string]string{}, ancestors: map[string][]study.MeSHTerm{}, breadth: map[string]int{}}
+	return &Builder{opt: opt, trials: map[string]*trial{}, pending: map[string]string{}, pk: newPacker(),
+		names: map[string]string{}, conds: map[string]studyConds{}, lists: [][]study.MeSHTerm{nil}, listIDs: map[string]uint32{"": 0},
+		ancestors: map[string]map[uint32]int{}, breadth: map[string]int{}}
 }
 
 func (b *Builder) name(s string) string {
@@ -147,30 +161,89 @@ func (b *Builder) limits(e *study.Eligibility) study.Eligibility {
 }
 
 // Add keeps s if the matcher checks it (recruiting, or any with
-// Options.All).
+// Options.All), replacing what an earlier Add of the study kept.
 func (b *Builder) Add(s *study.Study) {
-	for _, a := range s.ConditionAncestors {
-		b.breadth[a.ID]++
-	}
+	b.Remove(s.NCTID)
+	c := studyConds{list: b.list(s.ConditionAncestors)}
 	if len(s.ConditionMeSH) == 1 && len(s.ConditionAncestors) > 0 {
-		if _, ok := b.ancestors[s.ConditionMeSH[0].ID]; !ok {
-			b.ancestors[s.ConditionMeSH[0].ID] = slices.Clone(s.ConditionAncestors)
-		}
+		c.only = s.ConditionMeSH[0].ID
+	}
+	if c != (studyConds{}) {
+		b.conds[s.NCTID] = c
+		b.count(c, 1)
 	}
 	if !b.opt.All && !study.IsRecruiting(s.OverallStatus) {
 		return
 	}
-	b.keep = append(b.keep, kept{t: &trial{id: s.NCTID, elig: b.limits(&s.Eligibility)}, criteria: s.Eligibility.Criteria})
+	b.trials[s.NCTID] = &trial{id: s.NCTID, elig: b.limits(&s.Eligibility)}
+	b.pending[s.NCTID] = s.Eligibility.Criteria
 }
 
-// parents keeps, of each descriptor's ancestors, the two most specific:
-// those over the fewest studies ("Carcinoma, Non-Small-Cell Lung" for
-// "Adenocarcinoma of Lung", not "Neoplasms").
-func parents(ancestors map[string][]study.MeSHTerm, breadth map[string]int) map[string][]string {
-	out := make(map[string][]string, len(ancestors))
-	for id, as := range ancestors {
-		as = slices.Clone(as)
-		slices.SortStableFunc(as, func(a, b study.MeSHTerm) int { return cmp.Compare(breadth[a.ID], breadth[b.ID]) })
+// Remove drops the study with that NCT ID, if it was added.
+func (b *Builder) Remove(nctID string) {
+	if c, ok := b.conds[nctID]; ok {
+		b.count(c, -1)
+		delete(b.conds, nctID)
+	}
+	delete(b.trials, nctID)
+	delete(b.pending, nctID)
+}
+
+// list returns the number of an ancestor list, adding it if new.
+func (b *Builder) list(as []study.MeSHTerm) uint32 {
+	ids := make([]string, len(as))
+	for i, a := range as {
+		ids[i] = a.ID + "\x00" + a.Term
+	}
+	k := strings.Join(ids, "\x01")
+	n, ok := b.listIDs[k]
+	if !ok {
+		n = uint32(len(b.lists))
+		b.listIDs[k] = n
+		b.lists = append(b.lists, slices.Clone(as))
+	}
+	return n
+}
+
+// count adds a study's conditions to breadth and ancestors (sign 1) or
+// takes them away (-1).
+func (b *Builder) count(c studyConds, sign int) {
+	for _, a := range b.lists[c.list] {
+		if b.breadth[a.ID] += sign; b.breadth[a.ID] == 0 {
+			delete(b.breadth, a.ID)
+		}
+	}
+	if c.only == "" {
+		return
+	}
+	votes := b.ancestors[c.only]
+	if votes == nil {
+		votes = map[uint32]int{}
+		b.ancestors[c.only] = votes
+	}
+	if votes[c.list] += sign; votes[c.list] == 0 {
+		delete(votes, c.list)
+	}
+	if len(votes) == 0 {
+		delete(b.ancestors, c.only)
+	}
+}
+
+// parents keeps, of each descriptor's ancestors (as the most studies
+// with it alone give them), the two most specific: those over the fewest
+// studies ("Carcinoma, Non-Small-Cell Lung" for "Adenocarcinoma of Lung",
+// not "Neoplasms").
+func (b *Builder) parents() map[string][]string {
+	out := make(map[string][]string, len(b.ancestors))
+	for id, votes := range b.ancestors {
+		best, n := uint32(0), -1
+		for l, c := range votes {
+			if c > n || c == n && slices.CompareFunc(b.lists[l], b.lists[best], compareTerms) < 0 {
+				best, n = l, c
+			}
+		}
+		as := slices.Clone(b.lists[best])
+		slices.SortStableFunc(as, func(x, y study.MeSHTerm) int { return cmp.Compare(b.breadth[x.ID], b.breadth[y.ID]) })
 		for _, a := range as[:min(2, len(as))] {
 			out[id] = append(out[id], a.Term)
 		}
@@ -178,53 +251,62 @@ func parents(ancestors map[string][]study.MeSHTerm, breadth map[string]int) map[
 	return out
 }
 
+func compareTerms(x, y study.MeSHTerm) int {
+	return cmp.Or(cmp.Compare(x.ID, y.ID), cmp.Compare(x.Term, y.Term))
+}
+
 // Finish returns a Matcher over the kept studies that finds candidates in
-// ix, which must index at least them. Their criteria come from st where
-// this parser version stored them, and are parsed otherwise.
+// ix, which must index at least them. The criteria of the studies added
+// since the last Finish come from st where this parser version stored
+// them, and are parsed otherwise. The Builder stays usable: later changes
+// make a new Matcher at the next Finish, which packs only them.
 func (b *Builder) Finish(ctx context.Context, ix *search.Index, st Store) (*Matcher, error) {
-	m := &Matcher{ix: ix, trials: make(map[string]*trial, len(b.keep)), store: st, opt: b.opt, parents: parents(b.ancestors, b.breadth)}
-	pk := newPacker()
-	ids := make([]string, len(b.keep))
-	for i, k := range b.keep {
-		m.trials[k.t.id] = k.t
-		ids[i] = k.t.id
+	ids := make([]string, 0, len(b.pending))
+	for id := range b.pending {
+		ids = append(ids, id)
 	}
-	err := st.CriteriaOf(ctx, eligibility.ParserVersion, ids, func(id string, parsed []byte) error {
-		c, err := eligibility.FromStored(parsed)
-		if err != nil {
-			return fmt.Errorf("%s: %w", id, err)
-		}
-		m.trials[id].packed = pk.pack(prepare(c))
-		return nil
-	})
+	slices.Sort(ids)
+	var err error
+	if len(ids) > 0 {
+		err = st.CriteriaOf(ctx, eligibility.ParserVersion, ids, func(id string, parsed []byte) error {
+			c, err := eligibility.FromStored(parsed)
+			if err != nil {
+				return fmt.Errorf("%s: %w", id, err)
+			}
+			b.trials[id].packed = b.pk.pack(prepare(c))
+			delete(b.pending, id)
+			return nil
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("build matcher: %w", err)
 	}
 	// Parsing is some 2 ms a study: spread what is left over the cores.
-	var todo []kept
-	for _, k := range b.keep {
-		if k.t.packed == nil {
-			todo = append(todo, k)
-		}
-	}
+	todo := slices.DeleteFunc(ids, func(id string) bool { _, ok := b.pending[id]; return !ok })
 	parsed := make([]*prepared, len(todo))
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(todo); i += workers {
-				parsed[i] = prepare(eligibility.Parse(todo[i].criteria))
+				parsed[i] = prepare(eligibility.Parse(b.pending[todo[i]]))
 			}
 		})
 	}
 	wg.Wait()
-	for i, k := range todo {
-		k.t.packed = pk.pack(parsed[i])
+	for i, id := range todo {
+		b.trials[id].packed = b.pk.pack(parsed[i])
+		delete(b.pending, id)
 	}
-	m.names = pk.names
-	b.keep = nil
-	return m, nil
+	// The matcher gets its own map and the names packed so far: later
+	// changes replace entries and append names the next one reads.
+	return &Matcher{ix: ix, trials: maps.Clone(b.trials), names: b.pk.names[:len(b.pk.names):len(b.pk.names)],
+		store: st, opt: b.opt, parents: b.parents()}, nil
 }
+
+// SetGeocoder makes the next Finish's matcher resolve place names with
+// g: a server's matcher resolves them with the gazetteer of its own view.
+func (b *Builder) SetGeocoder(g Geocoder) { b.opt.Geocoder = g }
 
 func synonymSource(v *vocab.Vocab) search.SynonymSource {
 	return func(text string) []search.Synonym {

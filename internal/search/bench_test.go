@@ -120,7 +120,7 @@ func queryMix(ix *Index) []struct {
 		{"boolean", Request{Queries: []AreaQuery{{Area: "term", Query: "(asthma OR copd) AND NOT pediatric"}}}},
 		{"geo 50 km + status", Request{Filter: Filter{Statuses: recruiting, Geo: &GeoFilter{Point: Point{Lat: 40.7128, Lon: -74.0060}, RadiusKm: 50}}, Sort: []SortKey{{Field: "distance"}}}},
 		{"facets, broad", Request{Queries: []AreaQuery{{Area: "cond", Query: "cancer"}}, Facets: true}},
-		{"NCT ID", Request{Queries: []AreaQuery{{Area: "id", Query: ix.nct.at(ix.n / 2)}}}},
+		{"NCT ID", Request{Queries: []AreaQuery{{Area: "id", Query: ix.nctAt(uint32(ix.n / 2))}}}},
 		{"deep page", deepPage(ix, deep, 20)},
 	}
 }
@@ -159,13 +159,21 @@ func benchIndexes(b *testing.B) func(yield func(string, *Index) bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		yield("synonyms", ix.WithSynonyms(func(text string) []Synonym {
+		if !yield("synonyms", ix.WithSynonyms(func(text string) []Synonym {
 			var out []Synonym
 			for _, s := range v.Expand(text) {
 				out = append(out, Synonym{Text: s.Term, Source: s.Source})
 			}
 			return out
-		}))
+		})) {
+			return
+		}
+		// What searches cost on segments, after a sync of 1,000 studies.
+		applied, err := ix.Apply(benchChanges(b, ix))
+		if err != nil {
+			b.Fatal(err)
+		}
+		yield("applied", applied)
 	}
 }
 
@@ -237,4 +245,117 @@ func BenchmarkBuild(b *testing.B) {
 		bl.Finish()
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(studies)), "µs/study")
+}
+
+// benchChanges returns 1,000 studies of the bench index's source, spread
+// over it and edited, and 100 NCT IDs to remove: a sync's worth.
+func benchChanges(b *testing.B, ix *Index) ([]study.Study, []string) {
+	var studies []study.Study
+	if path := os.Getenv("TRIALFINDER_BENCH_DB"); path != "" {
+		st, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		step := max(1, ix.Len()/1000)
+		i := 0
+		err = st.Each(context.Background(), func(s study.Study) error {
+			if i%step == 0 && len(studies) < 1000 {
+				studies = append(studies, s)
+			}
+			i++
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		studies, _ = loadDemo(b)
+		studies = slices.Clone(studies[:min(1000, len(studies))])
+	}
+	for i := range studies {
+		studies[i].BriefTitle += " (amended)"
+		studies[i].OverallStatus = "COMPLETED"
+	}
+	var removed []string
+	for i := 1; i < ix.Len(); i += max(1, ix.Len()/100) {
+		removed = append(removed, ix.nct.at(i))
+	}
+	return studies, removed
+}
+
+// BenchmarkApply applies a sync of 1,000 changed and 100 removed studies,
+// and then merges the result; it reports the heap the segmented index
+// holds beyond the base it shares.
+//
+//	TRIALFINDER_BENCH_DB=c50k.db go test -run XXX -bench 'Apply|Snapshot' -benchtime 5x ./internal/search
+func BenchmarkApply(b *testing.B) {
+	ix := benchIndex(b)
+	changed, removed := benchChanges(b, ix)
+	var applied *Index
+	b.Run("apply", func(b *testing.B) {
+		b.ReportAllocs()
+		var before, after runtime.MemStats
+		applied = nil
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for range b.N {
+			var err error
+			if applied, err = ix.Apply(changed, removed); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if applied.base == nil {
+			b.Fatal("the changes merged the index: measure on a larger one")
+		}
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MB-held")
+	})
+	b.Run("merge", func(b *testing.B) {
+		for range b.N {
+			applied.Merge()
+		}
+	})
+}
+
+// BenchmarkSnapshot writes the bench index's snapshot to a file and reads
+// it back, as a node starting from one does.
+func BenchmarkSnapshot(b *testing.B) {
+	ix := benchIndex(b)
+	path := b.TempDir() + "/index.snap"
+	write := func() {
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := ix.WriteSnapshot(f); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("write", func(b *testing.B) {
+		for range b.N {
+			write()
+		}
+		if fi, err := os.Stat(path); err == nil {
+			b.ReportMetric(float64(fi.Size())/(1<<20), "MB")
+		}
+	})
+	b.Run("read", func(b *testing.B) {
+		write()
+		for range b.N {
+			f, err := os.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := ReadSnapshot(f); err != nil {
+				b.Fatal(err)
+			}
+			f.Close()
+		}
+	})
 }

@@ -108,9 +108,12 @@ func (ix *Index) evalQueries(qs []AreaQuery, filter *compiled) (*scratch, Detail
 		all = append(all, c.details...)
 	}
 	if len(parts) == 0 {
-		return filter.candidates(ix), details, false, nil
+		sc := filter.candidates(ix)
+		ix.dropDead(sc)
+		return sc, details, false, nil
 	}
 	l := ix.eval(planAnd{parts: parts})
+	ix.dropDead(l)
 	filter.apply(&ix.col, l)
 	// Details are copied after evaluation, which records the matched fields.
 	for _, d := range all {

@@ -193,7 +193,7 @@ func (ix *Index) compile(f *Filter) (*compiled, error) {
 		if f.Country == "" {
 			return nil, invalid("location filter: a state or city needs a country")
 		}
-		c.restrict(ix.places.lookup(f.Country, f.State, f.City))
+		c.restrict(ix.placeDocs(f.Country, f.State, f.City))
 	}
 	if g := f.Geo; g != nil {
 		if g.Lat < -90 || g.Lat > 90 || g.Lon < -180 || g.Lon > 180 || math.IsNaN(g.Lat) || math.IsNaN(g.Lon) {
@@ -203,7 +203,7 @@ func (ix *Index) compile(f *Filter) (*compiled, error) {
 			return nil, invalid("geo filter: distance must be more than 0 and at most 20000 km")
 		}
 		c.geoMemory = ix.getScratch()
-		c.geo = ix.sites.within(g.Point, g.RadiusKm, g.RecruitingOnly, c.geoMemory)
+		c.geo = ix.within(g.Point, g.RadiusKm, g.RecruitingOnly, c.geoMemory)
 		c.restrict(c.geo.ids)
 	}
 	c.columnTests = c.status|c.studyType|c.sex != 0 || c.phases|c.stdAges != 0 || c.funders != 0 ||

@@ -93,20 +93,13 @@ func (g *sites) finish() {
 	}
 	slices.SortFunc(byCell, func(a, b uint32) int { return cmp.Or(cmp.Compare(cellOf(a), cellOf(b)), cmp.Compare(a, b)) })
 	rank := make([]uint32, len(pts))
-	g.cells = map[int32][2]uint32{}
 	g.pointLat = make([]float32, len(pts))
 	g.pointLon = make([]float32, len(pts))
 	for r, id := range byCell {
 		rank[id] = uint32(r)
 		g.pointLat[r], g.pointLon[r] = pts[id][0], pts[id][1]
-		c := cellOf(id)
-		span, ok := g.cells[c]
-		if !ok {
-			span[0] = uint32(r)
-		}
-		span[1] = uint32(r + 1)
-		g.cells[c] = span
 	}
+	g.indexCells()
 	// A counting sort of the geocoded sites by point.
 	g.pointFirst = make([]uint32, len(pts)+1)
 	for si, e := range g.point {
@@ -136,6 +129,20 @@ func (g *sites) finish() {
 	}
 	g.lat, g.lon, g.doc = nil, nil, nil
 	g.point = slices.Clip(g.point)
+}
+
+// indexCells finds each cell's range of points, which are in cell order.
+func (g *sites) indexCells() {
+	g.cells = map[int32][2]uint32{}
+	for r := range g.pointLat {
+		c := cell(float64(g.pointLat[r]), float64(g.pointLon[r]))
+		span, ok := g.cells[c]
+		if !ok {
+			span[0] = uint32(r)
+		}
+		span[1] = uint32(r + 1)
+		g.cells[c] = span
+	}
 }
 
 func cell(lat, lon float64) int32 {
@@ -172,6 +179,14 @@ type Nearest struct {
 // sites only when openOnly). The list is in sc's memory, which is
 // otherwise left cleared.
 func (g *sites) within(p Point, radiusKm float64, openOnly bool, sc *scratch) docList {
+	g.scan(p, radiusKm, openOnly, sc, 0)
+	sc.list = sc.touched.collect(sc.acc, sc.list)
+	return sc.list
+}
+
+// scan records in sc the studies with a site within radiusKm of p, by
+// document number plus offset, with their nearest such site's distance.
+func (g *sites) scan(p Point, radiusKm float64, openOnly bool, sc *scratch, offset uint32) {
 	latSpan := radiusKm / 111.0
 	lat0 := max(-90, p.Lat-latSpan)
 	lat1 := min(89.999, p.Lat+latSpan)
@@ -183,22 +198,20 @@ func (g *sites) within(p Point, radiusKm float64, openOnly bool, sc *scratch) do
 	for la := math.Floor(lat0); la <= lat1; la++ {
 		if lonSpan >= 180 {
 			for lo := -180.0; lo < 180; lo++ {
-				g.scanCell(cell(la, lo), p, radiusKm, openOnly, sc)
+				g.scanCell(cell(la, lo), p, radiusKm, openOnly, sc, offset)
 			}
 			continue
 		}
 		for lo := math.Floor(p.Lon - lonSpan); lo <= p.Lon+lonSpan; lo++ {
 			wrapped := math.Mod(lo+540, 360) - 180
-			g.scanCell(cell(la, wrapped), p, radiusKm, openOnly, sc)
+			g.scanCell(cell(la, wrapped), p, radiusKm, openOnly, sc, offset)
 		}
 	}
-	sc.list = sc.touched.collect(sc.acc, sc.list)
-	return sc.list
 }
 
 // scanCell records in sc, for each study with a site at a point of cell c
 // within radiusKm of p, the distance if it is the study's nearest so far.
-func (g *sites) scanCell(c int32, p Point, radiusKm float64, openOnly bool, sc *scratch) {
+func (g *sites) scanCell(c int32, p Point, radiusKm float64, openOnly bool, sc *scratch, offset uint32) {
 	r, ok := g.cells[c]
 	if !ok {
 		return
@@ -213,7 +226,7 @@ func (g *sites) scanCell(c int32, p Point, radiusKm float64, openOnly bool, sc *
 			if openOnly && e&1 == 0 {
 				continue
 			}
-			doc := e >> 1
+			doc := e>>1 + offset
 			if !sc.touched.has(doc) || d < sc.acc[doc] {
 				sc.acc[doc] = d
 				sc.touched.set(doc)

@@ -1,8 +1,10 @@
 // Package search is Trialfinder's search engine: an in-memory inverted
 // index with per-field BM25 over every study, column arrays for filters,
 // facets and sorting, and a grid index over site coordinates for distance
-// search. It is built from the store at start-up and replaced whole when
-// the data changes; queries never touch the store.
+// search. It is built from the store once, or read from a snapshot
+// (snapshot.go), and then follows the store's changes through Apply
+// (incremental.go), which reads only the changed studies; queries never
+// touch the store.
 //
 // SQLite's FTS5 was not used: at 600,000 studies a broad term such as
 // "cancer" matches a quarter of the corpus, and ranking plus facet counts
@@ -27,6 +29,9 @@ type Index struct {
 	n       int
 	nct     strtab            // document number → NCT ID, in increasing order
 	aliases map[string]uint32 // former NCT IDs → document number
+	// aliasAlso holds the other studies that claim an alias, in NCT ID
+	// order, which take it over when the first leaves (incremental.go).
+	aliasAlso map[string][]uint32
 
 	// The vocabulary: every token gets a number; a posting list is found
 	// by its field and token number, or for phrases by its field and the
@@ -56,6 +61,8 @@ type Index struct {
 	sites     sites
 	places    places
 	dataTime  string // newest last-update-posted date in the index
+
+	segments // set when Apply changed the index without merging
 }
 
 // listKey names one posting list: a field, a token number, and for a
@@ -88,11 +95,20 @@ var pairFields = func() (m [numFields]bool) {
 // list returns the posting list of token number id (or, with next other
 // than noNext, of the pair id next) in field f; nil when absent.
 func (ix *Index) list(f field, id, next uint32) *postings {
-	i, ok := slices.BinarySearch(ix.listKeys, listKey(f, id, next))
-	if !ok {
+	p := &postings{}
+	if i, ok := slices.BinarySearch(ix.listKeys, listKey(f, id, next)); ok {
+		p.df, p.data = ix.listDF[i], ix.arena[ix.listStart[i]:ix.listStart[i+1]]
+	}
+	if ix.delta != nil {
+		if dp := ix.deltaList(f, id, next); dp != nil {
+			p.df += dp.df
+			p.more = &deltaPostings{data: dp.data, start: uint32(ix.base.n)}
+		}
+	}
+	if p.df == 0 { // absent, or every study in it is gone
 		return nil
 	}
-	return &postings{df: ix.listDF[i], data: ix.arena[ix.listStart[i]:ix.listStart[i+1]]}
+	return p
 }
 
 // tokenID returns a token's number.
@@ -210,6 +226,27 @@ func daysFromCivil(y, m, d int) int {
 	return era*146097 + doe - 719468
 }
 
+// civilFromDays is the inverse of daysFromCivil, as "YYYY-MM-DD".
+func civilFromDays(days int32) string {
+	z := int(days) + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if m > 12 {
+		m -= 12
+		y++
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+}
+
 // Builder accumulates studies into a new Index. Studies must be added in
 // increasing NCT ID order, which is the order stores list them in, so that
 // document numbers follow NCT IDs and posting lists grow at their ends.
@@ -288,8 +325,14 @@ func (b *Builder) Add(s *study.Study) error {
 	ix.n++
 	ix.nct.add(s.NCTID)
 	for _, a := range s.Aliases {
-		if _, taken := ix.aliases[a]; !taken {
+		switch first, taken := ix.aliases[a]; {
+		case !taken:
 			ix.aliases[a] = doc
+		case first != doc && !slices.Contains(ix.aliasAlso[a], doc):
+			if ix.aliasAlso == nil {
+				ix.aliasAlso = map[string][]uint32{}
+			}
+			ix.aliasAlso[a] = append(ix.aliasAlso[a], doc)
 		}
 	}
 
@@ -332,9 +375,6 @@ func (b *Builder) Add(s *study.Study) error {
 	b.addColumns(s)
 	ix.sites.add(doc, s)
 	ix.places.add(doc, s)
-	if d := s.Dates.LastUpdatePosted.Sortable(); d > ix.dataTime {
-		ix.dataTime = d
-	}
 	return nil
 }
 
@@ -382,6 +422,21 @@ func ageDays(a study.Age) float32 {
 // Finish completes the index; the Builder must not be used afterwards.
 func (b *Builder) Finish() *Index {
 	ix := b.ix
+	b.finishLists()
+	b.finishTokens()
+	ix.sites.finish()
+	ix.places.finish()
+	ix.finishStats()
+	ix.finishBroad()
+	b.ix, b.textIDs, b.idArena = nil, nil, nil
+	return ix
+}
+
+// finishStats computes what follows from the documents' columns alone,
+// which a merge (incremental.go) or a snapshot (snapshot.go) does not
+// keep: length norms, the facet bitsets and the freshness of the data.
+// The broad terms' scores (finishBroad) follow from these and the lists.
+func (ix *Index) finishStats() {
 	for f := range numFields {
 		var sum int
 		for _, l := range ix.fieldLen[f] {
@@ -390,18 +445,19 @@ func (b *Builder) Finish() *Index {
 		// 1 for a field no study has: tfNormLen divides by it.
 		ix.avgLen[f] = 1
 		if sum > 0 {
-			ix.avgLen[f] = float32(sum) / float32(ix.n)
+			ix.avgLen[f] = float32(sum) / float32(ix.Len())
 		}
 	}
 	ix.fillNorm1()
-	b.finishLists()
-	ix.finishBroad()
-	b.finishTokens()
-	ix.sites.finish()
-	ix.places.finish()
 	ix.facetBits = newFacetBits(&ix.col, &ix.places, ix.n)
-	b.ix, b.textIDs, b.idArena = nil, nil, nil
-	return ix
+	newest := int32(noDate)
+	for _, d := range ix.col.dates[dLastUpdate] {
+		newest = max(newest, d)
+	}
+	ix.dataTime = ""
+	if newest != noDate {
+		ix.dataTime = civilFromDays(newest)
+	}
 }
 
 // finishTokens moves the vocabulary into a sorted table.
@@ -447,7 +503,7 @@ func (b *Builder) finishLists() {
 }
 
 // Len returns the number of studies in the index.
-func (ix *Index) Len() int { return ix.n }
+func (ix *Index) Len() int { return ix.n - ix.deadCount }
 
 // DataTime returns the newest last-update-posted date among the indexed
 // studies ("YYYY-MM-DD"), the freshness of the data.
@@ -458,11 +514,24 @@ func (ix *Index) DataTime() string { return ix.dataTime }
 // aliases. A study's own ID wins over another's alias.
 func (ix *Index) docOf(id string) (uint32, bool) {
 	id = strings.ToUpper(id)
-	if i, ok := ix.nct.search(id); ok {
+	if i, ok := ix.nct.search(id); ok && !ix.isDead(uint32(i)) {
 		return uint32(i), true
+	}
+	if ix.delta != nil {
+		if i, ok := ix.delta.nct.search(id); ok {
+			return uint32(ix.base.n + i), true
+		}
 	}
 	doc, ok := ix.aliases[id]
 	return doc, ok
+}
+
+// nctAt returns a document's NCT ID.
+func (ix *Index) nctAt(doc uint32) string {
+	if ix.delta != nil && doc >= uint32(ix.base.n) {
+		return ix.delta.nct.at(int(doc) - ix.base.n)
+	}
+	return ix.nct.at(int(doc))
 }
 
 // Lookup returns the canonical NCT ID for an NCT ID or alias.
@@ -471,5 +540,5 @@ func (ix *Index) Lookup(id string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return ix.nct.at(int(doc)), true
+	return ix.nctAt(doc), true
 }

@@ -12,6 +12,16 @@ type postings struct {
 	df   uint32 // number of studies
 	last uint32 // last document number added
 	data []byte
+	// more, in a list of an index Apply made (incremental.go), is the
+	// same list in its delta index, whose documents follow data's.
+	more *deltaPostings
+}
+
+// deltaPostings is a delta index's part of a list: its data decodes as
+// documents from start on.
+type deltaPostings struct {
+	data  []byte
+	start uint32
 }
 
 func (p *postings) add(doc uint32, tf int) {
@@ -39,19 +49,23 @@ func (p *postings) add(doc uint32, tf int) {
 // a list in step with another (accumulate, the hot one, decodes inline).
 type reader struct {
 	data []byte
+	more *deltaPostings // read after data
 	i    int
 	doc  uint32
 	docs [128]uint32
 	tfs  [128]uint8
 }
 
-func (p *postings) reader() reader { return reader{data: p.data} }
+func (p *postings) reader() reader { return reader{data: p.data, more: p.more} }
 
 // block decodes the next postings into r.docs and r.tfs and returns how
 // many; 0 at the end.
 func (r *reader) block() int {
 	// The position and document live in locals: stores into r.docs could
 	// alias r's fields, which would force a reload per posting.
+	if r.i == len(r.data) && r.more != nil {
+		r.data, r.i, r.doc, r.more = r.more.data, 0, r.more.start, nil
+	}
 	data, i, doc := r.data, r.i, r.doc
 	n := 0
 	for ; n < len(r.docs) && i < len(data); n++ {

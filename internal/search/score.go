@@ -142,7 +142,7 @@ func (s *scratch) reset() {
 
 // idf is BM25's inverse document frequency.
 func (ix *Index) idf(df uint32) float32 {
-	n := float64(ix.n)
+	n := float64(ix.Len())
 	return float32(math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5)))
 }
 
@@ -244,16 +244,22 @@ func (ix *Index) accumulate(sc *scratch, fw fieldWeight, p *postings) {
 	// reloading every posting: the broad terms' lists are most of the work.
 	data := p.data
 	var doc uint32
-	for i := 0; i < len(data); {
-		tf := uint8(1)
-		if v := data[i]; v&shortPosting == 0 {
-			doc += uint32(v >> 1)
-			i++
-		} else {
-			i, doc, tf = decodePosting(data, i, doc)
+	for more := p.more; ; {
+		for i := 0; i < len(data); {
+			tf := uint8(1)
+			if v := data[i]; v&shortPosting == 0 {
+				doc += uint32(v >> 1)
+				i++
+			} else {
+				i, doc, tf = decodePosting(data, i, doc)
+			}
+			acc[doc] += wIDF * norm.tfNorm(doc, tf)
+			touched.set(doc)
 		}
-		acc[doc] += wIDF * norm.tfNorm(doc, tf)
-		touched.set(doc)
+		if more == nil {
+			return
+		}
+		data, doc, more = more.data, more.start, nil
 	}
 }
 
@@ -352,7 +358,12 @@ func (ix *Index) intersectInto(sc *scratch, fw fieldWeight, parts []*postings) i
 	for pi, p := range parts {
 		wIDF[pi] = fw.w * ix.idf(p.df)
 	}
+	found := 0
 	for i, doc := range docs {
+		if ix.isDead(doc) {
+			continue
+		}
+		found++
 		var score float32
 		for pi := range parts {
 			score += wIDF[pi] * norm.tfNorm(doc, tfs[pi][i])
@@ -360,7 +371,7 @@ func (ix *Index) intersectInto(sc *scratch, fw fieldWeight, parts []*postings) i
 		sc.acc[doc] += score
 		sc.touched.set(doc)
 	}
-	return len(docs)
+	return found
 }
 
 // keepIn keeps, in place, the documents of docs (in order) that p lists,

@@ -216,9 +216,9 @@ func (ix *Index) Search(req Request) (*Result, error) {
 	page, more := sorter.top(hits, req.Offset+pageSize, after)
 	page = page[min(req.Offset, len(page)):]
 	for _, r := range page {
-		h := Hit{NCTID: ix.nct.at(int(r.doc)), Score: float64(r.score)}
+		h := Hit{NCTID: ix.nctAt(r.doc), Score: float64(r.score)}
 		if near != nil {
-			if n, ok := ix.sites.nearest(r.doc, *near); ok {
+			if n, ok := ix.nearest(r.doc, *near); ok {
 				h.Nearest = &n
 			}
 		}
@@ -295,6 +295,7 @@ const (
 // ranked is a hit with its sort keys.
 type ranked struct {
 	cursor
+	doc   uint32
 	score float32
 }
 
@@ -352,7 +353,7 @@ func (ix *Index) newSorter(keys []SortKey, near *Point, geo docList) (*sorter, e
 		}
 		s.keys[k] = spec
 	}
-	s.docOrder = len(keys) == 1 && s.keys[0].by == byNCTId && !s.keys[0].desc
+	s.docOrder = len(keys) == 1 && s.keys[0].by == byNCTId && !s.keys[0].desc && ix.rank == nil
 	return s, nil
 }
 
@@ -364,7 +365,7 @@ func (s *sorter) key(k int, d uint32, score float32) uint64 {
 	case byRelevance:
 		v = float64(score)
 	case byNCTId:
-		v = float64(d)
+		v = float64(s.ix.rankOf(d))
 	case byDistance:
 		ids, j := s.geo.ids, s.geoAt
 		for j < len(ids) && ids[j] < d {
@@ -373,7 +374,7 @@ func (s *sorter) key(k int, d uint32, score float32) uint64 {
 		s.geoAt = j
 		if j < len(ids) && ids[j] == d {
 			v = float64(s.geo.scores[j])
-		} else if n, ok := s.ix.sites.nearest(d, *s.near); ok {
+		} else if n, ok := s.ix.nearest(d, *s.near); ok {
 			v = n.DistanceKm
 		}
 	case byArmGroups:
@@ -390,10 +391,12 @@ func (s *sorter) key(k int, d uint32, score float32) uint64 {
 	return sortKey(v, spec.desc)
 }
 
-// cursor is the position after which the next page starts.
+// cursor is the position after which the next page starts: sort keys,
+// then the study's place in NCT ID order (its document number, but in an
+// index Apply made; see rankOf).
 type cursor struct {
 	keys [2]uint64
-	doc  uint32
+	rank uint32
 }
 
 // compare orders a before or after b by the first n keys, then document.
@@ -403,7 +406,7 @@ func (a *cursor) compare(b *cursor, n int) int {
 			return r
 		}
 	}
-	return cmp.Compare(a.doc, b.doc)
+	return cmp.Compare(a.rank, b.rank)
 }
 
 // top returns the first n hits of sc after the cursor, in order, and
@@ -418,7 +421,8 @@ hits:
 	for wi, w := range sc.touched {
 		base := uint32(wi) << 6
 		for ; w != 0; w &= w - 1 {
-			r := ranked{cursor: cursor{doc: base | uint32(trailing(w))}}
+			r := ranked{doc: base | uint32(trailing(w))}
+			r.rank = s.ix.rankOf(r.doc)
 			r.score = sc.acc[r.doc]
 			// By relevance, most hits score below the worst kept, and fall
 			// on that alone (every kept hit is after the cursor too).
@@ -506,7 +510,7 @@ func (c cursor) encode(fingerprint uint32) string {
 	binary.LittleEndian.PutUint32(b[1:], fingerprint)
 	binary.LittleEndian.PutUint64(b[5:], c.keys[0])
 	binary.LittleEndian.PutUint64(b[13:], c.keys[1])
-	binary.LittleEndian.PutUint32(b[21:], c.doc)
+	binary.LittleEndian.PutUint32(b[21:], c.rank)
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
@@ -520,7 +524,7 @@ func decodeCursor(token string, fingerprint uint32) (cursor, error) {
 	}
 	return cursor{
 		keys: [2]uint64{binary.LittleEndian.Uint64(b[5:]), binary.LittleEndian.Uint64(b[13:])},
-		doc:  binary.LittleEndian.Uint32(b[21:]),
+		rank: binary.LittleEndian.Uint32(b[21:]),
 	}, nil
 }
 

@@ -95,15 +95,16 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // middleware wraps the mux, outermost first: the request deadline; then
 // metrics and logging, which read the route pattern the mux sets on the
 // very request they pass it (so nothing between them may replace the
-// request); then panic recovery; then, until the index is built, a 503
-// for everything but /healthz and /metrics.
+// request); then panic recovery; then, until the views are built, a 503
+// for everything but /healthz and /metrics. Outside them all, the views
+// the request reads throughout are pinned to its context.
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	var h http.Handler = mux
 	h = s.untilReady(h)
 	h = s.admit(h)
 	h = s.recoverPanics(h)
 	h = s.observe(h)
-	return s.deadline(h)
+	return s.current().Pin(s.deadline(h))
 }
 
 // deadline bounds each request by RequestTimeout through its context: the
@@ -251,7 +252,8 @@ const startingRetry = 5 * time.Second
 
 func (s *Server) untilReady(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.ready.Load() && r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
+		starting := !s.ready.Load() || s.current().In(r.Context()) == nil
+		if starting && r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
 			if strings.HasPrefix(r.URL.Path, "/api/") {
 				s.api.WriteError(w, r, &api.UnavailableError{Msg: "starting: the search index is being built", RetryAfter: startingRetry})
 				return

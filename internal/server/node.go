@@ -236,4 +236,9 @@ func (s *Server) nodeHealth(ctx context.Context) nodeHealth {
 }
 
 // servedGeneration is the store generation of the views being served.
-func (s *Server) servedGeneration() int64 { return s.generation.Load() }
+func (s *Server) servedGeneration() int64 {
+	if v := s.views.Load(); v != nil {
+		return v.Generation
+	}
+	return 0
+}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math"
 	"net"
@@ -19,26 +20,24 @@ import (
 	"time"
 
 	"github.com/trialfinder/trialfinder/internal/api"
-	"github.com/trialfinder/trialfinder/internal/gazetteer"
 	"github.com/trialfinder/trialfinder/internal/history"
-	"github.com/trialfinder/trialfinder/internal/match"
-	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/view"
 	"github.com/trialfinder/trialfinder/internal/vocab"
 	"github.com/trialfinder/trialfinder/internal/web"
 )
 
 // Store is what the server needs of a store; the stores implement it.
 type Store interface {
-	search.Source
 	api.Records
 	api.StatsSource
-	// match.Store gives the criteria parsed at ingest (the matcher parses
-	// those missing itself) and the records of the hits it explains.
-	match.Store
-	// Generation changes with every write that changes the store; the
-	// server polls it.
-	Generation(ctx context.Context) (int64, error)
+	// Count is the number of live studies: cheap where Stats is not (it
+	// summarises every study once per generation), for the start.
+	Count(ctx context.Context) (int, error)
+	// view.Store: the server builds the views from the store (the matcher
+	// reads the criteria parsed at ingest and the records of the hits it
+	// explains), polls its generation and applies its change log.
+	view.Store
 	// history.Store serves each study's versions; SyncState says how
 	// current the store is with ClinicalTrials.gov.
 	history.Store
@@ -56,8 +55,13 @@ type Config struct {
 	TileURL string
 	Logger  *slog.Logger
 	// RefreshEvery is how often the store is checked for changes, which
-	// rebuild the index (default 30 s).
+	// are applied to the views (default 30 s).
 	RefreshEvery time.Duration
+	// SnapshotPath is the file the views are saved to (see
+	// view.Follower.WriteSnapshot) and started from; "" for none. A new
+	// one is written in the background after a full build, and after
+	// changes to 1% of the studies (at least 1,000) were applied.
+	SnapshotPath string
 	// RequestTimeout bounds one request (default 30 s), ExportTimeout one
 	// export (downloads, CSV pages; default 5 min).
 	RequestTimeout time.Duration
@@ -110,21 +114,19 @@ type Config struct {
 
 // Server is the application.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	engine *search.Engine
-	vocab  *vocab.Vocab
-	// places and matcher are built with each index, from the same pass
-	// over the store.
-	places  atomic.Pointer[gazetteer.Gazetteer]
-	matcher atomic.Pointer[match.Matcher]
-	handler http.Handler
-	api     *api.API // its WriteError answers the server's own errors
-	classes map[string]*class
-	metrics *metrics
-	ready   atomic.Bool
-	// generation is the store's generation the index was last built from.
-	generation atomic.Int64
+	cfg Config
+	log *slog.Logger
+	// views is what requests read, one View per request (view.Pin);
+	// follower makes them and keeps them in step with the store.
+	views    atomic.Pointer[view.View]
+	follower *view.Follower
+	// snapshotting is set while a snapshot is written in the background.
+	snapshotting atomic.Bool
+	handler      http.Handler
+	api          *api.API // its WriteError answers the server's own errors
+	classes      map[string]*class
+	metrics      *metrics
+	ready        atomic.Bool
 	// lag says how far behind the store the views are; sched syncs, if
 	// this node may (Config.Sync).
 	lag   *lagClock
@@ -155,15 +157,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: load condition vocabulary: %w", err)
 	}
-	s.vocab = v
-	s.engine = search.NewEngine(synonyms(v))
-	a, err := api.New(api.Config{Searcher: s.engine, Records: cfg.Store, Stats: cfg.Store, Matcher: s.matcher.Load, Logger: s.log,
-		ExportLimit: cfg.ExportLimit})
+	s.follower = view.NewFollower(cfg.Store, v)
+	a, err := api.New(api.Config{Views: s.current(), Records: cfg.Store, Stats: cfg.Store, Logger: s.log, ExportLimit: cfg.ExportLimit})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	site, err := web.New(web.Config{Search: s.engine, Studies: cfg.Store, Places: s.places.Load, Matcher: s.matcher.Load,
-		History: cfg.Store, TileURL: cfg.TileURL, BaseURL: cfg.BaseURL, Logger: s.log})
+	site, err := web.New(web.Config{Views: s.current(), Studies: cfg.Store, History: cfg.Store, TileURL: cfg.TileURL, BaseURL: cfg.BaseURL, Logger: s.log})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
@@ -184,17 +183,11 @@ func New(cfg Config) (*Server, error) {
 // Config.MetricsApart is set).
 func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler() }
 
-// synonyms adapts the condition vocabulary to the engine.
-func synonyms(v *vocab.Vocab) search.SynonymSource {
-	return func(text string) []search.Synonym {
-		exp := v.Expand(text)
-		out := make([]search.Synonym, len(exp))
-		for i, e := range exp {
-			out[i] = search.Synonym{Text: e.Term, Source: e.Source}
-		}
-		return out
-	}
-}
+func (s *Server) current() view.Current { return s.views.Load }
+
+// View returns the views being served, with the store generation they
+// reflect; nil while the first are built.
+func (s *Server) View() *view.View { return s.views.Load() }
 
 func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {
@@ -249,25 +242,28 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	return runErr
 }
 
-// load seeds an empty store and builds the first index.
+// load seeds an empty store and makes the first views: from the
+// snapshot if there is a usable one, else by a pass over the store.
 func (s *Server) load(ctx context.Context) error {
-	st, err := s.cfg.Store.Stats(ctx)
+	st, err := s.size(ctx)
 	if err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
-	if st.Studies == 0 && s.cfg.Seed != nil {
+	if st.studies == 0 && s.cfg.Seed != nil {
 		s.log.Info("the store is empty: loading the bundled demo data")
 		start := time.Now()
 		if err := s.cfg.Seed(ctx); err != nil {
 			return fmt.Errorf("start: load demo data: %w", err)
 		}
-		if st, err = s.cfg.Store.Stats(ctx); err != nil {
+		if st, err = s.size(ctx); err != nil {
 			return fmt.Errorf("start: %w", err)
 		}
-		s.log.Info("demo data loaded", "studies", st.Studies, "took", time.Since(start).Round(time.Millisecond))
+		s.log.Info("demo data loaded", "studies", st.studies, "took", time.Since(start).Round(time.Millisecond))
 	}
-	if err := s.rebuild(ctx, st.Generation); err != nil {
-		return fmt.Errorf("start: %w", err)
+	if !s.fromSnapshot(ctx, st) {
+		if err := s.build(ctx, st.generation); err != nil {
+			return fmt.Errorf("start: %w", err)
+		}
 	}
 	if s.cfg.GCPercent > 0 {
 		debug.SetGCPercent(s.cfg.GCPercent)
@@ -276,37 +272,149 @@ func (s *Server) load(ctx context.Context) error {
 	return nil
 }
 
-// rebuild builds a new index, gazetteer and matcher from the store, whose
-// generation was gen, in one pass, and swaps them in.
-func (s *Server) rebuild(ctx context.Context, gen int64) (err error) {
-	start := time.Now()
-	if s.cfg.MemoryHeadroom > 0 {
-		// A failed build keeps serving the old views, under the old limit.
-		prev := debug.SetMemoryLimit(math.MaxInt64)
-		defer func() {
-			if err != nil {
-				debug.SetMemoryLimit(prev)
-			}
-		}()
-	}
-	ib, gb := search.NewBuilder(), gazetteer.NewBuilder()
-	mb := match.NewBuilder(match.Options{Vocab: s.vocab, Geocoder: gazetteerFunc(s.places.Load)})
-	err = s.cfg.Store.Each(ctx, func(st study.Study) error {
-		gb.Add(&st)
-		mb.Add(&st)
-		return ib.Add(&st)
-	})
+// storeSize is the store's generation and its number of studies then.
+type storeSize struct {
+	generation int64
+	studies    int
+}
+
+func (s *Server) size(ctx context.Context) (storeSize, error) {
+	gen, err := s.cfg.Store.Generation(ctx)
 	if err != nil {
-		return fmt.Errorf("build search index: %w", err)
+		return storeSize{}, err
 	}
-	s.engine.Set(ib.Finish())
-	s.places.Store(gb.Finish())
-	ix := s.engine.Index()
-	m, err := mb.Finish(ctx, ix, s.cfg.Store)
+	n, err := s.cfg.Store.Count(ctx)
+	return storeSize{gen, n}, err
+}
+
+// fromSnapshot starts from the snapshot and the changes since, and
+// reports whether it did; a snapshot that is missing, of other versions,
+// newer than the store or not agreeing with it is left for a build.
+func (s *Server) fromSnapshot(ctx context.Context, st storeSize) bool {
+	if s.cfg.SnapshotPath == "" {
+		return false
+	}
+	start := time.Now()
+	v, err := s.follower.ReadSnapshot(ctx, s.cfg.SnapshotPath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		s.log.Info("no views snapshot yet: building the views", "path", s.cfg.SnapshotPath)
+		return false
+	case err != nil:
+		s.log.Warn("the views snapshot is unusable: building the views", "path", s.cfg.SnapshotPath, "err", err)
+		return false
+	case v.Generation > st.generation:
+		s.log.Warn("the views snapshot is newer than the store (restored from a backup?): building the views",
+			"snapshot_generation", v.Generation, "generation", st.generation)
+		return false
+	}
+	read, snapGen := time.Since(start), v.Generation
+	if v, err = s.follower.Update(ctx, st.generation); err != nil {
+		s.log.Warn("applying the changes since the views snapshot failed: building the views", "err", err)
+		return false
+	}
+	s.publish(v, time.Since(start))
+	if s.follower.SnapshotDue() {
+		s.snapshot()
+	}
+	// A count read before the changes were applied may be behind: the
+	// views' generation says.
+	if n := s.views.Load().Index.Len(); n != st.studies && s.views.Load().Generation == st.generation {
+		s.log.Warn("the views snapshot does not agree with the store: building the views", "studies", n, "store_studies", st.studies)
+		return false
+	}
+	s.log.Info("views started from the snapshot", "path", s.cfg.SnapshotPath, "snapshot_generation", snapGen,
+		"generation", v.Generation, "read", read.Round(time.Millisecond), "took", time.Since(start).Round(time.Millisecond))
+	return true
+}
+
+// build makes the views afresh from the store, whose generation was gen,
+// in one pass, publishes them, and writes a snapshot of them in the
+// background.
+func (s *Server) build(ctx context.Context, gen int64) error {
+	start := time.Now()
+	err := s.withHeadroom(func() error {
+		v, err := s.follower.Build(ctx, gen)
+		if err == nil {
+			s.publish(v, time.Since(start))
+		}
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	s.matcher.Store(m)
+	s.snapshot()
+	return nil
+}
+
+// update applies the store's changes up to generation gen to the views
+// and publishes them; a change log that does not reach back to the views'
+// generation makes it build them afresh.
+func (s *Server) update(ctx context.Context, gen int64) error {
+	start := time.Now()
+	// Applying holds two search indexes until the old one's last request
+	// is done, as a build does.
+	var v *view.View
+	err := s.withHeadroom(func() (err error) {
+		v, err = s.follower.Update(ctx, gen)
+		return err
+	})
+	if errors.Is(err, view.ErrLogGap) {
+		s.log.Info("the change log does not reach back to the views: building them afresh", "generation", gen)
+		return s.build(ctx, gen)
+	}
+	if err != nil {
+		return err
+	}
+	if v != s.views.Load() {
+		s.publish(v, time.Since(start))
+	}
+	if s.follower.SnapshotDue() {
+		s.snapshot()
+	}
+	return nil
+}
+
+// publish makes v the views requests read.
+func (s *Server) publish(v *view.View, took time.Duration) {
+	s.views.Store(v)
+	s.metrics.indexStudies.Set(float64(v.Index.Len()))
+	s.metrics.indexBuild.Set(took.Seconds())
+	s.log.Info("views ready", "generation", v.Generation, "studies", v.Index.Len(), "places", v.Places.Len(),
+		"matcher_studies", v.Matcher.Len(), "data_time", v.Index.DataTime(), "took", took.Round(time.Millisecond))
+}
+
+// snapshot writes the views' snapshot in the background, unless one is
+// being written.
+func (s *Server) snapshot() {
+	if s.cfg.SnapshotPath == "" || !s.snapshotting.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer s.snapshotting.Store(false)
+		start := time.Now()
+		if err := s.follower.WriteSnapshot(s.cfg.SnapshotPath); err != nil {
+			s.log.Error("writing the views snapshot", "err", err)
+			return
+		}
+		s.log.Info("views snapshot written", "path", s.cfg.SnapshotPath, "took", time.Since(start).Round(time.Millisecond))
+	}()
+}
+
+// withHeadroom runs a full build, which holds two sets of views for a
+// while, with the memory limit lifted, and then sets it from the live
+// heap (see Config.MemoryHeadroom).
+func (s *Server) withHeadroom(build func() error) error {
+	if s.cfg.MemoryHeadroom > 0 {
+		prev := debug.SetMemoryLimit(math.MaxInt64)
+		if err := build(); err != nil {
+			// A failed build keeps serving the old views, under the old limit.
+			debug.SetMemoryLimit(prev)
+			return err
+		}
+	} else if err := build(); err != nil {
+		return err
+	}
 	// The builders' scratch and the previous views are garbage now: hand
 	// their memory back rather than let the heap keep twice the index.
 	debug.FreeOSMemory()
@@ -316,11 +424,6 @@ func (s *Server) rebuild(ctx context.Context, gen int64) (err error) {
 		live := float64(ms.HeapAlloc)
 		debug.SetMemoryLimit(int64(live + max(live*s.cfg.MemoryHeadroom, minHeadroom)))
 	}
-	took := time.Since(start)
-	s.generation.Store(gen)
-	s.metrics.indexStudies.Set(float64(ix.Len()))
-	s.metrics.indexBuild.Set(took.Seconds())
-	s.log.Info("search index built", "studies", ix.Len(), "matcher_studies", m.Len(), "data_time", ix.DataTime(), "took", took.Round(time.Millisecond))
 	return nil
 }
 
@@ -329,19 +432,9 @@ func (s *Server) rebuild(ctx context.Context, gen int64) (err error) {
 // full-size one.
 const minHeadroom = 256 << 20
 
-// gazetteerFunc resolves place names with whichever gazetteer is current.
-type gazetteerFunc func() *gazetteer.Gazetteer
-
-func (f gazetteerFunc) Resolve(text string) []gazetteer.Place {
-	if g := f(); g != nil {
-		return g.Resolve(text)
-	}
-	return nil
-}
-
-// refresh rebuilds the index whenever the store changes, until ctx ends.
-// A failed check or build is logged and retried at the next tick; the
-// old index keeps serving meanwhile.
+// refresh applies the store's changes to the views whenever its
+// generation moves, until ctx ends. A failed check or update is logged
+// and retried at the next tick; the old views keep serving meanwhile.
 func (s *Server) refresh(ctx context.Context) {
 	t := time.NewTicker(s.cfg.RefreshEvery)
 	defer t.Stop()
@@ -358,12 +451,14 @@ func (s *Server) refresh(ctx context.Context) {
 			}
 			continue
 		}
-		if s.lag.observe(s.generation.Load(), gen).LagGenerations == 0 {
+		if s.lag.observe(s.servedGeneration(), gen).LagGenerations == 0 {
 			continue
 		}
-		s.log.Info("the store changed: rebuilding the search index", "generation", gen)
-		if err := s.rebuild(ctx, gen); err != nil && ctx.Err() == nil {
-			s.log.Error("rebuilding the search index", "err", err)
+		if err := s.update(ctx, gen); err != nil && ctx.Err() == nil {
+			s.log.Error("applying the store's changes to the views failed: building them afresh", "err", err)
+			if err := s.build(ctx, gen); err != nil && ctx.Err() == nil {
+				s.log.Error("building the views", "err", err)
+			}
 		}
 	}
 }
@@ -377,10 +472,9 @@ type health struct {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	ix := s.engine.Index()
-	h, code := health{Status: "ok", Studies: ix.Len(), DataTimestamp: ix.DataTime()}, http.StatusOK
-	if !s.ready.Load() {
-		h, code = health{Status: "starting"}, http.StatusServiceUnavailable
+	h, code := health{Status: "starting"}, http.StatusServiceUnavailable
+	if v := s.views.Load(); s.ready.Load() && v != nil {
+		h, code = health{Status: "ok", Studies: v.Index.Len(), DataTimestamp: v.Index.DataTime()}, http.StatusOK
 	}
 	h.nodeHealth = s.nodeHealth(r.Context())
 	h.freshness = s.freshness(r.Context())

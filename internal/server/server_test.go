@@ -282,11 +282,10 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 }
 
 // TestIndexFollowsTheStore changes a stored record behind the server's
-// back: the periodic check must notice and rebuild the index.
+// back: the periodic check must notice and apply the change to the views.
 func TestIndexFollowsTheStore(t *testing.T) {
 	base, st, _, _ := startServer(t, sample(300), 100*time.Millisecond)
 	waitHealthy(t, base)
-	ctx := context.Background()
 	_, body := getBody(t, base+"/api/v2/studies?pageSize=1&fields=NCTId")
 	var page struct {
 		Studies []struct {
@@ -301,28 +300,7 @@ func TestIndexFollowsTheStore(t *testing.T) {
 		t.Fatalf("first study: %v %s", err, body)
 	}
 	id := page.Studies[0].ProtocolSection.IdentificationModule.NCTID
-	raw, err := st.AppendRaw(ctx, nil, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rec map[string]any
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		t.Fatal(err)
-	}
-	ps := rec["protocolSection"].(map[string]any)
-	ps["identificationModule"].(map[string]any)["briefTitle"] = "Zyxwvutsrq Revised Title"
-	ps["statusModule"].(map[string]any)["lastUpdatePostDateStruct"] = map[string]any{"date": "2030-01-01", "type": "ACTUAL"}
-	changed, err := json.Marshal(rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ctgov.DecodeV2(changed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Upsert(ctx, []study.Study{s}); err != nil {
-		t.Fatal(err)
-	}
+	retitle(t, st, id, "Zyxwvutsrq Revised Title")
 	deadline := time.Now().Add(time.Minute)
 	for {
 		_, body := getBody(t, base+"/api/v2/studies?query.titles=zyxwvutsrq&fields=NCTId")
@@ -336,6 +314,34 @@ func TestIndexFollowsTheStore(t *testing.T) {
 	}
 	if _, body := getBody(t, base+"/healthz"); !strings.Contains(string(body), "2030-01-01") {
 		t.Errorf("/healthz after the rebuild: %s", body)
+	}
+}
+
+// retitle stores a newer version of study id with the given title.
+func retitle(t *testing.T, st *sqlite.Store, id, title string) {
+	t.Helper()
+	ctx := context.Background()
+	raw, err := st.AppendRaw(ctx, nil, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatal(err)
+	}
+	ps := rec["protocolSection"].(map[string]any)
+	ps["identificationModule"].(map[string]any)["briefTitle"] = title
+	ps["statusModule"].(map[string]any)["lastUpdatePostDateStruct"] = map[string]any{"date": "2030-01-01", "type": "ACTUAL"}
+	changed, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ctgov.DecodeV2(changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Upsert(ctx, []study.Study{s}); err != nil {
+		t.Fatal(err)
 	}
 }
 

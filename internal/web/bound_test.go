@@ -15,6 +15,7 @@ import (
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/view"
 )
 
 // TestHugeRecordPageIsBounded serves the trial page of the reference
@@ -76,9 +77,7 @@ func TestHugeRecordPageIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := search.NewEngine(nil)
-	eng.Set(ix)
-	h, err := New(Config{Search: eng, Studies: st})
+	h, err := New(Config{Views: view.Static(&view.View{Index: ix}), Studies: st})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -202,7 +202,11 @@ type homePage struct {
 }
 
 func (s *site) home(w http.ResponseWriter, r *http.Request) error {
-	ix := s.cfg.Search.Index()
+	v, err := s.view(r.Context())
+	if err != nil {
+		return err
+	}
+	ix := v.Index
 	page := homePage{Studies: ix.Len(), DataTime: ix.DataTime(), Distances: distanceOptions(defaultDistance), Fresh: s.freshness(r.Context())}
 	return s.render(w, r, http.StatusOK, "home", "Find a clinical trial", page)
 }

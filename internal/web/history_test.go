@@ -14,6 +14,7 @@ import (
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/store/storetest"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/view"
 )
 
 // historySite is a site over a store that has seen a day of changes: one
@@ -75,7 +76,7 @@ func newHistorySite(t *testing.T) *historySite {
 	}
 	eng := search.NewEngine(nil)
 	eng.Set(ix)
-	h, err := New(Config{Search: eng, Studies: st, History: st, Logger: slog.New(slog.DiscardHandler)})
+	h, err := New(Config{Views: view.Static(&view.View{Index: eng.Index()}), Studies: st, History: st, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ type placeLink struct {
 const cityPageSize = 20
 
 func (s *site) locations(w http.ResponseWriter, r *http.Request) error {
-	g, err := s.places()
+	g, err := s.places(r.Context())
 	if err != nil {
 		return err
 	}
@@ -92,11 +92,15 @@ func countryURL(country, state, city string) string {
 // country shows a country's states, a state's cities, or a city's trials,
 // as the state and city parameters ask.
 func (s *site) country(w http.ResponseWriter, r *http.Request) error {
-	ix := s.cfg.Search.Index()
-	g, err := s.places()
+	v, err := s.view(r.Context())
 	if err != nil {
 		return err
 	}
+	g, err := s.places(r.Context())
+	if err != nil {
+		return err
+	}
+	ix := v.Index
 	c, ok := g.Country(r.PathValue("country"))
 	if !ok {
 		return errNotFound

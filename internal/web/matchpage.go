@@ -170,7 +170,7 @@ func (s *site) findTrials(w http.ResponseWriter, r *http.Request, f *form) error
 	if len(f.Errors) > 0 {
 		return s.render(w, r, http.StatusBadRequest, "match", "Find trials for a patient", page)
 	}
-	m, err := s.matcher()
+	m, err := s.matcher(r.Context())
 	if err != nil {
 		return err
 	}

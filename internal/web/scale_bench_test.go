@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
-	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite/sqlitetest"
+	"github.com/trialfinder/trialfinder/internal/view"
 )
 
 // BenchmarkTrialPageAtScale serves the trial pages of 1,000 random studies
@@ -24,10 +24,8 @@ import (
 func BenchmarkTrialPageAtScale(b *testing.B) {
 	st, path := sqlitetest.BenchStore(b)
 	ids := randomIDs(b, path, 1000)
-	eng := search.NewEngine(nil)
-	h, err := New(Config{Search: eng, Studies: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Places:  func() *gazetteer.Gazetteer { return gazetteer.NewBuilder().Finish() },
-		Matcher: func() *match.Matcher { return nil }})
+	empty := &view.View{Index: search.NewBuilder().Finish(), Places: gazetteer.NewBuilder().Finish()}
+	h, err := New(Config{Views: view.Static(empty), Studies: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -117,14 +117,14 @@ type located struct {
 	unknown bool
 }
 
-func (s *site) locate(p params) (located, error) {
+func (s *site) locate(ctx context.Context, p params) (located, error) {
 	if p.Lat != nil {
 		return located{point: &search.Point{Lat: *p.Lat, Lon: *p.Lon}}, nil
 	}
 	if p.Loc == "" {
 		return located{}, nil
 	}
-	g, err := s.places()
+	g, err := s.places(ctx)
 	if err != nil {
 		return located{}, err
 	}
@@ -178,8 +178,12 @@ func (s *site) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ix := s.cfg.Search.Index()
-	loc, err := s.locate(p)
+	v, err := s.view(r.Context())
+	if err != nil {
+		return err
+	}
+	ix := v.Index
+	loc, err := s.locate(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -471,8 +475,12 @@ func (s *site) feed(w http.ResponseWriter, r *http.Request) error {
 	}
 	p = p.firstPage()
 	p.Sort = "updated"
-	ix := s.cfg.Search.Index()
-	loc, err := s.locate(p)
+	v, err := s.view(r.Context())
+	if err != nil {
+		return err
+	}
+	ix := v.Index
+	loc, err := s.locate(r.Context(), p)
 	if err != nil {
 		return err
 	}

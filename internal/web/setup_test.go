@@ -19,6 +19,7 @@ import (
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/view"
 	"github.com/trialfinder/trialfinder/internal/vocab"
 )
 
@@ -136,16 +137,15 @@ func buildSite(path string) (*testSite, error) {
 		return nil, err
 	}
 	logs := &lockedBuffer{}
-	cfg := Config{Search: eng, Studies: st, Logger: slog.New(slog.NewTextHandler(logs, nil)), BaseURL: testBaseURL,
-		Places: func() *gazetteer.Gazetteer { return gaz }, Matcher: func() *match.Matcher { return m }}
+	cfg := Config{Views: view.Static(&view.View{Index: eng.Index(), Places: gaz, Matcher: m}), Studies: st,
+		Logger: slog.New(slog.NewTextHandler(logs, nil)), BaseURL: testBaseURL}
 	h, err := New(cfg)
 	if err != nil {
 		return nil, err
 	}
 	// The same site while the server still builds the gazetteer and
 	// the matcher.
-	cfg.Places = func() *gazetteer.Gazetteer { return nil }
-	cfg.Matcher = func() *match.Matcher { return nil }
+	cfg.Views = view.Static(&view.View{Index: eng.Index()})
 	loading, err := New(cfg)
 	if err != nil {
 		return nil, err

@@ -142,7 +142,11 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ix := s.cfg.Search.Index()
+	v, err := s.view(r.Context())
+	if err != nil {
+		return err
+	}
+	ix := v.Index
 	page := &studyPage{
 		Page: trialpage.Build(st, crit), Status: st.OverallStatus, Updated: st.Dates.LastUpdatePosted.Value,
 		DataTime: ix.DataTime(), CTGovURL: "https://clinicaltrials.gov/study/" + st.NCTID,
@@ -160,7 +164,7 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	}
 	var near *search.Point
 	if page.Near != "" {
-		loc, err := s.locate(params{Loc: page.Near})
+		loc, err := s.locate(r.Context(), params{Loc: page.Near})
 		if err != nil {
 			return err
 		}

@@ -29,13 +29,9 @@ import (
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/view"
 	"github.com/trialfinder/trialfinder/internal/vocab"
 )
-
-// SearchEngine serves searches; *search.Engine implements it.
-type SearchEngine interface {
-	Index() *search.Index
-}
 
 // StudySource reads studies; the stores implement it.
 type StudySource interface {
@@ -48,16 +44,14 @@ type StudySource interface {
 
 // Config is what the website needs.
 type Config struct {
-	Search  SearchEngine
+	// Views gives the search index, the gazetteer (which resolves place
+	// names typed by readers and lists places to browse) and the matcher
+	// ("Find trials for a patient") a request reads, all of one
+	// generation of the data (see view.Current.Pin). It gives nil while
+	// the data is still loading; pages then answer 503, as do those that
+	// need a gazetteer or matcher a view lacks.
+	Views   view.Current
 	Studies StudySource
-	// Places returns the gazetteer of the current data, which resolves
-	// place names typed by readers and lists places to browse. It
-	// returns nil while the data is still loading; pages that need it
-	// then answer 503. A nil Places is treated the same way.
-	Places func() *gazetteer.Gazetteer
-	// Matcher returns the matcher of the current data, for "Find trials
-	// for a patient"; nil while the data is still loading (503).
-	Matcher func() *match.Matcher
 	// TileURL, if set, is a map tile template ("https://tile.example/{z}/{x}/{y}.png")
 	// drawn under the bundled world outline for online deployments.
 	TileURL string
@@ -86,8 +80,8 @@ type site struct {
 
 // New returns the website's handler, to be mounted at "/".
 func New(cfg Config) (http.Handler, error) {
-	if cfg.Search == nil || cfg.Studies == nil {
-		return nil, errors.New("web: Config.Search and Config.Studies are required")
+	if cfg.Views == nil || cfg.Studies == nil {
+		return nil, errors.New("web: Config.Views and Config.Studies are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -275,22 +269,29 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, code int, page, ti
 // server is still building.
 var errLoading = errors.New("the trial data is still loading")
 
-// places returns the current gazetteer, errLoading while there is none.
-func (s *site) places() (*gazetteer.Gazetteer, error) {
-	if s.cfg.Places != nil {
-		if g := s.cfg.Places(); g != nil {
-			return g, nil
-		}
+// view returns the views the request reads, errLoading while there are
+// none.
+func (s *site) view(ctx context.Context) (*view.View, error) {
+	if v := s.cfg.Views.In(ctx); v != nil {
+		return v, nil
 	}
 	return nil, errLoading
 }
 
-// matcher returns the current matcher, errLoading while there is none.
-func (s *site) matcher() (*match.Matcher, error) {
-	if s.cfg.Matcher != nil {
-		if m := s.cfg.Matcher(); m != nil {
-			return m, nil
-		}
+// places returns the request's gazetteer, errLoading while there is none.
+func (s *site) places(ctx context.Context) (*gazetteer.Gazetteer, error) {
+	v := s.cfg.Views.In(ctx)
+	if v == nil || v.Places == nil {
+		return nil, errLoading
 	}
-	return nil, errLoading
+	return v.Places, nil
+}
+
+// matcher returns the request's matcher, errLoading while there is none.
+func (s *site) matcher(ctx context.Context) (*match.Matcher, error) {
+	v := s.cfg.Views.In(ctx)
+	if v == nil || v.Matcher == nil {
+		return nil, errLoading
+	}
+	return v.Matcher, nil
 }

@@ -300,6 +300,20 @@ func (ck *checker) countStudy(e *study.Eligibility, c *Counts) {
 	}
 }
 
+// barred reports a study whose registered limits (sex, age, healthy
+// volunteers) the patient's facts contradict: the surest "not eligible",
+// which no reading of the criteria text can soften.
+func barred(f *patient.Facts, e *study.Eligibility) bool {
+	if (e.Sex == "FEMALE" || e.Sex == "MALE") && sexStatus(f.Sex, e.Sex) == NotMet {
+		return true
+	}
+	if (e.MinimumAge.IsSet() || e.MaximumAge.IsSet()) && ageStatus(f, e.MinimumAge, e.MaximumAge) == NotMet {
+		return true
+	}
+	st, ok := volunteerStatus(f, e)
+	return ok && st == NotMet
+}
+
 // volunteerStatus checks a healthy volunteer against whether the study
 // takes healthy volunteers; ok is false when the row does not apply.
 func volunteerStatus(f *patient.Facts, e *study.Eligibility) (st Status, ok bool) {

@@ -278,6 +278,9 @@ type candidate struct {
 	score   float64
 	near    *search.Nearest
 	verdict Verdict
+	// barred marks a study the patient's facts rule out by its registered
+	// limits (see barred).
+	barred bool
 	// secondary marks a study about none of the patient's main condition,
 	// only the others.
 	secondary bool
@@ -477,6 +480,7 @@ func (m *Matcher) judge(pi *profileIndex, cands []candidate) {
 			for i := range part {
 				t := part[i].t
 				part[i].verdict = pi.check(t.id, &t.elig, u.unpack(t.packed), false).Verdict
+				part[i].barred = barred(&pi.f, &t.elig)
 			}
 		})
 	}
@@ -493,12 +497,14 @@ func (m *Matcher) judge(pi *profileIndex, cands []candidate) {
 // same 0.65.
 const relevanceFloor = 0.5
 
-// order sorts candidates: those about the patient's main condition
-// first (see primaryScores); in each tier the relevant ones (see
-// relevanceFloor) first; then those the check does not rule out before
-// those it does, then by relevance, then distance. "Likely" and
-// "possibly eligible" rank alike: a study with fewer checkable criteria
-// is not a better fit.
+// order sorts candidates: those whose registered sex, age or
+// healthy-volunteer limits rule the patient out last, however relevant
+// (a patient cannot join them); before them, those about the patient's
+// main condition first (see primaryScores); in each tier the relevant
+// ones (see relevanceFloor) first; then those the check does not rule
+// out before those it does, then by relevance, then distance. "Likely"
+// and "possibly eligible" rank alike: a study with fewer checkable
+// criteria is not a better fit.
 func order(cands []candidate) {
 	// The floor is the tier's own: studies about the patient's main
 	// condition are not held below it by a better-scored secondary one.
@@ -509,6 +515,9 @@ func order(cands []candidate) {
 	}
 	low := func(c candidate) int { return boolInt(c.score < best[boolInt(c.secondary)]*relevanceFloor) }
 	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if c := cmp.Compare(boolInt(a.barred), boolInt(b.barred)); c != 0 {
+			return c
+		}
 		if c := cmp.Compare(boolInt(a.secondary), boolInt(b.secondary)); c != 0 {
 			return c
 		}

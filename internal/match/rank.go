@@ -301,13 +301,19 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 	pi := newProfileIndex(f, m.opt.Vocab)
 	q := ConditionQuery(p.Conditions, m.opt.Vocab)
 	req := search.Request{Filter: search.Filter{Statuses: study.RecruitingStatuses}, PageSize: search.MaxPageSize}
+	// mainQ finds the studies about why the patient is looking (see
+	// primaryScores).
+	mainQ := ""
+	if len(p.Conditions) > 1 {
+		mainQ = ConditionQuery(p.Conditions[:1], m.opt.Vocab)
+	}
 	if f.HealthyVolunteer == patient.Yes {
-		// Only studies that take healthy volunteers, those about healthy
-		// people first.
+		// Only studies that take healthy volunteers: all of them when no
+		// condition narrows them, those about healthy people first.
 		yes := true
 		req.Filter.HealthyVolunteers = &yes
 		if q == "" {
-			q = healthyQuery
+			mainQ = healthyQuery
 		}
 	}
 	if q != "" {
@@ -344,7 +350,7 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 			return nil, fmt.Errorf("rank: %w", err)
 		}
 	}
-	primary, err := m.primaryScores(p.Conditions, req)
+	primary, err := m.primaryScores(mainQ, req)
 	if err != nil {
 		return nil, fmt.Errorf("rank: %w", err)
 	}
@@ -418,16 +424,14 @@ func conditionsNamed(names []string) []patient.Condition {
 // healthy people.
 const healthyQuery = `"healthy" OR "healthy volunteers" OR "healthy adults"`
 
-// primaryScores scores the studies about the patient's first condition,
-// which notes name first because it is why the patient is looking
-// ("erectile dysfunction" before the type 2 diabetes behind it): they
-// rank before the studies about the others only, and their relevance
-// counts twice. nil means there is one condition or none.
-func (m *Matcher) primaryScores(conds []patient.Condition, req search.Request) (map[string]float64, error) {
-	if len(conds) < 2 {
-		return nil, nil
-	}
-	q := ConditionQuery(conds[:1], m.opt.Vocab)
+// primaryScores scores the studies q finds among those req filters: the
+// studies about the patient's first condition, which notes name first
+// because it is why the patient is looking ("erectile dysfunction"
+// before the type 2 diabetes behind it), or, for a healthy volunteer, the
+// studies about healthy people. They rank before the others, and their
+// relevance counts twice. nil means no such query (one condition or
+// none).
+func (m *Matcher) primaryScores(q string, req search.Request) (map[string]float64, error) {
 	if q == "" {
 		return nil, nil
 	}

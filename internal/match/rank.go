@@ -406,10 +406,52 @@ func (m *Matcher) broaderQuery(conds []patient.Condition) string {
 			ids = meshIDs(m.opt.Vocab, c.Text)
 		}
 		for _, id := range ids {
-			names = append(names, m.parents[id]...)
+			if ps := m.parents[id]; len(ps) > 0 {
+				names = append(names, ps...)
+			} else {
+				names = append(names, organNeoplasms(m.opt.Vocab, id)...)
+			}
 		}
 	}
 	return ConditionQuery(conditionsNamed(names), nil)
+}
+
+// organNeoplasms names, for a cancer that no record places in the MeSH
+// hierarchy (the vocabulary has no tree numbers), the neoplasms of its
+// organ, which MeSH puts above every cancer there: "Adenocarcinoma of
+// Lung" → "Lung Neoplasms", over the studies of non-small cell lung
+// cancer.
+func organNeoplasms(v *vocab.Vocab, id string) []string {
+	d, ok := v.Descriptor(id)
+	if !ok {
+		return nil
+	}
+	for _, term := range append([]string{d.Name}, d.EntryTerms...) {
+		toks := textproc.Tokenize(term)
+		i := slices.IndexFunc(toks, func(t string) bool { return histologyWords[t] })
+		if i < 0 || len(toks) < 2 {
+			continue
+		}
+		organ := strings.Join(slices.Delete(toks, i, i+1), " ")
+		for _, n := range meshIDs(v, organ+" neoplasms") {
+			if n != id {
+				if b, ok := v.Descriptor(n); ok {
+					return []string{b.Name}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// histologyWords name a kind of cancer, which an organ's name with
+// "neoplasms" generalises.
+var histologyWords = map[string]bool{}
+
+func init() {
+	for _, w := range []string{"adenocarcinoma", "carcinoma", "cancer", "tumor", "neoplasm"} {
+		histologyWords[textproc.Tokenize(w)[0]] = true
+	}
 }
 
 func conditionsNamed(names []string) []patient.Condition {

@@ -271,7 +271,7 @@ func overlaps(a, b Constraint) bool {
 
 var (
 	ageMentionRe    = regexp.MustCompile(`\b(?:age[ds]?|aging|adults?|ages of|âge|âgés?)\b`)
-	peopleMentionRe = regexp.MustCompile(`\b(?:men|women|males?|females?|patients?|subjects?|participants?|children|adolescents?|persons?|people|individuals?|volunteers?|boys|girls)\s*(?:aged\s+)?`)
+	peopleMentionRe = newWordStartRe(`\b(?:men|women|males?|females?|patients?|subjects?|participants?|children|adolescents?|persons?|people|individuals?|volunteers?|boys|girls)\s*(?:aged\s+)?`)
 	agePatterns     = []windowPattern{
 		{regexp.MustCompile(`(?:^|[^\d.,])(\d{1,3})\s*(?:years?|yrs?)\s*(?:old\s*|of age\s*)*(?:(?:or|and)\s+(?:older|over|above|more|greater|upwards?|elder)\b|\+)`), OpGE, yearWords},
 		{regexp.MustCompile(`(?:^|[^\d.,])(\d{1,3})\s*(?:years?|yrs?)\s*(?:old\s*|of age\s*)*(?:or|and)\s+(?:younger|under|below|less)\b`), OpLE, yearWords},
@@ -305,7 +305,7 @@ var (
 func ages(n norm) []Constraint {
 	v := variableIndex["age"]
 	var out []Constraint
-	add := func(re *regexp.Regexp, needYears bool, in [][2]int) {
+	add := func(re finder, needYears bool, in [][2]int) {
 		for _, m := range findAllIn(re, n.s, in) {
 			if notAgeRe.MatchString(tail(n.s, m[0], 24)) || needYears && subgroupRe.MatchString(tail(n.s, m[0], 12)) {
 				continue
@@ -373,7 +373,7 @@ func ages(n norm) []Constraint {
 
 // findAllIn is re.FindAllStringSubmatchIndex over each of the regions
 // of s, with offsets into s.
-func findAllIn(re *regexp.Regexp, s string, in [][2]int) [][]int {
+func findAllIn(re finder, s string, in [][2]int) [][]int {
 	var out [][]int
 	for _, r := range in {
 		for _, m := range re.FindAllStringSubmatchIndex(s[r[0]:r[1]], -1) {

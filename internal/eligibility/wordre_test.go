@@ -1,0 +1,44 @@
+package eligibility
+
+import (
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// A wordStartRe finds exactly what its pattern finds unanchored, on
+// every real criteria text.
+func TestWordStartReFindsWhatTheRegexpFinds(t *testing.T) {
+	patterns := []*wordStartRe{therapyRe, cueRe, conditionalRe, allowanceRe, permitRe, prohibitRe, wideningRe,
+		sexPeopleRe, bothSexRe, pregnancyRe, contraceptionRe, conditionRe, stageRe, metastasisRe, exceptionRe,
+		markerStatusRe, statusMarkerRe, tripleNegRe, hrEitherRe, newlyRe, relapsedRe, noMetastasisRe,
+		peopleMentionRe, pressureRe, classBeforeRe, newWordStartRe(`\b[a-z]+ing\b`)}
+	for _, w := range patterns {
+		re := regexp.MustCompile(strings.TrimSuffix(strings.TrimPrefix(w.anchored.String(), "^(?:"), ")"))
+		for i, text := range realCriteria(t) {
+			s := strings.ToLower(text)
+			if got, want := w.FindAllStringSubmatchIndex(s, -1), re.FindAllStringSubmatchIndex(s, -1); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s, record %d: got %v, want %v", re, i, got, want)
+			}
+		}
+	}
+}
+
+func TestWordStartReRejectsOtherPatterns(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("a pattern that can begin with a space compiled")
+		}
+	}()
+	newWordStartRe(`\b(?:x| y)`)
+}
+
+func TestWordStartReRejectsAMatchInsideAWord(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("a pattern with an alternative not behind \\b compiled")
+		}
+	}()
+	newWordStartRe(`\b(?:or)\s+metasta|metasta\w*`)
+}

@@ -6,20 +6,24 @@ import (
 	"unicode/utf8"
 )
 
-// wordStartRe is a pattern every match of which begins at a word start (`\b`
-// then a word character): "chemotherapy", "anti-PD-1 antibody". It finds
-// what FindAllStringSubmatchIndex finds, but tries the pattern, anchored,
-// only at the word starts whose first byte can begin a match, where the
-// unanchored search tries it at every byte: a long alternation of names
-// costs a few dozen attempts per clause instead of hundreds.
+// wordStartRe is a pattern every match of which begins at a word start
+// (`\b` then a word character): "chemotherapy", "anti-PD-1 antibody". It
+// finds what FindAllStringSubmatchIndex finds, but tries the pattern,
+// anchored, only at the word starts whose first two bytes can begin a
+// match, where the unanchored search tries it at every byte: a long
+// alternation of names costs a few attempts per clause instead of
+// hundreds.
 type wordStartRe struct {
 	anchored *regexp.Regexp
-	first    [256]bool // the bytes a match can begin with
+	// next[b] are the bytes that can follow b at the start of a match,
+	// nil when no match begins with b; end[b] says a match can be b alone.
+	next [256]*[256]bool
+	end  [256]bool
 }
 
-// newWordStartRe compiles pattern, which must begin with `\b` and consume a
-// word character first; it panics otherwise, as regexp.MustCompile does
-// on a bad pattern.
+// newWordStartRe compiles pattern, which must begin with `\b` and consume
+// a word character first; it panics otherwise, as regexp.MustCompile
+// does on a bad pattern.
 func newWordStartRe(pattern string) *wordStartRe {
 	w := &wordStartRe{anchored: regexp.MustCompile(`^(?:` + pattern + `)`)}
 	re, err := syntax.Parse(pattern, syntax.Perl)
@@ -30,17 +34,47 @@ func newWordStartRe(pattern string) *wordStartRe {
 	if err != nil {
 		panic("eligibility: " + err.Error())
 	}
-	if !firstBytes(prog, uint32(prog.Start), false, make([]uint8, len(prog.Inst)), &w.first) {
+	ok := leads(prog, uint32(prog.Start), false, make([]uint8, len(prog.Inst)), func(in *syntax.Inst, bounded bool) bool {
+		var first, second [256]bool
+		runeBytes(in, &first)
+		var anyNext bool
+		leads(prog, in.Out, false, make([]uint8, len(prog.Inst)), func(in2 *syntax.Inst, _ bool) bool {
+			if in2 == nil {
+				anyNext = true
+			} else {
+				runeBytes(in2, &second)
+			}
+			return true
+		})
+		for b, f := range first {
+			if !f {
+				continue
+			}
+			if !bounded || !wordByte(byte(b)) {
+				return false
+			}
+			if w.next[b] == nil {
+				w.next[b] = new([256]bool)
+			}
+			for c, g := range second {
+				w.next[b][c] = w.next[b][c] || g || anyNext
+			}
+			w.end[b] = w.end[b] || anyNext
+		}
+		return true
+	})
+	if !ok {
 		panic("eligibility: a match of " + pattern + " can begin elsewhere than at a word start")
 	}
 	return w
 }
 
-// firstBytes marks the bytes the instructions from pc can consume first,
-// taking every empty-width assertion as satisfiable (a superset, which is
-// all the search needs), and reports whether each of those bytes is a
-// word byte behind a `\b` (bounded says one was passed).
-func firstBytes(prog *syntax.Prog, pc uint32, bounded bool, seen []uint8, first *[256]bool) bool {
+// leads calls visit with each rune instruction reachable from pc without
+// consuming input, taking every empty-width assertion as satisfiable (a
+// superset, which is all the search needs), and with nil where a match
+// can end or take any rune; bounded says a `\b` was passed on the way.
+// It reports whether every visit did.
+func leads(prog *syntax.Prog, pc uint32, bounded bool, seen []uint8, visit func(in *syntax.Inst, bounded bool) bool) bool {
 	bit := uint8(1) << boolInt(bounded)
 	if seen[pc]&bit != 0 {
 		return true
@@ -49,30 +83,15 @@ func firstBytes(prog *syntax.Prog, pc uint32, bounded bool, seen []uint8, first 
 	in := &prog.Inst[pc]
 	switch in.Op {
 	case syntax.InstAlt, syntax.InstAltMatch:
-		return firstBytes(prog, in.Out, bounded, seen, first) && firstBytes(prog, in.Arg, bounded, seen, first)
+		return leads(prog, in.Out, bounded, seen, visit) && leads(prog, in.Arg, bounded, seen, visit)
 	case syntax.InstEmptyWidth:
-		return firstBytes(prog, in.Out, bounded || syntax.EmptyOp(in.Arg)&syntax.EmptyWordBoundary != 0, seen, first)
+		return leads(prog, in.Out, bounded || syntax.EmptyOp(in.Arg)&syntax.EmptyWordBoundary != 0, seen, visit)
 	case syntax.InstCapture, syntax.InstNop:
-		return firstBytes(prog, in.Out, bounded, seen, first)
+		return leads(prog, in.Out, bounded, seen, visit)
 	case syntax.InstRune, syntax.InstRune1:
-		var mine [256]bool
-		fold := syntax.Flags(in.Arg)&syntax.FoldCase != 0
-		if len(in.Rune) == 1 { // one rune (InstRune1, or InstRune folding case)
-			markRunes(in.Rune[0], in.Rune[0], fold, &mine)
-		}
-		for i := 0; i+1 < len(in.Rune); i += 2 {
-			markRunes(in.Rune[i], in.Rune[i+1], fold, &mine)
-		}
-		ok := bounded
-		for b, m := range mine {
-			if m {
-				first[b] = true
-				ok = ok && wordByte(byte(b))
-			}
-		}
-		return ok
+		return visit(in, bounded)
 	}
-	return false // any rune, or a match of nothing
+	return visit(nil, bounded) // any rune, or the end of a match
 }
 
 func boolInt(b bool) int {
@@ -82,16 +101,28 @@ func boolInt(b bool) int {
 	return 0
 }
 
-func markRunes(lo, hi rune, fold bool, first *[256]bool) {
+// runeBytes marks the first bytes of the runes in matches.
+func runeBytes(in *syntax.Inst, bytes *[256]bool) {
+	fold := syntax.Flags(in.Arg)&syntax.FoldCase != 0
+	if len(in.Rune) == 1 { // one rune (InstRune1, or InstRune folding case)
+		markRunes(in.Rune[0], in.Rune[0], fold, bytes)
+		return
+	}
+	for i := 0; i+1 < len(in.Rune); i += 2 {
+		markRunes(in.Rune[i], in.Rune[i+1], fold, bytes)
+	}
+}
+
+func markRunes(lo, hi rune, fold bool, bytes *[256]bool) {
 	for r := lo; r <= hi && r < utf8.RuneSelf; r++ {
-		first[r] = true
+		bytes[r] = true
 		if fold && 'a' <= r|0x20 && r|0x20 <= 'z' {
-			first[r|0x20], first[r&^0x20] = true, true
+			bytes[r|0x20], bytes[r&^0x20] = true, true
 		}
 	}
 	if hi >= utf8.RuneSelf {
-		for b := 0xc0; b < 0x100; b++ {
-			first[b] = true
+		for b := 0x80; b < 0x100; b++ {
+			bytes[b] = true
 		}
 	}
 }
@@ -107,7 +138,8 @@ type finder interface {
 func (w *wordStartRe) FindAllStringSubmatchIndex(s string, n int) [][]int {
 	var out [][]int
 	for p := 0; p < len(s) && (n < 0 || len(out) < n); p++ {
-		if !w.first[s[p]] || p > 0 && wordByte(s[p-1]) {
+		next := w.next[s[p]]
+		if next == nil || p > 0 && wordByte(s[p-1]) || (p+1 < len(s) && !next[s[p+1]] || p+1 == len(s) && !w.end[s[p]]) {
 			continue
 		}
 		m := w.anchored.FindStringSubmatchIndex(s[p:])

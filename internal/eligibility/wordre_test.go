@@ -14,6 +14,11 @@ func TestWordStartReFindsWhatTheRegexpFinds(t *testing.T) {
 		sexPeopleRe, bothSexRe, pregnancyRe, contraceptionRe, conditionRe, stageRe, metastasisRe, exceptionRe,
 		markerStatusRe, statusMarkerRe, tripleNegRe, hrEitherRe, newlyRe, relapsedRe, noMetastasisRe,
 		peopleMentionRe, pressureRe, classBeforeRe, newWordStartRe(`\b[a-z]+ing\b`)}
+	for _, wp := range windowPatterns {
+		if w, ok := wp.re.(*wordStartRe); ok {
+			patterns = append(patterns, w)
+		}
+	}
 	for _, w := range patterns {
 		re := regexp.MustCompile(strings.TrimSuffix(strings.TrimPrefix(w.anchored.String(), "^(?:"), ")"))
 		for i, text := range realCriteria(t) {

@@ -37,10 +37,8 @@
 // "or"); an exclusion applies when any of them does. Conditions match by
 // concept: the patient's diagnosis, its MeSH descriptors and their names
 // and entry terms, never by words every condition shares ("disease",
-// "metastatic", "malignancies"), and an item that is nothing but a MeSH
-// name or entry term ("Diabetes") names that condition; metastatic
-// disease is the patient's "spread" fact against "metastatic", "M0",
-// "operable"; biomarkers
+// "metastatic", "malignancies"); metastatic disease is the patient's
+// "spread" fact against "metastatic", "M0", "operable"; biomarkers
 // (HER2, ER, PR, HR, EGFR, …) compare statuses, so HER2-positive against
 // "HER2-negative" is not met. Time windows compare the days since a
 // therapy ended, or how long it has been taken where the criterion

@@ -129,14 +129,10 @@ func prepareItems(items []eligibility.Item, excl bool) []pitem {
 
 func prepareItem(it *eligibility.Item, excl bool) pitem {
 	p := pitem{src: it, kids: prepareItems(it.Items, excl), allowance: it.Allowance}
-	cons := it.Constraints
-	if c, ok := bareCondition(it); ok {
-		cons = []eligibility.Constraint{c}
-	}
 	measured, others, therapies := false, 0, false
 	guarded := ineligibleRe.MatchString(it.Text)
-	for i := range cons {
-		c := &cons[i]
+	for i := range it.Constraints {
+		c := &it.Constraints[i]
 		guarded = guarded || c.Kind == eligibility.KindContraception || c.Term == "pregnancy test"
 		measured = measured || c.Kind == eligibility.KindMeasure
 		therapies = therapies || c.Kind == eligibility.KindTherapy
@@ -150,8 +146,8 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 	// minimum and maximum ages already give. Only an inclusion item that
 	// is nothing but an age range, and not about consent, is checked.
 	ageQualifies := excl || others > 0 || len(it.Items) > 0 || consentRe.MatchString(it.Text)
-	for i := range cons {
-		c := &cons[i]
+	for i := range it.Constraints {
+		c := &it.Constraints[i]
 		pc := pcons{c: c, hedged: c.Hedged}
 		switch c.Kind {
 		case eligibility.KindException:
@@ -220,26 +216,6 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 		p.structured = p.structured || k.structured
 	}
 	return p
-}
-
-// bareCondition reads an item that is nothing but the name of a
-// condition ("Diabetes", "Epilepsy.") as that condition: the parser
-// reads a condition only after a cue ("history of", "patients with"),
-// but a bare name in a list says the same, and only a MeSH name or entry
-// term, matched whole, counts.
-func bareCondition(it *eligibility.Item) (eligibility.Constraint, bool) {
-	if len(it.Constraints) > 0 || len(it.Items) > 0 || it.Allowance {
-		return eligibility.Constraint{}, false
-	}
-	name := strings.TrimSpace(strings.TrimRight(it.Text, " .;:,"))
-	if n := len(strings.Fields(name)); n == 0 || n > 5 {
-		return eligibility.Constraint{}, false
-	}
-	v, err := vocab.Load()
-	if err != nil || len(meshIDs(v, name)) == 0 {
-		return eligibility.Constraint{}, false
-	}
-	return eligibility.Constraint{Kind: eligibility.KindCondition, Op: eligibility.OpEQ, Term: name, Span: it.Span}, true
 }
 
 // markAlternatives joins consecutive thresholds written as

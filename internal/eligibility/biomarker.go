@@ -50,17 +50,17 @@ var (
 	}()
 	// markerStatusRe: "HER2-positive", "HER2 immunohistochemistry (IHC)
 	// negative", "EGFR mutation", "KRAS wild-type", "ER+".
-	markerStatusRe = regexp.MustCompile(`\b(` + markerAlt + `)(?:(\s?[+]|\s?-(?:ve)?)(?:[\s,;/)]|$)|[\s-]*(?:\((?:ihc|fish|ish)\)\s*|(?:status|expression|receptor|gene|immunohistochemistry|ihc|fish|ish|testing|test|tumou?rs?|disease)\s+(?:\((?:ihc|fish|ish)\)\s*)?){0,3}(positive|positivity|overexpress\w*|amplifi\w*|mutations?|mutated|mutant|rearrange\w*|fusions?|exon\s*\d+\s*(?:deletion|insertion|skipping|mutation)s?|l858r|t790m|g12[cdv]|v600[ek]?|del(?:etion)?\s*19|itd|negative|negativity|wild[- ]?type|non-?amplified|not amplified)\b)`)
+	markerStatusRe = newWordStartRe(`\b(` + markerAlt + `)(?:(\s?[+]|\s?-(?:ve)?)(?:[\s,;/)]|$)|[\s-]*(?:\((?:ihc|fish|ish)\)\s*|(?:status|expression|receptor|gene|immunohistochemistry|ihc|fish|ish|testing|test|tumou?rs?|disease)\s+(?:\((?:ihc|fish|ish)\)\s*)?){0,3}(positive|positivity|overexpress\w*|amplifi\w*|mutations?|mutated|mutant|rearrange\w*|fusions?|exon\s*\d+\s*(?:deletion|insertion|skipping|mutation)s?|l858r|t790m|g12[cdv]|v600[ek]?|del(?:etion)?\s*19|itd|negative|negativity|wild[- ]?type|non-?amplified|not amplified)\b)`)
 	// statusMarkerRe: "negative for HER2", "positive for EGFR mutation",
 	// "activating EGFR mutation".
-	statusMarkerRe = regexp.MustCompile(`\b(positive|negative|activating|sensiti[sz]ing)\s+(?:for\s+(?:an?\s+)?)?(` + markerAlt + `)\b`)
-	tripleNegRe    = regexp.MustCompile(`\btriple[- ]?negative\b|\btnbc\b`)
-	hrEitherRe     = regexp.MustCompile(`\b(?:er|estrogen receptor)\s*(?:positive\s*)?(?:and/or|or|/)\s*(?:pr|pgr|progesterone receptor)\s*(?:positive|\+)|\b(?:er|estrogen receptor)\s*(?:and/or|or|/)\s*(?:pr|pgr|progesterone receptor)`)
+	statusMarkerRe = newWordStartRe(`\b(positive|negative|activating|sensiti[sz]ing)\s+(?:for\s+(?:an?\s+)?)?(` + markerAlt + `)\b`)
+	tripleNegRe    = newWordStartRe(`\btriple[- ]?negative\b|\btnbc\b`)
+	hrEitherRe     = newWordStartRe(`\b(?:er|estrogen receptor)\s*(?:positive\s*)?(?:and/or|or|/)\s*(?:pr|pgr|progesterone receptor)\s*(?:positive|\+)|\b(?:er|estrogen receptor)\s*(?:and/or|or|/)\s*(?:pr|pgr|progesterone receptor)`)
 
-	newlyRe    = regexp.MustCompile(`\b(?:newly[- ]diagnosed|previously untreated)\b`)
-	relapsedRe = regexp.MustCompile(`\b(?:relapsed|refractory|relapse)\b`)
+	newlyRe    = newWordStartRe(`\b(?:newly[- ]diagnosed|previously untreated)\b`)
+	relapsedRe = newWordStartRe(`\b(?:relapsed|refractory|relapse)\b`)
 	// noMetastasisRe names disease with no distant spread.
-	noMetastasisRe = regexp.MustCompile(`\b(?:m0|non-?metastatic|early[- ]stage|early breast cancer|operable|locali[sz]ed)\b`)
+	noMetastasisRe = newWordStartRe(`\b(?:m0|non-?metastatic|early[- ]stage|early breast cancer|operable|locali[sz]ed)\b`)
 )
 
 // markerExact holds each marker's pattern anchored, in markers' order.
@@ -164,7 +164,7 @@ var statusStems = []string{"positiv", "negativ", "mutat", "mutant", "amplif", "o
 // spreadAndCourse adds the disease's course and non-metastatic disease.
 func spreadAndCourse(text string, n norm, out []Constraint) []Constraint {
 	s := n.s
-	for _, re := range []*regexp.Regexp{newlyRe, relapsedRe} {
+	for _, re := range []*wordStartRe{newlyRe, relapsedRe} {
 		if !containsAny(s, []string{"newly", "untreated", "relaps", "refractor"}) {
 			break
 		}

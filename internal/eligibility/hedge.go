@@ -10,22 +10,22 @@ import (
 // and items that let people in rather than keep them out (allowances).
 var (
 	// cueRe is one negation cue; negated reads the last one of a clause.
-	cueRe = regexp.MustCompile(`\b(?:no|not|non|without|never|free of|absence of|negative for|none|nor|neither)\b`)
+	cueRe = newWordStartRe(`\b(?:no|not|non|without|never|free of|absence of|negative for|none|nor|neither)\b`)
 	// joinRe is what separates a far cue from the term it may not govern.
 	joinRe = regexp.MustCompile(`[()\[\]]|\b(?:or|and|but|nor|either|whether)\b`)
 	// conditionalRe marks a clause whose rule holds only for some people
 	// or in some cases ("if age is 40 to 45", "unless", "provided that",
 	// "for patients who"): a fact of the patient cannot settle it alone.
-	conditionalRe = regexp.MustCompile(`\b(?:if|unless|with or without|or not|whether or not|except|excepting|provided|in case of|whichever|depending on|at the discretion|(?:for|in) (?:(?:a|the|any|each)\s+)?(?:patients?|subjects?|participants?|women|men|those|children|cohort|part|arm|group|donors?|recipients?)\b)`)
+	conditionalRe = newWordStartRe(`\b(?:if|unless|with or without|or not|whether or not|except|excepting|provided|in case of|whichever|depending on|at the discretion|(?:for|in) (?:(?:a|the|any|each)\s+)?(?:patients?|subjects?|participants?|women|men|those|children|cohort|part|arm|group|donors?|recipients?)\b)`)
 	// allowanceRe states that some people may take part: "may be
 	// enrolled", "are eligible if", "not excluded".
-	allowanceRe = regexp.MustCompile(`\b(?:(?:may|can|could|will) (?:still |also )?(?:be )?(?:enrolled|included|eligible|allowed|permitted|accepted|considered|participate|enter|entered|join)|(?:is|are|will be|be) (?:also |still )?(?:eligible|allowed|permitted|acceptable|accepted)|not (?:be )?(?:an )?exclu\w+|not (?:a )?contraindicat\w+)\b`)
+	allowanceRe = newWordStartRe(`\b(?:(?:may|can|could|will) (?:still |also )?(?:be )?(?:enrolled|included|eligible|allowed|permitted|accepted|considered|participate|enter|entered|join)|(?:is|are|will be|be) (?:also |still )?(?:eligible|allowed|permitted|acceptable|accepted)|not (?:be )?(?:an )?exclu\w+|not (?:a )?contraindicat\w+)\b`)
 	// permitRe is any word of permission, also bare ones in an aside:
 	// "(prior adjuvant chemotherapy permitted)".
-	permitRe = regexp.MustCompile(`\b(?:permitted|allowed|acceptable|eligible|not (?:be )?excluded)\b`)
+	permitRe = newWordStartRe(`\b(?:permitted|allowed|acceptable|eligible|not (?:be )?excluded)\b`)
 	// prohibitRe states that something keeps people out, which makes an
 	// item with an allowance an exclusion with an exception.
-	prohibitRe = regexp.MustCompile(`\b(?:not (?:be )?(?:permitted|allowed|eligible|acceptable)|prohibited|forbidden|ineligible|excluded|must not|may not|cannot|should not|contraindicat\w*)\b`)
+	prohibitRe = newWordStartRe(`\b(?:not (?:be )?(?:permitted|allowed|eligible|acceptable)|prohibited|forbidden|ineligible|excluded|must not|may not|cannot|should not|contraindicat\w*)\b`)
 	// notBeforeRe is a "not" that turns an allowance into a prohibition
 	// or a prohibition into an allowance.
 	notBeforeRe = regexp.MustCompile(`\b(?:not|n't|never)\s+(?:be\s+)?(?:an?\s+)?$`)
@@ -37,7 +37,7 @@ var (
 	// wideningRe marks an "are eligible" that widens the criteria
 	// ("including those with untreated brain metastases") rather than
 	// stating one.
-	wideningRe = regexp.MustCompile(`\b(?:including|regardless|even if|even when|as long as|irrespective)\b`)
+	wideningRe = newWordStartRe(`\b(?:including|regardless|even if|even when|as long as|irrespective)\b`)
 	// groupRe is a heading over the rules for some participants only:
 	// "EXCLUSION CRITERIA - Donor:", "For Cohort B", "Part 2".
 	groupRe = regexp.MustCompile(`\b(?:donors?|cohorts?|arms?|sub-?stud(?:y|ies)|(?:part|group|phase|stage|stratum)\s+(?:[a-z]|\d{1,2}|[ivx]{1,4})\b)`)
@@ -167,7 +167,7 @@ func prohibits(s string) bool { return affirmed(prohibitRe, s) }
 
 // affirmed finds a match of re that is itself a negative form ("not
 // permitted", "not excluded") or has no "not" before it.
-func affirmed(re *regexp.Regexp, s string) bool {
+func affirmed(re *wordStartRe, s string) bool {
 	for _, m := range re.FindAllStringIndex(s, -1) {
 		if strings.HasPrefix(s[m[0]:m[1]], "not ") || !notBeforeRe.MatchString(s[:m[0]]) {
 			return true

@@ -690,7 +690,7 @@ func gestation(n norm) []Constraint {
 var (
 	// pressureRe is a blood pressure pair with its unit, which alone
 	// says it is one: "hypertension (>= 140/90 mmHg)".
-	pressureRe = regexp.MustCompile(`\b(\d{2,3})\s*/\s*(\d{2,3})\s*mm\s*hg\b`)
+	pressureRe = newWordStartRe(`\b(\d{2,3})\s*/\s*(\d{2,3})\s*mm\s*hg\b`)
 	cmpTailRe  = regexp.MustCompile(`(?:>=|<=|=<|=>|>|<|at least|greater than or equal to|equal to or greater than|more than|greater than|higher than|above|over|exceeding|less than|lower than|below|under)\s*$`)
 )
 

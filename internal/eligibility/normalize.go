@@ -64,6 +64,18 @@ func normalize(text string, from, to int) norm {
 	}
 	inSup := false
 	for i := from; i < to; {
+		if c := text[i]; c < utf8.RuneSelf && c != '\\' && c != '&' && c != '\t' && c != '\r' && c != '\n' {
+			// Most bytes: plain ASCII, which only lower-cases.
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+			n.start = append(n.start, i)
+			n.end = append(n.end, i+1)
+			inSup = false
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(text[i:to])
 		j := i + size
 		if r == '\\' && j < to && strings.IndexByte(markdownEscapes, text[j]) >= 0 {

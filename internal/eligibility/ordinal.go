@@ -27,7 +27,7 @@ var (
 	// classBeforeRe is a grade written before the name it belongs to:
 	// "class III or IV heart failure according to NYHA", "grade III
 	// (NYHA)". Its group is where the grade starts.
-	classBeforeRe = regexp.MustCompile(`\b(?:class|grade|stage)\s+((?:iv|i{1,3}|v|vi|[1-6])\b[^.;:]*)$`)
+	classBeforeRe = newWordStartRe(`\b(?:class|grade|stage)\s+((?:iv|i{1,3}|v|vi|[1-6])\b[^.;:]*)$`)
 )
 
 // ordValue reads one grade of v at p: a digit, a roman numeral (NYHA) or

@@ -93,11 +93,18 @@ func lineHeader(c string) (section, bool) {
 	if len(c) > 120 || negatedRe.MatchString(c) {
 		return secNone, false
 	}
-	if m := headerLineRe.FindStringSubmatch(c); m != nil && !notesRe.MatchString(c) {
-		if strings.EqualFold(m[1], "eligibility") {
-			return secInclusion, true
+	l := strings.ToLower(c)
+	// Each pattern needs a word or a colon most lines lack.
+	if strings.Contains(l, "clusion") || strings.Contains(l, "eligib") {
+		if m := headerLineRe.FindStringSubmatch(c); m != nil && !notesRe.MatchString(c) {
+			if strings.EqualFold(m[1], "eligibility") {
+				return secInclusion, true
+			}
+			return headerSection(m[1]), true
 		}
-		return headerSection(m[1]), true
+	}
+	if strings.IndexByte(c, ':') < 0 {
+		return secNone, false
 	}
 	if ineligibleRe.MatchString(c) {
 		return secExclusion, true

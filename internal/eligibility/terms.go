@@ -7,22 +7,22 @@ import (
 
 var (
 	sexRe       = regexp.MustCompile(`^\W*(?:(?:healthy|adult|ambulatory)\s+)?(males?|females?|men|women|boys|girls)(?:\s+(?:patients|subjects|participants|volunteers|only|aged|age|between|over|older|with|who|diagnosed)\b|\s*(?:\d|>|<|,|;|\.|\(|$))`)
-	sexPeopleRe = regexp.MustCompile(`\b(male|female)\s+(?:patients|subjects|participants|volunteers|sex|gender)\b`)
-	bothSexRe   = regexp.MustCompile(`\b(?:males?|men)\s*(?:and|or|and/or|/|&)\s*(?:females?|women)\b|\b(?:females?|women)\s*(?:and|or|and/or|/|&)\s*(?:males?|men)\b|\bboth sexes\b|\bchildbearing|\bchild-bearing|\breproductive`)
+	sexPeopleRe = newWordStartRe(`\b(male|female)\s+(?:patients|subjects|participants|volunteers|sex|gender)\b`)
+	bothSexRe   = newWordStartRe(`\b(?:males?|men)\s*(?:and|or|and/or|/|&)\s*(?:females?|women)\b|\b(?:females?|women)\s*(?:and|or|and/or|/|&)\s*(?:males?|men)\b|\bboth sexes\b|\bchildbearing|\bchild-bearing|\breproductive`)
 
-	pregnancyRe     = regexp.MustCompile(`\b(pregnan\w*|lactat\w*|breast[- ]?feed\w*|breastfeed\w*|nursing (?:mothers?|women))`)
-	contraceptionRe = regexp.MustCompile(`\b(?:contracepti\w*|birth control|barrier methods?|intrauterine devices?|abstinen\w*)`)
+	pregnancyRe     = newWordStartRe(`\b(pregnan\w*|lactat\w*|breast[- ]?feed\w*|breastfeed\w*|nursing (?:mothers?|women))`)
+	contraceptionRe = newWordStartRe(`\b(?:contracepti\w*|birth control|barrier methods?|intrauterine devices?|abstinen\w*)`)
 
-	conditionRe = regexp.MustCompile(`\b(?:history of|diagnosed with|diagnosis of|known|documented|suffering from|presence of|evidence of|patients with|subjects with|participants with|diagnosed as)\s+(?:an?\s+|the\s+|any\s+)?`)
+	conditionRe = newWordStartRe(`\b(?:history of|diagnosed with|diagnosis of|known|documented|suffering from|presence of|evidence of|patients with|subjects with|participants with|diagnosed as)\s+(?:an?\s+|the\s+|any\s+)?`)
 	// conditionEndRe ends the condition named after conditionRe.
 	conditionEndRe = regexp.MustCompile(`\s+(?:within|who|that|which|requiring|except|other than|unless|in the|during|for|at|as|including|such as|e\.g|defined|confirmed|according|by|on|with|without|is|are|was|were|to|of the|before|after|prior|occurred)\b|[,;:.()\[\]]`)
-	stageRe        = regexp.MustCompile(`\bstages?\s+(0|iv|i{1,3}|[1-4])([abc]\d?)?\b`)
-	metastasisRe   = regexp.MustCompile(`\b(?:(?:extrahepatic|distant|brain|cns|central nervous system|bone|liver|hepatic|lung|pulmonary|lymph node|nodal|visceral|leptomeningeal|peritoneal)\s+)?metasta\w*`)
-	therapyRe      = regexp.MustCompile(`\b(?:anti[- ]?(?:pd-?1|pd-?l1|ctla-?4|vegfr?|egfr|her2|cd20|tnf|il-?\d+|angiogenic|androgens?)(?:\s*(?:,|/|or|and)\s*(?:anti[- ]?)?(?:pd-?1|pd-?l1|ctla-?4))*(?:\s+(?:antibod(?:y|ies)|therap(?:y|ies)|agents?|drugs?|inhibitors?|treatments?|monoclonal antibod(?:y|ies)))?|(?:pd-?1|pd-?l1|ctla-?4|vegf\s*\(?r?\)?|vegfr|egfr|her2|mek|braf|parp|cdk4/6|mtor|jak|btk|tyrosine kinase|multi-?kinase|immune checkpoint|checkpoint|aromatase|proton pump|sglt-?2|dpp-?4|5-alpha[- ]reductase|pde-?5|phosphodiesterase(?: type)?[- ]5)\s*(?:inhibitors?|blockers?|antagonists?|agonists?)|tkis?|chemotherap\w*|radiotherap\w*|radiation therapy|immunotherap\w*|immunosuppressi\w*(?:\s+(?:therapy|drugs?|agents?|medications?))?|immunomodulat\w*|hormon(?:e|al) therap\w*|androgen deprivation therapy|corticosteroids?|glucocorticoids?|steroids?|anticoagula\w*|antiplatelet\w*|antiviral therapy|live (?:attenuated )?vaccines?|investigational (?:drugs?|agents?|products?|devices?|medicinal products?)|monoclonal antibod(?:y|ies)|biologics?|thrombolysis|blood transfusions?|transfusions?|g-csf|growth factors?|bisphosphonates?|opioids?|antidepressants?|antipsychotics?|insulin|statins?|adjuvant therapy|neoadjuvant therapy|targeted therapy|systemic therapy|surgery|surgical resection|resection|transplant\w*)\b`)
+	stageRe        = newWordStartRe(`\bstages?\s+(0|iv|i{1,3}|[1-4])([abc]\d?)?\b`)
+	metastasisRe   = newWordStartRe(`\b(?:(?:extrahepatic|distant|brain|cns|central nervous system|bone|liver|hepatic|lung|pulmonary|lymph node|nodal|visceral|leptomeningeal|peritoneal)\s+)?metasta\w*`)
+	therapyRe      = newWordStartRe(`\b(?:anti[- ]?(?:pd-?1|pd-?l1|ctla-?4|vegfr?|egfr|her2|cd20|tnf|il-?\d+|angiogenic|androgens?)(?:\s*(?:,|/|or|and)\s*(?:anti[- ]?)?(?:pd-?1|pd-?l1|ctla-?4))*(?:\s+(?:antibod(?:y|ies)|therap(?:y|ies)|agents?|drugs?|inhibitors?|treatments?|monoclonal antibod(?:y|ies)))?|(?:pd-?1|pd-?l1|ctla-?4|vegf\s*\(?r?\)?|vegfr|egfr|her2|mek|braf|parp|cdk4/6|mtor|jak|btk|tyrosine kinase|multi-?kinase|immune checkpoint|checkpoint|aromatase|proton pump|sglt-?2|dpp-?4|5-alpha[- ]reductase|pde-?5|phosphodiesterase(?: type)?[- ]5)\s*(?:inhibitors?|blockers?|antagonists?|agonists?)|tkis?|chemotherap\w*|radiotherap\w*|radiation therapy|immunotherap\w*|immunosuppressi\w*(?:\s+(?:therapy|drugs?|agents?|medications?))?|immunomodulat\w*|hormon(?:e|al) therap\w*|androgen deprivation therapy|corticosteroids?|glucocorticoids?|steroids?|anticoagula\w*|antiplatelet\w*|antiviral therapy|live (?:attenuated )?vaccines?|investigational (?:drugs?|agents?|products?|devices?|medicinal products?)|monoclonal antibod(?:y|ies)|biologics?|thrombolysis|blood transfusions?|transfusions?|g-csf|growth factors?|bisphosphonates?|opioids?|antidepressants?|antipsychotics?|insulin|statins?|adjuvant therapy|neoadjuvant therapy|targeted therapy|systemic therapy|surgery|surgical resection|resection|transplant\w*)\b`)
 	examplesRe     = regexp.MustCompile(`^\s*\(((?:e\.g\.?|such as|including|i\.e\.?)[^()]{3,200}|[^()]{2,100},[^()]{2,100})\)`)
 	historyRe      = regexp.MustCompile(`^(?:an?\s+)?(?:known\s+|documented\s+)?history of\s+`)
 	exampleSepRe   = regexp.MustCompile(`\s*(?:,|;|\band so on\b|\betc\b\.?|\band\b|\bor\b|\be\.g\.?|\bsuch as\b)\s*`)
-	exceptionRe    = regexp.MustCompile(`\b(?:except(?:\s+for)?|excepting|other than|with the exception of|excluding|unless|apart from|but not)\s+([^;)\]]{2,120})`)
+	exceptionRe    = newWordStartRe(`\b(?:except(?:\s+for)?|excepting|other than|with the exception of|excluding|unless|apart from|but not)\s+([^;)\]]{2,120})`)
 
 	// notNegation are comparators that contain a cue word.
 	notNegation = regexp.MustCompile(`\b(?:no|not) (?:more|less|greater|lower|higher|later|earlier|longer|sooner) than\b`)
@@ -128,7 +128,7 @@ var therapyStems = []string{"anti", "inhibit", "block", "antagon", "agonist", "t
 
 // findIn returns the matches of re in the regions of s around the
 // stems.
-func findIn(re *regexp.Regexp, s string, stems []string) [][]int {
+func findIn(re finder, s string, stems []string) [][]int {
 	keys := wordKeys(s, stems)
 	if len(keys) == 0 {
 		return nil
@@ -138,7 +138,7 @@ func findIn(re *regexp.Regexp, s string, stems []string) [][]int {
 
 // findAll returns the submatch indexes of re in s, skipping the regexp
 // when s contains none of the words any match needs.
-func findAll(re *regexp.Regexp, s string, need ...string) [][]int {
+func findAll(re finder, s string, need ...string) [][]int {
 	if !containsAny(s, need) {
 		return nil
 	}

@@ -22,7 +22,7 @@ var wordNumbers = map[string]float64{
 var timeUnitIDs = map[byte]string{'d': "days", 'w': "weeks", 'm': "months", 'y': "years", 'h': "hours"}
 
 type windowPattern struct {
-	re *regexp.Regexp
+	re finder
 	op string // "" takes the op from the comparator group
 	// need lists words one of which the text must contain for re to
 	// match: a cheap test that spares most texts the regexp.
@@ -54,13 +54,13 @@ func containsAny(s string, words []string) bool {
 // where the quantifier alone could be a duration ("at least 3 months of
 // therapy" is not a window; "at least 3 months before" is).
 var windowPatterns = []windowPattern{
-	{regexp.MustCompile(`\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+|prior\s+|preceding\s+|first\s+|next\s+|following\s+|recent\s+|another\s+|an additional\s+|a further\s+|additional\s+)?(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"within"}},
+	{newWordStartRe(`\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+|prior\s+|preceding\s+|first\s+|next\s+|following\s+|recent\s+|another\s+|an additional\s+|a further\s+|additional\s+)?(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"within"}},
 	{regexp.MustCompile(`\b(?:(?:in|during|over|for|within)?\s*the|in|during|within)\s+(?:last|past|previous|preceding|prior|recent)\s+(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"last", "past", "previous", "preceding", "prior", "recent"}},
-	{regexp.MustCompile(`\b(?:in|during|within)\s+the\s+` + tNum + `\s*-?\s*` + tUnit + `\s+(?:prior|before|preceding)\b`), OpLE, []string{" the "}},
+	{newWordStartRe(`\b(?:in|during|within)\s+the\s+` + tNum + `\s*-?\s*` + tUnit + `\s+(?:prior|before|preceding)\b`), OpLE, []string{" the "}},
 	{regexp.MustCompile(`(>=|<=|>|<|at least|more than|greater than|longer than|less than|fewer than|shorter than|no (?:more|less|later|earlier|longer|sooner) than|not (?:more|less|later|earlier|longer|sooner) than|minimum(?: of)?|maximum(?: of)?|up to|over|under|a minimum of|a maximum of)\s*` + tNum + `\s*-?\s*(?:full\s+|calendar\s+)?` + tUnit + `\s+(?:or more\s+|or longer\s+)?` + tAnchor), "", []string{">", "<", "least", "than", "minimum", "maximum", "up to", "over", "under"}},
 	{regexp.MustCompile(`(?:^|[^\d.,])` + tNum + `\s*-?\s*(?:full\s+)?` + tUnit + `\s+or\s+(more|longer|less|fewer|shorter)\s+` + tAnchor), "", []string{"or "}},
 	{regexp.MustCompile(`(?:^|[^\d.,])(?:from\s+)?` + tNum + `\s*(?:` + tUnit + `\s*)?(?:-|~|to)\s*` + tNum + `\s*-?\s*` + tUnit + `\s+` + tAnchor), OpBetween, []string{"-", "~", "to"}},
-	{regexp.MustCompile(`\bbetween\s+` + tNum + `\s*(?:` + tUnit + `\s*)?and\s*` + tNum + `\s*-?\s*` + tUnit + `\s+` + tAnchor), OpBetween, []string{"between"}},
+	{newWordStartRe(`\bbetween\s+` + tNum + `\s*(?:` + tUnit + `\s*)?and\s*` + tNum + `\s*-?\s*` + tUnit + `\s+` + tAnchor), OpBetween, []string{"between"}},
 }
 
 var atLeastRe = regexp.MustCompile(`at least\s*$`)
@@ -271,7 +271,7 @@ func overlaps(a, b Constraint) bool {
 
 var (
 	ageMentionRe    = regexp.MustCompile(`\b(?:age[ds]?|aging|adults?|ages of|âge|âgés?)\b`)
-	peopleMentionRe = regexp.MustCompile(`\b(?:men|women|males?|females?|patients?|subjects?|participants?|children|adolescents?|persons?|people|individuals?|volunteers?|boys|girls)\s*(?:aged\s+)?`)
+	peopleMentionRe = newWordStartRe(`\b(?:men|women|males?|females?|patients?|subjects?|participants?|children|adolescents?|persons?|people|individuals?|volunteers?|boys|girls)\s*(?:aged\s+)?`)
 	agePatterns     = []windowPattern{
 		{regexp.MustCompile(`(?:^|[^\d.,])(\d{1,3})\s*(?:years?|yrs?)\s*(?:old\s*|of age\s*)*(?:(?:or|and)\s+(?:older|over|above|more|greater|upwards?|elder)\b|\+)`), OpGE, yearWords},
 		{regexp.MustCompile(`(?:^|[^\d.,])(\d{1,3})\s*(?:years?|yrs?)\s*(?:old\s*|of age\s*)*(?:or|and)\s+(?:younger|under|below|less)\b`), OpLE, yearWords},
@@ -305,7 +305,7 @@ var (
 func ages(n norm) []Constraint {
 	v := variableIndex["age"]
 	var out []Constraint
-	add := func(re *regexp.Regexp, needYears bool, in [][2]int) {
+	add := func(re finder, needYears bool, in [][2]int) {
 		for _, m := range findAllIn(re, n.s, in) {
 			if notAgeRe.MatchString(tail(n.s, m[0], 24)) || needYears && subgroupRe.MatchString(tail(n.s, m[0], 12)) {
 				continue
@@ -373,7 +373,7 @@ func ages(n norm) []Constraint {
 
 // findAllIn is re.FindAllStringSubmatchIndex over each of the regions
 // of s, with offsets into s.
-func findAllIn(re *regexp.Regexp, s string, in [][2]int) [][]int {
+func findAllIn(re finder, s string, in [][2]int) [][]int {
 	var out [][]int
 	for _, r := range in {
 		for _, m := range re.FindAllStringSubmatchIndex(s[r[0]:r[1]], -1) {

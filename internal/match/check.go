@@ -23,8 +23,10 @@
 // for one cohort, "other malignancies", a metastasis offered as one
 // alternative), a therapy named so broadly that the patient's may be
 // another ("surgery", "steroids"), and in a long exclusion or one about
-// a treatment's setting a biomarker or spread, can make a criterion met
-// or unknown, never not met. An allowance ("patients with treated brain
+// a treatment's setting a biomarker or spread, and an exclusion that
+// grades the condition or course it names ("low back pain that is less
+// than moderate", "isolated extramedullary relapse"), can make a
+// criterion met or unknown, never not met. An allowance ("patients with treated brain
 // metastases may be enrolled if …") rules no one out: it is met, and the
 // criterion it belongs to ignores it; an exclusion that prohibits and
 // permits ("… not permitted (prior adjuvant chemotherapy permitted)") is
@@ -298,6 +300,20 @@ func (ck *checker) countStudy(e *study.Eligibility, c *Counts) {
 	if st, ok := volunteerStatus(f, e); ok {
 		c.add(st, false)
 	}
+}
+
+// barred reports a study whose registered limits (sex, age, healthy
+// volunteers) the patient's facts contradict: the surest "not eligible",
+// which no reading of the criteria text can soften.
+func barred(f *patient.Facts, e *study.Eligibility) bool {
+	if (e.Sex == "FEMALE" || e.Sex == "MALE") && sexStatus(f.Sex, e.Sex) == NotMet {
+		return true
+	}
+	if (e.MinimumAge.IsSet() || e.MaximumAge.IsSet()) && ageStatus(f, e.MinimumAge, e.MaximumAge) == NotMet {
+		return true
+	}
+	st, ok := volunteerStatus(f, e)
+	return ok && st == NotMet
 }
 
 // volunteerStatus checks a healthy volunteer against whether the study

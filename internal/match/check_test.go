@@ -177,3 +177,17 @@ func TestAnyOfNesting(t *testing.T) {
 		}
 	}
 }
+
+// NCT06325566 (bundled): chronic low back pain; it excludes "Participants
+// with low back pain that is less than moderate in severity", which
+// having low back pain does not settle.
+func TestGradedExclusionOfTheOwnCondition(t *testing.T) {
+	p := patient.Profile{Age: ptr(49.0), Sex: "female", Conditions: []patient.Condition{{Text: "chronic low back pain"}}}
+	r := checkDemo(t, "NCT06325566", p)
+	if rw := row(t, r, "less than moderate"); rw.Status != Unknown {
+		t.Errorf("a graded exclusion of the patient's own condition: %s %q, want unknown", rw.Status, rw.Reason)
+	}
+	if r.Verdict == NotEligible {
+		t.Errorf("verdict %s", r)
+	}
+}

@@ -384,7 +384,7 @@ func (m *Matcher) rankTopic(note string, pool []string) ([]string, error) {
 	u := newUnpacker(m.names)
 	for _, id := range ids {
 		if t := m.trials[id]; t != nil {
-			cands = append(cands, candidate{id: id, t: t, score: scores[id], verdict: pi.check(t.id, &t.elig, u.unpack(t.packed), false).Verdict})
+			cands = append(cands, candidate{id: id, t: t, score: scores[id], verdict: pi.check(t.id, &t.elig, u.unpack(t.packed), false).Verdict, barred: barred(&pi.f, &t.elig)})
 		}
 	}
 	order(cands)

@@ -85,6 +85,7 @@ var (
 	orRe       = regexp.MustCompile(`(?i)^[^.;:]{0,40}\bor\b[^.;:]{0,40}$`)
 	durationRe = regexp.MustCompile(`(?i)\b(?:is on|are on|on a|on an|on stable|taking|receiving|treated with|stable dose)\b[^.;]{0,80}\bfor (?:at least|a minimum of|>=?|≥|more than|over)`)
 	settingRe  = regexp.MustCompile(`(?i)\b(?:therap\w*|treat\w*|chemo\w*|regimen|received|prior|previous\w*|agents?|drugs?|inhibitors?|exposed|exposure|setting)\b`)
+	degreeRe   = regexp.MustCompile(`(?i)\b(?:less than|more than|greater than|mild|moderate|severe|uncontrolled|poorly controlled|requiring|isolated)\b`)
 	currentRe  = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
 )
 
@@ -194,6 +195,19 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 		for i := range p.cons {
 			if k := p.cons[i].c.Kind; k == eligibility.KindBiomarker || k == eligibility.KindDiseaseStatus || p.cons[i].spread {
 				p.cons[i].hedged = true
+			}
+		}
+	}
+	// An exclusion that grades the patient's kind of condition or course
+	// ("low back pain that is less than moderate in severity", "isolated
+	// extramedullary relapse") rules out some of those who have it, and
+	// the profile does not say which.
+	if excl {
+		for i := range p.cons {
+			pc := &p.cons[i]
+			if k := pc.c.Kind; (k == eligibility.KindCondition || k == eligibility.KindDiseaseStatus) &&
+				degreeRe.MatchString(strings.Replace(it.Text, pc.c.Term, "", 1)) {
+				pc.hedged = true
 			}
 		}
 	}

@@ -29,7 +29,8 @@ type noteFits struct {
 // TestMatchNotes ranks the recruiting bundled trials for ten realistic
 // clinic notes, end to end (note → profile → ranking), and counts how
 // many of each top ten fit the patient by the labeller's rule: at least
-// eight, or all the fitting trials there are when fewer exist.
+// eight, or all the fitting trials there are when fewer exist: each note
+// reaches that or is listed in shortOf with what it reaches and why.
 func TestMatchNotes(t *testing.T) {
 	var file struct {
 		OpenStatuses []string `json:"openStatuses"`
@@ -91,12 +92,19 @@ func TestMatchNotes(t *testing.T) {
 			}
 		}
 		total += got
-		attainable += min(8, exist)
+		target := min(8, exist)
+		attainable += target
 		t.Logf("%s: %d of the top %d fit (%d fitting trials exist); not fitting: %s", n.ID, got, len(r.Hits), exist, strings.Join(misfits, " | "))
+		floor, short := shortOf[n.ID]
+		switch {
+		case !short && got < target:
+			t.Errorf("%s: %d of the top 10 fit, below the target of %d (8, or every fitting trial where fewer exist)", n.ID, got, target)
+		case short && got < floor:
+			t.Errorf("%s: %d of the top 10 fit, below the %d reached before", n.ID, got, floor)
+		case short && got >= target:
+			t.Errorf("%s: %d of the top 10 fit, the target of %d: take it off shortOf", n.ID, got, target)
+		}
 	}
-	// The issue's target is 8 of each top ten, or every fitting trial
-	// where fewer exist (78 in all here); measured, not met (see the
-	// README). The floor keeps what has been reached.
 	t.Logf("%d fitting trials in the ten top tens; the target is %d", total, attainable)
 	if total < minFitting {
 		t.Errorf("%d fitting trials in the ten top tens, below the %d reached before", total, minFitting)
@@ -104,8 +112,29 @@ func TestMatchNotes(t *testing.T) {
 }
 
 // minFitting is the number of fitting trials the ten top tens held when
-// last measured (57 of the attainable 76).
-const minFitting = 55
+// last measured (65 of the attainable 76).
+const minFitting = 65
+
+// shortOf are the notes whose top ten falls short of the target, with
+// what they reach, and why:
+//   - egfr-nsclc: "lung adenocarcinoma" is in no bundled record's MeSH
+//     data and the vocabulary has no tree numbers, so the search widens
+//     to Lung Neoplasms, which misses the trials whose only condition is
+//     "NSCLC" (no MeSH data in their records) and finds stage III,
+//     squamous, ROS1 and KRAS trials the checker cannot rule out.
+//   - resistant-htn: the records' own MeSH data files pulmonary arterial
+//     and ocular hypertension under Hypertension; trials of hypertension
+//     with obesity fit no patient who gave no weight.
+//   - healthy-volunteer: of the 75 recruiting studies that take healthy
+//     volunteers, 15 name healthy people among their conditions, 7 of
+//     them for men or older people only; the rest, about a disease with
+//     healthy controls, rank by distance, and the checker cannot tell the
+//     control arms from the disease cohorts.
+//   - ed-diabetes, lumbar-ddd: the top ten hold trials of another form of
+//     the condition (post-prostatectomy, prosthesis, pelvic floor; fusion,
+//     herniation, stenosis) named only in their titles or free-text
+//     criteria ("Diabetes" alone in an exclusion list is not read).
+var shortOf = map[string]int{"egfr-nsclc": 4, "resistant-htn": 4, "healthy-volunteer": 6, "ed-diabetes": 7, "lumbar-ddd": 7}
 
 func (nf noteFits) fit(s study.Study, open []string) bool {
 	if !slices.Contains(open, s.OverallStatus) {

@@ -360,6 +360,9 @@ type candidate struct {
 	score   float64
 	near    *search.Nearest
 	verdict Verdict
+	// barred marks a study the patient's facts rule out by its registered
+	// limits (see barred).
+	barred bool
 	// secondary marks a study about none of the patient's main condition,
 	// only the others.
 	secondary bool
@@ -380,13 +383,19 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 	pi := newProfileIndex(f, m.opt.Vocab)
 	q := ConditionQuery(p.Conditions, m.opt.Vocab)
 	req := search.Request{Filter: search.Filter{Statuses: study.RecruitingStatuses}, PageSize: search.MaxPageSize}
+	// mainQ finds the studies about why the patient is looking (see
+	// primaryScores).
+	mainQ := ""
+	if len(p.Conditions) > 1 {
+		mainQ = ConditionQuery(p.Conditions[:1], m.opt.Vocab)
+	}
 	if f.HealthyVolunteer == patient.Yes {
-		// Only studies that take healthy volunteers, those about healthy
-		// people first.
+		// Only studies that take healthy volunteers: all of them when no
+		// condition narrows them, those about healthy people first.
 		yes := true
 		req.Filter.HealthyVolunteers = &yes
 		if q == "" {
-			q = healthyQuery
+			mainQ = healthyQuery
 		}
 	}
 	if q != "" {
@@ -423,7 +432,7 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 			return nil, fmt.Errorf("rank: %w", err)
 		}
 	}
-	primary, err := m.primaryScores(p.Conditions, req)
+	primary, err := m.primaryScores(mainQ, req)
 	if err != nil {
 		return nil, fmt.Errorf("rank: %w", err)
 	}
@@ -479,10 +488,52 @@ func (m *Matcher) broaderQuery(conds []patient.Condition) string {
 			ids = meshIDs(m.opt.Vocab, c.Text)
 		}
 		for _, id := range ids {
-			names = append(names, m.parents[id]...)
+			if ps := m.parents[id]; len(ps) > 0 {
+				names = append(names, ps...)
+			} else {
+				names = append(names, organNeoplasms(m.opt.Vocab, id)...)
+			}
 		}
 	}
 	return ConditionQuery(conditionsNamed(names), nil)
+}
+
+// organNeoplasms names, for a cancer that no record places in the MeSH
+// hierarchy (the vocabulary has no tree numbers), the neoplasms of its
+// organ, which MeSH puts above every cancer there: "Adenocarcinoma of
+// Lung" → "Lung Neoplasms", over the studies of non-small cell lung
+// cancer.
+func organNeoplasms(v *vocab.Vocab, id string) []string {
+	d, ok := v.Descriptor(id)
+	if !ok {
+		return nil
+	}
+	for _, term := range append([]string{d.Name}, d.EntryTerms...) {
+		toks := textproc.Tokenize(term)
+		i := slices.IndexFunc(toks, func(t string) bool { return histologyWords[t] })
+		if i < 0 || len(toks) < 2 {
+			continue
+		}
+		organ := strings.Join(slices.Delete(toks, i, i+1), " ")
+		for _, n := range meshIDs(v, organ+" neoplasms") {
+			if n != id {
+				if b, ok := v.Descriptor(n); ok {
+					return []string{b.Name}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// histologyWords name a kind of cancer, which an organ's name with
+// "neoplasms" generalises.
+var histologyWords = map[string]bool{}
+
+func init() {
+	for _, w := range []string{"adenocarcinoma", "carcinoma", "cancer", "tumor", "neoplasm"} {
+		histologyWords[textproc.Tokenize(w)[0]] = true
+	}
 }
 
 func conditionsNamed(names []string) []patient.Condition {
@@ -497,16 +548,14 @@ func conditionsNamed(names []string) []patient.Condition {
 // healthy people.
 const healthyQuery = `"healthy" OR "healthy volunteers" OR "healthy adults"`
 
-// primaryScores scores the studies about the patient's first condition,
-// which notes name first because it is why the patient is looking
-// ("erectile dysfunction" before the type 2 diabetes behind it): they
-// rank before the studies about the others only, and their relevance
-// counts twice. nil means there is one condition or none.
-func (m *Matcher) primaryScores(conds []patient.Condition, req search.Request) (map[string]float64, error) {
-	if len(conds) < 2 {
-		return nil, nil
-	}
-	q := ConditionQuery(conds[:1], m.opt.Vocab)
+// primaryScores scores the studies q finds among those req filters: the
+// studies about the patient's first condition, which notes name first
+// because it is why the patient is looking ("erectile dysfunction"
+// before the type 2 diabetes behind it), or, for a healthy volunteer, the
+// studies about healthy people. They rank before the others, and their
+// relevance counts twice. nil means no such query (one condition or
+// none).
+func (m *Matcher) primaryScores(q string, req search.Request) (map[string]float64, error) {
 	if q == "" {
 		return nil, nil
 	}
@@ -559,6 +608,7 @@ func (m *Matcher) judge(pi *profileIndex, cands []candidate) {
 			for i := range part {
 				t := part[i].t
 				part[i].verdict = pi.check(t.id, &t.elig, u.unpack(t.packed), false).Verdict
+				part[i].barred = barred(&pi.f, &t.elig)
 			}
 		})
 	}
@@ -575,12 +625,14 @@ func (m *Matcher) judge(pi *profileIndex, cands []candidate) {
 // same 0.65.
 const relevanceFloor = 0.5
 
-// order sorts candidates: those about the patient's main condition
-// first (see primaryScores); in each tier the relevant ones (see
-// relevanceFloor) first; then those the check does not rule out before
-// those it does, then by relevance, then distance. "Likely" and
-// "possibly eligible" rank alike: a study with fewer checkable criteria
-// is not a better fit.
+// order sorts candidates: those whose registered sex, age or
+// healthy-volunteer limits rule the patient out last, however relevant
+// (a patient cannot join them); before them, those about the patient's
+// main condition first (see primaryScores); in each tier the relevant
+// ones (see relevanceFloor) first; then those the check does not rule
+// out before those it does, then by relevance, then distance. "Likely"
+// and "possibly eligible" rank alike: a study with fewer checkable
+// criteria is not a better fit.
 func order(cands []candidate) {
 	// The floor is the tier's own: studies about the patient's main
 	// condition are not held below it by a better-scored secondary one.
@@ -591,6 +643,9 @@ func order(cands []candidate) {
 	}
 	low := func(c candidate) int { return boolInt(c.score < best[boolInt(c.secondary)]*relevanceFloor) }
 	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if c := cmp.Compare(boolInt(a.barred), boolInt(b.barred)); c != 0 {
+			return c
+		}
 		if c := cmp.Compare(boolInt(a.secondary), boolInt(b.secondary)); c != 0 {
 			return c
 		}

@@ -19,13 +19,14 @@ import (
 // BenchmarkTrialPageAtScale serves the trial pages of 1,000 random studies
 // of the store TRIALFINDER_BENCH_DB names (a full-size generated corpus)
 // and reports the server time's p50 and p95. A trial page reads one record
-// from the store and renders it; the search index is not involved, so the
-// benchmark serves with an empty one rather than spend minutes building it.
+// and its versions from the store and renders them; the search index is
+// not involved, so the benchmark serves with an empty one rather than
+// spend minutes building it.
 func BenchmarkTrialPageAtScale(b *testing.B) {
 	st, path := sqlitetest.BenchStore(b)
 	ids := randomIDs(b, path, 1000)
 	empty := &view.View{Index: search.NewBuilder().Finish(), Places: gazetteer.NewBuilder().Finish()}
-	h, err := New(Config{Views: view.Static(empty), Studies: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, err := New(Config{Views: view.Static(empty), Studies: st, History: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 func init() {
 	register(command{
 		name:    "serve",
-		args:    "[--role all|web|sync] [--db D] [--db-read R] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL] [--refresh-every 30s] [--lease-ttl 1m] [--views FILE]",
+		args:    "[--role all|web|sync] [--db D] [--db-read R] [--addr :8080] [--tiles URL] [--base-url URL] [--trust-proxy] [--log-client-ip] [--metrics-addr A] [--sync-every 24h] [--sync-api URL] [--refresh-every 5s] [--lease-ttl 1m] [--views FILE]",
 		summary: "serve the website and the ClinicalTrials.gov-compatible API, keep the store synced, or both (--role; all loads the demo data into an empty store)",
 		flags: func(fs *flag.FlagSet) func(ctx context.Context, args []string) error {
 			var o serveOptions
@@ -34,7 +34,7 @@ func init() {
 			fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve /metrics on this address instead of the main one (e.g. 127.0.0.1:9090)")
 			fs.DurationVar(&o.syncEvery, "sync-every", 0, "sync with ClinicalTrials.gov in the background at start and then this often, e.g. 24h, on whichever node of role sync or all holds the sync lease (default: never; required with --role sync)")
 			fs.StringVar(&o.syncAPI, "sync-api", upstream.DefaultAPI, "the ClinicalTrials.gov API v2 that --sync-every syncs with")
-			fs.DurationVar(&o.refreshEvery, "refresh-every", 30*time.Second, "how often a node serving views checks the store for changes to follow")
+			fs.DurationVar(&o.refreshEvery, "refresh-every", 5*time.Second, "how often a node serving views checks the store for changes to follow (one one-row query)")
 			fs.DurationVar(&o.leaseTTL, "lease-ttl", syncLeaseTTL, "how long the sync lease outlives a sync node that stopped renewing it (renewed every third of it)")
 			views := fs.String("views", "", `the snapshot of the search index, gazetteer and matcher that the server starts from and keeps (default: the store's file name plus ".views" for SQLite, none for PostgreSQL; "off": none)`)
 			return func(ctx context.Context, args []string) error {

@@ -55,7 +55,8 @@ type Config struct {
 	TileURL string
 	Logger  *slog.Logger
 	// RefreshEvery is how often the store is checked for changes, which
-	// are applied to the views (default 30 s).
+	// are applied to the views (default 5 s: one one-row query, so a
+	// change reaches searches about as soon as it is applied).
 	RefreshEvery time.Duration
 	// SnapshotPath is the file the views are saved to (see
 	// view.Follower.WriteSnapshot) and started from; "" for none. A new
@@ -138,7 +139,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("server: Config.Store is required")
 	}
-	cfg.RefreshEvery = orDefault(cfg.RefreshEvery, 30*time.Second)
+	cfg.RefreshEvery = orDefault(cfg.RefreshEvery, 5*time.Second)
 	cfg.RequestTimeout = orDefault(cfg.RequestTimeout, 30*time.Second)
 	cfg.ExportTimeout = orDefault(cfg.ExportTimeout, 5*time.Minute)
 	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, 20*time.Second)

@@ -119,6 +119,15 @@ func readLabelled(t testing.TB, path string) []labelledItem {
 
 type tally struct{ tp, fp, fn int }
 
+// multiTally counts into several tallies at once.
+type multiTally []*tally
+
+func (m multiTally) add(tp, fp, fn int) {
+	for _, t := range m {
+		t.tp, t.fp, t.fn = t.tp+tp, t.fp+fp, t.fn+fn
+	}
+}
+
 func (t tally) precision() float64 { return ratio(t.tp, t.tp+t.fp) }
 func (t tally) recall() float64    { return ratio(t.tp, t.tp+t.fn) }
 
@@ -159,12 +168,18 @@ func checkLabelled(t *testing.T, items []labelledItem, group func(labelledItem) 
 	total := tally{}
 	bySet := map[string]*tally{}
 	byFamily := map[string]*tally{}
-	fam := func(v string) *tally {
+	byVariable := map[string]*tally{}
+	// fam counts into the variable's family and, in the same step, the
+	// variable itself.
+	fam := func(v string) multiTally {
 		f := familyOf(v)
 		if byFamily[f] == nil {
 			byFamily[f] = &tally{}
 		}
-		return byFamily[f]
+		if byVariable[v] == nil {
+			byVariable[v] = &tally{}
+		}
+		return multiTally{byFamily[f], byVariable[v]}
 	}
 	var report []string
 	for _, it := range items {
@@ -188,11 +203,11 @@ func checkLabelled(t *testing.T, items []labelledItem, group func(labelledItem) 
 			if found {
 				total.tp++
 				set.tp++
-				fam(w.Variable).tp++
+				fam(w.Variable).add(1, 0, 0)
 			} else {
 				total.fn++
 				set.fn++
-				fam(w.Variable).fn++
+				fam(w.Variable).add(0, 0, 1)
 				missed = append(missed, w.String())
 			}
 		}
@@ -200,7 +215,7 @@ func checkLabelled(t *testing.T, items []labelledItem, group func(labelledItem) 
 			if !used[i] {
 				total.fp++
 				set.fp++
-				fam(g.Variable).fp++
+				fam(g.Variable).add(0, 1, 0)
 				extra = append(extra, g.String())
 			}
 		}
@@ -212,7 +227,7 @@ func checkLabelled(t *testing.T, items []labelledItem, group func(labelledItem) 
 	for _, r := range report {
 		t.Log(r)
 	}
-	for _, group := range []map[string]*tally{byFamily, bySet} {
+	for _, group := range []map[string]*tally{byVariable, byFamily, bySet} {
 		names := make([]string, 0, len(group))
 		for f := range group {
 			names = append(names, f)

@@ -7,7 +7,9 @@ import (
 )
 
 const (
-	tNum  = `(\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|eighteen|twenty|twenty-four|thirty|sixty|ninety)`
+	// tNum is a number, in digits or words, maybe restated in brackets:
+	// "one (1) month", "thirty [30] days", "4 (four) weeks".
+	tNum  = `(\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|eighteen|twenty|twenty-four|thirty|sixty|ninety)(?:\s*[(\[](?:\d+|[a-z]+(?:-[a-z]+)?)[)\]])?`
 	tUnit = `(days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?)\b`
 	// tAnchor is the event a window is counted from or to.
 	tAnchor = `(?:before|prior|preceding|since|ago|after|following|from|post|status[- ]post|previously|earlier|later)\b`
@@ -54,7 +56,7 @@ func containsAny(s string, words []string) bool {
 // where the quantifier alone could be a duration ("at least 3 months of
 // therapy" is not a window; "at least 3 months before" is).
 var windowPatterns = []windowPattern{
-	{newWordStartRe(`\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+|prior\s+|preceding\s+|first\s+|next\s+|following\s+|recent\s+|another\s+|an additional\s+|a further\s+|additional\s+)?(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"within"}},
+	{newWordStartRe(`\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+|prior\s+|preceding\s+|first\s+|next\s+|following\s+|recent\s+|another\s+|an additional\s+|a further\s+|additional\s+)?(?:about\s+|approximately\s+|approx\.?\s+|~\s*)?(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"within"}},
 	{regexp.MustCompile(`\b(?:(?:in|during|over|for|within)?\s*the|in|during|within)\s+(?:last|past|previous|preceding|prior|recent)\s+(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"last", "past", "previous", "preceding", "prior", "recent"}},
 	{newWordStartRe(`\b(?:in|during|within)\s+the\s+` + tNum + `\s*-?\s*` + tUnit + `\s+(?:prior|before|preceding)\b`), OpLE, []string{" the "}},
 	{regexp.MustCompile(`(>=|<=|>|<|at least|more than|greater than|longer than|less than|fewer than|shorter than|no (?:more|less|later|earlier|longer|sooner) than|not (?:more|less|later|earlier|longer|sooner) than|minimum(?: of)?|maximum(?: of)?|up to|over|under|a minimum of|a maximum of)\s*` + tNum + `\s*-?\s*(?:full\s+|calendar\s+)?` + tUnit + `\s+(?:or more\s+|or longer\s+)?` + tAnchor), "", []string{">", "<", "least", "than", "minimum", "maximum", "up to", "over", "under"}},

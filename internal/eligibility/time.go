@@ -275,9 +275,11 @@ var (
 	ageMentionRe    = regexp.MustCompile(`\b(?:age[ds]?|aging|adults?|ages of|âge|âgés?)\b`)
 	peopleMentionRe = newWordStartRe(`\b(?:men|women|males?|females?|patients?|subjects?|participants?|children|adolescents?|persons?|people|individuals?|volunteers?|boys|girls)\s*(?:aged\s+)?`)
 	agePatterns     = []windowPattern{
-		{regexp.MustCompile(`(?:^|[^\d.,])(\d{1,3})\s*(?:years?|yrs?)\s*(?:old\s*|of age\s*)*(?:(?:or|and)\s+(?:older|over|above|more|greater|upwards?|elder)\b|\+)`), OpGE, yearWords},
+		{regexp.MustCompile(`(?:^|[^\d.,])(\d{1,3})\s*(?:(?:years?|yrs?)\s*(?:old\s*|of age\s*)*(?:(?:or|and)\s+(?:older|over|above|more|greater|upwards?|elder)\b|\+)|\+\s*(?:years?|yrs?)\s*(?:old|of age))`), OpGE, yearWords},
 		{regexp.MustCompile(`(?:^|[^\d.,])(\d{1,3})\s*(?:years?|yrs?)\s*(?:old\s*|of age\s*)*(?:or|and)\s+(?:younger|under|below|less)\b`), OpLE, yearWords},
 		{regexp.MustCompile(`(?:^|[^\d.,])(?:between\s+|from\s+)?(\d{1,3})\s*(?:years?\s*)?(?:-|~|to|and)\s*(\d{1,3})\s*(?:years?|yrs?)\s*(?:old|of age)`), OpBetween, yearWords},
+		// "> 3 to < 9 years of age": two bounds.
+		{regexp.MustCompile(`(>=|=>|>)\s*(\d{1,3})\s*(?:years?\s*)?(?:-|~|to|and)\s*(<=|=<|<)\s*(\d{1,3})\s*(?:years?|yrs?)\s*(?:old|of age)`), "", yearWords},
 		{regexp.MustCompile(`(>=|<=|=>|=<|>|<|at least|no more than|not more than|no less than|not less than|no older than|no younger than|equal to or older than|more than|less than|older than|younger than|over|under|above|below)\s*(\d{1,3})\s*(?:years?|yrs?)\s*(?:old|of age)`), "", yearWords},
 		{regexp.MustCompile(`(older than|younger than|over the age of|under the age of|above the age of|below the age of|over age|under age|above age|below age)\s*(\d{1,3})\b`), "", []string{"older", "younger", "age"}},
 	}
@@ -346,26 +348,36 @@ func ages(n norm) []Constraint {
 			if subgroupAgeRe.MatchString(tail(n.s, m[0]+1, 50)) {
 				continue
 			}
-			op := ap.op
+			var ops []string
 			var nums []float64
+			var at []int // where each number starts
 			for g := 2; g < len(m); g += 2 {
 				if m[g] < 0 {
 					continue
 				}
 				t := n.s[m[g]:m[g+1]]
 				if o := ageOps[t]; o != "" {
-					op = o
+					ops = append(ops, o)
 				} else {
-					nums = append(nums, parseNumber(t))
+					nums, at = append(nums, parseNumber(t)), append(at, m[g])
 				}
 			}
-			if op == "" || len(nums) == 0 || op == OpBetween && len(nums) < 2 {
+			if ap.op != "" {
+				ops = []string{ap.op}
+			}
+			if len(ops) == 0 || len(nums) == 0 || ops[0] == OpBetween && len(nums) < 2 {
 				continue
 			}
-			c := Constraint{Kind: KindMeasure, Variable: v.Name, Op: op, Value: nums[0], Unit: v.Unit,
+			c := Constraint{Kind: KindMeasure, Variable: v.Name, Op: ops[0], Value: nums[0], Unit: v.Unit,
 				Span: n.span(m[0], m[1]), Original: &Original{Value: nums[0], Unit: "years"}}
-			if op == OpBetween {
+			switch {
+			case ops[0] == OpBetween:
 				c.Value2, c.Original.Value2 = nums[1], nums[1]
+			case len(ops) == 2 && len(nums) == 2:
+				// Each bound its own span, so neither hides the other.
+				c.Span = n.span(m[0], at[1])
+				out = appendNew(out, Constraint{Kind: KindMeasure, Variable: v.Name, Op: ops[1], Value: nums[1], Unit: v.Unit,
+					Span: n.span(at[1], m[1]), Original: &Original{Value: nums[1], Unit: "years"}})
 			}
 			out = appendNew(out, c)
 		}

@@ -7,9 +7,7 @@ import (
 )
 
 const (
-	// tNum is a number, in digits or words, maybe restated in brackets:
-	// "one (1) month", "thirty [30] days", "4 (four) weeks".
-	tNum  = `(\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|eighteen|twenty|twenty-four|thirty|sixty|ninety)(?:\s*[(\[](?:\d+|[a-z]+(?:-[a-z]+)?)[)\]])?`
+	tNum  = `(\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|eighteen|twenty|twenty-four|thirty|sixty|ninety)`
 	tUnit = `(days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?)\b`
 	// tAnchor is the event a window is counted from or to.
 	tAnchor = `(?:before|prior|preceding|since|ago|after|following|from|post|status[- ]post|previously|earlier|later)\b`
@@ -95,6 +93,9 @@ func windows(n norm) []Constraint {
 	if keys == nil {
 		return nil
 	}
+	if r := withoutRestatements(n); len(r.s) < len(n.s) {
+		n, keys = r, timeUnitKeys(r.s)
+	}
 	var led, anchored [][]int
 	for _, k := range keys {
 		if containsAny(tail(n.s, k[0], 80), quantifierWords) {
@@ -114,6 +115,70 @@ func windows(n norm) []Constraint {
 		out = windowsIn(n, v, r[0], r[1], windowPatterns[2:], out)
 	}
 	return out
+}
+
+// withoutRestatements returns n without the numbers restated in brackets
+// after a number ("one (1) month", "thirty [30] days", "4 (four)
+// weeks"), which the window patterns would otherwise have to allow
+// after every number; the offsets of what remains still map to the
+// original. It returns n itself when there are none, as in most texts.
+func withoutRestatements(n norm) norm {
+	s := n.s
+	var cut [][2]int
+	for i := 0; i < len(s); i++ {
+		if s[i] != '(' && s[i] != '[' {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && (isWordByte(s[j]) || s[j] == '-') {
+			j++
+		}
+		if j == i+1 || j >= len(s) || s[j] != ')' && s[j] != ']' {
+			continue
+		}
+		inner := s[i+1 : j]
+		k := i
+		for k > 0 && s[k-1] == ' ' {
+			k--
+		}
+		w := k
+		for w > 0 && (isWordByte(s[w-1]) || s[w-1] == '-') {
+			w--
+		}
+		before := s[w:k]
+		if before == "" || !isNumber(before) || !isNumber(inner) || (before[0] >= '0' && before[0] <= '9') == (inner[0] >= '0' && inner[0] <= '9') {
+			continue
+		}
+		cut = append(cut, [2]int{k, j + 1})
+	}
+	if cut == nil {
+		return n
+	}
+	out := norm{text: n.text, hedges: n.hedges}
+	var b strings.Builder
+	from := 0
+	for _, c := range append(cut, [2]int{len(s), len(s)}) {
+		b.WriteString(s[from:c[0]])
+		out.start = append(out.start, n.start[from:c[0]]...)
+		out.end = append(out.end, n.end[from:c[0]]...)
+		from = c[1]
+	}
+	out.s = b.String()
+	return out
+}
+
+// isNumber reports whether w is a number in digits or a number word of
+// tNum.
+func isNumber(w string) bool {
+	if _, ok := wordNumbers[w]; ok {
+		return true
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // hasNumber reports whether s has a digit or a number word of tNum.

@@ -146,7 +146,7 @@ func TestLabelled(t *testing.T) {
 	if len(items) < 400 {
 		t.Fatalf("%d labelled items, want at least 400", len(items))
 	}
-	checkLabelled(t, items, func(it labelledItem) string { return it.Set })
+	checkLabelled(t, items, func(it labelledItem) string { return it.Set }, 0.95, 0.90)
 }
 
 // TestLabelledFresh is TestLabelled over the two fresh samples of
@@ -158,13 +158,25 @@ func TestLabelledFresh(t *testing.T) {
 	if len(items) < 300 || len(blind) < 120 {
 		t.Fatalf("%d and %d labelled items, want at least 300 and 120", len(items), len(blind))
 	}
-	checkLabelled(t, append(items, blind...), func(it labelledItem) string { return it.Set + "/" + it.Stratum })
+	checkLabelled(t, append(items, blind...), func(it labelledItem) string { return it.Set + "/" + it.Stratum }, 0.95, 0.90)
+}
+
+// TestLabelledUnseen is TestLabelled over the sample of parser version
+// 5: 300 items from records no earlier sample or development set took
+// items from, labelled by hand and committed before the parser was run
+// on them, never used to change the parser (testdata/SOURCES.md).
+func TestLabelledUnseen(t *testing.T) {
+	items := readLabelled(t, "testdata/labelled_unseen.jsonl")
+	if len(items) < 300 {
+		t.Fatalf("%d labelled items, want at least 300", len(items))
+	}
+	checkLabelled(t, items, func(it labelledItem) string { return it.Set + "/" + it.Stratum }, 0.95, 0.90)
 }
 
 // checkLabelled scores the parser against items, logs the misses and
-// the figures per variable family and per group, and fails below
-// precision 0.95 or recall 0.90.
-func checkLabelled(t *testing.T, items []labelledItem, group func(labelledItem) string) {
+// the figures per variable, per variable family and per group, and fails
+// below minPrecision or minRecall.
+func checkLabelled(t *testing.T, items []labelledItem, group func(labelledItem) string, minPrecision, minRecall float64) {
 	total := tally{}
 	bySet := map[string]*tally{}
 	byFamily := map[string]*tally{}
@@ -240,7 +252,7 @@ func checkLabelled(t *testing.T, items []labelledItem, group func(labelledItem) 
 	}
 	t.Logf("%-20s precision %.3f recall %.3f (tp %d fp %d fn %d) over %d items",
 		"overall", total.precision(), total.recall(), total.tp, total.fp, total.fn, len(items))
-	if total.precision() < 0.95 || total.recall() < 0.90 {
-		t.Errorf("precision %.3f (target 0.95), recall %.3f (target 0.90)", total.precision(), total.recall())
+	if total.precision() < minPrecision || total.recall() < minRecall {
+		t.Errorf("precision %.3f (at least %.3f), recall %.3f (at least %.3f)", total.precision(), minPrecision, total.recall(), minRecall)
 	}
 }

@@ -62,7 +62,7 @@ func comparator(s string, p int) (string, int) {
 				op, _ := comparator(s[q+r[2]:q+r[3]], 0)
 				return op, q + r[1]
 			}
-			if k := q + len(wsRe.FindString(s[q:])); k < len(s) && (s[k] == 'a' || s[k] == 't') {
+			if k := skipSpaces(s, q); k < len(s) && (s[k] == 'a' || s[k] == 't') {
 				q += len(valueOfRe.FindString(s[q:])) // "greater than a value of 11%"
 			}
 			return c.op, q
@@ -190,8 +190,8 @@ func parseAmount(s string, p int) (amount, bool) {
 			}
 			a.unit = u.id
 			q += um[1]
-			if rm := restatedUnitRe.FindStringIndex(s[q:]); rm != nil && unitStart(s, q+strings.IndexByte(s[q:], '(')+1) {
-				q += rm[1] // "30 kilograms per square meter (kg/m^2)": the unit once more
+			if k := skipSpaces(s, q); k < len(s) && s[k] == '(' && restatedUnitRe.MatchString(s[q:]) && unitStart(s, k+1) {
+				q = k + strings.IndexByte(s[k:], ')') + 1 // "30 kilograms per square meter (kg/m^2)": the unit once more
 			}
 			break
 		}
@@ -200,13 +200,19 @@ func parseAmount(s string, p int) (amount, bool) {
 	return a, true
 }
 
+// skipSpaces returns the first index from q that is not a space.
+func skipSpaces(s string, q int) int {
+	for q < len(s) && s[q] == ' ' {
+		q++
+	}
+	return q
+}
+
 // mayStartUnit reports whether a unit can start at q: every unit
 // starts, after spaces, with a letter, "%" or "/". Most numbers are
 // followed by none, and are spared trying every unit.
 func mayStartUnit(s string, q int) bool {
-	for q < len(s) && s[q] == ' ' {
-		q++
-	}
+	q = skipSpaces(s, q)
 	return q < len(s) && (s[q] >= 'a' && s[q] <= 'z' || s[q] == '%' || s[q] == '/')
 }
 

@@ -343,8 +343,6 @@ var (
 		{regexp.MustCompile(`(?:^|[^\d.,])(\d{1,3})\s*(?:(?:years?|yrs?)\s*(?:old\s*|of age\s*)*(?:(?:or|and)\s+(?:older|over|above|more|greater|upwards?|elder)\b|\+)|\+\s*(?:years?|yrs?)\s*(?:old|of age))`), OpGE, yearWords},
 		{regexp.MustCompile(`(?:^|[^\d.,])(\d{1,3})\s*(?:years?|yrs?)\s*(?:old\s*|of age\s*)*(?:or|and)\s+(?:younger|under|below|less)\b`), OpLE, yearWords},
 		{regexp.MustCompile(`(?:^|[^\d.,])(?:between\s+|from\s+)?(\d{1,3})\s*(?:years?\s*)?(?:-|~|to|and)\s*(\d{1,3})\s*(?:years?|yrs?)\s*(?:old|of age)`), OpBetween, yearWords},
-		// "> 3 to < 9 years of age": two bounds.
-		{regexp.MustCompile(`(>=|=>|>)\s*(\d{1,3})\s*(?:years?\s*)?(?:-|~|to|and)\s*(<=|=<|<)\s*(\d{1,3})\s*(?:years?|yrs?)\s*(?:old|of age)`), "", yearWords},
 		{regexp.MustCompile(`(>=|<=|=>|=<|>|<|at least|no more than|not more than|no less than|not less than|no older than|no younger than|equal to or older than|more than|less than|older than|younger than|over|under|above|below)\s*(\d{1,3})\s*(?:years?|yrs?)\s*(?:old|of age)`), "", yearWords},
 		{regexp.MustCompile(`(older than|younger than|over the age of|under the age of|above the age of|below the age of|over age|under age|above age|below age)\s*(\d{1,3})\b`), "", []string{"older", "younger", "age"}},
 	}
@@ -356,8 +354,11 @@ var (
 	// subgroupAgeRe is the same before an age led by its number: "(0 to
 	// 3 for participants >= 60 to 74 years of age)".
 	subgroupAgeRe = regexp.MustCompile(`\b(?:for|in|among)\s+(?:the\s+)?(?:men|women|males?|females?|patients?|subjects?|participants?|children|adolescents?|persons?|people|individuals?|volunteers?|boys|girls|those)\s*(?:aged\s+)?(?:[<>]=?)?\s*$`)
-	notAgeRe      = regexp.MustCompile(`(?:child[- ]?bearing|reproductive|gestational|bone|fertile|procreative|school)\s*$`)
-	ageOps        = map[string]string{
+	// lowerAgeRe ends a lower bound before an upper one: "> 3 to < 9
+	// years of age".
+	lowerAgeRe = regexp.MustCompile(`(>=|=>|>)\s*(\d{1,3})\s*(?:years?\s*)?(?:-|~|to|and)\s*$`)
+	notAgeRe   = regexp.MustCompile(`(?:child[- ]?bearing|reproductive|gestational|bone|fertile|procreative|school)\s*$`)
+	ageOps     = map[string]string{
 		">=": OpGE, "=>": OpGE, "at least": OpGE, "no less than": OpGE, "not less than": OpGE,
 		"no younger than": OpGE, "equal to or older than": OpGE,
 		"<=": OpLE, "=<": OpLE, "no more than": OpLE, "not more than": OpLE, "no older than": OpLE, ">": OpGT, "more than": OpGT, "older than": OpGT,
@@ -413,41 +414,49 @@ func ages(n norm) []Constraint {
 			if subgroupAgeRe.MatchString(tail(n.s, m[0]+1, 50)) {
 				continue
 			}
-			var ops []string
+			op := ap.op
 			var nums []float64
-			var at []int // where each number starts
 			for g := 2; g < len(m); g += 2 {
 				if m[g] < 0 {
 					continue
 				}
 				t := n.s[m[g]:m[g+1]]
 				if o := ageOps[t]; o != "" {
-					ops = append(ops, o)
+					op = o
 				} else {
-					nums, at = append(nums, parseNumber(t)), append(at, m[g])
+					nums = append(nums, parseNumber(t))
 				}
 			}
-			if ap.op != "" {
-				ops = []string{ap.op}
-			}
-			if len(ops) == 0 || len(nums) == 0 || ops[0] == OpBetween && len(nums) < 2 {
+			if op == "" || len(nums) == 0 || op == OpBetween && len(nums) < 2 {
 				continue
 			}
-			c := Constraint{Kind: KindMeasure, Variable: v.Name, Op: ops[0], Value: nums[0], Unit: v.Unit,
+			c := Constraint{Kind: KindMeasure, Variable: v.Name, Op: op, Value: nums[0], Unit: v.Unit,
 				Span: n.span(m[0], m[1]), Original: &Original{Value: nums[0], Unit: "years"}}
-			switch {
-			case ops[0] == OpBetween:
+			if op == OpBetween {
 				c.Value2, c.Original.Value2 = nums[1], nums[1]
-			case len(ops) == 2 && len(nums) == 2:
-				// Each bound its own span, so neither hides the other.
-				c.Span = n.span(m[0], at[1])
-				out = appendNew(out, Constraint{Kind: KindMeasure, Variable: v.Name, Op: ops[1], Value: nums[1], Unit: v.Unit,
-					Span: n.span(at[1], m[1]), Original: &Original{Value: nums[1], Unit: "years"}})
+			}
+			if op == OpLT || op == OpLE {
+				out = appendConstraints(out, lowerAge(n, v, m[0]))
 			}
 			out = appendNew(out, c)
 		}
 	}
 	return out
+}
+
+// lowerAge reads the lower bound written before an upper bound of age
+// that starts at p: "> 3 to" of "> 3 to < 9 years of age".
+func lowerAge(n norm, v *Variable, p int) []Constraint {
+	t := tail(n.s, p, 24)
+	m := lowerAgeRe.FindStringSubmatchIndex(t)
+	if m == nil {
+		return nil
+	}
+	from := p - len(t)
+	op, _ := comparator(t[m[2]:m[3]], 0)
+	val := parseNumber(t[m[4]:m[5]])
+	return []Constraint{{Kind: KindMeasure, Variable: v.Name, Op: op, Value: val, Unit: v.Unit,
+		Span: n.span(from+m[0], p), Original: &Original{Value: val, Unit: "years"}}}
 }
 
 // findAllIn is re.FindAllStringSubmatchIndex over each of the regions

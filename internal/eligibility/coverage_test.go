@@ -121,3 +121,52 @@ func TestExtractNamedPressures(t *testing.T) {
 	checkMeasures(t, "Cardiac: LVEF at rest ≥45% (RIC)", "lvef >= 45 %")
 	checkMeasures(t, "Age ranging between 6 months and \\<16 years", "age >= 0.5 years", "age < 16 years")
 }
+
+// The forms parser version 5 reads, found among the misses of the
+// labelled sets (real criteria text from their records), each with the
+// constraints it must give (none: it states no threshold).
+var version5Forms = []struct {
+	text string
+	want []string
+}{
+	// Numbers restated in brackets, approximate windows.
+	{"medications \\< one (1) month prior to Study Enrollment", []string{"window < 30 days"}},
+	{"HbA1c 7.0% to 10.9% (within thirty \\[30\\] days of signing the ICF)", []string{"hba1c between 7 10.9 %", "window <= 30 days"}},
+	{"Surgery scheduled within about 1 month of screening", []string{"window <= 30 days"}},
+	// Units written as a slip of another unit of the same quantity.
+	{"Hb \\> 10 mg/dL", []string{"hemoglobin > 10 g/dL"}},
+	{"serum total testosterone \\< 300 mg/dL", []string{"testosterone < 300 ng/dL"}},
+	{"Patients with total cholesterol \\> 200 mmol/l", []string{"total_cholesterol > 200 mg/dL"}},
+	{"Creatinine \\< 130 mmol/l", []string{"creatinine < 1.471 mg/dL"}},
+	{"Creatinine < 0.13 mmol/L", []string{"creatinine < 1.471 mg/dL"}},
+	// Units spelt out and restated; "through" ends a range.
+	{"a body mass index of 18.5 and 30 kilograms per meter squared (kg/m²), inclusive", []string{"bmi between 18.5 30 kg/m2"}},
+	{"Body mass index (BMI) of 18.0 kilograms per meter squared (kg/m\\^2) through 32.0 kg/m\\^2", []string{"bmi between 18 32 kg/m2"}},
+	{"heart rate \\<45 beats per minute (bpm) or \\>100 bpm", []string{"heart_rate < 45 bpm", "heart_rate > 100 bpm"}},
+	// Words between the name or the comparator and the number.
+	{"haemoglobin A1C greater than a value of 11%", []string{"hba1c > 11 %"}},
+	{"QTcF (corrected QT interval Fridericia method) value in the screening ECG greater than 450 ms", []string{"qtc > 450 ms"}},
+	{"IIEF-EF questionnaire scores: 11-25 points", []string{"iief_ef between 11 25"}},
+	// Ages with both bounds or a plus before the unit.
+	{"Female or Male, \\> 3 to \\< 9 years of age", []string{"age > 3 years", "age < 9 years"}},
+	{"18+ years of age", []string{"age >= 18 years"}},
+	{"5+ years of smoking", nil},
+	// "times normal" is a multiple of the upper limit of normal.
+	{"Transaminases less than 3 times normal (unless related to tumor)", []string{"ast < 3 ULN", "alt < 3 ULN"}},
+	{"Bilirubin less than 1.5 x normal", []string{"total_bilirubin < 1.5 ULN"}},
+	// Names that stand for two variables, or only name one beside another.
+	{"Serum transaminases \\> 2.5 times upper limit of normal", []string{"ast > 2.5 ULN", "alt > 2.5 ULN"}},
+	{"WHO or ECOG performance status 0-1", []string{"who_ps between 0 1", "ecog between 0 1"}},
+	{"patients who 2 or more prior lines", nil},
+	// Not thresholds of the variable: a weight over the ideal, another
+	// instrument's pain subscale, a change of a score.
+	{"a weight of more than 45 kg (100 lbs.) over ideal body weight", nil},
+	{"pelvic pain (NIH-CPSI pain score ≥ 4)", nil},
+	{"Improvement in the IIEF-5 score of ≥ 3 after the final cycle", nil},
+}
+
+func TestExtractVersion5Forms(t *testing.T) {
+	for _, f := range version5Forms {
+		checkMeasures(t, f.text, f.want...)
+	}
+}

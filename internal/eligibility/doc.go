@@ -160,8 +160,27 @@
 // (≥ 140/90 mmHg)", "systolic/diastolic blood pressure > 160/100");
 // glucose in g/L; a change of weight ("weight loss", "change in body
 // weight") is not a weight.
+//
+// # Forms added in parser version 5
+//
+// Numbers restated in brackets ("one (1) month", "thirty [30] days") and
+// "within about/approximately N" in time windows; a unit written as a
+// slip of another unit of the same quantity when only the number as
+// written is plausible ("Hb > 10 mg/dL", "total cholesterol > 200
+// mmol/L", "testosterone < 300 mg/dL"; "creatinine < 130 mmol/L" is
+// µmol/L); units spelt out and restated ("30 kilograms per meter squared
+// (kg/m²)"), "through" between two ends of a range; words after the
+// comparator ("greater than a value of 11%") or before it ("questionnaire",
+// "in the screening ECG"); ages with a comparator on both ends before
+// "years of age" ("> 3 to < 9 years of age") or a plus ("18+ years of
+// age"); "3 times normal" as 3 × ULN; "transaminases" and "aminotransferases" as AST and ALT; "WHO" as
+// WHO performance status only when joined to another name of the scale
+// ("WHO/ECOG PS 0-1"). Not thresholds: a weight measured from the ideal
+// ("45 kg over ideal body weight"), the pain subscale of another
+// instrument (NIH-CPSI, WOMAC, KOOS, HOOS), a change of a score or
+// weight ("improvement in the IIEF-5 score of ≥ 3").
 package eligibility
 
 // ParserVersion changes whenever Parse can give a different result for
 // the same text, so stores know to re-derive saved parses.
-const ParserVersion = "4" // 4: the variables and forms of issue 13 (see above); 3: biomarkers, disease course, hedges, allowances; 2: weights in grams
+const ParserVersion = "5" // 5: the forms of the labelled sets' misses (see above); 4: the variables and forms of issue 13 (see above); 3: biomarkers, disease course, hedges, allowances; 2: weights in grams

@@ -23,13 +23,15 @@ type amount struct {
 var (
 	numRe = regexp.MustCompile(`^(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+)`)
 	sciRe = regexp.MustCompile(`^\s*(?:(?:x|\*)\s*10\s*(?:\^|\*\*|e)?\s*\(?\s*(\d{1,2})\s*\)?|10\s*(?:\^|\*\*)\s*\(?\s*(\d{1,2})\s*\)?|e\+?(\d{1,2}))`)
-	ulnRe = regexp.MustCompile(`^\s*(?:(?:x|\*|times|fold|-fold)\s*)?(?:(?:of|more than|greater than|higher than|above)\s+)?(?:the\s+)?(?:(?:institutional|laboratory|local|site|lab)\s+)?(?:uln\b|upper (?:limits?|level) of (?:the\s+)?(?:institutional\s+|laboratory\s+)?normal(?:\s+(?:range|limits?|values?|levels?))?|upper normal (?:limits?|values?)|normal upper (?:limits?|range)|upper limits? of (?:the\s+)?reference range|upper limits? normal|upper limits?\b|upper range of normal|lsn\b)(?:\s*\((?:uln|lsn)\))?|^\s*(?:x|\*)\s*n\b`)
+	ulnRe = regexp.MustCompile(`^\s*(?:(?:x|\*|times|fold|-fold)\s*)?(?:(?:of|more than|greater than|higher than|above)\s+)?(?:the\s+)?(?:(?:institutional|laboratory|local|site|lab)\s+)?(?:uln\b|upper (?:limits?|level) of (?:the\s+)?(?:institutional\s+|laboratory\s+)?normal(?:\s+(?:range|limits?|values?|levels?))?|upper normal (?:limits?|values?)|normal upper (?:limits?|range)|upper limits? of (?:the\s+)?reference range|upper limits? normal|upper limits?\b|upper range of normal|lsn\b)(?:\s*\((?:uln|lsn)\))?|^\s*(?:x|\*)\s*n\b|^\s*(?:x|\*|times|fold|-fold)\s*(?:the\s+)?(?:institutional\s+)?normal\b(?:\s+(?:values?|limits?|levels?|range))?`)
 	wsRe  = regexp.MustCompile(`^\s*`)
+	// restatedUnitRe is a unit restated in a parenthesis after the unit.
+	restatedUnitRe = regexp.MustCompile(`^\s*\([a-z%/^\d. ]{1,20}\)`)
 
-	fillerRe = regexp.MustCompile(`^(?:\([^()<>=\d\s][^()<>=]{0,59}\)|\[[^\[\]<>=\d]{1,40}\]|\s+|[:(),/\-]|(?:levels?|counts?|values?|concentrations?|serum|plasma|blood|total|absolute|must|should|shall|will|be|is|are|was|of|the|with|defined as|prolongation|results?|rate|test|measured|either|both|has|have|to|needs?|score|scores|status|performance|scale|class|classification|functional|physical|domain|pain|severity|intensity|neck|back|leg|arm|knee|shoulder|radicular|average|worst|grade|ps|lab|laboratory|estimated|a value of|at rest|at baseline|at screening|ranging|ranged|anticipated|expected|range|time|grading|ecog|who|count|index|fraction|documented|patient's|subject's|standard)\b)*`)
+	fillerRe = regexp.MustCompile(`^(?:\([^()<>=\d\s][^()<>=]{0,59}\)|\[[^\[\]<>=\d]{1,40}\]|\s+|[:(),/\-]|(?:levels?|counts?|values?|concentrations?|serum|plasma|blood|total|absolute|must|should|shall|will|be|is|are|was|of|the|with|defined as|prolongation|results?|rate|test|measured|either|both|has|have|to|needs?|score|scores|status|performance|scale|class|classification|functional|physical|domain|pain|severity|intensity|neck|back|leg|arm|knee|shoulder|radicular|average|worst|grade|ps|lab|laboratory|estimated|a value of|at rest|at baseline|at screening|ranging|ranged|anticipated|expected|range|time|grading|ecog|who|count|index|fraction|documented|patient's|subject's|standard|questionnaire|(?:on|in|at|during) (?:the )?(?:screening|baseline)(?: (?:ecg|ekg|electrocardiogram|visit))?)\b)*`)
 
 	restatedCmpRe = regexp.MustCompile(`^\s*\(?\s*(>=|<=|=<|=>|>|<)\s*\)?`)
-	rangeSepRe    = regexp.MustCompile(`^\s*(?:-|~|to|and)\s*`)
+	rangeSepRe    = regexp.MustCompile(`^\s*(?:-|~|to|and|through|thru)\s*`)
 	fromRe        = regexp.MustCompile(`^(?:between|from)\s+`)
 	postGE        = regexp.MustCompile(`^\s*(?:or|and)\s+(?:more|greater|higher|above|over|bigger|older|longer)\b|^\s*\+`)
 	postLE        = regexp.MustCompile(`^\s*(?:or|and)\s+(?:less|lower|below|fewer|under|younger|shorter)\b`)
@@ -60,11 +62,16 @@ func comparator(s string, p int) (string, int) {
 				op, _ := comparator(s[q+r[2]:q+r[3]], 0)
 				return op, q + r[1]
 			}
+			if k := skipSpaces(s, q); k < len(s) && (s[k] == 'a' || s[k] == 't') {
+				q += len(valueOfRe.FindString(s[q:])) // "greater than a value of 11%"
+			}
 			return c.op, q
 		}
 	}
 	return "", p
 }
+
+var valueOfRe = regexp.MustCompile(`^\s*(?:a|the)\s+(?:value|level|score|total score|total|reading)\s+of\b`)
 
 type unitPattern struct {
 	id string
@@ -99,7 +106,7 @@ var units = func() []unitPattern {
 		{"g/L", `(?:g|gm|gr|grams?|gi|giga)\s*/\s*l\b`},
 		{"g", `(?:g|gm|grams?)\b`}, // after every "g/..." unit
 		{"%", `(?:%|per\s?cent(?:age)?\b)(?:\s*\(%\))?`},
-		{"kg/m2", `kg\s*/\s*(?:m\s*\^?\s*2|(?:square|sq\.?)\s*m(?:et(?:er|re)s?)?)|kilograms? per square met(?:er|re)s?(?:\s*\(kg\s*/\s*m\s*\^?\s*2\))?`},
+		{"kg/m2", `kg\s*/\s*(?:m\s*\^?\s*2|(?:square|sq\.?)\s*m(?:et(?:er|re)s?)?)|kilograms? per (?:square met(?:er|re)s?|met(?:er|re)s? squared?)`},
 		{"kg", `kgs?\b|kilograms?\b`},
 		{"m2", `m\s*\^?\s*2\b|square met(?:er|re)s?\b|sq\.?\s*m\b`},
 		{"lb", `lbs?\b|pounds?\b`},
@@ -183,6 +190,9 @@ func parseAmount(s string, p int) (amount, bool) {
 			}
 			a.unit = u.id
 			q += um[1]
+			if k := skipSpaces(s, q); k < len(s) && s[k] == '(' && restatedUnitRe.MatchString(s[q:]) && unitStart(s, k+1) {
+				q = k + strings.IndexByte(s[k:], ')') + 1 // "30 kilograms per square meter (kg/m^2)": the unit once more
+			}
 			break
 		}
 	}
@@ -190,13 +200,19 @@ func parseAmount(s string, p int) (amount, bool) {
 	return a, true
 }
 
+// skipSpaces returns the first index from q that is not a space.
+func skipSpaces(s string, q int) int {
+	for q < len(s) && s[q] == ' ' {
+		q++
+	}
+	return q
+}
+
 // mayStartUnit reports whether a unit can start at q: every unit
 // starts, after spaces, with a letter, "%" or "/". Most numbers are
 // followed by none, and are spared trying every unit.
 func mayStartUnit(s string, q int) bool {
-	for q < len(s) && s[q] == ' ' {
-		q++
-	}
+	q = skipSpaces(s, q)
 	return q < len(s) && (s[q] >= 'a' && s[q] <= 'z' || s[q] == '%' || s[q] == '/')
 }
 
@@ -356,7 +372,7 @@ func canonical(v *Variable, a amount) (float64, string, bool) {
 		val *= 100 // "FEV1/FVC < 0.7%": a ratio with a stray percent sign
 	}
 	if f, ok := v.factors[unit]; ok {
-		return plausibleValue(v, val*f, val), v.Unit, true
+		return plausibleValue(v, val*f, val, unit), v.Unit, true
 	}
 	if v.factors == nil {
 		return val, v.Unit, true
@@ -440,25 +456,34 @@ func countValue(v *Variable, a amount, val float64) (float64, string, bool) {
 	if v.Name == "cd4" {
 		return val * per / 1e6, v.Unit, true
 	}
-	return plausibleValue(v, val*per/1e9, val), v.Unit, true
+	return plausibleValue(v, val*per/1e9, val, a.unit), v.Unit, true
 }
 
 // plausible are the ranges a threshold on the analyte can take in its
 // canonical unit. A converted value outside while the number as written
 // is inside means the unit is a slip ("Hb > 10 mg/dL", "ANC > 1.5
-// cells/mm3"): the number is kept in the canonical unit.
+// cells/mm3", "cholesterol > 200 mmol/L"): the number is kept in the
+// canonical unit. So is millimoles written for micromoles ("creatinine
+// < 130 mmol/L").
 var plausible = map[string][2]float64{
 	"hemoglobin": {3, 25}, "anc": {0.05, 100}, "platelets": {5, 2000}, "wbc": {0.1, 500},
 	"lymphocytes": {0.05, 100}, "testosterone": {1, 3000}, "albumin": {1, 8},
 	"creatinine": {0.1, 20}, "total_bilirubin": {0.1, 40},
+	"total_cholesterol": {50, 1000}, "ldl": {10, 600}, "triglycerides": {20, 5000}, "glucose": {20, 1500},
 }
 
-func plausibleValue(v *Variable, converted, written float64) float64 {
+func plausibleValue(v *Variable, converted, written float64, unit string) float64 {
 	r, ok := plausible[v.Name]
-	if !ok || converted >= r[0] && converted <= r[1] || written < r[0] || written > r[1] {
+	in := func(x float64) bool { return x >= r[0] && x <= r[1] }
+	switch {
+	case !ok || in(converted):
 		return converted
+	case in(written):
+		return written
+	case unit == "mmol/L" && in(converted/1000):
+		return converted / 1000
 	}
-	return written
+	return converted
 }
 
 // reading is the threshold read after one mention. With op2 set it is
@@ -483,10 +508,12 @@ type mention struct {
 // "hemoglobin level" + "s").
 var synonymsByByte = func() *[256][]string {
 	var m [256][]string
-	for i := range Variables {
-		for _, s := range Variables[i].Synonyms {
-			synonymVar[s] = &Variables[i]
-			m[s[0]] = append(m[s[0]], s)
+	for _, table := range [][]Variable{Variables, groups} {
+		for i := range table {
+			for _, s := range table[i].Synonyms {
+				synonymVar[s] = &table[i]
+				m[s[0]] = append(m[s[0]], s)
+			}
 		}
 	}
 	for _, list := range m {
@@ -540,8 +567,16 @@ func inBounds(v *Variable, r reading) bool {
 }
 
 var (
-	weightChangeBefore = regexp.MustCompile(`(?:change|changes|loss|gain|reduction|increase|decrease)\s+(?:in|of)\s+(?:body\s+)?$`)
-	weightChangeAfter  = regexp.MustCompile(`^\s*(?:loss|gain|change|changes|reduction|increase|decrease|fluctuation)`)
+	// changeBefore leads a change of a quantity, not its value: "loss of
+	// body weight", "improvement in the IIEF-5 score of >= 3".
+	changeBefore      = regexp.MustCompile(`(?:change|changes|loss|gain|reduction|increase|decrease|improvement|worsening|deterioration)\s+(?:in|of)\s+(?:the\s+)?(?:body\s+)?$`)
+	weightChangeAfter = regexp.MustCompile(`^\s*(?:loss|gain|change|changes|reduction|increase|decrease|fluctuation)`)
+	// overIdealRe follows a weight measured from the ideal: "more than
+	// 45 kg (100 lbs.) over ideal body weight".
+	overIdealRe = regexp.MustCompile(`^\s*(?:\([^()]{0,20}\)\s*)?(?:over|above|below|under|more than|in excess of)\s+(?:the\s+)?(?:ideal|predicted|normal|expected)\s+(?:body\s+)?weight`)
+	// otherPainRe ends the name of an instrument whose pain subscale is
+	// not a 0-10 pain score.
+	otherPainRe = regexp.MustCompile(`(?:cpsi|womac|koos|hoos)\W{0,3}$`)
 )
 
 // connectorRe is what may stand between two mentions that share one
@@ -566,8 +601,9 @@ func measures(n norm) []Constraint {
 			continue
 		}
 		r := reading{}
-		switch m.v.family {
-		case famLetter:
+		switch {
+		case m.v.sharedOnly:
+		case m.v.family == famLetter:
 			if r = childPughScore(s, m.e); r.ok {
 				m.v = variableIndex["child_pugh_score"]
 				break
@@ -578,9 +614,11 @@ func measures(n norm) []Constraint {
 				m.v = variableIndex["child_pugh_score"]
 				r = parseOrdinal(s, m.e, m.v)
 			}
-		case famOrdinal:
-			r = parseOrdinal(s, m.e, m.v)
-		case famRoman:
+		case m.v.family == famOrdinal:
+			if !changeBefore.MatchString(tail(s, m.s, 24)) {
+				r = parseOrdinal(s, m.e, m.v)
+			}
+		case m.v.family == famRoman:
 			if r = parseOrdinal(s, m.e, m.v); !r.ok {
 				r = gradeBefore(s, m.s, m.v)
 			}
@@ -589,8 +627,12 @@ func measures(n norm) []Constraint {
 			if r.ok && (m.v.Name == "systolic_bp" || m.v.Name == "diastolic_bp") && bpPairRe.MatchString(s[r.a.to:]) {
 				r = reading{} // "systolic > 140/90": both pressures, read as blood pressure
 			}
-			if m.v.Name == "weight" && (weightChangeBefore.MatchString(tail(s, m.s, 16)) || weightChangeAfter.MatchString(s[m.e:])) {
-				r = reading{} // a change of weight, not a weight
+			if m.v.Name == "weight" && (changeBefore.MatchString(tail(s, m.s, 24)) || weightChangeAfter.MatchString(s[m.e:]) ||
+				r.ok && overIdealRe.MatchString(s[r.end:min(len(s), r.end+50)])) {
+				r = reading{} // a change of weight, or a weight above the ideal, not a weight
+			}
+			if m.v.Name == "pain_score" && otherPainRe.MatchString(tail(s, m.s, 12)) {
+				r = reading{} // "NIH-CPSI pain score": another instrument's subscale and range
 			}
 		}
 		if !r.ok && i+1 < len(ms) && got[i+1].ok && m.v.family == ms[i+1].v.family &&
@@ -607,20 +649,24 @@ func measures(n norm) []Constraint {
 		if !r.ok {
 			continue
 		}
-		// "Hemoglobin (Hb) >= 9": one threshold, two names.
-		key := seenKey{m.v.Name, r.a.from}
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		found[i] = build(n, m, r)
-		if (m.v.family == famLab || m.v.family == famCount) && r.op2 == "" {
-			found[i] = append(found[i], second(n, m.v, r.op, r.end)...)
+		for _, v := range expand(m.v) {
+			// "Hemoglobin (Hb) >= 9": one threshold, two names.
+			key := seenKey{v.Name, r.a.from}
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			found[i] = append(found[i], build(n, mention{v: v, s: m.s, e: m.e}, r)...)
+			if (v.family == famLab || v.family == famCount) && r.op2 == "" {
+				found[i] = append(found[i], second(n, v, r.op, r.end)...)
+			}
 		}
 	}
 	for i, m := range ms {
-		if m.v.family != famBP {
-			found[i] = append(found[i], boundBefore(n, m)...)
+		if m.v.family != famBP && !m.v.sharedOnly {
+			for _, v := range expand(m.v) {
+				found[i] = append(found[i], boundBefore(n, mention{v: v, s: m.s, e: m.e})...)
+			}
 		}
 	}
 	out := slices.Concat(found...)

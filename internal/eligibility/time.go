@@ -54,7 +54,7 @@ func containsAny(s string, words []string) bool {
 // where the quantifier alone could be a duration ("at least 3 months of
 // therapy" is not a window; "at least 3 months before" is).
 var windowPatterns = []windowPattern{
-	{newWordStartRe(`\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+|prior\s+|preceding\s+|first\s+|next\s+|following\s+|recent\s+|another\s+|an additional\s+|a further\s+|additional\s+)?(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"within"}},
+	{newWordStartRe(`\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+|prior\s+|preceding\s+|first\s+|next\s+|following\s+|recent\s+|another\s+|an additional\s+|a further\s+|additional\s+)?(?:about\s+|approximately\s+|approx\.?\s+|~\s*)?(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"within"}},
 	{regexp.MustCompile(`\b(?:(?:in|during|over|for|within)?\s*the|in|during|within)\s+(?:last|past|previous|preceding|prior|recent)\s+(?:` + tNum + `\s*(?:(?:-|~|to|or)\s*` + tNum + `\s*)?)?-?\s*` + tUnit), OpLE, []string{"last", "past", "previous", "preceding", "prior", "recent"}},
 	{newWordStartRe(`\b(?:in|during|within)\s+the\s+` + tNum + `\s*-?\s*` + tUnit + `\s+(?:prior|before|preceding)\b`), OpLE, []string{" the "}},
 	{regexp.MustCompile(`(>=|<=|>|<|at least|more than|greater than|longer than|less than|fewer than|shorter than|no (?:more|less|later|earlier|longer|sooner) than|not (?:more|less|later|earlier|longer|sooner) than|minimum(?: of)?|maximum(?: of)?|up to|over|under|a minimum of|a maximum of)\s*` + tNum + `\s*-?\s*(?:full\s+|calendar\s+)?` + tUnit + `\s+(?:or more\s+|or longer\s+)?` + tAnchor), "", []string{">", "<", "least", "than", "minimum", "maximum", "up to", "over", "under"}},
@@ -93,6 +93,9 @@ func windows(n norm) []Constraint {
 	if keys == nil {
 		return nil
 	}
+	if r := withoutRestatements(n); len(r.s) < len(n.s) {
+		n, keys = r, timeUnitKeys(r.s)
+	}
 	var led, anchored [][]int
 	for _, k := range keys {
 		if containsAny(tail(n.s, k[0], 80), quantifierWords) {
@@ -112,6 +115,70 @@ func windows(n norm) []Constraint {
 		out = windowsIn(n, v, r[0], r[1], windowPatterns[2:], out)
 	}
 	return out
+}
+
+// withoutRestatements returns n without the numbers restated in brackets
+// after a number ("one (1) month", "thirty [30] days", "4 (four)
+// weeks"), which the window patterns would otherwise have to allow
+// after every number; the offsets of what remains still map to the
+// original. It returns n itself when there are none, as in most texts.
+func withoutRestatements(n norm) norm {
+	s := n.s
+	var cut [][2]int
+	for i := 0; i < len(s); i++ {
+		if s[i] != '(' && s[i] != '[' {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && (isWordByte(s[j]) || s[j] == '-') {
+			j++
+		}
+		if j == i+1 || j >= len(s) || s[j] != ')' && s[j] != ']' {
+			continue
+		}
+		inner := s[i+1 : j]
+		k := i
+		for k > 0 && s[k-1] == ' ' {
+			k--
+		}
+		w := k
+		for w > 0 && (isWordByte(s[w-1]) || s[w-1] == '-') {
+			w--
+		}
+		before := s[w:k]
+		if before == "" || !isNumber(before) || !isNumber(inner) || (before[0] >= '0' && before[0] <= '9') == (inner[0] >= '0' && inner[0] <= '9') {
+			continue
+		}
+		cut = append(cut, [2]int{k, j + 1})
+	}
+	if cut == nil {
+		return n
+	}
+	out := norm{text: n.text, hedges: n.hedges}
+	var b strings.Builder
+	from := 0
+	for _, c := range append(cut, [2]int{len(s), len(s)}) {
+		b.WriteString(s[from:c[0]])
+		out.start = append(out.start, n.start[from:c[0]]...)
+		out.end = append(out.end, n.end[from:c[0]]...)
+		from = c[1]
+	}
+	out.s = b.String()
+	return out
+}
+
+// isNumber reports whether w is a number in digits or a number word of
+// tNum.
+func isNumber(w string) bool {
+	if _, ok := wordNumbers[w]; ok {
+		return true
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // hasNumber reports whether s has a digit or a number word of tNum.
@@ -273,7 +340,7 @@ var (
 	ageMentionRe    = regexp.MustCompile(`\b(?:age[ds]?|aging|adults?|ages of|âge|âgés?)\b`)
 	peopleMentionRe = newWordStartRe(`\b(?:men|women|males?|females?|patients?|subjects?|participants?|children|adolescents?|persons?|people|individuals?|volunteers?|boys|girls)\s*(?:aged\s+)?`)
 	agePatterns     = []windowPattern{
-		{regexp.MustCompile(`(?:^|[^\d.,])(\d{1,3})\s*(?:years?|yrs?)\s*(?:old\s*|of age\s*)*(?:(?:or|and)\s+(?:older|over|above|more|greater|upwards?|elder)\b|\+)`), OpGE, yearWords},
+		{regexp.MustCompile(`(?:^|[^\d.,])(\d{1,3})\s*(?:(?:years?|yrs?)\s*(?:old\s*|of age\s*)*(?:(?:or|and)\s+(?:older|over|above|more|greater|upwards?|elder)\b|\+)|\+\s*(?:years?|yrs?)\s*(?:old|of age))`), OpGE, yearWords},
 		{regexp.MustCompile(`(?:^|[^\d.,])(\d{1,3})\s*(?:years?|yrs?)\s*(?:old\s*|of age\s*)*(?:or|and)\s+(?:younger|under|below|less)\b`), OpLE, yearWords},
 		{regexp.MustCompile(`(?:^|[^\d.,])(?:between\s+|from\s+)?(\d{1,3})\s*(?:years?\s*)?(?:-|~|to|and)\s*(\d{1,3})\s*(?:years?|yrs?)\s*(?:old|of age)`), OpBetween, yearWords},
 		{regexp.MustCompile(`(>=|<=|=>|=<|>|<|at least|no more than|not more than|no less than|not less than|no older than|no younger than|equal to or older than|more than|less than|older than|younger than|over|under|above|below)\s*(\d{1,3})\s*(?:years?|yrs?)\s*(?:old|of age)`), "", yearWords},
@@ -287,8 +354,11 @@ var (
 	// subgroupAgeRe is the same before an age led by its number: "(0 to
 	// 3 for participants >= 60 to 74 years of age)".
 	subgroupAgeRe = regexp.MustCompile(`\b(?:for|in|among)\s+(?:the\s+)?(?:men|women|males?|females?|patients?|subjects?|participants?|children|adolescents?|persons?|people|individuals?|volunteers?|boys|girls|those)\s*(?:aged\s+)?(?:[<>]=?)?\s*$`)
-	notAgeRe      = regexp.MustCompile(`(?:child[- ]?bearing|reproductive|gestational|bone|fertile|procreative|school)\s*$`)
-	ageOps        = map[string]string{
+	// lowerAgeRe ends a lower bound before an upper one: "> 3 to < 9
+	// years of age".
+	lowerAgeRe = regexp.MustCompile(`(>=|=>|>)\s*(\d{1,3})\s*(?:years?\s*)?(?:-|~|to|and)\s*$`)
+	notAgeRe   = regexp.MustCompile(`(?:child[- ]?bearing|reproductive|gestational|bone|fertile|procreative|school)\s*$`)
+	ageOps     = map[string]string{
 		">=": OpGE, "=>": OpGE, "at least": OpGE, "no less than": OpGE, "not less than": OpGE,
 		"no younger than": OpGE, "equal to or older than": OpGE,
 		"<=": OpLE, "=<": OpLE, "no more than": OpLE, "not more than": OpLE, "no older than": OpLE, ">": OpGT, "more than": OpGT, "older than": OpGT,
@@ -365,10 +435,28 @@ func ages(n norm) []Constraint {
 			if op == OpBetween {
 				c.Value2, c.Original.Value2 = nums[1], nums[1]
 			}
+			if op == OpLT || op == OpLE {
+				out = appendConstraints(out, lowerAge(n, v, m[0]))
+			}
 			out = appendNew(out, c)
 		}
 	}
 	return out
+}
+
+// lowerAge reads the lower bound written before an upper bound of age
+// that starts at p: "> 3 to" of "> 3 to < 9 years of age".
+func lowerAge(n norm, v *Variable, p int) []Constraint {
+	t := tail(n.s, p, 24)
+	m := lowerAgeRe.FindStringSubmatchIndex(t)
+	if m == nil {
+		return nil
+	}
+	from := p - len(t)
+	op, _ := comparator(t[m[2]:m[3]], 0)
+	val := parseNumber(t[m[4]:m[5]])
+	return []Constraint{{Kind: KindMeasure, Variable: v.Name, Op: op, Value: val, Unit: v.Unit,
+		Span: n.span(from+m[0], p), Original: &Original{Value: val, Unit: "years"}}}
 }
 
 // findAllIn is re.FindAllStringSubmatchIndex over each of the regions

@@ -23,6 +23,13 @@ type Variable struct {
 	// percentOf names the variable a percentage of this one is: "FEV1
 	// >= 50%" is FEV1 in percent of the predicted value.
 	percentOf string
+	// members are the variables a name of groups stands for: its
+	// threshold is theirs.
+	members []string
+	// sharedOnly marks a name too common as a word to read a threshold
+	// after: it only takes the one of the name it is joined to ("WHO/ECOG
+	// PS 0-1", "WHO or ECOG performance status 0-1").
+	sharedOnly bool
 }
 
 type family int
@@ -114,7 +121,7 @@ var Variables = []Variable{
 		family: famDuration, factors: daysPer},
 	{Name: "hemoglobin", Meaning: "haemoglobin", Unit: "g/dL",
 		Synonyms: []string{"hemoglobin", "haemoglobin", "hgb", "hb", "hemoglobin level", "hemoglobine", "hémoglobine"},
-		factors:  map[string]float64{"g/dL": 1, "g/L": 0.1, "mmol/L": 1.611}},
+		factors:  map[string]float64{"g/dL": 1, "g/L": 0.1, "mmol/L": 1.611, "mg/dL": 0.001}}, // mg/dL: a slip, see plausible
 	{Name: "anc", Meaning: "absolute neutrophil count", Unit: "10^9/L",
 		Synonyms: []string{"absolute neutrophil count", "anc", "neutrophils", "neutrophil count", "neutrophil", "absolute neutrophils", "absolute granulocyte count", "agc", "granulocytes", "granulocyte count", "neutrophile", "neutrophil granulocytes", "polynuclear neutrophils"}, family: famCount},
 	{Name: "platelets", Meaning: "platelet count", Unit: "10^9/L",
@@ -143,7 +150,7 @@ var Variables = []Variable{
 		factors:  map[string]float64{"U/L": 1}},
 	{Name: "creatinine", Meaning: "serum creatinine", Unit: "mg/dL",
 		Synonyms: []string{"creatinine", "serum creatinine", "cr", "scr", "creatinemia", "creatininemia", "plasma creatinine", "creat"},
-		factors:  map[string]float64{"mg/dL": 1, "umol/L": 1 / 88.4, "mg/L": 0.1}},
+		factors:  map[string]float64{"mg/dL": 1, "umol/L": 1 / 88.4, "mg/L": 0.1, "mmol/L": 1000 / 88.4}},
 	{Name: "creatinine_clearance", Meaning: "creatinine clearance (measured or calculated)", Unit: "mL/min",
 		Synonyms: []string{"creatinine clearance", "crcl", "ccr", "clcr", "creatinine clearance rate", "calculated creatinine clearance", "clearance of creatinine", "creatinine clearances", "cl cr", "estimated creatinine clearance"},
 		factors:  perMin},
@@ -284,7 +291,29 @@ var Variables = []Variable{
 		factors:  map[string]float64{"mg/dL": 1, "umol/L": 1 / 59.48, "mmol/L": 1000 / 59.48}},
 	{Name: "testosterone", Meaning: "serum testosterone", Unit: "ng/dL",
 		Synonyms: []string{"testosterone", "serum testosterone", "total testosterone", "testosterone level", "castrate testosterone"},
-		factors:  map[string]float64{"ng/dL": 1, "ng/mL": 100, "nmol/L": 28.84}},
+		factors:  map[string]float64{"ng/dL": 1, "ng/mL": 100, "nmol/L": 28.84, "mg/dL": 1e6}}, // mg/dL: a slip, see plausible
+}
+
+// groups are names that stand for several variables of the table, or for
+// one that they only name beside another; they are not variables of
+// their own.
+var groups = []Variable{
+	{Name: "transaminases", members: []string{"ast", "alt"}, Unit: "U/L",
+		Synonyms: []string{"transaminases", "aminotransferases", "liver transaminases", "serum transaminases", "hepatic transaminases", "liver aminotransferases", "serum aminotransferases", "transaminase levels", "aminotransferase levels"},
+		factors:  map[string]float64{"U/L": 1}},
+	{Name: "who", members: []string{"who_ps"}, Synonyms: []string{"who"}, family: famOrdinal, scale: [2]float64{0, 5}, sharedOnly: true},
+}
+
+// expand returns the variables a mentioned name stands for.
+func expand(v *Variable) []*Variable {
+	if v.members == nil {
+		return []*Variable{v}
+	}
+	out := make([]*Variable, len(v.members))
+	for i, name := range v.members {
+		out[i] = variableIndex[name]
+	}
+	return out
 }
 
 var variableIndex = func() map[string]*Variable {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -287,7 +288,7 @@ func (l *peerLoader) Write(ctx context.Context, batch []peerRow) ([]study.Change
 		return nil, err
 	}
 	select {
-	case l.batches <- batch:
+	case l.batches <- slices.Clone(batch): // ingest reuses batch once Write returns
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

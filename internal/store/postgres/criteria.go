@@ -56,10 +56,9 @@ func (s *Store) ReparseCriteria(ctx context.Context) (int, error) {
 		// hashes both whole tables and sorts them for every page (1 s a
 		// page at 600,000 studies, growing with the table); this way it
 		// walks the key from after and stops at a page. The page size is
-		// written into the SQL: under a limit that is a parameter, the
-		// plan PostgreSQL reuses after five runs is costed as if for a
-		// tenth of the table, enough to JIT-compile it at every run
-		// (0.6 s a page).
+		// written into the SQL: under a limit that is a parameter, a
+		// generic plan would be costed as if for a tenth of the table,
+		// enough for PostgreSQL to JIT-compile it.
 		page, err := raws(ctx, s.db, staleCriteriaSQL, after, s.criteria.Version)
 		if err == nil && len(page) > 0 {
 			err = s.writeCriteria(ctx, s.criteria.ParseAll(page))

@@ -242,6 +242,11 @@ func compare(w io.Writer, ours, peer *bench.Report) error {
 		fmt.Fprintf(tw, "%s\t", o.Kind)
 		for _, pc := range []float64{50, 95, 99} {
 			a, b := o.Percentile(pc), p.Percentile(pc)
+			if len(p.Latencies) == 0 && p.Unfinished > 0 {
+				// None finished: the longest wait is a lower bound.
+				fmt.Fprintf(tw, "%s\t> %s\t> %s\t", ms(a), ms(p.Waited), ratio(float64(p.Waited), float64(a)))
+				continue
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t", ms(a), ms(b), ratio(float64(b), float64(a)))
 		}
 		fmt.Fprintln(tw)

@@ -228,6 +228,11 @@ type Stats struct {
 	FirstError    string
 	Latencies     []time.Duration // admitted, successful requests, sorted
 	RatePerSecond float64
+	// Unfinished are requests the end of the run cut off, not counted
+	// in Requests; Waited is the longest any of them had run. A kind so
+	// slow that none of its requests finish shows only here.
+	Unfinished int
+	Waited     time.Duration
 }
 
 // Percentile returns the p-th percentile latency (0 < p ≤ 100).
@@ -257,6 +262,7 @@ func Run(ctx context.Context, send Sender, mix []Query, opt Options) *Report {
 		took   time.Duration
 		status int
 		err    error
+		cutOff bool
 	}
 	sched := schedule(mix)
 	var sent atomic.Int64
@@ -279,12 +285,15 @@ func Run(ctx context.Context, send Sender, mix []Query, opt Options) *Report {
 				t0 := time.Now()
 				status, err := send(ctx, method, path, mix[k].Body)
 				if err != nil && ctx.Err() != nil {
-					return // cut off by the end of the run, not a failure
+					// Cut off by the end of the run: not a failure, but how
+					// long it had waited bounds its kind's latency.
+					results[c] = append(results[c], sample{kind: k, took: time.Since(t0), cutOff: true})
+					return
 				}
 				if err == nil && status != 200 && status != 503 {
 					err = fmt.Errorf("%s %s: status %d", method, path, status)
 				}
-				results[c] = append(results[c], sample{k, time.Since(t0), status, err})
+				results[c] = append(results[c], sample{kind: k, took: time.Since(t0), status: status, err: err})
 			}
 		}()
 	}
@@ -298,6 +307,11 @@ func Run(ctx context.Context, send Sender, mix []Query, opt Options) *Report {
 	for _, rs := range results {
 		for _, s := range rs {
 			for _, st := range []*Stats{rep.Kinds[s.kind], rep.Overall} {
+				if s.cutOff {
+					st.Unfinished++
+					st.Waited = max(st.Waited, s.took)
+					continue
+				}
 				st.Requests++
 				if s.err == nil && s.status == 503 {
 					st.Shed++
@@ -324,10 +338,10 @@ func Run(ctx context.Context, send Sender, mix []Query, opt Options) *Report {
 // Write prints the report as a table.
 func (r *Report) Write(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "kind\trequests\tshed (503)\terrors\treq/s\tp50\tp95\tp99\t")
+	fmt.Fprintln(tw, "kind\trequests\tshed (503)\terrors\treq/s\tp50\tp95\tp99\tcut off (longest wait)\t")
 	for _, st := range append(slices.Clone(r.Kinds), r.Overall) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\t%s\t%s\t%s\t\n", st.Kind, st.Requests, st.Shed, st.Errors, st.RatePerSecond,
-			ms(st.Percentile(50)), ms(st.Percentile(95)), ms(st.Percentile(99)))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\t%s\t%s\t%s\t%d (%s)\t\n", st.Kind, st.Requests, st.Shed, st.Errors, st.RatePerSecond,
+			ms(st.Percentile(50)), ms(st.Percentile(95)), ms(st.Percentile(99)), st.Unfinished, ms(st.Waited))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

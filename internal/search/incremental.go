@@ -97,8 +97,9 @@ func (ix *Index) broadScores(id uint32) ([]byte, bool) {
 // mergeShare: Apply merges the segments into one flat index once the
 // delta and the dead documents together pass 1/mergeShare of the base.
 // Searches pay for dead postings and a second lookup per list until then,
-// and each Apply copies the per-study arrays and rescans the base's lists
-// for dead documents; a merge costs a pass over every list.
+// and the first search of a list after each Apply for counting its dead
+// documents; each Apply copies the per-study arrays; a merge costs a pass
+// over every list.
 const mergeShare = 20
 
 func (ix *Index) isDead(doc uint32) bool {
@@ -180,9 +181,10 @@ func (ix *Index) placeDocs(country, state, city string) []uint32 {
 // studies, to the bit.
 //
 // Only the changed studies are tokenized; the result shares ix's posting
-// lists and sites (see segments), copies its per-study arrays (about a
-// hundred bytes per study) and vocabulary, and counts the dead studies in
-// each list in one decoding pass. Once the changes since the last merge
+// lists and sites (see segments) and copies its per-study arrays (about a
+// hundred bytes per study) and vocabulary. The dead studies in each list
+// and the broad terms' scores are left to the searches (see lazyStats).
+// Once the changes since the last merge
 // pass 1/mergeShare of the index, Apply merges them into one flat index
 // instead, from the index's own arrays, without the store.
 func (ix *Index) Apply(changed []study.Study, removed []string) (*Index, error) {

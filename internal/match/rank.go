@@ -109,8 +109,9 @@ type Builder struct {
 	names map[string]string
 	// conds is every study's part in the conditions' parents (see
 	// parents): its MeSH ancestors, as a list shared by all studies with
-	// the same, and its one condition descriptor if it has exactly one.
-	conds   map[string]studyConds
+	// the same, and its one condition descriptor if it has exactly one
+	// (shared through names: each record brings its own copy).
+	conds   study.ByID[studyConds]
 	lists   [][]study.MeSHTerm
 	listIDs map[string]uint32
 	// ancestors counts, per condition descriptor, the studies with it
@@ -132,7 +133,7 @@ func NewBuilder(opt Options) *Builder {
 		opt.Now = time.Now
 	}
 	return &Builder{opt: opt, trials: map[string]*trial{}, pending: map[string]string{}, pk: newPacker(),
-		names: map[string]string{}, conds: map[string]studyConds{}, lists: [][]study.MeSHTerm{nil}, listIDs: map[string]uint32{"": 0},
+		names: map[string]string{}, lists: [][]study.MeSHTerm{nil}, listIDs: map[string]uint32{"": 0},
 		ancestors: map[string]map[uint32]int{}, breadth: map[string]int{}}
 }
 
@@ -166,10 +167,10 @@ func (b *Builder) Add(s *study.Study) {
 	b.Remove(s.NCTID)
 	c := studyConds{list: b.list(s.ConditionAncestors)}
 	if len(s.ConditionMeSH) == 1 && len(s.ConditionAncestors) > 0 {
-		c.only = s.ConditionMeSH[0].ID
+		c.only = b.name(s.ConditionMeSH[0].ID)
 	}
 	if c != (studyConds{}) {
-		b.conds[s.NCTID] = c
+		b.conds.Set(s.NCTID, c)
 		b.count(c, 1)
 	}
 	if !b.opt.All && !study.IsRecruiting(s.OverallStatus) {
@@ -181,9 +182,9 @@ func (b *Builder) Add(s *study.Study) {
 
 // Remove drops the study with that NCT ID, if it was added.
 func (b *Builder) Remove(nctID string) {
-	if c, ok := b.conds[nctID]; ok {
+	if c, ok := b.conds.Get(nctID); ok {
 		b.count(c, -1)
-		delete(b.conds, nctID)
+		b.conds.Delete(nctID)
 	}
 	delete(b.trials, nctID)
 	delete(b.pending, nctID)

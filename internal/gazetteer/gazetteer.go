@@ -93,7 +93,7 @@ type Builder struct {
 	siteLists []byte
 	unused    int
 	sites     []site
-	siteIDs map[site]uint32
+	siteIDs   map[site]uint32
 	// strs are the sites' names, interned, and folded their folded forms
 	// (folding every name of every site was most of the work of Add).
 	strs   []string

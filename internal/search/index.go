@@ -48,7 +48,7 @@ type Index struct {
 	avgLen    [numFields]float32
 	norm1     [numFields][]float32 // tfNorm of one occurrence, by field length
 	// Broad terms' precomputed BasicSearch scores (broad.go), by token
-	// number.
+	// number; an index Apply made has them in lazyStats instead.
 	broad      map[uint32]broadList
 	broadArena []byte
 

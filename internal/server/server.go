@@ -87,8 +87,8 @@ type Config struct {
 	// MemoryHeadroom, when positive, sets the runtime's soft memory limit
 	// (see runtime/debug.SetMemoryLimit) after each build and start from
 	// a snapshot to the live heap times 1 + MemoryHeadroom, and at least
-	// minHeadroom above it, and lifts it while the next build holds two
-	// sets of views (applying changes keeps it). Besides
+	// minHeadroom above it, and lifts it while the next build, or
+	// applying changes, may hold two sets of views. Besides
 	// timing collections it makes the runtime return freed pages to the
 	// OS promptly, which the GC target alone leaves to a slow background
 	// pass.
@@ -355,12 +355,18 @@ func (s *Server) build(ctx context.Context, gen int64) error {
 // generation makes it build them afresh.
 func (s *Server) update(ctx context.Context, gen int64) error {
 	start := time.Now()
-	// Applying allocates in proportion to the changes, except for the
-	// per-study arrays the new index copies and a merge of its segments
-	// now and then: the garbage collector is left to collect it as it
-	// goes, under the limit set at start, rather than made to collect
-	// the whole heap after every change.
+	// Applying allocates in proportion to the changes, and the garbage
+	// collector is left to collect that as it goes rather than made to
+	// collect the whole heap after every change. But now and then the
+	// index merges its segments (see search.Index.Apply), which holds two
+	// indexes for a while as a build does: the memory limit is lifted
+	// meanwhile, lest the collector run without end under it.
+	limit := int64(-1) // SetMemoryLimit(-1) changes nothing
+	if s.cfg.MemoryHeadroom > 0 {
+		limit = debug.SetMemoryLimit(math.MaxInt64)
+	}
 	v, err := s.follower.Update(ctx, gen)
+	debug.SetMemoryLimit(limit)
 	if errors.Is(err, view.ErrLogGap) {
 		s.log.Info("the change log does not reach back to the views: building them afresh", "generation", gen)
 		return s.build(ctx, gen)

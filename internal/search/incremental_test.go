@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -356,8 +357,23 @@ func TestApplyLeavesWholeIndexWork(t *testing.T) {
 	if lists, broad := computed(); lists != 0 || broad != 0 {
 		t.Fatalf("Apply counted %d lists and scored %d broad terms; want none", lists, broad)
 	}
-	if _, err := got.Search(Request{Queries: []AreaQuery{{Area: "term", Query: "cancer"}}}); err != nil {
-		t.Fatal(err)
+	// Searches in parallel, as a server's are, make them once and agree.
+	var wg sync.WaitGroup
+	results := make([]*Result, 4)
+	for i := range results {
+		wg.Go(func() {
+			res, err := got.Search(Request{Queries: []AreaQuery{{Area: "term", Query: "cancer"}}})
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = res
+		})
+	}
+	wg.Wait()
+	for _, res := range results[1:] {
+		if !reflect.DeepEqual(res, results[0]) {
+			t.Fatal("parallel searches of an applied index disagree")
+		}
 	}
 	lists, broad := computed()
 	if lists == 0 || lists > len(basicFields) || broad != 1 {

@@ -83,19 +83,26 @@ type Gazetteer struct {
 type Builder struct {
 	acc map[key]*accum
 	// studies holds each study's sites as counted, so that they can be
-	// taken back out: the numbers of its sites in sites, as varints. Most
-	// sites recur across studies (the same hospitals), and a full-size
-	// corpus has ten million of them: numbered, a study's take a few bytes
-	// each, in memory that holds no pointers for the collector to follow.
-	studies map[string][]byte
-	sites   []site
-	siteIDs map[site]uint32
+	// taken back out: the numbers of its sites in sites, as varints, at a
+	// span of siteLists. Most sites recur across studies (the same
+	// hospitals), and a full-size corpus has ten million of them:
+	// numbered, a study's take a few bytes each, in one array that holds
+	// no pointers for the collector to follow. A replaced or removed
+	// study's bytes stay until they are half of siteLists (see compact).
+	studies   study.ByID[span]
+	siteLists []byte
+	unused    int
+	sites     []site
+	siteIDs   map[site]uint32
 	// strs are the sites' names, interned, and folded their folded forms
 	// (folding every name of every site was most of the work of Add).
 	strs   []string
 	folded []string
 	strIDs map[string]uint32
 }
+
+// span is where a study's site numbers are in Builder.siteLists.
+type span struct{ start, end uint32 }
 
 type key struct {
 	kind                     Kind
@@ -135,7 +142,7 @@ const geoScale = 1e9
 
 // NewBuilder starts an empty gazetteer.
 func NewBuilder() *Builder {
-	return &Builder{acc: map[key]*accum{}, studies: map[string][]byte{}, siteIDs: map[site]uint32{},
+	return &Builder{acc: map[key]*accum{}, siteIDs: map[site]uint32{},
 		strs: []string{""}, folded: []string{""}, strIDs: map[string]uint32{"": 0}}
 }
 
@@ -154,7 +161,7 @@ func (b *Builder) intern(s string) uint32 {
 // added before.
 func (b *Builder) Add(s *study.Study) {
 	b.Remove(s.NCTID)
-	var ids []byte
+	start := len(b.siteLists)
 	for _, l := range s.Locations {
 		country := study.CountryName(l.Country)
 		if country == "" {
@@ -171,21 +178,36 @@ func (b *Builder) Add(s *study.Study) {
 			b.sites = append(b.sites, st)
 			b.siteIDs[st] = id
 		}
-		ids = binary.AppendUvarint(ids, uint64(id))
+		b.siteLists = binary.AppendUvarint(b.siteLists, uint64(id))
 	}
-	if len(ids) > 0 {
-		ids = slices.Clip(ids)
-		b.studies[s.NCTID] = ids
-		b.count(ids, 1)
+	if len(b.siteLists) > start {
+		sp := span{uint32(start), uint32(len(b.siteLists))}
+		b.studies.Set(s.NCTID, sp)
+		b.count(b.siteLists[sp.start:sp.end], 1)
 	}
 }
 
 // Remove takes away the sites of the study with that NCT ID, if any.
 func (b *Builder) Remove(nctID string) {
-	if ids, ok := b.studies[nctID]; ok {
-		b.count(ids, -1)
-		delete(b.studies, nctID)
+	if sp, ok := b.studies.Get(nctID); ok {
+		b.count(b.siteLists[sp.start:sp.end], -1)
+		b.studies.Delete(nctID)
+		if b.unused += int(sp.end - sp.start); b.unused > len(b.siteLists)/2 {
+			b.compact()
+		}
 	}
+}
+
+// compact copies the studies' site numbers into a new siteLists, without
+// the bytes of studies replaced or removed since.
+func (b *Builder) compact() {
+	lists := make([]byte, 0, len(b.siteLists)-b.unused)
+	for id, sp := range b.studies.All() {
+		start := len(lists)
+		lists = append(lists, b.siteLists[sp.start:sp.end]...)
+		b.studies.Set(id, span{uint32(start), uint32(len(lists))})
+	}
+	b.siteLists, b.unused = lists, 0
 }
 
 // count adds one study's sites to their places (sign 1) or takes them

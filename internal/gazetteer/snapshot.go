@@ -58,10 +58,10 @@ func (b *Builder) WriteSnapshot(w io.Writer) error {
 		e.Float(s.lat)
 		e.Float(s.lon)
 	}
-	e.Uint(uint64(len(b.studies)))
-	for id, sites := range b.studies {
+	e.Uint(uint64(b.studies.Len()))
+	for id, sp := range b.studies.All() {
 		e.String(id)
-		e.Bytes(sites)
+		e.Bytes(b.siteLists[sp.start:sp.end])
 	}
 	if err := e.Flush(); err != nil {
 		return fmt.Errorf("write gazetteer snapshot: %w", err)
@@ -114,7 +114,7 @@ func ReadSnapshot(r io.Reader) (*Builder, error) {
 		b.siteIDs[s] = uint32(i)
 	}
 	nStudies := d.Count()
-	b.studies = make(map[string][]byte, nStudies)
+	b.studies.Grow(nStudies)
 	for range nStudies {
 		id, sites := d.String(), d.Bytes()
 		for rest := sites; len(rest) > 0; {
@@ -124,7 +124,9 @@ func ReadSnapshot(r io.Reader) (*Builder, error) {
 			}
 			rest = rest[k:]
 		}
-		b.studies[id] = sites
+		start := len(b.siteLists)
+		b.siteLists = append(b.siteLists, sites...)
+		b.studies.Set(id, span{uint32(start), uint32(len(b.siteLists))})
 	}
 	if err := d.Err(); err != nil {
 		return nil, fmt.Errorf("read gazetteer snapshot: %w", err)

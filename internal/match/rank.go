@@ -109,8 +109,11 @@ type Builder struct {
 	names map[string]string
 	// conds is every study's part in the conditions' parents (see
 	// parents): its MeSH ancestors, as a list shared by all studies with
-	// the same, and its one condition descriptor if it has exactly one.
-	conds   map[string]studyConds
+	// the same, and its one condition descriptor if it has exactly one,
+	// numbered in descs.
+	conds   study.ByID[studyConds]
+	descs   []string
+	descIDs map[string]uint32
 	lists   [][]study.MeSHTerm
 	listIDs map[string]uint32
 	// ancestors counts, per condition descriptor, the studies with it
@@ -123,7 +126,7 @@ type Builder struct {
 
 type studyConds struct {
 	list uint32 // in Builder.lists
-	only string // the study's one condition descriptor, "" if not one
+	only uint32 // the study's one condition descriptor in Builder.descs, 0 ("") if not one
 }
 
 // NewBuilder returns an empty builder.
@@ -132,7 +135,7 @@ func NewBuilder(opt Options) *Builder {
 		opt.Now = time.Now
 	}
 	return &Builder{opt: opt, trials: map[string]*trial{}, pending: map[string]string{}, pk: newPacker(),
-		names: map[string]string{}, conds: map[string]studyConds{}, lists: [][]study.MeSHTerm{nil}, listIDs: map[string]uint32{"": 0},
+		names: map[string]string{}, descs: []string{""}, descIDs: map[string]uint32{"": 0}, lists: [][]study.MeSHTerm{nil}, listIDs: map[string]uint32{"": 0},
 		ancestors: map[string]map[uint32]int{}, breadth: map[string]int{}}
 }
 
@@ -166,10 +169,10 @@ func (b *Builder) Add(s *study.Study) {
 	b.Remove(s.NCTID)
 	c := studyConds{list: b.list(s.ConditionAncestors)}
 	if len(s.ConditionMeSH) == 1 && len(s.ConditionAncestors) > 0 {
-		c.only = s.ConditionMeSH[0].ID
+		c.only = b.desc(s.ConditionMeSH[0].ID)
 	}
 	if c != (studyConds{}) {
-		b.conds[s.NCTID] = c
+		b.conds.Set(s.NCTID, c)
 		b.count(c, 1)
 	}
 	if !b.opt.All && !study.IsRecruiting(s.OverallStatus) {
@@ -181,12 +184,23 @@ func (b *Builder) Add(s *study.Study) {
 
 // Remove drops the study with that NCT ID, if it was added.
 func (b *Builder) Remove(nctID string) {
-	if c, ok := b.conds[nctID]; ok {
+	if c, ok := b.conds.Get(nctID); ok {
 		b.count(c, -1)
-		delete(b.conds, nctID)
+		b.conds.Delete(nctID)
 	}
 	delete(b.trials, nctID)
 	delete(b.pending, nctID)
+}
+
+// desc returns the number of a condition descriptor, adding it if new.
+func (b *Builder) desc(id string) uint32 {
+	n, ok := b.descIDs[id]
+	if !ok {
+		n = uint32(len(b.descs))
+		b.descs = append(b.descs, id)
+		b.descIDs[id] = n
+	}
+	return n
 }
 
 // list returns the number of an ancestor list, adding it if new.
@@ -213,19 +227,20 @@ func (b *Builder) count(c studyConds, sign int) {
 			delete(b.breadth, a.ID)
 		}
 	}
-	if c.only == "" {
+	if c.only == 0 {
 		return
 	}
-	votes := b.ancestors[c.only]
+	only := b.descs[c.only]
+	votes := b.ancestors[only]
 	if votes == nil {
 		votes = map[uint32]int{}
-		b.ancestors[c.only] = votes
+		b.ancestors[only] = votes
 	}
 	if votes[c.list] += sign; votes[c.list] == 0 {
 		delete(votes, c.list)
 	}
 	if len(votes) == 0 {
-		delete(b.ancestors, c.only)
+		delete(b.ancestors, only)
 	}
 }
 

@@ -54,11 +54,11 @@ func (b *Builder) WriteSnapshot(w io.Writer) error {
 			e.String(t.Term)
 		}
 	}
-	e.Uint(uint64(len(b.conds)))
-	for id, c := range b.conds {
+	e.Uint(uint64(b.conds.Len()))
+	for id, c := range b.conds.All() {
 		e.String(id)
 		e.Uint(uint64(c.list))
-		e.String(c.only)
+		e.String(b.descs[c.only])
 	}
 	e.Uint(uint64(len(b.ancestors)))
 	for id, votes := range b.ancestors {
@@ -124,12 +124,13 @@ func ReadSnapshot(r io.Reader, opt Options) (*Builder, error) {
 		}
 	}
 	nConds := d.Count()
+	b.conds.Grow(nConds)
 	for range nConds {
-		id, c := d.String(), studyConds{list: uint32(d.Uint()), only: d.String()}
+		id, c := d.String(), studyConds{list: uint32(d.Uint()), only: b.desc(d.String())}
 		if int(c.list) >= len(b.lists) {
 			return nil, fmt.Errorf("read matcher snapshot: %w: study %s has ancestor list %d of %d", binfmt.ErrCorrupt, id, c.list, len(b.lists))
 		}
-		b.conds[id] = c
+		b.conds.Set(id, c)
 	}
 	nAnc := d.Count()
 	for range nAnc {

@@ -89,42 +89,52 @@ func (ix *Index) finishBroad() {
 	ix.broad = map[uint32]broadList{}
 	budget := ix.n * broadBudget
 	sc := ix.getScratch()
-	defer ix.putScratch(sc) // cleared after each term below
-	var matches []FieldMatch
-	var buf [binary.MaxVarintLen32 + 4]byte
+	defer ix.putScratch(sc)
 	for _, id := range broad {
-		ix.scoreToken(sc, basicFields, false, id, &matches)
-		n := sc.touched.count()
+		data, n := ix.precomputeBroad(id, sc)
 		if n > budget {
-			sc.reset()
 			continue
 		}
 		budget -= n
-		l := broadList{start: uint32(len(ix.broadArena))}
-		var prev uint32
-		for wi, w := range sc.touched {
-			base := uint32(wi) << 6
-			for ; w != 0; w &= w - 1 {
-				d := base | uint32(trailing(w))
-				k := binary.PutUvarint(buf[:], uint64(d-prev))
-				binary.LittleEndian.PutUint32(buf[k:], math.Float32bits(sc.acc[d]))
-				ix.broadArena = append(ix.broadArena, buf[:k+4]...)
-				prev = d
-			}
-		}
-		l.end = uint32(len(ix.broadArena))
-		ix.broad[id] = l
-		sc.reset()
-		matches = matches[:0]
+		ix.broad[id] = broadList{start: uint32(len(ix.broadArena)), end: uint32(len(ix.broadArena) + len(data))}
+		ix.broadArena = append(ix.broadArena, data...)
 	}
 	ix.broadArena = slices.Clip(ix.broadArena)
+}
+
+// precomputeBroad returns a term's scores in the BasicSearch area, in
+// broadList's encoding, and their number, using sc (nil: one of the
+// index's own).
+func (ix *Index) precomputeBroad(id uint32, sc *scratch) ([]byte, int) {
+	if sc == nil {
+		sc = ix.getScratch()
+		defer ix.putScratch(sc)
+	}
+	var matches []FieldMatch
+	ix.scoreToken(sc, basicFields, false, id, &matches)
+	var out []byte
+	var buf [binary.MaxVarintLen32 + 4]byte
+	var prev uint32
+	n := 0
+	for wi, w := range sc.touched {
+		base := uint32(wi) << 6
+		for ; w != 0; w &= w - 1 {
+			n++
+			d := base | uint32(trailing(w))
+			k := binary.PutUvarint(buf[:], uint64(d-prev))
+			binary.LittleEndian.PutUint32(buf[k:], math.Float32bits(sc.acc[d]))
+			out = append(out, buf[:k+4]...)
+			prev = d
+		}
+	}
+	sc.reset()
+	return out, n
 }
 
 // addBroad adds a broad term's precomputed scores to sc, which must hold
 // nothing yet (its accumulators are set, not summed, to stay bit for bit
 // what scoring the fields gives).
-func (ix *Index) addBroad(sc *scratch, l broadList) {
-	data := ix.broadArena[l.start:l.end]
+func (ix *Index) addBroad(sc *scratch, data []byte) {
 	acc, touched := sc.acc, sc.touched
 	var doc uint32
 	for i := 0; i < len(data); {

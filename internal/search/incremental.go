@@ -31,13 +31,75 @@ type segments struct {
 	deltaTok map[uint32]uint32
 	// rank is each document's place in NCT ID order.
 	rank []uint32
+	// lazy holds what follows from every study's statistics and so
+	// changes with each Apply, made by the first search that needs it
+	// rather than by Apply, which then costs what the changes cost.
+	lazy *lazyStats
+}
+
+// lazyStats is a segmented index's live document frequencies of the
+// base's lists and its broad terms' precomputed scores (broad.go), each
+// made on first use. It is shared by the copies WithSynonyms makes.
+type lazyStats struct {
+	liveDF sync.Map // base list number → its live documents (uint32)
+	broad  map[uint32]*lazyBroad
+}
+
+// lazyBroad is one broad term's precomputed scores, in broadList's
+// encoding.
+type lazyBroad struct {
+	once sync.Once
+	data []byte
+}
+
+// baseDF returns the live documents of the base's list i, whose postings
+// are data: its document frequency less its dead documents, counted by
+// the first search that reads the list after an Apply.
+func (ix *Index) baseDF(i int, data []byte) uint32 {
+	if ix.deadCount == 0 {
+		return ix.listDF[i]
+	}
+	if df, ok := ix.lazy.liveDF.Load(i); ok {
+		return df.(uint32)
+	}
+	df := ix.listDF[i]
+	var doc uint32
+	for j := 0; j < len(data); {
+		if v := data[j]; v&shortPosting == 0 { // as in accumulate
+			doc += uint32(v >> 1)
+			j++
+		} else {
+			j, doc, _ = decodePosting(data, j, doc)
+		}
+		if ix.dead.has(doc) {
+			df--
+		}
+	}
+	ix.lazy.liveDF.Store(i, df)
+	return df
+}
+
+// broadScores returns a broad term's precomputed scores, and false for
+// a term that has none.
+func (ix *Index) broadScores(id uint32) ([]byte, bool) {
+	if ix.lazy == nil {
+		l, ok := ix.broad[id]
+		return ix.broadArena[l.start:l.end], ok
+	}
+	lb, ok := ix.lazy.broad[id]
+	if !ok {
+		return nil, false
+	}
+	lb.once.Do(func() { lb.data, _ = ix.precomputeBroad(id, nil) })
+	return lb.data, true
 }
 
 // mergeShare: Apply merges the segments into one flat index once the
 // delta and the dead documents together pass 1/mergeShare of the base.
 // Searches pay for dead postings and a second lookup per list until then,
-// and each Apply copies the per-study arrays and rescans the base's lists
-// for dead documents; a merge costs a pass over every list.
+// and the first search of a list after each Apply for counting its dead
+// documents; each Apply copies the per-study arrays; a merge costs a pass
+// over every list.
 const mergeShare = 20
 
 func (ix *Index) isDead(doc uint32) bool {
@@ -119,9 +181,10 @@ func (ix *Index) placeDocs(country, state, city string) []uint32 {
 // studies, to the bit.
 //
 // Only the changed studies are tokenized; the result shares ix's posting
-// lists and sites (see segments), copies its per-study arrays (about a
-// hundred bytes per study) and vocabulary, and counts the dead studies in
-// each list in one decoding pass. Once the changes since the last merge
+// lists and sites (see segments) and copies its per-study arrays (about a
+// hundred bytes per study) and vocabulary. The dead studies in each list
+// and the broad terms' scores are left to the searches (see lazyStats).
+// Once the changes since the last merge
 // pass 1/mergeShare of the index, Apply merges them into one flat index
 // instead, from the index's own arrays, without the store.
 func (ix *Index) Apply(changed []study.Study, removed []string) (*Index, error) {
@@ -222,41 +285,21 @@ func compose(base, delta *Index, dead bitset) *Index {
 		arena:     base.arena,
 		sites:     base.sites,
 	}
-	out.listDF = liveDF(base, dead)
+	// The base's document frequencies less the dead documents, and the
+	// broad terms' scores, wait for the searches that need them (see
+	// lazyStats); the broad terms are the base's.
+	out.listDF = base.listDF
+	out.lazy = &lazyStats{broad: make(map[uint32]*lazyBroad, len(base.broad))}
+	for id := range base.broad {
+		out.lazy.broad[id] = &lazyBroad{}
+	}
 	out.composeTokens()
 	out.composeColumns()
 	out.composePlaces()
 	out.composeRank()
 	out.composeAliases() // by rank
 	out.finishStats()
-	out.finishBroad()
 	return out
-}
-
-// liveDF returns the base's document frequencies less the dead documents
-// in each list: one pass over the postings, decoding only.
-func liveDF(base *Index, dead bitset) []uint32 {
-	df := slices.Clone(base.listDF)
-	if !dead.any() {
-		return df
-	}
-	arena := base.arena
-	for i := range base.listKeys {
-		var doc uint32
-		data := arena[base.listStart[i]:base.listStart[i+1]]
-		for j := 0; j < len(data); {
-			if v := data[j]; v&shortPosting == 0 { // as in accumulate
-				doc += uint32(v >> 1)
-				j++
-			} else {
-				j, doc, _ = decodePosting(data, j, doc)
-			}
-			if dead.has(doc) {
-				df[i]--
-			}
-		}
-	}
-	return df
 }
 
 // composeTokens makes the vocabulary of both: the base's tokens keep their

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -326,5 +327,57 @@ func TestApplyAliasTakenOver(t *testing.T) {
 			}
 			sameAnswers(t, name, got, fresh, ids)
 		}
+	}
+}
+
+// TestApplyLeavesWholeIndexWork: what depends on every study's statistics
+// (the base lists' live document frequencies, the broad terms' scores) is
+// not made by Apply, whose work then follows the changes, but by the
+// first search that reads it, and only for what that search reads.
+func TestApplyLeavesWholeIndexWork(t *testing.T) {
+	all, ix := loadDemo(t)
+	s := all[7]
+	s.BriefTitle = "Zyxwv " + s.BriefTitle
+	got, err := ix.Apply([]study.Study{s}, []string{all[8].NCTID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.base == nil || len(got.lazy.broad) == 0 {
+		t.Fatalf("want a segmented index with broad terms; segmented %v", got.base != nil)
+	}
+	computed := func() (lists, broad int) {
+		got.lazy.liveDF.Range(func(any, any) bool { lists++; return true })
+		for _, lb := range got.lazy.broad {
+			if lb.data != nil {
+				broad++
+			}
+		}
+		return lists, broad
+	}
+	if lists, broad := computed(); lists != 0 || broad != 0 {
+		t.Fatalf("Apply counted %d lists and scored %d broad terms; want none", lists, broad)
+	}
+	// Searches in parallel, as a server's are, make them once and agree.
+	var wg sync.WaitGroup
+	results := make([]*Result, 4)
+	for i := range results {
+		wg.Go(func() {
+			res, err := got.Search(Request{Queries: []AreaQuery{{Area: "term", Query: "cancer"}}})
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = res
+		})
+	}
+	wg.Wait()
+	for _, res := range results[1:] {
+		if !reflect.DeepEqual(res, results[0]) {
+			t.Fatal("parallel searches of an applied index disagree")
+		}
+	}
+	lists, broad := computed()
+	if lists == 0 || lists > len(basicFields) || broad != 1 {
+		t.Fatalf("one search of a broad term counted %d lists and scored %d broad terms; want 1 to %d and 1",
+			lists, broad, len(basicFields))
 	}
 }

@@ -48,7 +48,7 @@ type Index struct {
 	avgLen    [numFields]float32
 	norm1     [numFields][]float32 // tfNorm of one occurrence, by field length
 	// Broad terms' precomputed BasicSearch scores (broad.go), by token
-	// number.
+	// number; an index Apply made has them in lazyStats instead.
 	broad      map[uint32]broadList
 	broadArena []byte
 
@@ -97,7 +97,8 @@ var pairFields = func() (m [numFields]bool) {
 func (ix *Index) list(f field, id, next uint32) *postings {
 	p := &postings{}
 	if i, ok := slices.BinarySearch(ix.listKeys, listKey(f, id, next)); ok {
-		p.df, p.data = ix.listDF[i], ix.arena[ix.listStart[i]:ix.listStart[i+1]]
+		p.data = ix.arena[ix.listStart[i]:ix.listStart[i+1]]
+		p.df = ix.baseDF(i, p.data)
 	}
 	if ix.delta != nil {
 		if dp := ix.deltaList(f, id, next); dp != nil {

@@ -218,8 +218,11 @@ func (ix *Index) tokenInto(sc *scratch, fields []fieldWeight, basic bool, token 
 }
 
 func (ix *Index) scoreToken(sc *scratch, fields []fieldWeight, basic bool, id uint32, matches *[]FieldMatch) {
-	broad, precomputed := ix.broad[id]
-	precomputed = precomputed && basic
+	var broad []byte
+	precomputed := false
+	if basic {
+		broad, precomputed = ix.broadScores(id)
+	}
 	for _, fw := range fields {
 		p := ix.list(fw.f, id, noNext)
 		if p == nil {

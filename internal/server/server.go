@@ -85,9 +85,10 @@ type Config struct {
 	// sync-only node is a SyncNode).
 	Role string
 	// MemoryHeadroom, when positive, sets the runtime's soft memory limit
-	// (see runtime/debug.SetMemoryLimit) after each build to the live
-	// heap times 1 + MemoryHeadroom, and at least minHeadroom above it,
-	// and lifts it while the next build holds two sets of views. Besides
+	// (see runtime/debug.SetMemoryLimit) after each build and start from
+	// a snapshot to the live heap times 1 + MemoryHeadroom, and at least
+	// minHeadroom above it, and lifts it while the next build, or
+	// applying changes, may hold two sets of views. Besides
 	// timing collections it makes the runtime return freed pages to the
 	// OS promptly, which the GC target alone leaves to a slow background
 	// pass.
@@ -315,6 +316,7 @@ func (s *Server) fromSnapshot(ctx context.Context, st storeSize) bool {
 		return false
 	}
 	s.publish(v, time.Since(start))
+	s.fitMemoryLimit()
 	if s.follower.SnapshotDue() {
 		s.snapshot()
 	}
@@ -353,13 +355,18 @@ func (s *Server) build(ctx context.Context, gen int64) error {
 // generation makes it build them afresh.
 func (s *Server) update(ctx context.Context, gen int64) error {
 	start := time.Now()
-	// Applying holds two search indexes until the old one's last request
-	// is done, as a build does.
-	var v *view.View
-	err := s.withHeadroom(func() (err error) {
-		v, err = s.follower.Update(ctx, gen)
-		return err
-	})
+	// Applying allocates in proportion to the changes, and the garbage
+	// collector is left to collect that as it goes rather than made to
+	// collect the whole heap after every change. But now and then the
+	// index merges its segments (see search.Index.Apply), which holds two
+	// indexes for a while as a build does: the memory limit is lifted
+	// meanwhile, lest the collector run without end under it.
+	limit := int64(-1) // SetMemoryLimit(-1) changes nothing
+	if s.cfg.MemoryHeadroom > 0 {
+		limit = debug.SetMemoryLimit(math.MaxInt64)
+	}
+	v, err := s.follower.Update(ctx, gen)
+	debug.SetMemoryLimit(limit)
 	if errors.Is(err, view.ErrLogGap) {
 		s.log.Info("the change log does not reach back to the views: building them afresh", "generation", gen)
 		return s.build(ctx, gen)
@@ -416,6 +423,14 @@ func (s *Server) withHeadroom(build func() error) error {
 	} else if err := build(); err != nil {
 		return err
 	}
+	s.fitMemoryLimit()
+	return nil
+}
+
+// fitMemoryLimit returns the memory a build or a start from a snapshot
+// no longer needs to the OS and sets the memory limit from the live heap
+// (see Config.MemoryHeadroom).
+func (s *Server) fitMemoryLimit() {
 	// The builders' scratch and the previous views are garbage now: hand
 	// their memory back rather than let the heap keep twice the index.
 	debug.FreeOSMemory()
@@ -425,7 +440,6 @@ func (s *Server) withHeadroom(build func() error) error {
 		live := float64(ms.HeapAlloc)
 		debug.SetMemoryLimit(int64(live + max(live*s.cfg.MemoryHeadroom, minHeadroom)))
 	}
-	return nil
 }
 
 // minHeadroom keeps a small server's memory limit from making it collect

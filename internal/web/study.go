@@ -70,11 +70,14 @@ func lastEligibilityKey(secs []trialpage.Section) string {
 }
 
 // pageSection is a trialpage.Section with the heading level it gets on
-// this page and, for the locations section, the sites as shown.
+// this page and, for the locations section, the sites as shown. The
+// section is a named field, not embedded, as is siteView's Site: a
+// template's field lookup walks embedded structs with reflection and
+// allocates each time, which was a sixth of a trial page's garbage.
 type pageSection struct {
-	trialpage.Section
-	H     int // 2 or 3
-	Sites []siteView
+	Section trialpage.Section
+	H       int // 2 or 3
+	Sites   []siteView
 	// More are the sites after the first sitesShown, listed inside a
 	// disclosure so that a trial with hundreds of sites stays readable.
 	More []siteView
@@ -88,7 +91,7 @@ const sitesShown = 20
 const sitesPerPage = 50
 
 type siteView struct {
-	trialpage.Site
+	Site        trialpage.Site
 	StatusValue string
 	Lat, Lon    float64
 	HasGeo      bool

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
+	"github.com/trialfinder/trialfinder/internal/history"
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -219,7 +220,7 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 			page.Sections = append(page.Sections, qualify)
 		}
 	}
-	versions, err := s.studyHistory(r.Context(), st.NCTID)
+	versions, err := s.studyHistory(r.Context(), st.NCTID, history.Summaries)
 	if err != nil {
 		return err
 	}

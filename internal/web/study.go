@@ -75,7 +75,10 @@ func lastEligibilityKey(secs []trialpage.Section) string {
 // section is a named field, not embedded, as is siteView's Site: a
 // template's field lookup walks embedded structs with reflection and
 // allocates each time, which was a sixth of a trial page's garbage.
+// Page is the page it is on, for the section's template, which a dict
+// built per section passed before, a map each.
 type pageSection struct {
+	Page    *studyPage
 	Section trialpage.Section
 	H       int // 2 or 3
 	Sites   []siteView
@@ -191,17 +194,17 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	country := r.URL.Query().Get("country")
 	level := 2
 	last := lastEligibilityKey(page.Page.Sections)
-	qualify := pageSection{H: 3, Section: trialpage.Section{Key: "qualify", Heading: "Check if you may qualify"}}
+	qualify := pageSection{Page: page, H: 3, Section: trialpage.Section{Key: "qualify", Heading: "Check if you may qualify"}}
 	for _, sec := range page.Page.Sections {
 		if sec.Level == 1 {
-			page.Sections = append(page.Sections, pageSection{Section: sec, H: 2})
+			page.Sections = append(page.Sections, pageSection{Page: page, Section: sec, H: 2})
 			level = 3
 			if sec.Key == last {
 				page.Sections = append(page.Sections, qualify)
 			}
 			continue
 		}
-		ps := pageSection{Section: sec, H: level}
+		ps := pageSection{Page: page, Section: sec, H: level}
 		if sec.Key == "locations" {
 			ps.Sites = page.sites(st, sec.Sites, country, near)
 			if ps.Sites, err = page.sitePage(r, ps.Sites); err != nil {

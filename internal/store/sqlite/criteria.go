@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -37,7 +38,7 @@ func (s *Store) criteriaOf(ctx context.Context, version string, ids []string, fn
 	defer rows.Close()
 	for rows.Next() {
 		var id string
-		var z []byte
+		var z sql.RawBytes // decompressed from the driver's buffer, not a copy of it
 		if err := rows.Scan(&id, &z); err != nil {
 			return err
 		}

@@ -208,7 +208,7 @@ func (s *Store) history(ctx context.Context, nctID string) ([]study.Version, err
 	for rows.Next() {
 		var v study.Version
 		var seen string
-		var z []byte
+		var z sql.RawBytes // decompressed from the driver's buffer, not a copy of it
 		if err := rows.Scan(&v.Version, &v.LastUpdatePosted, &seen, &z); err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package history
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -158,5 +159,39 @@ func TestHandler(t *testing.T) {
 		if code, body := get(path); code != want || !json.Valid(body) {
 			t.Errorf("%s: %d %s, want %d", path, code, body, want)
 		}
+	}
+}
+
+// TestSummaries gives what Of gives but the records, for a study seen
+// once and one seen three times.
+func TestSummaries(t *testing.T) {
+	raw := withSites(t)
+	seen := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	all := []study.Version{
+		{Version: 1, LastUpdatePosted: "2021-01-01", SeenAt: seen, Raw: raw},
+		{Version: 2, LastUpdatePosted: "2099-01-02", SeenAt: seen.Add(time.Hour), Raw: edited(t, raw)},
+		{Version: 3, LastUpdatePosted: "2099-01-03", SeenAt: seen.Add(2 * time.Hour), Raw: raw},
+	}
+	for _, stored := range [][]study.Version{all[:1], all} {
+		want, err := Of(stored)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Summaries(stored)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if got[i].Study.NCTID != "" || want[i].Study.NCTID == "" {
+				t.Errorf("version %d: record %q, Of's %q", i+1, got[i].Study.NCTID, want[i].Study.NCTID)
+			}
+			want[i].Study = study.Study{}
+		}
+		if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); g != w {
+			t.Errorf("%d versions: Summaries\n%s\nOf\n%s", len(stored), g, w)
+		}
+	}
+	if got, _ := Summaries(all); len(got[1].Changes) < 8 || len(got[2].Changes) < 8 {
+		t.Errorf("changes %d and %d", len(got[1].Changes), len(got[2].Changes))
 	}
 }

@@ -130,7 +130,11 @@ func prepareItems(items []eligibility.Item, excl bool) []pitem {
 func prepareItem(it *eligibility.Item, excl bool) pitem {
 	p := pitem{src: it, kids: prepareItems(it.Items, excl), allowance: it.Allowance}
 	measured, others, therapies := false, 0, false
-	guarded := ineligibleRe.MatchString(it.Text)
+	// guarded says the item is about avoiding pregnancy; its text is
+	// read for that only when it names a pregnancy (see KindPregnancy
+	// below): the regular expression was most of a trial page's
+	// preparing of its questions.
+	guarded := false
 	for i := range it.Constraints {
 		c := &it.Constraints[i]
 		guarded = guarded || c.Kind == eligibility.KindContraception || c.Term == "pregnancy test"
@@ -180,7 +184,7 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 		case eligibility.KindSex:
 			pc.skip = others > 0
 		case eligibility.KindPregnancy:
-			pc.notPregnant = c.Negated || guarded
+			pc.notPregnant = c.Negated || guarded || ineligibleRe.MatchString(it.Text)
 		}
 		p.cons = append(p.cons, pc)
 		if !pc.skip {
@@ -191,9 +195,9 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 	// long item or beside a treatment describes the setting of something
 	// else ("prior therapy for metastatic HER2-positive disease", "visceral
 	// spread at risk of complications"): not every such patient is out.
-	if excl && (len(strings.Fields(it.Text)) > 12 || settingRe.MatchString(it.Text)) {
+	if excl && slices.ContainsFunc(p.cons, describesSetting) && (len(strings.Fields(it.Text)) > 12 || settingRe.MatchString(it.Text)) {
 		for i := range p.cons {
-			if k := p.cons[i].c.Kind; k == eligibility.KindBiomarker || k == eligibility.KindDiseaseStatus || p.cons[i].spread {
+			if describesSetting(p.cons[i]) {
 				p.cons[i].hedged = true
 			}
 		}
@@ -216,6 +220,13 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 		p.structured = p.structured || k.structured
 	}
 	return p
+}
+
+// describesSetting says whether pc, in a long exclusion or one beside a
+// treatment, says where something else happened rather than who is out.
+func describesSetting(pc pcons) bool {
+	k := pc.c.Kind
+	return k == eligibility.KindBiomarker || k == eligibility.KindDiseaseStatus || pc.spread
 }
 
 // markAlternatives joins consecutive thresholds written as

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -79,8 +80,15 @@ func (s *site) glossary(w http.ResponseWriter, r *http.Request) error {
 // explains.
 var termPattern = regexp.MustCompile(`\b(ECOG|Karnofsky|placebo|randomi[sz]ed)\b`)
 
+// termStems are what every match of termPattern contains: most criteria
+// name none of them, and looking for them is cheaper than the pattern.
+var termStems = []string{"ECOG", "Karnofsky", "placebo", "randomi"}
+
 // glossify escapes text and links the glossary's terms in it.
 func glossify(text string) template.HTML {
+	if !slices.ContainsFunc(termStems, func(s string) bool { return strings.Contains(text, s) }) {
+		return template.HTML(html.EscapeString(text))
+	}
 	var b strings.Builder
 	last := 0
 	for _, m := range termPattern.FindAllStringIndex(text, -1) {

@@ -45,9 +45,10 @@ type lineView struct {
 	Text  string
 }
 
-// studyHistory returns the decoded versions of id, oldest first; none
-// when the site has no history source.
-func (s *site) studyHistory(ctx context.Context, id string) ([]history.Version, error) {
+// studyHistory returns the versions of id, oldest first, as of reads
+// them (history.Of, or history.Summaries where the records are not
+// shown); none when the site has no history source.
+func (s *site) studyHistory(ctx context.Context, id string, of func([]study.Version) ([]history.Version, error)) ([]history.Version, error) {
 	if s.cfg.History == nil {
 		return nil, nil
 	}
@@ -58,7 +59,7 @@ func (s *site) studyHistory(ctx context.Context, id string) ([]history.Version, 
 	if err != nil {
 		return nil, err
 	}
-	return history.Of(stored)
+	return of(stored)
 }
 
 func newHistoryView(id string, versions []history.Version) *historyView {
@@ -97,7 +98,7 @@ type removedPage struct {
 // removedStudy answers 410 Gone for a study ClinicalTrials.gov no longer
 // lists, with a notice and the versions we saw.
 func (s *site) removedStudy(w http.ResponseWriter, r *http.Request, removed *study.RemovedError) error {
-	versions, err := s.studyHistory(r.Context(), removed.NCTID)
+	versions, err := s.studyHistory(r.Context(), removed.NCTID, history.Of)
 	if err != nil {
 		return err
 	}
@@ -117,7 +118,7 @@ func (s *site) studyFeed(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	versions, err := s.studyHistory(r.Context(), id)
+	versions, err := s.studyHistory(r.Context(), id, history.Of)
 	if err != nil {
 		return err
 	}
@@ -198,7 +199,7 @@ func describe(v history.Version) string {
 // latestChange fills a search feed's entry for st with what changed last
 // and when it reached us, when the store keeps its history.
 func (s *site) latestChange(ctx context.Context, e *atomEntry, base string, nctID string) error {
-	versions, err := s.studyHistory(ctx, nctID)
+	versions, err := s.studyHistory(ctx, nctID, history.Of)
 	if err != nil || len(versions) == 0 {
 		return err
 	}

@@ -253,7 +253,7 @@ func (s *site) citySites(r *http.Request, cp *cityPage, hits []search.Hit) error
 			})
 		}
 	}
-	slices.SortFunc(cp.Sites, func(a, b siteView) int { return strings.Compare(a.Facility, b.Facility) })
+	slices.SortFunc(cp.Sites, func(a, b siteView) int { return strings.Compare(a.Site.Facility, b.Site.Facility) })
 	return nil
 }
 

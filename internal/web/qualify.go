@@ -93,6 +93,14 @@ func appendRows(out []rowView, r match.Row, depth int) []rowView {
 // for a GET, and with 308 for a POST so the form is sent again.
 func (s *site) studyFor(r *http.Request, suffix string) (study.Study, error) {
 	id := strings.ToUpper(strings.TrimSpace(r.PathValue("id")))
+	if id == r.PathValue("id") {
+		// Nearly every path names a stored study as stored: read it
+		// straight away, and look for an alias only when there is none.
+		st, err := s.cfg.Studies.Study(r.Context(), id)
+		if !errors.Is(err, study.ErrNotFound) {
+			return st, err
+		}
+	}
 	canon, err := s.cfg.Studies.CanonicalID(r.Context(), id)
 	if err != nil {
 		if errors.Is(err, study.ErrNotFound) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
+	"github.com/trialfinder/trialfinder/internal/history"
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -35,8 +36,8 @@ type studyPage struct {
 	Updated                   string
 	DataTime                  string
 	CTGovURL                  string
-	LD                        map[string]any // schema.org MedicalTrial
-	Countries                 []option       // the site list's country filter
+	LD                        *medicalTrial
+	Countries                 []option // the site list's country filter
 	Near                      string
 	NearPlace                 string // the resolved place the sites are sorted by
 	NearMiss                  bool   // the place in Near was not found
@@ -70,11 +71,17 @@ func lastEligibilityKey(secs []trialpage.Section) string {
 }
 
 // pageSection is a trialpage.Section with the heading level it gets on
-// this page and, for the locations section, the sites as shown.
+// this page and, for the locations section, the sites as shown. The
+// section is a named field, not embedded, as is siteView's Site: a
+// template's field lookup walks embedded structs with reflection and
+// allocates each time, which was a sixth of a trial page's garbage.
+// Page is the page it is on, for the section's template, which a dict
+// built per section passed before, a map each.
 type pageSection struct {
-	trialpage.Section
-	H     int // 2 or 3
-	Sites []siteView
+	Page    *studyPage
+	Section trialpage.Section
+	H       int // 2 or 3
+	Sites   []siteView
 	// More are the sites after the first sitesShown, listed inside a
 	// disclosure so that a trial with hundreds of sites stays readable.
 	More []siteView
@@ -88,7 +95,7 @@ const sitesShown = 20
 const sitesPerPage = 50
 
 type siteView struct {
-	trialpage.Site
+	Site        trialpage.Site
 	StatusValue string
 	Lat, Lon    float64
 	HasGeo      bool
@@ -187,17 +194,17 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	country := r.URL.Query().Get("country")
 	level := 2
 	last := lastEligibilityKey(page.Page.Sections)
-	qualify := pageSection{H: 3, Section: trialpage.Section{Key: "qualify", Heading: "Check if you may qualify"}}
+	qualify := pageSection{Page: page, H: 3, Section: trialpage.Section{Key: "qualify", Heading: "Check if you may qualify"}}
 	for _, sec := range page.Page.Sections {
 		if sec.Level == 1 {
-			page.Sections = append(page.Sections, pageSection{Section: sec, H: 2})
+			page.Sections = append(page.Sections, pageSection{Page: page, Section: sec, H: 2})
 			level = 3
 			if sec.Key == last {
 				page.Sections = append(page.Sections, qualify)
 			}
 			continue
 		}
-		ps := pageSection{Section: sec, H: level}
+		ps := pageSection{Page: page, Section: sec, H: level}
 		if sec.Key == "locations" {
 			ps.Sites = page.sites(st, sec.Sites, country, near)
 			if ps.Sites, err = page.sitePage(r, ps.Sites); err != nil {
@@ -216,13 +223,13 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 			page.Sections = append(page.Sections, qualify)
 		}
 	}
-	versions, err := s.studyHistory(r.Context(), st.NCTID)
+	versions, err := s.studyHistory(r.Context(), st.NCTID, history.Summaries)
 	if err != nil {
 		return err
 	}
 	page.History = newHistoryView(st.NCTID, versions)
 	page.Questions = len(match.Questions(st, crit))
-	page.LD = medicalTrial(st, s.cfg.BaseURL)
+	page.LD = newMedicalTrial(st, s.cfg.BaseURL)
 	return s.render(w, r, http.StatusOK, "study", page.Title, page)
 }
 
@@ -319,58 +326,82 @@ func siteRank(status string) int {
 
 // medicalTrial is the schema.org MedicalTrial description of a study, for
 // search engines. html/template encodes it as JSON inside the script
-// element, escaping "<" so record text cannot end the element.
-func medicalTrial(st study.Study, base string) map[string]any {
-	ld := map[string]any{
-		"@context":   "https://schema.org",
-		"@type":      "MedicalTrial",
-		"name":       displayTitle(st),
-		"identifier": st.NCTID,
-		"url":        base + "/study/" + st.NCTID,
-		"sameAs":     "https://clinicaltrials.gov/study/" + st.NCTID,
+// element, escaping "<" so record text cannot end the element. Structs
+// rather than maps: encoding them is cheaper, and their fields are in
+// the order the keys sort, as a map's would be.
+type medicalTrial struct {
+	Context         string           `json:"@context"`
+	Type            string           `json:"@type"`
+	AlternateName   string           `json:"alternateName,omitempty"`
+	Description     string           `json:"description,omitempty"`
+	HealthCondition []schemaThing    `json:"healthCondition,omitempty"`
+	Identifier      string           `json:"identifier"`
+	Name            string           `json:"name"`
+	Phase           string           `json:"phase,omitempty"`
+	SameAs          string           `json:"sameAs"`
+	Sponsor         *schemaThing     `json:"sponsor,omitempty"`
+	Status          string           `json:"status,omitempty"`
+	StudyLocation   []schemaLocation `json:"studyLocation,omitempty"`
+	TrialDesign     string           `json:"trialDesign,omitempty"`
+	URL             string           `json:"url"`
+}
+
+// schemaThing is a named schema.org thing: a MedicalCondition, an
+// Organization.
+type schemaThing struct {
+	Type string `json:"@type"`
+	Name string `json:"name"`
+}
+
+type schemaLocation struct {
+	Type    string        `json:"@type"` // Place
+	Address schemaAddress `json:"address"`
+	Geo     *schemaGeo    `json:"geo,omitempty"`
+	Name    string        `json:"name,omitempty"`
+}
+
+type schemaAddress struct {
+	Type     string `json:"@type"` // PostalAddress
+	Country  string `json:"addressCountry"`
+	Locality string `json:"addressLocality"`
+	Region   string `json:"addressRegion"`
+	Postal   string `json:"postalCode"`
+}
+
+type schemaGeo struct {
+	Type      string  `json:"@type"` // GeoCoordinates
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+}
+
+func newMedicalTrial(st study.Study, base string) *medicalTrial {
+	ld := &medicalTrial{
+		Context: "https://schema.org", Type: "MedicalTrial", Name: displayTitle(st), Identifier: st.NCTID,
+		URL: base + "/study/" + st.NCTID, SameAs: "https://clinicaltrials.gov/study/" + st.NCTID,
+		AlternateName: st.OfficialTitle, Phase: phaseText(st.Phases),
 	}
 	if st.BriefSummary != "" {
-		ld["description"] = clipText(st.BriefSummary, maxProseChars)
+		ld.Description = clipText(st.BriefSummary, maxProseChars)
 	}
-	if st.OfficialTitle != "" {
-		ld["alternateName"] = st.OfficialTitle
-	}
-	if len(st.Conditions) > 0 {
-		var conds []map[string]string
-		for _, c := range st.Conditions[:min(len(st.Conditions), maxItems)] {
-			conds = append(conds, map[string]string{"@type": "MedicalCondition", "name": c})
-		}
-		ld["healthCondition"] = conds
-	}
-	if ph := phaseText(st.Phases); ph != "" {
-		ld["phase"] = ph
+	for _, c := range st.Conditions[:min(len(st.Conditions), maxItems)] {
+		ld.HealthCondition = append(ld.HealthCondition, schemaThing{Type: "MedicalCondition", Name: c})
 	}
 	if status, ok := schemaStatus[st.OverallStatus]; ok {
-		ld["status"] = "https://schema.org/" + status
+		ld.Status = "https://schema.org/" + status
 	}
 	if st.LeadSponsor.Name != "" {
-		ld["sponsor"] = map[string]string{"@type": "Organization", "name": st.LeadSponsor.Name}
+		ld.Sponsor = &schemaThing{Type: "Organization", Name: st.LeadSponsor.Name}
 	}
 	if st.Design.Allocation == "RANDOMIZED" {
-		ld["trialDesign"] = "https://schema.org/RandomizedTrial"
+		ld.TrialDesign = "https://schema.org/RandomizedTrial"
 	}
-	var locs []map[string]any
-	for _, l := range st.Locations {
-		if len(locs) == 50 {
-			break
-		}
-		loc := map[string]any{"@type": "Place", "address": map[string]string{
-			"@type": "PostalAddress", "addressLocality": l.City, "addressRegion": l.State, "postalCode": l.Zip, "addressCountry": l.Country}}
-		if l.Facility != "" {
-			loc["name"] = l.Facility
-		}
+	for _, l := range st.Locations[:min(len(st.Locations), 50)] {
+		loc := schemaLocation{Type: "Place", Name: l.Facility, Address: schemaAddress{
+			Type: "PostalAddress", Country: l.Country, Locality: l.City, Region: l.State, Postal: l.Zip}}
 		if l.Geo != nil {
-			loc["geo"] = map[string]any{"@type": "GeoCoordinates", "latitude": l.Geo.Lat, "longitude": l.Geo.Lon}
+			loc.Geo = &schemaGeo{Type: "GeoCoordinates", Latitude: l.Geo.Lat, Longitude: l.Geo.Lon}
 		}
-		locs = append(locs, loc)
-	}
-	if len(locs) > 0 {
-		ld["studyLocation"] = locs
+		ld.StudyLocation = append(ld.StudyLocation, loc)
 	}
 	return ld
 }

@@ -369,3 +369,17 @@ func TestTrialPageReflowsLegacyText(t *testing.T) {
 		t.Errorf("first paragraph %q", first)
 	}
 }
+
+// TestGlossify links the glossary's terms in criteria text and escapes
+// the rest, with and without a term to link.
+func TestGlossify(t *testing.T) {
+	for in, want := range map[string]string{
+		"ECOG 0-1 & randomised":     `<a class="term" href="/glossary#ecog">ECOG</a> 0-1 &amp; <a class="term" href="/glossary#randomized">randomised</a>`,
+		"Platelets <100 & no ecogs": "Platelets &lt;100 &amp; no ecogs",
+		"ECOGs and placebos":        "ECOGs and placebos",
+	} {
+		if got := string(glossify(in)); got != want {
+			t.Errorf("glossify(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

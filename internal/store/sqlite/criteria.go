@@ -2,8 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/trialfinder/trialfinder/internal/store/record"
 )
@@ -19,32 +20,25 @@ func (s *Store) ParseCriteriaWith(version string, parse func(criteria string) []
 // parser of this version wrote; ids without such a row are skipped, for
 // the caller to parse itself.
 func (s *Store) CriteriaOf(ctx context.Context, version string, ids []string, fn func(nctID string, parsed []byte) error) error {
-	const batch = 500 // well under SQLite's bound on parameters
-	for len(ids) > 0 {
-		n := min(batch, len(ids))
-		if err := s.criteriaOf(ctx, version, ids[:n], fn); err != nil {
-			return fmt.Errorf("read stored criteria: %w", err)
-		}
-		ids = ids[n:]
+	if err := s.criteriaOf(ctx, version, ids, fn); err != nil {
+		return fmt.Errorf("read stored criteria: %w", err)
 	}
 	return nil
 }
 
 func (s *Store) criteriaOf(ctx context.Context, version string, ids []string, fn func(string, []byte) error) error {
-	args := make([]any, 0, len(ids)+1)
-	args = append(args, version)
-	for _, id := range ids {
-		args = append(args, id)
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT nct_id, parsed FROM criteria WHERE parser_version = ? AND nct_id IN (?`+
-		strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	rows, err := s.criteriaIn.QueryContext(ctx, version, string(list))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
-		var z []byte
+		var z sql.RawBytes // decompressed from the driver's buffer, not a copy of it
 		if err := rows.Scan(&id, &z); err != nil {
 			return err
 		}

@@ -24,8 +24,10 @@ var migrations embed.FS
 // Store is an open SQLite store. It is safe for concurrent use; writes are
 // serialised by SQLite, reads run alongside them (WAL).
 type Store struct {
-	db      *sql.DB
-	rawByID *sql.Stmt
+	db *sql.DB
+	// The statements a trial page runs, compiled once: SQLite took longer
+	// to compile them than to run them.
+	rawByID, historyOf, criteriaIn *sql.Stmt
 	// criteria, when set, derives each written study's structured
 	// criteria; see ParseCriteriaWith.
 	criteria *record.CriteriaParser
@@ -64,16 +66,37 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// Every page of results reads its records one by one: compiling the
 	// statement once saves a parse per record.
-	if s.rawByID, err = db.PrepareContext(ctx, `SELECT s.raw, r.removed_on FROM studies s
-		LEFT JOIN removed r ON r.nct_id = s.nct_id WHERE s.nct_id = ?`); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&s.rawByID, `SELECT s.raw, r.removed_on FROM studies s
+			LEFT JOIN removed r ON r.nct_id = s.nct_id WHERE s.nct_id = ?`},
+		{&s.historyOf, `SELECT v.version, v.last_update_posted, v.seen_at, coalesce(v.raw, s.raw)
+			FROM versions v JOIN studies s ON s.nct_id = v.nct_id WHERE v.nct_id = ? ORDER BY v.version`},
+		// The IDs come as one JSON array, so one statement serves any
+		// number of them.
+		{&s.criteriaIn, `SELECT nct_id, parsed FROM criteria
+			WHERE parser_version = ? AND nct_id IN (SELECT value FROM json_each(?))`},
+	} {
+		if *p.stmt, err = db.PrepareContext(ctx, p.sql); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("open store %s: %w", path, err)
+		}
 	}
 	return s, nil
 }
 
 // Close closes the store.
-func (s *Store) Close() error { return errors.Join(s.rawByID.Close(), s.db.Close()) }
+func (s *Store) Close() error {
+	var errs []error
+	for _, stmt := range []*sql.Stmt{s.rawByID, s.historyOf, s.criteriaIn} {
+		if stmt != nil {
+			errs = append(errs, stmt.Close())
+		}
+	}
+	return errors.Join(append(errs, s.db.Close())...)
+}
 
 // migrate applies, in order and each in its own transaction, the embedded
 // migrations not yet recorded in schema_migrations.

@@ -199,8 +199,7 @@ func (s *Store) History(ctx context.Context, nctID string) ([]study.Version, err
 }
 
 func (s *Store) history(ctx context.Context, nctID string) ([]study.Version, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT v.version, v.last_update_posted, v.seen_at, coalesce(v.raw, s.raw)
-		FROM versions v JOIN studies s ON s.nct_id = v.nct_id WHERE v.nct_id = ? ORDER BY v.version`, nctID)
+	rows, err := s.historyOf.QueryContext(ctx, nctID)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +208,7 @@ func (s *Store) history(ctx context.Context, nctID string) ([]study.Version, err
 	for rows.Next() {
 		var v study.Version
 		var seen string
-		var z []byte
+		var z sql.RawBytes // decompressed from the driver's buffer, not a copy of it
 		if err := rows.Scan(&v.Version, &v.LastUpdatePosted, &seen, &z); err != nil {
 			return nil, err
 		}

@@ -146,6 +146,7 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 	// minimum and maximum ages already give. Only an inclusion item that
 	// is nothing but an age range, and not about consent, is checked.
 	ageQualifies := excl || others > 0 || len(it.Items) > 0 || consentRe.MatchString(it.Text)
+	staged := slices.ContainsFunc(it.Constraints, func(c eligibility.Constraint) bool { return c.Kind == eligibility.KindStage })
 	for i := range it.Constraints {
 		c := &it.Constraints[i]
 		pc := pcons{c: c, hedged: c.Hedged}
@@ -161,7 +162,8 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			// "AST ≤ 5 × ULN with liver metastases" qualifies a threshold;
 			// "PI3K inhibitor for metastatic disease" says when a therapy
 			// was given.
-			pc.skip = c.Kind == eligibility.KindMetastasis && (measured || pc.spread && therapies && !c.Negated)
+			pc.skip = c.Kind == eligibility.KindMetastasis && (measured || pc.spread && therapies && !c.Negated) ||
+				staged && stageOnly(pc.toks)
 		case eligibility.KindTherapy:
 			pc.current = currentRe.MatchString(it.Text)
 			pc.toks = termTokens(c.Term, therapyNoise)
@@ -253,6 +255,22 @@ var genericWords = wordSet("metastasis disease diseases disorder disorders condi
 	"primary secondary second recurrent untreated treated symptomatic asymptomatic serious progressive " +
 	"concurrent concomitant underlying systemic major minor medical psychiatric local locally distant " +
 	"following or and the a an of with in at by for to which that who as is are be has have had")
+
+// stageOnly reports a condition named by nothing but a stage ("stage IV
+// disease"): the item's stage constraint checks it.
+func stageOnly(toks []string) bool {
+	staged := false
+	for _, t := range toks {
+		switch {
+		case t == "stage" || t == "stages":
+		case eligibility.StageSet(t) != 0:
+			staged = true
+		case !genericWords[t]:
+			return false
+		}
+	}
+	return staged
+}
 
 // noSpreadWords are the terms of a negated metastasis that state
 // disease without distant spread.
@@ -349,8 +367,19 @@ type profileIndex struct {
 	absent     [][]string // tokens of conditions the patient never had
 	absentText []string
 	metastatic Status // Met: some condition is metastatic; NotMet: none is, as far as given
-	stages     []string
+	stages     []patientStage
 }
+
+// patientStage is a stage of one of the patient's conditions: as given,
+// or stage IV for a cancer that has spread.
+type patientStage struct {
+	text   string
+	mask   uint64 // see eligibility.StageSet
+	spread bool
+}
+
+// stageIV is the set of stage IV, which spread disease is.
+var stageIV = eligibility.StageSet("IV")
 
 func newProfileIndex(f patient.Facts, v *vocab.Vocab) *profileIndex {
 	pi := &profileIndex{f: f, metastatic: Unknown}
@@ -371,14 +400,15 @@ func newProfileIndex(f patient.Facts, v *vocab.Vocab) *profileIndex {
 				synonyms = append(synonyms, d.EntryTerms...)
 			}
 		}
-		if c.Stage != "" {
-			pi.stages = append(pi.stages, strings.ToUpper(c.Stage))
+		if m := eligibility.StageSet(c.Stage); m != 0 {
+			pi.stages = append(pi.stages, patientStage{text: strings.ToUpper(strings.TrimSpace(c.Stage)), mask: m})
 		}
 		switch {
 		case c.Metastatic == nil:
 			allKnown = false
 		case *c.Metastatic:
 			known = true
+			pi.stages = append(pi.stages, patientStage{text: "IV", mask: stageIV, spread: true})
 		}
 	}
 	for _, s := range synonyms {

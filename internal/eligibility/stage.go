@@ -201,7 +201,7 @@ var (
 	// kidney"). Both are looked for within stageContext bytes of the
 	// stages.
 	otherScaleRe = regexp.MustCompile(`\b(?:scales?|scores?|cdc|kidney|renal|ckd|creatinine|gfr|dialys\w*|heart failure|cardiac|chf|nyha|hypertensi\w*|blood pressure|parkinson\w*|hoehn|yahr|ulcers?|wounds?|pressure injur\w*|sickle|dementia|alzheimer\w*|cognitive|aids|hiv|copd|gold|lymph[o]?edema|fibrosis|cirrhosis|retinopathy|macular|glaucoma|keratoconus|sleep|tanner|pubert\w*|labou?r|endometriosis|periodont\w*|prolapse|sarcoidosis|hurley|hidradenitis|osteonecrosis|ficat|obesity|liver disease|steatohepatitis|nash|nafld|mash|masld)\b`)
-	cancerRe = regexp.MustCompile(`\b(?:cancers?|tumou?rs?|neoplas\w*|malignan\w*|leuka?emi\w*|nsclc|sclc|hodgkin\w*|metasta\w*)\b|(?:carcin|sarcom|lymphom|melanom|myelom|blastom|gliom|mesotheliom|seminom|teratom|thymom|germinom)`)
+	cancerRe     = regexp.MustCompile(`\b(?:cancers?|tumou?rs?|neoplas\w*|malignan\w*|leuka?emi\w*|nsclc|sclc|hodgkin\w*|metasta\w*)\b|(?:carcin|sarcom|lymphom|melanom|myelom|blastom|gliom|mesotheliom|seminom|teratom|thymom|germinom)`)
 	// stageAltRe offers another state of the disease beside the stage
 	// ("stage IV or recurrent", "locally advanced (stage IIIB) or
 	// metastatic"); stagePastRe speaks of a stage of the past ("recurred

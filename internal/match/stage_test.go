@@ -24,12 +24,12 @@ func TestStageVerdicts(t *testing.T) {
 		return patient.Profile{Conditions: []patient.Condition{{Text: "breast cancer", Stage: stage}}}
 	}
 	const (
-		her2Post = "Inclusion Criteria:\n\n1. Stage IIB-III invasive breast cancer (AJCC 8th edition)\n"                 // NCT06926543
-		lung34   = "Inclusion Criteria:\n\n* Stage III or IV non-small cell lung cancer\n"                              // NCT-style wording of many lung trials
-		orRecur  = "Inclusion Criteria:\n\n* Stage IV or recurrent non-small cell lung cancer\n"                         // an alternative to the stage
-		laOrMet  = "Inclusion Criteria:\n\n* Locally advanced or metastatic breast cancer\n"                            // no stage at all
-		ckd      = "Inclusion Criteria:\n\n* Chronic kidney disease stage 3 or 4\n"                                     // another disease's stage
-		melanoma = "Inclusion Criteria:\n\n* Stage III (unresectable) or stage IV melanoma\n"                           // two mentions, one set
+		her2Post = "Inclusion Criteria:\n\n1. Stage IIB-III invasive breast cancer (AJCC 8th edition)\n" // NCT06926543
+		lung34   = "Inclusion Criteria:\n\n* Stage III or IV non-small cell lung cancer\n"               // NCT-style wording of many lung trials
+		orRecur  = "Inclusion Criteria:\n\n* Stage IV or recurrent non-small cell lung cancer\n"         // an alternative to the stage
+		laOrMet  = "Inclusion Criteria:\n\n* Locally advanced or metastatic breast cancer\n"             // no stage at all
+		ckd      = "Inclusion Criteria:\n\n* Chronic kidney disease stage 3 or 4\n"                      // another disease's stage
+		melanoma = "Inclusion Criteria:\n\n* Stage III (unresectable) or stage IV melanoma\n"            // two mentions, one set
 	)
 	for _, tc := range []struct {
 		name     string

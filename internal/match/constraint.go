@@ -482,13 +482,13 @@ func (ck *checker) stage(c *eligibility.Constraint) Status {
 	for _, s := range stages[1:] {
 		if stageStatus(s.mask, want) != st {
 			if ck.explain {
-				ck.say("Your stages (%s) give different answers for %s — ask the study team", stageTexts(stages), c.Term)
+				ck.say("Your stages (%s) give different answers for %s — ask the study team", stageTexts(stages, true), c.Term)
 			}
 			return Unknown
 		}
 	}
 	if ck.explain {
-		yours := stageTexts(stages)
+		yours := stageTexts(stages, false)
 		switch st {
 		case Met:
 			ck.say("Your %s is within %s", yours, c.Term)
@@ -512,10 +512,13 @@ func stageStatus(have, want uint64) Status {
 }
 
 // stageTexts names the patient's stages for a reason: "stage IIIA",
-// "stage IV (the cancer has spread)".
-func stageTexts(stages []patientStage) string {
+// "stage IV (the cancer has spread)"; the implied ones too with all.
+func stageTexts(stages []patientStage, all bool) string {
 	var out []string
 	for _, s := range stages {
+		if s.implied && !all {
+			continue
+		}
 		t := "stage " + s.text
 		if s.spread {
 			t += " (the cancer has spread)"

@@ -371,11 +371,13 @@ type profileIndex struct {
 }
 
 // patientStage is a stage of one of the patient's conditions: as given,
-// or stage IV for a cancer that has spread.
+// or stage IV for a cancer that has spread, which is implied when the
+// condition also has a stage as given (and goes unnamed in reasons).
 type patientStage struct {
-	text   string
-	mask   uint64 // see eligibility.StageSet
-	spread bool
+	text    string
+	mask    uint64 // see eligibility.StageSet
+	spread  bool
+	implied bool
 }
 
 // stageIV is the set of stage IV, which spread disease is.
@@ -400,15 +402,19 @@ func newProfileIndex(f patient.Facts, v *vocab.Vocab) *profileIndex {
 				synonyms = append(synonyms, d.EntryTerms...)
 			}
 		}
-		if m := eligibility.StageSet(c.Stage); m != 0 {
-			pi.stages = append(pi.stages, patientStage{text: strings.ToUpper(strings.TrimSpace(c.Stage)), mask: m})
+		spread := c.Metastatic != nil && *c.Metastatic
+		given := eligibility.StageSet(c.Stage)
+		if given != 0 {
+			pi.stages = append(pi.stages, patientStage{text: strings.ToUpper(strings.TrimSpace(c.Stage)), mask: given, spread: spread})
+		}
+		if spread {
+			pi.stages = append(pi.stages, patientStage{text: "IV", mask: stageIV, spread: true, implied: given != 0})
 		}
 		switch {
 		case c.Metastatic == nil:
 			allKnown = false
 		case *c.Metastatic:
 			known = true
-			pi.stages = append(pi.stages, patientStage{text: "IV", mask: stageIV, spread: true})
 		}
 	}
 	for _, s := range synonyms {

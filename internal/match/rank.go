@@ -450,7 +450,7 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 		limit = 20
 	}
 	out := &Ranking{Candidates: len(cands), Query: q}
-	top, err := m.top(ctx, m.concepts(p.Conditions), cands, limit)
+	top, err := m.top(ctx, aside{concepts: m.concepts(p.Conditions), healthy: f.HealthyVolunteer == patient.Yes}, cands, limit)
 	if err != nil {
 		return nil, fmt.Errorf("rank: %w", err)
 	}
@@ -474,12 +474,26 @@ type read struct {
 // reads to find studies about the patient's conditions.
 const maxReads = 3
 
-// top returns the first limit candidates with their records, those about
-// another condition that only shares words with the patient's (see
-// offConcept) after the others the registered limits do not rule out.
-// Only the records read decide it: the search index holds no condition
-// names, and the hits are read anyway to be explained.
-func (m *Matcher) top(ctx context.Context, concepts []string, cands []candidate, limit int) ([]read, error) {
+// aside says which studies the patient's facts put after the others,
+// from their records.
+type aside struct {
+	concepts []string // the descriptors of the patient's conditions
+	healthy  bool     // the patient is a healthy volunteer
+}
+
+// of reports a study about another condition that only shares words
+// with the patient's (see offConcept), or, for a healthy volunteer, one
+// that treats a disease (not about healthy people): a healthy person has
+// nothing to treat and could join it only as a control.
+func (a aside) of(c candidate, s *study.Study) bool {
+	return offConcept(a.concepts, s.Conditions) || a.healthy && c.secondary && s.Design.PrimaryPurpose == "TREATMENT"
+}
+
+// top returns the first limit candidates with their records, those set
+// aside (see aside.of) after the others the registered limits do not
+// rule out. Only the records read decide it: the search index holds no
+// condition names, and the hits are read anyway to be explained.
+func (m *Matcher) top(ctx context.Context, as aside, cands []candidate, limit int) ([]read, error) {
 	out := make([]read, 0, min(limit, len(cands)))
 	var off []read
 	i, reads := 0, 0
@@ -489,7 +503,7 @@ func (m *Matcher) top(ctx context.Context, concepts []string, cands []candidate,
 			return nil, err
 		}
 		reads++
-		if offConcept(concepts, s.Conditions) {
+		if as.of(cands[i], &s) {
 			off = append(off, read{cands[i], s})
 			continue
 		}

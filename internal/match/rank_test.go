@@ -210,3 +210,31 @@ func TestOffConcept(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthyVolunteerRanking ranks the bundled studies for a healthy
+// volunteer: only studies that take healthy volunteers, and no study
+// that treats a disease among the first ten while studies of other
+// purposes (observational, basic science, diagnostic, prevention) are
+// there to fill them.
+func TestHealthyVolunteerRanking(t *testing.T) {
+	m := newDemoMatcher(t)
+	p := patient.Profile{Age: ptr(29.0), Sex: "female", HealthyVolunteer: ptr(true),
+		Location: &patient.Location{Lat: ptr(39.29), Lon: ptr(-76.61)}} // Baltimore: the nearest are surgical studies
+	res, err := m.Rank(context.Background(), p, RankOptions{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Candidates < 20 || len(res.Hits) != 10 {
+		t.Fatalf("%d candidates, %d hits", res.Candidates, len(res.Hits))
+	}
+	for _, h := range res.Hits {
+		s := demoStudy(t, h.NCTID)
+		if s.Eligibility.HealthyVolunteers == nil || !*s.Eligibility.HealthyVolunteers {
+			t.Errorf("%s does not take healthy volunteers", h.NCTID)
+		}
+		healthy := slices.ContainsFunc(s.Conditions, func(c string) bool { return strings.Contains(strings.ToLower(c), "healthy") })
+		if s.Design.PrimaryPurpose == "TREATMENT" && !healthy {
+			t.Errorf("%s (%s) treats %v", h.NCTID, s.BriefTitle, s.Conditions)
+		}
+	}
+}

@@ -284,6 +284,11 @@ func (ck *checker) condition(pc *pcons) Status {
 		return Unknown
 	}
 	st, which := ck.pi.presence(pc.toks)
+	if st == Unknown {
+		if h, ok := ck.pi.histologyClash(pc.toks); ok {
+			st, which = NotMet, h
+		}
+	}
 	if ck.explain {
 		switch st {
 		case Met:

@@ -368,6 +368,7 @@ type profileIndex struct {
 	absentText []string
 	metastatic Status // Met: some condition is metastatic; NotMet: none is, as far as given
 	stages     []patientStage
+	histos     []histo // the patient's cancers whose histology and organ are named
 }
 
 // patientStage is a stage of one of the patient's conditions: as given,
@@ -419,6 +420,12 @@ func newProfileIndex(f patient.Facts, v *vocab.Vocab) *profileIndex {
 	}
 	for _, s := range synonyms {
 		pi.conds.add(s, -1)
+	}
+	for _, c := range f.Conditions {
+		if h := histologyOf(termTokens(c.Text, conditionNoise)); h.kinds != 0 && h.organ != 0 {
+			h.text = c.Text
+			pi.histos = append(pi.histos, h)
+		}
 	}
 	switch {
 	case known:
@@ -474,6 +481,86 @@ func (pi *profileIndex) presence(toks []string) (st Status, which string) {
 		return NotMet, "no metastases"
 	}
 	return Unknown, ""
+}
+
+// histo is the histology a condition's name gives a carcinoma (kinds, a
+// set of the histologies below) and its organ.
+type histo struct {
+	kinds, organ uint8
+	text         string
+}
+
+// The histologies a name can leave open: "non-squamous NSCLC" is an
+// adenocarcinoma or another non-small cell carcinoma.
+const (
+	adeno uint8 = 1 << iota
+	squamous
+	otherNonSmallCell
+	smallCell
+)
+
+// carcinomaWords and organWords are the tokens that name them.
+var (
+	carcinomaWords = map[string]uint8{"adenocarcinoma": adeno, "adenocarcinomas": adeno, "squamous": squamous,
+		"nonsquamous": adeno | otherNonSmallCell, "sclc": smallCell}
+	organWords = map[string]uint8{"lung": 1, "lungs": 1, "nsclc": 1, "sclc": 1, "pulmonary": 1, "bronchial": 1,
+		"esophageal": 2, "esophagus": 2, "oesophageal": 2, "oesophagus": 2, "cervix": 3, "cervical": 3,
+		"anal": 4, "anus": 4, "skin": 5, "cutaneous": 5, "bladder": 6, "urothelial": 6}
+)
+
+// nonSmallCell is every non-small cell carcinoma.
+const nonSmallCell = adeno | squamous | otherNonSmallCell
+
+// histologyOf reads a condition's tokens: "stage IVB lung adenocarcinoma"
+// is an adenocarcinoma of the lung, "squamous NSCLC" a squamous one (a
+// kind narrows "NSCLC"), "squamous or non-squamous NSCLC" and "NSCLC or
+// SCLC" any of those named; "small cell" and "non-small cell" are told
+// apart.
+func histologyOf(toks []string) histo {
+	var h histo
+	var kinds uint8
+	genus := false
+	for i, t := range toks {
+		non := i > 0 && toks[i-1] == "non"
+		switch {
+		case t == "squamous" && non:
+			kinds |= adeno | otherNonSmallCell
+		case t == "small" && i+1 < len(toks) && toks[i+1] == "cell":
+			if non {
+				genus = true
+			} else {
+				kinds |= smallCell
+			}
+		case t == "nsclc":
+			genus = true
+		default:
+			kinds |= carcinomaWords[t]
+		}
+		if o := organWords[t]; o != 0 && h.organ == 0 {
+			h.organ = o
+		}
+	}
+	if genus && kinds&nonSmallCell == 0 {
+		kinds |= nonSmallCell
+	}
+	h.kinds = kinds
+	return h
+}
+
+// histologyClash returns the patient's cancer whose histology a
+// condition named by toks rules out, for the same organ: lung
+// adenocarcinoma against "squamous NSCLC" or "small cell lung cancer".
+func (pi *profileIndex) histologyClash(toks []string) (string, bool) {
+	if len(pi.histos) == 0 {
+		return "", false
+	}
+	c := histologyOf(toks)
+	for _, h := range pi.histos {
+		if c.kinds != 0 && c.organ == h.organ && c.kinds&h.kinds == 0 {
+			return h.text, true
+		}
+	}
+	return "", false
 }
 
 func subset(small, big []string) bool {

@@ -25,7 +25,7 @@ func TestStageVerdicts(t *testing.T) {
 	}
 	const (
 		her2Post = "Inclusion Criteria:\n\n1. Stage IIB-III invasive breast cancer (AJCC 8th edition)\n" // NCT06926543
-		lung34   = "Inclusion Criteria:\n\n* Stage III or IV non-small cell lung cancer\n"               // NCT-style wording of many lung trials
+		lung34   = "Inclusion Criteria:\n\n* Stage III or IV non-small cell lung cancer\n"               // NCT07134413 and other lung trials
 		orRecur  = "Inclusion Criteria:\n\n* Stage IV or recurrent non-small cell lung cancer\n"         // an alternative to the stage
 		laOrMet  = "Inclusion Criteria:\n\n* Locally advanced or metastatic breast cancer\n"             // no stage at all
 		ckd      = "Inclusion Criteria:\n\n* Chronic kidney disease stage 3 or 4\n"                      // another disease's stage

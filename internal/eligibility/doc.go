@@ -66,8 +66,18 @@
 //   - "condition": term is the named condition as written ("history of
 //     X", "diagnosed with X", "known X"); negated under "no", "without",
 //     "free of".
-//   - "stage": term "stage III", "stage IVb"...; "metastasis": term is
-//     the phrase.
+//   - "stage": term is the set of cancer stages the item allows, ranges
+//     and lists read whole: "stage IIB-III", "stage II, III" (from "stage
+//     II or III"), "stage IIIB, IIIC, IV" (from "stage IIIB/C or stage
+//     IV"), "stage II-IV" (from "stage II or higher"); one constraint per
+//     item, letters upper case, arabic numerals as roman ones.
+//     StageSet turns a term into a set to compare. Hedged where the item
+//     offers another state of the disease beside the stage ("stage IV or
+//     recurrent", "locally advanced or metastatic") or speaks of a past
+//     stage ("recurred from stage I-III", "history of"); not read where
+//     the stage is on another disease's scale (CKD, Hoehn and Yahr,
+//     NYHA, a pressure ulcer; a scale past IV) with no cancer named near.
+//   - "metastasis": term is the phrase.
 //   - "therapy": term is the therapy or drug class ("anti PD-1",
 //     "VEGF (R) inhibitors", "chemotherapy"); "examples" lists the drugs
 //     named in the parenthesis after a class; "window" carries the time
@@ -183,4 +193,4 @@ package eligibility
 
 // ParserVersion changes whenever Parse can give a different result for
 // the same text, so stores know to re-derive saved parses.
-const ParserVersion = "5" // 5: the forms of the labelled sets' misses (see above); 4: the variables and forms of issue 13 (see above); 3: biomarkers, disease course, hedges, allowances; 2: weights in grams
+const ParserVersion = "5" // 5: the forms of the labelled sets' misses (see above) and stage sets; 4: the variables and forms of issue 13 (see above); 3: biomarkers, disease course, hedges, allowances; 2: weights in grams

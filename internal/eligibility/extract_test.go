@@ -219,7 +219,7 @@ func TestExtractTerms(t *testing.T) {
 	if s := findKind(allConstraints(Parse("Male or female, 18 years of age or older")), KindSex); len(s) != 0 {
 		t.Errorf("both sexes gave %+v", s)
 	}
-	if s := findKind(allConstraints(Parse("Clinical stage IIIb or IV non-small cell lung cancer")), KindStage); len(s) != 1 || s[0].Term != "stage IIIb" {
+	if s := findKind(allConstraints(Parse("Clinical stage IIIb or IV non-small cell lung cancer")), KindStage); len(s) != 1 || s[0].Term != "stage IIIB, IV" {
 		t.Errorf("stage: %+v", s)
 	}
 	m := findKind(allConstraints(Parse("the imaging examination confirmed no recurrence and metastasis")), KindMetastasis)

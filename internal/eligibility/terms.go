@@ -16,7 +16,6 @@ var (
 	conditionRe = newWordStartRe(`\b(?:history of|diagnosed with|diagnosis of|known|documented|suffering from|presence of|evidence of|patients with|subjects with|participants with|diagnosed as)\s+(?:an?\s+|the\s+|any\s+)?`)
 	// conditionEndRe ends the condition named after conditionRe.
 	conditionEndRe = regexp.MustCompile(`\s+(?:within|who|that|which|requiring|except|other than|unless|in the|during|for|at|as|including|such as|e\.g|defined|confirmed|according|by|on|with|without|is|are|was|were|to|of the|before|after|prior|occurred)\b|[,;:.()\[\]]`)
-	stageRe        = newWordStartRe(`\bstages?\s+(0|iv|i{1,3}|[1-4])([abc]\d?)?\b`)
 	metastasisRe   = newWordStartRe(`\b(?:(?:extrahepatic|distant|brain|cns|central nervous system|bone|liver|hepatic|lung|pulmonary|lymph node|nodal|visceral|leptomeningeal|peritoneal)\s+)?metasta\w*`)
 	therapyRe      = newWordStartRe(`\b(?:anti[- ]?(?:pd-?1|pd-?l1|ctla-?4|vegfr?|egfr|her2|cd20|tnf|il-?\d+|angiogenic|androgens?)(?:\s*(?:,|/|or|and)\s*(?:anti[- ]?)?(?:pd-?1|pd-?l1|ctla-?4))*(?:\s+(?:antibod(?:y|ies)|therap(?:y|ies)|agents?|drugs?|inhibitors?|treatments?|monoclonal antibod(?:y|ies)))?|(?:pd-?1|pd-?l1|ctla-?4|vegf\s*\(?r?\)?|vegfr|egfr|her2|mek|braf|parp|cdk4/6|mtor|jak|btk|tyrosine kinase|multi-?kinase|immune checkpoint|checkpoint|aromatase|proton pump|sglt-?2|dpp-?4|5-alpha[- ]reductase|pde-?5|phosphodiesterase(?: type)?[- ]5)\s*(?:inhibitors?|blockers?|antagonists?|agonists?)|tkis?|chemotherap\w*|radiotherap\w*|radiation therapy|immunotherap\w*|immunosuppressi\w*(?:\s+(?:therapy|drugs?|agents?|medications?))?|immunomodulat\w*|hormon(?:e|al) therap\w*|androgen deprivation therapy|corticosteroids?|glucocorticoids?|steroids?|anticoagula\w*|antiplatelet\w*|antiviral therapy|live (?:attenuated )?vaccines?|investigational (?:drugs?|agents?|products?|devices?|medicinal products?)|monoclonal antibod(?:y|ies)|biologics?|thrombolysis|blood transfusions?|transfusions?|g-csf|growth factors?|bisphosphonates?|opioids?|antidepressants?|antipsychotics?|insulin|statins?|adjuvant therapy|neoadjuvant therapy|targeted therapy|systemic therapy|surgery|surgical resection|resection|transplant\w*)\b`)
 	examplesRe     = regexp.MustCompile(`^\s*\(((?:e\.g\.?|such as|including|i\.e\.?)[^()]{3,200}|[^()]{2,100},[^()]{2,100})\)`)
@@ -89,14 +88,7 @@ func terms(text string, n norm) []Constraint {
 			out = append(out, n.term(text, KindCondition, a, z))
 		}
 	}
-	for _, m := range findAll(stageRe, s, "stage") {
-		c := n.term(text, KindStage, m[0], m[1])
-		c.Term = "stage " + strings.ToUpper(s[m[2]:m[3]])
-		if m[4] >= 0 {
-			c.Term += s[m[4]:m[5]]
-		}
-		out = append(out, c)
-	}
+	out = append(out, stages(text, n)...)
 	for _, m := range findAll(metastasisRe, s, "metasta") {
 		out = append(out, n.term(text, KindMetastasis, m[0], m[1]))
 	}

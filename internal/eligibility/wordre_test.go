@@ -12,7 +12,7 @@ import (
 // race detector; TestParsedGolden covers the rest through the parser).
 func TestWordStartReFindsWhatTheRegexpFinds(t *testing.T) {
 	patterns := []*wordStartRe{therapyRe, cueRe, conditionalRe, allowanceRe, permitRe, prohibitRe, wideningRe,
-		sexPeopleRe, bothSexRe, pregnancyRe, contraceptionRe, conditionRe, stageRe, metastasisRe, exceptionRe,
+		sexPeopleRe, bothSexRe, pregnancyRe, contraceptionRe, conditionRe, stageStartRe, metastasisRe, exceptionRe,
 		markerStatusRe, statusMarkerRe, tripleNegRe, hrEitherRe, newlyRe, relapsedRe, noMetastasisRe,
 		peopleMentionRe, pressureRe, classBeforeRe, newWordStartRe(`\b[a-z]+ing\b`)}
 	for _, wp := range windowPatterns {

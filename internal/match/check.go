@@ -38,7 +38,13 @@
 // concept: the patient's diagnosis, its MeSH descriptors and their names
 // and entry terms, never by words every condition shares ("disease",
 // "metastatic", "malignancies"); metastatic disease is the patient's
-// "spread" fact against "metastatic", "M0", "operable"; biomarkers
+// "spread" fact against "metastatic", "M0", "operable"; a stage is
+// compared with the set of stages the criterion allows (stage IV, or
+// spread disease, is outside "stage IIB-III"; "stage II" without its
+// sub-stage may lie either side); a carcinoma's histology with another
+// named for the same organ (lung adenocarcinoma against "squamous NSCLC"
+// or "small cell lung cancer" is not met; against "squamous or
+// non-squamous NSCLC" it is not ruled out); biomarkers
 // (HER2, ER, PR, HR, EGFR, …) compare statuses, so HER2-positive against
 // "HER2-negative" is not met. Time windows compare the days since a
 // therapy ended, or how long it has been taken where the criterion

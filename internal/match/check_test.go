@@ -6,6 +6,7 @@ import (
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/patient"
+	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/vocab"
 )
 
@@ -189,5 +190,34 @@ func TestGradedExclusionOfTheOwnCondition(t *testing.T) {
 	}
 	if r.Verdict == NotEligible {
 		t.Errorf("verdict %s", r)
+	}
+}
+
+// TestHistologyVerdicts checks carcinoma histologies, as bundled lung
+// cancer trials word them, against a patient whose note names one: a
+// histology that excludes the patient's for the same organ is "not met";
+// a list of histologies, another organ's, or a mixed one is not.
+func TestHistologyVerdicts(t *testing.T) {
+	adeno := patient.Profile{Conditions: []patient.Condition{{Text: "stage IVB lung adenocarcinoma"}}}
+	squamousLung := patient.Profile{Conditions: []patient.Condition{{Text: "squamous cell carcinoma of the lung"}}}
+	for _, tc := range []struct {
+		criterion string
+		p         patient.Profile
+		notMet    bool
+	}{
+		{"Inclusion Criteria:\n* Histologically or cytologically documented squamous NSCLC.", adeno, true},                            // NCT06692738
+		{"Inclusion Criteria:\n* Participants must have diagnosis of Extensive-Stage Small Cell Lung Cancer (ES-SCLC).", adeno, true}, // NCT06646276
+		{"Inclusion Criteria:\n* Patients with lung adenocarcinoma", squamousLung, true},
+		{"Inclusion Criteria:\n* Histologically confirmed diagnosis of non-squamous NSCLC", adeno, false},
+		{"Inclusion Criteria:\n* Patients with squamous or non-squamous NSCLC", adeno, false},
+		{"Inclusion Criteria:\n* Patients with NSCLC or SCLC", adeno, false},
+		{"Inclusion Criteria:\n* Age 18 or older\n\nExclusion Criteria:\n* Any presence of small cell and mixed small-cell and non-small cell histology.", adeno, false}, // NCT06194448
+		{"Inclusion Criteria:\n* Age 18 or older\n\nExclusion Criteria:\n* History of squamous cell carcinoma of the skin", adeno, false},
+	} {
+		r := Check(tc.p, study.Study{}, eligibility.Parse(tc.criterion))
+		rw := r.Rows[len(r.Rows)-1]
+		if got := rw.Status == NotMet; got != tc.notMet {
+			t.Errorf("%q for %q: %s %q", tc.criterion, tc.p.Conditions[0].Text, rw.Status, rw.Reason)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -283,6 +284,11 @@ func (ck *checker) condition(pc *pcons) Status {
 		return Unknown
 	}
 	st, which := ck.pi.presence(pc.toks)
+	if st == Unknown {
+		if h, ok := ck.pi.histologyClash(pc.toks); ok {
+			st, which = NotMet, h
+		}
+	}
 	if ck.explain {
 		switch st {
 		case Met:
@@ -463,36 +469,68 @@ func (ck *checker) daysSince(i int) (float64, bool) {
 	return float64(int(max(d, 0))), true
 }
 
-// stage is met when one of the patient's stages is the criterion's stage
-// or a sub-stage of it. A different stage stays unknown: the parser
-// keeps only the first stage of "stage III or IV".
+// stage compares the patient's stage with the set of stages the
+// criterion names: met when the stage lies in it, not met when it lies
+// outside ("IIA" against "stage IIB-III"), unknown when it may lie
+// either side ("II" against "stage IIB-III") or the patient's stages
+// disagree. Spread disease counts as stage IV.
 func (ck *checker) stage(c *eligibility.Constraint) Status {
-	want := strings.TrimSpace(strings.TrimPrefix(c.Term, "stage "))
-	want = strings.ToUpper(want)
-	for _, s := range ck.pi.stages {
-		r := roman(s)
-		if rest, ok := strings.CutPrefix(r, want); ok && !strings.HasPrefix(rest, "I") && !strings.HasPrefix(rest, "V") {
+	want := eligibility.StageSet(c.Term)
+	stages := ck.pi.stages
+	if len(stages) == 0 || want == 0 {
+		if ck.explain {
+			ck.say("We don't know your stage (the criterion: %s) — ask the study team", c.Term)
+		}
+		return Unknown
+	}
+	st := stageStatus(stages[0].mask, want)
+	for _, s := range stages[1:] {
+		if stageStatus(s.mask, want) != st {
 			if ck.explain {
-				ck.say("Your stage %s is %s", s, c.Term)
+				ck.say("Your stages (%s) give different answers for %s — ask the study team", stageTexts(stages, true), c.Term)
 			}
-			return Met
+			return Unknown
 		}
 	}
 	if ck.explain {
-		if len(ck.pi.stages) == 0 {
-			ck.say("We don't know your stage (the criterion mentions %s)", c.Term)
-		} else {
-			ck.say("Your stage is %s; the criterion mentions %s — ask the study team", strings.Join(ck.pi.stages, ", "), c.Term)
+		yours := stageTexts(stages, false)
+		switch st {
+		case Met:
+			ck.say("Your %s is within %s", yours, c.Term)
+		case NotMet:
+			ck.say("Your %s is outside %s", yours, c.Term)
+		default:
+			ck.say("Your %s may or may not be within %s — ask the study team", yours, c.Term)
 		}
+	}
+	return st
+}
+
+func stageStatus(have, want uint64) Status {
+	switch {
+	case have&^want == 0:
+		return Met
+	case have&want == 0:
+		return NotMet
 	}
 	return Unknown
 }
 
-// roman writes a stage's leading arabic numeral in roman numerals, as
-// the parser writes criteria stages: "3A" → "IIIA".
-func roman(s string) string {
-	if s == "" || s[0] < '0' || s[0] > '4' {
-		return s
+// stageTexts names the patient's stages for a reason: "stage IIIA",
+// "stage IV (the cancer has spread)"; the implied ones too with all.
+func stageTexts(stages []patientStage, all bool) string {
+	var out []string
+	for _, s := range stages {
+		if s.implied && !all {
+			continue
+		}
+		t := "stage " + s.text
+		if s.spread {
+			t += " (the cancer has spread)"
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
 	}
-	return [...]string{"0", "I", "II", "III", "IV"}[s[0]-'0'] + s[1:]
+	return strings.Join(out, "; ")
 }

@@ -150,6 +150,7 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 	// minimum and maximum ages already give. Only an inclusion item that
 	// is nothing but an age range, and not about consent, is checked.
 	ageQualifies := excl || others > 0 || len(it.Items) > 0 || consentRe.MatchString(it.Text)
+	staged := slices.ContainsFunc(it.Constraints, func(c eligibility.Constraint) bool { return c.Kind == eligibility.KindStage })
 	for i := range it.Constraints {
 		c := &it.Constraints[i]
 		pc := pcons{c: c, hedged: c.Hedged}
@@ -165,7 +166,8 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			// "AST ≤ 5 × ULN with liver metastases" qualifies a threshold;
 			// "PI3K inhibitor for metastatic disease" says when a therapy
 			// was given.
-			pc.skip = c.Kind == eligibility.KindMetastasis && (measured || pc.spread && therapies && !c.Negated)
+			pc.skip = c.Kind == eligibility.KindMetastasis && (measured || pc.spread && therapies && !c.Negated) ||
+				staged && stageOnly(pc.toks)
 		case eligibility.KindTherapy:
 			pc.current = currentRe.MatchString(it.Text)
 			pc.toks = termTokens(c.Term, therapyNoise)
@@ -265,6 +267,22 @@ var genericWords = wordSet("metastasis disease diseases disorder disorders condi
 	"concurrent concomitant underlying systemic major minor medical psychiatric local locally distant " +
 	"following or and the a an of with in at by for to which that who as is are be has have had")
 
+// stageOnly reports a condition named by nothing but a stage ("stage IV
+// disease"): the item's stage constraint checks it.
+func stageOnly(toks []string) bool {
+	staged := false
+	for _, t := range toks {
+		switch {
+		case t == "stage" || t == "stages":
+		case eligibility.StageSet(t) != 0:
+			staged = true
+		case !genericWords[t]:
+			return false
+		}
+	}
+	return staged
+}
+
 // noSpreadWords are the terms of a negated metastasis that state
 // disease without distant spread.
 var noSpreadWords = wordSet("m0 non-metastatic nonmetastatic early-stage early stage early operable localized localised")
@@ -360,8 +378,22 @@ type profileIndex struct {
 	absent     [][]string // tokens of conditions the patient never had
 	absentText []string
 	metastatic Status // Met: some condition is metastatic; NotMet: none is, as far as given
-	stages     []string
+	stages     []patientStage
+	histos     []histo // the patient's cancers whose histology and organ are named
 }
+
+// patientStage is a stage of one of the patient's conditions: as given,
+// or stage IV for a cancer that has spread, which is implied when the
+// condition also has a stage as given (and goes unnamed in reasons).
+type patientStage struct {
+	text    string
+	mask    uint64 // see eligibility.StageSet
+	spread  bool
+	implied bool
+}
+
+// stageIV is the set of stage IV, which spread disease is.
+var stageIV = eligibility.StageSet("IV")
 
 func newProfileIndex(f patient.Facts, v *vocab.Vocab) *profileIndex {
 	pi := &profileIndex{f: f, metastatic: Unknown}
@@ -382,8 +414,13 @@ func newProfileIndex(f patient.Facts, v *vocab.Vocab) *profileIndex {
 				synonyms = append(synonyms, d.EntryTerms...)
 			}
 		}
-		if c.Stage != "" {
-			pi.stages = append(pi.stages, strings.ToUpper(c.Stage))
+		spread := c.Metastatic != nil && *c.Metastatic
+		given := eligibility.StageSet(c.Stage)
+		if given != 0 {
+			pi.stages = append(pi.stages, patientStage{text: strings.ToUpper(strings.TrimSpace(c.Stage)), mask: given, spread: spread})
+		}
+		if spread {
+			pi.stages = append(pi.stages, patientStage{text: "IV", mask: stageIV, spread: true, implied: given != 0})
 		}
 		switch {
 		case c.Metastatic == nil:
@@ -394,6 +431,12 @@ func newProfileIndex(f patient.Facts, v *vocab.Vocab) *profileIndex {
 	}
 	for _, s := range synonyms {
 		pi.conds.add(s, -1)
+	}
+	for _, c := range f.Conditions {
+		if h := histologyOf(termTokens(c.Text, conditionNoise)); h.kinds != 0 && h.organ != 0 {
+			h.text = c.Text
+			pi.histos = append(pi.histos, h)
+		}
 	}
 	switch {
 	case known:
@@ -449,6 +492,86 @@ func (pi *profileIndex) presence(toks []string) (st Status, which string) {
 		return NotMet, "no metastases"
 	}
 	return Unknown, ""
+}
+
+// histo is the histology a condition's name gives a carcinoma (kinds, a
+// set of the histologies below) and its organ.
+type histo struct {
+	kinds, organ uint8
+	text         string
+}
+
+// The histologies a name can leave open: "non-squamous NSCLC" is an
+// adenocarcinoma or another non-small cell carcinoma.
+const (
+	adeno uint8 = 1 << iota
+	squamous
+	otherNonSmallCell
+	smallCell
+)
+
+// carcinomaWords and organWords are the tokens that name them.
+var (
+	carcinomaWords = map[string]uint8{"adenocarcinoma": adeno, "adenocarcinomas": adeno, "squamous": squamous,
+		"nonsquamous": adeno | otherNonSmallCell, "sclc": smallCell}
+	organWords = map[string]uint8{"lung": 1, "lungs": 1, "nsclc": 1, "sclc": 1, "pulmonary": 1, "bronchial": 1,
+		"esophageal": 2, "esophagus": 2, "oesophageal": 2, "oesophagus": 2, "cervix": 3, "cervical": 3,
+		"anal": 4, "anus": 4, "skin": 5, "cutaneous": 5, "bladder": 6, "urothelial": 6}
+)
+
+// nonSmallCell is every non-small cell carcinoma.
+const nonSmallCell = adeno | squamous | otherNonSmallCell
+
+// histologyOf reads a condition's tokens: "stage IVB lung adenocarcinoma"
+// is an adenocarcinoma of the lung, "squamous NSCLC" a squamous one (a
+// kind narrows "NSCLC"), "squamous or non-squamous NSCLC" and "NSCLC or
+// SCLC" any of those named; "small cell" and "non-small cell" are told
+// apart.
+func histologyOf(toks []string) histo {
+	var h histo
+	var kinds uint8
+	genus := false
+	for i, t := range toks {
+		non := i > 0 && toks[i-1] == "non"
+		switch {
+		case t == "squamous" && non:
+			kinds |= adeno | otherNonSmallCell
+		case t == "small" && i+1 < len(toks) && toks[i+1] == "cell":
+			if non {
+				genus = true
+			} else {
+				kinds |= smallCell
+			}
+		case t == "nsclc":
+			genus = true
+		default:
+			kinds |= carcinomaWords[t]
+		}
+		if o := organWords[t]; o != 0 && h.organ == 0 {
+			h.organ = o
+		}
+	}
+	if genus && kinds&nonSmallCell == 0 {
+		kinds |= nonSmallCell
+	}
+	h.kinds = kinds
+	return h
+}
+
+// histologyClash returns the patient's cancer whose histology a
+// condition named by toks rules out, for the same organ: lung
+// adenocarcinoma against "squamous NSCLC" or "small cell lung cancer".
+func (pi *profileIndex) histologyClash(toks []string) (string, bool) {
+	if len(pi.histos) == 0 {
+		return "", false
+	}
+	c := histologyOf(toks)
+	for _, h := range pi.histos {
+		if c.kinds != 0 && c.organ == h.organ && c.kinds&h.kinds == 0 {
+			return h.text, true
+		}
+	}
+	return "", false
 }
 
 func subset(small, big []string) bool {

@@ -465,14 +465,109 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 		limit = 20
 	}
 	out := &Ranking{Candidates: len(cands), Query: q}
-	for _, c := range cands[:min(limit, len(cands))] {
-		h, err := m.explain(ctx, pi, c)
+	top, err := m.top(ctx, aside{concepts: m.concepts(p.Conditions), healthy: f.HealthyVolunteer == patient.Yes}, cands, limit)
+	if err != nil {
+		return nil, fmt.Errorf("rank: %w", err)
+	}
+	for _, r := range top {
+		h, err := m.explain(ctx, pi, r.c, r.s)
 		if err != nil {
 			return nil, fmt.Errorf("rank: %w", err)
 		}
 		out.Hits = append(out.Hits, h)
 	}
 	return out, nil
+}
+
+// read is a candidate with its record, read from the store.
+type read struct {
+	c candidate
+	s study.Study
+}
+
+// maxReads bounds, as a multiple of the hits shown, the records top
+// reads to find studies about the patient's conditions.
+const maxReads = 3
+
+// aside says which studies the patient's facts put after the others,
+// from their records.
+type aside struct {
+	concepts []string // the descriptors of the patient's conditions
+	healthy  bool     // the patient is a healthy volunteer
+}
+
+// of reports a study about another condition that only shares words
+// with the patient's (see offConcept), or, for a healthy volunteer, one
+// that treats a disease (not about healthy people): a healthy person has
+// nothing to treat and could join it only as a control.
+func (a aside) of(c candidate, s *study.Study) bool {
+	return offConcept(a.concepts, s.Conditions) || a.healthy && c.secondary && s.Design.PrimaryPurpose == "TREATMENT"
+}
+
+// top returns the first limit candidates with their records, those set
+// aside (see aside.of) after the others the registered limits do not
+// rule out. Only the records read decide it: the search index holds no
+// condition names, and the hits are read anyway to be explained.
+func (m *Matcher) top(ctx context.Context, as aside, cands []candidate, limit int) ([]read, error) {
+	out := make([]read, 0, min(limit, len(cands)))
+	var off []read
+	i, reads := 0, 0
+	for ; i < len(cands) && len(out) < limit && !cands[i].barred && reads < maxReads*limit; i++ {
+		s, err := m.store.Study(ctx, cands[i].t.id)
+		if err != nil {
+			return nil, err
+		}
+		reads++
+		if as.of(cands[i], &s) {
+			off = append(off, read{cands[i], s})
+			continue
+		}
+		out = append(out, read{cands[i], s})
+	}
+	out = append(out, off[:min(len(off), limit-len(out))]...)
+	for ; i < len(cands) && len(out) < limit; i++ {
+		s, err := m.store.Study(ctx, cands[i].t.id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, read{cands[i], s})
+	}
+	return out, nil
+}
+
+// concepts are the descriptors of the patient's conditions.
+func (m *Matcher) concepts(conds []patient.Condition) []string {
+	var out []string
+	for _, c := range conds {
+		ids := c.MeSH
+		if len(ids) == 0 && m.opt.Vocab != nil {
+			ids = meshIDs(m.opt.Vocab, c.Text)
+		}
+		out = append(out, ids...)
+	}
+	return out
+}
+
+// offConcept reports a study whose conditions hold the patient's
+// diagnoses only inside the names of other conditions: "Pulmonary
+// Arterial Hypertension" or "Ocular Hypertension" for a patient with
+// hypertension, "Triple Negative Breast Neoplasms" for one with breast
+// cancer. The search finds such studies by the shared word, and the
+// records' own MeSH data often lists the patient's descriptor for them
+// too; the study is about another condition, or a kind of the patient's
+// that the patient was not said to have.
+func offConcept(concepts, conds []string) bool {
+	inner := false
+	for _, c := range conds {
+		named, in := patient.ConditionConcepts(c)
+		for _, id := range concepts {
+			if slices.Contains(named, id) {
+				return false
+			}
+			inner = inner || slices.Contains(in, id)
+		}
+	}
+	return inner
 }
 
 // fewHits is the number of studies below which the conditions' phrases
@@ -586,13 +681,9 @@ func (m *Matcher) primaryScores(q string, req search.Request) (map[string]float6
 	return scores, nil
 }
 
-// explain checks a hit again with its whole record and criteria, read
+// explain checks a hit again with its whole record s and criteria, read
 // from the store, to give every criterion's row and the nearest site.
-func (m *Matcher) explain(ctx context.Context, pi *profileIndex, c candidate) (Hit, error) {
-	s, err := m.store.Study(ctx, c.t.id)
-	if err != nil {
-		return Hit{}, err
-	}
+func (m *Matcher) explain(ctx context.Context, pi *profileIndex, c candidate, s study.Study) (Hit, error) {
 	crit, err := eligibility.Load(ctx, m.store, s.NCTID, s.Eligibility.Criteria)
 	if err != nil {
 		return Hit{}, err

@@ -32,12 +32,18 @@ func TestRankOrder(t *testing.T) {
 	for _, h := range res.Hits {
 		floor = max(floor, h.Relevance*relevanceFloor)
 	}
+	// Studies about another condition that shares the patient's words
+	// come last (see offConcept).
+	concepts := m.concepts(breastProfile.Conditions)
 	key := func(h Hit) []float64 {
-		below := 0.0
+		below, off := 0.0, 0.0
 		if h.Relevance < floor {
 			below = 1
 		}
-		return []float64{below, float64(h.Verdict.rank()), -h.Relevance}
+		if offConcept(concepts, demoStudy(t, h.NCTID).Conditions) {
+			off = 1
+		}
+		return []float64{off, below, float64(h.Verdict.rank()), -h.Relevance}
 	}
 	for i, h := range res.Hits {
 		if !study.IsRecruiting(h.Status) {
@@ -170,6 +176,65 @@ func BenchmarkRank(b *testing.B) {
 	for b.Loop() {
 		if _, err := m.Rank(context.Background(), breastProfile, RankOptions{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestOffConcept tells studies about another condition that shares the
+// patient's words (condition names as bundled records write them) from
+// studies about the patient's condition, and takes no record without
+// such evidence for one.
+func TestOffConcept(t *testing.T) {
+	v, err := vocab.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		diagnosis string
+		conds     []string
+		want      bool
+	}{
+		{"hypertension", []string{"Pulmonary Arterial Hypertension"}, true},
+		{"hypertension", []string{"Open Angle Glaucoma", "Ocular Hypertension"}, true},
+		{"hypertension", []string{"Portal Hypertension", "Budd-Chiari Syndrome", "Non-Cirrhotic Portal Hypertension"}, true},
+		{"hypertension", []string{"Uncontrolled Hypertension", "Resistant Hypertension"}, false},
+		{"hypertension", []string{"Chronic Kidney Disease and Hypertension"}, false},
+		{"hypertension", []string{"Scleroderma, Diffuse", "Autoimmune Diseases"}, false},
+		{"breast cancer", []string{"Triple Negative Breast Neoplasms"}, true},
+		{"breast cancer", []string{"HER2-positive Breast Cancer", "Metastatic Breast Cancer"}, false},
+		{"lung adenocarcinoma", []string{"Non-small Cell Lung Cancer"}, false},
+	} {
+		m := &Matcher{opt: Options{Vocab: v}}
+		if got := offConcept(m.concepts([]patient.Condition{{Text: tc.diagnosis}}), tc.conds); got != tc.want {
+			t.Errorf("%s against %q: off concept %v, want %v", tc.diagnosis, tc.conds, got, tc.want)
+		}
+	}
+}
+
+// TestHealthyVolunteerRanking ranks the bundled studies for a healthy
+// volunteer: only studies that take healthy volunteers, and no study
+// that treats a disease among the first ten while studies of other
+// purposes (observational, basic science, diagnostic, prevention) are
+// there to fill them.
+func TestHealthyVolunteerRanking(t *testing.T) {
+	m := newDemoMatcher(t)
+	p := patient.Profile{Age: ptr(29.0), Sex: "female", HealthyVolunteer: ptr(true),
+		Location: &patient.Location{Lat: ptr(39.29), Lon: ptr(-76.61)}} // Baltimore: the nearest are surgical studies
+	res, err := m.Rank(context.Background(), p, RankOptions{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Candidates < 20 || len(res.Hits) != 10 {
+		t.Fatalf("%d candidates, %d hits", res.Candidates, len(res.Hits))
+	}
+	for _, h := range res.Hits {
+		s := demoStudy(t, h.NCTID)
+		if s.Eligibility.HealthyVolunteers == nil || !*s.Eligibility.HealthyVolunteers {
+			t.Errorf("%s does not take healthy volunteers", h.NCTID)
+		}
+		healthy := slices.ContainsFunc(s.Conditions, func(c string) bool { return strings.Contains(strings.ToLower(c), "healthy") })
+		if s.Design.PrimaryPurpose == "TREATMENT" && !healthy {
+			t.Errorf("%s (%s) treats %v", h.NCTID, s.BriefTitle, s.Conditions)
 		}
 	}
 }

@@ -440,6 +440,47 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 	}
 }
 
+// ConditionConcepts reads a condition's name as readConditions reads a
+// note: named are the descriptors its longest runs of words name, and
+// inner those named only by words inside a longer name of another:
+// "Pulmonary Arterial Hypertension" names Pulmonary Arterial
+// Hypertension, and Hypertension is inner. A study whose conditions hold
+// a patient's diagnosis only as inner is about another condition that
+// shares its words.
+func ConditionConcepts(text string) (named, inner []string) {
+	v := loadVocab()
+	if v == nil {
+		return nil, nil
+	}
+	ws := words(text)
+	for i := 0; i < len(ws); {
+		n, ids := longestMeSH(v, text, ws, i)
+		if n == 0 {
+			i++
+			continue
+		}
+		named = appendNew(named, ids...)
+		for a := i; a < i+n; a++ {
+			for b := a + 1; b <= i+n; b++ {
+				if b-a < n {
+					inner = appendNew(inner, meshRun(v, text, ws[a:b])...)
+				}
+			}
+		}
+		i += n
+	}
+	return named, slices.DeleteFunc(inner, func(id string) bool { return slices.Contains(named, id) })
+}
+
+func appendNew(list []string, ids ...string) []string {
+	for _, id := range ids {
+		if !slices.Contains(list, id) {
+			list = append(list, id)
+		}
+	}
+	return list
+}
+
 // phraseWord reports whether a condition name may start or end with w:
 // not a stop word, which the vocabulary's lookup would skip.
 func phraseWord(w string) bool { return len(textproc.Tokenize(w)) > 0 }

@@ -9,15 +9,13 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
-	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/demo/demotest"
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/patient"
 	"github.com/trialfinder/trialfinder/internal/search"
-	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/vocab"
 )
@@ -26,38 +24,26 @@ import (
 // are real, with sites, conditions and criteria of every kind.
 const sampleSize = 200
 
-var demoSample = sync.OnceValues(func() ([]study.Study, error) {
-	all, err := demo.Studies(context.Background())
-	return all[len(all)-min(sampleSize, len(all)):], err
+var testVocab = demotest.Once(func(t testing.TB) *vocab.Vocab {
+	v, err := vocab.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 })
 
-var testVocab = sync.OnceValues(vocab.Load)
-
-// newStore stores the sample in a new SQLite store.
-func newStore(t *testing.T) (*sqlite.Store, []study.Study) {
+// newStore stores the sample, the last sampleSize bundled studies, in a
+// new store.
+func newStore(t *testing.T) (demotest.Store, []study.Study) {
 	t.Helper()
-	ss, err := demoSample()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "views.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Upsert(t.Context(), ss); err != nil {
-		t.Fatal(err)
-	}
-	return st, ss
+	all := demotest.Studies(t)
+	ss := all[len(all)-min(sampleSize, len(all)):]
+	return demotest.New(t, ss), ss
 }
 
 func newFollower(t *testing.T, st Store) *Follower {
 	t.Helper()
-	v, err := testVocab()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return NewFollower(st, v)
+	return NewFollower(st, testVocab(t))
 }
 
 func generation(t *testing.T, st Store) int64 {
@@ -100,7 +86,7 @@ func edited(t *testing.T, r *rand.Rand, s study.Study) study.Study {
 
 // changeRandomly edits, removes and restores studies of the store in a
 // few transactions, as a sync does.
-func changeRandomly(t *testing.T, r *rand.Rand, st *sqlite.Store, ss []study.Study) {
+func changeRandomly(t *testing.T, r *rand.Rand, st demotest.Store, ss []study.Study) {
 	t.Helper()
 	ctx := t.Context()
 	var edits []study.Study
@@ -259,7 +245,7 @@ func TestNothingChanged(t *testing.T) {
 
 // prunedLog is a store whose change log lost its oldest entries.
 type prunedLog struct {
-	*sqlite.Store
+	demotest.Store
 	from int64
 }
 

@@ -9,13 +9,6 @@ import (
 	"github.com/trialfinder/trialfinder/internal/store/record"
 )
 
-// ParseCriteriaWith sets the parser ReparseCriteria derives criteria
-// with. version names the parser's rules and output: rows another version
-// wrote are stale. Call it before the store is shared.
-func (s *Store) ParseCriteriaWith(version string, parse func(criteria string) []byte) {
-	s.criteria = &record.CriteriaParser{Version: version, Parse: parse}
-}
-
 // CriteriaOf calls fn with the stored criteria of each of ids that a
 // parser of this version wrote; ids without such a row are skipped, for
 // the caller to parse itself.
@@ -40,35 +33,22 @@ func (s *Store) CriteriaOf(ctx context.Context, version string, ids []string, fn
 }
 
 // ReparseCriteria derives the criteria of every study whose stored
-// criteria are missing (new or updated since) or were written by another
-// parser version, and returns how many it wrote. Each page commits on its
-// own, so an interrupted run keeps its progress and the next run resumes.
+// criteria are missing or stale (see record.Base.Reparse), and returns how
+// many it wrote.
 func (s *Store) ReparseCriteria(ctx context.Context) (int, error) {
-	if s.criteria == nil {
-		return 0, nil
-	}
-	total, after := 0, ""
-	for {
-		// From the primary: a replica may not have the studies just written.
-		page, err := raws(ctx, s.db, `SELECT s.nct_id, s.raw FROM studies s
-			LEFT JOIN criteria c ON c.nct_id = s.nct_id
-			WHERE s.nct_id > $1 AND (c.parser_version IS NULL OR c.parser_version != $2)
-			ORDER BY s.nct_id LIMIT $3`, after, s.criteria.Version, record.PageSize)
-		if err == nil && len(page) > 0 {
-			err = s.writeCriteria(ctx, s.criteria.ParseAll(page))
-		}
-		if err != nil {
-			return total, fmt.Errorf("re-derive stored criteria: %w", err)
-		}
-		if len(page) == 0 {
-			return total, nil
-		}
-		total += len(page)
-		after = page[len(page)-1].ID
-	}
+	return s.Reparse(ctx, s.staleCriteria, s.writeCriteria)
 }
 
-func (s *Store) writeCriteria(ctx context.Context, parsed []record.Parsed) error {
+// staleCriteria is Reparse's stale: from the primary, as a replica may not
+// have the studies just written.
+func (s *Store) staleCriteria(ctx context.Context, after, version string) ([]record.Raw, error) {
+	return raws(ctx, s.db, `SELECT s.nct_id, s.raw FROM studies s
+		LEFT JOIN criteria c ON c.nct_id = s.nct_id
+		WHERE s.nct_id > $1 AND (c.parser_version IS NULL OR c.parser_version != $2)
+		ORDER BY s.nct_id LIMIT $3`, after, version, record.PageSize)
+}
+
+func (s *Store) writeCriteria(ctx context.Context, version string, parsed []record.Parsed) error {
 	ids := make([]string, len(parsed))
 	zs := make([][]byte, len(parsed))
 	for i, p := range parsed {
@@ -80,7 +60,7 @@ func (s *Store) writeCriteria(ctx context.Context, parsed []record.Parsed) error
 	_, err := s.db.Exec(ctx, `INSERT INTO criteria (nct_id, parser_version, parsed)
 		SELECT id, $2, z FROM unnest($1::text[], $3::bytea[]) AS u (id, z)
 		ON CONFLICT (nct_id) DO UPDATE SET parser_version = excluded.parser_version, parsed = excluded.parsed`,
-		ids, s.criteria.Version, zs)
+		ids, version, zs)
 	if err != nil {
 		return fmt.Errorf("store criteria of %s to %s: %w", ids[0], ids[len(ids)-1], err)
 	}

@@ -26,9 +26,9 @@ var migrations embed.FS
 type Store struct {
 	db      *sql.DB
 	rawByID *sql.Stmt
-	// criteria, when set, derives each written study's structured
-	// criteria; see ParseCriteriaWith.
-	criteria *record.CriteriaParser
+	// Base has what both stores do alike: AppendRaw, Study, Upsert,
+	// Prepare, ParseCriteriaWith, Listing, ListingDiff.
+	record.Base
 
 	statsCache record.StatsCache
 }
@@ -58,6 +58,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	s := &Store{db: db}
+	s.Base = record.NewBase(s.lookupRaw, s.Write, s.ids)
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)

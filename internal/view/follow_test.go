@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/demo/demotest"
@@ -310,5 +311,68 @@ func TestSnapshotVersions(t *testing.T) {
 	}
 	if g.Current() != nil {
 		t.Error("a refused snapshot left views behind")
+	}
+}
+
+// TestSnapshotTemps: a failed write leaves no temporary file, and
+// RemoveStaleTemps removes the ones a crashed write left, but not one
+// being written nor any other file.
+func TestSnapshotTemps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "views")
+	// A directory where the snapshot should go makes the rename fail,
+	// after the whole temporary file is written.
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := newStore(t)
+	f := newFollower(t, st)
+	if _, err := f.Build(t.Context(), generation(t, st)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.WriteSnapshot(path); err == nil {
+		t.Fatal("writing a snapshot over a directory succeeded")
+	}
+	if left, _ := filepath.Glob(path + ".tmp*"); len(left) > 0 {
+		t.Errorf("a failed write left %v", left)
+	}
+
+	old := time.Now().Add(-StaleTempAge - time.Minute)
+	files := map[string]bool{ // name: removed
+		"views.tmp123":      true,
+		"views.tmp456":      false, // written to just now
+		"other.tmp789":      false,
+		"views.tmp-but-dir": false,
+	}
+	for name, stale := range files {
+		p := filepath.Join(dir, name)
+		if name == "views.tmp-but-dir" {
+			if err := os.Mkdir(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := os.WriteFile(p, []byte("part of a snapshot"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if stale || name != "views.tmp456" {
+			if err := os.Chtimes(p, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	removed, err := RemoveStaleTemps(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{filepath.Join(dir, "views.tmp123")}; !slices.Equal(removed, want) {
+		t.Errorf("removed %v, want %v", removed, want)
+	}
+	for name, gone := range files {
+		_, err := os.Stat(filepath.Join(dir, name))
+		if now := errors.Is(err, os.ErrNotExist); now != gone {
+			t.Errorf("%s: removed %t, want %t", name, now, gone)
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the snapshot's own path: %v", err)
 	}
 }

@@ -158,8 +158,8 @@ func Studies(t testing.TB) []study.Study {
 	return ss
 }
 
-// New returns a new, empty store of the environment's kind, holding
-// studies, closed and removed when t ends.
+// New returns a new store of the environment's kind holding studies (none
+// for an empty one), for t alone: closed and removed when t ends.
 func New(t testing.TB, studies []study.Study) Store {
 	t.Helper()
 	ctx := t.Context()
@@ -183,8 +183,8 @@ func New(t testing.TB, studies []study.Study) Store {
 	return st
 }
 
-// Both stores derive stored criteria with this build's parser, as
-// store.Open has them do.
+// Both stores are set up as store.Open sets them up: ReparseCriteria
+// derives criteria with this build's parser.
 func openSQLite(ctx context.Context, path string) (Store, error) {
 	st, err := sqlite.Open(ctx, path)
 	if err != nil {

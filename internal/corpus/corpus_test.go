@@ -199,7 +199,7 @@ type realSet struct {
 var loadReal = demotest.Once(func(t testing.TB) realSet {
 	var rs realSet
 	var total int
-	for _, line := range demotest.Bundled(t).V2 {
+	for _, line := range demotest.V2(t) {
 		var r realRecord
 		if err := json.Unmarshal(line, &r); err != nil {
 			t.Fatal(err)

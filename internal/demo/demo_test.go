@@ -32,8 +32,7 @@ type contents struct {
 // -race is slow.
 var load = demotest.Once(func(t testing.TB) contents {
 	var c contents
-	f := demotest.Bundled(t)
-	for i, line := range f.V2 {
+	for i, line := range demotest.V2(t) {
 		var s struct {
 			ProtocolSection struct {
 				IdentificationModule struct {
@@ -51,7 +50,7 @@ var load = demotest.Once(func(t testing.TB) contents {
 		}
 		c.v2 = append(c.v2, id)
 	}
-	for _, m := range f.XML {
+	for _, m := range demotest.XML(t) {
 		var s xmlStudy
 		if err := xml.Unmarshal(m.Data, &s); err != nil {
 			t.Fatalf("%s: %v", m.Name, err)

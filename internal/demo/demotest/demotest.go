@@ -13,7 +13,6 @@ package demotest
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -68,50 +67,44 @@ func Kind() string {
 	return "SQLite"
 }
 
-// Files is the bundled records as published, in file order.
-type Files struct {
-	V2  [][]byte // API v2 records, one JSON object each (demo.Files[0])
-	XML []Member // legacy XML records (demo.Files[1])
-}
-
-// Member is one file of the bundled tar of XML records.
+// Member is one file of the bundled tar of legacy XML records.
 type Member struct {
 	Name string
 	Data []byte
 }
 
-var bundled = sync.OnceValues(func() (*Files, error) {
-	var f Files
-	v2, err := decompressed(demo.Files[0])
+var v2 = sync.OnceValues(func() ([][]byte, error) {
+	b, err := decompressed(demo.Files[0])
 	if err != nil {
 		return nil, err
 	}
-	sc := bufio.NewScanner(bytes.NewReader(v2))
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		f.V2 = append(f.V2, bytes.Clone(sc.Bytes()))
+	var out [][]byte
+	for line := range bytes.Lines(b) {
+		out = append(out, bytes.TrimRight(line, "\r\n"))
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", demo.Files[0], err)
-	}
-	xmlTar, err := decompressed(demo.Files[1])
+	return out, nil
+})
+
+var legacyXML = sync.OnceValues(func() ([]Member, error) {
+	b, err := decompressed(demo.Files[1])
 	if err != nil {
 		return nil, err
 	}
-	tr := tar.NewReader(bytes.NewReader(xmlTar))
+	var out []Member
+	tr := tar.NewReader(bytes.NewReader(b))
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			return &f, nil
+			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: member %d: %w", demo.Files[1], len(f.XML)+1, err)
+			return nil, fmt.Errorf("%s: member %d: %w", demo.Files[1], len(out)+1, err)
 		}
 		data, err := io.ReadAll(tr)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", demo.Files[1], h.Name, err)
 		}
-		f.XML = append(f.XML, Member{Name: h.Name, Data: data})
+		out = append(out, Member{Name: h.Name, Data: data})
 	}
 })
 
@@ -132,15 +125,26 @@ func decompressed(name string) ([]byte, error) {
 	return out, nil
 }
 
-// Bundled returns the bundled files' records, undecoded, for tests of
-// the files themselves.
-func Bundled(t testing.TB) *Files {
+// V2 returns the bundled API v2 records as published (demo.Files[0]), one
+// JSON object each, in file order, for tests of the files themselves.
+func V2(t testing.TB) [][]byte {
 	t.Helper()
-	f, err := bundled()
+	out, err := v2()
 	if err != nil {
 		t.Fatalf("bundled records: %v", err)
 	}
-	return f
+	return out
+}
+
+// XML returns the bundled legacy XML records as published (demo.Files[1]),
+// in file order.
+func XML(t testing.TB) []Member {
+	t.Helper()
+	out, err := legacyXML()
+	if err != nil {
+		t.Fatalf("bundled records: %v", err)
+	}
+	return out
 }
 
 var studies = sync.OnceValues(func() ([]study.Study, error) {

@@ -9,7 +9,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/trialfinder/trialfinder/internal/lease"
 	"github.com/trialfinder/trialfinder/internal/store"
+	"github.com/trialfinder/trialfinder/internal/upstream"
 )
 
 func init() {
@@ -47,6 +49,18 @@ func migrate(ctx context.Context, from, to string) error {
 		return err
 	}
 	defer dst.Close()
+	// The target's sync lease, held for the whole copy: a sync node of the
+	// target would otherwise write into a store half copied, and the copy
+	// would then overwrite its checkpoint. The copy stops if it is lost.
+	l, err := lease.Take(ctx, dst, upstream.LeaseName, "migrate-"+lease.Holder(), syncLeaseTTL)
+	if errors.Is(err, lease.ErrHeld) {
+		return fmt.Errorf("--to: a sync of that store is running (%w): stop its sync node, or migrate into another store", err)
+	}
+	if err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	defer l.Release()
+	ctx = l.Context()
 	start, last := time.Now(), time.Now()
 	n, err := store.Copy(ctx, src, dst, func(copied int) {
 		if time.Since(last) > 5*time.Second {
@@ -57,6 +71,8 @@ func migrate(ctx context.Context, from, to string) error {
 	switch {
 	case errors.Is(err, store.ErrNotEmpty):
 		return fmt.Errorf("--to: %w; migrate copies into a new store: give a file that does not exist yet or an empty database", err)
+	case l.Lost() != nil:
+		return fmt.Errorf("after %d studies: %w; the target holds part of the store: empty it and run migrate again", n, l.Lost())
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("interrupted after %d studies: the target holds part of the store; empty it and run migrate again", n)
 	case err != nil:

@@ -5,9 +5,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/trialfinder/trialfinder/internal/store"
 	"github.com/trialfinder/trialfinder/internal/store/postgres/pgtest"
 	"github.com/trialfinder/trialfinder/internal/store/storetest"
+	"github.com/trialfinder/trialfinder/internal/upstream"
 )
 
 // TestMigrate copies an ingested store to PostgreSQL and back to a new
@@ -47,5 +50,42 @@ func TestMigrate(t *testing.T) {
 	code, _, stderr = runTrialfinder(t, "migrate", "--from", missing, "--to", filepath.Join(dir, "new.db"))
 	if _, err := os.Stat(missing); code != 1 || !strings.Contains(stderr, "no store at") || err == nil {
 		t.Errorf("migrate from a missing file: exit %d, %q; file made: %v", code, stderr, err == nil)
+	}
+}
+
+// TestMigrateTakesTheLease: migrate refuses a target whose sync lease a
+// sync node holds, naming the holder, and writes nothing into it; it
+// holds the lease itself while copying and frees it after.
+func TestMigrateTakesTheLease(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src.db"), filepath.Join(dir, "dst.db")
+	records := writeJSONL(t, "records.jsonl", storetest.Records(t)[:5])
+	if code, _, stderr := runTrialfinder(t, "ingest", "--db", src, records); code != 0 {
+		t.Fatalf("ingest: exit %d: %s", code, stderr)
+	}
+	target, err := store.Open(t.Context(), dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	if took, err := target.TakeLease(t.Context(), upstream.LeaseName, "node-x", time.Hour); !took || err != nil {
+		t.Fatalf("take the target's lease: %t %v", took, err)
+	}
+	code, _, stderr := runTrialfinder(t, "migrate", "--from", src, "--to", dst)
+	if code != 1 || !strings.Contains(stderr, "a sync of that store is running") || !strings.Contains(stderr, "held by node-x until") {
+		t.Errorf("migrate into a store a sync node holds: exit %d, %q", code, stderr)
+	}
+	if n, err := target.Count(t.Context()); n != 0 || err != nil {
+		t.Errorf("the refused target holds %d studies (%v)", n, err)
+	}
+	if err := target.ReleaseLease(t.Context(), upstream.LeaseName, "node-x"); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runTrialfinder(t, "migrate", "--from", src, "--to", dst)
+	if code != 0 || !strings.Contains(stdout, "copied 5 studies") {
+		t.Fatalf("migrate once the lease is free: exit %d: %s%s", code, stdout, stderr)
+	}
+	if holder, _, err := target.LeaseHolder(t.Context(), upstream.LeaseName); holder != "" || err != nil {
+		t.Errorf("after migrate the lease is held by %q (%v)", holder, err)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -20,10 +19,9 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/demo/demotest"
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/search"
-	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/view"
 	"github.com/trialfinder/trialfinder/internal/vocab"
@@ -31,65 +29,39 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// fixture is the bundled demo records in a real SQLite store, indexed,
-// behind the API; records are the same studies decoded independently, to
-// compute expected results from.
+// fixture is the shared demo store (demotest) behind the API, with the
+// index and matcher built of it; records are the same studies decoded
+// independently, to compute expected results from.
 type fixture struct {
 	records []study.Study
 	byID    map[string]*study.Study
 	handler http.Handler
 	views   view.Current
-	store   *sqlite.Store
+	store   demotest.Store
 
 	official, ours routers.Router
 }
-
-var (
-	fixOnce sync.Once
-	fix     *fixture
-	fixErr  error
-	fixDir  string
-)
 
 func TestMain(m *testing.M) {
 	flag.Parse()
 	openapi3filter.RegisterBodyDecoder("application/x-research-info-systems", openapi3filter.PlainBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("application/zip", openapi3filter.FileBodyDecoder)
-	code := m.Run()
-	if fix != nil {
-		fix.store.Close()
-	}
-	if fixDir != "" {
-		os.RemoveAll(fixDir)
-	}
-	os.Exit(code)
+	demotest.Main(m)
 }
 
-func getFixture(t testing.TB) *fixture {
-	t.Helper()
-	fixOnce.Do(func() { fix, fixErr = buildFixture() })
-	if fixErr != nil {
-		t.Fatal(fixErr)
+// getFixture returns the fixture, built once per test binary.
+var getFixture = demotest.Once(func(t testing.TB) *fixture {
+	f, err := buildFixture(demotest.Shared(t), demotest.Studies(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return fix
-}
+	return f
+})
 
-func buildFixture() (*fixture, error) {
+func buildFixture(st demotest.Store, recs []study.Study) (*fixture, error) {
 	ctx := context.Background()
-	recs, err := demo.Studies(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if fixDir, err = os.MkdirTemp("", "apitest"); err != nil {
-		return nil, err
-	}
-	st, err := sqlite.Open(ctx, filepath.Join(fixDir, "t.db"))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := st.Upsert(ctx, recs); err != nil {
-		return nil, err
-	}
+	// The index without condition synonyms: the expected results are
+	// computed from the records' own words.
 	ix, err := search.Build(ctx, st)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package corpus
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -13,9 +12,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/klauspost/compress/zstd"
 	"github.com/trialfinder/trialfinder/internal/ctgov"
-	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/demo/demotest"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
@@ -196,43 +194,22 @@ type realSet struct {
 	meanSize float64
 }
 
-// realRecords reads the bundled v2 records directly, not through the
-// generator's loader.
-var realRecords = sync.OnceValues(func() (realSet, error) {
+// loadReal decodes the bundled v2 records as published, not through
+// the generator's loader.
+var loadReal = demotest.Once(func(t testing.TB) realSet {
 	var rs realSet
-	f, err := demo.FS.Open(demo.Files[0])
-	if err != nil {
-		return rs, err
-	}
-	defer f.Close()
-	zr, err := zstd.NewReader(f)
-	if err != nil {
-		return rs, err
-	}
-	defer zr.Close()
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(nil, 16<<20)
 	var total int
-	for sc.Scan() {
+	for _, line := range demotest.V2(t) {
 		var r realRecord
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return rs, err
+		if err := json.Unmarshal(line, &r); err != nil {
+			t.Fatal(err)
 		}
 		rs.recs = append(rs.recs, r)
-		total += len(sc.Bytes())
+		total += len(line)
 	}
 	rs.meanSize = float64(total) / float64(len(rs.recs))
-	return rs, sc.Err()
-})
-
-func loadReal(t *testing.T) realSet {
-	t.Helper()
-	rs, err := realRecords()
-	if err != nil {
-		t.Fatal(err)
-	}
 	return rs
-}
+})
 
 func TestConditionsMeSHAndSitesComeFromRealRecords(t *testing.T) {
 	recs := loadReal(t).recs

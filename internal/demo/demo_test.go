@@ -1,37 +1,19 @@
-package demo
+package demo_test
 
 import (
-	"archive/tar"
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/klauspost/compress/zstd"
+	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/demo/demotest"
 )
 
 var nctPattern = regexp.MustCompile(`^NCT\d{8}$`)
-
-func decompressed(name string) ([]byte, error) {
-	f, err := FS.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := zstd.NewReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s is not zstd: %w", name, err)
-	}
-	defer zr.Close()
-	return io.ReadAll(zr)
-}
 
 type xmlStudy struct {
 	Rank          string `xml:"rank,attr"`
@@ -46,32 +28,11 @@ type contents struct {
 	xml []xmlStudy
 }
 
-// bundled decodes the embedded files once for all tests: decoding under
+// load decodes the bundled files once for all tests: decoding under
 // -race is slow.
-var bundled = sync.OnceValues(func() (contents, error) {
+var load = demotest.Once(func(t testing.TB) contents {
 	var c contents
-	err := readV2(&c)
-	if err == nil {
-		err = readXML(&c)
-	}
-	return c, err
-})
-
-func load(t *testing.T) contents {
-	t.Helper()
-	c, err := bundled()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func readV2(c *contents) error {
-	b, err := decompressed(Files[0])
-	if err != nil {
-		return err
-	}
-	for line := range bytes.Lines(b) {
+	for i, line := range demotest.V2(t) {
 		var s struct {
 			ProtocolSection struct {
 				IdentificationModule struct {
@@ -81,41 +42,26 @@ func readV2(c *contents) error {
 			DerivedSection json.RawMessage `json:"derivedSection"`
 		}
 		if err := json.Unmarshal(line, &s); err != nil {
-			return fmt.Errorf("v2 line %d: %w", len(c.v2)+1, err)
+			t.Fatalf("v2 line %d: %v", i+1, err)
 		}
 		id := s.ProtocolSection.IdentificationModule.NctID
 		if !nctPattern.MatchString(id) || len(s.DerivedSection) == 0 {
-			return fmt.Errorf("v2 line %d: nctId %q, derivedSection %d bytes: not a full study record", len(c.v2)+1, id, len(s.DerivedSection))
+			t.Fatalf("v2 line %d: nctId %q, derivedSection %d bytes: not a full study record", i+1, id, len(s.DerivedSection))
 		}
 		c.v2 = append(c.v2, id)
 	}
-	return nil
-}
-
-func readXML(c *contents) error {
-	b, err := decompressed(Files[1])
-	if err != nil {
-		return err
-	}
-	tr := tar.NewReader(bytes.NewReader(b))
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("tar member %d: %w", len(c.xml)+1, err)
-		}
+	for _, m := range demotest.XML(t) {
 		var s xmlStudy
-		if err := xml.NewDecoder(tr).Decode(&s); err != nil {
-			return fmt.Errorf("%s: %w", h.Name, err)
+		if err := xml.Unmarshal(m.Data, &s); err != nil {
+			t.Fatalf("%s: %v", m.Name, err)
 		}
-		if h.Name != s.NCTID+".xml" || !nctPattern.MatchString(s.NCTID) {
-			return fmt.Errorf("member %s holds nct_id %q", h.Name, s.NCTID)
+		if m.Name != s.NCTID+".xml" || !nctPattern.MatchString(s.NCTID) {
+			t.Fatalf("member %s holds nct_id %q", m.Name, s.NCTID)
 		}
 		c.xml = append(c.xml, s)
 	}
-}
+	return c
+})
 
 func TestRecordsAreDistinctAndFormatsDoNotOverlap(t *testing.T) {
 	c := load(t)
@@ -176,10 +122,10 @@ func TestManifestListsExactlyTheBundledRecords(t *testing.T) {
 	c := load(t)
 	inData := map[string]string{}
 	for _, id := range c.v2 {
-		inData[id] = Files[0]
+		inData[id] = demo.Files[0]
 	}
 	for _, s := range c.xml {
-		inData[s.NCTID] = Files[1]
+		inData[s.NCTID] = demo.Files[1]
 	}
 	for id, file := range inData {
 		if listed[id] != file {
@@ -192,13 +138,13 @@ func TestManifestListsExactlyTheBundledRecords(t *testing.T) {
 }
 
 func TestDescribeStatesTheCounts(t *testing.T) {
-	d, c := Describe(), load(t)
+	d, c := demo.Describe(), load(t)
 	if strings.Contains(d, "\n") {
 		t.Errorf("Describe is more than one line: %q", d)
 	}
 	for _, n := range []int{len(c.v2), len(c.xml)} {
 		if !strings.Contains(d, fmt.Sprintf("%d ", n)) {
-			t.Errorf("Describe() = %q does not state the count %d", d, n)
+			t.Errorf("demo.Describe() = %q does not state the count %d", d, n)
 		}
 	}
 }

@@ -6,19 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/demo/demotest"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
-// demoStudies reads the bundled real records.
-type demoStudies struct{}
+// demoStudies lists the bundled real records.
+type demoStudies []study.Study
 
-func (demoStudies) Each(ctx context.Context, fn func(study.Study) error) error {
-	all, err := demo.Studies(ctx)
-	if err != nil {
-		return err
-	}
-	for _, s := range all {
+func (ss demoStudies) Each(ctx context.Context, fn func(study.Study) error) error {
+	for _, s := range ss {
 		if err := fn(s); err != nil {
 			return err
 		}
@@ -26,17 +22,18 @@ func (demoStudies) Each(ctx context.Context, fn func(study.Study) error) error {
 	return nil
 }
 
-func loadDemo(t *testing.T) ([]study.Study, *Gazetteer) {
-	t.Helper()
-	var all []study.Study
-	if err := (demoStudies{}).Each(t.Context(), func(s study.Study) error { all = append(all, s); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	g, err := Build(t.Context(), demoStudies{})
+// demoGazetteer is built once: the gazetteer is immutable.
+var demoGazetteer = demotest.Once(func(t testing.TB) *Gazetteer {
+	g, err := Build(context.Background(), demoStudies(demotest.Studies(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return all, g
+	return g
+})
+
+func loadDemo(t *testing.T) ([]study.Study, *Gazetteer) {
+	t.Helper()
+	return demotest.Studies(t), demoGazetteer(t)
 }
 
 // TestCountsAndMeans recomputes, straight from the records, the study

@@ -23,10 +23,29 @@ type Store interface {
 	TakeLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	// ReleaseLease frees the lease if holder has it.
 	ReleaseLease(ctx context.Context, name, holder string) error
+	// LeaseHolder says who holds the lease and until when, by the
+	// store's clock; "" if no one does.
+	LeaseHolder(ctx context.Context, name string) (holder string, until time.Time, err error)
 }
 
 // ErrHeld: another holder has the lease.
 var ErrHeld = errors.New("held by another process")
+
+// HeldError is Take's error when another holder has the lease: who,
+// and until when unless renewed (by the store's clock). It wraps ErrHeld.
+type HeldError struct {
+	Name, Holder string
+	Until        time.Time
+}
+
+func (e *HeldError) Error() string {
+	if e.Holder == "" { // released or expired since the refusal
+		return fmt.Sprintf("lease %q: %v", e.Name, ErrHeld)
+	}
+	return fmt.Sprintf("lease %q: held by %s until %s", e.Name, e.Holder, e.Until.Format(time.RFC3339))
+}
+
+func (e *HeldError) Unwrap() error { return ErrHeld }
 
 // errReleased ends a released lease's context.
 var errReleased = errors.New("lease released")
@@ -52,8 +71,7 @@ type Lease struct {
 	renewing     sync.WaitGroup
 }
 
-// Take takes the lease name for holder, or returns an error wrapping
-// ErrHeld. While held, the lease is renewed every ttl/3. Its Context ends
+// Take takes the lease name for holder, or returns a *HeldError. While held, the lease is renewed every ttl/3. Its Context ends
 // when the lease is lost, which Cause says why: another holder has it
 // (the store refused a renewal), or no renewal succeeded for 2/3 of the
 // ttl, which stops the work a third of the ttl before another process
@@ -64,7 +82,11 @@ func Take(ctx context.Context, st Store, name, holder string, ttl time.Duration)
 		return nil, fmt.Errorf("take lease %q: %w", name, err)
 	}
 	if !took {
-		return nil, fmt.Errorf("lease %q: %w", name, ErrHeld)
+		held := &HeldError{Name: name}
+		if held.Holder, held.Until, err = st.LeaseHolder(ctx, name); err != nil {
+			return nil, fmt.Errorf("lease %q: %w (and its holder: %w)", name, ErrHeld, err)
+		}
+		return nil, held
 	}
 	l := &Lease{st: st, name: name, holder: holder, ttl: ttl}
 	l.ctx, l.cancel = context.WithCancelCause(ctx)

@@ -60,8 +60,13 @@ func testHeldAndRenewed(t *testing.T, open func() store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Take(t.Context(), b, "sync", "b", ttl); !errors.Is(err, ErrHeld) {
+	_, err = Take(t.Context(), b, "sync", "b", ttl)
+	var held *HeldError
+	if !errors.Is(err, ErrHeld) || !errors.As(err, &held) {
 		t.Fatalf("a held lease taken by another: %v", err)
+	}
+	if held.Holder != "a" || held.Until.Before(time.Now().Add(-time.Minute)) || !strings.Contains(err.Error(), "held by a until") {
+		t.Errorf("the refusal names %q until %v: %v", held.Holder, held.Until, err)
 	}
 	time.Sleep(3 * ttl)
 	if _, err := Take(t.Context(), b, "sync", "b", ttl); !errors.Is(err, ErrHeld) {

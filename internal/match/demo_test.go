@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/demo/demotest"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/vocab"
 )
@@ -39,17 +38,9 @@ func (studies) CriteriaOf(context.Context, string, []string, func(string, []byte
 	return nil
 }
 
-var demoStudies = sync.OnceValues(func() (studies, error) {
-	return demo.Studies(context.Background())
-})
-
 func loadDemo(t testing.TB) studies {
 	t.Helper()
-	ss, err := demoStudies()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ss
+	return demotest.Studies(t)
 }
 
 func demoStudy(t testing.TB, id string) study.Study {
@@ -76,26 +67,17 @@ var fixedDay = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
 // demoMatcher holds every bundled study (All), so the benchmark topics'
 // closed trials are there; Rank still keeps to recruiting ones.
-var demoMatcher = sync.OnceValues(func() (*Matcher, error) {
-	ss, err := demoStudies()
-	if err != nil {
-		return nil, err
-	}
+var newDemoMatcher = demotest.Once(func(t testing.TB) *Matcher {
 	v, err := vocab.Load()
 	if err != nil {
-		return nil, err
+		t.Fatal(err)
 	}
-	return NewMatcher(context.Background(), ss, Options{Vocab: v, All: true, Now: func() time.Time { return fixedDay }})
-})
-
-func newDemoMatcher(t testing.TB) *Matcher {
-	t.Helper()
-	m, err := demoMatcher()
+	m, err := NewMatcher(context.Background(), loadDemo(t), Options{Vocab: v, All: true, Now: func() time.Time { return fixedDay }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
-}
+})
 
 func openTestdata(t *testing.T, name string) *os.File {
 	t.Helper()

@@ -10,18 +10,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/trialfinder/trialfinder/internal/demo/demotest"
 	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/vocab"
-)
-
-var (
-	storeIndexOnce sync.Once
-	storeIndex     *Index
 )
 
 // benchIndex is the index the benchmarks run on: the bundled records, or
@@ -34,14 +29,14 @@ func benchIndex(b *testing.B) *Index {
 		_, ix := loadDemo(b)
 		return ix
 	}
-	storeIndexOnce.Do(func() { storeIndex = buildFromStore(b, path) })
-	if storeIndex == nil {
-		b.Fatal("building the index failed")
-	}
-	return storeIndex
+	return storeIndex(b)
 }
 
-func buildFromStore(b *testing.B, path string) *Index {
+var storeIndex = demotest.Once(func(b testing.TB) *Index {
+	return buildFromStore(b, os.Getenv("TRIALFINDER_BENCH_DB"))
+})
+
+func buildFromStore(b testing.TB, path string) *Index {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, path)
 	if err != nil {
@@ -84,7 +79,7 @@ func rss() string {
 // buildFirst indexes only the first limit studies of src, for profiling
 // at an intermediate scale without a store of that size
 // (TRIALFINDER_BENCH_LIMIT).
-func buildFirst(ctx context.Context, b *testing.B, src Source, limit int) *Index {
+func buildFirst(ctx context.Context, b testing.TB, src Source, limit int) *Index {
 	errEnough := errors.New("enough studies")
 	bl := NewBuilder()
 	n := 0

@@ -1,7 +1,6 @@
 package search
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -11,37 +10,26 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/demo/demotest"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
-var (
-	demoOnce    sync.Once
-	demoStudies []study.Study
-	demoIndex   *Index
-	demoErr     error
-)
+// demoIndex indexes the bundled real records (API v2 and legacy XML).
+var demoIndex = demotest.Once(func(t testing.TB) *Index {
+	ss := demotest.Studies(t)
+	b := NewBuilder()
+	for i := range ss {
+		if err := b.Add(&ss[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.Finish()
+})
 
-// loadDemo indexes the bundled real records (API v2 and legacy XML).
+// loadDemo returns the bundled studies and their index.
 func loadDemo(t testing.TB) ([]study.Study, *Index) {
 	t.Helper()
-	demoOnce.Do(func() {
-		if demoStudies, demoErr = demo.Studies(context.Background()); demoErr != nil {
-			return
-		}
-		b := NewBuilder()
-		for i := range demoStudies {
-			if err := b.Add(&demoStudies[i]); err != nil {
-				demoErr = err
-				return
-			}
-		}
-		demoIndex = b.Finish()
-	})
-	if demoErr != nil {
-		t.Fatal(demoErr)
-	}
-	return demoStudies, demoIndex
+	return demotest.Studies(t), demoIndex(t)
 }
 
 // searchAll pages through every hit of req and returns the NCT IDs in order.

@@ -178,7 +178,7 @@ type syncNodeHealth struct {
 // healthz answers 503 when the store does not: a sync node without its
 // store can do nothing.
 func (n *SyncNode) healthz(w http.ResponseWriter, r *http.Request) {
-	h := syncNodeHealth{Status: "ok", nodeHealth: nodeHealth{Role: RoleSync, SyncLease: n.sched.health()}}
+	h := syncNodeHealth{Status: "ok", nodeHealth: nodeHealth{Role: RoleSync, SyncLease: n.sched.health(r.Context())}}
 	h.StoreGeneration = storeGeneration(r.Context(), n.store, n.log)
 	code := http.StatusOK
 	if h.StoreGeneration == nil {
@@ -226,7 +226,7 @@ func (n *SyncNode) Run(ctx context.Context, ln net.Listener) error {
 // nodeHealth reads the store's generation and says how far behind it
 // the views are, once built.
 func (s *Server) nodeHealth(ctx context.Context) nodeHealth {
-	h := nodeHealth{Role: cmp.Or(s.cfg.Role, RoleAll), SyncLease: s.sched.health()}
+	h := nodeHealth{Role: cmp.Or(s.cfg.Role, RoleAll), SyncLease: s.sched.health(ctx)}
 	h.StoreGeneration = storeGeneration(ctx, s.cfg.Store, s.log)
 	if s.ready.Load() && h.StoreGeneration != nil {
 		v := s.lag.observe(s.servedGeneration(), *h.StoreGeneration)

@@ -296,6 +296,13 @@ func (s *Server) fromSnapshot(ctx context.Context, st storeSize) bool {
 	if s.cfg.SnapshotPath == "" {
 		return false
 	}
+	removed, err := view.RemoveStaleTemps(s.cfg.SnapshotPath)
+	for _, name := range removed {
+		s.log.Info("removed a views snapshot file a crashed write left", "path", name)
+	}
+	if err != nil {
+		s.log.Warn("could not remove stale views snapshot files", "err", err)
+	}
 	start := time.Now()
 	v, err := s.follower.ReadSnapshot(ctx, s.cfg.SnapshotPath)
 	switch {

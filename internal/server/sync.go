@@ -82,17 +82,20 @@ func (s *Server) syncLoop(ctx context.Context) { s.sched.run(ctx) }
 // run contends for the sync lease until ctx ends, and syncs while it
 // holds it.
 func (s *scheduler) run(ctx context.Context) {
-	standby := false
+	// standbyFor is the holder this node last said it stands by for.
+	standbyFor := ""
 	for {
 		l, err := lease.Take(ctx, s.cfg.Leases, s.cfg.LeaseName, s.cfg.Holder, s.cfg.LeaseTTL)
+		var held *lease.HeldError
 		switch {
 		case err == nil:
-			standby = false
+			standbyFor = ""
 			s.lead(l)
-		case errors.Is(err, lease.ErrHeld):
-			if !standby {
-				s.log.Info("another node holds the sync lease: standing by", "retry_every", s.cfg.LeaseTTL/3)
-				standby = true
+		case errors.As(err, &held):
+			if held.Holder != standbyFor {
+				s.log.Info("another node holds the sync lease: standing by", "holder", held.Holder,
+					"until", held.Until.Format(time.RFC3339Nano), "retry_every", s.cfg.LeaseTTL/3)
+				standbyFor = held.Holder
 			}
 		case ctx.Err() == nil:
 			s.log.Error("taking the sync lease", "err", err)
@@ -156,13 +159,25 @@ type leaseHealth struct {
 	Name   string `json:"name"`
 	Holder string `json:"holder"` // this node's name as a holder
 	Held   bool   `json:"held"`   // true on the one node that syncs
+	// HeldBy is whichever node holds the lease, by the store, and
+	// HeldUntil (RFC 3339, the store's clock) when it frees itself unless
+	// renewed; both absent when no one holds it or the store did not say.
+	HeldBy    string `json:"heldBy,omitempty"`
+	HeldUntil string `json:"heldUntil,omitempty"`
 }
 
-func (s *scheduler) health() *leaseHealth {
+func (s *scheduler) health(ctx context.Context) *leaseHealth {
 	if s == nil {
 		return nil
 	}
-	return &leaseHealth{Name: s.cfg.LeaseName, Holder: s.cfg.Holder, Held: s.held.Load()}
+	h := &leaseHealth{Name: s.cfg.LeaseName, Holder: s.cfg.Holder, Held: s.held.Load()}
+	holder, until, err := s.cfg.Leases.LeaseHolder(ctx, s.cfg.LeaseName)
+	if err != nil {
+		s.log.Warn("reading the sync lease's holder", "err", err)
+	} else if holder != "" {
+		h.HeldBy, h.HeldUntil = holder, until.Format(time.RFC3339Nano)
+	}
+	return h
 }
 
 // freshness says how current the store is with ClinicalTrials.gov, for

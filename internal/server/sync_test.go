@@ -64,7 +64,8 @@ func TestBackgroundSync(t *testing.T) {
 	var h health
 	_, body := getBody(t, base+"/healthz")
 	if err := json.Unmarshal(body, &h); err != nil || h.UpstreamDataTimestamp != "2099-01-03T09:00:05" || h.LastSync == "" ||
-		h.Role != RoleAll || h.SyncLease == nil || *h.SyncLease != (leaseHealth{Name: "sync", Holder: "node-a", Held: true}) {
+		h.Role != RoleAll || h.SyncLease == nil || h.SyncLease.HeldUntil == "" ||
+		*h.SyncLease != (leaseHealth{Name: "sync", Holder: "node-a", Held: true, HeldBy: "node-a", HeldUntil: h.SyncLease.HeldUntil}) {
 		t.Errorf("/healthz after syncs: %s", body)
 	}
 	id := gone.Load().(string)
@@ -292,22 +293,11 @@ func TestOneNodeSyncs(t *testing.T) {
 func TestSyncNode(t *testing.T) {
 	st := openShared(t, filepath.Join(t.TempDir(), "sync.db"))
 	var runs atomic.Int32
-	node, err := NewSyncNode(st, SyncConfig{Leases: st, LeaseName: "sync", Holder: "node-s", Every: time.Hour,
-		Run: func(ctx context.Context) error {
-			runs.Add(1)
-			return st.SetSyncState(ctx, study.SyncState{DataTimestamp: "2099-01-03T09:00:05", LastSync: time.Now()})
-		}}, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	errc := make(chan error, 1)
-	go func() { errc <- node.Run(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
+	base, stop := startSyncNode(t, st, "node-s", func(ctx context.Context) error {
+		// Counted once done: the test reads what it wrote.
+		defer runs.Add(1)
+		return st.SetSyncState(ctx, study.SyncState{DataTimestamp: "2099-01-03T09:00:05", LastSync: time.Now()})
+	}, io.Discard)
 	waitFor(t, "the node syncs", func() bool { return runs.Load() == 1 })
 	code, body := getBody(t, base+"/healthz")
 	var h map[string]any
@@ -318,6 +308,7 @@ func TestSyncNode(t *testing.T) {
 	if lease, _ := h["syncLease"].(map[string]any); lease["held"] != true || lease["holder"] != "node-s" {
 		t.Errorf("/healthz lease: %s", body)
 	}
+	checkStandby(t, st)
 	if code, body := getBody(t, base+"/metrics"); code != http.StatusOK || !strings.Contains(string(body), "trialfinder_sync_lease_held 1") ||
 		!strings.Contains(string(body), `trialfinder_sync_runs_total{result="ok"} 1`) {
 		t.Errorf("/metrics: %d %.2000s", code, body)
@@ -325,12 +316,63 @@ func TestSyncNode(t *testing.T) {
 	if code, _ := getBody(t, base+"/api/v2/studies"); code != http.StatusNotFound {
 		t.Errorf("a sync node answered a search: %d", code)
 	}
-	cancel()
-	if err := <-errc; err != nil {
-		t.Errorf("Run: %v", err)
-	}
+	stop()
 	// It released the lease on the way out.
 	if took, err := st.TakeLease(t.Context(), "sync", "another", time.Minute); !took || err != nil {
 		t.Errorf("the lease after the node stopped: %v %v", took, err)
+	}
+}
+
+// checkStandby starts a second sync node on st, whose lease node-s holds:
+// it stands by, and both its log and its /healthz name the holder and
+// until when, from the store.
+func checkStandby(t *testing.T, st *sqlite.Store) {
+	t.Helper()
+	logs := &syncBuffer{}
+	base, stop := startSyncNode(t, st, "node-t", func(context.Context) error {
+		t.Error("the standby node synced")
+		return nil
+	}, logs)
+	defer stop()
+	_, until, err := st.LeaseHolder(t.Context(), "sync")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the standby says whom it stands by for", func() bool {
+		return strings.Contains(logs.String(), `standing by" holder=node-s until=`)
+	})
+	code, body := getBody(t, base+"/healthz")
+	var h health
+	if err := json.Unmarshal(body, &h); err != nil || code != http.StatusOK || h.SyncLease == nil {
+		t.Fatalf("the standby's /healthz: %d %s", code, body)
+	}
+	l := h.SyncLease
+	heldUntil, err := time.Parse(time.RFC3339Nano, l.HeldUntil)
+	if l.Held || l.Holder != "node-t" || l.HeldBy != "node-s" || err != nil || heldUntil.Before(until) {
+		t.Errorf("the standby's /healthz lease: %s (renewed until %v before)", body, until)
+	}
+}
+
+// startSyncNode runs a sync node on st as holder, logging to logs; stop
+// stops it, failing t if Run failed.
+func startSyncNode(t *testing.T, st *sqlite.Store, holder string, run func(context.Context) error, logs io.Writer) (base string, stop func()) {
+	t.Helper()
+	node, err := NewSyncNode(st, SyncConfig{Leases: st, LeaseName: "sync", Holder: holder, Every: time.Hour, Run: run},
+		slog.New(slog.NewTextHandler(logs, nil)), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() { errc <- node.Run(ctx, ln) }()
+	return "http://" + ln.Addr().String(), func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Errorf("%s's Run: %v", holder, err)
+		}
 	}
 }

@@ -10,9 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
+	"github.com/trialfinder/trialfinder/internal/lease"
 	"github.com/trialfinder/trialfinder/internal/server"
 	"github.com/trialfinder/trialfinder/internal/store/postgres"
 	"github.com/trialfinder/trialfinder/internal/store/record"
@@ -45,10 +45,8 @@ type Store interface {
 	ParseCriteriaWith(version string, parse func(criteria string) []byte)
 	// ChangesSince is the change log after a generation, oldest first.
 	ChangesSince(ctx context.Context, gen int64) ([]study.Logged, error)
-	// TakeLease takes or renews the named lease for holder until ttl from now, by the database's clock, and reports whether holder now holds it. A lease not renewed within its ttl is free for anyone.
-	TakeLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
-	// ReleaseLease gives the named lease up if holder holds it.
-	ReleaseLease(ctx context.Context, name, holder string) error
+	// Leases: TakeLease, ReleaseLease, LeaseHolder (the sync lease).
+	lease.Store
 	// Copier copies a store to another (trialfinder migrate).
 	Copier
 	Close() error

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/demo/demotest"
 	"io"
 	"os"
 	"slices"
@@ -480,12 +480,8 @@ func TestParagraphsReflow(t *testing.T) {
 // TestLegacyProseReflows: the summaries of the bundled legacy XML
 // records become paragraphs, none of them a wrapped line's fragment.
 func TestLegacyProseReflows(t *testing.T) {
-	studies, err := demo.Studies(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
 	checked := 0
-	for _, s := range studies {
+	for _, s := range demotest.Studies(t) {
 		lines := strings.Split(strings.TrimSpace(s.BriefSummary), "\n")
 		if len(lines) < 4 || !hardWrapped(lines) {
 			continue

@@ -9,15 +9,14 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
-	"sync"
 	"testing"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
-	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/demo/demotest"
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/patient"
 	"github.com/trialfinder/trialfinder/internal/search"
-	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/vocab"
 )
@@ -26,38 +25,26 @@ import (
 // are real, with sites, conditions and criteria of every kind.
 const sampleSize = 200
 
-var demoSample = sync.OnceValues(func() ([]study.Study, error) {
-	all, err := demo.Studies(context.Background())
-	return all[len(all)-min(sampleSize, len(all)):], err
+var testVocab = demotest.Once(func(t testing.TB) *vocab.Vocab {
+	v, err := vocab.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 })
 
-var testVocab = sync.OnceValues(vocab.Load)
-
-// newStore stores the sample in a new SQLite store.
-func newStore(t *testing.T) (*sqlite.Store, []study.Study) {
+// newStore stores the sample, the last sampleSize bundled studies, in a
+// new store.
+func newStore(t *testing.T) (demotest.Store, []study.Study) {
 	t.Helper()
-	ss, err := demoSample()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "views.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Upsert(t.Context(), ss); err != nil {
-		t.Fatal(err)
-	}
-	return st, ss
+	all := demotest.Studies(t)
+	ss := all[len(all)-min(sampleSize, len(all)):]
+	return demotest.New(t, ss), ss
 }
 
 func newFollower(t *testing.T, st Store) *Follower {
 	t.Helper()
-	v, err := testVocab()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return NewFollower(st, v)
+	return NewFollower(st, testVocab(t))
 }
 
 func generation(t *testing.T, st Store) int64 {
@@ -100,7 +87,7 @@ func edited(t *testing.T, r *rand.Rand, s study.Study) study.Study {
 
 // changeRandomly edits, removes and restores studies of the store in a
 // few transactions, as a sync does.
-func changeRandomly(t *testing.T, r *rand.Rand, st *sqlite.Store, ss []study.Study) {
+func changeRandomly(t *testing.T, r *rand.Rand, st demotest.Store, ss []study.Study) {
 	t.Helper()
 	ctx := t.Context()
 	var edits []study.Study
@@ -259,7 +246,7 @@ func TestNothingChanged(t *testing.T) {
 
 // prunedLog is a store whose change log lost its oldest entries.
 type prunedLog struct {
-	*sqlite.Store
+	demotest.Store
 	from int64
 }
 
@@ -324,5 +311,68 @@ func TestSnapshotVersions(t *testing.T) {
 	}
 	if g.Current() != nil {
 		t.Error("a refused snapshot left views behind")
+	}
+}
+
+// TestSnapshotTemps: a failed write leaves no temporary file, and
+// RemoveStaleTemps removes the ones a crashed write left, but not one
+// being written nor any other file.
+func TestSnapshotTemps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "views")
+	// A directory where the snapshot should go makes the rename fail,
+	// after the whole temporary file is written.
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := newStore(t)
+	f := newFollower(t, st)
+	if _, err := f.Build(t.Context(), generation(t, st)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.WriteSnapshot(path); err == nil {
+		t.Fatal("writing a snapshot over a directory succeeded")
+	}
+	if left, _ := filepath.Glob(path + ".tmp*"); len(left) > 0 {
+		t.Errorf("a failed write left %v", left)
+	}
+
+	old := time.Now().Add(-StaleTempAge - time.Minute)
+	files := map[string]bool{ // name: removed
+		"views.tmp123":      true,
+		"views.tmp456":      false, // written to just now
+		"other.tmp789":      false,
+		"views.tmp-but-dir": false,
+	}
+	for name, stale := range files {
+		p := filepath.Join(dir, name)
+		if name == "views.tmp-but-dir" {
+			if err := os.Mkdir(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := os.WriteFile(p, []byte("part of a snapshot"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if stale || name != "views.tmp456" {
+			if err := os.Chtimes(p, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	removed, err := RemoveStaleTemps(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{filepath.Join(dir, "views.tmp123")}; !slices.Equal(removed, want) {
+		t.Errorf("removed %v, want %v", removed, want)
+	}
+	for name, gone := range files {
+		_, err := os.Stat(filepath.Join(dir, name))
+		if now := errors.Is(err, os.ErrNotExist); now != gone {
+			t.Errorf("%s: removed %t, want %t", name, now, gone)
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the snapshot's own path: %v", err)
 	}
 }

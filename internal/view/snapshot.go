@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
@@ -26,8 +29,10 @@ import (
 // version the matcher's criteria were packed from (its length as a
 // uint64, then its bytes). A file of any other
 // versions is not read; the views are built afresh and a new one written.
-// It is written to a temporary file and renamed over the old, so a reader
-// sees a whole snapshot or none.
+// It is written to a temporary file beside it (its name, ".tmp" and a
+// random suffix) and renamed over the old, so a reader sees a whole
+// snapshot or none; a failed write removes its temporary file, and
+// RemoveStaleTemps the ones a crash left.
 
 // SnapshotVersion is the version of the snapshot file's layout.
 const SnapshotVersion = 1
@@ -50,7 +55,7 @@ func (f *Follower) WriteSnapshot(path string) (err error) {
 	if f.cur == nil {
 		return errors.New("write views snapshot: no views built yet")
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+tempInfix+"*")
 	if err != nil {
 		return fmt.Errorf("write views snapshot: %w", err)
 	}
@@ -94,6 +99,54 @@ func (f *Follower) WriteSnapshot(path string) (err error) {
 	}
 	f.sinceSnapshot = 0
 	return nil
+}
+
+// tempInfix follows the snapshot's name in its temporary files' names.
+const tempInfix = ".tmp"
+
+// StaleTempAge is how long a temporary snapshot file has not been written
+// to before RemoveStaleTemps takes it for a crashed writer's: a write in
+// progress writes to it continuously, and writes take seconds.
+const StaleTempAge = 10 * time.Minute
+
+// RemoveStaleTemps removes the temporary files of snapshots to path that
+// a writer which crashed (or was killed) left behind, and returns their
+// names. A temporary file written to within StaleTempAge is left alone: it
+// may be another process's write in progress.
+func RemoveStaleTemps(path string) ([]string, error) {
+	dir, prefix := filepath.Dir(path), filepath.Base(path)+tempInfix
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("remove stale views snapshot files: %w", err)
+	}
+	var removed []string
+	var errs []error
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		info, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // renamed or removed since the listing
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if time.Since(info.ModTime()) < StaleTempAge {
+			continue
+		}
+		name := filepath.Join(dir, e.Name())
+		if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, name)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return removed, fmt.Errorf("remove stale views snapshot files: %w", err)
+	}
+	return removed, nil
 }
 
 // writeSection writes a length placeholder, the section, then the length.

@@ -1,19 +1,17 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/demo/demotest"
 	"github.com/trialfinder/trialfinder/internal/search"
-	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/view"
 )
@@ -64,16 +62,8 @@ func TestHugeRecordPageIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "huge.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Upsert(ctx, []study.Study{s}); err != nil {
-		t.Fatal(err)
-	}
-	ix, err := search.Build(ctx, st)
+	st := demotest.New(t, []study.Study{s})
+	ix, err := search.Build(t.Context(), st)
 	if err != nil {
 		t.Fatal(err)
 	}

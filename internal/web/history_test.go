@@ -2,7 +2,6 @@ package web
 
 import (
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,8 +9,8 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
+	"github.com/trialfinder/trialfinder/internal/demo/demotest"
 	"github.com/trialfinder/trialfinder/internal/search"
-	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/store/storetest"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/view"
@@ -28,11 +27,6 @@ type historySite struct {
 func newHistorySite(t *testing.T) *historySite {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "store.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	hs := &historySite{}
 	var batch []study.Study
 	var changedRaw []byte
@@ -59,10 +53,9 @@ func newHistorySite(t *testing.T) *historySite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range [][]study.Study{batch, {edited}} {
-		if _, err := st.Upsert(ctx, b); err != nil {
-			t.Fatal(err)
-		}
+	st := demotest.New(t, batch)
+	if _, err := st.Upsert(ctx, []study.Study{edited}); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := st.Remove(ctx, []string{hs.removed.NCTID}, "2099-01-03", nil); err != nil {
 		t.Fatal(err)
@@ -74,13 +67,12 @@ func newHistorySite(t *testing.T) *historySite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := search.NewEngine(nil)
-	eng.Set(ix)
-	h, err := New(Config{Views: view.Static(&view.View{Index: eng.Index()}), Studies: st, History: st, Logger: slog.New(slog.DiscardHandler)})
+	vw := &view.View{Index: ix}
+	h, err := New(Config{Views: view.Static(vw), Studies: st, History: st, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.testSite = &testSite{handler: h, store: st, engine: eng}
+	hs.testSite = &testSite{handler: h, store: st, view: vw}
 	return hs
 }
 

@@ -7,17 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
-	"github.com/trialfinder/trialfinder/internal/demo"
+	"github.com/trialfinder/trialfinder/internal/demo/demotest"
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
 	"github.com/trialfinder/trialfinder/internal/match"
-	"github.com/trialfinder/trialfinder/internal/search"
-	"github.com/trialfinder/trialfinder/internal/store/sqlite"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/view"
 	"github.com/trialfinder/trialfinder/internal/vocab"
@@ -31,12 +28,13 @@ const fixturePath = "../../testdata/NCT05111366.json"
 // links start with it, whatever Host a request names.
 const testBaseURL = "https://trials.example.org"
 
-// testSite is the website over a real SQLite store holding the bundled
-// demo records and the reference fixture, with a real search index.
+// testSite is the website over the shared demo store (demotest) holding
+// the bundled records and the reference fixture, with the views a server
+// builds of it.
 type testSite struct {
 	handler http.Handler
-	store   *sqlite.Store
-	engine  *search.Engine
+	store   demotest.Store
+	view    *view.View
 	studies map[string]study.Study // every stored study, for choosing test cases
 	gaz     *gazetteer.Gazetteer   // the same places the site resolves
 	matcher *match.Matcher         // the same matcher the site ranks with
@@ -44,57 +42,22 @@ type testSite struct {
 	logs    *lockedBuffer
 }
 
-var (
-	sharedOnce sync.Once
-	shared     *testSite
-	sharedErr  error
-	sharedDir  string
-)
+func TestMain(m *testing.M) { demotest.Main(m) }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if shared != nil {
-		shared.store.Close()
+// newTestSite returns the site, built once per test binary: indexing the
+// store takes seconds, too long to repeat per test.
+var newTestSite = demotest.Once(func(t testing.TB) *testSite {
+	ts, err := buildSite(demotest.Shared(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if sharedDir != "" {
-		os.RemoveAll(sharedDir)
-	}
-	os.Exit(code)
-}
+	return ts
+})
 
-// site returns the shared test site, building it on first use: loading
-// 2,400 records and indexing them takes seconds, too long to repeat per
-// test. The directory is made by hand because t.TempDir belongs to one
-// test.
-func newTestSite(t testing.TB) *testSite {
-	t.Helper()
-	sharedOnce.Do(func() {
-		sharedDir, sharedErr = os.MkdirTemp("", "trialfinder-web-*")
-		if sharedErr != nil {
-			return
-		}
-		shared, sharedErr = buildSite(filepath.Join(sharedDir, "studies.db"))
-	})
-	if sharedErr != nil {
-		t.Fatal(sharedErr)
-	}
-	return shared
-}
-
-func buildSite(path string) (*testSite, error) {
+// buildSite adds the reference fixture to the shared store (this
+// package's tests are its only users) and builds the site over it.
+func buildSite(st demotest.Store) (*testSite, error) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	all := map[string]study.Study{}
-	studies, err := demo.Studies(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range studies {
-		all[s.NCTID] = s
-	}
 	raw, err := os.ReadFile(fixturePath)
 	if err != nil {
 		return nil, err
@@ -103,15 +66,14 @@ func buildSite(path string) (*testSite, error) {
 	if err != nil {
 		return nil, err
 	}
-	all[fx.NCTID] = fx
-	batch := make([]study.Study, 0, len(all))
-	for _, s := range all {
-		batch = append(batch, s)
-	}
-	if _, err := st.Upsert(ctx, batch); err != nil {
+	if _, err := st.Upsert(ctx, []study.Study{fx}); err != nil {
 		return nil, err
 	}
-	ix, err := search.Build(ctx, st)
+	all := map[string]study.Study{}
+	if err := st.Each(ctx, func(s study.Study) error { all[s.NCTID] = s; return nil }); err != nil {
+		return nil, err
+	}
+	gen, err := st.Generation(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -119,25 +81,13 @@ func buildSite(path string) (*testSite, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Condition synonyms as the server expands them.
-	eng := search.NewEngine(func(text string) []search.Synonym {
-		var out []search.Synonym
-		for _, e := range v.Expand(text) {
-			out = append(out, search.Synonym{Text: e.Term, Source: e.Source})
-		}
-		return out
-	})
-	eng.Set(ix)
-	gaz, err := gazetteer.Build(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	m, err := match.NewMatcher(ctx, st, match.Options{Vocab: v, Geocoder: gaz})
+	// The views as the server builds them, condition synonyms included.
+	vw, err := view.NewFollower(st, v).Build(ctx, gen)
 	if err != nil {
 		return nil, err
 	}
 	logs := &lockedBuffer{}
-	cfg := Config{Views: view.Static(&view.View{Index: eng.Index(), Places: gaz, Matcher: m}), Studies: st,
+	cfg := Config{Views: view.Static(vw), Studies: st,
 		Logger: slog.New(slog.NewTextHandler(logs, nil)), BaseURL: testBaseURL}
 	h, err := New(cfg)
 	if err != nil {
@@ -145,12 +95,12 @@ func buildSite(path string) (*testSite, error) {
 	}
 	// The same site while the server still builds the gazetteer and
 	// the matcher.
-	cfg.Views = view.Static(&view.View{Index: eng.Index()})
+	cfg.Views = view.Static(&view.View{Generation: gen, Index: vw.Index})
 	loading, err := New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &testSite{handler: h, loading: loading, store: st, engine: eng, studies: all, gaz: gaz, matcher: m, logs: logs}, nil
+	return &testSite{handler: h, loading: loading, store: st, view: vw, studies: all, gaz: vw.Places, matcher: vw.Matcher, logs: logs}, nil
 }
 
 // get requests path from the site and returns the response and its body.

@@ -138,7 +138,7 @@ func TestTrialPageMatchesReference(t *testing.T) {
 		t.Errorf("banner %q", b)
 	}
 	fresh := text(d.one(".fresh"))
-	if !strings.Contains(fresh, "2021-11-18") || !strings.Contains(fresh, ts.engine.Index().DataTime()) {
+	if !strings.Contains(fresh, "2021-11-18") || !strings.Contains(fresh, ts.view.Index.DataTime()) {
 		t.Errorf("freshness line %q", fresh)
 	}
 	if len(d.all(`a[href="https://clinicaltrials.gov/study/NCT05111366"]`)) != 1 {

@@ -19,19 +19,44 @@ func take(t *testing.T, st store.Store, name, holder string, ttl time.Duration) 
 	return ok
 }
 
+// holds checks who LeaseHolder says holds the lease, and that it holds it
+// until about ttl from now ("" for no one).
+func holds(t *testing.T, st store.Store, name, want string, ttl time.Duration) {
+	t.Helper()
+	holder, until, err := st.LeaseHolder(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if holder != want {
+		t.Fatalf("lease %s: held by %q, want %q", name, holder, want)
+	}
+	// Clocks differ between the database and the test by less than this.
+	const skew = time.Minute
+	if want != "" && (until.Before(time.Now().Add(ttl-skew)) || until.After(time.Now().Add(ttl+skew))) {
+		t.Errorf("lease %s: held until %v, want about %v from now", name, until, ttl)
+	}
+	if want == "" && !until.IsZero() {
+		t.Errorf("lease %s: held by no one until %v", name, until)
+	}
+}
+
 // testLease: one holder at a time, renewals keep it, an expired lease
-// passes to the next taker and a released one at once.
+// passes to the next taker and a released one at once; LeaseHolder names
+// the holder throughout.
 func testLease(t *testing.T, st store.Store, _ [][]byte) {
 	const long = time.Hour
+	holds(t, st, "sync", "", 0)
 	if !take(t, st, "sync", "a", long) {
 		t.Fatal("a could not take a free lease")
 	}
+	holds(t, st, "sync", "a", long)
 	if !take(t, st, "sync", "a", long) {
 		t.Fatal("a could not renew its own lease")
 	}
 	if take(t, st, "sync", "b", long) {
 		t.Fatal("b took a lease a holds")
 	}
+	holds(t, st, "sync", "a", long)
 	if !take(t, st, "other", "b", long) {
 		t.Fatal("b could not take a lease of another name")
 	}
@@ -45,6 +70,7 @@ func testLease(t *testing.T, st store.Store, _ [][]byte) {
 	if err := st.ReleaseLease(t.Context(), "sync", "a"); err != nil {
 		t.Fatal(err)
 	}
+	holds(t, st, "sync", "", 0)
 	if !take(t, st, "sync", "b", long) {
 		t.Fatal("b could not take the lease a released")
 	}
@@ -58,6 +84,7 @@ func testLease(t *testing.T, st store.Store, _ [][]byte) {
 	if take(t, st, "expiring", "d", long) {
 		t.Fatal("d took a lease c holds before it expired")
 	}
+	holds(t, st, "expiring", "c", short)
 	deadline := time.Now().Add(10 * time.Second)
 	for !take(t, st, "expiring", "d", long) {
 		if time.Now().After(deadline) {
@@ -72,6 +99,7 @@ func testLease(t *testing.T, st store.Store, _ [][]byte) {
 	if take(t, st, "expiring", "c", short) {
 		t.Error("c renewed a lease that passed to d")
 	}
+	holds(t, st, "expiring", "d", long)
 }
 
 // testLeaseContention: of many takers at once, exactly one gets it.

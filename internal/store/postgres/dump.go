@@ -118,18 +118,6 @@ func copyAll(ctx context.Context, tx pgx.Tx, tables []copyTable) error {
 	return nil
 }
 
-// Listing returns the NCT IDs of the listing in progress, in order.
-func (s *Store) Listing(ctx context.Context) ([]string, error) {
-	rows, err := s.db.Query(ctx, `SELECT nct_id FROM listing ORDER BY nct_id`)
-	if err == nil {
-		var ids []string
-		if ids, err = pgx.CollectRows(rows, pgx.RowTo[string]); err == nil {
-			return ids, nil
-		}
-	}
-	return nil, fmt.Errorf("read the listing: %w", err)
-}
-
 // ImportState writes st, the state of the store the studies were
 // imported from, in one transaction.
 func (s *Store) ImportState(ctx context.Context, st record.State) error {

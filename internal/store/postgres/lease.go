@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TakeLease takes or renews the named lease for holder until ttl from now,
@@ -29,4 +32,21 @@ func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
 		return fmt.Errorf("release lease %s: %w", name, err)
 	}
 	return nil
+}
+
+// LeaseHolder returns who holds the named lease and until when, by the
+// database's clock; "" when no one does (never taken, released or
+// expired). It reads the primary: a replica may lag a takeover.
+func (s *Store) LeaseHolder(ctx context.Context, name string) (string, time.Time, error) {
+	var holder string
+	var expires time.Time
+	err := s.db.QueryRow(ctx, `SELECT holder, expires FROM leases WHERE name = $1 AND expires > now()`, name).
+		Scan(&holder, &expires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", time.Time{}, nil
+	}
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("read lease %s: %w", name, err)
+	}
+	return holder, expires.UTC(), nil
 }

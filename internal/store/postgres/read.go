@@ -8,24 +8,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/store/record"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
-// AppendRaw appends the study's verbatim API v2 record to dst and
-// returns the extended slice; study.ErrNotFound (wrapped) when there is
-// no such study, a *study.RemovedError when it is no longer on
-// ClinicalTrials.gov.
-func (s *Store) AppendRaw(ctx context.Context, dst []byte, nctID string) ([]byte, error) {
-	out, err := s.appendRaw(ctx, dst, nctID)
-	if err != nil {
-		return dst, fmt.Errorf("read %s: %w", nctID, err)
-	}
-	return out, nil
-}
-
-func (s *Store) appendRaw(ctx context.Context, dst []byte, nctID string) ([]byte, error) {
+// lookupRaw is record.Base's lookup.
+func (s *Store) lookupRaw(ctx context.Context, dst []byte, nctID string) ([]byte, error) {
 	var z []byte
 	var removedOn *string
 	err := s.reader(ctx).QueryRow(ctx, `SELECT s.raw, r.removed_on FROM studies s
@@ -40,21 +28,6 @@ func (s *Store) appendRaw(ctx context.Context, dst []byte, nctID string) ([]byte
 		return nil, &study.RemovedError{NCTID: nctID, On: *removedOn}
 	}
 	return record.AppendDecompressed(dst, z)
-}
-
-// Study returns the study with this NCT ID (not an alias: see CanonicalID);
-// study.ErrNotFound (wrapped) when there is none, a *study.RemovedError
-// when it is no longer on ClinicalTrials.gov (History still has it).
-func (s *Store) Study(ctx context.Context, nctID string) (study.Study, error) {
-	raw, err := s.appendRaw(ctx, nil, nctID)
-	if err != nil {
-		return study.Study{}, fmt.Errorf("read %s: %w", nctID, err)
-	}
-	st, err := ctgov.DecodeV2(raw)
-	if err != nil {
-		return study.Study{}, fmt.Errorf("read %s: stored record: %w", nctID, err)
-	}
-	return st, nil
 }
 
 // CanonicalID returns the NCT ID of the study id names: id itself, or the

@@ -47,9 +47,9 @@ type Store struct {
 	// have, at replicaChecked (Unix nanoseconds), unless replicaDown.
 	seen, replicaAt, replicaChecked atomic.Int64
 	replicaDown                     atomic.Bool
-	// criteria, when set, derives each written study's structured
-	// criteria; see ParseCriteriaWith.
-	criteria   *record.CriteriaParser
+	// Base has what both stores do alike: AppendRaw, Study, Upsert,
+	// Prepare, ParseCriteriaWith, Listing, ListingDiff.
+	record.Base
 	statsCache record.StatsCache
 }
 
@@ -64,6 +64,7 @@ func Open(ctx context.Context, dsn, readDSN string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", redact(dsn), err)
 	}
 	s := &Store{db: db}
+	s.Base = record.NewBase(s.lookupRaw, s.Write, s.ids)
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", redact(dsn), err)

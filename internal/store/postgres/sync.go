@@ -125,27 +125,13 @@ func (s *Store) ClearListing(ctx context.Context) error {
 	return nil
 }
 
-// ListingDiff compares the finished listing with the store: gone are live
-// studies it lacks, back are removed studies it has, and unknown are IDs
-// it has that the store has never seen.
-func (s *Store) ListingDiff(ctx context.Context) (gone, back, unknown []string, err error) {
-	for _, q := range []struct {
-		into  *[]string
-		query string
-	}{
-		{&gone, `SELECT nct_id FROM live l WHERE NOT EXISTS (SELECT 1 FROM listing x WHERE x.nct_id = l.nct_id) ORDER BY nct_id`},
-		{&back, `SELECT nct_id FROM removed r WHERE EXISTS (SELECT 1 FROM listing x WHERE x.nct_id = r.nct_id) ORDER BY nct_id`},
-		{&unknown, `SELECT nct_id FROM listing x WHERE NOT EXISTS (SELECT 1 FROM studies s WHERE s.nct_id = x.nct_id) ORDER BY nct_id`},
-	} {
-		rows, err := s.db.Query(ctx, q.query)
-		if err == nil {
-			*q.into, err = pgx.CollectRows(rows, pgx.RowTo[string])
-		}
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("compare the listing with the store: %w", err)
-		}
+// ids runs a query of NCT IDs on the primary.
+func (s *Store) ids(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
-	return gone, back, unknown, nil
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
 // History returns every version of the study the store has seen, oldest

@@ -12,19 +12,6 @@ import (
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
-// Prepare compresses and hashes st. It is safe to call from many goroutines.
-func (s *Store) Prepare(st study.Study) *record.Prepared { return record.Prepare(st) }
-
-// Upsert stores batch in one transaction and says, per study, what it did.
-// See Write.
-func (s *Store) Upsert(ctx context.Context, batch []study.Study) ([]study.Change, error) {
-	prepared := make([]*record.Prepared, len(batch))
-	for i, st := range batch {
-		prepared[i] = record.Prepare(st)
-	}
-	return s.Write(ctx, prepared)
-}
-
 // Write stores batch in one transaction and returns, per study in order,
 // what it did: a new NCT ID is inserted; otherwise record.Decide says what
 // happens, and a replaced record is kept as a version in its study's

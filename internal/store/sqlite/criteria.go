@@ -9,13 +9,6 @@ import (
 	"github.com/trialfinder/trialfinder/internal/store/record"
 )
 
-// ParseCriteriaWith sets the parser ReparseCriteria derives criteria
-// with. version names the parser's rules and output: rows another version
-// wrote are stale. Call it before the store is shared.
-func (s *Store) ParseCriteriaWith(version string, parse func(criteria string) []byte) {
-	s.criteria = &record.CriteriaParser{Version: version, Parse: parse}
-}
-
 // CriteriaOf calls fn with the stored criteria of each of ids that a
 // parser of this version wrote; ids without such a row are skipped, for
 // the caller to parse itself.
@@ -54,44 +47,22 @@ func (s *Store) criteriaOf(ctx context.Context, version string, ids []string, fn
 }
 
 // ReparseCriteria derives the criteria of every study whose stored
-// criteria are missing (new or updated since) or were written by another
-// parser version, and returns how many it wrote. Writing a study does not
-// parse it: parsing costs several times what storing does, and search
-// needs only the record. Each page commits on its own, so an interrupted
-// run keeps its progress and the next run resumes.
+// criteria are missing or stale (see record.Base.Reparse), and returns how
+// many it wrote. Writing a study does not parse it: parsing costs several
+// times what storing does, and search needs only the record.
 func (s *Store) ReparseCriteria(ctx context.Context) (int, error) {
-	if s.criteria == nil {
-		return 0, nil
-	}
-	total, after := 0, ""
-	for {
-		page, err := s.staleCriteria(ctx, after)
-		if err == nil && len(page) > 0 {
-			err = s.writeCriteria(ctx, s.criteria.ParseAll(page))
-		}
-		if err != nil {
-			return total, fmt.Errorf("re-derive stored criteria: %w", err)
-		}
-		if len(page) == 0 {
-			return total, nil
-		}
-		total += len(page)
-		after = page[len(page)-1].ID
-	}
+	return s.Reparse(ctx, s.staleCriteria, s.writeCriteria)
 }
 
-// staleCriteria returns the first page of studies after the NCT ID after
-// whose criteria need deriving. Starting after the last page, rather than
-// from the top, keeps a full re-derivation linear: otherwise every page
-// would walk past all the rows already done.
-func (s *Store) staleCriteria(ctx context.Context, after string) ([]record.Raw, error) {
+// staleCriteria is Reparse's stale.
+func (s *Store) staleCriteria(ctx context.Context, after, version string) ([]record.Raw, error) {
 	return s.raws(ctx, `SELECT s.nct_id, s.raw FROM studies s
 		LEFT JOIN criteria c ON c.nct_id = s.nct_id
 		WHERE s.nct_id > ? AND (c.parser_version IS NULL OR c.parser_version != ?)
-		ORDER BY s.nct_id LIMIT ?`, after, s.criteria.Version, record.PageSize)
+		ORDER BY s.nct_id LIMIT ?`, after, version, record.PageSize)
 }
 
-func (s *Store) writeCriteria(ctx context.Context, rows []record.Parsed) error {
+func (s *Store) writeCriteria(ctx context.Context, version string, rows []record.Parsed) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -105,7 +76,7 @@ func (s *Store) writeCriteria(ctx context.Context, rows []record.Parsed) error {
 		if r.Err != nil {
 			return r.Err
 		}
-		if _, err := stmt.ExecContext(ctx, r.ID, s.criteria.Version, r.Z); err != nil {
+		if _, err := stmt.ExecContext(ctx, r.ID, version, r.Z); err != nil {
 			return fmt.Errorf("%s: store criteria: %w", r.ID, err)
 		}
 	}

@@ -135,15 +135,6 @@ func (s *Store) ImportStudies(ctx context.Context, dumps []record.Dump) error {
 	return nil
 }
 
-// Listing returns the NCT IDs of the listing in progress, in order.
-func (s *Store) Listing(ctx context.Context) ([]string, error) {
-	ids, err := s.ids(ctx, `SELECT nct_id FROM listing ORDER BY nct_id`)
-	if err != nil {
-		return nil, fmt.Errorf("read the listing: %w", err)
-	}
-	return ids, nil
-}
-
 // ImportState writes st, the state of the store the studies were
 // imported from, in one transaction.
 func (s *Store) ImportState(ctx context.Context, st record.State) error {

@@ -2,7 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -34,4 +37,22 @@ func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
 		return fmt.Errorf("release lease %s: %w", name, err)
 	}
 	return nil
+}
+
+// LeaseHolder returns who holds the named lease and until when, by the
+// database's clock; "" when no one does (never taken, released or
+// expired).
+func (s *Store) LeaseHolder(ctx context.Context, name string) (string, time.Time, error) {
+	var holder string
+	var expires float64
+	err := s.db.QueryRowContext(ctx, `SELECT holder, expires FROM leases WHERE name = ? AND expires > unixepoch('subsec')`, name).
+		Scan(&holder, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, nil
+	}
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("read lease %s: %w", name, err)
+	}
+	sec, frac := math.Modf(expires)
+	return holder, time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
 }

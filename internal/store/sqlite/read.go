@@ -6,25 +6,12 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/store/record"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
-// AppendRaw appends the study's verbatim API v2 record to dst and
-// returns the extended slice; study.ErrNotFound (wrapped) when there is
-// no such study, a *study.RemovedError when it is no longer on
-// ClinicalTrials.gov. A page of results reads ten records, and a fresh buffer
-// for each was most of a search request's garbage.
-func (s *Store) AppendRaw(ctx context.Context, dst []byte, nctID string) ([]byte, error) {
-	out, err := s.appendRaw(ctx, dst, nctID)
-	if err != nil {
-		return dst, fmt.Errorf("read %s: %w", nctID, err)
-	}
-	return out, nil
-}
-
-func (s *Store) appendRaw(ctx context.Context, dst []byte, nctID string) ([]byte, error) {
+// lookupRaw is record.Base's lookup.
+func (s *Store) lookupRaw(ctx context.Context, dst []byte, nctID string) ([]byte, error) {
 	// Rows rather than QueryRow, to decompress from the driver's buffer
 	// (RawBytes) rather than from one more copy of it.
 	rows, err := s.rawByID.QueryContext(ctx, nctID)
@@ -51,21 +38,6 @@ func (s *Store) appendRaw(ctx context.Context, dst []byte, nctID string) ([]byte
 		return nil, err
 	}
 	return out, rows.Close()
-}
-
-// Study returns the study with this NCT ID (not an alias: see CanonicalID);
-// study.ErrNotFound (wrapped) when there is none, a *study.RemovedError
-// when it is no longer on ClinicalTrials.gov (History still has it).
-func (s *Store) Study(ctx context.Context, nctID string) (study.Study, error) {
-	raw, err := s.appendRaw(ctx, nil, nctID)
-	if err != nil {
-		return study.Study{}, fmt.Errorf("read %s: %w", nctID, err)
-	}
-	st, err := ctgov.DecodeV2(raw)
-	if err != nil {
-		return study.Study{}, fmt.Errorf("read %s: stored record: %w", nctID, err)
-	}
-	return st, nil
 }
 
 // CanonicalID returns the NCT ID of the study id names: id itself, or the

@@ -28,9 +28,9 @@ type Store struct {
 	// The statements a trial page runs, compiled once: SQLite took longer
 	// to compile them than to run them.
 	rawByID, historyOf, criteriaIn *sql.Stmt
-	// criteria, when set, derives each written study's structured
-	// criteria; see ParseCriteriaWith.
-	criteria *record.CriteriaParser
+	// Base has what both stores do alike: AppendRaw, Study, Upsert,
+	// Prepare, ParseCriteriaWith, Listing, ListingDiff.
+	record.Base
 
 	statsCache record.StatsCache
 }
@@ -60,6 +60,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	s := &Store{db: db}
+	s.Base = record.NewBase(s.lookupRaw, s.Write, s.ids)
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)

@@ -149,25 +149,6 @@ func (s *Store) ClearListing(ctx context.Context) error {
 	return nil
 }
 
-// ListingDiff compares the finished listing with the store: gone are live
-// studies it lacks, back are removed studies it has, and unknown are IDs
-// it has that the store has never seen.
-func (s *Store) ListingDiff(ctx context.Context) (gone, back, unknown []string, err error) {
-	for _, q := range []struct {
-		into  *[]string
-		query string
-	}{
-		{&gone, `SELECT nct_id FROM live WHERE nct_id NOT IN (SELECT nct_id FROM listing) ORDER BY nct_id`},
-		{&back, `SELECT nct_id FROM removed WHERE nct_id IN (SELECT nct_id FROM listing) ORDER BY nct_id`},
-		{&unknown, `SELECT nct_id FROM listing WHERE nct_id NOT IN (SELECT nct_id FROM studies) ORDER BY nct_id`},
-	} {
-		if *q.into, err = s.ids(ctx, q.query); err != nil {
-			return nil, nil, nil, fmt.Errorf("compare the listing with the store: %w", err)
-		}
-	}
-	return gone, back, unknown, nil
-}
-
 func (s *Store) ids(ctx context.Context, query string, args ...any) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -12,19 +12,6 @@ import (
 	"github.com/trialfinder/trialfinder/internal/study"
 )
 
-// Prepare compresses and hashes st. It is safe to call from many goroutines.
-func (s *Store) Prepare(st study.Study) *record.Prepared { return record.Prepare(st) }
-
-// Upsert stores batch in one transaction and says, per study, what it did.
-// See Write.
-func (s *Store) Upsert(ctx context.Context, batch []study.Study) ([]study.Change, error) {
-	prepared := make([]*record.Prepared, len(batch))
-	for i, st := range batch {
-		prepared[i] = s.Prepare(st)
-	}
-	return s.Write(ctx, prepared)
-}
-
 var (
 	insertStudySQL = "INSERT INTO studies (" + strings.Join(record.Columns, ", ") + ", nct_id) VALUES (" +
 		strings.Repeat("?, ", len(record.Columns)) + "?)"

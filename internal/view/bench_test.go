@@ -70,12 +70,8 @@ func BenchmarkUpdateAtScale(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	v, err := testVocab()
-	if err != nil {
-		b.Fatal(err)
-	}
 	e := &edits{Store: st, gen: gen, now: gen}
-	f := NewFollower(e, v)
+	f := NewFollower(e, testVocab(b))
 	if _, err := f.ReadSnapshot(ctx, path+".views"); err != nil {
 		b.Fatal(err)
 	}

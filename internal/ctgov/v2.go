@@ -5,6 +5,7 @@
 package ctgov
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -383,4 +384,57 @@ func (v *validator) age(field, s string) study.Age {
 		v.fail(field, err.Error())
 	}
 	return a
+}
+
+// CriteriaV2 gives what DecodeV2 gives as Study.Eligibility.Criteria of a
+// well-formed API v2 record, reading only that field. The criteria phase
+// of ingest needs nothing else of each stored record, and decoding the
+// whole of it was a fifth of that phase's time at 600,000 studies.
+//
+// The field's key is found by its text: inside a JSON string a quote is
+// always escaped, so the key's quoted form followed by a colon can only
+// be the key itself. Anything unexpected falls back to decoding the
+// document.
+func CriteriaV2(raw []byte) (string, error) {
+	const key = `"eligibilityCriteria"`
+	if i := bytes.Index(raw, []byte(key)); i >= 0 {
+		rest := bytes.TrimLeft(raw[i+len(key):], " \t\r\n")
+		if len(rest) > 0 && rest[0] == ':' {
+			rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+			if end := stringEnd(rest); end > 0 {
+				var s string
+				if err := json.Unmarshal(rest[:end], &s); err == nil {
+					return s, nil
+				}
+			}
+		}
+	}
+	var w struct {
+		ProtocolSection struct {
+			EligibilityModule struct {
+				EligibilityCriteria string `json:"eligibilityCriteria"`
+			} `json:"eligibilityModule"`
+		} `json:"protocolSection"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return "", fmt.Errorf("invalid study JSON: %w", err)
+	}
+	return w.ProtocolSection.EligibilityModule.EligibilityCriteria, nil
+}
+
+// stringEnd gives the length of the JSON string literal b begins with,
+// closing quote included, or 0 if b does not begin with a whole one.
+func stringEnd(b []byte) int {
+	if len(b) == 0 || b[0] != '"' {
+		return 0
+	}
+	for i := 1; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++ // the escaped character, whatever it is
+		case '"':
+			return i + 1
+		}
+	}
+	return 0
 }

@@ -65,7 +65,7 @@ func TestBackgroundSync(t *testing.T) {
 	_, body := getBody(t, base+"/healthz")
 	if err := json.Unmarshal(body, &h); err != nil || h.UpstreamDataTimestamp != "2099-01-03T09:00:05" || h.LastSync == "" ||
 		h.Role != RoleAll || h.SyncLease == nil || h.SyncLease.HeldUntil == "" ||
-		*h.SyncLease != (leaseHealth{Name: "sync", Holder: "node-a", Held: true, HeldBy: "node-a", HeldUntil: h.SyncLease.HeldUntil}) {
+		*h.SyncLease != (leaseHealth{Name: "sync", Holder: "node-a", Held: true, HeldBy: "node-a", HeldUntil: h.SyncLease.HeldUntil, Epoch: 1}) {
 		t.Errorf("/healthz after syncs: %s", body)
 	}
 	id := gone.Load().(string)
@@ -318,7 +318,7 @@ func TestSyncNode(t *testing.T) {
 	}
 	stop()
 	// It released the lease on the way out.
-	if took, err := st.TakeLease(t.Context(), "sync", "another", time.Minute); !took || err != nil {
+	if took, err := st.TakeLease(t.Context(), "sync", "another", time.Minute); took == 0 || err != nil {
 		t.Errorf("the lease after the node stopped: %v %v", took, err)
 	}
 }
@@ -334,7 +334,7 @@ func checkStandby(t *testing.T, st *sqlite.Store) {
 		return nil
 	}, logs)
 	defer stop()
-	_, until, err := st.LeaseHolder(t.Context(), "sync")
+	before, err := st.LeaseHolder(t.Context(), "sync")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,8 +348,8 @@ func checkStandby(t *testing.T, st *sqlite.Store) {
 	}
 	l := h.SyncLease
 	heldUntil, err := time.Parse(time.RFC3339Nano, l.HeldUntil)
-	if l.Held || l.Holder != "node-t" || l.HeldBy != "node-s" || err != nil || heldUntil.Before(until) {
-		t.Errorf("the standby's /healthz lease: %s (renewed until %v before)", body, until)
+	if l.Held || l.Holder != "node-t" || l.HeldBy != "node-s" || err != nil || heldUntil.Before(before.Until) || l.Epoch != before.Token {
+		t.Errorf("the standby's /healthz lease: %s (renewed until %v before, token %d)", body, before.Until, before.Token)
 	}
 }
 

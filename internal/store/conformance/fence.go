@@ -170,7 +170,7 @@ func refused(t *testing.T, st store.Store, fenced context.Context, name string, 
 	for _, w := range writes {
 		err := w.write()
 		var lost *lease.LostError
-		if !errors.Is(err, lease.ErrLost) || !errors.As(err, &lost) {
+		if !errors.Is(err, store.ErrLeaseLost) || !errors.As(err, &lost) {
 			t.Errorf("%s under a lost lease: %v, want a refusal", w.what, err)
 			continue
 		}

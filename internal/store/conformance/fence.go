@@ -158,7 +158,10 @@ func refused(t *testing.T, st store.Store, fenced context.Context, name string, 
 	}{
 		{"WriteSynced", func() error { _, err := st.WriteSynced(fenced, batch, &state); return err }},
 		{"Write", func() error { _, err := st.Write(fenced, batch); return err }},
-		{"Remove", func() error { _, err := st.Remove(fenced, []string{studies[0].NCTID}, "2099-01-01", &state); return err }},
+		{"Remove", func() error {
+			_, err := st.Remove(fenced, []string{studies[0].NCTID}, "2099-01-01", &state)
+			return err
+		}},
 		{"Restore", func() error { _, err := st.Restore(fenced, []string{studies[0].NCTID}, &state); return err }},
 		{"SetSyncState", func() error { return st.SetSyncState(fenced, state) }},
 		{"AddListed", func() error { return st.AddListed(fenced, []string{"NCT99999999"}, state) }},

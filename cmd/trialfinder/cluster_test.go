@@ -255,12 +255,15 @@ func (n *node) get(path string, into any) error {
 
 // nodeHealth is what the test reads of /healthz.
 type nodeHealth struct {
-	Status    string `json:"status"`
-	Role      string `json:"role"`
-	LastSync  string `json:"lastSync"`
-	SyncLease *struct {
+	Status                string `json:"status"`
+	Role                  string `json:"role"`
+	LastSync              string `json:"lastSync"`
+	UpstreamDataTimestamp string `json:"upstreamDataTimestamp"`
+	SyncLease             *struct {
 		Holder string `json:"holder"`
 		Held   bool   `json:"held"`
+		HeldBy string `json:"heldBy"`
+		Epoch  int64  `json:"epoch"`
 	} `json:"syncLease"`
 	Views *struct {
 		Generation     int64 `json:"generation"`

@@ -169,3 +169,34 @@ func TestHolderIsUnique(t *testing.T) {
 		t.Errorf("holders %q and %q", a, b)
 	}
 }
+
+// TestFenceOfTheLease: a lease's Context carries its fence; a holder
+// whose lease was freed (by an operator) and that then takes it again at
+// its next renewal gets a new token, so its work under the old one ends.
+func TestFenceOfTheLease(t *testing.T) { eachStore(t, testFenceOfTheLease) }
+
+func testFenceOfTheLease(t *testing.T, open func() store) {
+	a, b := open(), open()
+	l, err := lease.Take(t.Context(), a, "sync", "a", ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	if f, ok := lease.FenceOf(l.Context()); !ok || f != (lease.Fence{Name: "sync", Holder: "a", Token: l.Token()}) || l.Token() <= 0 {
+		t.Fatalf("the lease's context carries %+v, %t; its token is %d", f, ok, l.Token())
+	}
+	if err := b.ReleaseLease(t.Context(), "sync", "a"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-l.Context().Done():
+	case <-time.After(2 * ttl):
+		t.Fatal("the holder did not learn its lease was freed and taken again")
+	}
+	if err := l.Lost(); !errors.Is(err, lease.ErrLost) {
+		t.Errorf("lost because %v", err)
+	}
+	if h, err := b.LeaseHolder(t.Context(), "sync"); err != nil || h.Holder != "a" || h.Token <= l.Token() {
+		t.Errorf("the lease after its holder took it again: %+v, %v; want a with a token above %d", h, err, l.Token())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,7 +51,7 @@ func testPausedSyncerIsFenced(t *testing.T, st leasedStore) {
 	opt.Timeout = time.Minute // a's page is held back longer than the default
 	mustSync(t, st, opt)
 
-	const ttl = 500 * time.Millisecond
+	const ttl = time.Second
 	fenced := func(holder string) context.Context {
 		t.Helper()
 		token, err := st.TakeLease(t.Context(), LeaseName, holder, ttl)
@@ -66,6 +67,8 @@ func testPausedSyncerIsFenced(t *testing.T, st leasedStore) {
 	})
 	fake.SetTimestamp(day2)
 	stalled, resume := make(chan struct{}), make(chan struct{})
+	release := sync.OnceFunc(func() { close(resume) })
+	t.Cleanup(release) // before the fake closes, which waits for a's request
 	page := fake.Requests() + 2 // after /version
 	fake.OnRequest(func(n int) {
 		if n == page {
@@ -79,7 +82,11 @@ func testPausedSyncerIsFenced(t *testing.T, st leasedStore) {
 		_, err := Sync(a, st, opt)
 		done <- err
 	}()
-	<-stalled
+	select {
+	case <-stalled:
+	case err := <-done:
+		t.Fatalf("a's sync ended before its first page: %v", err)
+	}
 	if s, err := st.SyncState(t.Context()); err != nil || s.Checkpoint == "" {
 		t.Fatalf("a's sync did not record its plan: %+v, %v", s, err)
 	}
@@ -115,7 +122,7 @@ func testPausedSyncerIsFenced(t *testing.T, st leasedStore) {
 		t.Fatal(err)
 	}
 
-	close(resume)
+	release()
 	err = <-done
 	var lost *lease.LostError
 	if !errors.Is(err, lease.ErrLost) || !errors.As(err, &lost) || lost.Now.Holder != "b" || lost.Holder != "a" {

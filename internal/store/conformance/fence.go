@@ -72,7 +72,7 @@ func testFence(t *testing.T, st store.Store, raws [][]byte) {
 	if _, err := st.Upsert(ctx, studies[:1]); err != nil {
 		t.Fatal(err)
 	}
-	const ttl = 400 * time.Millisecond
+	const ttl = time.Second
 	tokA := take(t, st, "sync", "a", ttl)
 	a := lease.WithFence(ctx, lease.Fence{Name: "sync", Holder: "a", Token: tokA})
 	for i := range 3 {

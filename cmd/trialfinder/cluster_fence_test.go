@@ -40,13 +40,7 @@ func TestClusterFencing(t *testing.T) {
 	args := []string{"serve", "--role", "sync", "--db", dsn, "--addr", "127.0.0.1:0",
 		"--sync-every", "500ms", "--sync-api", api.URL, "--lease-ttl", ttl.String()}
 	syncers := []*node{startNode(t, "sync-1", args...), startNode(t, "sync-2", args...)}
-	var old *node
-	syncers[0].waitFor(t, time.Minute, "sees the store bootstrapped", func() error {
-		if old = leaseHolder(t, syncers); old.health().LastSync == "" {
-			return errors.New("not synced yet")
-		}
-		return nil
-	})
+	old := bootstrapped(t, syncers)
 	standby := syncers[0]
 	if standby == old {
 		standby = syncers[1]

@@ -135,14 +135,7 @@ func testLost(t *testing.T, open func() store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-l.Context().Done():
-	case <-time.After(2 * ttl):
-		t.Fatal("the holder did not learn another took its lease")
-	}
-	if err := l.Lost(); !errors.Is(err, lease.ErrHeld) {
-		t.Errorf("lost because %v", err)
-	}
+	ends(t, l, lease.ErrHeld, "another took its lease")
 	l.Release() // must not free b's lease
 	if _, err := lease.Take(t.Context(), a, "sync", "a", ttl); !errors.Is(err, lease.ErrHeld) {
 		t.Errorf("the loser's release freed the new holder's lease: %v", err)
@@ -188,15 +181,22 @@ func testFenceOfTheLease(t *testing.T, open func() store) {
 	if err := b.ReleaseLease(t.Context(), "sync", "a"); err != nil {
 		t.Fatal(err)
 	}
+	ends(t, l, lease.ErrLost, "its lease was freed and taken again")
+	if h, err := b.LeaseHolder(t.Context(), "sync"); err != nil || h.Holder != "a" || h.Token <= l.Token() {
+		t.Errorf("the lease after its holder took it again: %+v, %v; want a with a token above %d", h, err, l.Token())
+	}
+}
+
+// ends checks that l's context ends within two ttls, lost for why: the
+// holder learnt what happened.
+func ends(t *testing.T, l *lease.Lease, why error, what string) {
+	t.Helper()
 	select {
 	case <-l.Context().Done():
 	case <-time.After(2 * ttl):
-		t.Fatal("the holder did not learn its lease was freed and taken again")
+		t.Fatalf("the holder did not learn %s", what)
 	}
-	if err := l.Lost(); !errors.Is(err, lease.ErrLost) {
+	if err := l.Lost(); !errors.Is(err, why) {
 		t.Errorf("lost because %v", err)
-	}
-	if h, err := b.LeaseHolder(t.Context(), "sync"); err != nil || h.Holder != "a" || h.Token <= l.Token() {
-		t.Errorf("the lease after its holder took it again: %+v, %v; want a with a token above %d", h, err, l.Token())
 	}
 }

@@ -68,7 +68,9 @@ func testPausedSyncerIsFenced(t *testing.T, st leasedStore) {
 	fake.SetTimestamp(day2)
 	stalled, resume := make(chan struct{}), make(chan struct{})
 	release := sync.OnceFunc(func() { close(resume) })
-	t.Cleanup(release) // before the fake closes, which waits for a's request
+	// Registered after the fake's cleanup, so run before it: closing the
+	// fake waits for a's request.
+	t.Cleanup(release)
 	page := fake.Requests() + 2 // after /version
 	fake.OnRequest(func(n int) {
 		if n == page {

@@ -65,13 +65,7 @@ func TestCluster(t *testing.T) {
 		"--sync-every", "500ms", "--sync-api", api.URL, "--lease-ttl", "3s"}
 	webArgs := []string{"serve", "--role", "web", "--db", dsn, "--addr", "127.0.0.1:0", "--refresh-every", "300ms"}
 	syncers := []*node{startNode(t, "sync-1", syncArgs...), startNode(t, "sync-2", syncArgs...)}
-	var holder *node
-	syncers[0].waitFor(t, time.Minute, "sees the store bootstrapped", func() error {
-		if holder = leaseHolder(t, syncers); holder.health().LastSync == "" {
-			return errors.New("not synced yet")
-		}
-		return nil
-	})
+	holder := bootstrapped(t, syncers)
 	replicaArgs := webArgs
 	if replica != "" {
 		replicaArgs = append(slices.Clone(webArgs), "--db-read", replica)
@@ -255,12 +249,15 @@ func (n *node) get(path string, into any) error {
 
 // nodeHealth is what the test reads of /healthz.
 type nodeHealth struct {
-	Status    string `json:"status"`
-	Role      string `json:"role"`
-	LastSync  string `json:"lastSync"`
-	SyncLease *struct {
+	Status                string `json:"status"`
+	Role                  string `json:"role"`
+	LastSync              string `json:"lastSync"`
+	UpstreamDataTimestamp string `json:"upstreamDataTimestamp"`
+	SyncLease             *struct {
 		Holder string `json:"holder"`
 		Held   bool   `json:"held"`
+		HeldBy string `json:"heldBy"`
+		Epoch  int64  `json:"epoch"`
 	} `json:"syncLease"`
 	Views *struct {
 		Generation     int64 `json:"generation"`
@@ -356,6 +353,20 @@ func (n *node) lists(t *testing.T, live map[string]bool) error {
 		return fmt.Errorf("lists %d studies, want %d", len(got), len(want))
 	}
 	return nil
+}
+
+// bootstrapped waits until one of the sync nodes has synced the store
+// for the first time, and returns it: the lease holder.
+func bootstrapped(t *testing.T, syncers []*node) *node {
+	t.Helper()
+	var holder *node
+	syncers[0].waitFor(t, time.Minute, "sees the store bootstrapped", func() error {
+		if holder = leaseHolder(t, syncers); holder.health().LastSync == "" {
+			return errors.New("not synced yet")
+		}
+		return nil
+	})
+	return holder
 }
 
 // leaseHolder returns the one sync node that holds the sync lease,

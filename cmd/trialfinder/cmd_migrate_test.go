@@ -68,8 +68,8 @@ func TestMigrateTakesTheLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer target.Close()
-	if took, err := target.TakeLease(t.Context(), upstream.LeaseName, "node-x", time.Hour); !took || err != nil {
-		t.Fatalf("take the target's lease: %t %v", took, err)
+	if took, err := target.TakeLease(t.Context(), upstream.LeaseName, "node-x", time.Hour); took == 0 || err != nil {
+		t.Fatalf("take the target's lease: %d %v", took, err)
 	}
 	code, _, stderr := runTrialfinder(t, "migrate", "--from", src, "--to", dst)
 	if code != 1 || !strings.Contains(stderr, "a sync of that store is running") || !strings.Contains(stderr, "held by node-x until") {
@@ -85,7 +85,7 @@ func TestMigrateTakesTheLease(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "copied 5 studies") {
 		t.Fatalf("migrate once the lease is free: exit %d: %s%s", code, stdout, stderr)
 	}
-	if holder, _, err := target.LeaseHolder(t.Context(), upstream.LeaseName); holder != "" || err != nil {
-		t.Errorf("after migrate the lease is held by %q (%v)", holder, err)
+	if h, err := target.LeaseHolder(t.Context(), upstream.LeaseName); h.Holder != "" || err != nil {
+		t.Errorf("after migrate the lease is held by %q (%v)", h.Holder, err)
 	}
 }

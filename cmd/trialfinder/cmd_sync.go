@@ -92,7 +92,11 @@ func runSync(ctx context.Context, dsn string, opt upstream.Options) error {
 		}
 		fmt.Printf("%s; %d restored; %d requests in %s%s\n", sum, sum.Restored, sum.Requests, sum.Elapsed.Round(time.Millisecond), resumed)
 	}
-	switch lost := l.Lost(); {
+	lost := l.Lost()
+	if lost == nil && errors.Is(err, lease.ErrLost) { // a write refused: another holder took over
+		lost = err
+	}
+	switch {
 	case lost != nil:
 		return fmt.Errorf("stopped: %w; what is counted above is stored, and the next sync carries on from there", lost)
 	case errors.Is(err, context.Canceled):

@@ -48,7 +48,7 @@ func TestSyncOneAtATime(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if took, err := st.TakeLease(t.Context(), upstream.LeaseName, "a serve node", time.Minute); !took || err != nil {
+	if took, err := st.TakeLease(t.Context(), upstream.LeaseName, "a serve node", time.Minute); took == 0 || err != nil {
 		t.Fatalf("take the lease: %v %v", took, err)
 	}
 	code, _, stderr := runTrialfinder(t, "sync", "--db", db, "--api", "http://127.0.0.1:1")

@@ -3,6 +3,14 @@
 // background. A holder that dies stops renewing, so its lease frees
 // itself after its time to live and another process takes over; a
 // holder that can no longer renew stops its work before that happens.
+//
+// A holder that cannot tell it stopped (a process paused, or cut off from
+// the store, past its lease's expiry) is fenced instead: each taking of a
+// lease gets a token greater than every earlier one's, the lease's
+// Context carries it (a Fence), and the store commits a write whose
+// context carries a fence only if, in the same transaction, that holder
+// still holds the lease with that token, unexpired by the store's clock;
+// otherwise the write fails with a *LostError and changes nothing.
 package lease
 
 import (
@@ -18,14 +26,25 @@ import (
 // Store keeps leases; both stores implement it.
 type Store interface {
 	// TakeLease takes the lease name for holder, or renews it if holder
-	// has it, for ttl from now; true if holder now holds it. A lease not
-	// renewed within its ttl is free.
-	TakeLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	// has it, for ttl from now, and returns its token; 0 if another
+	// holder has it. A lease not renewed within its ttl is free. A
+	// renewal keeps the token; a taking by a holder that did not hold it
+	// (even one that held it before and released it) gets a token
+	// greater than any the lease had.
+	TakeLease(ctx context.Context, name, holder string, ttl time.Duration) (token int64, err error)
 	// ReleaseLease frees the lease if holder has it.
 	ReleaseLease(ctx context.Context, name, holder string) error
-	// LeaseHolder says who holds the lease and until when, by the
-	// store's clock; "" if no one does.
-	LeaseHolder(ctx context.Context, name string) (holder string, until time.Time, err error)
+	// LeaseHolder says who holds the lease, until when by the store's
+	// clock, and with which token; the zero Holding if no one does.
+	LeaseHolder(ctx context.Context, name string) (Holding, error)
+}
+
+// Holding is who holds a lease: until when, by the store's clock, and
+// with which token.
+type Holding struct {
+	Holder string
+	Until  time.Time
+	Token  int64
 }
 
 // ErrHeld: another holder has the lease.
@@ -34,8 +53,8 @@ var ErrHeld = errors.New("held by another process")
 // HeldError is Take's error when another holder has the lease: who,
 // and until when unless renewed (by the store's clock). It wraps ErrHeld.
 type HeldError struct {
-	Name, Holder string
-	Until        time.Time
+	Name string
+	Holding
 }
 
 func (e *HeldError) Error() string {
@@ -63,12 +82,12 @@ func Holder() string {
 
 // Lease is a lease this process holds.
 type Lease struct {
-	st           Store
-	name, holder string
-	ttl          time.Duration
-	ctx          context.Context
-	cancel       context.CancelCauseFunc
-	renewing     sync.WaitGroup
+	st       Store
+	fence    Fence
+	ttl      time.Duration
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	renewing sync.WaitGroup
 }
 
 // Take takes the lease name for holder, or returns a *HeldError. While held, the lease is renewed every ttl/3. Its Context ends
@@ -77,30 +96,33 @@ type Lease struct {
 // ttl, which stops the work a third of the ttl before another process
 // may take over. The context also ends with ctx, or on Release.
 func Take(ctx context.Context, st Store, name, holder string, ttl time.Duration) (*Lease, error) {
-	took, err := st.TakeLease(ctx, name, holder, ttl)
+	token, err := st.TakeLease(ctx, name, holder, ttl)
 	if err != nil {
 		return nil, fmt.Errorf("take lease %q: %w", name, err)
 	}
-	if !took {
+	if token == 0 {
 		held := &HeldError{Name: name}
-		if held.Holder, held.Until, err = st.LeaseHolder(ctx, name); err != nil {
+		if held.Holding, err = st.LeaseHolder(ctx, name); err != nil {
 			return nil, fmt.Errorf("lease %q: %w (and its holder: %w)", name, ErrHeld, err)
 		}
 		return nil, held
 	}
-	l := &Lease{st: st, name: name, holder: holder, ttl: ttl}
-	l.ctx, l.cancel = context.WithCancelCause(ctx)
+	l := &Lease{st: st, fence: Fence{Name: name, Holder: holder, Token: token}, ttl: ttl}
+	l.ctx, l.cancel = context.WithCancelCause(WithFence(ctx, l.fence))
 	l.renewing.Add(1)
 	go l.renew(time.Now())
 	return l, nil
 }
 
 // Context ends when the lease is lost or released; the work done under
-// the lease runs in it.
+// the lease runs in it, and the store's writes in it are fenced by it.
 func (l *Lease) Context() context.Context { return l.ctx }
 
 // Holder is who holds the lease.
-func (l *Lease) Holder() string { return l.holder }
+func (l *Lease) Holder() string { return l.fence.Holder }
+
+// Token is the token this holding of the lease got.
+func (l *Lease) Token() int64 { return l.fence.Token }
 
 // Lost reports why the lease ended, nil while it is held or if it was
 // released or its parent context ended.
@@ -126,18 +148,22 @@ func (l *Lease) renew(lastOK time.Time) {
 		// some moment after it.
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(l.ctx, l.ttl/3)
-		held, err := l.st.TakeLease(ctx, l.name, l.holder, l.ttl)
+		token, err := l.st.TakeLease(ctx, l.fence.Name, l.fence.Holder, l.ttl)
 		cancel()
 		switch {
-		case err == nil && held:
+		case err == nil && token == l.fence.Token:
 			lastOK = start
+		case err == nil && token == 0:
+			l.cancel(fmt.Errorf("lease %q lost: %w", l.fence.Name, ErrHeld))
+			return
 		case err == nil:
-			l.cancel(fmt.Errorf("lease %q lost: %w", l.name, ErrHeld))
+			// Freed and taken again: the work's fence is stale.
+			l.cancel(fmt.Errorf("lease %q lost: taken again with token %d after token %d ended: %w", l.fence.Name, token, l.fence.Token, ErrLost))
 			return
 		case l.ctx.Err() != nil:
 			return
 		case time.Since(lastOK) >= 2*l.ttl/3:
-			l.cancel(fmt.Errorf("lease %q lost: not renewed for %s: %w", l.name, time.Since(lastOK).Round(time.Millisecond), err))
+			l.cancel(fmt.Errorf("lease %q lost: not renewed for %s: %w", l.fence.Name, time.Since(lastOK).Round(time.Millisecond), err))
 			return
 		}
 	}
@@ -151,8 +177,8 @@ func (l *Lease) Release() error {
 	l.renewing.Wait()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(l.ctx), 10*time.Second)
 	defer cancel()
-	if err := l.st.ReleaseLease(ctx, l.name, l.holder); err != nil {
-		return fmt.Errorf("release lease %q: %w", l.name, err)
+	if err := l.st.ReleaseLease(ctx, l.fence.Name, l.fence.Holder); err != nil {
+		return fmt.Errorf("release lease %q: %w", l.fence.Name, err)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -113,12 +114,12 @@ func (s *scheduler) run(ctx context.Context) {
 func (s *scheduler) lead(l *lease.Lease) {
 	s.held.Store(true)
 	s.heldGauge.Set(1)
-	s.log.Info("took the sync lease: this node syncs", "holder", l.Holder(), "every", s.cfg.Every)
-	s.loop(l.Context())
+	s.log.Info("took the sync lease: this node syncs", "holder", l.Holder(), "token", l.Token(), "every", s.cfg.Every)
+	refused := s.loop(l.Context())
 	s.held.Store(false)
 	s.heldGauge.Set(0)
-	if err := l.Lost(); err != nil {
-		s.log.Warn("lost the sync lease: any sync under way stopped; the next holder resumes it", "err", err)
+	if err := cmp.Or(l.Lost(), refused); err != nil {
+		s.log.Warn("lost the sync lease: this node stopped syncing and stands by; the next holder resumes the sync", "err", err)
 	}
 	if err := l.Release(); err != nil {
 		s.log.Warn("releasing the sync lease; it expires by itself", "err", err, "ttl", s.cfg.LeaseTTL)
@@ -128,8 +129,10 @@ func (s *scheduler) lead(l *lease.Lease) {
 // loop runs a sync now and then every Every until ctx ends, one run at a
 // time: a run that overruns the interval delays the next. A failed run
 // is logged; the store keeps what it applied, and the next run carries
-// on from its checkpoint.
-func (s *scheduler) loop(ctx context.Context) {
+// on from its checkpoint. A run whose write the store refused because
+// the lease passed to another node (lease.ErrLost: this node was paused
+// or cut off past its lease's expiry) ends the loop, with that refusal.
+func (s *scheduler) loop(ctx context.Context) (refused error) {
 	for {
 		start := time.Now()
 		s.log.Info("syncing with ClinicalTrials.gov")
@@ -137,7 +140,10 @@ func (s *scheduler) loop(ctx context.Context) {
 		switch {
 		case ctx.Err() != nil:
 			s.runs.WithLabelValues("stopped").Inc()
-			return
+			return nil
+		case errors.Is(err, lease.ErrLost):
+			s.runs.WithLabelValues("stopped").Inc()
+			return err
 		case err != nil:
 			s.runs.WithLabelValues("failed").Inc()
 			s.log.Error("sync with ClinicalTrials.gov failed; the next run resumes", "err", err, "next_in", s.cfg.Every)
@@ -148,7 +154,7 @@ func (s *scheduler) loop(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-time.After(s.cfg.Every):
 		}
 	}
@@ -159,11 +165,14 @@ type leaseHealth struct {
 	Name   string `json:"name"`
 	Holder string `json:"holder"` // this node's name as a holder
 	Held   bool   `json:"held"`   // true on the one node that syncs
-	// HeldBy is whichever node holds the lease, by the store, and
-	// HeldUntil (RFC 3339, the store's clock) when it frees itself unless
-	// renewed; both absent when no one holds it or the store did not say.
+	// HeldBy is whichever node holds the lease, by the store, HeldUntil
+	// (RFC 3339, the store's clock) when it frees itself unless renewed,
+	// and Epoch the token of that holding, which every taking by another
+	// node increases and which fences its writes; all absent when no one
+	// holds it or the store did not say.
 	HeldBy    string `json:"heldBy,omitempty"`
 	HeldUntil string `json:"heldUntil,omitempty"`
+	Epoch     int64  `json:"epoch,omitempty"`
 }
 
 func (s *scheduler) health(ctx context.Context) *leaseHealth {
@@ -171,11 +180,11 @@ func (s *scheduler) health(ctx context.Context) *leaseHealth {
 		return nil
 	}
 	h := &leaseHealth{Name: s.cfg.LeaseName, Holder: s.cfg.Holder, Held: s.held.Load()}
-	holder, until, err := s.cfg.Leases.LeaseHolder(ctx, s.cfg.LeaseName)
+	now, err := s.cfg.Leases.LeaseHolder(ctx, s.cfg.LeaseName)
 	if err != nil {
 		s.log.Warn("reading the sync lease's holder", "err", err)
-	} else if holder != "" {
-		h.HeldBy, h.HeldUntil = holder, until.Format(time.RFC3339Nano)
+	} else if now.Holder != "" {
+		h.HeldBy, h.HeldUntil, h.Epoch = now.Holder, now.Until.Format(time.RFC3339Nano), now.Token
 	}
 	return h
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -65,7 +66,7 @@ func TestBackgroundSync(t *testing.T) {
 	_, body := getBody(t, base+"/healthz")
 	if err := json.Unmarshal(body, &h); err != nil || h.UpstreamDataTimestamp != "2099-01-03T09:00:05" || h.LastSync == "" ||
 		h.Role != RoleAll || h.SyncLease == nil || h.SyncLease.HeldUntil == "" ||
-		*h.SyncLease != (leaseHealth{Name: "sync", Holder: "node-a", Held: true, HeldBy: "node-a", HeldUntil: h.SyncLease.HeldUntil}) {
+		*h.SyncLease != (leaseHealth{Name: "sync", Holder: "node-a", Held: true, HeldBy: "node-a", HeldUntil: h.SyncLease.HeldUntil, Epoch: 1}) {
 		t.Errorf("/healthz after syncs: %s", body)
 	}
 	id := gone.Load().(string)
@@ -318,7 +319,7 @@ func TestSyncNode(t *testing.T) {
 	}
 	stop()
 	// It released the lease on the way out.
-	if took, err := st.TakeLease(t.Context(), "sync", "another", time.Minute); !took || err != nil {
+	if took, err := st.TakeLease(t.Context(), "sync", "another", time.Minute); took == 0 || err != nil {
 		t.Errorf("the lease after the node stopped: %v %v", took, err)
 	}
 }
@@ -334,7 +335,7 @@ func checkStandby(t *testing.T, st *sqlite.Store) {
 		return nil
 	}, logs)
 	defer stop()
-	_, until, err := st.LeaseHolder(t.Context(), "sync")
+	before, err := st.LeaseHolder(t.Context(), "sync")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,8 +349,46 @@ func checkStandby(t *testing.T, st *sqlite.Store) {
 	}
 	l := h.SyncLease
 	heldUntil, err := time.Parse(time.RFC3339Nano, l.HeldUntil)
-	if l.Held || l.Holder != "node-t" || l.HeldBy != "node-s" || err != nil || heldUntil.Before(until) {
-		t.Errorf("the standby's /healthz lease: %s (renewed until %v before)", body, until)
+	if l.Held || l.Holder != "node-t" || l.HeldBy != "node-s" || err != nil || heldUntil.Before(before.Until) || l.Epoch != before.Token {
+		t.Errorf("the standby's /healthz lease: %s (renewed until %v before, token %d)", body, before.Until, before.Token)
+	}
+}
+
+// TestSyncFencedOut: a sync node that lost the lease without noticing
+// (another node took it over while this one was paused past its expiry;
+// here the run hands it over itself, between two of its writes) has its
+// next write refused by the store: it stops syncing, says so plainly in
+// its log, and /healthz names the new holder and its epoch.
+func TestSyncFencedOut(t *testing.T) {
+	st := openShared(t, filepath.Join(t.TempDir(), "sync.db"))
+	var runs atomic.Int32
+	logs := &syncBuffer{}
+	base, stop := startSyncNode(t, st, "node-a", func(ctx context.Context) error {
+		if runs.Add(1) > 1 {
+			t.Error("node-a synced again after its write was refused")
+			return nil
+		}
+		if err := st.ReleaseLease(ctx, "sync", "node-a"); err != nil {
+			return err
+		}
+		if token, err := st.TakeLease(ctx, "sync", "node-b", time.Hour); token == 0 || err != nil {
+			return fmt.Errorf("node-b's takeover: %d, %v", token, err)
+		}
+		return st.SetSyncState(ctx, study.SyncState{Checkpoint: "node-a's"})
+	}, logs)
+	defer stop()
+	waitFor(t, "node-a says it lost the lease", func() bool { return strings.Contains(logs.String(), "lost the sync lease") })
+	if log := logs.String(); !strings.Contains(log, `write refused; node-b holds it now (token 2)`) {
+		t.Errorf("node-a's log does not say why it stopped:\n%s", log)
+	}
+	if state, err := st.SyncState(t.Context()); err != nil || state.Checkpoint != "" {
+		t.Errorf("node-a's refused write is in the store: %+v, %v", state, err)
+	}
+	code, body := getBody(t, base+"/healthz")
+	var h health
+	if err := json.Unmarshal(body, &h); err != nil || code != http.StatusOK || h.SyncLease == nil ||
+		h.SyncLease.Held || h.SyncLease.HeldBy != "node-b" || h.SyncLease.Epoch != 2 {
+		t.Errorf("node-a's /healthz after it was fenced out: %d %s", code, body)
 	}
 }
 

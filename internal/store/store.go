@@ -25,6 +25,18 @@ import (
 // stay with them, and what only the commands and the conformance suite
 // call. Prepared studies are one type for both stores (record.Prepared),
 // so a store of either kind serves every user.
+//
+// Fenced writes: every method that writes (Write, WriteSynced, Remove,
+// Restore, SetSyncState, AddListed, ClearListing, ReparseCriteria,
+// SetLastIngest, ImportStudies, ImportState), given a context that
+// carries a lease's fence (lease.FenceOf: a held lease's Context does),
+// checks in the same transaction that the fence's holder still holds that
+// lease with the fence's token, unexpired by the database's clock, and
+// commits only then; otherwise it changes nothing and returns an error
+// wrapping ErrLeaseLost (a *lease.LostError, which says who holds the
+// lease now). A takeover cannot slip between the check and the commit.
+// So a sync node paused or cut off past its lease's expiry, which another
+// node then took, cannot write when it resumes.
 type Store interface {
 	// Ingest (ingest.Store: Prepare, Write, ReparseCriteria) and keeping
 	// current with ClinicalTrials.gov: writes with their checkpoint,
@@ -45,7 +57,8 @@ type Store interface {
 	ParseCriteriaWith(version string, parse func(criteria string) []byte)
 	// ChangesSince is the change log after a generation, oldest first.
 	ChangesSince(ctx context.Context, gen int64) ([]study.Logged, error)
-	// Leases: TakeLease, ReleaseLease, LeaseHolder (the sync lease).
+	// Leases: TakeLease, ReleaseLease, LeaseHolder (the sync lease),
+	// each taking with a greater token than the last.
 	lease.Store
 	// Copier copies a store to another (trialfinder migrate).
 	Copier
@@ -59,6 +72,9 @@ var (
 	_ Store = (*sqlite.Store)(nil)
 	_ Store = (*postgres.Store)(nil)
 )
+
+// ErrLeaseLost: a fenced write was refused (see Store).
+var ErrLeaseLost = lease.ErrLost
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
 func IsPostgres(dsn string) bool {

@@ -50,6 +50,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Listing", testListing},
 		{"Lease", testLease},
 		{"LeaseContention", testLeaseContention},
+		{"LeaseTokens", testLeaseTokens},
+		{"Fence", testFence},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t), raws) })

@@ -67,10 +67,13 @@ func (s *Store) writeCriteria(ctx context.Context, version string, parsed []reco
 		}
 		ids[i], zs[i] = p.ID, p.Z
 	}
-	_, err := s.db.Exec(ctx, `INSERT INTO criteria (nct_id, parser_version, parsed)
-		SELECT id, $2, z FROM unnest($1::text[], $3::bytea[]) AS u (id, z)
-		ON CONFLICT (nct_id) DO UPDATE SET parser_version = excluded.parser_version, parsed = excluded.parsed`,
-		ids, version, zs)
+	err := s.transact(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO criteria (nct_id, parser_version, parsed)
+			SELECT id, $2, z FROM unnest($1::text[], $3::bytea[]) AS u (id, z)
+			ON CONFLICT (nct_id) DO UPDATE SET parser_version = excluded.parser_version, parsed = excluded.parsed`,
+			ids, version, zs)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store criteria of %s to %s: %w", ids[0], ids[len(ids)-1], err)
 	}

@@ -84,7 +84,7 @@ func (s *Store) ImportStudies(ctx context.Context, dumps []record.Dump) error {
 			removed = append(removed, []any{d.ID, d.RemovedOn})
 		}
 	}
-	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err = s.transact(ctx, func(tx pgx.Tx) error {
 		return copyAll(ctx, tx, []copyTable{
 			{"studies", studyColumns, studies},
 			{"aliases", []string{"alias", "nct_id"}, aliases},
@@ -121,7 +121,7 @@ func copyAll(ctx context.Context, tx pgx.Tx, tables []copyTable) error {
 // ImportState writes st, the state of the store the studies were
 // imported from, in one transaction.
 func (s *Store) ImportState(ctx context.Context, st record.State) error {
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err := s.transact(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, setMetaSQL, record.MetaGeneration, fmt.Sprint(st.Generation)); err != nil {
 			return err
 		}

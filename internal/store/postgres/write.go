@@ -162,45 +162,42 @@ func sendBatch(ctx context.Context, tx pgx.Tx, ops *pgx.Batch, ids []string) err
 	return br.Close()
 }
 
-// change runs fn in a write transaction, one at a time across every
-// process using the database; if fn logged changes, the generation moves
-// and the log is written in the same transaction, and so is state when
-// not nil.
+// change runs fn in a write transaction (fenced: see transact), one at a
+// time across every process using the database; if fn logged changes, the
+// generation moves and the log is written in the same transaction, and so
+// is state when not nil.
 func (s *Store) change(ctx context.Context, state *study.SyncState, fn func(tx pgx.Tx, log *record.ChangeLog) error) error {
-	tx, err := s.db.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
-	// Deciding a batch reads the stored rows before writing them: two
-	// writers deciding at once would both insert the same new study.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockWrite); err != nil {
-		return err
-	}
-	var log record.ChangeLog
-	if err := fn(tx, &log); err != nil {
-		return err
-	}
 	var gen int64
-	if log.Len() > 0 {
-		if gen, err = bumpGeneration(ctx, tx); err != nil {
+	err := s.transact(ctx, func(tx pgx.Tx) error {
+		// Deciding a batch reads the stored rows before writing them: two
+		// writers deciding at once would both insert the same new study.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockWrite); err != nil {
 			return err
 		}
-		rows := make([][]any, 0, log.Len())
-		log.Each(func(id string, k study.LogKind) error {
-			rows = append(rows, []any{gen, id, string(k)})
-			return nil
-		})
-		if err := copyAll(ctx, tx, []copyTable{{"changes", []string{"generation", "nct_id", "kind"}, rows}}); err != nil {
-			return fmt.Errorf("log changes: %w", err)
-		}
-	}
-	if state != nil {
-		if err := putSyncState(ctx, tx, *state); err != nil {
+		var log record.ChangeLog
+		if err := fn(tx, &log); err != nil {
 			return err
 		}
-	}
-	if err := tx.Commit(ctx); err != nil {
+		if log.Len() > 0 {
+			var err error
+			if gen, err = bumpGeneration(ctx, tx); err != nil {
+				return err
+			}
+			rows := make([][]any, 0, log.Len())
+			log.Each(func(id string, k study.LogKind) error {
+				rows = append(rows, []any{gen, id, string(k)})
+				return nil
+			})
+			if err := copyAll(ctx, tx, []copyTable{{"changes", []string{"generation", "nct_id", "kind"}, rows}}); err != nil {
+				return fmt.Errorf("log changes: %w", err)
+			}
+		}
+		if state != nil {
+			return putSyncState(ctx, tx, *state)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	s.saw(gen)
@@ -225,7 +222,11 @@ const setMetaSQL = `INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (k
 // does not move the generation: an ingest that changed nothing left the
 // studies as they were.
 func (s *Store) SetLastIngest(ctx context.Context, t time.Time) error {
-	if _, err := s.db.Exec(ctx, setMetaSQL, record.MetaLastIngest, t.UTC().Format(time.RFC3339)); err != nil {
+	err := s.transact(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, setMetaSQL, record.MetaLastIngest, t.UTC().Format(time.RFC3339))
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("record ingest time: %w", err)
 	}
 	return nil

@@ -63,22 +63,19 @@ func (s *Store) staleCriteria(ctx context.Context, after, version string) ([]rec
 }
 
 func (s *Store) writeCriteria(ctx context.Context, version string, rows []record.Parsed) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO criteria (nct_id, parser_version, parsed) VALUES (?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if r.Err != nil {
-			return r.Err
+	return s.transact(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO criteria (nct_id, parser_version, parsed) VALUES (?, ?, ?)`)
+		if err != nil {
+			return err
 		}
-		if _, err := stmt.ExecContext(ctx, r.ID, version, r.Z); err != nil {
-			return fmt.Errorf("%s: store criteria: %w", r.ID, err)
+		for _, r := range rows {
+			if r.Err != nil {
+				return r.Err
+			}
+			if _, err := stmt.ExecContext(ctx, r.ID, version, r.Z); err != nil {
+				return fmt.Errorf("%s: store criteria: %w", r.ID, err)
+			}
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }

@@ -86,50 +86,48 @@ func (s *Store) ImportStudies(ctx context.Context, dumps []record.Dump) error {
 	if err != nil {
 		return fmt.Errorf("import studies: %w", err)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	err = s.transact(ctx, func(tx *sql.Tx) error {
+		// Compiled once per transaction: a statement text would otherwise be
+		// parsed again for every row.
+		stmts := map[string]*sql.Stmt{}
+		exec := func(query string, args ...any) error {
+			stmt, ok := stmts[query]
+			if !ok {
+				var err error
+				if stmt, err = tx.PrepareContext(ctx, query); err != nil {
+					return err
+				}
+				stmts[query] = stmt
+			}
+			_, err := stmt.ExecContext(ctx, args...)
+			return err
+		}
+		for i, d := range dumps {
+			err := exec(insertStudySQL, append(prepared[i].Values(), d.ID)...)
+			for _, a := range d.Aliases {
+				if err == nil {
+					err = exec(`INSERT INTO aliases (alias, nct_id) VALUES (?, ?)`, a, d.ID)
+				}
+			}
+			if err == nil && d.CriteriaZ != nil {
+				err = exec(`INSERT INTO criteria (nct_id, parser_version, parsed) VALUES (?, ?, ?)`, d.ID, d.CriteriaVersion, d.CriteriaZ)
+			}
+			for _, v := range d.Versions {
+				if err == nil {
+					err = exec(`INSERT INTO versions (nct_id, version, last_update_posted, seen_at, raw) VALUES (?, ?, ?, ?, ?)`,
+						d.ID, v.Version, v.LastUpdatePosted, v.SeenAt.UTC().Format(time.RFC3339), v.Z)
+				}
+			}
+			if err == nil && d.RemovedOn != "" {
+				err = exec(`INSERT INTO removed (nct_id, removed_on) VALUES (?, ?)`, d.ID, d.RemovedOn)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", d.ID, err)
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("import studies: %w", err)
-	}
-	defer tx.Rollback()
-	// Compiled once per transaction: a statement text would otherwise be
-	// parsed again for every row.
-	stmts := map[string]*sql.Stmt{}
-	exec := func(query string, args ...any) error {
-		stmt, ok := stmts[query]
-		if !ok {
-			var err error
-			if stmt, err = tx.PrepareContext(ctx, query); err != nil {
-				return err
-			}
-			stmts[query] = stmt
-		}
-		_, err := stmt.ExecContext(ctx, args...)
-		return err
-	}
-	for i, d := range dumps {
-		err := exec(insertStudySQL, append(prepared[i].Values(), d.ID)...)
-		for _, a := range d.Aliases {
-			if err == nil {
-				err = exec(`INSERT INTO aliases (alias, nct_id) VALUES (?, ?)`, a, d.ID)
-			}
-		}
-		if err == nil && d.CriteriaZ != nil {
-			err = exec(`INSERT INTO criteria (nct_id, parser_version, parsed) VALUES (?, ?, ?)`, d.ID, d.CriteriaVersion, d.CriteriaZ)
-		}
-		for _, v := range d.Versions {
-			if err == nil {
-				err = exec(`INSERT INTO versions (nct_id, version, last_update_posted, seen_at, raw) VALUES (?, ?, ?, ?, ?)`,
-					d.ID, v.Version, v.LastUpdatePosted, v.SeenAt.UTC().Format(time.RFC3339), v.Z)
-			}
-		}
-		if err == nil && d.RemovedOn != "" {
-			err = exec(`INSERT INTO removed (nct_id, removed_on) VALUES (?, ?)`, d.ID, d.RemovedOn)
-		}
-		if err != nil {
-			return fmt.Errorf("import %s: %w", d.ID, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("import studies: %w", err)
 	}
 	return nil
@@ -138,34 +136,32 @@ func (s *Store) ImportStudies(ctx context.Context, dumps []record.Dump) error {
 // ImportState writes st, the state of the store the studies were
 // imported from, in one transaction.
 func (s *Store) ImportState(ctx context.Context, st record.State) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("import store state: %w", err)
-	}
-	defer tx.Rollback()
 	meta := [][2]string{{record.MetaGeneration, fmt.Sprint(st.Generation)}}
 	if st.LastIngest != "" {
 		meta = append(meta, [2]string{record.MetaLastIngest, st.LastIngest})
 	}
-	for _, kv := range meta {
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, kv[0], kv[1]); err != nil {
-			return fmt.Errorf("import store state: %w", err)
+	err := s.transact(ctx, func(tx *sql.Tx) error {
+		for _, kv := range meta {
+			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, kv[0], kv[1]); err != nil {
+				return err
+			}
 		}
-	}
-	if err := putSyncState(ctx, tx, st.Sync); err != nil {
-		return fmt.Errorf("import store state: %w", err)
-	}
-	for _, l := range st.Changes {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (generation, nct_id, kind) VALUES (?, ?, ?)`, l.Generation, l.NCTID, string(l.Kind)); err != nil {
-			return fmt.Errorf("import the change log: %w", err)
+		if err := putSyncState(ctx, tx, st.Sync); err != nil {
+			return err
 		}
-	}
-	for _, id := range st.Listing {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO listing (nct_id) VALUES (?)`, id); err != nil {
-			return fmt.Errorf("import the listing: %w", err)
+		for _, l := range st.Changes {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO changes (generation, nct_id, kind) VALUES (?, ?, ?)`, l.Generation, l.NCTID, string(l.Kind)); err != nil {
+				return fmt.Errorf("the change log: %w", err)
+			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
+		for _, id := range st.Listing {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO listing (nct_id) VALUES (?)`, id); err != nil {
+				return fmt.Errorf("the listing: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("import store state: %w", err)
 	}
 	return nil

@@ -143,7 +143,11 @@ func (s *Store) AddListed(ctx context.Context, ids []string, state study.SyncSta
 
 // ClearListing forgets the listing in progress, before a new one starts.
 func (s *Store) ClearListing(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM listing`); err != nil {
+	err := s.transact(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM listing`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("clear the listing: %w", err)
 	}
 	return nil

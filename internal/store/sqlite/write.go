@@ -97,44 +97,39 @@ func (s *Store) WriteSynced(ctx context.Context, batch []*record.Prepared, state
 	return changes, nil
 }
 
-// change runs fn in a write transaction; if fn logged changes, the
-// generation moves and the log is written in the same transaction, and so
-// is state when not nil.
+// change runs fn in a write transaction (fenced: see transact); if fn
+// logged changes, the generation moves and the log is written in the same
+// transaction, and so is state when not nil.
 func (s *Store) change(ctx context.Context, state *study.SyncState, fn func(tx *sql.Tx, log *record.ChangeLog) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var log record.ChangeLog
-	if err := fn(tx, &log); err != nil {
-		return err
-	}
-	if log.Len() > 0 {
-		gen, err := bumpGeneration(ctx, tx)
-		if err != nil {
+	return s.transact(ctx, func(tx *sql.Tx) error {
+		var log record.ChangeLog
+		if err := fn(tx, &log); err != nil {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO changes (generation, nct_id, kind) VALUES (?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		err = log.Each(func(id string, k study.LogKind) error {
-			if _, err := stmt.ExecContext(ctx, gen, id, string(k)); err != nil {
-				return fmt.Errorf("log change of %s: %w", id, err)
+		if log.Len() > 0 {
+			gen, err := bumpGeneration(ctx, tx)
+			if err != nil {
+				return err
 			}
-			return nil
-		})
-		if err != nil {
-			return err
+			stmt, err := tx.PrepareContext(ctx, `INSERT INTO changes (generation, nct_id, kind) VALUES (?, ?, ?)`)
+			if err != nil {
+				return err
+			}
+			err = log.Each(func(id string, k study.LogKind) error {
+				if _, err := stmt.ExecContext(ctx, gen, id, string(k)); err != nil {
+					return fmt.Errorf("log change of %s: %w", id, err)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
 		}
-	}
-	if state != nil {
-		if err := putSyncState(ctx, tx, *state); err != nil {
-			return err
+		if state != nil {
+			return putSyncState(ctx, tx, *state)
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 func bumpGeneration(ctx context.Context, tx *sql.Tx) (int64, error) {
@@ -215,8 +210,11 @@ func (w *writer) children(ctx context.Context, p *record.Prepared) error {
 // does not move the generation: an ingest that changed nothing left the
 // studies as they were.
 func (s *Store) SetLastIngest(ctx context.Context, t time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`,
-		record.MetaLastIngest, t.UTC().Format(time.RFC3339))
+	err := s.transact(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`,
+			record.MetaLastIngest, t.UTC().Format(time.RFC3339))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("record ingest time: %w", err)
 	}

@@ -443,6 +443,7 @@ func (ix *Index) finishStats() {
 		for _, l := range ix.fieldLen[f] {
 			sum += int(l)
 		}
+		ix.eachDead(func(doc uint32) { sum -= int(ix.fieldLen[f][doc]) })
 		// 1 for a field no study has: tfNormLen divides by it.
 		ix.avgLen[f] = 1
 		if sum > 0 {
@@ -452,8 +453,10 @@ func (ix *Index) finishStats() {
 	ix.fillNorm1()
 	ix.facetBits = newFacetBits(&ix.col, &ix.places, ix.n)
 	newest := int32(noDate)
-	for _, d := range ix.col.dates[dLastUpdate] {
-		newest = max(newest, d)
+	for doc, d := range ix.col.dates[dLastUpdate] {
+		if d > newest && !ix.isDead(uint32(doc)) {
+			newest = d
+		}
 	}
 	ix.dataTime = ""
 	if newest != noDate {

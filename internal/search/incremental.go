@@ -316,10 +316,17 @@ func compose(base, delta *Index, dead bitset) *Index {
 // per-study arrays and country lists at their start: reading them there,
 // it lets base's own copies go with the index Apply was called on, so
 // that a node holds one copy of them, not one for the base and one for
-// each index since.
+// each index since. Nor does it keep what only a flat index reads: the
+// facet bitsets and the broad terms' scores (out makes its own, see
+// lazyStats), of which it keeps the terms' numbers, for the next compose.
 func (base *Index) sharingPerDoc(out *Index) *Index {
 	b := *base
-	b.facetBits = nil // only out's are read
+	b.facetBits = nil
+	b.broad = make(map[uint32]broadList, len(base.broad))
+	for id := range base.broad {
+		b.broad[id] = broadList{}
+	}
+	b.broadArena = nil
 	joinPerDoc(&b, out, nil, nil)
 	pl := &b.places
 	pl.countryFirst = out.places.countryFirst[: b.n+1 : b.n+1]

@@ -29,6 +29,11 @@ type segments struct {
 	deadCount   int
 	// deltaTok maps a token's number to the delta's number of it.
 	deltaTok map[uint32]uint32
+	// newTokens are the delta's tokens the base lacks, with their
+	// numbers: the vocabulary is the base's and these, so that it is not
+	// copied at each Apply.
+	newTokens   strtab
+	newTokenIDs []uint32
 	// rank is each document's place in NCT ID order.
 	rank []uint32
 	// lazy holds what follows from every study's statistics and so
@@ -98,7 +103,7 @@ func (ix *Index) broadScores(id uint32) ([]byte, bool) {
 // delta and the dead documents together pass 1/mergeShare of the base.
 // Searches pay for dead postings and a second lookup per list until then,
 // and the first search of a list after each Apply for counting its dead
-// documents; each Apply copies the per-study arrays; a merge costs a pass
+// documents; each Apply lays out the per-study arrays anew; a merge costs a pass
 // over every list.
 const mergeShare = 20
 
@@ -190,8 +195,9 @@ func (ix *Index) placeDocs(country, state, city string) []uint32 {
 // studies, to the bit.
 //
 // Only the changed studies are tokenized; the result shares ix's posting
-// lists and sites (see segments) and copies its per-study arrays (about a
-// hundred bytes per study) and vocabulary. The dead studies in each list
+// lists, sites and vocabulary (see segments) and lays out its per-study
+// arrays (about a hundred bytes per study) anew, the base reading its own
+// in them (see sharingPerDoc). The dead studies in each list
 // and the broad terms' scores are left to the searches (see lazyStats).
 // Once the changes since the last merge
 // pass 1/mergeShare of the index, Apply merges them into one flat index
@@ -334,35 +340,26 @@ func (base *Index) sharingPerDoc(out *Index) *Index {
 	return &b
 }
 
-// composeTokens makes the vocabulary of both: the base's tokens keep their
-// numbers, the delta's new ones get the next free numbers.
+// composeTokens makes the vocabulary of both: the base's tokens keep
+// their numbers and stay where they are, the delta's new ones get the
+// next free numbers.
 func (ix *Index) composeTokens() {
 	base, delta := ix.base, ix.delta
+	ix.tokens, ix.tokenIDs = base.tokens, base.tokenIDs
 	next := uint32(0)
 	for _, id := range base.tokenIDs {
 		next = max(next, id+1)
 	}
-	i, k := 0, 0
-	for i < base.tokens.len() || k < delta.tokens.len() {
-		var t []byte
-		var id uint32
-		switch {
-		case k == delta.tokens.len() || (i < base.tokens.len() && string(base.tokens.bytes(i)) <= string(delta.tokens.bytes(k))):
-			t, id = base.tokens.bytes(i), base.tokenIDs[i]
-			if k < delta.tokens.len() && string(delta.tokens.bytes(k)) == string(t) {
-				ix.deltaTok[id] = delta.tokenIDs[k]
-				k++
-			}
-			i++
-		default:
-			t, id = delta.tokens.bytes(k), next
-			ix.deltaTok[id] = delta.tokenIDs[k]
+	for k := range delta.tokens.len() {
+		t := delta.tokens.bytes(k)
+		id, ok := ix.tokenID(string(t))
+		if !ok {
+			id = next
 			next++
-			k++
+			ix.newTokens.add(string(t))
+			ix.newTokenIDs = append(ix.newTokenIDs, id)
 		}
-		ix.tokens.data = append(ix.tokens.data, t...)
-		ix.tokens.end = append(ix.tokens.end, uint32(len(ix.tokens.data)))
-		ix.tokenIDs = append(ix.tokenIDs, id)
+		ix.deltaTok[id] = delta.tokenIDs[k]
 	}
 }
 

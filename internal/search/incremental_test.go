@@ -382,11 +382,12 @@ func TestApplyLeavesWholeIndexWork(t *testing.T) {
 	}
 }
 
-// TestApplySharesPerStudyArrays: an applied index's base reads its
+// TestApplySharesBaseArrays: an applied index's base reads its
 // per-study arrays and country lists in the applied index's, so that the
 // index Apply was called on takes its copies with it when it goes, and
-// the applied index's own are not touched for the studies it replaced.
-func TestApplySharesPerStudyArrays(t *testing.T) {
+// the applied index's own are not touched for the studies it replaced;
+// the applied index's vocabulary is the base's and the new tokens.
+func TestApplySharesBaseArrays(t *testing.T) {
 	all, ix := loadDemo(t)
 	s := all[3]
 	s.BriefTitle = "Qwzx " + s.BriefTitle
@@ -416,6 +417,12 @@ func TestApplySharesPerStudyArrays(t *testing.T) {
 		if &bp.countryFirst[0] != &op.countryFirst[0] || (len(bp.countryIDs) > 0 && &bp.countryIDs[0] != &op.countryIDs[0]) {
 			t.Fatalf("%s: the base's country lists are not the index's", label)
 		}
+		if &x.tokens.data[0] != &x.base.tokens.data[0] || x.tokens.len() != x.base.tokens.len() {
+			t.Fatalf("%s: the vocabulary was copied", label)
+		}
+	}
+	if _, ok := got.tokenID("qwzx"); !ok || got.newTokens.len() == 0 {
+		t.Fatal("the applied index lacks the new token")
 	}
 	// The dead studies' arrays keep their values: the index Apply was
 	// called on reads them.

@@ -2,6 +2,7 @@ package search
 
 import (
 	"cmp"
+	"encoding/binary"
 	"math"
 	"slices"
 	"strings"
@@ -33,10 +34,14 @@ type sites struct {
 	cells    map[int32][2]uint32 // cell → range of points
 	pointLat []float32
 	pointLon []float32
-	// pointFirst[i] is the first of point i's entries in atPoint;
-	// pointFirst[len(points)] = total.
+	// atPoint lists each point's sites, in document order, as uvarints
+	// of the document's difference from the previous site's (from 0 at
+	// each point's first) shifted left by one, the low bit set if the site
+	// is open: 2 bytes a site at full scale against 4 as plain numbers.
+	// pointFirst[i] is where point i's start; pointFirst[len(points)] =
+	// len(atPoint).
 	pointFirst []uint32
-	atPoint    []uint32 // document<<1 | 1 if that site is open, grouped by point
+	atPoint    []byte
 }
 
 const (
@@ -101,20 +106,20 @@ func (g *sites) finish() {
 	}
 	g.indexCells()
 	// A counting sort of the geocoded sites by point.
-	g.pointFirst = make([]uint32, len(pts)+1)
+	first := make([]uint32, len(pts)+1)
 	for si, e := range g.point {
 		if e&noPoint == noPoint {
 			continue
 		}
 		pt := rank[e&noPoint]
 		g.point[si] = e&openSite | pt
-		g.pointFirst[pt+1]++
+		first[pt+1]++
 	}
 	for i := range pts {
-		g.pointFirst[i+1] += g.pointFirst[i]
+		first[i+1] += first[i]
 	}
-	next := slices.Clone(g.pointFirst[:len(pts)])
-	g.atPoint = make([]uint32, g.pointFirst[len(pts)])
+	next := slices.Clone(first[:len(pts)])
+	entries := make([]uint32, first[len(pts)])
 	for si, e := range g.point {
 		pt := e & noPoint
 		if pt == noPoint {
@@ -124,11 +129,56 @@ func (g *sites) finish() {
 		if e&openSite != 0 {
 			a |= 1
 		}
-		g.atPoint[next[pt]] = a
+		entries[next[pt]] = a
 		next[pt]++
 	}
+	g.pack(first, entries)
 	g.lat, g.lon, g.doc = nil, nil, nil
 	g.point = slices.Clip(g.point)
+}
+
+// pack sets atPoint from each point's entries as plain numbers (document
+// << 1 | open), entries[first[i]:first[i+1]] being point i's in document
+// order; false if first does not fit entries.
+func (g *sites) pack(first, entries []uint32) bool {
+	if len(first) == 0 || first[0] != 0 || first[len(first)-1] != uint32(len(entries)) {
+		return false
+	}
+	g.pointFirst = make([]uint32, len(first))
+	g.atPoint = make([]byte, 0, 2*len(entries))
+	for pt := range len(first) - 1 {
+		if first[pt] > first[pt+1] {
+			return false
+		}
+		prev := uint32(0)
+		for _, e := range entries[first[pt]:first[pt+1]] {
+			doc := e >> 1
+			if doc < prev {
+				return false
+			}
+			g.atPoint = binary.AppendUvarint(g.atPoint, uint64((doc-prev)<<1|e&1))
+			prev = doc
+		}
+		g.pointFirst[pt+1] = uint32(len(g.atPoint))
+	}
+	g.atPoint = slices.Clip(g.atPoint)
+	return true
+}
+
+// unpack returns what pack was given.
+func (g *sites) unpack() (first, entries []uint32) {
+	first = make([]uint32, len(g.pointFirst))
+	for pt := range len(g.pointFirst) - 1 {
+		doc := uint32(0)
+		for i := int(g.pointFirst[pt]); i < int(g.pointFirst[pt+1]); {
+			v, k := binary.Uvarint(g.atPoint[i:])
+			i += k
+			doc += uint32(v >> 1)
+			entries = append(entries, doc<<1|uint32(v&1))
+		}
+		first[pt+1] = uint32(len(entries))
+	}
+	return first, entries
 }
 
 // indexCells finds each cell's range of points, which are in cell order.
@@ -222,11 +272,21 @@ func (g *sites) scanCell(c int32, p Point, radiusKm float64, openOnly bool, sc *
 			continue
 		}
 		d := float32(d64)
-		for _, e := range g.atPoint[g.pointFirst[pt]:g.pointFirst[pt+1]] {
+		data, doc := g.atPoint[g.pointFirst[pt]:g.pointFirst[pt+1]], offset
+		for i := 0; i < len(data); {
+			var e uint32
+			if b := data[i]; b < 0x80 {
+				e = uint32(b)
+				i++
+			} else {
+				v, k := binary.Uvarint(data[i:])
+				e = uint32(v)
+				i += k
+			}
+			doc += e >> 1
 			if openOnly && e&1 == 0 {
 				continue
 			}
-			doc := e>>1 + offset
 			if !sc.touched.has(doc) || d < sc.acc[doc] {
 				sc.acc[doc] = d
 				sc.touched.set(doc)

@@ -29,6 +29,11 @@ type segments struct {
 	deadCount   int
 	// deltaTok maps a token's number to the delta's number of it.
 	deltaTok map[uint32]uint32
+	// newTokens are the delta's tokens the base lacks, with their
+	// numbers: the vocabulary is the base's and these, so that it is not
+	// copied at each Apply.
+	newTokens   strtab
+	newTokenIDs []uint32
 	// rank is each document's place in NCT ID order.
 	rank []uint32
 	// lazy holds what follows from every study's statistics and so
@@ -98,7 +103,7 @@ func (ix *Index) broadScores(id uint32) ([]byte, bool) {
 // delta and the dead documents together pass 1/mergeShare of the base.
 // Searches pay for dead postings and a second lookup per list until then,
 // and the first search of a list after each Apply for counting its dead
-// documents; each Apply copies the per-study arrays; a merge costs a pass
+// documents; each Apply lays out the per-study arrays anew; a merge costs a pass
 // over every list.
 const mergeShare = 20
 
@@ -112,6 +117,15 @@ func (ix *Index) rankOf(doc uint32) uint32 {
 		return doc
 	}
 	return ix.rank[doc]
+}
+
+// eachDead calls fn with each dead document, in order.
+func (ix *Index) eachDead(fn func(doc uint32)) {
+	for wi, w := range ix.dead {
+		for ; w != 0; w &= w - 1 {
+			fn(uint32(wi)<<6 | uint32(trailing(w)))
+		}
+	}
 }
 
 // dropDead clears the dead documents from a search's result.
@@ -181,8 +195,9 @@ func (ix *Index) placeDocs(country, state, city string) []uint32 {
 // studies, to the bit.
 //
 // Only the changed studies are tokenized; the result shares ix's posting
-// lists and sites (see segments) and copies its per-study arrays (about a
-// hundred bytes per study) and vocabulary. The dead studies in each list
+// lists, sites and vocabulary (see segments) and lays out its per-study
+// arrays (about a hundred bytes per study) anew, the base reading its own
+// in them (see sharingPerDoc). The dead studies in each list
 // and the broad terms' scores are left to the searches (see lazyStats).
 // Once the changes since the last merge
 // pass 1/mergeShare of the index, Apply merges them into one flat index
@@ -294,60 +309,57 @@ func compose(base, delta *Index, dead bitset) *Index {
 		out.lazy.broad[id] = &lazyBroad{}
 	}
 	out.composeTokens()
-	out.composeColumns()
+	joinPerDoc(out, base, delta, nil)
 	out.composePlaces()
 	out.composeRank()
 	out.composeAliases() // by rank
 	out.finishStats()
+	out.base = base.sharingPerDoc(out)
 	return out
 }
 
-// composeTokens makes the vocabulary of both: the base's tokens keep their
-// numbers, the delta's new ones get the next free numbers.
+// sharingPerDoc returns base as the base of out, which holds base's
+// per-study arrays and country lists at their start: reading them there,
+// it lets base's own copies go with the index Apply was called on, so
+// that a node holds one copy of them, not one for the base and one for
+// each index since. Nor does it keep what only a flat index reads: the
+// facet bitsets and the broad terms' scores (out makes its own, see
+// lazyStats), of which it keeps the terms' numbers, for the next compose.
+func (base *Index) sharingPerDoc(out *Index) *Index {
+	b := *base
+	b.facetBits = nil
+	b.broad = make(map[uint32]broadList, len(base.broad))
+	for id := range base.broad {
+		b.broad[id] = broadList{}
+	}
+	b.broadArena = nil
+	joinPerDoc(&b, out, nil, nil)
+	pl := &b.places
+	pl.countryFirst = out.places.countryFirst[: b.n+1 : b.n+1]
+	pl.countryIDs = out.places.countryIDs[:pl.countryFirst[b.n]:pl.countryFirst[b.n]]
+	return &b
+}
+
+// composeTokens makes the vocabulary of both: the base's tokens keep
+// their numbers and stay where they are, the delta's new ones get the
+// next free numbers.
 func (ix *Index) composeTokens() {
 	base, delta := ix.base, ix.delta
+	ix.tokens, ix.tokenIDs = base.tokens, base.tokenIDs
 	next := uint32(0)
 	for _, id := range base.tokenIDs {
 		next = max(next, id+1)
 	}
-	i, k := 0, 0
-	for i < base.tokens.len() || k < delta.tokens.len() {
-		var t []byte
-		var id uint32
-		switch {
-		case k == delta.tokens.len() || (i < base.tokens.len() && string(base.tokens.bytes(i)) <= string(delta.tokens.bytes(k))):
-			t, id = base.tokens.bytes(i), base.tokenIDs[i]
-			if k < delta.tokens.len() && string(delta.tokens.bytes(k)) == string(t) {
-				ix.deltaTok[id] = delta.tokenIDs[k]
-				k++
-			}
-			i++
-		default:
-			t, id = delta.tokens.bytes(k), next
-			ix.deltaTok[id] = delta.tokenIDs[k]
+	for k := range delta.tokens.len() {
+		t := delta.tokens.bytes(k)
+		id, ok := ix.tokenID(string(t))
+		if !ok {
+			id = next
 			next++
-			k++
+			ix.newTokens.add(string(t))
+			ix.newTokenIDs = append(ix.newTokenIDs, id)
 		}
-		ix.tokens.data = append(ix.tokens.data, t...)
-		ix.tokens.end = append(ix.tokens.end, uint32(len(ix.tokens.data)))
-		ix.tokenIDs = append(ix.tokenIDs, id)
-	}
-}
-
-// composeColumns lays out the per-study arrays, the delta's after the
-// base's, with the dead documents' field lengths zero (for the average
-// lengths) and their last update unknown (for DataTime).
-func (ix *Index) composeColumns() {
-	joinPerDoc(ix, ix.base, ix.delta, nil)
-	c := &ix.col
-	for wi, w := range ix.dead {
-		for ; w != 0; w &= w - 1 {
-			doc := uint32(wi)<<6 | uint32(trailing(w))
-			for f := range numFields {
-				ix.fieldLen[f][doc] = 0
-			}
-			c.dates[dLastUpdate][doc] = noDate
-		}
+		ix.deltaTok[id] = delta.tokenIDs[k]
 	}
 }
 
@@ -503,44 +515,64 @@ func (r *arrayRefs) strtab(t *strtab) { *r = append(*r, t) }
 func (r *arrayRefs) ok() bool         { return true }
 
 // joinPerDoc sets out's per-study arrays from b's and d's: d's after b's,
-// or with from, in from's order.
+// or with from, in from's order; with d nil, the first out.n of b's,
+// shared.
 func joinPerDoc(out, b, d *Index, from []docFrom) {
 	var o, bs, ds arrayRefs
 	out.perDocArrays(&o)
 	b.perDocArrays(&bs)
-	d.perDocArrays(&ds)
+	if d != nil {
+		d.perDocArrays(&ds)
+	}
 	for i, p := range o {
 		switch p := p.(type) {
 		case *[]uint8:
-			*p = join(from, *bs[i].(*[]uint8), *ds[i].(*[]uint8))
+			join(p, out.n, from, bs.at(i), ds.at(i))
 		case *[]uint16:
-			*p = join(from, *bs[i].(*[]uint16), *ds[i].(*[]uint16))
+			join(p, out.n, from, bs.at(i), ds.at(i))
 		case *[]int32:
-			*p = join(from, *bs[i].(*[]int32), *ds[i].(*[]int32))
+			join(p, out.n, from, bs.at(i), ds.at(i))
 		case *[]float32:
-			*p = join(from, *bs[i].(*[]float32), *ds[i].(*[]float32))
+			join(p, out.n, from, bs.at(i), ds.at(i))
 		case *[]bool:
-			*p = join(from, *bs[i].(*[]bool), *ds[i].(*[]bool))
+			join(p, out.n, from, bs.at(i), ds.at(i))
 		default:
 			panic(fmt.Sprintf("search: no join for %T", p)) // a new column type needs a case
 		}
 	}
 }
 
-// join returns d's values after b's, or with from, in from's order.
-func join[T any](from []docFrom, b, d []T) []T {
-	if from == nil {
-		return slices.Concat(b, d)
+// at returns the i-th array, nil for none.
+func (r arrayRefs) at(i int) any {
+	if i < len(r) {
+		return r[i]
+	}
+	return nil
+}
+
+// join sets *p to n values: d's after b's (b and d are arrays of p's
+// type, d nil for none), or with from, in from's order. Where b's first
+// n are the answer they are shared, not copied.
+func join[T any](p *[]T, n int, from []docFrom, b, d any) {
+	bv, _ := b.(*[]T)
+	dv, _ := d.(*[]T)
+	switch {
+	case from == nil && len(*bv) >= n:
+		*p = (*bv)[:n:n]
+		return
+	case from == nil:
+		*p = slices.Concat(*bv, *dv)
+		return
 	}
 	out := make([]T, len(from))
 	for i, f := range from {
 		if f.delta {
-			out[i] = d[f.doc]
+			out[i] = (*dv)[f.doc]
 		} else {
-			out[i] = b[f.doc]
+			out[i] = (*bv)[f.doc]
 		}
 	}
-	return out
+	*p = out
 }
 
 // mergeTokens numbers the delta's tokens: a token the base has keeps the

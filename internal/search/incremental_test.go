@@ -381,3 +381,53 @@ func TestApplyLeavesWholeIndexWork(t *testing.T) {
 			lists, broad, len(basicFields))
 	}
 }
+
+// TestApplySharesBaseArrays: an applied index's base reads its
+// per-study arrays and country lists in the applied index's, so that the
+// index Apply was called on takes its copies with it when it goes, and
+// the applied index's own are not touched for the studies it replaced;
+// the applied index's vocabulary is the base's and the new tokens.
+func TestApplySharesBaseArrays(t *testing.T) {
+	all, ix := loadDemo(t)
+	s := all[3]
+	s.BriefTitle = "Qwzx " + s.BriefTitle
+	first, err := ix.Apply([]study.Study{s}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := first.Apply([]study.Study{all[5]}, []string{all[9].NCTID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for label, x := range map[string]*Index{"first Apply": first, "second Apply": got} {
+		if x.base == nil {
+			t.Fatalf("%s: want a segmented index", label)
+		}
+		var own, base arrayRefs
+		x.perDocArrays(&own)
+		x.base.perDocArrays(&base)
+		for i := range own {
+			o, b := reflect.ValueOf(own[i]).Elem(), reflect.ValueOf(base[i]).Elem()
+			if b.Len() != x.base.n || o.Len() != x.n || b.Pointer() != o.Pointer() {
+				t.Fatalf("%s: per-study array %d: base's %d at %#x, the index's %d at %#x; want the base's in the index's",
+					label, i, b.Len(), b.Pointer(), o.Len(), o.Pointer())
+			}
+		}
+		bp, op := &x.base.places, &x.places
+		if &bp.countryFirst[0] != &op.countryFirst[0] || (len(bp.countryIDs) > 0 && &bp.countryIDs[0] != &op.countryIDs[0]) {
+			t.Fatalf("%s: the base's country lists are not the index's", label)
+		}
+		if &x.tokens.data[0] != &x.base.tokens.data[0] || x.tokens.len() != x.base.tokens.len() {
+			t.Fatalf("%s: the vocabulary was copied", label)
+		}
+	}
+	if _, ok := got.tokenID("qwzx"); !ok || got.newTokens.len() == 0 {
+		t.Fatal("the applied index lacks the new token")
+	}
+	// The dead studies' arrays keep their values: the index Apply was
+	// called on reads them.
+	d, _ := ix.docOf(all[9].NCTID)
+	if got.fieldLen[fBriefTitle][d] == 0 || got.fieldLen[fBriefTitle][d] != ix.fieldLen[fBriefTitle][d] {
+		t.Fatalf("a removed study's title length is %d in the applied index, %d in the original", got.fieldLen[fBriefTitle][d], ix.fieldLen[fBriefTitle][d])
+	}
+}

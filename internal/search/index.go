@@ -114,11 +114,34 @@ func (ix *Index) list(f field, id, next uint32) *postings {
 
 // tokenID returns a token's number.
 func (ix *Index) tokenID(token string) (uint32, bool) {
-	i, ok := ix.tokens.search(token)
-	if !ok {
-		return 0, false
+	if i, ok := ix.tokens.search(token); ok {
+		return ix.tokenIDs[i], true
 	}
-	return ix.tokenIDs[i], true
+	if i, ok := ix.newTokens.search(token); ok {
+		return ix.newTokenIDs[i], true
+	}
+	return 0, false
+}
+
+// vocabFrom calls fn with each token from the first not below from, in
+// order, until fn returns false.
+func (ix *Index) vocabFrom(from string, fn func(token []byte) bool) {
+	a, b := &ix.tokens, &ix.newTokens
+	i, _ := a.search(from)
+	k, _ := b.search(from)
+	for i < a.len() || k < b.len() {
+		var t []byte
+		if k == b.len() || (i < a.len() && string(a.bytes(i)) < string(b.bytes(k))) {
+			t = a.bytes(i)
+			i++
+		} else {
+			t = b.bytes(k)
+			k++
+		}
+		if !fn(t) {
+			return
+		}
+	}
 }
 
 // columns holds one value per document for filtering, faceting and sorting.
@@ -443,6 +466,7 @@ func (ix *Index) finishStats() {
 		for _, l := range ix.fieldLen[f] {
 			sum += int(l)
 		}
+		ix.eachDead(func(doc uint32) { sum -= int(ix.fieldLen[f][doc]) })
 		// 1 for a field no study has: tfNormLen divides by it.
 		ix.avgLen[f] = 1
 		if sum > 0 {
@@ -452,8 +476,10 @@ func (ix *Index) finishStats() {
 	ix.fillNorm1()
 	ix.facetBits = newFacetBits(&ix.col, &ix.places, ix.n)
 	newest := int32(noDate)
-	for _, d := range ix.col.dates[dLastUpdate] {
-		newest = max(newest, d)
+	for doc, d := range ix.col.dates[dLastUpdate] {
+		if d > newest && !ix.isDead(uint32(doc)) {
+			newest = d
+		}
 	}
 	ix.dataTime = ""
 	if newest != noDate {

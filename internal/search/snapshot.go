@@ -190,8 +190,18 @@ func (ix *Index) snapshotArrays(a snapArrays) {
 	a.u32(&g.point)
 	a.f32(&g.pointLat)
 	a.f32(&g.pointLon)
-	a.u32(&g.pointFirst)
-	a.u32(&g.atPoint)
+	// A snapshot holds each point's sites as plain numbers, as pack
+	// takes them: the format before atPoint was packed.
+	var first, entries []uint32
+	reading := g.pointFirst == nil // a finished index has at least one
+	if !reading {
+		first, entries = g.unpack()
+	}
+	a.u32(&first)
+	a.u32(&entries)
+	if reading && a.ok() && !g.pack(first, entries) {
+		g.pointFirst, g.atPoint = nil, nil // checkShape refuses it
+	}
 	if g.cells == nil {
 		g.indexCells()
 	}
@@ -301,7 +311,7 @@ func (ix *Index) checkShape() error {
 	if len(ix.listDF) != lists || len(ix.listStart) != lists+1 || ix.listStart[lists] != uint32(len(ix.arena)) ||
 		ix.tokens.len() != len(ix.tokenIDs) || len(ix.places.countryNames) != len(ix.places.countryID) ||
 		ix.sites.first[n] != uint32(len(ix.sites.point)) || len(ix.sites.pointLat) != len(ix.sites.pointLon) ||
-		len(ix.sites.pointFirst) != len(ix.sites.pointLat)+1 || ix.sites.pointFirst[len(ix.sites.pointLat)] != uint32(len(ix.sites.atPoint)) ||
+		len(ix.sites.pointFirst) != len(ix.sites.pointLat)+1 ||
 		ix.places.countryFirst[n] != uint32(len(ix.places.countryIDs)) {
 		return errors.New("the arrays of the index do not fit together")
 	}

@@ -70,18 +70,16 @@ func (ix *Index) correct(tok string, dict Dictionary) (string, bool) {
 		maxEdits = 2
 	}
 	best, bestWeight, bestEdits := "", 0, 0
-	first, _ := ix.tokens.search(tok[:1])
-	for i := first; i < ix.tokens.len(); i++ {
-		cand := ix.tokens.bytes(i)
+	ix.vocabFrom(tok[:1], func(cand []byte) bool {
 		if cand[0] != tok[0] {
-			break
+			return false
 		}
 		if d := len(cand) - len(tok); d > maxEdits || d < -maxEdits {
-			continue
+			return true
 		}
 		edits := editDistance(tok, cand, maxEdits)
 		if edits > maxEdits || edits == 0 {
-			continue
+			return true
 		}
 		c := string(cand)
 		weight := ix.docFreq(c)
@@ -91,7 +89,8 @@ func (ix *Index) correct(tok string, dict Dictionary) (string, bool) {
 		if weight > bestWeight || (weight == bestWeight && edits < bestEdits) {
 			best, bestWeight, bestEdits = c, weight, edits
 		}
-	}
+		return true
+	})
 	if best == "" || bestWeight < oftenEnough*max(have, 1) {
 		return "", false
 	}

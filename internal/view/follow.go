@@ -157,6 +157,9 @@ func (f *Follower) Update(ctx context.Context, gen int64) (*View, error) {
 		case err != nil:
 			return nil, fmt.Errorf("update views: %w", err)
 		default:
+			// The views read the decoded study only: the verbatim record
+			// (some 20 KB) would only add to the memory an update holds.
+			s.Raw = nil
 			changed = append(changed, s)
 		}
 	}

@@ -1,13 +1,17 @@
 package web
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
+	"github.com/trialfinder/trialfinder/internal/gazetteer"
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/patient"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -22,8 +26,14 @@ type checkPage struct {
 	Condition string
 	// Contacts are whom to ask next: the study's central contacts; Sites
 	// counts its recruiting sites, listed on the trial page.
-	Contacts  []trialpage.Contact
-	Sites     int
+	Contacts []trialpage.Contact
+	Sites    int
+	// Nearest are the recruiting sites nearest to where the reader said
+	// they live (NearPlace), NearMiss when no site is known there.
+	Nearest   []siteView
+	NearPlace string
+	NearMiss  bool
+	sites     []trialpage.Site
 	Questions []questionView
 	Form      *form
 	Result    *resultView
@@ -139,8 +149,11 @@ func checkPageOf(st study.Study, c eligibility.Criteria, f *form) *checkPage {
 		page.Condition = st.Conditions[0]
 	}
 	for _, sec := range trialpage.Build(st, c).Sections {
-		if sec.Key == "contact" {
+		switch sec.Key {
+		case "contact":
 			page.Contacts = sec.Contacts
+		case "locations":
+			page.sites = sec.Sites
 		}
 	}
 	for _, l := range st.Locations {
@@ -209,10 +222,42 @@ func (s *site) checkAnswers(w http.ResponseWriter, r *http.Request) error {
 		code = http.StatusBadRequest
 	} else {
 		page.Result = resultOf(match.Check(p, st, c))
+		if err := s.nearestSites(r.Context(), page, st, f.Get("place")); err != nil {
+			return err
+		}
 	}
 	// The page holds the patient's answers: no cache may keep it.
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, code, "check", "Your answers: "+page.Title, page)
+}
+
+// nearestShown is how many sites a check's result lists.
+const nearestShown = 3
+
+// nearestSites lists the recruiting sites nearest to where the reader
+// lives, so that the result says whom to approach.
+func (s *site) nearestSites(ctx context.Context, page *checkPage, st study.Study, place string) error {
+	if place = strings.TrimSpace(place); place == "" || page.Sites == 0 {
+		return nil
+	}
+	near, name, err := s.nearPoint(ctx, place)
+	if err != nil || near == nil {
+		page.NearMiss = err == nil
+		return err
+	}
+	for i, ts := range page.sites {
+		l := st.Locations[i]
+		if !study.IsRecruiting(l.Status) || l.Geo == nil {
+			continue
+		}
+		page.Nearest = append(page.Nearest, siteView{Site: ts, StatusValue: l.Status, Lat: l.Geo.Lat, Lon: l.Geo.Lon, HasGeo: true,
+			Miles: kmToMiles(gazetteer.DistanceKm(near.Lat, near.Lon, l.Geo.Lat, l.Geo.Lon)), HasDistance: true})
+	}
+	slices.SortStableFunc(page.Nearest, func(a, b siteView) int { return cmp.Compare(a.Miles, b.Miles) })
+	page.Nearest = page.Nearest[:min(len(page.Nearest), nearestShown)]
+	page.NearPlace = name
+	page.NearMiss = len(page.Nearest) == 0
+	return nil
 }
 
 // errCrossSite refuses a form posted from another site's page.

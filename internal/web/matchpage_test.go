@@ -270,6 +270,11 @@ func checkRuledOut(t *testing.T, hit *html.Node, h match.Hit) {
 func TestMatchNoneFit(t *testing.T) {
 	ts := newTestSite(t)
 	d, _ := ts.postPage(t, "/match", url.Values{"step": {"read"}, "note": {"7-year-old boy with asthma, lives in Houston, Texas"}}, 200)
+	for _, f := range d.all(".findings li") {
+		if s := text(f); !strings.Contains(s, "(from “") || strings.Contains(s, " ”") || strings.Contains(s, "“ ") {
+			t.Errorf("finding %q does not quote the note's words as they are", s)
+		}
+	}
 	v := formValues(d.one("form.pform"))
 	d, _ = ts.postPage(t, "/match", v, 200)
 	hits := d.all(".hits .hit")

@@ -120,7 +120,8 @@ func TestQualifySectionOnTrialPage(t *testing.T) {
 	ts := newTestSite(t)
 	d, _ := ts.page(t, "/study/NCT05111366", 200)
 	sec := d.one("section#qualify")
-	if h := text(all(sec, "h2, h3")[0]); h != "Check if you may qualify" {
+	// Its status is unknown: no check to take.
+	if h := text(all(sec, "h2, h3")[0]); h != "Can I join this trial?" {
 		t.Errorf("qualify heading %q", h)
 	}
 	// It follows the criteria directly.
@@ -151,6 +152,10 @@ func TestQualifyOffered(t *testing.T) {
 		seen[e] = true
 		d, _ := ts.page(t, "/study/"+id, 200)
 		checkNotEnrolling(t, d.one("section#qualify"), id, e)
+		want := map[bool]string{true: "Can I join this trial?", false: "Check if you may qualify"}[e == "closed"]
+		if h := text(d.one("section#qualify h3")); h != want {
+			t.Errorf("%s (%s): qualify heading %q, want %q", id, e, h, want)
+		}
 		// The check page itself says the same before anything else.
 		d, _ = ts.page(t, "/study/"+id+"/check", 200)
 		notes := d.all("main .not-enrolling")

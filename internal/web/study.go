@@ -187,6 +187,10 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	level := 2
 	last := lastEligibilityKey(page.Page.Sections)
 	qualify := pageSection{Page: page, H: 3, Section: trialpage.Section{Key: "qualify", Heading: "Check if you may qualify"}}
+	if enrollment(st.OverallStatus) == "closed" {
+		// There is nothing to check: the section says why.
+		qualify.Section.Heading = "Can I join this trial?"
+	}
 	for _, sec := range page.Page.Sections {
 		if sec.Level == 1 {
 			page.Sections = append(page.Sections, pageSection{Page: page, Section: sec, H: 2})

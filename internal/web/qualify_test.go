@@ -314,14 +314,15 @@ func TestCheckQuestionnaire(t *testing.T) {
 	}
 }
 
-// thresholdStudy finds a study with age limits and a top-level
+// thresholdStudy finds a recruiting study with age limits and a top-level
 // inclusion item that is one lower bound on platelets in the canonical
 // unit.
 func thresholdStudy(t *testing.T, ts *testSite) (study.Study, eligibility.Constraint) {
 	t.Helper()
 	for _, id := range sortedIDs(ts) {
 		s := ts.studies[id]
-		if !s.Eligibility.MinimumAge.IsSet() {
+		// One a reader can join: the others offer no check on their page.
+		if !s.Eligibility.MinimumAge.IsSet() || enrollment(s.OverallStatus) != "open" {
 			continue
 		}
 		for _, it := range criteriaOf(s).Inclusion {

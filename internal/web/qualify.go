@@ -34,9 +34,13 @@ type checkPage struct {
 	NearPlace string
 	NearMiss  bool
 	sites     []trialpage.Site
-	Questions []questionView
-	Form      *form
-	Result    *resultView
+	// Elsewhere finds the recruiting trials (Recruiting of them) about
+	// Condition, for a trial that is not enrolling.
+	Elsewhere  string
+	Recruiting int
+	Questions  []questionView
+	Form       *form
+	Result     *resultView
 }
 
 // questionView is a question with the form fields that answer it.
@@ -199,6 +203,9 @@ func (s *site) checkForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := checkPageOf(st, c, &form{v: url.Values{}})
+	if err := s.elsewhere(r.Context(), page); err != nil {
+		return err
+	}
 	if len(page.Questions) == 0 {
 		// Nothing to ask: the table shows what the study team must judge.
 		page.Result = resultOf(match.Check(patient.Profile{}, st, c))
@@ -216,6 +223,9 @@ func (s *site) checkAnswers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := checkPageOf(st, c, f)
+	if err := s.elsewhere(r.Context(), page); err != nil {
+		return err
+	}
 	p := f.profile()
 	code := http.StatusOK
 	if len(f.Errors) > 0 {
@@ -229,6 +239,41 @@ func (s *site) checkAnswers(w http.ResponseWriter, r *http.Request) error {
 	// The page holds the patient's answers: no cache may keep it.
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, code, "check", "Your answers: "+page.Title, page)
+}
+
+// recruitingFor is where a reader of a trial they cannot join may look
+// instead: the search for recruiting trials about its main condition,
+// with how many it finds (0 when none, or no condition is given).
+func (s *site) recruitingFor(ctx context.Context, condition string) (string, int, error) {
+	if condition == "" {
+		return "", 0, nil
+	}
+	v, err := s.view(ctx)
+	if err != nil {
+		return "", 0, err
+	}
+	p, err := parseParams(url.Values{"cond": {condition}, "status": {"RECRUITING,NOT_YET_RECRUITING"}})
+	if err != nil {
+		return "", 0, err
+	}
+	// A condition the query language cannot read ("Crohn"s") is
+	// searched as its plain words, as the search page does.
+	p, _ = p.readable()
+	req := p.request(located{}, 1)
+	req.Facets = false
+	res, err := v.Index.Search(req)
+	if err != nil {
+		return "", 0, err
+	}
+	return p.url("/search"), res.Total, nil
+}
+
+// elsewhere says where to look instead of a trial that is not open.
+func (s *site) elsewhere(ctx context.Context, page *checkPage) (err error) {
+	if enrollment(page.Status) != "open" {
+		page.Elsewhere, page.Recruiting, err = s.recruitingFor(ctx, page.Condition)
+	}
+	return err
 }
 
 // nearestShown is how many sites a check's result lists.

@@ -134,7 +134,7 @@ func TestQualifySectionOnTrialPage(t *testing.T) {
 	}
 	// Its status is unknown: the section says first that it is not
 	// enrolling, offers no check, and points to recruiting trials.
-	checkNotEnrolling(t, sec, "NCT05111366", "closed")
+	checkNotEnrolling(t, ts, sec, "NCT05111366", "closed")
 }
 
 // TestQualifyOffered offers the check on trials one can join, says
@@ -151,7 +151,7 @@ func TestQualifyOffered(t *testing.T) {
 		}
 		seen[e] = true
 		d, _ := ts.page(t, "/study/"+id, 200)
-		checkNotEnrolling(t, d.one("section#qualify"), id, e)
+		checkNotEnrolling(t, ts, d.one("section#qualify"), id, e)
 		want := map[bool]string{true: "Can I join this trial?", false: "Check if you may qualify"}[e == "closed"]
 		if h := text(d.one("section#qualify h3")); h != want {
 			t.Errorf("%s (%s): qualify heading %q, want %q", id, e, h, want)
@@ -178,7 +178,7 @@ func TestQualifyOffered(t *testing.T) {
 
 // checkNotEnrolling checks a trial page's qualify section for a trial
 // whose enrollment is e.
-func checkNotEnrolling(t *testing.T, sec *html.Node, id, e string) {
+func checkNotEnrolling(t *testing.T, ts *testSite, sec *html.Node, id, e string) {
 	t.Helper()
 	links := len(all(sec, `a[href="/study/`+id+`/check"]`))
 	notes := all(sec, ".not-enrolling")
@@ -207,8 +207,29 @@ func checkNotEnrolling(t *testing.T, sec *html.Node, id, e string) {
 	if !strings.Contains(text(notes[0]), want) {
 		t.Errorf("%s (%s): notice %q does not say %q", id, e, text(notes[0]), want)
 	}
-	if e != "soon" && len(all(notes[0], `a[href^="/search?cond="]`)) != 1 {
-		t.Errorf("%s (%s): no link to recruiting trials for its condition", id, e)
+	if e == "soon" {
+		return
+	}
+	// It points to the trials recruiting for its condition, when there
+	// are: the link says how many the search finds.
+	cond := ts.studies[id].Conditions[0]
+	search := "/search?cond=" + url.QueryEscape(cond) + "&status=RECRUITING,NOT_YET_RECRUITING"
+	d, _ := ts.page(t, search, 200)
+	found := text(d.one("#results-count"))
+	elsewhere := all(notes[0], `a[href^="/search?"]`)
+	switch {
+	case strings.HasPrefix(found, "0 "):
+		if len(elsewhere) != 0 {
+			t.Errorf("%s (%s): links to %q, which finds none", id, e, attr(elsewhere[0], "href"))
+		}
+	case len(elsewhere) != 1:
+		t.Errorf("%s (%s): no link to the trials recruiting for %s (%s)", id, e, cond, found)
+	default:
+		d, _ := ts.page(t, attr(elsewhere[0], "href"), 200)
+		n := strings.Fields(strings.TrimPrefix(text(elsewhere[0]), "See "))[0]
+		if got := text(d.one("#results-count")); !strings.HasSuffix(got, " of "+n) && got != n+" trials found" && got != n+" trial found" {
+			t.Errorf("%s (%s): %q finds %q", id, e, text(elsewhere[0]), got)
+		}
 	}
 }
 

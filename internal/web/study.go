@@ -30,10 +30,13 @@ type studyPage struct {
 	Glance   []pageSection
 	Sections []pageSection
 	Status   string // API value, for the badge
-	// Condition is the trial's main condition, whose recruiting trials
-	// a trial that is not enrolling points to.
-	Condition string
-	Banner    *banner
+	// Condition is the trial's main condition; a trial that is not
+	// enrolling points to the search (Elsewhere) for the Recruiting
+	// trials about it.
+	Condition  string
+	Elsewhere  string
+	Recruiting int
+	Banner     *banner
 	// ResultsURL links to the results the study posted on
 	// ClinicalTrials.gov; empty when it has none.
 	ResultsURL, ResultsPosted string
@@ -167,6 +170,11 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	page.Clipped = bound(&page.Page)
 	if len(st.Conditions) > 0 {
 		page.Condition = st.Conditions[0]
+	}
+	if enrollment(st.OverallStatus) != "open" {
+		if page.Elsewhere, page.Recruiting, err = s.recruitingFor(r.Context(), page.Condition); err != nil {
+			return err
+		}
 	}
 	if b, ok := banners[st.OverallStatus]; ok {
 		b.Why = st.WhyStopped

@@ -14,6 +14,7 @@ import (
 	"github.com/trialfinder/trialfinder/internal/gazetteer"
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/patient"
+	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/trialpage"
 )
@@ -262,6 +263,10 @@ func (s *site) recruitingFor(ctx context.Context, condition string) (string, int
 	req := p.request(located{}, 1)
 	req.Facets = false
 	res, err := v.Index.Search(req)
+	var inv *search.InvalidError
+	if errors.As(err, &inv) {
+		return "", 0, nil // a pointer elsewhere, not worth failing the page for
+	}
 	if err != nil {
 		return "", 0, err
 	}

@@ -298,7 +298,10 @@ func TestTrialPageLargestSiteList(t *testing.T) {
 	if start := attr(lastPage.one("#locations ol.sites"), "start"); start != fmt.Sprint((last-1)*sitesPerPage+1) {
 		t.Errorf("last page's list starts at %s", start)
 	}
-	ts.page(t, fmt.Sprintf("/study/%s?sitepage=%d", id, last+1), 400)
+	bad, _ := ts.page(t, fmt.Sprintf("/study/%s?sitepage=%d", id, last+1), 400)
+	if h, p := text(bad.one("h1")), text(bad.one("main p")); h != "We could not show that page" || !strings.Contains(p, "sitepage") {
+		t.Errorf("a site page past the last: %q, %q", h, p)
+	}
 }
 
 // TestTrialPageFacts: sponsors, dates, outcomes, results and banners, as

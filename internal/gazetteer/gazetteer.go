@@ -38,8 +38,9 @@ type Place struct {
 	State   string // "" for a country, or a city whose sites give no state
 	City    string // "" for a country or state
 	Zip     string // set for a Postcode only
-	// Lat and Lon are the mean of the place's geocoded sites; HasGeo is
-	// false when none of them is geocoded.
+	// Lat and Lon are the mean of the place's geocoded sites (of a
+	// postal code, of those that give its commonest name: see spot);
+	// HasGeo is false when none of them is geocoded.
 	Lat, Lon float64
 	HasGeo   bool
 	Studies  int // distinct studies with a site here
@@ -131,6 +132,35 @@ type accum struct {
 	// commonest names the place.
 	names  tally[spelling]
 	states tally[string]
+	// spots are a postal code's coordinate sums per spelling. Sites give
+	// a code with the wrong city now and then (37067 is Franklin,
+	// Tennessee, and one site in Annapolis, Maryland): the mean of all
+	// of them would put the code hundreds of kilometres from both, so
+	// the code is placed at the sites of its commonest name only.
+	spots []spot
+}
+
+// spot sums the coordinates of a postal code's sites of one spelling.
+type spot struct {
+	sp             spelling
+	sumLat, sumLon int64
+	n              int
+}
+
+// addSpot adds a geocoded site of spelling sp (sign 1) or takes it away
+// (-1).
+func (a *accum) addSpot(sp spelling, lat, lon int64, sign int) {
+	i := slices.IndexFunc(a.spots, func(s spot) bool { return s.sp == sp })
+	if i < 0 {
+		i = len(a.spots)
+		a.spots = append(a.spots, spot{sp: sp})
+	}
+	s := &a.spots[i]
+	s.sumLat += int64(sign) * lat
+	s.sumLon += int64(sign) * lon
+	if s.n += sign; s.n == 0 {
+		a.spots = slices.Delete(a.spots, i, i+1)
+	}
 }
 
 // spelling is a place's name as one site writes it.
@@ -235,9 +265,13 @@ func (b *Builder) count(ids []byte, sign int) {
 		}
 		a.names.add(sp, sign)
 		if st.geo {
-			a.sumLat += int64(sign) * int64(math.Round(st.lat*geoScale))
-			a.sumLon += int64(sign) * int64(math.Round(st.lon*geoScale))
+			lat, lon := int64(math.Round(st.lat*geoScale)), int64(math.Round(st.lon*geoScale))
+			a.sumLat += int64(sign) * lat
+			a.sumLon += int64(sign) * lon
 			a.geoSites += sign
+			if k.kind == Postcode {
+				a.addSpot(sp, lat, lon, sign)
+			}
 		}
 		return a
 	}
@@ -341,9 +375,13 @@ func (b *Builder) Finish() *Gazetteer {
 		if a.states.len() > 0 {
 			p.State = a.states.commonest(strings.Compare)
 		}
-		if a.geoSites > 0 {
-			n := float64(a.geoSites) * geoScale
-			p.Lat, p.Lon, p.HasGeo = float64(a.sumLat)/n, float64(a.sumLon)/n, true
+		sumLat, sumLon, n := a.sumLat, a.sumLon, a.geoSites
+		if i := slices.IndexFunc(a.spots, func(s spot) bool { return s.sp == sp }); i >= 0 {
+			sumLat, sumLon, n = a.spots[i].sumLat, a.spots[i].sumLon, a.spots[i].n
+		}
+		if n > 0 {
+			f := float64(n) * geoScale
+			p.Lat, p.Lon, p.HasGeo = float64(sumLat)/f, float64(sumLon)/f, true
 		}
 		g.places = append(g.places, p)
 	}

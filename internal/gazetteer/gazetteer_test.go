@@ -2,7 +2,9 @@ package gazetteer
 
 import (
 	"context"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -113,7 +115,7 @@ func TestResolveAmbiguousAndZip(t *testing.T) {
 	// A city name that sites give in two states is ambiguous; naming the
 	// state settles it.
 	states := map[string]map[string]bool{}
-	zips := map[string]study.Location{}
+	zips := map[string][]study.Location{}
 	for _, s := range all {
 		for _, l := range s.Locations {
 			if l.Geo == nil || l.City == "" || l.Country != "United States" {
@@ -124,12 +126,15 @@ func TestResolveAmbiguousAndZip(t *testing.T) {
 			}
 			states[l.City][l.State] = true
 			if len(l.Zip) == 5 {
-				zips[l.Zip] = l
+				zips[l.Zip] = append(zips[l.Zip], l)
 			}
 		}
 	}
-	tested := false
-	for city, st := range states {
+	// Every ambiguous city and every ZIP, in order: a test that picks one
+	// by map iteration checks a different one each run.
+	tested := 0
+	for _, city := range slices.Sorted(maps.Keys(states)) {
+		st := states[city]
 		if len(st) < 2 {
 			continue
 		}
@@ -137,27 +142,62 @@ func TestResolveAmbiguousAndZip(t *testing.T) {
 		if len(got) < 2 {
 			t.Errorf("%s (in %d states) resolves to %d places", city, len(st), len(got))
 		}
-		for s := range st {
+		for _, s := range slices.Sorted(maps.Keys(st)) {
 			one := g.Resolve(city + ", " + s)
 			if len(one) != 1 || one[0].State != s {
 				t.Errorf("%s, %s resolves to %+v", city, s, one)
 			}
 		}
-		tested = true
-		break
+		tested++
 	}
-	if !tested {
+	if tested == 0 {
 		t.Fatal("no ambiguous US city in the demo data")
 	}
-	for zip, l := range zips {
+	// A ZIP alone may also be another country's postal code (75020 is
+	// Denison, Texas and Paris 20e): it then resolves to one place per
+	// country, most studies first, for the reader to choose from, and
+	// the state settles it. A ZIP is placed at the sites that give it
+	// with its name: one site giving it with another city (37067 is
+	// Franklin, Tennessee, and once Annapolis, Maryland) moves it not.
+	shared, named := 0, 0
+	for _, zip := range slices.Sorted(maps.Keys(zips)) {
 		got := g.Resolve(zip)
-		if len(got) == 0 || got[0].Kind != Postcode || !got[0].HasGeo {
-			t.Fatalf("ZIP %s resolves to %+v", zip, got)
+		countries := map[string]bool{}
+		var us *Place
+		for i, p := range got {
+			if p.Kind != Postcode || !p.HasGeo || p.Zip != zip || countries[p.Country] {
+				t.Errorf("ZIP %s resolves to %+v", zip, got)
+			}
+			countries[p.Country] = true
+			if p.Country == "United States" {
+				us = &got[i]
+			}
+			if i > 0 && p.Studies > got[i-1].Studies {
+				t.Errorf("ZIP %s: candidates not in order of studies: %+v", zip, got)
+			}
 		}
-		if d := DistanceKm(got[0].Lat, got[0].Lon, l.Geo.Lat, l.Geo.Lon); d > 50 {
-			t.Errorf("ZIP %s placed %.0f km from a site that carries it", zip, d)
+		if us == nil {
+			t.Errorf("ZIP %s resolves to no US place: %+v", zip, got)
+			continue
 		}
-		break
+		for _, l := range zips[zip] {
+			if l.State != us.State || fold(study.CityName(l.City)) != fold(us.City) {
+				continue
+			}
+			named++
+			if d := DistanceKm(us.Lat, us.Lon, l.Geo.Lat, l.Geo.Lon); d > 50 {
+				t.Errorf("ZIP %s placed %.0f km from a site in %s, %s that gives it", zip, d, l.City, l.State)
+			}
+		}
+		if len(got) > 1 {
+			shared++
+			if one := g.Resolve(zip + ", " + us.State); len(one) != 1 || one[0] != *us {
+				t.Errorf("%s, %s resolves to %+v", zip, us.State, one)
+			}
+		}
+	}
+	if shared == 0 || named < len(zips) {
+		t.Errorf("%d ZIPs also another country's, %d sites of %d ZIPs placed: the demo data should have some of each", shared, named, len(zips))
 	}
 	if got := g.Resolve("Nowhere-on-earth"); len(got) != 0 {
 		t.Errorf("an unknown name resolves to %+v", got)

@@ -10,7 +10,7 @@ import (
 
 // SnapshotVersion is the format version of WriteSnapshot's output. Bump it
 // on any change to the format or to what a Builder keeps of a study.
-const SnapshotVersion = 1
+const SnapshotVersion = 2
 
 // WriteSnapshot writes the builder's state: its places' sums as they
 // are, so that reading them back needs no pass over the sites, and every
@@ -43,6 +43,15 @@ func (b *Builder) WriteSnapshot(w io.Writer) error {
 			e.String(s)
 			e.Int(int64(n))
 		})
+		e.Uint(uint64(len(a.spots)))
+		for _, s := range a.spots {
+			for _, x := range []string{s.sp.country, s.sp.state, s.sp.city, s.sp.zip} {
+				e.String(x)
+			}
+			e.Int(s.sumLat)
+			e.Int(s.sumLon)
+			e.Int(int64(s.n))
+		}
 	}
 	e.Uint(uint64(len(b.sites)))
 	for _, s := range b.sites {
@@ -96,6 +105,12 @@ func ReadSnapshot(r io.Reader) (*Builder, error) {
 			s := d.String()
 			if n := int(d.Int()); n > 0 {
 				a.states.add(s, n)
+			}
+		}
+		for range d.Count() {
+			s := spot{sp: spelling{country: d.String(), state: d.String(), city: d.String(), zip: d.String()}, sumLat: d.Int(), sumLon: d.Int(), n: int(d.Int())}
+			if s.n > 0 {
+				a.spots = append(a.spots, s)
 			}
 		}
 		b.acc[k] = a

@@ -177,7 +177,7 @@ func (qb *questionBuilder) constraint(pc *pcons, section string) {
 	case eligibility.KindBiomarker:
 		q := qb.ask(AskBiomarker, c.Term, section+": "+c.Term+"-"+markerWord(c.Value))
 		q.Term = c.Term
-		q.Text = "Is your tumour " + c.Term + "-positive or " + c.Term + "-negative?"
+		q.Text = "Is your tumor " + c.Term + "-positive or " + c.Term + "-negative?"
 		q.Choices = markerChoices
 	case eligibility.KindCondition, eligibility.KindMetastasis:
 		switch {
@@ -195,7 +195,7 @@ func (qb *questionBuilder) constraint(pc *pcons, section string) {
 	case eligibility.KindTherapy:
 		if qb.ther < maxTherapyQuestions {
 			if q := qb.term(AskTherapy, pc, why); q != nil {
-				q.Text = "Have you had " + q.Term + "?"
+				q.Text = "Have you had " + withArticle(q.Term) + "?"
 				q.Window = q.Window || c.Window != nil
 			}
 		}
@@ -238,6 +238,24 @@ func (qb *questionBuilder) known(terms ...string) bool {
 		}
 	}
 	return false
+}
+
+// countNouns are the last words of therapy terms that name one of a
+// kind ("a CDK4/6 inhibitor", "an aromatase inhibitor"), unlike
+// "chemotherapy" or "insulin".
+var countNouns = wordSet("inhibitor agonist antagonist antibody blocker modulator conjugate vaccine transplant transplantation implant device analogue analog agent drug inhaler stent")
+
+// withArticle puts "a" or "an" before a therapy term that names one of a
+// kind, so that the question reads as English.
+func withArticle(term string) string {
+	ws := strings.Fields(term)
+	if len(ws) == 0 || !countNouns[strings.ToLower(ws[len(ws)-1])] || leadingNoise[strings.ToLower(ws[0])] {
+		return term
+	}
+	if strings.ContainsRune("aeiouAEIOU", rune(term[0])) {
+		return "an " + term
+	}
+	return "a " + term
 }
 
 // leadingNoise are words that open a criterion's term without naming

@@ -339,3 +339,21 @@ func TestQuestionUnits(t *testing.T) {
 		t.Errorf("platelets offered in g/L: %v", us)
 	}
 }
+
+// TestTherapyQuestionArticle: a therapy that names one of a kind takes
+// "a" or "an"; a mass noun, none.
+func TestTherapyQuestionArticle(t *testing.T) {
+	for term, want := range map[string]string{
+		"CDK4/6 inhibitor":     "a CDK4/6 inhibitor",
+		"aromatase inhibitor":  "an aromatase inhibitor",
+		"EGFR inhibitor":       "an EGFR inhibitor",
+		"stem cell transplant": "a stem cell transplant",
+		"chemotherapy":         "chemotherapy",
+		"insulin":              "insulin",
+		"radiotherapy":         "radiotherapy",
+	} {
+		if got := withArticle(term); got != want {
+			t.Errorf("withArticle(%q) = %q, want %q", term, got, want)
+		}
+	}
+}

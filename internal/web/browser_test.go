@@ -411,3 +411,37 @@ func shot(t *testing.T, ctx context.Context, dir, name string) {
 		t.Fatal(err)
 	}
 }
+
+// TestBrowserPhoneLayout reads a check's result and search results at
+// phone width: each criterion shows its outcome first, a sub-criterion
+// is indented as a whole, and a result card's facts take two columns,
+// not one long column.
+func TestBrowserPhoneLayout(t *testing.T) {
+	ctx, base := browser(t)
+	do(t, ctx, "phone", chromedp.EmulateViewport(375, 900))
+	do(t, ctx, "check with no answers",
+		chromedp.Navigate(base+mapStudy+"/check"),
+		chromedp.Click(chromedp.CSS(`form.qform button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(".result .verdict")),
+	)
+	noSideScroll(t, ctx, "check result", 375)
+	const rows = `[...document.querySelectorAll(".result table.crit tbody tr")]`
+	if bad := run(t, ctx, "outcome first", chromedp.Evaluate[int](rows+`.filter(tr => tr.querySelector("td.outcome").getBoundingClientRect().top >= tr.querySelector("td").getBoundingClientRect().top).length`)); bad > 0 {
+		t.Errorf("%d criteria show their outcome after the criterion", bad)
+	}
+	indent := run(t, ctx, "sub-criteria indented", chromedp.Evaluate[[]float64](`(() => {
+		const left = sel => Math.min(...[...document.querySelectorAll(sel)].map(td => td.getBoundingClientRect().left));
+		return [left(".result table.crit tr:not(.sub) td.outcome"), left(".result table.crit tr.sub td.outcome"), left(".result table.crit tr.sub td:last-child")];
+	})()`))
+	if len(indent) != 3 || !(indent[1] > indent[0] && indent[2] > indent[0]) {
+		t.Errorf("sub-criteria are not indented as a whole: outcome and reason at %v, a criterion's outcome at %v", indent[1:], indent[0])
+	}
+	do(t, ctx, "search",
+		chromedp.Navigate(base+"/search?q=breast+cancer"),
+		chromedp.WaitVisible(chromedp.CSS(".cards .card")),
+	)
+	columns := run(t, ctx, "fact columns", chromedp.Evaluate[int](`new Set([...document.querySelector(".cards .card .facts").children].map(d => Math.round(d.getBoundingClientRect().left))).size`))
+	if columns < 2 {
+		t.Errorf("a result card's facts take %d column at phone width", columns)
+	}
+}

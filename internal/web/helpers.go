@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -71,9 +72,10 @@ var helpers = map[string]any{
 	"outcomeIcon": func(r match.Row) string {
 		return map[string]string{"met": "✓", "notmet": "✗", "unknown": "?", "ask": "?"}[outcomeClass(r)]
 	},
-	"outcomeLabel": func(r match.Row) string {
-		return map[string]string{"met": "Met", "notmet": "Not met", "unknown": "Unknown", "ask": "Unknown — ask the study team"}[outcomeClass(r)]
-	},
+	"outcomeLabel": outcomeLabel,
+	"whyText":      whyText,
+	"clip":         clip,
+	"enrollment":   enrollment,
 	// The fixed answers of the questionnaire and the profile form; ""
 	// is "not sure", which leaves the fact unknown.
 	"options":    options,
@@ -117,6 +119,76 @@ func verdictClass(v match.Verdict) string {
 		return "possibly"
 	}
 	return "not"
+}
+
+// outcomeLabel says a criterion's outcome in words. An exclusion
+// criterion "met" is one that does not apply to the patient, which
+// people read the other way round: its labels say what it means for
+// them.
+func outcomeLabel(r match.Row) string {
+	c := outcomeClass(r)
+	if r.Section == "exclusion" {
+		switch c {
+		case "met":
+			return "Doesn't rule you out"
+		case "notmet":
+			return "Rules you out"
+		}
+	}
+	return map[string]string{"met": "Met", "notmet": "Not met", "unknown": "Unknown", "ask": "Unknown — ask the study team"}[c]
+}
+
+// clip shortens a text to at most n bytes, at a word boundary, with an
+// ellipsis.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n], ' ')
+	if cut <= 0 {
+		cut = n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+	}
+	return strings.TrimRight(s[:cut], " ,;:") + "…"
+}
+
+// whyPrefixes are the openings of a question's reasons (match.Question's
+// Why, in the criteria's terms), in plain words.
+var whyPrefixes = [][2]string{{"Inclusion: ", "The trial requires: "}, {"Exclusion: ", "The trial excludes: "}}
+
+// whyText says why a question is asked.
+func whyText(why []string) string {
+	out := make([]string, len(why))
+	for i, w := range why {
+		for _, p := range whyPrefixes {
+			if rest, ok := strings.CutPrefix(w, p[0]); ok {
+				w = p[1] + rest
+				break
+			}
+		}
+		out[i] = w
+	}
+	return strings.Join(out, "; ")
+}
+
+// enrollment says whether a reader can join a trial of that status:
+// "open" (recruiting), "soon" (not yet recruiting), "invitation"
+// (enrolling by invitation only) or "closed" (completed, terminated,
+// withdrawn, active but not recruiting, suspended, unknown...). Only an
+// open or soon trial offers the eligibility check as something to act
+// on.
+func enrollment(status string) string {
+	switch status {
+	case "RECRUITING", "AVAILABLE":
+		return "open"
+	case "NOT_YET_RECRUITING":
+		return "soon"
+	case "ENROLLING_BY_INVITATION":
+		return "invitation"
+	}
+	return "closed"
 }
 
 // outcomeClass names a criterion's outcome style; a free-text criterion

@@ -101,6 +101,10 @@ func TestTrialPageHistory(t *testing.T) {
 	if len(all(sec, `a[href="/study/`+hs.changed.NCTID+`/feed"]`)) != 1 {
 		t.Error("no link to the trial's feed")
 	}
+	// Feed readers find it from the page's address alone.
+	if len(d.all(`head link[rel=alternate][type="application/atom+xml"][href="/study/`+hs.changed.NCTID+`/feed"]`)) != 1 {
+		t.Error("the trial page does not announce its feed")
+	}
 }
 
 func TestRemovedStudyIsGone(t *testing.T) {

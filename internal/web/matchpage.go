@@ -41,13 +41,22 @@ type finding struct {
 type rankingView struct {
 	Candidates int
 	Hits       []hitView
+	// NoneFit says that every trial found rules the patient out.
+	NoneFit bool
 }
 
 type hitView struct {
 	NCTID, Title, Status string
 	Distance, Site       string
 	Result               *resultView
+	// RuledOut are the first criteria that rule the patient out, shown
+	// without opening the table.
+	RuledOut []match.Row
 }
+
+// ruledOutShown is how many of a trial's criteria that rule the patient
+// out its card shows.
+const ruledOutShown = 3
 
 // rankLimit is how many trials the page lists, each with its table.
 const rankLimit = 20
@@ -135,7 +144,7 @@ func (s *site) readNote(w http.ResponseWriter, r *http.Request, f *form) error {
 	page := newMatchPage(pf)
 	page.Read = true
 	for _, x := range fs {
-		page.Findings = append(page.Findings, finding{Kind: cmp.Or(findingKinds[x.Kind], x.Kind), Text: x.Text, Value: x.Value})
+		page.Findings = append(page.Findings, finding{Kind: cmp.Or(findingKinds[x.Kind], x.Kind), Text: strings.TrimSpace(x.Text), Value: x.Value})
 	}
 	page.Marks = marks(note, fs)
 	return s.render(w, r, http.StatusOK, "match", "Check the patient's details", page)
@@ -191,11 +200,19 @@ func (s *site) findTrials(w http.ResponseWriter, r *http.Request, f *form) error
 		return &pageError{Code: http.StatusInternalServerError, Title: "Something went wrong",
 			Message: "The trials could not be ranked. Please try again in a moment."}
 	}
-	page.Ranking = &rankingView{Candidates: rk.Candidates}
+	page.Ranking = &rankingView{Candidates: rk.Candidates, NoneFit: len(rk.Hits) > 0}
 	for _, h := range rk.Hits {
 		hv := hitView{NCTID: h.NCTID, Title: h.Title, Status: h.Status, Site: h.Site, Result: resultOf(h.Result)}
 		if h.DistanceKm != nil {
 			hv.Distance = distanceText(kmToMiles(*h.DistanceKm))
+		}
+		for _, row := range h.Result.Rows {
+			if row.Status == match.NotMet && len(hv.RuledOut) < ruledOutShown {
+				hv.RuledOut = append(hv.RuledOut, row)
+			}
+		}
+		if h.Result.Verdict != match.NotEligible {
+			page.Ranking.NoneFit = false
 		}
 		page.Ranking.Hits = append(page.Ranking.Hits, hv)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/patient"
+	"golang.org/x/net/html"
 )
 
 // notes reads the TREC patient descriptions kept in testdata.
@@ -135,8 +136,9 @@ func TestMatchFlow(t *testing.T) {
 		if n := len(all(hit, "details.crit-details table.crit tbody tr")); n < len(h.Rows) {
 			t.Errorf("%s: table has %d rows for %d criteria", h.NCTID, n, len(h.Rows))
 		}
+		checkRuledOut(t, hit, h)
 		counts := text(all(hit, ".counts")[0])
-		if !strings.HasPrefix(counts, strconv.Itoa(h.Counts.Met)+" met · "+strconv.Itoa(h.Counts.NotMet)+" not met") {
+		if !strings.HasPrefix(counts, strconv.Itoa(h.Counts.Met)+" fit you · "+strconv.Itoa(h.Counts.NotMet)+" rule you out") {
 			t.Errorf("%s: counts %q, want %+v", h.NCTID, counts, h.Counts)
 		}
 	}
@@ -235,5 +237,63 @@ func TestProfileFormRoundTrip(t *testing.T) {
 		if string(a) != string(b) {
 			t.Errorf("round trip of %.40q:\n got %s\nwant %s", n, b, a)
 		}
+	}
+}
+
+// checkRuledOut checks that a hit's card says, without opening its
+// table, which criteria rule the patient out, and says none for a trial
+// they may join.
+func checkRuledOut(t *testing.T, hit *html.Node, h match.Hit) {
+	t.Helper()
+	var want []match.Row
+	for _, r := range h.Rows {
+		if r.Status == match.NotMet {
+			want = append(want, r)
+		}
+	}
+	got := all(hit, ".ruled-out li")
+	if len(got) != min(len(want), ruledOutShown) {
+		t.Errorf("%s (%s): %d criteria said to rule the patient out, want %d", h.NCTID, h.Verdict, len(got), min(len(want), ruledOutShown))
+		return
+	}
+	for i, li := range got {
+		if !strings.Contains(text(li), strings.Join(strings.Fields(want[i].Reason), " ")) {
+			t.Errorf("%s: %q does not give the reason %q", h.NCTID, text(li), want[i].Reason)
+		}
+	}
+}
+
+// TestMatchNoneFit: a child's note finds only adult trials, each of
+// which says why it rules the child out, and the page says that none of
+// them is likely to take the child; the page says how the trials are
+// ordered.
+func TestMatchNoneFit(t *testing.T) {
+	ts := newTestSite(t)
+	d, _ := ts.postPage(t, "/match", url.Values{"step": {"read"}, "note": {"7-year-old boy with asthma, lives in Houston, Texas"}}, 200)
+	for _, f := range d.all(".findings li") {
+		if s := text(f); !strings.Contains(s, "(from “") || strings.Contains(s, " ”") || strings.Contains(s, "“ ") {
+			t.Errorf("finding %q does not quote the note's words as they are", s)
+		}
+	}
+	v := formValues(d.one("form.pform"))
+	d, _ = ts.postPage(t, "/match", v, 200)
+	hits := d.all(".hits .hit")
+	if len(hits) == 0 {
+		t.Fatal("no trial found for a child with asthma")
+	}
+	for i, hit := range hits {
+		v := text(all(hit, ".verdict")[0])
+		if !strings.Contains(v, "Not eligible") {
+			t.Fatalf("hit %d is %q: the test needs a note no trial takes", i+1, v)
+		}
+		if len(all(hit, ".ruled-out li")) == 0 {
+			t.Errorf("hit %d does not say what rules the child out", i+1)
+		}
+	}
+	if n := d.all(".results .notice"); len(n) != 1 || !strings.Contains(text(n[0]), "None of these trials") {
+		t.Error("the page does not say that none of the trials is likely to take the patient")
+	}
+	if h := d.all(".results .how-ranked"); len(h) != 1 || !strings.Contains(text(h[0]), "ordered") {
+		t.Error("the page does not say how the trials are ordered")
 	}
 }

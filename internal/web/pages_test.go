@@ -424,3 +424,31 @@ func TestMedicalTrialJSONLD(t *testing.T) {
 		t.Errorf("JSON-LD conditions %v", ld["healthCondition"])
 	}
 }
+
+// TestSexFilterSaysWhatItSelects: beside "Any", the sex filter's values
+// say what they select (trials open to every sex, or open to women,
+// whether to women only or to all), each with the count of trials it
+// then finds.
+func TestSexFilterSaysWhatItSelects(t *testing.T) {
+	ts := newTestSite(t)
+	d, _ := ts.page(t, "/search?q=cancer", 200)
+	labels := map[string]string{}
+	for _, in := range d.all(`input[type=radio][name=sex]`) {
+		labels[attr(in, "value")] = text(d.one(`label[for="` + attr(in, "id") + `"]`))
+	}
+	for v, want := range map[string]string{"": "Any", "ALL": "Open to all sexes", "FEMALE": "Open to women"} {
+		if !strings.HasPrefix(labels[v], want) {
+			t.Errorf("sex filter %q reads %q, want %q", v, labels[v], want)
+		}
+	}
+	d, _ = ts.page(t, "/search?q=cancer&sex=FEMALE", 200)
+	n := strings.TrimSuffix(strings.TrimPrefix(text(d.one(`label[for="`+attr(d.one(`input[type=radio][name=sex][value=FEMALE]`), "id")+`"] .count`)), "("), ")")
+	if h := text(d.one("#results-count")); !strings.HasSuffix(h, " of "+n) && !strings.HasSuffix(h, n+" trials") {
+		t.Errorf("women only: %q, the filter said %s", h, n)
+	}
+	for _, c := range d.all(".cards .card") {
+		if strings.Contains(text(c), "Sex Male") {
+			t.Errorf("a trial for men found as open to women: %s", text(all(c, "h3")[0]))
+		}
+	}
+}

@@ -1,15 +1,20 @@
 package web
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
+	"github.com/trialfinder/trialfinder/internal/gazetteer"
 	"github.com/trialfinder/trialfinder/internal/match"
 	"github.com/trialfinder/trialfinder/internal/patient"
+	"github.com/trialfinder/trialfinder/internal/search"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"github.com/trialfinder/trialfinder/internal/trialpage"
 )
@@ -22,11 +27,21 @@ type checkPage struct {
 	Condition string
 	// Contacts are whom to ask next: the study's central contacts; Sites
 	// counts its recruiting sites, listed on the trial page.
-	Contacts  []trialpage.Contact
-	Sites     int
-	Questions []questionView
-	Form      *form
-	Result    *resultView
+	Contacts []trialpage.Contact
+	Sites    int
+	// Nearest are the recruiting sites nearest to where the reader said
+	// they live (NearPlace), NearMiss when no site is known there.
+	Nearest   []siteView
+	NearPlace string
+	NearMiss  bool
+	sites     []trialpage.Site
+	// Elsewhere finds the recruiting trials (Recruiting of them) about
+	// Condition, for a trial that is not enrolling.
+	Elsewhere  string
+	Recruiting int
+	Questions  []questionView
+	Form       *form
+	Result     *resultView
 }
 
 // questionView is a question with the form fields that answer it.
@@ -139,8 +154,11 @@ func checkPageOf(st study.Study, c eligibility.Criteria, f *form) *checkPage {
 		page.Condition = st.Conditions[0]
 	}
 	for _, sec := range trialpage.Build(st, c).Sections {
-		if sec.Key == "contact" {
+		switch sec.Key {
+		case "contact":
 			page.Contacts = sec.Contacts
+		case "locations":
+			page.sites = sec.Sites
 		}
 	}
 	for _, l := range st.Locations {
@@ -186,6 +204,9 @@ func (s *site) checkForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := checkPageOf(st, c, &form{v: url.Values{}})
+	if err := s.elsewhere(r.Context(), page); err != nil {
+		return err
+	}
 	if len(page.Questions) == 0 {
 		// Nothing to ask: the table shows what the study team must judge.
 		page.Result = resultOf(match.Check(patient.Profile{}, st, c))
@@ -203,16 +224,90 @@ func (s *site) checkAnswers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := checkPageOf(st, c, f)
+	if err := s.elsewhere(r.Context(), page); err != nil {
+		return err
+	}
 	p := f.profile()
 	code := http.StatusOK
 	if len(f.Errors) > 0 {
 		code = http.StatusBadRequest
 	} else {
 		page.Result = resultOf(match.Check(p, st, c))
+		if err := s.nearestSites(r.Context(), page, st, f.Get("place")); err != nil {
+			return err
+		}
 	}
 	// The page holds the patient's answers: no cache may keep it.
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, code, "check", "Your answers: "+page.Title, page)
+}
+
+// recruitingFor is where a reader of a trial they cannot join may look
+// instead: the search for recruiting trials about its main condition,
+// with how many it finds (0 when none, or no condition is given).
+func (s *site) recruitingFor(ctx context.Context, condition string) (string, int, error) {
+	if condition == "" {
+		return "", 0, nil
+	}
+	v, err := s.view(ctx)
+	if err != nil {
+		return "", 0, err
+	}
+	p, err := parseParams(url.Values{"cond": {condition}, "status": {"RECRUITING,NOT_YET_RECRUITING"}})
+	if err != nil {
+		return "", 0, err
+	}
+	// A condition the query language cannot read ("Crohn"s") is
+	// searched as its plain words, as the search page does.
+	p, _ = p.readable()
+	req := p.request(located{}, 1)
+	req.Facets = false
+	res, err := v.Index.Search(req)
+	var inv *search.InvalidError
+	if errors.As(err, &inv) {
+		return "", 0, nil // a pointer elsewhere, not worth failing the page for
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	return p.url("/search"), res.Total, nil
+}
+
+// elsewhere says where to look instead of a trial that is not open.
+func (s *site) elsewhere(ctx context.Context, page *checkPage) (err error) {
+	if enrollment(page.Status) != "open" {
+		page.Elsewhere, page.Recruiting, err = s.recruitingFor(ctx, page.Condition)
+	}
+	return err
+}
+
+// nearestShown is how many sites a check's result lists.
+const nearestShown = 3
+
+// nearestSites lists the recruiting sites nearest to where the reader
+// lives, so that the result says whom to approach.
+func (s *site) nearestSites(ctx context.Context, page *checkPage, st study.Study, place string) error {
+	if place = strings.TrimSpace(place); place == "" || page.Sites == 0 {
+		return nil
+	}
+	near, name, err := s.nearPoint(ctx, place)
+	if err != nil || near == nil {
+		page.NearMiss = err == nil
+		return err
+	}
+	for i, ts := range page.sites {
+		l := st.Locations[i]
+		if !study.IsRecruiting(l.Status) || l.Geo == nil {
+			continue
+		}
+		page.Nearest = append(page.Nearest, siteView{Site: ts, StatusValue: l.Status, Lat: l.Geo.Lat, Lon: l.Geo.Lon, HasGeo: true,
+			Miles: kmToMiles(gazetteer.DistanceKm(near.Lat, near.Lon, l.Geo.Lat, l.Geo.Lon)), HasDistance: true})
+	}
+	slices.SortStableFunc(page.Nearest, func(a, b siteView) int { return cmp.Compare(a.Miles, b.Miles) })
+	page.Nearest = page.Nearest[:min(len(page.Nearest), nearestShown)]
+	page.NearPlace = name
+	page.NearMiss = len(page.Nearest) == 0
+	return nil
 }
 
 // errCrossSite refuses a form posted from another site's page.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
+	"github.com/trialfinder/trialfinder/internal/gazetteer"
 	"github.com/trialfinder/trialfinder/internal/study"
 	"golang.org/x/net/html"
 )
@@ -118,7 +120,8 @@ func TestQualifySectionOnTrialPage(t *testing.T) {
 	ts := newTestSite(t)
 	d, _ := ts.page(t, "/study/NCT05111366", 200)
 	sec := d.one("section#qualify")
-	if h := text(all(sec, "h2, h3")[0]); h != "Check if you may qualify" {
+	// Its status is unknown: no check to take.
+	if h := text(all(sec, "h2, h3")[0]); h != "Can I join this trial?" {
 		t.Errorf("qualify heading %q", h)
 	}
 	// It follows the criteria directly.
@@ -129,8 +132,104 @@ func TestQualifySectionOnTrialPage(t *testing.T) {
 	if prev == nil || attr(prev, "id") != "exclusion" {
 		t.Errorf("the check section does not follow the exclusion criteria")
 	}
-	if len(all(sec, `a[href="/study/NCT05111366/check"]`)) != 1 {
-		t.Error("no link to the check")
+	// Its status is unknown: the section says first that it is not
+	// enrolling, offers no check, and points to recruiting trials.
+	checkNotEnrolling(t, ts, sec, "NCT05111366", "closed")
+}
+
+// TestQualifyOffered offers the check on trials one can join, says
+// plainly first when one cannot yet or only by invitation, and offers
+// none on trials that do not enrol: a trial of each kind, from the
+// records.
+func TestQualifyOffered(t *testing.T) {
+	ts := newTestSite(t)
+	seen := map[string]bool{}
+	for _, id := range sortedIDs(ts) {
+		e := enrollment(ts.studies[id].OverallStatus)
+		if seen[e] || len(ts.studies[id].Conditions) == 0 {
+			continue
+		}
+		seen[e] = true
+		d, _ := ts.page(t, "/study/"+id, 200)
+		checkNotEnrolling(t, ts, d.one("section#qualify"), id, e)
+		want := map[bool]string{true: "Can I join this trial?", false: "Check if you may qualify"}[e == "closed"]
+		if h := text(d.one("section#qualify h3")); h != want {
+			t.Errorf("%s (%s): qualify heading %q, want %q", id, e, h, want)
+		}
+		// The check page itself says the same before anything else.
+		d, _ = ts.page(t, "/study/"+id+"/check", 200)
+		notes := d.all("main .not-enrolling")
+		if e == "open" {
+			if len(notes) != 0 {
+				t.Errorf("%s (recruiting): the check page says it is not enrolling", id)
+			}
+			continue
+		}
+		if len(notes) != 1 || d.all("main h1, main .not-enrolling, main form")[1] != notes[0] {
+			t.Errorf("%s (%s): the check page does not say first that it is not enrolling", id, e)
+		}
+	}
+	for _, e := range []string{"open", "soon", "invitation", "closed"} {
+		if !seen[e] {
+			t.Errorf("no %s trial in the records", e)
+		}
+	}
+}
+
+// checkNotEnrolling checks a trial page's qualify section for a trial
+// whose enrollment is e.
+func checkNotEnrolling(t *testing.T, ts *testSite, sec *html.Node, id, e string) {
+	t.Helper()
+	links := len(all(sec, `a[href="/study/`+id+`/check"]`))
+	notes := all(sec, ".not-enrolling")
+	switch e {
+	case "open":
+		if links != 1 || len(notes) != 0 {
+			t.Errorf("%s (recruiting): %d links to the check, %d notices", id, links, len(notes))
+		}
+		return
+	case "closed":
+		if links != 0 {
+			t.Errorf("%s: a trial that does not enrol offers the check", id)
+		}
+	default:
+		if links != 1 {
+			t.Errorf("%s (%s): %d links to the check", id, e, links)
+		}
+	}
+	if len(notes) != 1 {
+		t.Fatalf("%s (%s): %d notices that it is not enrolling", id, e, len(notes))
+	}
+	if p := all(sec, "p"); len(p) == 0 || !strings.Contains(text(notes[0]), text(p[0])) {
+		t.Errorf("%s (%s): the section does not open with the notice", id, e)
+	}
+	want := map[string]string{"soon": "not recruiting yet", "invitation": "by invitation only", "closed": "not enrolling"}[e]
+	if !strings.Contains(text(notes[0]), want) {
+		t.Errorf("%s (%s): notice %q does not say %q", id, e, text(notes[0]), want)
+	}
+	if e == "soon" {
+		return
+	}
+	// It points to the trials recruiting for its condition, when there
+	// are: the link says how many the search finds.
+	cond := ts.studies[id].Conditions[0]
+	search := "/search?cond=" + url.QueryEscape(cond) + "&status=RECRUITING,NOT_YET_RECRUITING"
+	d, _ := ts.page(t, search, 200)
+	found := text(d.one("#results-count"))
+	elsewhere := all(notes[0], `a[href^="/search?"]`)
+	switch {
+	case strings.HasPrefix(found, "0 "):
+		if len(elsewhere) != 0 {
+			t.Errorf("%s (%s): links to %q, which finds none", id, e, attr(elsewhere[0], "href"))
+		}
+	case len(elsewhere) != 1:
+		t.Errorf("%s (%s): no link to the trials recruiting for %s (%s)", id, e, cond, found)
+	default:
+		d, _ := ts.page(t, attr(elsewhere[0], "href"), 200)
+		n := strings.Fields(strings.TrimPrefix(text(elsewhere[0]), "See "))[0]
+		if got := text(d.one("#results-count")); !strings.HasSuffix(got, " of "+n) && got != n+" trials found" && got != n+" trial found" {
+			t.Errorf("%s (%s): %q finds %q", id, e, text(elsewhere[0]), got)
+		}
 	}
 }
 
@@ -236,14 +335,15 @@ func TestCheckQuestionnaire(t *testing.T) {
 	}
 }
 
-// thresholdStudy finds a study with age limits and a top-level
+// thresholdStudy finds a recruiting study with age limits and a top-level
 // inclusion item that is one lower bound on platelets in the canonical
 // unit.
 func thresholdStudy(t *testing.T, ts *testSite) (study.Study, eligibility.Constraint) {
 	t.Helper()
 	for _, id := range sortedIDs(ts) {
 		s := ts.studies[id]
-		if !s.Eligibility.MinimumAge.IsSet() {
+		// One a reader can join: the others offer no check on their page.
+		if !s.Eligibility.MinimumAge.IsSet() || enrollment(s.OverallStatus) != "open" {
 			continue
 		}
 		for _, it := range criteriaOf(s).Inclusion {
@@ -513,5 +613,116 @@ func TestCheckBiomarkerQuestion(t *testing.T) {
 	}
 	if tested == 0 {
 		t.Fatal("no recruiting trial asks about a biomarker")
+	}
+}
+
+// TestCheckNearestSites answers a recruiting trial's questions with
+// where the reader lives, a city of one of its sites: the result lists
+// the trial's recruiting sites nearest to it, nearest first, as the
+// records' coordinates place them; a place no site is near is said so,
+// and what was typed is put in no link.
+func TestCheckNearestSites(t *testing.T) {
+	ts := newTestSite(t)
+	const id = "NCT05501886" // recruiting, sites across the United States
+	s := ts.studies[id]
+	var home study.Location
+	for _, l := range s.Locations {
+		if l.Geo != nil && l.City == "Boston" && l.State == "Massachusetts" {
+			home = l
+		}
+	}
+	if home.Geo == nil {
+		t.Fatalf("%s has no geocoded site in Boston", id)
+	}
+	place := ts.gaz.Resolve("Boston, Massachusetts")
+	if len(place) != 1 {
+		t.Fatalf("Boston, Massachusetts resolves to %+v", place)
+	}
+	type near struct {
+		facility string
+		km       float64
+	}
+	var want []near
+	for _, l := range s.Locations {
+		if l.Geo != nil && study.IsRecruiting(l.Status) {
+			want = append(want, near{l.Facility, gazetteer.DistanceKm(place[0].Lat, place[0].Lon, l.Geo.Lat, l.Geo.Lon)})
+		}
+	}
+	slices.SortStableFunc(want, func(a, b near) int { return cmp.Compare(a.km, b.km) })
+
+	path := "/study/" + id + "/check"
+	d, _ := ts.page(t, path, 200)
+	form := formValues(d.one("form.qform"))
+	form.Set("place", "Boston, Massachusetts")
+	d, res := ts.postPage(t, path, form, 200)
+	checkCommon(t, d, res)
+	sites := d.all(".next-steps ol.sites li.site")
+	if len(sites) != nearestShown {
+		t.Fatalf("%d nearest sites listed, want %d", len(sites), nearestShown)
+	}
+	for i, li := range sites {
+		if got := text(all(li, ".facility")[0]); got != want[i].facility {
+			t.Errorf("nearest site %d: %q, want %q (%.0f km)", i+1, got, want[i].facility, want[i].km)
+		}
+	}
+	if h := text(d.one(".next-steps h4:last-of-type")); !strings.Contains(h, "Boston") {
+		t.Errorf("nearest sites heading %q does not name the place", h)
+	}
+	for _, a := range d.all("a[href]") {
+		if strings.Contains(attr(a, "href"), "Boston") {
+			t.Errorf("the place typed is in a link: %s", attr(a, "href"))
+		}
+	}
+
+	form.Set("place", "Nowhere-on-earth")
+	d, _ = ts.postPage(t, path, form, 200)
+	if len(d.all(".next-steps ol.sites")) != 0 || !strings.Contains(text(d.one(".next-steps .notice")), "Nowhere-on-earth") {
+		t.Error("a place no site is near is not said so")
+	}
+}
+
+// TestCheckPlainWords: the questions say what the trial requires or
+// excludes, not "Inclusion:" or "Exclusion:", and the outcome of an
+// exclusion says whether it rules the reader out, never "Met".
+func TestCheckPlainWords(t *testing.T) {
+	ts := newTestSite(t)
+	const id = "NCT05501886"
+	path := "/study/" + id + "/check"
+	d, _ := ts.page(t, path, 200)
+	whys := d.all("form.qform .why")
+	if len(whys) == 0 {
+		t.Fatal("no question says why it is asked")
+	}
+	excludes := false
+	for _, w := range whys {
+		s := text(w)
+		if strings.Contains(s, "Inclusion:") || strings.Contains(s, "Exclusion:") {
+			t.Errorf("a question's reason in the criteria's terms: %q", s)
+		}
+		excludes = excludes || strings.Contains(s, "The trial excludes: ")
+	}
+	if !excludes {
+		t.Error("no question says what the trial excludes")
+	}
+	form := formValues(d.one("form.qform"))
+	form.Set("age", "58")
+	form.Set("pregnant", "no")
+	form.Set("breastfeeding", "no")
+	d, _ = ts.postPage(t, path, form, 200)
+	labels := map[string]bool{}
+	for _, table := range d.all(".result table.crit") {
+		exclusion := text(all(table, "caption")[0]) == "Exclusion criteria"
+		for _, td := range all(table, "td.outcome") {
+			label := strings.TrimSpace(strings.TrimLeft(text(td), "✓✗? "))
+			if exclusion {
+				labels[label] = true
+				if label == "Met" || label == "Not met" {
+					t.Errorf("an exclusion's outcome reads %q", label)
+				}
+			}
+		}
+	}
+	if !labels["Doesn't rule you out"] {
+		t.Errorf("no exclusion says it does not rule out a reader who is not pregnant: %v", labels)
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"encoding/xml"
 	"fmt"
@@ -330,14 +331,17 @@ func (s *site) facetGroups(ix *search.Index, p params, loc located, facets []sea
 				continue
 			}
 			for _, v := range f.Values {
-				g.Options = append(g.Options, option{Value: v.Value, Label: v.Label, Count: v.Count, Selected: slices.Contains(d.sel, v.Value)})
+				g.Options = append(g.Options, option{Value: v.Value, Label: cmp.Or(facetLabels[d.param+"="+v.Value], v.Label), Count: v.Count, Selected: slices.Contains(d.sel, v.Value)})
 			}
+		}
+		if d.param == "sex" {
+			sexCounts(&g)
 		}
 		// A selected value the results no longer contain stays visible, so
 		// it can be unticked.
 		for _, v := range d.sel {
 			if v != "" && !slices.ContainsFunc(g.Options, func(o option) bool { return o.Value == v }) {
-				g.Options = append(g.Options, option{Value: v, Label: filterLabel(d.param, v), Selected: true})
+				g.Options = append(g.Options, option{Value: v, Label: cmp.Or(facetLabels[d.param+"="+v], filterLabel(d.param, v)), Selected: true})
 			}
 		}
 		out = append(out, g)
@@ -357,6 +361,29 @@ func (s *site) facetGroups(ix *search.Index, p params, loc located, facets []sea
 		out = append(out, g)
 	}
 	return out, nil
+}
+
+// facetLabels say what a filter value selects where the registry's
+// label does not: beside "Any", a sex of "All" read as the same choice,
+// but it selects the trials open to every sex, and "Female" those open
+// to women, whether to women only or to all.
+var facetLabels = map[string]string{"sex=ALL": "Open to all sexes", "sex=FEMALE": "Open to women", "sex=MALE": "Open to men"}
+
+// sexCounts makes the sex filter's counts those of what each value
+// selects (search.Filter.Sex): the facet counts trials by their
+// registered sex, so trials open to all count for women and men too.
+func sexCounts(g *facetGroup) {
+	all := 0
+	for _, o := range g.Options {
+		if o.Value == "ALL" {
+			all = o.Count
+		}
+	}
+	for i := range g.Options {
+		if v := g.Options[i].Value; v == "FEMALE" || v == "MALE" {
+			g.Options[i].Count += all
+		}
+	}
 }
 
 // filterEnums are the enumerations behind the filter panel's parameters.

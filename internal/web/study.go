@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -29,7 +30,13 @@ type studyPage struct {
 	Glance   []pageSection
 	Sections []pageSection
 	Status   string // API value, for the badge
-	Banner   *banner
+	// Condition is the trial's main condition; a trial that is not
+	// enrolling points to the search (Elsewhere) for the Recruiting
+	// trials about it.
+	Condition  string
+	Elsewhere  string
+	Recruiting int
+	Banner     *banner
 	// ResultsURL links to the results the study posted on
 	// ClinicalTrials.gov; empty when it has none.
 	ResultsURL, ResultsPosted string
@@ -161,6 +168,14 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 		FullRecord: "/api/v2/studies/" + st.NCTID,
 	}
 	page.Clipped = bound(&page.Page)
+	if len(st.Conditions) > 0 {
+		page.Condition = st.Conditions[0]
+	}
+	if enrollment(st.OverallStatus) != "open" {
+		if page.Elsewhere, page.Recruiting, err = s.recruitingFor(r.Context(), page.Condition); err != nil {
+			return err
+		}
+	}
 	if b, ok := banners[st.OverallStatus]; ok {
 		b.Why = st.WhyStopped
 		page.Banner = &b
@@ -171,30 +186,19 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	}
 	var near *search.Point
 	if page.Near != "" {
-		loc, err := s.locate(r.Context(), params{Loc: page.Near})
-		if err != nil {
+		if near, page.NearPlace, err = s.nearPoint(r.Context(), page.Near); err != nil {
 			return err
 		}
-		// An ambiguous name is taken as the place with most studies: the
-		// order of a site list is a weaker choice than a search's scope.
-		if len(loc.choices) > 0 {
-			loc.place = &loc.choices[0]
-		}
-		// A country or state orders sites by distance from its middle.
-		if loc.point == nil && loc.place != nil && loc.place.HasGeo {
-			loc.point = &search.Point{Lat: loc.place.Lat, Lon: loc.place.Lon}
-		}
-		if loc.point != nil {
-			near = loc.point
-			page.NearPlace = loc.place.Name()
-		} else {
-			page.NearMiss = true
-		}
+		page.NearMiss = near == nil
 	}
 	country := r.URL.Query().Get("country")
 	level := 2
 	last := lastEligibilityKey(page.Page.Sections)
 	qualify := pageSection{Page: page, H: 3, Section: trialpage.Section{Key: "qualify", Heading: "Check if you may qualify"}}
+	if enrollment(st.OverallStatus) == "closed" {
+		// There is nothing to check: the section says why.
+		qualify.Section.Heading = "Can I join this trial?"
+	}
 	for _, sec := range page.Page.Sections {
 		if sec.Level == 1 {
 			page.Sections = append(page.Sections, pageSection{Page: page, Section: sec, H: 2})
@@ -231,6 +235,28 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	page.Questions = len(match.Questions(st, crit))
 	page.LD = newMedicalTrial(st, s.cfg.BaseURL)
 	return s.render(w, r, http.StatusOK, "study", page.Title, page)
+}
+
+// nearPoint resolves the place a reader gives to order sites by, nil
+// when no site is there. An ambiguous name is taken as the place with
+// most studies: the order of a site list is a weaker choice than a
+// search's scope; a country or state orders sites by distance from its
+// middle.
+func (s *site) nearPoint(ctx context.Context, text string) (*search.Point, string, error) {
+	loc, err := s.locate(ctx, params{Loc: text})
+	if err != nil {
+		return nil, "", err
+	}
+	if len(loc.choices) > 0 {
+		loc.place = &loc.choices[0]
+	}
+	if loc.point == nil && loc.place != nil && loc.place.HasGeo {
+		loc.point = &search.Point{Lat: loc.place.Lat, Lon: loc.place.Lon}
+	}
+	if loc.point == nil {
+		return nil, "", nil
+	}
+	return loc.point, loc.place.Name(), nil
 }
 
 // sites lays out the site list: only the chosen country's when one is

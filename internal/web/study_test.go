@@ -70,9 +70,10 @@ func TestTrialPageMatchesReference(t *testing.T) {
 	for _, h := range d.all("article.trial section > h2, article.trial section > h3") {
 		got = append(got, text(h))
 	}
-	// Ours adds the eligibility check right after the criteria, and what
+	// Ours adds, right after the criteria, whether one can join (this
+	// trial's status is unknown, so it offers no check), and what
 	// ClinicalTrials.gov shows besides: sponsors, dates and outcomes.
-	want := slices.Insert(slices.Clone(refHeadings), slices.Index(refHeadings, "Exclusion criteria")+1, "Check if you may qualify")
+	want := slices.Insert(slices.Clone(refHeadings), slices.Index(refHeadings, "Exclusion criteria")+1, "Can I join this trial?")
 	want = slices.Insert(want, slices.Index(want, "Identifiers")+1, "Sponsor", "Dates")
 	want = slices.Insert(want, slices.Index(want, "Trial design")+1, "Primary outcomes")
 	if !slices.Equal(got, want) {
@@ -297,7 +298,10 @@ func TestTrialPageLargestSiteList(t *testing.T) {
 	if start := attr(lastPage.one("#locations ol.sites"), "start"); start != fmt.Sprint((last-1)*sitesPerPage+1) {
 		t.Errorf("last page's list starts at %s", start)
 	}
-	ts.page(t, fmt.Sprintf("/study/%s?sitepage=%d", id, last+1), 400)
+	bad, _ := ts.page(t, fmt.Sprintf("/study/%s?sitepage=%d", id, last+1), 400)
+	if h, p := text(bad.one("h1")), text(bad.one("main p")); h != "We could not show that page" || !strings.Contains(p, "sitepage") {
+		t.Errorf("a site page past the last: %q, %q", h, p)
+	}
 }
 
 // TestTrialPageFacts: sponsors, dates, outcomes, results and banners, as

@@ -50,7 +50,7 @@ var (
 	}()
 	// markerStatusRe: "HER2-positive", "HER2 immunohistochemistry (IHC)
 	// negative", "EGFR mutation", "KRAS wild-type", "ER+".
-	markerStatusRe = newWordStartRe(`\b(` + markerAlt + `)(?:(\s?[+]|\s?-(?:ve)?)(?:[\s,;/)]|$)|[\s-]*(?:\((?:ihc|fish|ish)\)\s*|(?:status|expression|receptor|gene|immunohistochemistry|ihc|fish|ish|testing|test|tumou?rs?|disease)\s+(?:\((?:ihc|fish|ish)\)\s*)?){0,3}(positive|positivity|overexpress\w*|amplifi\w*|mutations?|mutated|mutant|rearrange\w*|fusions?|exon\s*\d+\s*(?:deletion|insertion|skipping|mutation)s?|l858r|t790m|g12[cdv]|v600[ek]?|del(?:etion)?\s*19|itd|negative|negativity|wild[- ]?type|non-?amplified|not amplified)\b)`)
+	markerStatusRe = newWordStartRe(`\b(` + markerAlt + `)(?:(\s?[+]|\s?-(?:ve)?)(?:[\s,;/)]|$)|[\s-]*(?:\((?:ihc|fish|ish)\)\s*|(?:status|expression|receptor|gene|immunohistochemistry|ihc|fish|ish|testing|test|tumou?rs?|disease|sensiti[sz]ing|activating)\s+(?:\((?:ihc|fish|ish)\)\s*)?){0,3}(positive|positivity|overexpress\w*|amplifi\w*|mutations?|mutated|mutant|rearrange\w*|fusions?|exon\s*\d+\s*(?:deletion|insertion|skipping|mutation)s?|l858r|t790m|g12[cdv]|v600[ek]?|del(?:etion)?\s*19|itd|negative|negativity|wild[- ]?type|non-?amplified|not amplified)\b)`)
 	// statusMarkerRe: "negative for HER2", "positive for EGFR mutation",
 	// "activating EGFR mutation".
 	statusMarkerRe = newWordStartRe(`\b(positive|negative|activating|sensiti[sz]ing)\s+(?:for\s+(?:an?\s+)?)?(` + markerAlt + `)\b`)

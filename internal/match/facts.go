@@ -217,6 +217,18 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			}
 		}
 	}
+	// An exclusion that speaks of untreated disease or of progression
+	// describes a setting ("alterations with a targeted therapy approved
+	// for first-line treatment", "progressed on prior immunotherapy"),
+	// not whom a count of lines keeps out: only a count ("more than 2
+	// prior lines") rules a patient out.
+	if excl {
+		for i := range p.cons {
+			if c := p.cons[i].c; c.Kind == eligibility.KindPriorLines && c.Term != eligibility.PriorLinesCount {
+				p.cons[i].hedged = true
+			}
+		}
+	}
 	markAlternatives(it, p.cons)
 	for _, k := range p.kids {
 		p.structured = p.structured || k.structured

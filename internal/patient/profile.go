@@ -172,9 +172,13 @@ type Facts struct {
 	Markers map[string]Tri
 	// Course is eligibility.NewlyDiagnosed, eligibility.RelapsedRefractor
 	// or "" when not given.
-	Course      string
-	Therapies   []Therapy
-	Medications []string
+	Course string
+	// PriorLines is how many lines of treatment the patient has had
+	// for the disease, when HasPriorLines.
+	PriorLines    int
+	HasPriorLines bool
+	Therapies     []Therapy
+	Medications   []string
 	// Point is set when the location has coordinates; Place when it must
 	// be resolved by name.
 	Point *[2]float64
@@ -306,8 +310,12 @@ func (p Profile) typed(f *Facts) error {
 			errs = append(errs, fieldErr(fmt.Sprintf("conditions[%d].diseaseStatus", i), "%q: want \"newly diagnosed\", \"relapsed\" or \"refractory\"", c.DiseaseStatus))
 		}
 	}
-	if p.PriorLines != nil && (*p.PriorLines < 0 || *p.PriorLines > 30) {
-		errs = append(errs, fieldErr("priorLines", "%d is not a number of lines of therapy", *p.PriorLines))
+	if p.PriorLines != nil {
+		if *p.PriorLines < 0 || *p.PriorLines > 30 {
+			errs = append(errs, fieldErr("priorLines", "%d is not a number of lines of therapy", *p.PriorLines))
+		} else {
+			f.PriorLines, f.HasPriorLines = *p.PriorLines, true
+		}
 	}
 	switch strings.ToLower(p.Smoking) {
 	case "", "never", "former", "current":

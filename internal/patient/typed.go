@@ -2,6 +2,7 @@ package patient
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
@@ -21,6 +22,12 @@ var (
 	newlyDiagnosedRe = regexp.MustCompile(`(?i)\b(?:newly diagnosed|new diagnosis|previously untreated|treatment[- ]na[iï]ve)\b`)
 	relapsedRe       = regexp.MustCompile(`(?i)\b(?:relapsed|relapse|recurrent|recurred|recurrence)\b`)
 	refractoryRe     = regexp.MustCompile(`(?i)\brefractory\b`)
+	// noTreatmentRe says the patient has had no treatment for the
+	// disease; lineRe names the line they progressed on, linesRe counts
+	// them.
+	noTreatmentRe = regexp.MustCompile(`(?i)\b(?:no (?:treatment|therapy|systemic (?:therapy|treatment)) (?:yet|so far|to date)|not (?:yet )?(?:been )?treated|no prior (?:systemic )?(?:treatment|therapy)|treatment[- ]na[iï]ve|previously untreated)\b`)
+	lineRe        = regexp.MustCompile(`(?i)\b(?:progress(?:ed|ion)|relapsed|recurred)\s+(?:on|after|following|during)\s+(first|second|third|fourth|1st|2nd|3rd|4th)[- ]line\b`)
+	linesRe       = regexp.MustCompile(`(?i)\b(one|two|three|four|five|[1-9]) (?:prior |previous )?lines? of (?:\w+ )?(?:therapy|treatment|chemotherapy)\b`)
 	// notTherapyWords end a list of therapies: verbs and words a list
 	// runs into ("trastuzumab and pertuzumab, lives in Boston").
 	notTherapyWords = map[string]bool{"lives": true, "living": true, "resides": true, "works": true, "presents": true,
@@ -75,6 +82,7 @@ func readTyped(note string, p *Profile, add func(string, []int, string)) {
 			}
 		}
 	}
+	readPriorLines(note, p, add)
 	if m := healthyRe.FindStringIndex(note); m != nil && len(p.Conditions) == 0 {
 		yes := true
 		p.HealthyVolunteer = &yes
@@ -102,4 +110,33 @@ func hasMarker(bs []Biomarker, name string) bool {
 		}
 	}
 	return false
+}
+
+var lineCounts = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "first": 1, "second": 2,
+	"third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+
+// readPriorLines reads how many lines of treatment the note says the
+// patient has had: none ("no treatment yet", "treatment-naive"), the
+// line they progressed on ("progressed on first-line …"), or a count
+// ("two prior lines of chemotherapy").
+func readPriorLines(note string, p *Profile, add func(string, []int, string)) {
+	set := func(n int, span []int) {
+		p.PriorLines = &n
+		add("priorLines", span, strconv.Itoa(n))
+	}
+	if m := noTreatmentRe.FindStringIndex(note); m != nil {
+		set(0, m)
+		return
+	}
+	for _, re := range []*regexp.Regexp{lineRe, linesRe} {
+		if m := re.FindStringSubmatchIndex(note); m != nil {
+			w := strings.ToLower(note[m[2]:m[3]])
+			n, ok := lineCounts[w]
+			if !ok {
+				n, _ = strconv.Atoi(w)
+			}
+			set(n, m[:2])
+			return
+		}
+	}
 }

@@ -31,6 +31,9 @@ var (
 	// A therapy's own naïvety ("chemotherapy-naïve", "TKI-naïve") or "no
 	// prior chemotherapy" leaves other treatments open and is no count.
 	noPriorRe = newWordStartRe(`\b(?:(?:treatment|therapy)[- ]na[iï]ve|previously untreated|untreated (?:advanced|metastatic|locally advanced|recurrent|stage)|no (?:prior|previous) (?:systemic |anti-?cancer |palliative )?(?:therapy|treatment)|(?:have|has) not (?:previously )?(?:been treated|received (?:any )?(?:prior |previous )?(?:systemic |anti-?cancer )?(?:therapy|treatment))|(?:first|1st|front)[- ]line)\b`)
+	// eitherRe lets treated patients in beside untreated ones:
+	// "previously untreated and treated patients are eligible".
+	eitherRe = regexp.MustCompile(`\b(?:or|and|and/or)\s+(?:previously\s+)?treated\b|\btreated\s+(?:or|and|and/or)\b`)
 	// laterLineRe in the clause of a "first-line" says it is behind the
 	// patient ("progressed after first-line chemotherapy").
 	laterLineRe = regexp.MustCompile(`\b(?:progress\w*|after|follow\w*|fail\w*|received|complet\w*|prior|previous\w*|refractor\w*|relaps\w*|recurr\w*|maintenance|intoleran\w*|during|beyond|second|history)\b`)
@@ -81,6 +84,7 @@ func priorLines(text string, n norm) []Constraint {
 				}
 			}
 			add(NoPriorLines, OpEQ, 0, 0, m[0], m[1])
+			out[len(out)-1].Hedged = out[len(out)-1].Hedged || eitherRe.MatchString(s)
 		}
 	}
 	if containsAny(s, []string{"progress", "relaps", "recurr", "fail", "refractor", "resistan", "intoleran"}) {

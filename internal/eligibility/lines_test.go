@@ -32,6 +32,7 @@ func TestExtractPriorLines(t *testing.T) {
 		{"Chemotherapy-naïve patients", ""},               // another therapy may have been given
 		{"TKI-naive ROS1-positive NSCLC", ""},             // likewise
 		{"At least 4 weeks after prior chemotherapy", ""}, // a washout, not a count
+		{"Previously untreated and treated patients are eligible.", "= 0 none hedged"},
 	} {
 		var got []string
 		for _, c := range allConstraints(Parse(tc.text)) {

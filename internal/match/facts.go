@@ -570,6 +570,29 @@ func histologyOf(toks []string) histo {
 	return h
 }
 
+// genera are the carcinomas MeSH places above others of their organ:
+// Carcinoma, Non-Small-Cell Lung holds Adenocarcinoma of Lung and the
+// squamous and other non-small cell carcinomas. The vocabulary has no
+// tree numbers, and records register a lung adenocarcinoma trial as
+// "NSCLC" far more often than under its own descriptor.
+var genera = []struct {
+	organ, kinds uint8
+	name         string
+}{{organWords["lung"], nonSmallCell, "Carcinoma, Non-Small-Cell Lung"}}
+
+// genusOf names the genus of a condition whose histology is narrower
+// than it ("lung adenocarcinoma": "Carcinoma, Non-Small-Cell Lung"), or
+// "".
+func genusOf(text string) string {
+	h := histologyOf(termTokens(text, conditionNoise))
+	for _, g := range genera {
+		if h.organ == g.organ && h.kinds != 0 && h.kinds&^g.kinds == 0 && h.kinds != g.kinds {
+			return g.name
+		}
+	}
+	return ""
+}
+
 // histologyClash returns the patient's cancer whose histology a
 // condition named by toks rules out, for the same organ: lung
 // adenocarcinoma against "squamous NSCLC" or "small cell lung cancer".

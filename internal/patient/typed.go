@@ -25,6 +25,7 @@ var (
 	// noTreatmentRe says the patient has had no treatment for the
 	// disease; lineRe names the line they progressed on, linesRe counts
 	// them.
+	pdl1Re        = regexp.MustCompile(`(?i)\bPD-?L1\s*(?:TPS|expression|of)?\s*(?:<\s*)?(\d{1,3}(?:\.\d+)?)\s*%`)
 	noTreatmentRe = regexp.MustCompile(`(?i)\b(?:no (?:treatment|therapy|systemic (?:therapy|treatment)) (?:yet|so far|to date)|not (?:yet )?(?:been )?treated|no prior (?:systemic )?(?:treatment|therapy)|treatment[- ]na[iï]ve|previously untreated)\b`)
 	lineRe        = regexp.MustCompile(`(?i)\b(?:progress(?:ed|ion)|relapsed|recurred)\s+(?:on|after|following|during)\s+(first|second|third|fourth|1st|2nd|3rd|4th)[- ]line\b`)
 	linesRe       = regexp.MustCompile(`(?i)\b(one|two|three|four|five|[1-9]) (?:prior |previous )?lines? of (?:\w+ )?(?:therapy|treatment|chemotherapy)\b`)
@@ -47,6 +48,16 @@ func readTyped(note string, p *Profile, add func(string, []int, string)) {
 			p.Biomarkers = append(p.Biomarkers, Biomarker{Name: c.Term, Status: status})
 			add("biomarker", c.Span[:], c.Term+" "+status)
 		}
+	}
+	// "PD-L1 10%", "PD-L1 TPS 50%": a tumour proportion score of 1% or
+	// more is PD-L1 positive, the cut-off criteria use.
+	if m := pdl1Re.FindStringSubmatchIndex(note); m != nil && !hasMarker(p.Biomarkers, "PD-L1") {
+		status := "negative"
+		if v, _ := strconv.ParseFloat(note[m[2]:m[3]], 64); v >= 1 {
+			status = "positive"
+		}
+		p.Biomarkers = append(p.Biomarkers, Biomarker{Name: "PD-L1", Status: status})
+		add("biomarker", m[:2], "PD-L1 "+status)
 	}
 	if m := placeRe.FindStringSubmatchIndex(note); m != nil && p.Location == nil {
 		a, b := m[2], m[3]

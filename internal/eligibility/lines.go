@@ -36,7 +36,12 @@ var (
 	eitherRe = regexp.MustCompile(`\b(?:or|and|and/or)\s+(?:previously\s+)?treated\b|\btreated\s+(?:or|and|and/or)\b`)
 	// laterLineRe in the clause of a "first-line" says it is behind the
 	// patient ("progressed after first-line chemotherapy").
-	laterLineRe = regexp.MustCompile(`\b(?:progress\w*|after|follow\w*|fail\w*|received|complet\w*|prior|previous\w*|refractor\w*|relaps\w*|recurr\w*|maintenance|intoleran\w*|during|beyond|second|history)\b`)
+	// So does one before it ("within 28 days before first-line
+	// therapy"), and one that says which drugs are approved for it.
+	laterLineRe = regexp.MustCompile(`\b(?:progress\w*|after|before|follow\w*|fail\w*|received|complet\w*|prior|previous\w*|refractor\w*|relaps\w*|recurr\w*|maintenance|intoleran\w*|during|beyond|second|history|approv\w*|availab\w*)\b`)
+	// oneTherapyRe ends the text before a "treatment-naïve" that is one
+	// therapy's: "tyrosine kinase inhibitor (TKI) treatment naïve".
+	oneTherapyRe = regexp.MustCompile(`(?:\btkis?|inhibitors?|chemotherapy|immunotherapy|antibod(?:y|ies)|agents?|drugs?|hormonal|endocrine|radiotherapy|\w+mab|\w+nib)[\s()]*$`)
 	// progressedRe is disease that progressed on treatment given before.
 	progressedRe = newWordStartRe(`\b(?:progress\w*|relapsed|recurred|failed|failure|refractory|resistant|intolerant|intolerance)\s+(?:on|after|following|to|of|with|during)\s+(?:or (?:after|following)\s+)?(?:(?:at least|a|an|one|the|their|his|her)\s+)?(?:prior|previous|preceding|earlier|first[- ]line|1st[- ]line|front[- ]line|standard)\b`)
 	// linesRe counts lines or regimens: "at least 2 prior lines", "1-3
@@ -70,12 +75,16 @@ func priorLines(text string, n norm) []Constraint {
 		c.Term, c.Op, c.Value, c.Value2 = term, op, v, v2
 		out = append(out, c)
 	}
-	if containsAny(s, []string{"na", "untreated", "no prior", "no previous", " not ", "line"}) {
+	if containsAny(s, []string{"naive", "naïve", "untreated", "no prior", "no previous", " not ", " line", "-line"}) {
 		for _, m := range noPriorRe.FindAllStringIndex(s, -1) {
 			w := s[m[0]:m[1]]
 			switch {
 			case strings.HasSuffix(w, "line"):
 				if lo, hi := clauseAround(s, m[0], m[1]); laterLineRe.MatchString(s[lo:hi]) {
+					continue
+				}
+			case strings.HasSuffix(w, "ve"):
+				if oneTherapyRe.MatchString(s[:m[0]]) {
 					continue
 				}
 			case strings.HasPrefix(w, "no ") || strings.HasPrefix(w, "ha"):
@@ -92,7 +101,7 @@ func priorLines(text string, n norm) []Constraint {
 			add(ProgressedAfterPrior, OpGE, 1, 0, m[0], m[1])
 		}
 	}
-	if containsAny(s, []string{"line", "regimen"}) {
+	if containsAny(s, []string{" line", "-line", "regimen"}) {
 		for _, m := range linesRe.FindAllStringSubmatchIndex(s, -1) {
 			end := m[1]
 			if rest := s[m[1]:]; strings.HasPrefix(strings.TrimSpace(rest), "of ") {

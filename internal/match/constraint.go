@@ -540,7 +540,8 @@ func stageTexts(stages []patientStage, all bool) string {
 // priorLines compares the lines of treatment the patient has had with
 // what the criterion counts. A reading from progression ("progressed on
 // prior osimertinib") says only that some treatment came before: it is
-// not met by a patient who has had none at all, and unknown otherwise,
+// not met by a patient who has had none at all (no line, no therapy, no
+// relapse), and unknown otherwise,
 // since the count says nothing of which treatment or in which setting.
 func (ck *checker) priorLines(c *eligibility.Constraint) Status {
 	f := &ck.pi.f
@@ -552,7 +553,8 @@ func (ck *checker) priorLines(c *eligibility.Constraint) Status {
 	}
 	have := linesHad(f.PriorLines)
 	if c.Term == eligibility.ProgressedAfterPrior {
-		if f.PriorLines == 0 && len(f.Therapies) == 0 {
+		// A relapse came after treatment, if only curative or adjuvant.
+		if f.PriorLines == 0 && len(f.Therapies) == 0 && f.Course != eligibility.RelapsedRefractor {
 			if ck.explain {
 				ck.say("You have had no treatment for it yet; this trial is for people whose disease progressed after earlier treatment")
 			}

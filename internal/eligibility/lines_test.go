@@ -63,3 +63,19 @@ func TestSensitisingMarker(t *testing.T) {
 		t.Errorf("got %+v, want EGFR negative", cs)
 	}
 }
+
+// TestMarkerAfterItsName reads a marker written after its full name
+// (NCT06097962) and "mutation negative" as wild type.
+func TestMarkerAfterItsName(t *testing.T) {
+	cs := findKind(allConstraints(Parse("Epidermal growth factor receptor (EGFR) gene mutation negative, ROS oncogene 1 (ROS1) negative, and anaplastic lymphoma kinase (ALK) negative NSCLC")), KindBiomarker)
+	got := map[string]float64{}
+	for _, c := range cs {
+		got[c.Term] = c.Value
+	}
+	if len(got) != 3 || got["EGFR"] != BiomarkerNegative || got["ROS1"] != BiomarkerNegative || got["ALK"] != BiomarkerNegative {
+		t.Errorf("got %+v, want EGFR, ROS1 and ALK negative", cs)
+	}
+	if cs := findKind(allConstraints(Parse("EGFR mutation-positive NSCLC")), KindBiomarker); len(cs) != 1 || cs[0].Value != BiomarkerPositive {
+		t.Errorf("EGFR mutation-positive: %+v", cs)
+	}
+}

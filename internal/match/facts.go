@@ -472,6 +472,20 @@ func newProfileIndex(f patient.Facts, v *vocab.Vocab) *profileIndex {
 	return pi
 }
 
+// spread reports a patient whose cancer has spread: said so, or staged
+// IV (M1) and nothing else.
+func (pi *profileIndex) spread() bool {
+	if pi.metastatic == Met {
+		return true
+	}
+	for _, s := range pi.stages {
+		if s.mask&^stageIV != 0 {
+			return false
+		}
+	}
+	return len(pi.stages) > 0
+}
+
 // meshIDs returns the descriptors a condition's text names.
 func meshIDs(v *vocab.Vocab, text string) []string {
 	var ids []string

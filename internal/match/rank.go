@@ -526,8 +526,9 @@ func (a aside) of(c candidate, s *study.Study) bool {
 // titleContradicts reports a study whose title, read as an inclusion
 // criterion, says it is for patients the patient's facts contradict
 // ("… Who Have Progressed on Prior EGFR Tyrosine Kinase Inhibitors" for
-// an untreated patient, "Stage III" for spread disease), or asks for a
-// lung cancer driver other than the patient's own (see otherDriver).
+// an untreated patient, "Stage III" or "Neoadjuvant" for spread
+// disease), or asks for a lung cancer driver other than the patient's
+// own (see otherDriver).
 // Titles are written for search, not as rules: they only rank a study
 // after those that fit, never make a verdict.
 func (pi *profileIndex) titleContradicts(s *study.Study) bool {
@@ -539,8 +540,14 @@ func (pi *profileIndex) titleContradicts(s *study.Study) bool {
 			c.Inclusion[i].Constraints[j].Hedged = false
 		}
 	}
-	return pi.check(s.NCTID, &study.Eligibility{}, prepare(c), false).Counts.NotMet > 0 || pi.otherDriver(c.Inclusion)
+	return pi.check(s.NCTID, &study.Eligibility{}, prepare(c), false).Counts.NotMet > 0 || pi.otherDriver(c.Inclusion) ||
+		pi.spread() && operableRe.MatchString(s.BriefTitle)
 }
+
+// operableRe names, in a title, treatment around surgery of the
+// tumour: the study is for disease that can be operated on, not for
+// disease that has spread.
+var operableRe = regexp.MustCompile(`(?i)\b(?:neo-?adjuvant|adjuvant|peri-?operative|pre-?operative|post-?operative|resectable|resected|surgical specimens?|operable)\b`)
 
 // lungDrivers are the oncogenic drivers of lung cancer, which almost
 // never occur together in one tumour.

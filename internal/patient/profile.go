@@ -16,7 +16,7 @@
 //	                  "diseaseStatus": "newly diagnosed"}],  // or "relapsed", "refractory"
 //	  "healthyVolunteer": false,        // true: no condition, looking for studies of healthy people
 //	  "biomarkers": [{"name": "HER2", "status": "positive"}],  // "positive" | "negative"
-//	  "priorLines": 2,                  // lines of systemic therapy for the main condition
+//	  "priorLines": 2,                  // lines of systemic therapy for the main condition (0: none yet)
 //	  "smoking": "never",               // "never" | "former" | "current"
 //	  "noHistoryOf": ["heart failure"],  // conditions the patient certainly never had
 //	  "ecog": 1,                        // or "karnofsky": 80; each implies the other

@@ -36,8 +36,10 @@ var (
 		"currently": true, "who": true, "she": true, "he": true, "smokes": true, "drinks": true, "non-smoker": true}
 )
 
-// readTyped reads the typed facts of a note: biomarker statuses, where
-// the patient lives, smoking, and whether they are a healthy volunteer.
+// readTyped reads the typed facts of a note: biomarker statuses (a
+// PD-L1 percentage too), where the patient lives, smoking, the disease's
+// course and lines of treatment, and whether they are a healthy
+// volunteer.
 func readTyped(note string, p *Profile, add func(string, []int, string)) {
 	for _, c := range eligibility.Markers(note) {
 		status := "positive"

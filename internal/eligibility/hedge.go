@@ -57,7 +57,10 @@ var (
 // the inhibitor.
 func negated(n norm, p int) (neg, unsure bool) {
 	start := strings.LastIndexAny(n.s[:p], ";.:") + 1 // the clause, as clauseRe ends them
-	before := notNegation.ReplaceAllString(n.s[start:p], "")
+	before := n.s[start:p]
+	if strings.Contains(before, " than") { // in every notNegation: most clauses are spared the pattern
+		before = notNegation.ReplaceAllString(before, "")
+	}
 	cues := cueRe.FindAllStringIndex(before, -1)
 	for i := len(cues) - 1; i >= 0; i-- {
 		rest := before[cues[i][1]:]

@@ -221,8 +221,9 @@ func stages(text string, n norm) []Constraint {
 	s := n.s
 	ms := findAll(stageStartRe, s, "stage")
 	// "histologically or cytologically" offers no alternative to the
-	// stage, nor "previously untreated" a past one.
-	plain := notAltRe.ReplaceAllString(s, " ")
+	// stage, nor "previously untreated" a past one. Made only for a clause
+	// with a stage: for every clause it was a twelfth of the parse.
+	plain, altOrPast := "", false
 	var out []Constraint
 	read := 0 // where the last list ended: a list reads on past "or stage IV"
 	for _, m := range ms {
@@ -240,7 +241,11 @@ func stages(text string, n norm) []Constraint {
 		}
 		c := n.term(text, KindStage, m[0], l.end)
 		c.Term = "stage " + strings.Join(l.parts, ", ")
-		c.Hedged = c.Hedged || stageAltRe.MatchString(plain) || stagePastRe.MatchString(plain)
+		if plain == "" {
+			plain = notAltRe.ReplaceAllString(s, " ")
+			altOrPast = stageAltRe.MatchString(plain) || stagePastRe.MatchString(plain)
+		}
+		c.Hedged = c.Hedged || altOrPast
 		if k := len(out) - 1; k >= 0 && out[k].Negated == c.Negated {
 			// one set: the union, spanning both mentions
 			out[k].Term += ", " + strings.Join(l.parts, ", ")

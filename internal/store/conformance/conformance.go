@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Each", testEach},
 		{"ConcurrentReadersDuringWrite", testConcurrentReaders},
 		{"StoredCriteria", testStoredCriteria},
+		{"ReparseInterrupted", testReparseInterrupted},
 		{"ChangeLog", testChangeLog},
 		{"History", testHistory},
 		{"Removed", testRemoved},

@@ -1,12 +1,18 @@
 package conformance
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/store"
+	"github.com/trialfinder/trialfinder/internal/store/record"
 	"github.com/trialfinder/trialfinder/internal/store/storetest"
 	"github.com/trialfinder/trialfinder/internal/study"
 )
@@ -106,4 +112,67 @@ func testStoredCriteria(t *testing.T, st store.Store, raws [][]byte) {
 	}
 	studies[i] = upd
 	wantCriteria(t, st, "v2", studies)
+}
+
+// testReparseInterrupted stops a re-derivation over several pages part-way,
+// as a killed ingest would: what it wrote are whole pages of the right
+// criteria, counted as written, and the next run derives exactly the rest.
+func testReparseInterrupted(t *testing.T, st store.Store, raws [][]byte) {
+	var studies []study.Study
+	for i := 0; len(studies) < 2*record.PageSize+len(raws)/2; i++ {
+		edited := storetest.Edit(t, raws[i%len(raws)], func(rec map[string]any) { storetest.SetNCTID(rec, fmt.Sprintf("NCT8%07d", i)) })
+		s, err := ctgov.DecodeV2(edited)
+		if err != nil {
+			t.Fatal(err)
+		}
+		studies = append(studies, s)
+	}
+	upsert(t, st, studies)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var parsed atomic.Int64
+	parse := versionedParser("v1")
+	ids := make([]string, len(studies))
+	for i, s := range studies {
+		ids[i] = s.NCTID
+	}
+	// On the third page's first study, wait until the first page is
+	// stored, then stop: so some, but not all, is written.
+	st.ParseCriteriaWith("v1", func(text string) []byte {
+		if parsed.Add(1) == 2*record.PageSize+1 {
+			for ctx.Err() == nil {
+				stored := 0
+				err := st.CriteriaOf(ctx, "v1", ids, func(string, []byte) error { stored++; return nil })
+				if err != nil || stored >= record.PageSize {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			cancel()
+		}
+		return parse(text)
+	})
+	n, err := st.ReparseCriteria(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted re-derivation: %v, want context.Canceled", err)
+	}
+	got := storedCriteria(t, st, "v1", studies)
+	if len(got) != n || n%record.PageSize != 0 || n == 0 || n >= len(studies) {
+		t.Fatalf("interrupted re-derivation said %d written, stored %d: want the same number of whole pages, some but not all", n, len(got))
+	}
+	t.Logf("interrupted after writing %d of %d", n, len(studies))
+	for id, row := range got {
+		if want := string(parse(studyByID(studies, id).Eligibility.Criteria)); row != want {
+			t.Fatalf("%s: stored criteria %q, want %q", id, row, want)
+		}
+	}
+	if rest, err := st.ReparseCriteria(t.Context()); err != nil || rest != len(studies)-n {
+		t.Fatalf("the rerun wrote %d (err %v), want the remaining %d", rest, err, len(studies)-n)
+	}
+	wantCriteria(t, st, "v1", studies)
+}
+
+func studyByID(studies []study.Study, id string) study.Study {
+	i := slices.IndexFunc(studies, func(s study.Study) bool { return s.NCTID == id })
+	return studies[i]
 }

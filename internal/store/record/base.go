@@ -81,31 +81,36 @@ func (b *Base) Study(ctx context.Context, nctID string) (study.Study, error) {
 // Reparse derives the criteria of every study whose stored criteria are
 // missing (new or updated since) or were written by another parser
 // version, and returns how many it wrote: stale returns the first page of
-// such studies after an NCT ID, in NCT ID order, and write stores a
-// page's criteria. Starting after the last page, rather than from the
-// top, keeps a full re-derivation linear. Each page commits on its own,
-// so an interrupted run keeps its progress and the next run resumes.
-// Without a parser it does nothing.
+// such studies after an NCT ID, in NCT ID order (one shorter than PageSize
+// is the last), and write stores a page's criteria. Starting after the
+// last page, rather than from the top, keeps a full re-derivation linear,
+// and lets the next page be read while earlier ones are parsed and
+// written (see pipeline): the pages written are before the one read. Each
+// page commits on its own, in order, so an interrupted run keeps its
+// progress and the next run resumes. Without a parser it does nothing.
 func (b *Base) Reparse(ctx context.Context, stale func(ctx context.Context, after, version string) ([]Raw, error),
 	write func(ctx context.Context, version string, parsed []Parsed) error) (int, error) {
-	if b.Criteria == nil {
+	c := b.Criteria
+	if c == nil {
 		return 0, nil
 	}
-	total, after := 0, ""
-	for {
-		page, err := stale(ctx, after, b.Criteria.Version)
-		if err == nil && len(page) > 0 {
-			err = write(ctx, b.Criteria.Version, b.Criteria.ParseAll(page))
+	total := 0
+	err := pipeline(ctx, func(ctx context.Context, after string) ([]Raw, error) {
+		return stale(ctx, after, c.Version)
+	}, c.parsePage, func(parsed []Parsed) error {
+		if len(parsed) == 0 {
+			return nil
 		}
-		if err != nil {
-			return total, fmt.Errorf("re-derive stored criteria: %w", err)
+		if err := write(ctx, c.Version, parsed); err != nil {
+			return err
 		}
-		if len(page) == 0 {
-			return total, nil
-		}
-		total += len(page)
-		after = page[len(page)-1].ID
+		total += len(parsed)
+		return nil
+	})
+	if err != nil {
+		return total, fmt.Errorf("re-derive stored criteria: %w", err)
 	}
+	return total, nil
 }
 
 // Listing returns the NCT IDs of the listing in progress, in order.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -30,18 +31,54 @@ type Page func(ctx context.Context, after string) ([]Raw, error)
 // parallel a few pages ahead of fn, since decoding, not reading, is what
 // makes a full scan slow.
 func Each(ctx context.Context, page Page, fn func(study.Study) error) error {
+	return pipeline(ctx, page, decodePage, func(studies []study.Study) error {
+		for _, st := range studies {
+			if err := fn(st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func decodePage(ctx context.Context, page []Raw) ([]study.Study, error) {
+	out := make([]study.Study, 0, len(page))
+	for _, r := range page {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		st, err := r.Decode()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// pipeline reads every page in order on one goroutine, runs work on each
+// page on every core, a few pages ahead, and calls use with each page's
+// result in page order on the caller's goroutine: reading, working and
+// using overlap, where one after the other left a core idle while a page
+// was read or used. It stops at the first error of any of them (or when
+// ctx ends) and returns only after its goroutines have, so nothing reads
+// the store after it returns.
+func pipeline[T any](ctx context.Context, page Page, work func(context.Context, []Raw) (T, error), use func(T) error) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
-	work := make(chan *eachJob)
-	order := make(chan *eachJob, 2*workers) // bounds how far decoding runs ahead
-	go readPages(ctx, page, work, order)
+	jobs := make(chan *pageJob[T])
+	order := make(chan *pageJob[T], 2*workers) // bounds how far reading runs ahead of use
+	wg.Go(func() { readPages(ctx, page, jobs, order) })
 	for range workers {
-		go func() {
-			for j := range work {
-				j.decode()
+		wg.Go(func() {
+			for j := range jobs {
+				j.out, j.err = work(ctx, j.page)
+				close(j.done)
 			}
-		}()
+		})
 	}
 	for j := range order {
 		select {
@@ -49,36 +86,26 @@ func Each(ctx context.Context, page Page, fn func(study.Study) error) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		if j.err == nil {
+			j.err = ctx.Err()
+		}
 		if j.err != nil {
 			return j.err
 		}
-		for _, st := range j.studies {
-			if err := fn(st); err != nil {
-				return err
-			}
+		if err := use(j.out); err != nil {
+			return err
 		}
 	}
 	return ctx.Err()
 }
 
-// eachJob is one page of Each: read in order, decoded by any worker.
-type eachJob struct {
-	page    []Raw
-	studies []study.Study
-	err     error
-	done    chan struct{}
-}
-
-func (j *eachJob) decode() {
-	defer close(j.done)
-	for _, r := range j.page {
-		st, err := r.Decode()
-		if err != nil {
-			j.err = err
-			return
-		}
-		j.studies = append(j.studies, st)
-	}
+// pageJob is one page of a pipeline: read in order, worked on by any
+// worker, used in order.
+type pageJob[T any] struct {
+	page []Raw
+	out  T
+	err  error
+	done chan struct{}
 }
 
 // Decode decompresses and decodes the record.
@@ -110,14 +137,15 @@ func (r Raw) criteria() (string, error) {
 }
 
 // readPages reads every page in order, handing each to the workers and, in
-// the same order, to Each.
-func readPages(ctx context.Context, page Page, work, order chan<- *eachJob) {
+// the same order, to the pipeline's user. A page shorter than PageSize is
+// the last.
+func readPages[T any](ctx context.Context, page Page, work, order chan<- *pageJob[T]) {
 	defer close(work)
 	defer close(order)
 	after := ""
 	for {
 		p, err := page(ctx, after)
-		j := &eachJob{page: p, done: make(chan struct{})}
+		j := &pageJob[T]{page: p, done: make(chan struct{})}
 		if err != nil {
 			j.err = fmt.Errorf("read studies after %q: %w", after, err)
 			close(j.done)
@@ -158,15 +186,18 @@ type Parsed struct {
 	Err error
 }
 
-// ParseAll derives the criteria of a page of stored records on every core.
-func (c *CriteriaParser) ParseAll(page []Raw) []Parsed {
+// parsePage derives the criteria of a page of stored records.
+func (c *CriteriaParser) parsePage(ctx context.Context, page []Raw) ([]Parsed, error) {
 	out := make([]Parsed, len(page))
-	Parallel(len(page), func(i int) {
-		criteria, err := page[i].criteria()
-		out[i] = Parsed{ID: page[i].ID, Err: err}
+	for i, r := range page {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		criteria, err := r.criteria()
+		out[i] = Parsed{ID: r.ID, Err: err}
 		if err == nil {
 			out[i].Z = Compress(c.Parse(criteria))
 		}
-	})
-	return out
+	}
+	return out, nil
 }

@@ -221,3 +221,33 @@ func TestHistologyVerdicts(t *testing.T) {
 		}
 	}
 }
+
+// noPregnancyInclusions are inclusions written to keep pregnant women
+// out: a woman who is not pregnant meets them, and never reads that the
+// trial requires a pregnancy.
+var noPregnancyInclusions = []string{
+	"Negative pregnancy test for women of childbearing potential",
+	"Women of childbearing potential must have a negative serum pregnancy test within 7 days prior to treatment",
+	"Must not be pregnant or breastfeeding",
+	"Non-pregnant, non-lactating women",
+	"Female participants must be non-pregnant and willing to use contraception during the study",
+	"Not pregnant and willing to use highly effective contraception",
+}
+
+// TestNoPregnancyInclusions: a not-pregnant, not-breastfeeding woman is
+// never "not met" on such an inclusion (a false exclusion), and a
+// pregnant one never "met".
+func TestNoPregnancyInclusions(t *testing.T) {
+	s := demoStudy(t, icotinib)
+	for _, text := range noPregnancyInclusions {
+		c := eligibility.Parse("Inclusion Criteria:\n\n* " + text + "\n")
+		for _, pregnant := range []bool{false, true} {
+			p := patient.Profile{Age: ptr(40.0), Sex: "female", Pregnant: ptr(pregnant), Breastfeeding: ptr(false)}
+			r := Check(p, s, c)
+			rw := row(t, r, text[:20])
+			if !pregnant && rw.Status == NotMet || pregnant && rw.Status == Met {
+				t.Errorf("%q, pregnant %v: %s %q", text, pregnant, rw.Status, rw.Reason)
+			}
+		}
+	}
+}

@@ -166,11 +166,17 @@ func (qb *questionBuilder) constraint(pc *pcons, section string) {
 	case eligibility.KindSex:
 		qb.ask(AskSex, "", why)
 	case eligibility.KindPregnancy:
-		kind := AskPregnant
+		kind, state, without := AskPregnant, "pregnancy", "not pregnant"
 		if c.Term == "lactation" {
-			kind = AskBreastfeeding
+			kind, state, without = AskBreastfeeding, "breastfeeding", "not breastfeeding"
 		}
-		qb.ask(kind, "", section+": pregnancy or breastfeeding")
+		// An inclusion that asks for a negative test, contraception or
+		// no pregnancy keeps pregnant women out, as the checker reads it
+		// (pcons.notPregnant): its reason must not read as requiring one.
+		if section == "Inclusion" && pc.notPregnant {
+			state = without
+		}
+		qb.ask(kind, "", section+": "+state)
 	case eligibility.KindStage:
 		q := qb.ask(AskStage, "", why)
 		q.Choices = stageChoices

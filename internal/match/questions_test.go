@@ -357,3 +357,22 @@ func TestTherapyQuestionArticle(t *testing.T) {
 		}
 	}
 }
+
+// TestNoPregnancyQuestionReason: an inclusion that keeps pregnant women
+// out gives the pregnancy question a reason that says so.
+func TestNoPregnancyQuestionReason(t *testing.T) {
+	s := demoStudy(t, icotinib)
+	for _, text := range noPregnancyInclusions {
+		c := eligibility.Parse("Inclusion Criteria:\n\n* " + text + "\n")
+		for _, q := range Questions(s, c) {
+			if q.Kind != AskPregnant && q.Kind != AskBreastfeeding {
+				continue
+			}
+			for _, w := range q.Why {
+				if strings.HasPrefix(w, "Inclusion: ") && !strings.Contains(w, "not ") {
+					t.Errorf("%q: %s question's reason %q reads as requiring it", text, q.Kind, w)
+				}
+			}
+		}
+	}
+}

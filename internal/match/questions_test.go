@@ -376,3 +376,15 @@ func TestNoPregnancyQuestionReason(t *testing.T) {
 		}
 	}
 }
+
+// TestNoTherapyQuestionFromADisease: NCT00000362 (bundled) excludes "a
+// history of 20 years or longer of insulin-dependent diabetes": a disease,
+// not a treatment to ask about.
+func TestNoTherapyQuestionFromADisease(t *testing.T) {
+	s := demoStudy(t, "NCT00000362")
+	for _, q := range Questions(s, eligibility.Parse(s.Eligibility.Criteria)) {
+		if q.Kind == AskTherapy && strings.Contains(strings.ToLower(q.Term), "insulin") {
+			t.Errorf("asks %q (%v)", q.Text, q.Why)
+		}
+	}
+}

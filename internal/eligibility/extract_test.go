@@ -276,3 +276,28 @@ func TestTherapyNamedNotReceived(t *testing.T) {
 		}
 	}
 }
+
+// TestAllowedHeading: the old registry's "Allowed:" heading over a list
+// of medications lets them in and requires none of them; "Excluded:"
+// and "Not allowed:" lists stay rules.
+func TestAllowedHeading(t *testing.T) {
+	c := Parse("Inclusion Criteria:\n\nConcurrent Medication:\n\nAllowed:\n\n  * PCP prophylaxis, antibiotics, rEPO and G-CSF.\n  * Topical steroids.\n\nNot allowed:\n\n  * Systemic corticosteroids.\n")
+	var walk func([]Item, bool)
+	seen := 0
+	walk = func(items []Item, under bool) {
+		for _, it := range items {
+			heading := strings.HasPrefix(it.Text, "Allowed")
+			if want := heading || under; it.Allowance != want {
+				t.Errorf("%q: allowance %v, want %v", it.Text, it.Allowance, want)
+			}
+			if under {
+				seen++
+			}
+			walk(it.Items, heading || under)
+		}
+	}
+	walk(c.Inclusion, false)
+	if seen != 2 {
+		t.Errorf("%d items under the heading, want 2: %+v", seen, c.Inclusion)
+	}
+}

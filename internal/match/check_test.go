@@ -251,3 +251,18 @@ func TestNoPregnancyInclusions(t *testing.T) {
 		}
 	}
 }
+
+// NCT00000625 (bundled) lists under its inclusion criteria "Allowed:"
+// medications (G-CSF, acyclovir, …): a patient who never had them is not
+// ruled out by that list.
+func TestAllowedMedicationsRuleNoOneOut(t *testing.T) {
+	p := patient.Profile{Age: ptr(40.0), Sex: "male", Conditions: []patient.Condition{{Text: "HIV infection"}},
+		NoHistoryOf: []string{"G-CSF", "corticosteroids"}}
+	r := checkDemo(t, "NCT00000625", p)
+	if rw := row(t, r, "Allowed"); rw.Status == NotMet {
+		t.Errorf("allowed medications: %s %q", rw.Status, rw.Reason)
+	}
+	if r.Verdict == NotEligible {
+		t.Errorf("verdict %s", r)
+	}
+}

@@ -189,8 +189,9 @@ func annotate(text string, it *Item, inclusion bool) {
 }
 
 // allowedHeadingRe is a heading of what is allowed: "Allowed:",
-// "Concurrent medications permitted:".
-var allowedHeadingRe = regexp.MustCompile(`^\W*(?:[\w ,/-]{0,40}\s)?(?:allowed|permitted)\b[\w ,/-]{0,40}:\W*$`)
+// "Concurrent medications permitted:", "Allowed > 2 weeks prior to
+// study entry:".
+var allowedHeadingRe = regexp.MustCompile(`^\W*(?:[^:]{0,40}\s)?(?:allowed|permitted)\b[^:]{0,60}:\W*$`)
 
 func markAllowance(it *Item) {
 	it.Allowance = true

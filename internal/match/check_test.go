@@ -252,17 +252,20 @@ func TestNoPregnancyInclusions(t *testing.T) {
 	}
 }
 
-// NCT00000625 (bundled) lists under its inclusion criteria "Allowed:"
-// medications (G-CSF, acyclovir, …): a patient who never had them is not
-// ruled out by that list.
+// NCT00000625 and NCT00002258 (bundled) list under their inclusion
+// criteria "Allowed:" and "Allowed > 2 weeks prior to study entry:"
+// medications (G-CSF, chemotherapy, …): a patient who never had them is
+// not ruled out by those lists.
 func TestAllowedMedicationsRuleNoOneOut(t *testing.T) {
 	p := patient.Profile{Age: ptr(40.0), Sex: "male", Conditions: []patient.Condition{{Text: "HIV infection"}},
-		NoHistoryOf: []string{"G-CSF", "corticosteroids"}}
-	r := checkDemo(t, "NCT00000625", p)
-	if rw := row(t, r, "Allowed"); rw.Status == NotMet {
-		t.Errorf("allowed medications: %s %q", rw.Status, rw.Reason)
-	}
-	if r.Verdict == NotEligible {
-		t.Errorf("verdict %s", r)
+		NoHistoryOf: []string{"G-CSF", "corticosteroids", "chemotherapy", "growth factor"}}
+	for _, id := range []string{"NCT00000625", "NCT00002258"} {
+		r := checkDemo(t, id, p)
+		if rw := row(t, r, "Allowed"); rw.Status == NotMet {
+			t.Errorf("%s allowed medications: %s %q", id, rw.Status, rw.Reason)
+		}
+		if r.Verdict == NotEligible {
+			t.Errorf("verdict %s", r)
+		}
 	}
 }

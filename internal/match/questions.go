@@ -2,6 +2,7 @@ package match
 
 import (
 	"cmp"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -113,6 +114,8 @@ type questionBuilder struct {
 	byKey map[string]int
 	conds int
 	ther  int
+	// scope is the cohort the current item's rules are for, if one.
+	scope string
 }
 
 // ask adds a question, or the reason to an existing one of the same key.
@@ -125,6 +128,9 @@ func (qb *questionBuilder) ask(kind, key, why string) *Question {
 		qb.qs = append(qb.qs, Question{Kind: kind, Text: questionText[kind]})
 	}
 	q := &qb.qs[i]
+	if qb.scope != "" && why != "" {
+		why += " (" + qb.scope + " only)"
+	}
 	if why != "" && !slices.Contains(q.Why, why) && len(q.Why) < 3 {
 		q.Why = append(q.Why, why)
 	}
@@ -146,9 +152,19 @@ func (qb *questionBuilder) item(it *pitem, section string) {
 	if it.allowance {
 		return // rules no one out: no answer changes it
 	}
+	// A rule for one cohort says so in its reasons, which would
+	// otherwise read "requires: chemotherapy" beside another cohort's
+	// "excludes: chemotherapy".
+	if m := cohortLabelRe.FindStringSubmatch(it.src.Text); m != nil {
+		defer func(scope string) { qb.scope = scope }(qb.scope)
+		qb.scope = strings.ToLower(m[1])
+	}
 	for i := range it.cons {
 		pc := &it.cons[i]
-		if !pc.skip {
+		// What an item that prohibits and permits names under a
+		// negation is what it permits ("prior adjuvant chemotherapy is
+		// permitted"): not a reason to ask.
+		if !pc.skip && !(it.exception && pc.c.Negated && (pc.c.Kind == eligibility.KindTherapy || pc.c.Kind == eligibility.KindCondition)) {
 			qb.constraint(pc, section)
 		}
 	}
@@ -157,9 +173,17 @@ func (qb *questionBuilder) item(it *pitem, section string) {
 	}
 }
 
+// cohortLabelRe opens a rule for one group of a study ("Cohort 2:",
+// "Cohort 3 only：", "Part B -").
+var cohortLabelRe = regexp.MustCompile(`(?i)^\W*(?:for\s+)?((?:group|cohort|arm|part|stratum)\s*(?:[a-z]|\d{1,2}|[ivx]{1,4}))\b(?:\s+only)?\s*[:：\-(]`)
+
 func (qb *questionBuilder) constraint(pc *pcons, section string) {
 	c := pc.c
 	why := section + ": " + strings.Join(strings.Fields(c.Term), " ")
+	if c.Negated && (c.Kind == eligibility.KindTherapy || c.Kind == eligibility.KindCondition) {
+		// "no statin treatment so far": the reason says which way.
+		why = section + ": no " + strings.Join(strings.Fields(c.Term), " ")
+	}
 	switch c.Kind {
 	case eligibility.KindMeasure:
 		qb.measure(c, section)

@@ -388,3 +388,30 @@ func TestNoTherapyQuestionFromADisease(t *testing.T) {
 		}
 	}
 }
+
+// TestQuestionReasonsAgree: no question says, for the same term and
+// the same participants, both that the trial requires it and that it
+// excludes it. Bundled: NCT05994131 requires and excludes EGFR-TKI and
+// chemotherapy, each for one cohort ("Cohort 2: … failed in
+// third-generation EGFR-TKI", "Cohort 3 only: Has received the treatment
+// of EGFR-TKI"), and was "not suitable for radical surgery or
+// radiotherapy"; NCT00382161 requires "no statin-treatment so far" and
+// excludes "Patients taking statins"; NCT05501886 excludes chemotherapy
+// for advanced disease ("prior adjuvant … chemotherapy is permitted").
+func TestQuestionReasonsAgree(t *testing.T) {
+	for _, id := range []string{"NCT05994131", "NCT00382161", "NCT05501886", "NCT00002258"} {
+		s := demoStudy(t, id)
+		for _, q := range Questions(s, eligibility.Parse(s.Eligibility.Criteria)) {
+			if q.Kind != AskTherapy && q.Kind != AskCondition {
+				continue
+			}
+			for _, w := range q.Why {
+				for _, p := range [][2]string{{"Inclusion: ", "Exclusion: "}, {"Inclusion: ", "Inclusion: no "}, {"Exclusion: ", "Exclusion: no "}} {
+					if rest, ok := strings.CutPrefix(w, p[0]); ok && slices.Contains(q.Why, p[1]+rest) {
+						t.Errorf("%s: %q gives %q", id, q.Text, q.Why)
+					}
+				}
+			}
+		}
+	}
+}

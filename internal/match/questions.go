@@ -184,6 +184,9 @@ func (qb *questionBuilder) constraint(pc *pcons, section string) {
 		// "no statin treatment so far": the reason says which way.
 		why = section + ": no " + strings.Join(strings.Fields(c.Term), " ")
 	}
+	if pc.qualText != "" {
+		why += qualJoin(c.Kind) + pc.qualText
+	}
 	switch c.Kind {
 	case eligibility.KindMeasure:
 		qb.measure(c, section)
@@ -220,6 +223,9 @@ func (qb *questionBuilder) constraint(pc *pcons, section string) {
 		if qb.conds < maxConditionQuestions {
 			if q := qb.term(AskCondition, pc, why); q != nil {
 				q.Text = "Have you been diagnosed with " + q.Term + "?"
+				if pc.qualText != "" && allergyWords[strings.ToLower(displayTerm(c.Term))] {
+					q.Text = "Are you allergic to " + pc.qualText + "?"
+				}
 			}
 		}
 	case eligibility.KindTherapy:
@@ -245,10 +251,18 @@ func (qb *questionBuilder) term(kind string, pc *pcons, why string) *Question {
 	if kind == AskCondition && pc.c.Kind != eligibility.KindMetastasis && !qb.known(words, displayTerm(pc.c.Term)) {
 		return nil
 	}
+	// A qualified term is its own question, never broader than its
+	// criterion ("chemotherapy for advanced disease"): its answer "no"
+	// records the qualified words, which settle no broader criterion.
+	term := displayTerm(pc.c.Term)
+	if pc.qualText != "" {
+		words = strings.Join(pc.scoped(), " ")
+		term += qualJoin(pc.c.Kind) + pc.qualText
+	}
 	_, seen := qb.byKey[kind+"\x00"+words]
 	q := qb.ask(kind, words, why)
 	if !seen {
-		q.Term, q.Words = displayTerm(pc.c.Term), words
+		q.Term, q.Words = term, words
 		if kind == AskCondition {
 			qb.conds++
 		} else {
@@ -269,6 +283,19 @@ func (qb *questionBuilder) known(terms ...string) bool {
 	}
 	return false
 }
+
+// qualJoin joins a term and its qualifier: a therapy is given for a
+// disease, a hypersensitivity is to a drug.
+func qualJoin(kind string) string {
+	if kind == eligibility.KindTherapy {
+		return " for "
+	}
+	return " to "
+}
+
+// allergyWords are the conditions a target qualifier makes an allergy
+// question of ("Are you allergic to the study drugs?").
+var allergyWords = wordSet("hypersensitivity allergy allergies allergic hypersensitivities")
 
 // countNouns are the last words of therapy terms that name one of a
 // kind ("a CDK4/6 inhibitor", "an aromatase inhibitor"), unlike

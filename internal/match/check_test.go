@@ -269,3 +269,25 @@ func TestAllowedMedicationsRuleNoOneOut(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnConditionWithSpread: on NCT05501886's questionnaire (bundled;
+// inclusion "Histologically or cytologically confirmed diagnosis of
+// metastatic or locally advanced breast cancer Adult females, …") a
+// patient who answers that the trial's disease has spread records it
+// as the trial's condition, metastatic; the inclusion is then met, not
+// unknown for the words around the condition's name. The same words in
+// an exclusion ("metastatic breast cancer") still need the spread.
+func TestOwnConditionWithSpread(t *testing.T) {
+	s := demoStudy(t, "NCT05501886")
+	p := patient.Profile{Age: ptr(58.0), Sex: "female",
+		Conditions: []patient.Condition{{Text: s.Conditions[0], Metastatic: ptr(true)}}}
+	if rw := row(t, checkDemo(t, s.NCTID, p), "metastatic or locally advanced breast cancer"); rw.Status != Met {
+		t.Errorf("%s: %s %q, want met", s.Conditions[0], rw.Status, rw.Reason)
+	}
+	early := patient.Profile{Age: ptr(58.0), Sex: "female",
+		Conditions: []patient.Condition{{Text: "breast cancer", Metastatic: ptr(false), Stage: "II"}}}
+	c := eligibility.Parse("Exclusion Criteria:\n\n* Metastatic breast cancer\n")
+	if rw := row(t, Check(early, s, c), "Metastatic breast"); rw.Status == NotMet {
+		t.Errorf("early breast cancer against an exclusion of metastatic breast cancer: %s %q", rw.Status, rw.Reason)
+	}
+}

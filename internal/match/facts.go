@@ -127,6 +127,39 @@ func structuredOnly(items []pitem) (checked []pitem, free int) {
 	return checked, free
 }
 
+// trimExtent drops from an inclusion's condition the words of the
+// disease's extent that a spread constraint of the same item checks
+// ("metastatic or locally advanced breast cancer" is breast cancer, and
+// spread), and people's words that trail its name ("breast cancer Adult
+// females", a line run into the next): else a patient with metastatic
+// breast cancer is unknown on it for the words around the name. Only in
+// an inclusion: in an exclusion, "metastatic breast cancer" without its
+// extent would rule out every breast cancer.
+func trimExtent(cons []pcons) {
+	spread := slices.ContainsFunc(cons, func(pc pcons) bool { return pc.spread && !pc.skip })
+	for i := range cons {
+		pc := &cons[i]
+		if pc.c.Kind != eligibility.KindCondition || pc.vague {
+			continue
+		}
+		toks := pc.toks
+		for len(toks) > 1 && peopleWords[toks[len(toks)-1]] {
+			toks = toks[:len(toks)-1]
+		}
+		if spread {
+			toks = slices.DeleteFunc(slices.Clone(toks), func(t string) bool { return extentWords[t] })
+		}
+		if len(toks) > 0 && slices.ContainsFunc(toks, func(t string) bool { return !genericWords[t] }) {
+			pc.toks = toks
+		}
+	}
+}
+
+var (
+	extentWords = wordSet("metastasis locally advanced unresectable inoperable")
+	peopleWords = wordSet("adult adults female male women men woman man patient subject participant")
+)
+
 var (
 	// settingQualRe finds the setting a therapy was given in, after it:
 	// "chemotherapy and antibody drug conjugates for advanced disease".
@@ -258,6 +291,9 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 				pc.hedged = true
 			}
 		}
+	}
+	if !excl {
+		trimExtent(p.cons)
 	}
 	markAlternatives(it, p.cons)
 	for _, k := range p.kids {

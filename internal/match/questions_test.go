@@ -451,6 +451,17 @@ func TestQualifiedTermQuestions(t *testing.T) {
 				t.Errorf("%q answered no: %q %s %q", q.Text, rw.Criterion, rw.Status, rw.Reason)
 			}
 		}
+		// "yes", as the questionnaire records it: the term with its
+		// qualifier.
+		yes := base
+		if q.Kind == AskCondition {
+			yes.Conditions = []patient.Condition{{Text: q.Term}}
+		} else {
+			yes.Therapies = []patient.Therapy{{Name: q.Term, End: "2025-01"}}
+		}
+		if rw := row(t, Check(yes, s, c), key); rw.Status == Met || key == "hypersensitivity" && rw.Status != NotMet {
+			t.Errorf("%q answered yes: %s %q", q.Text, rw.Status, rw.Reason)
+		}
 		if key == "hypersensitivity" {
 			if rw := row(t, r, "hypersensitivity"); rw.Status != Met {
 				t.Errorf("%q answered no: %s %q, want met", q.Text, rw.Status, rw.Reason)

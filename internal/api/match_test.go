@@ -71,6 +71,32 @@ func TestMatch(t *testing.T) {
 	}
 }
 
+// egfrNote is an untreated patient's note: the trials for patients
+// treated before say why they do not fit, in plain words.
+const egfrNote = "64 yo never-smoker man, newly diagnosed stage IVB lung adenocarcinoma (bone, adrenal), EGFR exon 19 deletion, ALK negative, PD-L1 10%. No treatment yet. ECOG 1."
+
+func TestMatchNoteComparesPriorLines(t *testing.T) {
+	f := getFixture(t)
+	var r struct {
+		Hits []struct {
+			Rows []struct{ Status, Reason string }
+		}
+		Profile *struct{ PriorLines *int }
+	}
+	w, _ := f.do(t, http.MethodPost, "/api/match?limit=50", `{"note": "`+egfrNote+`"}`)
+	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &r) != nil || r.Profile == nil || r.Profile.PriorLines == nil || *r.Profile.PriorLines != 0 {
+		t.Fatalf("note: %d %.500s", w.Code, w.Body)
+	}
+	for _, h := range r.Hits {
+		for _, row := range h.Rows {
+			if row.Status == "not met" && strings.Contains(row.Reason, "You have had no treatment for it yet; this trial is for people whose disease progressed after earlier treatment") {
+				return
+			}
+		}
+	}
+	t.Errorf("no trial for treated patients says so among %d hits", len(r.Hits))
+}
+
 func TestMethodNotAllowed(t *testing.T) {
 	f := getFixture(t)
 	for _, c := range []struct{ method, path, allow string }{

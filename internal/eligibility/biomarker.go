@@ -49,8 +49,9 @@ var (
 		return strings.Join(alts, "|")
 	}()
 	// markerStatusRe: "HER2-positive", "HER2 immunohistochemistry (IHC)
-	// negative", "EGFR mutation", "KRAS wild-type", "ER+".
-	markerStatusRe = newWordStartRe(`\b(` + markerAlt + `)(?:(\s?[+]|\s?-(?:ve)?)(?:[\s,;/)]|$)|[\s-]*(?:\((?:ihc|fish|ish)\)\s*|(?:status|expression|receptor|gene|immunohistochemistry|ihc|fish|ish|testing|test|tumou?rs?|disease)\s+(?:\((?:ihc|fish|ish)\)\s*)?){0,3}(positive|positivity|overexpress\w*|amplifi\w*|mutations?|mutated|mutant|rearrange\w*|fusions?|exon\s*\d+\s*(?:deletion|insertion|skipping|mutation)s?|l858r|t790m|g12[cdv]|v600[ek]?|del(?:etion)?\s*19|itd|negative|negativity|wild[- ]?type|non-?amplified|not amplified)\b)`)
+	// negative", "EGFR mutation", "KRAS wild-type", "ER+", "epidermal
+	// growth factor receptor (EGFR) gene mutation negative".
+	markerStatusRe = newWordStartRe(`\b(` + markerAlt + `)(?:(\s?[+]|\s?-(?:ve)?)(?:[\s,;/)]|$)|\)?[\s-]*(?:\((?:ihc|fish|ish)\)\s*|(?:status|expression|receptor|gene|immunohistochemistry|ihc|fish|ish|testing|test|tumou?rs?|disease|sensiti[sz]ing|activating)\s+(?:\((?:ihc|fish|ish)\)\s*)?){0,3}(positive|positivity|overexpress\w*|amplifi\w*|mutations?[\s-]negative|mutations?|mutated|mutant|rearrange\w*|fusions?|exon\s*\d+\s*(?:deletion|insertion|skipping|mutation)s?|l858r|t790m|g12[cdv]|v600[ek]?|del(?:etion)?\s*19|itd|negative|negativity|wild[- ]?type|non-?amplified|not amplified)\b)`)
 	// statusMarkerRe: "negative for HER2", "positive for EGFR mutation",
 	// "activating EGFR mutation".
 	statusMarkerRe = newWordStartRe(`\b(positive|negative|activating|sensiti[sz]ing)\s+(?:for\s+(?:an?\s+)?)?(` + markerAlt + `)\b`)
@@ -85,6 +86,8 @@ func MarkerName(s string) string {
 
 func statusValue(word string) (float64, bool) {
 	switch {
+	case strings.HasSuffix(word, "negative"): // "mutation negative"
+		return BiomarkerNegative, true
 	case word == "" || strings.HasPrefix(word, "positiv") || strings.HasPrefix(word, "overexpress") ||
 		strings.HasPrefix(word, "amplifi") || strings.HasPrefix(word, "mutat") || strings.HasPrefix(word, "rearrange") ||
 		strings.HasPrefix(word, "fusion") || strings.HasPrefix(word, "exon") || strings.HasPrefix(word, "del") ||

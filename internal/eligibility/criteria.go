@@ -234,7 +234,7 @@ func extract(text string, from, to int) []Constraint {
 		ms[i].Negated = neg
 		ms[i].Hedged = unsure || hedged(n, p, p, KindMeasure)
 	}
-	ts := withoutMarkerConditions(append(terms(text, n), biomarkers(text, n)...))
+	ts := withoutCountedTherapies(withoutMarkerConditions(append(append(terms(text, n), biomarkers(text, n)...), priorLines(text, n)...)))
 	attachWindows(n, ts, ms)
 	return append(ms, ts...)
 }

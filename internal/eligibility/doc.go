@@ -100,6 +100,19 @@
 //     marker written both ways in one item is dropped.
 //   - "diseaseStatus": term "newly diagnosed" or "relapsed or
 //     refractory".
+//   - "priorLines": how many lines of treatment the patient has had
+//     for the disease. term NoPriorLines ("treatment-naïve",
+//     "previously untreated", "no prior systemic therapy for metastatic
+//     disease", "first-line" where nothing in its clause puts the line
+//     behind the patient) is "=" 0; term PriorLinesCount ("at least 2
+//     prior lines of therapy", "no more than 3 prior regimens", "1-3
+//     prior lines") counts them with op and value (value2); term
+//     ProgressedAfterPrior ("progressed on prior osimertinib", "failure
+//     of standard therapy") is ">=" 1 and says only that some treatment
+//     came before, not which nor in which setting. One therapy's naïvety
+//     or lines ("TKI-naïve", "lines of chemotherapy", "no prior
+//     treatment with anti-PD-1") are no count of the patient's lines and
+//     are not read; "untreated and treated patients" is hedged.
 //   - "metastasis" is also extracted, negated, for disease without
 //     distant spread: "M0", "non-metastatic", "early-stage", "operable",
 //     "localized".
@@ -197,4 +210,4 @@ package eligibility
 
 // ParserVersion changes whenever Parse can give a different result for
 // the same text, so stores know to re-derive saved parses.
-const ParserVersion = "6" // 6: therapies named but not received ("insulin-dependent diabetes", "not suitable for radiotherapy"); 5: the forms of the labelled sets' misses (see above) and stage sets; 4: the variables and forms of issue 13 (see above); 3: biomarkers, disease course, hedges, allowances; 2: weights in grams
+const ParserVersion = "7" // 7: therapies named but not received ("insulin-dependent diabetes", "not suitable for radiotherapy"), "Allowed:" headings; 6: lines of prior treatment ("priorLines"), "EGFR-sensitising mutation"; 5: the forms of the labelled sets' misses (see above) and stage sets; 4: the variables and forms of issue 13 (see above); 3: biomarkers, disease course, hedges, allowances; 2: weights in grams

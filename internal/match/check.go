@@ -53,10 +53,26 @@
 // or "small cell lung cancer" is not met; against "squamous or
 // non-squamous NSCLC" it is not ruled out); biomarkers
 // (HER2, ER, PR, HR, EGFR, …) compare statuses, so HER2-positive against
-// "HER2-negative" is not met. Time windows compare the days since a
-// therapy ended, or how long it has been taken where the criterion
-// counts use ("on an antipsychotic for at least 12 weeks"). A healthy
-// volunteer is checked against whether the study takes them.
+// "HER2-negative" is not met. Lines of prior treatment compare the
+// patient's count with the criterion's ("You have had 1 prior line of
+// treatment; this trial is for people who have had none"); a criterion
+// read from progression ("progressed on prior osimertinib") is not met
+// only by a patient with no line, no therapy and no relapse, and an
+// exclusion rules out by a count only ("more than 2 prior lines"), never
+// by "first-line" or progression, which there describe a setting. Time
+// windows compare the days since a therapy ended, or how long it has
+// been taken where the criterion counts use ("on an antipsychotic for at
+// least 12 weeks"). A healthy volunteer is checked against whether the
+// study takes them.
+//
+// Ranking (Rank) may also read a study's title, and for a lung cancer
+// with a known driver its inclusion criteria, but only to put a study
+// after those that fit, never to change a verdict: a title read as an
+// inclusion criterion that the patient's facts contradict ("… Who Have
+// Progressed on Prior EGFR TKIs" for an untreated patient, "Neoadjuvant"
+// for spread disease), or a lung cancer driver asked for that the
+// patient was not tested for beside their own (ROS1 for an EGFR-mutated
+// tumour: drivers almost never occur together).
 //
 // The study's verdict:
 //

@@ -55,6 +55,8 @@ func (ck *checker) reading(pc *pcons) Status {
 		st = ck.therapy(pc)
 	case eligibility.KindStage:
 		st = ck.stage(c)
+	case eligibility.KindPriorLines:
+		st = ck.priorLines(c)
 	default:
 		if ck.explain {
 			ck.say("%q depends on things we don't ask about — ask the study team", c.Term)
@@ -533,4 +535,77 @@ func stageTexts(stages []patientStage, all bool) string {
 		}
 	}
 	return strings.Join(out, "; ")
+}
+
+// priorLines compares the lines of treatment the patient has had with
+// what the criterion counts. A reading from progression ("progressed on
+// prior osimertinib") says only that some treatment came before: it is
+// not met by a patient who has had none at all (no line, no therapy, no
+// relapse), and unknown otherwise,
+// since the count says nothing of which treatment or in which setting.
+func (ck *checker) priorLines(c *eligibility.Constraint) Status {
+	f := &ck.pi.f
+	if !f.HasPriorLines {
+		if ck.explain {
+			ck.say("We don't know how many lines of treatment you have had (the criterion: %s) — ask the study team", linesWanted(c))
+		}
+		return Unknown
+	}
+	have := linesHad(f.PriorLines)
+	if c.Term == eligibility.ProgressedAfterPrior {
+		// A relapse came after treatment, if only curative or adjuvant.
+		if f.PriorLines == 0 && len(f.Therapies) == 0 && f.Course != eligibility.RelapsedRefractor {
+			if ck.explain {
+				ck.say("You have had no treatment for it yet; this trial is for people whose disease progressed after earlier treatment")
+			}
+			return NotMet
+		}
+		if ck.explain {
+			ck.say("You have had %s; whether your disease progressed on the treatment the criterion names — ask the study team", have)
+		}
+		return Unknown
+	}
+	st := compare(float64(f.PriorLines), float64(f.PriorLines), c.Op, c.Value, c.Value2)
+	if ck.explain {
+		whose := "this trial is for people who have had"
+		if ck.excl {
+			whose = "the criterion is about people who have had"
+		}
+		ck.say("You have had %s; %s %s", have, whose, linesWanted(c))
+	}
+	return st
+}
+
+func linesHad(n int) string {
+	switch n {
+	case 0:
+		return "no prior line of treatment"
+	case 1:
+		return "1 prior line of treatment"
+	}
+	return strconv.Itoa(n) + " prior lines of treatment"
+}
+
+// linesWanted says the count a criterion asks for: "none", "at least 2".
+func linesWanted(c *eligibility.Constraint) string {
+	if c.Term == eligibility.ProgressedAfterPrior {
+		return "disease that progressed after earlier treatment"
+	}
+	v := fmtNum(c.Value)
+	switch c.Op {
+	case eligibility.OpEQ:
+		if c.Value == 0 {
+			return "none"
+		}
+		return "exactly " + v
+	case eligibility.OpGE:
+		return "at least " + v
+	case eligibility.OpGT:
+		return "more than " + v
+	case eligibility.OpLE:
+		return "no more than " + v
+	case eligibility.OpLT:
+		return "fewer than " + v
+	}
+	return v + " to " + fmtNum(c.Value2)
 }

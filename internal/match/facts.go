@@ -295,6 +295,18 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 	if !excl {
 		trimExtent(p.cons)
 	}
+	// An exclusion that speaks of untreated disease or of progression
+	// describes a setting ("alterations with a targeted therapy approved
+	// for first-line treatment", "progressed on prior immunotherapy"),
+	// not whom a count of lines keeps out: only a count ("more than 2
+	// prior lines") rules a patient out.
+	if excl {
+		for i := range p.cons {
+			if c := p.cons[i].c; c.Kind == eligibility.KindPriorLines && c.Term != eligibility.PriorLinesCount {
+				p.cons[i].hedged = true
+			}
+		}
+	}
 	markAlternatives(it, p.cons)
 	for _, k := range p.kids {
 		p.structured = p.structured || k.structured
@@ -538,6 +550,20 @@ func newProfileIndex(f patient.Facts, v *vocab.Vocab) *profileIndex {
 	return pi
 }
 
+// spread reports a patient whose cancer has spread: said so, or staged
+// IV (M1) and nothing else.
+func (pi *profileIndex) spread() bool {
+	if pi.metastatic == Met {
+		return true
+	}
+	for _, s := range pi.stages {
+		if s.mask&^stageIV != 0 {
+			return false
+		}
+	}
+	return len(pi.stages) > 0
+}
+
 // meshIDs returns the descriptors a condition's text names.
 func meshIDs(v *vocab.Vocab, text string) []string {
 	var ids []string
@@ -634,6 +660,29 @@ func histologyOf(toks []string) histo {
 	}
 	h.kinds = kinds
 	return h
+}
+
+// genera are the carcinomas MeSH places above others of their organ:
+// Carcinoma, Non-Small-Cell Lung holds Adenocarcinoma of Lung and the
+// squamous and other non-small cell carcinomas. The vocabulary has no
+// tree numbers, and records register a lung adenocarcinoma trial as
+// "NSCLC" far more often than under its own descriptor.
+var genera = []struct {
+	organ, kinds uint8
+	name         string
+}{{organWords["lung"], nonSmallCell, "Carcinoma, Non-Small-Cell Lung"}}
+
+// genusOf names the genus of a condition whose histology is narrower
+// than it ("lung adenocarcinoma": "Carcinoma, Non-Small-Cell Lung"), or
+// "".
+func genusOf(text string) string {
+	h := histologyOf(termTokens(text, conditionNoise))
+	for _, g := range genera {
+		if h.organ == g.organ && h.kinds != 0 && h.kinds&^g.kinds == 0 && h.kinds != g.kinds {
+			return g.name
+		}
+	}
+	return ""
 }
 
 // histologyClash returns the patient's cancer whose histology a

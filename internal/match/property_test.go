@@ -101,7 +101,8 @@ func single(it pitem) (pcons, bool) {
 }
 
 // answersFor builds a profile that satisfies what c states and one that
-// violates it, for thresholds on a lab or score and for biomarkers.
+// violates it, for thresholds on a lab or score, biomarkers and counts
+// of prior lines of treatment.
 func answersFor(c *eligibility.Constraint) (sat, viol patient.Profile, ok bool) {
 	switch c.Kind {
 	case eligibility.KindBiomarker:
@@ -111,6 +112,8 @@ func answersFor(c *eligibility.Constraint) (sat, viol patient.Profile, ok bool) 
 		}
 		return patient.Profile{Biomarkers: []patient.Biomarker{{Name: c.Term, Status: yes}}},
 			patient.Profile{Biomarkers: []patient.Biomarker{{Name: c.Term, Status: no}}}, true
+	case eligibility.KindPriorLines:
+		return linesAnswers(c)
 	case eligibility.KindMeasure:
 	default:
 		return sat, viol, false
@@ -147,4 +150,30 @@ func answersFor(c *eligibility.Constraint) (sat, viol patient.Profile, ok bool) 
 		return patient.Profile{Labs: []patient.Lab{{Name: c.Variable, Value: x, Unit: unit}}}
 	}
 	return lab(in), lab(out), true
+}
+
+// linesAnswers gives a count of prior lines inside and one outside what
+// c counts. A reading from progression says nothing of a count (a
+// patient with lines is unknown on it) and has no such pair.
+func linesAnswers(c *eligibility.Constraint) (sat, viol patient.Profile, ok bool) {
+	var in, out int
+	v := int(c.Value)
+	switch c.Op {
+	case eligibility.OpEQ:
+		in, out = v, v+1
+	case eligibility.OpGE:
+		in, out = v, v-1
+	case eligibility.OpGT:
+		in, out = v+1, v
+	case eligibility.OpLE:
+		in, out = v, v+1
+	case eligibility.OpLT:
+		in, out = v-1, v
+	case eligibility.OpBetween:
+		in, out = v, int(c.Value2)+1
+	}
+	if c.Term == eligibility.ProgressedAfterPrior || in < 0 || out < 0 {
+		return sat, viol, false
+	}
+	return patient.Profile{PriorLines: &in}, patient.Profile{PriorLines: &out}, true
 }

@@ -27,10 +27,11 @@ const (
 	AskECOG          = "ecog"
 	AskKarnofsky     = "karnofsky"
 	AskMeasure       = "measure"
+	AskLines         = "lines"
 	AskTherapy       = "therapy"
 )
 
-var askOrder = []string{AskAge, AskSex, AskPregnant, AskBreastfeeding, AskStage, AskSpread, AskBiomarker, AskCondition, AskECOG, AskKarnofsky, AskMeasure, AskTherapy}
+var askOrder = []string{AskAge, AskSex, AskPregnant, AskBreastfeeding, AskStage, AskSpread, AskBiomarker, AskCondition, AskECOG, AskKarnofsky, AskMeasure, AskLines, AskTherapy}
 
 // Question is one fact a study's check depends on, to ask the patient.
 type Question struct {
@@ -146,6 +147,7 @@ var questionText = map[string]string{
 	AskSpread:        "Has your disease spread to other parts of the body (metastatic)?",
 	AskECOG:          "Which best describes your daily activity (ECOG performance status)?",
 	AskKarnofsky:     "What is your Karnofsky performance score?",
+	AskLines:         "How many lines of treatment (courses of chemotherapy, targeted therapy, immunotherapy and the like) have you had for this disease so far?",
 }
 
 func (qb *questionBuilder) item(it *pitem, section string) {
@@ -207,6 +209,12 @@ func (qb *questionBuilder) constraint(pc *pcons, section string) {
 	case eligibility.KindStage:
 		q := qb.ask(AskStage, "", why)
 		q.Choices = stageChoices
+	case eligibility.KindPriorLines:
+		why = section + ": lines of treatment so far: " + linesWanted(c)
+		if c.Term == eligibility.ProgressedAfterPrior {
+			why = section + ": " + linesWanted(c)
+		}
+		qb.ask(AskLines, "", why).Choices = lineChoices
 	case eligibility.KindBiomarker:
 		q := qb.ask(AskBiomarker, c.Term, section+": "+c.Term+"-"+markerWord(c.Value))
 		q.Term = c.Term
@@ -446,6 +454,14 @@ var (
 			{"3", "Class III — marked limitation; less than ordinary activity causes symptoms"}, {"4", "Class IV — symptoms at rest"}},
 		"child_pugh_class": {{"1", "Class A"}, {"2", "Class B"}, {"3", "Class C"}},
 	}
+	// lineChoices are counts of lines of treatment; none is "None yet".
+	lineChoices = func() []Choice {
+		out := []Choice{{"0", "None yet"}}
+		for n := 1; n <= 10; n++ {
+			out = append(out, Choice{strconv.Itoa(n), strconv.Itoa(n)})
+		}
+		return out
+	}()
 	stageChoices = func() []Choice {
 		var out []Choice
 		for _, s := range []string{"0", "I", "IA", "IB", "II", "IIA", "IIB", "IIC", "III", "IIIA", "IIIB", "IIIC", "IV", "IVA", "IVB", "IVC"} {

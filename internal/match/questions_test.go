@@ -3,6 +3,7 @@ package match
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -71,6 +72,7 @@ func TestQuestionsFollowCriteria(t *testing.T) {
 			AskECOG:      measured("ecog", "who_ps"),
 			AskKarnofsky: measured("karnofsky"),
 			AskStage:     any(func(c eligibility.Constraint) bool { return c.Kind == eligibility.KindStage }),
+			AskLines:     any(func(c eligibility.Constraint) bool { return c.Kind == eligibility.KindPriorLines }),
 		}
 		for k, w := range want {
 			if has[k] != w {
@@ -275,6 +277,11 @@ func answers(t *testing.T, q Question, s study.Study, c eligibility.Criteria) []
 	case AskStage:
 		for _, ch := range q.Choices {
 			out = append(out, patient.Profile{Conditions: []patient.Condition{{Text: "cancer", Stage: ch.Value}}})
+		}
+	case AskLines:
+		for _, ch := range q.Choices {
+			n, _ := strconv.Atoi(ch.Value)
+			out = append(out, patient.Profile{PriorLines: &n})
 		}
 	case AskSpread:
 		for _, b := range []bool{true, false} {

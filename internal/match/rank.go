@@ -396,7 +396,7 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 		return nil, &ProfileError{err}
 	}
 	pi := newProfileIndex(f, m.opt.Vocab)
-	q := ConditionQuery(p.Conditions, m.opt.Vocab)
+	q := ConditionQuery(withGenera(p.Conditions), m.opt.Vocab)
 	req := search.Request{Filter: search.Filter{Statuses: study.RecruitingStatuses}, PageSize: search.MaxPageSize}
 	// mainQ finds the studies about why the patient is looking (see
 	// primaryScores).
@@ -447,6 +447,12 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 			return nil, fmt.Errorf("rank: %w", err)
 		}
 	}
+	if g := generaOf(p.Conditions); len(g) > 0 && len(res.Hits) > 0 {
+		c := conditionClauses(withGenera(p.Conditions), m.opt.Vocab)
+		if err := m.byConcept(req, c[:min(len(c), maxClauses)], res.Hits); err != nil {
+			return nil, fmt.Errorf("rank: %w", err)
+		}
+	}
 	primary, err := m.primaryScores(mainQ, req)
 	if err != nil {
 		return nil, fmt.Errorf("rank: %w", err)
@@ -465,7 +471,14 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 		limit = 20
 	}
 	out := &Ranking{Candidates: len(cands), Query: q}
-	top, err := m.top(ctx, aside{concepts: m.concepts(p.Conditions), healthy: f.HealthyVolunteer == patient.Yes}, cands, limit)
+	inclusion := func(s *study.Study) []eligibility.Item {
+		c, err := eligibility.Load(ctx, m.store, s.NCTID, s.Eligibility.Criteria)
+		if err != nil {
+			return nil // ranks as if it asked for no other driver; explain reports the error
+		}
+		return c.Inclusion
+	}
+	top, err := m.top(ctx, aside{concepts: m.concepts(p.Conditions), healthy: f.HealthyVolunteer == patient.Yes, pi: pi, inclusion: inclusion}, cands, limit)
 	if err != nil {
 		return nil, fmt.Errorf("rank: %w", err)
 	}
@@ -494,14 +507,87 @@ const maxReads = 3
 type aside struct {
 	concepts []string // the descriptors of the patient's conditions
 	healthy  bool     // the patient is a healthy volunteer
+	pi       *profileIndex
+	// inclusion reads a study's inclusion criteria.
+	inclusion func(*study.Study) []eligibility.Item
 }
 
 // of reports a study about another condition that only shares words
 // with the patient's (see offConcept), or, for a healthy volunteer, one
 // that treats a disease (not about healthy people): a healthy person has
-// nothing to treat and could join it only as a control.
+// nothing to treat and could join it only as a control; or one whose
+// title names whom it is for, and that is not the patient (see
+// titleContradicts).
 func (a aside) of(c candidate, s *study.Study) bool {
-	return offConcept(a.concepts, s.Conditions) || a.healthy && c.secondary && s.Design.PrimaryPurpose == "TREATMENT"
+	return offConcept(a.concepts, s.Conditions) || a.healthy && c.secondary && s.Design.PrimaryPurpose == "TREATMENT" ||
+		a.pi != nil && (a.pi.titleContradicts(s) || a.pi.lungDriver() != "" && a.pi.otherDriver(a.inclusion(s)))
+}
+
+// titleContradicts reports a study whose title, read as an inclusion
+// criterion, says it is for patients the patient's facts contradict
+// ("… Who Have Progressed on Prior EGFR Tyrosine Kinase Inhibitors" for
+// an untreated patient, "Stage III" or "Neoadjuvant" for spread
+// disease), or asks for a lung cancer driver other than the patient's
+// own (see otherDriver).
+// Titles are written for search, not as rules: they only rank a study
+// after those that fit, never make a verdict.
+func (pi *profileIndex) titleContradicts(s *study.Study) bool {
+	c := eligibility.Parse("Inclusion Criteria:\n* " + s.BriefTitle)
+	// "… in Participants With …" reads as a rule for some people only;
+	// in a title it names everyone the study is for.
+	for i := range c.Inclusion {
+		for j := range c.Inclusion[i].Constraints {
+			c.Inclusion[i].Constraints[j].Hedged = false
+		}
+	}
+	return pi.check(s.NCTID, &study.Eligibility{}, prepare(c), false).Counts.NotMet > 0 || pi.otherDriver(c.Inclusion) ||
+		pi.spread() && operableRe.MatchString(s.BriefTitle)
+}
+
+// operableRe names, in a title, treatment around surgery of the
+// tumour: the study is for disease that can be operated on, not for
+// disease that has spread.
+var operableRe = regexp.MustCompile(`(?i)\b(?:neo-?adjuvant|adjuvant|peri-?operative|pre-?operative|post-?operative|resectable|resected|surgical specimens?|operable)\b`)
+
+// lungDrivers are the oncogenic drivers of lung cancer, which almost
+// never occur together in one tumour.
+var lungDrivers = map[string]bool{"EGFR": true, "ALK": true, "ROS1": true, "KRAS": true, "BRAF": true, "MET": true,
+	"RET": true, "NTRK": true, "HER2": true}
+
+// otherDriver reports items that ask for a lung cancer driver the
+// patient was not tested for, when the patient's lung cancer has
+// another: the check cannot rule them out, yet such a trial is hardly
+// for them.
+// The hedges of criteria do not matter here: nothing is ruled out.
+func (pi *profileIndex) otherDriver(items []eligibility.Item) bool {
+	if pi.lungDriver() == "" {
+		return false
+	}
+	for _, it := range items {
+		for _, c := range it.Constraints {
+			if c.Kind == eligibility.KindBiomarker && lungDrivers[c.Term] && c.Value == eligibility.BiomarkerPositive &&
+				pi.f.Markers[c.Term] == patient.Unknown {
+				return true
+			}
+		}
+		if pi.otherDriver(it.Items) {
+			return true
+		}
+	}
+	return false
+}
+
+// lungDriver names the driver of the patient's lung cancer, or "".
+func (pi *profileIndex) lungDriver() string {
+	if !slices.ContainsFunc(pi.histos, func(h histo) bool { return h.organ == organWords["lung"] }) {
+		return ""
+	}
+	for name, st := range pi.f.Markers {
+		if lungDrivers[name] && st == patient.Yes {
+			return name
+		}
+	}
+	return ""
 }
 
 // top returns the first limit candidates with their records, those set
@@ -644,6 +730,55 @@ func init() {
 	for _, w := range []string{"adenocarcinoma", "carcinoma", "cancer", "tumor", "neoplasm"} {
 		histologyWords[textproc.Tokenize(w)[0]] = true
 	}
+}
+
+// withGenera adds to the patient's conditions the genera their
+// histologies belong to (see genera): a trial for non-small cell lung
+// cancer is a trial for a lung adenocarcinoma.
+func withGenera(conds []patient.Condition) []patient.Condition {
+	return append(slices.Clip(conds), generaOf(conds)...)
+}
+
+func generaOf(conds []patient.Condition) []patient.Condition {
+	var out []patient.Condition
+	for _, c := range conds {
+		if g := genusOf(c.Text); g != "" {
+			out = append(out, patient.Condition{Text: g})
+		}
+	}
+	return out
+}
+
+// byConcept rescores hits, found by the queries ORed, by the best of
+// the queries on their own, each relative to its best hit: a trial
+// whose conditions say only "NSCLC" is as much about the genus as one
+// that names it in several of its synonyms, and summing the clauses
+// would hold it below the relevance floor (see order). The scale stays
+// the combined search's.
+func (m *Matcher) byConcept(req search.Request, queries []string, hits []search.Hit) error {
+	top := 0.0
+	for _, h := range hits {
+		top = max(top, h.Score)
+	}
+	rel := make(map[string]float64, len(hits))
+	for _, q := range queries {
+		req.Queries = []search.AreaQuery{{Area: "cond", Query: q}}
+		res, err := m.ix.Search(req)
+		if err != nil {
+			return err
+		}
+		best := 0.0
+		for _, h := range res.Hits {
+			best = max(best, h.Score)
+		}
+		for _, h := range res.Hits {
+			rel[h.NCTID] = max(rel[h.NCTID], h.Score/best)
+		}
+	}
+	for i := range hits {
+		hits[i].Score = top * rel[hits[i].NCTID]
+	}
+	return nil
 }
 
 func conditionsNamed(names []string) []patient.Condition {
@@ -842,9 +977,18 @@ func conditionClauses(conds []patient.Condition, v *vocab.Vocab) []string {
 		if v == nil {
 			continue
 		}
-		for _, id := range c.MeSH {
+		ids := c.MeSH
+		if len(ids) == 0 {
+			ids = meshIDs(v, c.Text)
+		}
+		for _, id := range ids {
 			if d, ok := v.Descriptor(id); ok {
 				add(d.Name)
+			}
+			// Records name some conditions only by the abbreviation
+			// ("NSCLC"), which MeSH does not list.
+			for _, a := range patient.AbbreviationsOf(id) {
+				add(a)
 			}
 		}
 	}

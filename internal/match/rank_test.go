@@ -238,3 +238,34 @@ func TestHealthyVolunteerRanking(t *testing.T) {
 		}
 	}
 }
+
+// TestTitleAndDriverRankOnly: for an untreated EGFR-mutated lung
+// adenocarcinoma, a trial asking for another driver (NCT06140836, ROS1)
+// and one whose title is for patients treated before (NCT06305754,
+// "… Who Have Progressed on Prior EGFR TKIs") rank after a trial for
+// EGFR-mutated NSCLC registered only as "NSCLC" (NCT06062823), which the
+// search finds through the genus of the patient's cancer. Neither their
+// title nor the other driver changes their verdict.
+func TestTitleAndDriverRankOnly(t *testing.T) {
+	p, _ := patient.FromText("64 yo never-smoker man, newly diagnosed stage IVB lung adenocarcinoma (bone, adrenal), EGFR exon 19 deletion, ALK negative. No treatment yet. ECOG 1.")
+	res, err := newDemoMatcher(t).Rank(context.Background(), p, RankOptions{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := map[string]int{}
+	for i, h := range res.Hits {
+		at[h.NCTID] = i + 1
+		if (h.NCTID == "NCT06140836" || h.NCTID == "NCT06305754") && h.Verdict == NotEligible {
+			t.Errorf("%s: %s, but only its title or driver is against the patient", h.NCTID, h.Result)
+		}
+	}
+	fit := at["NCT06062823"]
+	if fit == 0 {
+		t.Fatalf("NCT06062823 (EGFR-mutated NSCLC, registered as \"NSCLC\") not found; query %s", res.Query)
+	}
+	for _, id := range []string{"NCT06140836", "NCT06305754"} {
+		if at[id] == 0 || at[id] < fit {
+			t.Errorf("%s ranks %d, before NCT06062823 at %d", id, at[id], fit)
+		}
+	}
+}

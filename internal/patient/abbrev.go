@@ -1,5 +1,11 @@
 package patient
 
+import (
+	"slices"
+	"strings"
+	"sync"
+)
+
 // abbreviations are the usual clinic-note abbreviations of conditions
 // that the MeSH vocabulary does not list, with the name it does; they
 // are read only as written, in capitals, since several are also words
@@ -23,3 +29,32 @@ var abbreviations = map[string]string{
 	"SLE": "systemic lupus erythematosus", "T1DM": "type 1 diabetes mellitus", "TB": "tuberculosis",
 	"TIA": "transient ischemic attack", "UC": "ulcerative colitis", "UTI": "urinary tract infections",
 }
+
+// AbbreviationsOf returns the abbreviations whose condition is the MeSH
+// descriptor id ("NSCLC" for D002289): records name some conditions by
+// them alone.
+func AbbreviationsOf(id string) []string { return abbreviationsByID()[id] }
+
+var abbreviationsByID = sync.OnceValue(func() map[string][]string {
+	out := map[string][]string{}
+	v := loadVocab()
+	if v == nil {
+		return out
+	}
+	for a, name := range abbreviations {
+		for _, s := range v.Expand(name) {
+			id, ok := strings.CutPrefix(s.Source, "mesh:")
+			if !ok {
+				continue
+			}
+			id, _, _ = strings.Cut(id, " ")
+			if !slices.Contains(out[id], a) {
+				out[id] = append(out[id], a)
+			}
+		}
+	}
+	for _, as := range out {
+		slices.Sort(as)
+	}
+	return out
+})

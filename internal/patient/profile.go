@@ -16,7 +16,7 @@
 //	                  "diseaseStatus": "newly diagnosed"}],  // or "relapsed", "refractory"
 //	  "healthyVolunteer": false,        // true: no condition, looking for studies of healthy people
 //	  "biomarkers": [{"name": "HER2", "status": "positive"}],  // "positive" | "negative"
-//	  "priorLines": 2,                  // lines of systemic therapy for the main condition
+//	  "priorLines": 2,                  // lines of systemic therapy for the main condition (0: none yet)
 //	  "smoking": "never",               // "never" | "former" | "current"
 //	  "noHistoryOf": ["heart failure"],  // conditions the patient certainly never had
 //	  "ecog": 1,                        // or "karnofsky": 80; each implies the other
@@ -172,9 +172,13 @@ type Facts struct {
 	Markers map[string]Tri
 	// Course is eligibility.NewlyDiagnosed, eligibility.RelapsedRefractor
 	// or "" when not given.
-	Course      string
-	Therapies   []Therapy
-	Medications []string
+	Course string
+	// PriorLines is how many lines of treatment the patient has had
+	// for the disease, when HasPriorLines.
+	PriorLines    int
+	HasPriorLines bool
+	Therapies     []Therapy
+	Medications   []string
 	// Point is set when the location has coordinates; Place when it must
 	// be resolved by name.
 	Point *[2]float64
@@ -306,8 +310,12 @@ func (p Profile) typed(f *Facts) error {
 			errs = append(errs, fieldErr(fmt.Sprintf("conditions[%d].diseaseStatus", i), "%q: want \"newly diagnosed\", \"relapsed\" or \"refractory\"", c.DiseaseStatus))
 		}
 	}
-	if p.PriorLines != nil && (*p.PriorLines < 0 || *p.PriorLines > 30) {
-		errs = append(errs, fieldErr("priorLines", "%d is not a number of lines of therapy", *p.PriorLines))
+	if p.PriorLines != nil {
+		if *p.PriorLines < 0 || *p.PriorLines > 30 {
+			errs = append(errs, fieldErr("priorLines", "%d is not a number of lines of therapy", *p.PriorLines))
+		} else {
+			f.PriorLines, f.HasPriorLines = *p.PriorLines, true
+		}
 	}
 	switch strings.ToLower(p.Smoking) {
 	case "", "never", "former", "current":

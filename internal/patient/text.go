@@ -16,7 +16,7 @@ import (
 // the text it came from, so a reader can see what was understood and
 // correct it.
 type Finding struct {
-	Kind  string `json:"kind"` // age, sex, pregnancy, breastfeeding, condition, noHistoryOf, familyHistory, ecog, karnofsky, lab, therapy, medication
+	Kind  string `json:"kind"` // age, sex, pregnancy, breastfeeding, condition, noHistoryOf, familyHistory, ecog, karnofsky, lab, therapy, medication, priorLines, …
 	Text  string `json:"text"` // the note's words
 	Value string `json:"value"`
 	Span  [2]int `json:"span"`

@@ -145,3 +145,34 @@ func TestFromTextRolesAreNoConditions(t *testing.T) {
 		}
 	}
 }
+
+// TestFromTextPriorLines reads how many lines of treatment a note says
+// the patient has had: none when it says so, the line they progressed
+// on, a count; nothing when it does not say.
+func TestFromTextPriorLines(t *testing.T) {
+	for _, tc := range []struct {
+		note string
+		want int // -1: not read
+	}{
+		{"64 yo man, newly diagnosed stage IVB lung adenocarcinoma. No treatment yet. ECOG 1.", 0},
+		{"Treatment-naive metastatic colorectal cancer.", 0},
+		{"Previously untreated follicular lymphoma.", 0},
+		{"Progressed on first-line trastuzumab, pertuzumab and docetaxel.", 1},
+		{"Metastatic breast cancer after two prior lines of chemotherapy.", 2},
+		{"Progressed after second-line docetaxel.", 2},
+		{"Newly diagnosed AML.", -1},
+		{"Breast cancer treated with surgery.", -1},
+	} {
+		p, found := FromText(tc.note)
+		got := -1
+		if p.PriorLines != nil {
+			got = *p.PriorLines
+		}
+		if got != tc.want {
+			t.Errorf("%q: prior lines %d, want %d", tc.note, got, tc.want)
+		}
+		if read := slices.ContainsFunc(found, func(f Finding) bool { return f.Kind == "priorLines" }); read != (tc.want >= 0) {
+			t.Errorf("%q: priorLines finding %v, want %v", tc.note, read, tc.want >= 0)
+		}
+	}
+}

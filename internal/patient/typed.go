@@ -2,6 +2,7 @@ package patient
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
@@ -21,6 +22,13 @@ var (
 	newlyDiagnosedRe = regexp.MustCompile(`(?i)\b(?:newly diagnosed|new diagnosis|previously untreated|treatment[- ]na[iï]ve)\b`)
 	relapsedRe       = regexp.MustCompile(`(?i)\b(?:relapsed|relapse|recurrent|recurred|recurrence)\b`)
 	refractoryRe     = regexp.MustCompile(`(?i)\brefractory\b`)
+	// noTreatmentRe says the patient has had no treatment for the
+	// disease; lineRe names the line they progressed on, linesRe counts
+	// them.
+	pdl1Re        = regexp.MustCompile(`(?i)\bPD-?L1\s*(?:TPS|expression|of)?\s*(?:<\s*)?(\d{1,3}(?:\.\d+)?)\s*%`)
+	noTreatmentRe = regexp.MustCompile(`(?i)\b(?:no (?:treatment|therapy|systemic (?:therapy|treatment)) (?:yet|so far|to date)|not (?:yet )?(?:been )?treated|no prior (?:systemic )?(?:treatment|therapy)|treatment[- ]na[iï]ve|previously untreated)\b`)
+	lineRe        = regexp.MustCompile(`(?i)\b(?:progress(?:ed|ion)|relapsed|recurred)\s+(?:on|after|following|during)\s+(first|second|third|fourth|1st|2nd|3rd|4th)[- ]line\b`)
+	linesRe       = regexp.MustCompile(`(?i)\b(one|two|three|four|five|[1-9]) (?:prior |previous )?lines? of (?:\w+ )?(?:therapy|treatment|chemotherapy)\b`)
 	// notTherapyWords end a list of therapies: verbs and words a list
 	// runs into ("trastuzumab and pertuzumab, lives in Boston").
 	notTherapyWords = map[string]bool{"lives": true, "living": true, "resides": true, "works": true, "presents": true,
@@ -28,8 +36,10 @@ var (
 		"currently": true, "who": true, "she": true, "he": true, "smokes": true, "drinks": true, "non-smoker": true}
 )
 
-// readTyped reads the typed facts of a note: biomarker statuses, where
-// the patient lives, smoking, and whether they are a healthy volunteer.
+// readTyped reads the typed facts of a note: biomarker statuses (a
+// PD-L1 percentage too), where the patient lives, smoking, the disease's
+// course and lines of treatment, and whether they are a healthy
+// volunteer.
 func readTyped(note string, p *Profile, add func(string, []int, string)) {
 	for _, c := range eligibility.Markers(note) {
 		status := "positive"
@@ -40,6 +50,16 @@ func readTyped(note string, p *Profile, add func(string, []int, string)) {
 			p.Biomarkers = append(p.Biomarkers, Biomarker{Name: c.Term, Status: status})
 			add("biomarker", c.Span[:], c.Term+" "+status)
 		}
+	}
+	// "PD-L1 10%", "PD-L1 TPS 50%": a tumour proportion score of 1% or
+	// more is PD-L1 positive, the cut-off criteria use.
+	if m := pdl1Re.FindStringSubmatchIndex(note); m != nil && !hasMarker(p.Biomarkers, "PD-L1") {
+		status := "negative"
+		if v, _ := strconv.ParseFloat(note[m[2]:m[3]], 64); v >= 1 {
+			status = "positive"
+		}
+		p.Biomarkers = append(p.Biomarkers, Biomarker{Name: "PD-L1", Status: status})
+		add("biomarker", m[:2], "PD-L1 "+status)
 	}
 	if m := placeRe.FindStringSubmatchIndex(note); m != nil && p.Location == nil {
 		a, b := m[2], m[3]
@@ -75,6 +95,7 @@ func readTyped(note string, p *Profile, add func(string, []int, string)) {
 			}
 		}
 	}
+	readPriorLines(note, p, add)
 	if m := healthyRe.FindStringIndex(note); m != nil && len(p.Conditions) == 0 {
 		yes := true
 		p.HealthyVolunteer = &yes
@@ -102,4 +123,33 @@ func hasMarker(bs []Biomarker, name string) bool {
 		}
 	}
 	return false
+}
+
+var lineCounts = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "first": 1, "second": 2,
+	"third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+
+// readPriorLines reads how many lines of treatment the note says the
+// patient has had: none ("no treatment yet", "treatment-naive"), the
+// line they progressed on ("progressed on first-line …"), or a count
+// ("two prior lines of chemotherapy").
+func readPriorLines(note string, p *Profile, add func(string, []int, string)) {
+	set := func(n int, span []int) {
+		p.PriorLines = &n
+		add("priorLines", span, strconv.Itoa(n))
+	}
+	if m := noTreatmentRe.FindStringIndex(note); m != nil {
+		set(0, m)
+		return
+	}
+	for _, re := range []*regexp.Regexp{lineRe, linesRe} {
+		if m := re.FindStringSubmatchIndex(note); m != nil {
+			w := strings.ToLower(note[m[2]:m[3]])
+			n, ok := lineCounts[w]
+			if !ok {
+				n, _ = strconv.Atoi(w)
+			}
+			set(n, m[:2])
+			return
+		}
+	}
 }

@@ -66,7 +66,7 @@ var findingKinds = map[string]string{"age": "Age", "sex": "Sex", "pregnancy": "P
 	"condition": "Condition", "noHistoryOf": "Never had", "ecog": "ECOG performance status", "karnofsky": "Karnofsky score",
 	"lab": "Lab value", "therapy": "Treatment", "medication": "Current medication", "stage": "Stage", "metastatic": "Spread",
 	"biomarker": "Tumour marker", "location": "Place", "smoking": "Smoking", "healthyVolunteer": "Healthy volunteer",
-	"diseaseStatus": "Course"}
+	"diseaseStatus": "Course", "priorLines": "Lines of treatment so far"}
 
 // labNames are the measures a reader can give, as choices.
 var labNames = func() []option {

@@ -297,3 +297,23 @@ func TestMatchNoneFit(t *testing.T) {
 		t.Error("the page does not say how the trials are ordered")
 	}
 }
+
+// TestMatchPriorLines: the lines of treatment a note gives fill their
+// field, and a trial for patients treated before says, on its row, that
+// the patient has had none.
+func TestMatchPriorLines(t *testing.T) {
+	ts := newTestSite(t)
+	note := "64 yo never-smoker man, newly diagnosed stage IVB lung adenocarcinoma (bone, adrenal), EGFR exon 19 deletion, ALK negative, PD-L1 10%. No treatment yet. ECOG 1."
+	d, _ := ts.postPage(t, "/match", url.Values{"step": {"read"}, "note": {note}}, 200)
+	if got := attr(d.one("input#lines"), "value"); got != "0" {
+		t.Fatalf("lines field %q, want 0", got)
+	}
+	v := formValues(d.one("form.pform"))
+	d, _ = ts.postPage(t, "/match", v, 200)
+	for _, tr := range d.all(".hits table.crit tbody tr") {
+		if strings.Contains(text(tr), "You have had no treatment for it yet; this trial is for people whose disease progressed after earlier treatment") {
+			return
+		}
+	}
+	t.Error("no row says the patient has had no treatment yet")
+}

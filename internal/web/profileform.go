@@ -161,7 +161,7 @@ func (f *form) profile() patient.Profile {
 	// fields names the form field of each profile field, for the
 	// profile's own validation messages.
 	fields := map[string]string{"age": "age", "birthDate": "age", "sex": "sex", "pregnant": "pregnant",
-		"ecog": "ecog", "karnofsky": "karnofsky", "location": "place", "maxDistance": "distance", "distanceUnit": "unit"}
+		"ecog": "ecog", "karnofsky": "karnofsky", "priorLines": "lines", "location": "place", "maxDistance": "distance", "distanceUnit": "unit"}
 	if a, ok := f.number("age", "Age"); ok {
 		p.Age = &a
 	}
@@ -175,6 +175,7 @@ func (f *form) profile() patient.Profile {
 	p.Breastfeeding = f.yesNo("breastfeeding", "Breastfeeding")
 	p.ECOG = f.grade("ecog", "ECOG performance status", 0, 5)
 	p.Karnofsky = f.grade("karnofsky", "Karnofsky score", 0, 100)
+	p.PriorLines = f.grade("lines", "Lines of treatment so far", 0, 30)
 	for i := range maxRows {
 		pre := "lab-" + strconv.Itoa(i) + "-"
 		name := strings.TrimSpace(f.Get(pre + "name"))
@@ -387,6 +388,9 @@ func profileForm(p patient.Profile) *form {
 	}
 	if p.Karnofsky != nil {
 		set("karnofsky", strconv.Itoa(*p.Karnofsky))
+	}
+	if p.PriorLines != nil {
+		set("lines", strconv.Itoa(*p.PriorLines))
 	}
 	for i, l := range p.Labs[:min(len(p.Labs), maxRows)] {
 		pre := "lab-" + strconv.Itoa(i) + "-"

@@ -59,7 +59,7 @@ type questionView struct {
 var questionGroups = map[string]string{
 	match.AskAge: "About you", match.AskSex: "About you", match.AskPregnant: "About you", match.AskBreastfeeding: "About you",
 	match.AskStage: "Your health", match.AskSpread: "Your health", match.AskBiomarker: "Your health", match.AskCondition: "Your health", match.AskECOG: "Your health", match.AskKarnofsky: "Your health",
-	match.AskMeasure: "Test results", match.AskTherapy: "Treatments",
+	match.AskMeasure: "Test results", match.AskLines: "Treatments", match.AskTherapy: "Treatments",
 }
 
 // resultView is a check's outcome as shown: the verdict, the counts and

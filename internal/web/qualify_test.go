@@ -726,3 +726,35 @@ func TestCheckPlainWords(t *testing.T) {
 		t.Errorf("no exclusion says it does not rule out a reader who is not pregnant: %v", labels)
 	}
 }
+
+// TestCheckLinesQuestion: a trial whose criteria count lines of prior
+// treatment asks how many the patient has had, "not sure" among the
+// answers, and a count its criteria rule out says so on the row.
+func TestCheckLinesQuestion(t *testing.T) {
+	ts := newTestSite(t)
+	const id = "NCT05048797" // "Treatment-naïve for palliative intent systemic therapy for … metastatic disease"
+	path := "/study/" + id + "/check"
+	d, _ := ts.page(t, path, 200)
+	sel := d.one("select#lines")
+	if len(all(sel, `option[value=""]`)) != 1 || len(all(sel, `option[value="0"]`)) != 1 {
+		t.Fatalf("%s: the lines question offers no \"not sure\" or no \"none\"", id)
+	}
+	form := formValues(d.one("form.qform"))
+	outcomes := map[string]string{}
+	for _, answer := range []string{"", "0", "1"} {
+		form.Set("lines", answer)
+		d, res := ts.postPage(t, path, form, 200)
+		checkCommon(t, d, res)
+		for _, tr := range d.all(".result table.crit tbody tr") {
+			if cells := all(tr, "td"); strings.Contains(text(cells[0]), "Treatment-naïve") {
+				outcomes[answer] = text(cells[1]) + ": " + text(cells[2])
+			}
+		}
+	}
+	if !strings.Contains(outcomes["1"], "You have had 1 prior line of treatment; this trial is for people who have had none") ||
+		!strings.Contains(strings.ToLower(outcomes["1"]), "not met") ||
+		!strings.Contains(outcomes["0"], "You have had no prior line of treatment") ||
+		!strings.Contains(outcomes[""], "We don't know how many lines of treatment you have had") {
+		t.Errorf("%s: the treatment-naïve row by answer: %q", id, outcomes)
+	}
+}

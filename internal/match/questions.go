@@ -259,6 +259,11 @@ func (qb *questionBuilder) term(kind string, pc *pcons, why string) *Question {
 	if kind == AskCondition && pc.c.Kind != eligibility.KindMetastasis && !qb.known(words, displayTerm(pc.c.Term)) {
 		return nil
 	}
+	if kind == AskCondition && len(pc.toks) < len(termTokens(pc.c.Term, conditionNoise)) {
+		// Trimmed of its extent (trimExtent): the spread question asks
+		// that, and the term as written is no question.
+		return nil
+	}
 	// A qualified term is its own question, never broader than its
 	// criterion ("chemotherapy for advanced disease"): its answer "no"
 	// records the qualified words, which settle no broader criterion.

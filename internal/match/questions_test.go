@@ -482,3 +482,16 @@ func TestQualifiedTermQuestions(t *testing.T) {
 		}
 	}
 }
+
+// TestNoQuestionFromATrimmedCondition: NCT05501886's inclusion
+// "metastatic or locally advanced breast cancer Adult females" is
+// checked as breast cancer and spread; the spread question asks the
+// extent, and the line as written is asked about by no question.
+func TestNoQuestionFromATrimmedCondition(t *testing.T) {
+	s := demoStudy(t, "NCT05501886")
+	for _, q := range Questions(s, eligibility.Parse(s.Eligibility.Criteria)) {
+		if strings.Contains(q.Text, "Adult females") {
+			t.Errorf("asks %q", q.Text)
+		}
+	}
+}

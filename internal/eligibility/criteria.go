@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // Criteria is the structured form of one eligibility criteria text.
@@ -168,6 +169,11 @@ func annotate(text string, it *Item, inclusion bool) {
 	}
 	own := normalize(text, it.Span[0], ownEnd(it))
 	it.Allowance = allowance(own, inclusion)
+	// The old registry's "Allowed:" over a list of medications lets each
+	// in and requires none of them.
+	if len(it.Items) > 0 && allowedHeadingRe.MatchString(own.s) && !strings.Contains(own.s, "not ") {
+		markAllowance(it)
+	}
 	// "Cohort A:", or a heading such as "Diabetes-related for
 	// participants with T2D" over its own list, sets rules for some.
 	if cohortRe.MatchString(own.s) || len(it.Items) > 0 && (conditionalRe.MatchString(own.s) || groupRe.MatchString(own.s)) {
@@ -180,6 +186,18 @@ func annotate(text string, it *Item, inclusion bool) {
 		it.Constraints = []Constraint{}
 	}
 	it.Structured = len(it.Constraints) > 0
+}
+
+// allowedHeadingRe is a heading of what is allowed: "Allowed:",
+// "Concurrent medications permitted:", "Allowed > 2 weeks prior to
+// study entry:".
+var allowedHeadingRe = regexp.MustCompile(`^\W*(?:[^:]{0,40}\s)?(?:allowed|permitted)\b[^:]{0,60}:\W*$`)
+
+func markAllowance(it *Item) {
+	it.Allowance = true
+	for i := range it.Items {
+		markAllowance(&it.Items[i])
+	}
 }
 
 // ownEnd is where an item's own text ends: before its first sub-item

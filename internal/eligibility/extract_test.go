@@ -240,3 +240,64 @@ func TestUnstructuredKept(t *testing.T) {
 		t.Errorf("age item not structured: %+v", c.Inclusion[1])
 	}
 }
+
+// TestTherapyNamedNotReceived: a therapy that names a disease, a
+// marker's response, or what the patient could have ("insulin-dependent
+// diabetes", "EGFR-TKI sensitivity", "not suitable for radiotherapy")
+// is no therapy received; one received is still read.
+func TestTherapyNamedNotReceived(t *testing.T) {
+	for _, text := range []string{
+		"Have a history of 20 years or longer of insulin-dependent diabetes.",
+		"History of insulin dependent diabetes mellitus",
+		"Documented EGFR mutations known to be associated with EGFR-TKI sensitivity, including Ex19del or L858R.",
+		"EGFR TKI-sensitizing mutation",
+		"Platinum-resistant ovarian cancer",
+		"Steroid-refractory acute graft-versus-host disease",
+		"Chemotherapy-naive patients",
+		"Hormone-sensitive prostate cancer",
+		"Locally advanced or metastatic NSCLC, who is not suitable for radical surgery or radiotherapy.",
+		"Patients who are candidates for chemotherapy",
+		"Scheduled for elective surgery under general anesthesia",
+		"Refused or not eligible for chemotherapy",
+	} {
+		if th := findKind(allConstraints(Parse(text)), KindTherapy); len(th) != 0 {
+			t.Errorf("%q: therapies %+v", text, th)
+		}
+	}
+	for text, want := range map[string]string{
+		"Prior treatment with insulin within 3 months":                     "insulin",
+		"Has received radiotherapy within 28 days prior to the first dose": "radiotherapy",
+		"Failed in or were intolerant to 1-2 lines of chemotherapy":        "chemotherapy",
+		"Progressed on a prior EGFR-TKI":                                   "TKI",
+	} {
+		th := findKind(allConstraints(Parse(text)), KindTherapy)
+		if len(th) != 1 || th[0].Term != want {
+			t.Errorf("%q: therapies %+v, want %q", text, th, want)
+		}
+	}
+}
+
+// TestAllowedHeading: the old registry's "Allowed:" heading over a list
+// of medications lets them in and requires none of them; "Excluded:"
+// and "Not allowed:" lists stay rules.
+func TestAllowedHeading(t *testing.T) {
+	c := Parse("Inclusion Criteria:\n\nConcurrent Medication:\n\nAllowed:\n\n  * PCP prophylaxis, antibiotics, rEPO and G-CSF.\n  * Topical steroids.\n\nNot allowed:\n\n  * Systemic corticosteroids.\n")
+	var walk func([]Item, bool)
+	seen := 0
+	walk = func(items []Item, under bool) {
+		for _, it := range items {
+			heading := strings.HasPrefix(it.Text, "Allowed")
+			if want := heading || under; it.Allowance != want {
+				t.Errorf("%q: allowance %v, want %v", it.Text, it.Allowance, want)
+			}
+			if under {
+				seen++
+			}
+			walk(it.Items, heading || under)
+		}
+	}
+	walk(c.Inclusion, false)
+	if seen != 2 {
+		t.Errorf("%d items under the heading, want 2: %+v", seen, c.Inclusion)
+	}
+}

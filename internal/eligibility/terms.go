@@ -93,6 +93,9 @@ func terms(text string, n norm) []Constraint {
 		out = append(out, n.term(text, KindMetastasis, m[0], m[1]))
 	}
 	for _, m := range findIn(therapyRe, s, therapyStems) {
+		if notReceived(s, m[0], m[1]) {
+			continue
+		}
 		c := n.term(text, KindTherapy, m[0], m[1])
 		if e := examplesRe.FindStringSubmatchIndex(s[m[1]:]); e != nil {
 			for _, x := range exampleSepRe.Split(termText(text, n, m[1]+e[2], m[1]+e[3]), -1) {
@@ -110,6 +113,23 @@ func terms(text string, n norm) []Constraint {
 	}
 	return out
 }
+
+// notReceived reports a therapy named in s[a:b] that the patient need
+// not have received: one naming a disease or a marker's response
+// ("insulin-dependent diabetes", "EGFR-TKI sensitivity",
+// "chemotherapy-naive") or a treatment the patient could or will have
+// ("not suitable for radical surgery or radiotherapy", "scheduled for
+// surgery"). Read as a therapy received, the first made questions ask
+// "Have you had insulin?" of a diabetic, and the second an inclusion
+// require the treatment it rules out.
+func notReceived(s string, a, b int) bool {
+	return describesRe.MatchString(s[b:]) || candidacyRe.MatchString(s[max(0, a-60):a])
+}
+
+var (
+	describesRe = regexp.MustCompile(`^[- ]?(?:dependen|resistan|refractor|na[iï]ve|sensiti|responsive|intoleran)`)
+	candidacyRe = regexp.MustCompile(`\b(?:suitable|eligible|candidates?|amenable|fit|unfit|appropriate|indicated|planned|planning|scheduled|referred|considered|refus\w*|declin\w*)\s+(?:for|to)\s+(?:[\w/-]+\s+){0,3}$`)
+)
 
 // therapyStems are the stems every therapyRe match contains; no match
 // reaches further than 60 bytes from its stem.

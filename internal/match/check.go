@@ -32,6 +32,13 @@
 // permits ("… not permitted (prior adjuvant chemotherapy permitted)") is
 // unknown when it applies.
 //
+// A condition or therapy the criterion narrows ("chemotherapy … for
+// advanced disease", "hypersensitivity to the study drugs") is matched
+// with its qualifier: a general "never had" settles it, a narrow one
+// settles nothing broader, and its question asks the narrow thing. An
+// inclusion's condition is matched without the extent words ("locally
+// advanced", "metastatic") that its item's own spread constraint checks.
+//
 // An inclusion item holds when all its constraints and sub-items hold
 // (any one, for an "any of" item and for lines joined by a trailing
 // "or"); an exclusion applies when any of them does. Conditions match by

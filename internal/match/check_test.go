@@ -221,3 +221,73 @@ func TestHistologyVerdicts(t *testing.T) {
 		}
 	}
 }
+
+// noPregnancyInclusions are inclusions written to keep pregnant women
+// out: a woman who is not pregnant meets them, and never reads that the
+// trial requires a pregnancy.
+var noPregnancyInclusions = []string{
+	"Negative pregnancy test for women of childbearing potential",
+	"Women of childbearing potential must have a negative serum pregnancy test within 7 days prior to treatment",
+	"Must not be pregnant or breastfeeding",
+	"Non-pregnant, non-lactating women",
+	"Female participants must be non-pregnant and willing to use contraception during the study",
+	"Not pregnant and willing to use highly effective contraception",
+}
+
+// TestNoPregnancyInclusions: a not-pregnant, not-breastfeeding woman is
+// never "not met" on such an inclusion (a false exclusion), and a
+// pregnant one never "met".
+func TestNoPregnancyInclusions(t *testing.T) {
+	s := demoStudy(t, icotinib)
+	for _, text := range noPregnancyInclusions {
+		c := eligibility.Parse("Inclusion Criteria:\n\n* " + text + "\n")
+		for _, pregnant := range []bool{false, true} {
+			p := patient.Profile{Age: ptr(40.0), Sex: "female", Pregnant: ptr(pregnant), Breastfeeding: ptr(false)}
+			r := Check(p, s, c)
+			rw := row(t, r, text[:20])
+			if !pregnant && rw.Status == NotMet || pregnant && rw.Status == Met {
+				t.Errorf("%q, pregnant %v: %s %q", text, pregnant, rw.Status, rw.Reason)
+			}
+		}
+	}
+}
+
+// NCT00000625 and NCT00002258 (bundled) list under their inclusion
+// criteria "Allowed:" and "Allowed > 2 weeks prior to study entry:"
+// medications (G-CSF, chemotherapy, …): a patient who never had them is
+// not ruled out by those lists.
+func TestAllowedMedicationsRuleNoOneOut(t *testing.T) {
+	p := patient.Profile{Age: ptr(40.0), Sex: "male", Conditions: []patient.Condition{{Text: "HIV infection"}},
+		NoHistoryOf: []string{"G-CSF", "corticosteroids", "chemotherapy", "growth factor"}}
+	for _, id := range []string{"NCT00000625", "NCT00002258"} {
+		r := checkDemo(t, id, p)
+		if rw := row(t, r, "Allowed"); rw.Status == NotMet {
+			t.Errorf("%s allowed medications: %s %q", id, rw.Status, rw.Reason)
+		}
+		if r.Verdict == NotEligible {
+			t.Errorf("verdict %s", r)
+		}
+	}
+}
+
+// TestOwnConditionWithSpread: on NCT05501886's questionnaire (bundled;
+// inclusion "Histologically or cytologically confirmed diagnosis of
+// metastatic or locally advanced breast cancer Adult females, …") a
+// patient who answers that the trial's disease has spread records it
+// as the trial's condition, metastatic; the inclusion is then met, not
+// unknown for the words around the condition's name. The same words in
+// an exclusion ("metastatic breast cancer") still need the spread.
+func TestOwnConditionWithSpread(t *testing.T) {
+	s := demoStudy(t, "NCT05501886")
+	p := patient.Profile{Age: ptr(58.0), Sex: "female",
+		Conditions: []patient.Condition{{Text: s.Conditions[0], Metastatic: ptr(true)}}}
+	if rw := row(t, checkDemo(t, s.NCTID, p), "metastatic or locally advanced breast cancer"); rw.Status != Met {
+		t.Errorf("%s: %s %q, want met", s.Conditions[0], rw.Status, rw.Reason)
+	}
+	early := patient.Profile{Age: ptr(58.0), Sex: "female",
+		Conditions: []patient.Condition{{Text: "breast cancer", Metastatic: ptr(false), Stage: "II"}}}
+	c := eligibility.Parse("Exclusion Criteria:\n\n* Metastatic breast cancer\n")
+	if rw := row(t, Check(early, s, c), "Metastatic breast"); rw.Status == NotMet {
+		t.Errorf("early breast cancer against an exclusion of metastatic breast cancer: %s %q", rw.Status, rw.Reason)
+	}
+}

@@ -178,6 +178,7 @@ func (pk *packer) conses(cons []pcons) {
 			pk.float(c.Window.Value2)
 		}
 		pk.strs(pc.toks)
+		pk.strs(pc.qualifier)
 		pk.uint(uint64(len(pc.examples)))
 		for _, e := range pc.examples {
 			pk.strs(e)
@@ -291,6 +292,7 @@ func (u *unpacker) readConses() []pcons {
 		pc := pcons{c: c, notPregnant: flags&consNotPregnant != 0, current: flags&consCurrent != 0, orNext: flags&consOrNext != 0,
 			hedged: flags&consHedged != 0, spread: flags&consSpread != 0, vague: flags&consVague != 0, duration: flags&consDuration != 0}
 		pc.toks = u.readStrs()
+		pc.qualifier = u.readStrs()
 		if ne := int(u.uint()); ne > 0 {
 			first := len(u.examples)
 			for range ne {

@@ -285,7 +285,7 @@ func (ck *checker) condition(pc *pcons) Status {
 		}
 		return Unknown
 	}
-	st, which := ck.pi.presence(pc.toks)
+	st, which := ck.pi.presence(pc.scoped())
 	if st == Unknown {
 		if h, ok := ck.pi.histologyClash(pc.toks); ok {
 			st, which = NotMet, h
@@ -383,7 +383,7 @@ func (ck *checker) therapy(pc *pcons) Status {
 		i = pi.therapies.find(e)
 	}
 	if i < 0 {
-		st, which := pi.presence(pc.toks)
+		st, which := pi.presence(pc.scoped())
 		if st != NotMet {
 			if ck.explain {
 				ck.say("We don't know whether you have had %q — ask the study team", pc.c.Term)

@@ -53,6 +53,14 @@ type pcons struct {
 	// has taken it ("on an antipsychotic for at least 12 weeks"), not
 	// how long ago it ended.
 	duration bool
+	// qualifier is the part of the item that narrows a condition or
+	// therapy ("chemotherapy … for advanced disease", "hypersensitivity
+	// to the study drugs"), as written (qualText) and as tokens: what
+	// the patient never had settles the constraint only when it is no
+	// narrower than the term with its qualifier, and a question asks
+	// about both.
+	qualText  string
+	qualifier []string
 	// spread marks a metastasis with no site ("metastatic disease",
 	// "M0"): it asks whether the disease has spread at all.
 	spread bool
@@ -119,6 +127,69 @@ func structuredOnly(items []pitem) (checked []pitem, free int) {
 	return checked, free
 }
 
+// trimExtent drops from an inclusion's condition the words of the
+// disease's extent that a spread constraint of the same item checks
+// ("metastatic or locally advanced breast cancer" is breast cancer, and
+// spread), and people's words that trail its name ("breast cancer Adult
+// females", a line run into the next): else a patient with metastatic
+// breast cancer is unknown on it for the words around the name. Only in
+// an inclusion: in an exclusion, "metastatic breast cancer" without its
+// extent would rule out every breast cancer.
+func trimExtent(cons []pcons) {
+	spread := slices.ContainsFunc(cons, func(pc pcons) bool { return pc.spread && !pc.skip })
+	for i := range cons {
+		pc := &cons[i]
+		if pc.c.Kind != eligibility.KindCondition || pc.vague {
+			continue
+		}
+		toks := pc.toks
+		for len(toks) > 1 && peopleWords[toks[len(toks)-1]] {
+			toks = toks[:len(toks)-1]
+		}
+		if spread {
+			toks = slices.DeleteFunc(slices.Clone(toks), func(t string) bool { return extentWords[t] })
+		}
+		if len(toks) > 0 && slices.ContainsFunc(toks, func(t string) bool { return !genericWords[t] }) {
+			pc.toks = toks
+		}
+	}
+}
+
+var (
+	extentWords = wordSet("metastasis locally advanced unresectable inoperable")
+	peopleWords = wordSet("adult adults female male women men woman man patient subject participant")
+)
+
+var (
+	// settingQualRe finds the setting a therapy was given in, after it:
+	// "chemotherapy and antibody drug conjugates for advanced disease".
+	settingQualRe = regexp.MustCompile(`(?i)^[^.;:()]{0,50}?\bfor\s+((?:locally[- ])?(?:advanced|metastatic|recurrent|unresectable|relapsed)(?:(?:\s*,\s*|\s+or\s+|\s+and(?:/or)?\s+|\s*/\s*)(?:locally[- ])?(?:advanced|metastatic|recurrent|unresectable|relapsed))*(?:\s+[\w-]+){0,3}?\s+(?:disease|cancer|setting|nsclc|carcinoma|tumou?rs?|malignancy))\b`)
+	// targetQualRe finds what a hypersensitivity or allergy is to, right
+	// after it, when that is the study's own treatment.
+	targetQualRe = regexp.MustCompile(`(?i)^\s*(?:or\s+\w+\s+)?(?:to|against)\s+((?:any\s+(?:of\s+)?)?(?:the\s+|its\s+)?(?:study|investigational|trial|protocol)\s+(?:drugs?|treatments?|medications?|products?|agents?|interventions?)(?:\s+or\s+(?:their|its)\s+(?:components|excipients|ingredients))?)`)
+)
+
+// qualify reads the qualifier re finds right after the constraint's
+// term in the item.
+func (pc *pcons) qualify(it *eligibility.Item, re *regexp.Regexp) {
+	at := pc.c.Span[1] - it.Span[0]
+	if at < 0 || at > len(it.Text) {
+		return
+	}
+	if m := re.FindStringSubmatch(it.Text[at:]); m != nil {
+		pc.qualText = strings.Join(strings.Fields(m[1]), " ")
+		pc.qualifier = termTokens(pc.qualText, conditionNoise)
+	}
+}
+
+// scoped is the term's tokens with its qualifier's.
+func (pc *pcons) scoped() []string {
+	if len(pc.qualifier) == 0 {
+		return pc.toks
+	}
+	return append(slices.Clip(pc.toks), pc.qualifier...)
+}
+
 func prepareItems(items []eligibility.Item, excl bool) []pitem {
 	out := make([]pitem, len(items))
 	for i := range items {
@@ -161,6 +232,9 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 		case eligibility.KindCondition, eligibility.KindMetastasis:
 			pc.toks = termTokens(c.Term, conditionNoise)
 			pc.vague = !slices.ContainsFunc(pc.toks, func(t string) bool { return !genericWords[t] })
+			if c.Kind == eligibility.KindCondition {
+				pc.qualify(it, targetQualRe)
+			}
 			pc.spread = c.Kind == eligibility.KindMetastasis && (pc.vague || noSpreadWords[strings.ToLower(c.Term)] ||
 				strings.HasPrefix(strings.ToLower(c.Term), "early"))
 			// "AST ≤ 5 × ULN with liver metastases" qualifies a threshold;
@@ -171,6 +245,7 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 		case eligibility.KindTherapy:
 			pc.current = currentRe.MatchString(it.Text)
 			pc.toks = termTokens(c.Term, therapyNoise)
+			pc.qualify(it, settingQualRe)
 			pc.hedged = pc.hedged || broadTherapy(pc.toks)
 			pc.duration = durationRe.MatchString(it.Text)
 			for _, e := range c.Examples {
@@ -216,6 +291,9 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 				pc.hedged = true
 			}
 		}
+	}
+	if !excl {
+		trimExtent(p.cons)
 	}
 	// An exclusion that speaks of untreated disease or of progression
 	// describes a setting ("alterations with a targeted therapy approved

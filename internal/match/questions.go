@@ -2,6 +2,7 @@ package match
 
 import (
 	"cmp"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,6 +115,8 @@ type questionBuilder struct {
 	byKey map[string]int
 	conds int
 	ther  int
+	// scope is the cohort the current item's rules are for, if one.
+	scope string
 }
 
 // ask adds a question, or the reason to an existing one of the same key.
@@ -126,6 +129,9 @@ func (qb *questionBuilder) ask(kind, key, why string) *Question {
 		qb.qs = append(qb.qs, Question{Kind: kind, Text: questionText[kind]})
 	}
 	q := &qb.qs[i]
+	if qb.scope != "" && why != "" {
+		why += " (" + qb.scope + " only)"
+	}
 	if why != "" && !slices.Contains(q.Why, why) && len(q.Why) < 3 {
 		q.Why = append(q.Why, why)
 	}
@@ -148,9 +154,19 @@ func (qb *questionBuilder) item(it *pitem, section string) {
 	if it.allowance {
 		return // rules no one out: no answer changes it
 	}
+	// A rule for one cohort says so in its reasons, which would
+	// otherwise read "requires: chemotherapy" beside another cohort's
+	// "excludes: chemotherapy".
+	if m := cohortLabelRe.FindStringSubmatch(it.src.Text); m != nil {
+		defer func(scope string) { qb.scope = scope }(qb.scope)
+		qb.scope = strings.ToLower(m[1])
+	}
 	for i := range it.cons {
 		pc := &it.cons[i]
-		if !pc.skip {
+		// What an item that prohibits and permits names under a
+		// negation is what it permits ("prior adjuvant chemotherapy is
+		// permitted"): not a reason to ask.
+		if !pc.skip && !(it.exception && pc.c.Negated && (pc.c.Kind == eligibility.KindTherapy || pc.c.Kind == eligibility.KindCondition)) {
 			qb.constraint(pc, section)
 		}
 	}
@@ -159,20 +175,37 @@ func (qb *questionBuilder) item(it *pitem, section string) {
 	}
 }
 
+// cohortLabelRe opens a rule for one group of a study ("Cohort 2:",
+// "Cohort 3 only：", "Part B -").
+var cohortLabelRe = regexp.MustCompile(`(?i)^\W*(?:for\s+)?((?:group|cohort|arm|part|stratum)\s*(?:[a-z]|\d{1,2}|[ivx]{1,4}))\b(?:\s+only)?\s*[:：\-(]`)
+
 func (qb *questionBuilder) constraint(pc *pcons, section string) {
 	c := pc.c
 	why := section + ": " + strings.Join(strings.Fields(c.Term), " ")
+	if c.Negated && (c.Kind == eligibility.KindTherapy || c.Kind == eligibility.KindCondition) {
+		// "no statin treatment so far": the reason says which way.
+		why = section + ": no " + strings.Join(strings.Fields(c.Term), " ")
+	}
+	if pc.qualText != "" {
+		why += qualJoin(c.Kind) + pc.qualText
+	}
 	switch c.Kind {
 	case eligibility.KindMeasure:
 		qb.measure(c, section)
 	case eligibility.KindSex:
 		qb.ask(AskSex, "", why)
 	case eligibility.KindPregnancy:
-		kind := AskPregnant
+		kind, state, without := AskPregnant, "pregnancy", "not pregnant"
 		if c.Term == "lactation" {
-			kind = AskBreastfeeding
+			kind, state, without = AskBreastfeeding, "breastfeeding", "not breastfeeding"
 		}
-		qb.ask(kind, "", section+": pregnancy or breastfeeding")
+		// An inclusion that asks for a negative test, contraception or
+		// no pregnancy keeps pregnant women out, as the checker reads it
+		// (pcons.notPregnant): its reason must not read as requiring one.
+		if section == "Inclusion" && pc.notPregnant {
+			state = without
+		}
+		qb.ask(kind, "", section+": "+state)
 	case eligibility.KindStage:
 		q := qb.ask(AskStage, "", why)
 		q.Choices = stageChoices
@@ -198,6 +231,9 @@ func (qb *questionBuilder) constraint(pc *pcons, section string) {
 		if qb.conds < maxConditionQuestions {
 			if q := qb.term(AskCondition, pc, why); q != nil {
 				q.Text = "Have you been diagnosed with " + q.Term + "?"
+				if pc.qualText != "" && allergyWords[strings.ToLower(displayTerm(c.Term))] {
+					q.Text = "Are you allergic to " + pc.qualText + "?"
+				}
 			}
 		}
 	case eligibility.KindTherapy:
@@ -223,10 +259,23 @@ func (qb *questionBuilder) term(kind string, pc *pcons, why string) *Question {
 	if kind == AskCondition && pc.c.Kind != eligibility.KindMetastasis && !qb.known(words, displayTerm(pc.c.Term)) {
 		return nil
 	}
+	if kind == AskCondition && len(pc.toks) < len(termTokens(pc.c.Term, conditionNoise)) {
+		// Trimmed of its extent (trimExtent): the spread question asks
+		// that, and the term as written is no question.
+		return nil
+	}
+	// A qualified term is its own question, never broader than its
+	// criterion ("chemotherapy for advanced disease"): its answer "no"
+	// records the qualified words, which settle no broader criterion.
+	term := displayTerm(pc.c.Term)
+	if pc.qualText != "" {
+		words = strings.Join(pc.scoped(), " ")
+		term += qualJoin(pc.c.Kind) + pc.qualText
+	}
 	_, seen := qb.byKey[kind+"\x00"+words]
 	q := qb.ask(kind, words, why)
 	if !seen {
-		q.Term, q.Words = displayTerm(pc.c.Term), words
+		q.Term, q.Words = term, words
 		if kind == AskCondition {
 			qb.conds++
 		} else {
@@ -247,6 +296,19 @@ func (qb *questionBuilder) known(terms ...string) bool {
 	}
 	return false
 }
+
+// qualJoin joins a term and its qualifier: a therapy is given for a
+// disease, a hypersensitivity is to a drug.
+func qualJoin(kind string) string {
+	if kind == eligibility.KindTherapy {
+		return " for "
+	}
+	return " to "
+}
+
+// allergyWords are the conditions a target qualifier makes an allergy
+// question of ("Are you allergic to the study drugs?").
+var allergyWords = wordSet("hypersensitivity allergy allergies allergic hypersensitivities")
 
 // countNouns are the last words of therapy terms that name one of a
 // kind ("a CDK4/6 inhibitor", "an aromatase inhibitor"), unlike

@@ -172,13 +172,16 @@ func checkTermQuestions(t *testing.T, id string, qs []Question, cons []eligibili
 		if q.Kind == AskCondition {
 			want = []string{eligibility.KindCondition, eligibility.KindMetastasis}
 		}
+		// A qualified term's question names the term and its qualifier
+		// ("chemotherapy for advanced disease").
+		term, _, _ := strings.Cut(strings.Replace(q.Term, " to ", " for ", 1), " for ")
 		found := slices.ContainsFunc(cons, func(c eligibility.Constraint) bool {
-			return slices.Contains(want, c.Kind) && strings.Contains(strings.ToLower(strings.Join(strings.Fields(c.Term), " ")), strings.ToLower(q.Term))
+			return slices.Contains(want, c.Kind) && strings.Contains(strings.ToLower(strings.Join(strings.Fields(c.Term), " ")), strings.ToLower(term))
 		})
 		if !found {
 			t.Errorf("%s: %s question about %q, which no criterion names", id, q.Kind, q.Term)
 		}
-		if q.Words == "" || q.Text == "" || !strings.Contains(q.Text, q.Term) {
+		if q.Words == "" || q.Text == "" || !strings.Contains(q.Text, q.Term) && !strings.HasPrefix(q.Text, "Are you allergic to ") {
 			t.Errorf("%s: question %+v lacks its words or text", id, q)
 		}
 	}
@@ -361,6 +364,134 @@ func TestTherapyQuestionArticle(t *testing.T) {
 	} {
 		if got := withArticle(term); got != want {
 			t.Errorf("withArticle(%q) = %q, want %q", term, got, want)
+		}
+	}
+}
+
+// TestNoPregnancyQuestionReason: an inclusion that keeps pregnant women
+// out gives the pregnancy question a reason that says so.
+func TestNoPregnancyQuestionReason(t *testing.T) {
+	s := demoStudy(t, icotinib)
+	for _, text := range noPregnancyInclusions {
+		c := eligibility.Parse("Inclusion Criteria:\n\n* " + text + "\n")
+		for _, q := range Questions(s, c) {
+			if q.Kind != AskPregnant && q.Kind != AskBreastfeeding {
+				continue
+			}
+			for _, w := range q.Why {
+				if strings.HasPrefix(w, "Inclusion: ") && !strings.Contains(w, "not ") {
+					t.Errorf("%q: %s question's reason %q reads as requiring it", text, q.Kind, w)
+				}
+			}
+		}
+	}
+}
+
+// TestNoTherapyQuestionFromADisease: NCT00000362 (bundled) excludes "a
+// history of 20 years or longer of insulin-dependent diabetes": a disease,
+// not a treatment to ask about.
+func TestNoTherapyQuestionFromADisease(t *testing.T) {
+	s := demoStudy(t, "NCT00000362")
+	for _, q := range Questions(s, eligibility.Parse(s.Eligibility.Criteria)) {
+		if q.Kind == AskTherapy && strings.Contains(strings.ToLower(q.Term), "insulin") {
+			t.Errorf("asks %q (%v)", q.Text, q.Why)
+		}
+	}
+}
+
+// TestQuestionReasonsAgree: no question says, for the same term and
+// the same participants, both that the trial requires it and that it
+// excludes it. Bundled: NCT05994131 requires and excludes EGFR-TKI and
+// chemotherapy, each for one cohort ("Cohort 2: … failed in
+// third-generation EGFR-TKI", "Cohort 3 only: Has received the treatment
+// of EGFR-TKI"), and was "not suitable for radical surgery or
+// radiotherapy"; NCT00382161 requires "no statin-treatment so far" and
+// excludes "Patients taking statins"; NCT05501886 excludes chemotherapy
+// for advanced disease ("prior adjuvant … chemotherapy is permitted").
+func TestQuestionReasonsAgree(t *testing.T) {
+	for _, id := range []string{"NCT05994131", "NCT00382161", "NCT05501886", "NCT00002258"} {
+		s := demoStudy(t, id)
+		for _, q := range Questions(s, eligibility.Parse(s.Eligibility.Criteria)) {
+			if q.Kind != AskTherapy && q.Kind != AskCondition {
+				continue
+			}
+			for _, w := range q.Why {
+				for _, p := range [][2]string{{"Inclusion: ", "Exclusion: "}, {"Inclusion: ", "Inclusion: no "}, {"Exclusion: ", "Exclusion: no "}} {
+					if rest, ok := strings.CutPrefix(w, p[0]); ok && slices.Contains(q.Why, p[1]+rest) {
+						t.Errorf("%s: %q gives %q", id, q.Text, q.Why)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestQualifiedTermQuestions: a question is never broader than its
+// criterion. NCT05501886 (bundled) excludes "Prior treatment with
+// chemotherapy … for advanced disease" (adjuvant permitted) and "Known
+// hypersensitivity to the study drugs or their components": the
+// questions carry the qualifier, a "no" settles the criterion, and a
+// "no" to the narrow question does not answer a broader one.
+func TestQualifiedTermQuestions(t *testing.T) {
+	s := demoStudy(t, "NCT05501886")
+	c := eligibility.Parse(s.Eligibility.Criteria)
+	want := map[string]string{"chemotherapy": "advanced disease", "hypersensitivity": "study drugs"}
+	for _, q := range Questions(s, c) {
+		var key string
+		for k := range want {
+			if strings.Contains(q.Text, k) || strings.Contains(q.Term, k) {
+				key = k
+			}
+		}
+		if key == "" {
+			continue
+		}
+		if !strings.Contains(q.Text, want[key]) {
+			t.Errorf("%q: broader than the criterion (want %q in it)", q.Text, want[key])
+		}
+		base := patient.Profile{Age: ptr(58.0), Sex: "female"}
+		no := base
+		no.NoHistoryOf = []string{q.Words}
+		r := Check(no, s, c)
+		for _, rw := range r.Rows {
+			if strings.Contains(strings.ToLower(rw.Criterion), key) && rw.Status == NotMet {
+				t.Errorf("%q answered no: %q %s %q", q.Text, rw.Criterion, rw.Status, rw.Reason)
+			}
+		}
+		// "yes", as the questionnaire records it: the term with its
+		// qualifier.
+		yes := base
+		if q.Kind == AskCondition {
+			yes.Conditions = []patient.Condition{{Text: q.Term}}
+		} else {
+			yes.Therapies = []patient.Therapy{{Name: q.Term, End: "2025-01"}}
+		}
+		if rw := row(t, Check(yes, s, c), key); rw.Status == Met || key == "hypersensitivity" && rw.Status != NotMet {
+			t.Errorf("%q answered yes: %s %q", q.Text, rw.Status, rw.Reason)
+		}
+		if key == "hypersensitivity" {
+			if rw := row(t, r, "hypersensitivity"); rw.Status != Met {
+				t.Errorf("%q answered no: %s %q, want met", q.Text, rw.Status, rw.Reason)
+			}
+			// A "no" about the study drugs says nothing of another
+			// allergy: it must not settle a general one.
+			general := eligibility.Parse("Exclusion Criteria:\n\n* Known hypersensitivity\n")
+			if rw := row(t, Check(no, s, general), "hypersensitivity"); rw.Status != Unknown {
+				t.Errorf("a no about the study drugs settles a general hypersensitivity: %s %q", rw.Status, rw.Reason)
+			}
+		}
+	}
+}
+
+// TestNoQuestionFromATrimmedCondition: NCT05501886's inclusion
+// "metastatic or locally advanced breast cancer Adult females" is
+// checked as breast cancer and spread; the spread question asks the
+// extent, and the line as written is asked about by no question.
+func TestNoQuestionFromATrimmedCondition(t *testing.T) {
+	s := demoStudy(t, "NCT05501886")
+	for _, q := range Questions(s, eligibility.Parse(s.Eligibility.Criteria)) {
+		if strings.Contains(q.Text, "Adult females") {
+			t.Errorf("asks %q", q.Text)
 		}
 	}
 }

@@ -416,12 +416,14 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 			add("familyHistory", []int{start, end}, term)
 			continue
 		}
+		if lifestyleRe.MatchString(term) {
+			// A habit or a role, read by readTyped, under a negation too:
+			// "no medical conditions, volunteer" is no "never had: volunteer".
+			continue
+		}
 		if inScopes(neg, start) {
 			negs = append(negs, Finding{Kind: "noHistoryOf", Text: term, Value: term, Span: [2]int{start, end}})
 			continue
-		}
-		if lifestyleRe.MatchString(term) {
-			continue // a habit or a role, read by readTyped
 		}
 		if end < len(note)-1 && note[end] == '-' && isWordByte(note[end+1]) {
 			continue // part of a longer name: "PD" of "PD-L1" is no Parkinson's disease

@@ -121,6 +121,31 @@ func TestFromTextFamilyAfterNegations(t *testing.T) {
 	}
 }
 
+// TestFromTextRolesAreNoConditions: a role or habit under a negation
+// ("no medical conditions, volunteer") is neither a condition nor one
+// never had.
+func TestFromTextRolesAreNoConditions(t *testing.T) {
+	for _, note := range []string{
+		"Healthy 30-year-old man, non-smoker, no medical conditions, volunteer, lives near Chicago",
+		"45-year-old woman, no known illnesses, healthy volunteer, never smoked",
+	} {
+		p, _ := FromText(note)
+		for _, n := range p.NoHistoryOf {
+			if lifestyleRe.MatchString(n) {
+				t.Errorf("%q: never had %q", note, n)
+			}
+		}
+		for _, c := range p.Conditions {
+			if lifestyleRe.MatchString(c.Text) {
+				t.Errorf("%q: condition %q", note, c.Text)
+			}
+		}
+		if p.HealthyVolunteer == nil || !*p.HealthyVolunteer {
+			t.Errorf("%q: not read as a healthy volunteer", note)
+		}
+	}
+}
+
 // TestFromTextPriorLines reads how many lines of treatment a note says
 // the patient has had: none when it says so, the line they progressed
 // on, a count; nothing when it does not say.

@@ -55,6 +55,12 @@ var (
 	noPriorScopeRe = regexp.MustCompile(`^\s*(?:$|[,;:.)]|(?:for|in)\b[^,;:.]{0,40}\b(?:advanced|metasta\w*|recurren\w*|unresectable|locally|disease|cancer|carcinoma|nsclc|setting|stage)\b)`)
 )
 
+// lineOps are the comparisons linesRe reads before a count.
+var lineOps = map[string]string{"at least": OpGE, "a minimum of": OpGE, "minimum of": OpGE, ">=": OpGE,
+	"no more than": OpLE, "not more than": OpLE, "at most": OpLE, "up to": OpLE, "a maximum of": OpLE,
+	"maximum of": OpLE, "less than or equal to": OpLE, "<=": OpLE, "fewer than": OpLT, "less than": OpLT, "<": OpLT,
+	"more than": OpGT, "greater than": OpGT, ">": OpGT}
+
 var lineNumbers = map[string]float64{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 func lineNumber(s string) float64 {
@@ -118,10 +124,7 @@ func priorLines(text string, n norm) []Constraint {
 				}
 			}
 			v := lineNumber(s[m[6]:m[7]])
-			op := map[string]string{"at least": OpGE, "a minimum of": OpGE, "minimum of": OpGE, ">=": OpGE,
-				"no more than": OpLE, "not more than": OpLE, "at most": OpLE, "up to": OpLE, "a maximum of": OpLE,
-				"maximum of": OpLE, "less than or equal to": OpLE, "<=": OpLE, "fewer than": OpLT, "less than": OpLT, "<": OpLT,
-				"more than": OpGT, "greater than": OpGT, ">": OpGT}[word]
+			op := lineOps[word]
 			v2 := 0.0
 			switch {
 			case m[8] >= 0:

@@ -22,10 +22,11 @@ var (
 	newlyDiagnosedRe = regexp.MustCompile(`(?i)\b(?:newly diagnosed|new diagnosis|previously untreated|treatment[- ]na[iï]ve)\b`)
 	relapsedRe       = regexp.MustCompile(`(?i)\b(?:relapsed|relapse|recurrent|recurred|recurrence)\b`)
 	refractoryRe     = regexp.MustCompile(`(?i)\brefractory\b`)
+	// pdl1Re is a PD-L1 percentage ("PD-L1 10%", "PD-L1 TPS 50%").
+	pdl1Re = regexp.MustCompile(`(?i)\bPD-?L1\s*(?:TPS|expression|of)?\s*(?:<\s*)?(\d{1,3}(?:\.\d+)?)\s*%`)
 	// noTreatmentRe says the patient has had no treatment for the
 	// disease; lineRe names the line they progressed on, linesRe counts
 	// them.
-	pdl1Re        = regexp.MustCompile(`(?i)\bPD-?L1\s*(?:TPS|expression|of)?\s*(?:<\s*)?(\d{1,3}(?:\.\d+)?)\s*%`)
 	noTreatmentRe = regexp.MustCompile(`(?i)\b(?:no (?:treatment|therapy|systemic (?:therapy|treatment)) (?:yet|so far|to date)|not (?:yet )?(?:been )?treated|no prior (?:systemic )?(?:treatment|therapy)|treatment[- ]na[iï]ve|previously untreated)\b`)
 	lineRe        = regexp.MustCompile(`(?i)\b(?:progress(?:ed|ion)|relapsed|recurred)\s+(?:on|after|following|during)\s+(first|second|third|fourth|1st|2nd|3rd|4th)[- ]line\b`)
 	linesRe       = regexp.MustCompile(`(?i)\b(one|two|three|four|five|[1-9]) (?:prior |previous )?lines? of (?:\w+ )?(?:therapy|treatment|chemotherapy)\b`)

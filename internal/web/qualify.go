@@ -204,7 +204,7 @@ func (s *site) checkForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := checkPageOf(st, c, &form{v: url.Values{}})
-	if err := s.elsewhere(r.Context(), page); err != nil {
+	if page.Elsewhere, page.Recruiting, err = s.elsewhere(r.Context(), page.Status, page.Condition); err != nil {
 		return err
 	}
 	if len(page.Questions) == 0 {
@@ -224,7 +224,7 @@ func (s *site) checkAnswers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := checkPageOf(st, c, f)
-	if err := s.elsewhere(r.Context(), page); err != nil {
+	if page.Elsewhere, page.Recruiting, err = s.elsewhere(r.Context(), page.Status, page.Condition); err != nil {
 		return err
 	}
 	p := f.profile()
@@ -273,12 +273,14 @@ func (s *site) recruitingFor(ctx context.Context, condition string) (string, int
 	return p.url("/search"), res.Total, nil
 }
 
-// elsewhere says where to look instead of a trial that is not open.
-func (s *site) elsewhere(ctx context.Context, page *checkPage) (err error) {
-	if enrollment(page.Status) != "open" {
-		page.Elsewhere, page.Recruiting, err = s.recruitingFor(ctx, page.Condition)
+// elsewhere is where to look instead of a trial of that status that
+// one cannot apply to (see recruitingFor); nothing for a trial that is
+// enrolling or about to, whose page points nowhere else.
+func (s *site) elsewhere(ctx context.Context, status, condition string) (string, int, error) {
+	if e := enrollment(status); e == "open" || e == "soon" {
+		return "", 0, nil
 	}
-	return err
+	return s.recruitingFor(ctx, condition)
 }
 
 // nearestShown is how many sites a check's result lists.

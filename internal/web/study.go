@@ -171,10 +171,8 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	if len(st.Conditions) > 0 {
 		page.Condition = st.Conditions[0]
 	}
-	if enrollment(st.OverallStatus) != "open" {
-		if page.Elsewhere, page.Recruiting, err = s.recruitingFor(r.Context(), page.Condition); err != nil {
-			return err
-		}
+	if page.Elsewhere, page.Recruiting, err = s.elsewhere(r.Context(), st.OverallStatus, page.Condition); err != nil {
+		return err
 	}
 	if b, ok := banners[st.OverallStatus]; ok {
 		b.Why = st.WhyStopped
@@ -317,7 +315,8 @@ func (page *studyPage) sitePage(r *http.Request, sites []siteView) ([]siteView, 
 	if v := r.URL.Query().Get("sitepage"); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < 1 || (n-1)*sitesPerPage >= len(sites) {
-			return nil, &search.InvalidError{Msg: fmt.Sprintf("sitepage: %q is not a page of this trial's sites", v)}
+			return nil, &pageError{Code: http.StatusBadRequest, Title: "We could not show that page",
+				Message: fmt.Sprintf("sitepage: %q is not a page of this trial's sites", v)}
 		}
 	}
 	link := func(n int) string {

@@ -200,11 +200,7 @@ func (s *site) handle(h func(http.ResponseWriter, *http.Request) error) http.Han
 			pe = &pageError{Code: http.StatusNotFound, Title: "Page not found",
 				Message: "We could not find that page or trial. Check the address, or search for trials."}
 		case errors.As(err, &inv):
-			title := "We could not run that search"
-			if strings.HasPrefix(r.URL.Path, "/study/") {
-				title = "We could not show that page" // a trial page's site list
-			}
-			pe = &pageError{Code: http.StatusBadRequest, Title: title, Message: inv.Msg}
+			pe = &pageError{Code: http.StatusBadRequest, Title: "We could not run that search", Message: inv.Msg}
 		case errors.Is(err, errLoading):
 			w.Header().Set("Retry-After", "30")
 			pe = &pageError{Code: http.StatusServiceUnavailable, Title: "Still loading the trial data",

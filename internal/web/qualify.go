@@ -35,10 +35,12 @@ type checkPage struct {
 	NearPlace string
 	NearMiss  bool
 	sites     []trialpage.Site
-	// Elsewhere finds the recruiting trials (Recruiting of them) about
-	// Condition, for a trial that is not enrolling.
+	// Elsewhere finds the recruiting trials (Recruiting of them, as
+	// Counted, which the check page is) about Condition, for a trial
+	// that is not enrolling.
 	Elsewhere  string
 	Recruiting int
+	Counted    bool
 	Questions  []questionView
 	Form       *form
 	Result     *resultView
@@ -149,7 +151,7 @@ var answerRows = map[string]struct{ kind, field string }{
 
 // checkPageOf lays out a study's questionnaire.
 func checkPageOf(st study.Study, c eligibility.Criteria, f *form) *checkPage {
-	page := &checkPage{NCTID: st.NCTID, Title: displayTitle(st), Status: st.OverallStatus, Form: f}
+	page := &checkPage{NCTID: st.NCTID, Title: displayTitle(st), Status: st.OverallStatus, Form: f, Counted: true}
 	if len(st.Conditions) > 0 {
 		page.Condition = st.Conditions[0]
 	}
@@ -204,7 +206,7 @@ func (s *site) checkForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := checkPageOf(st, c, &form{v: url.Values{}})
-	if page.Elsewhere, page.Recruiting, err = s.elsewhere(r.Context(), page.Status, page.Condition); err != nil {
+	if page.Elsewhere, page.Recruiting, err = s.elsewhere(r.Context(), page.Status, page.Condition, page.Counted); err != nil {
 		return err
 	}
 	if len(page.Questions) == 0 {
@@ -224,7 +226,7 @@ func (s *site) checkAnswers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := checkPageOf(st, c, f)
-	if page.Elsewhere, page.Recruiting, err = s.elsewhere(r.Context(), page.Status, page.Condition); err != nil {
+	if page.Elsewhere, page.Recruiting, err = s.elsewhere(r.Context(), page.Status, page.Condition, page.Counted); err != nil {
 		return err
 	}
 	p := f.profile()
@@ -243,15 +245,15 @@ func (s *site) checkAnswers(w http.ResponseWriter, r *http.Request) error {
 }
 
 // recruitingFor is where a reader of a trial they cannot join may look
-// instead: the search for recruiting trials about its main condition,
-// with how many it finds (0 when none, or no condition is given).
-func (s *site) recruitingFor(ctx context.Context, condition string) (string, int, error) {
+// instead: the search for recruiting trials about its main condition
+// ("" when no condition is given) and, when count, how many it finds
+// (0 then stands for none: the pointer is not worth showing). Counting
+// runs that search, up to tens of milliseconds at full scale, so the
+// trial page, read far more often than the check and mostly of trials
+// that have closed, links to it uncounted.
+func (s *site) recruitingFor(ctx context.Context, condition string, count bool) (string, int, error) {
 	if condition == "" {
 		return "", 0, nil
-	}
-	v, err := s.view(ctx)
-	if err != nil {
-		return "", 0, err
 	}
 	p, err := parseParams(url.Values{"cond": {condition}, "status": {"RECRUITING,NOT_YET_RECRUITING"}})
 	if err != nil {
@@ -260,6 +262,13 @@ func (s *site) recruitingFor(ctx context.Context, condition string) (string, int
 	// A condition the query language cannot read ("Crohn"s") is
 	// searched as its plain words, as the search page does.
 	p, _ = p.readable()
+	if !count {
+		return p.url("/search"), 0, nil
+	}
+	v, err := s.view(ctx)
+	if err != nil {
+		return "", 0, err
+	}
 	req := p.request(located{}, 1)
 	req.Facets = false
 	res, err := v.Index.Search(req)
@@ -276,11 +285,11 @@ func (s *site) recruitingFor(ctx context.Context, condition string) (string, int
 // elsewhere is where to look instead of a trial of that status that
 // one cannot apply to (see recruitingFor); nothing for a trial that is
 // enrolling or about to, whose page points nowhere else.
-func (s *site) elsewhere(ctx context.Context, status, condition string) (string, int, error) {
+func (s *site) elsewhere(ctx context.Context, status, condition string, count bool) (string, int, error) {
 	if e := enrollment(status); e == "open" || e == "soon" {
 		return "", 0, nil
 	}
-	return s.recruitingFor(ctx, condition)
+	return s.recruitingFor(ctx, condition, count)
 }
 
 // nearestShown is how many sites a check's result lists.

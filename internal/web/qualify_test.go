@@ -167,6 +167,8 @@ func TestQualifyOffered(t *testing.T) {
 		}
 		if len(notes) != 1 || d.all("main h1, main .not-enrolling, main form")[1] != notes[0] {
 			t.Errorf("%s (%s): the check page does not say first that it is not enrolling", id, e)
+		} else if e != "soon" {
+			checkElsewhere(t, ts, notes[0], id, e, true)
 		}
 	}
 	for _, e := range []string{"open", "soon", "invitation", "closed"} {
@@ -207,17 +209,32 @@ func checkNotEnrolling(t *testing.T, ts *testSite, sec *html.Node, id, e string)
 	if !strings.Contains(text(notes[0]), want) {
 		t.Errorf("%s (%s): notice %q does not say %q", id, e, text(notes[0]), want)
 	}
-	if e == "soon" {
-		return
+	if e != "soon" {
+		checkElsewhere(t, ts, notes[0], id, e, false)
 	}
-	// It points to the trials recruiting for its condition, when there
-	// are: the link says how many the search finds.
+}
+
+// checkElsewhere checks that the notice of a trial one cannot apply to
+// points to the search for the trials recruiting for its condition. The
+// check page counts them: it links only when there are some, and the
+// link says how many the search finds. The trial page, to stay quick,
+// links uncounted, and the link finds what that search finds.
+func checkElsewhere(t *testing.T, ts *testSite, note *html.Node, id, e string, counted bool) {
+	t.Helper()
 	cond := ts.studies[id].Conditions[0]
 	search := "/search?cond=" + url.QueryEscape(cond) + "&status=RECRUITING,NOT_YET_RECRUITING"
 	d, _ := ts.page(t, search, 200)
 	found := text(d.one("#results-count"))
-	elsewhere := all(notes[0], `a[href^="/search?"]`)
+	elsewhere := all(note, `a[href^="/search?"]`)
 	switch {
+	case !counted:
+		if len(elsewhere) != 1 {
+			t.Fatalf("%s (%s): %d links to the trials recruiting for %s", id, e, len(elsewhere), cond)
+		}
+		d, _ := ts.page(t, attr(elsewhere[0], "href"), 200)
+		if got := text(d.one("#results-count")); got != found {
+			t.Errorf("%s (%s): %q finds %q, the search for %s recruiting finds %q", id, e, text(elsewhere[0]), got, cond, found)
+		}
 	case strings.HasPrefix(found, "0 "):
 		if len(elsewhere) != 0 {
 			t.Errorf("%s (%s): links to %q, which finds none", id, e, attr(elsewhere[0], "href"))

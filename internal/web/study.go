@@ -31,11 +31,13 @@ type studyPage struct {
 	Sections []pageSection
 	Status   string // API value, for the badge
 	// Condition is the trial's main condition; a trial that is not
-	// enrolling points to the search (Elsewhere) for the Recruiting
-	// trials about it.
+	// enrolling points to the search (Elsewhere) for the trials
+	// recruiting for it, uncounted (Recruiting and Counted stay zero: see
+	// recruitingFor).
 	Condition  string
 	Elsewhere  string
 	Recruiting int
+	Counted    bool
 	Banner     *banner
 	// ResultsURL links to the results the study posted on
 	// ClinicalTrials.gov; empty when it has none.
@@ -171,7 +173,7 @@ func (s *site) study(w http.ResponseWriter, r *http.Request) error {
 	if len(st.Conditions) > 0 {
 		page.Condition = st.Conditions[0]
 	}
-	if page.Elsewhere, page.Recruiting, err = s.elsewhere(r.Context(), st.OverallStatus, page.Condition); err != nil {
+	if page.Elsewhere, page.Recruiting, err = s.elsewhere(r.Context(), st.OverallStatus, page.Condition, false); err != nil {
 		return err
 	}
 	if b, ok := banners[st.OverallStatus]; ok {

@@ -500,7 +500,7 @@ type read struct {
 
 // maxReads bounds, as a multiple of the hits shown, the records top
 // reads to find studies about the patient's conditions.
-const maxReads = 3
+const maxReads = 5
 
 // aside says which studies the patient's facts put after the others,
 // from their records.
@@ -512,16 +512,30 @@ type aside struct {
 	inclusion func(*study.Study) []eligibility.Item
 }
 
-// of reports a study about another condition that only shares words
-// with the patient's (see offConcept), or, for a healthy volunteer, one
-// that treats a disease (not about healthy people): a healthy person has
-// nothing to treat and could join it only as a control; or one whose
-// title names whom it is for, and that is not the patient (see
-// titleContradicts).
-func (a aside) of(c candidate, s *study.Study) bool {
-	return offConcept(a.concepts, s.Conditions) || a.healthy && c.secondary && s.Design.PrimaryPurpose == "TREATMENT" ||
-		a.pi != nil && (a.pi.titleContradicts(s) || a.pi.lungDriver() != "" && a.pi.otherDriver(a.inclusion(s)))
+// of says how far to set a study aside: 0 not at all; 2 a study about
+// another condition that only shares words with the patient's (see
+// offConcept), for a healthy volunteer one not about healthy people that
+// treats a disease (a healthy person has nothing to treat and could join
+// it only as a control), or one whose title names whom it is for, and
+// that is not the patient (see titleContradicts); 1, before those, for
+// a healthy volunteer, a study not about healthy people whose criteria
+// say nothing of healthy participants: registered as taking healthy
+// volunteers, yet every criterion describes patients ("current
+// diagnosis of primary headache", "a chronic condition listed in the
+// registry").
+func (a aside) of(c candidate, s *study.Study) int {
+	switch {
+	case offConcept(a.concepts, s.Conditions) || a.healthy && c.secondary && s.Design.PrimaryPurpose == "TREATMENT" ||
+		a.pi != nil && (a.pi.titleContradicts(s) || a.pi.lungDriver() != "" && a.pi.otherDriver(a.inclusion(s))):
+		return 2
+	case a.healthy && c.secondary && !healthyPeopleRe.MatchString(s.Eligibility.Criteria):
+		return 1
+	}
+	return 0
 }
+
+// healthyPeopleRe names, in criteria, the healthy people a study takes.
+var healthyPeopleRe = regexp.MustCompile(`(?i)\b(?:healthy|volunteers?|controls|control (?:group|subjects?|participants?|individuals?|cohort|arm)|normal (?:subjects|participants|individuals|adults|volunteers)|unaffected)\b`)
 
 // titleContradicts reports a study whose title, read as an inclusion
 // criterion, says it is for patients the patient's facts contradict
@@ -596,7 +610,7 @@ func (pi *profileIndex) lungDriver() string {
 // condition names, and the hits are read anyway to be explained.
 func (m *Matcher) top(ctx context.Context, as aside, cands []candidate, limit int) ([]read, error) {
 	out := make([]read, 0, min(limit, len(cands)))
-	var off []read
+	var off [2][]read
 	i, reads := 0, 0
 	for ; i < len(cands) && len(out) < limit && !cands[i].barred && reads < maxReads*limit; i++ {
 		s, err := m.store.Study(ctx, cands[i].t.id)
@@ -604,13 +618,15 @@ func (m *Matcher) top(ctx context.Context, as aside, cands []candidate, limit in
 			return nil, err
 		}
 		reads++
-		if as.of(cands[i], &s) {
-			off = append(off, read{cands[i], s})
+		if level := as.of(cands[i], &s); level > 0 {
+			off[level-1] = append(off[level-1], read{cands[i], s})
 			continue
 		}
 		out = append(out, read{cands[i], s})
 	}
-	out = append(out, off[:min(len(off), limit-len(out))]...)
+	for _, o := range off {
+		out = append(out, o[:min(len(o), limit-len(out))]...)
+	}
 	for ; i < len(cands) && len(out) < limit; i++ {
 		s, err := m.store.Study(ctx, cands[i].t.id)
 		if err != nil {

@@ -317,7 +317,7 @@ func TestBareConditionItems(t *testing.T) {
 	s := demoStudy(t, "NCT05385822")
 	for _, tc := range []struct {
 		criteria, row string
-		want      Status
+		want          Status
 	}{
 		{"Inclusion Criteria:\n\n* Type 2 diabetes mellitus\n", "Type 2", Met},
 		{"Inclusion Criteria:\n\n* Squamous cell carcinoma\n", "Squamous", Unknown},
@@ -331,5 +331,34 @@ func TestBareConditionItems(t *testing.T) {
 		if rw := row(t, Check(p, s, eligibility.Parse(tc.criteria)), tc.row); rw.Status != tc.want {
 			t.Errorf("%q: %s %q, want %s", tc.criteria, rw.Status, rw.Reason, tc.want)
 		}
+	}
+}
+
+// TestConditionAlternatives: NCT04012996 (bundled) requires "radiculopathy
+// or myelopathy with radiculopathy of the cervical spine"; a patient with
+// cervical radiculopathy and no myelopathy meets it, and was told she did
+// not ("you said: myelopathy"). Alternatives share their final noun: an
+// exclusion of "lung or liver metastases" does not rule out a lung cancer
+// without known metastases, and rules out one with liver metastases.
+func TestConditionAlternatives(t *testing.T) {
+	p := patient.Profile{Age: ptr(45.0), Sex: "female", Conditions: []patient.Condition{{Text: "cervical radiculopathy"}},
+		NoHistoryOf: []string{"myelopathy"}}
+	if rw := row(t, checkDemo(t, "NCT04012996", p), "Diagnosis of radiculopathy or myelopathy"); rw.Status != Met {
+		t.Errorf("radiculopathy without myelopathy: %s %q", rw.Status, rw.Reason)
+	}
+	p.Conditions = nil
+	p.NoHistoryOf = []string{"myelopathy", "radiculopathy"}
+	if rw := row(t, checkDemo(t, "NCT04012996", p), "Diagnosis of radiculopathy or myelopathy"); rw.Status != NotMet {
+		t.Errorf("neither radiculopathy nor myelopathy: %s %q", rw.Status, rw.Reason)
+	}
+	s := demoStudy(t, "NCT04012996")
+	c := eligibility.Parse("Exclusion Criteria:\n\n* History of lung or liver metastases\n")
+	lung := patient.Profile{Age: ptr(60.0), Sex: "male", Conditions: []patient.Condition{{Text: "lung adenocarcinoma"}}}
+	if rw := row(t, Check(lung, s, c), "History of lung"); rw.Status == NotMet {
+		t.Errorf("lung cancer against an exclusion of lung or liver metastases: %s %q", rw.Status, rw.Reason)
+	}
+	lung.Conditions = append(lung.Conditions, patient.Condition{Text: "liver metastases"})
+	if rw := row(t, Check(lung, s, c), "History of lung"); rw.Status != NotMet {
+		t.Errorf("liver metastases against an exclusion of lung or liver metastases: %s %q", rw.Status, rw.Reason)
 	}
 }

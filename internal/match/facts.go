@@ -28,7 +28,7 @@ type pitem struct {
 type pcons struct {
 	c        *eligibility.Constraint
 	toks     []string   // the term's tokens, for conditions, metastases and therapies
-	examples [][]string // a therapy class's named drugs
+	examples [][]string // a therapy class's named drugs; a condition's alternatives (see conditionAlternatives)
 	// skip marks a window measure, a sex that only qualifies an item
 	// with other rules
 	// ("pregnant or breastfeeding women"), and a metastasis that
@@ -235,6 +235,7 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			pc.vague = !slices.ContainsFunc(pc.toks, func(t string) bool { return !genericWords[t] })
 			if c.Kind == eligibility.KindCondition {
 				pc.qualify(it, targetQualRe)
+				pc.examples = conditionAlternatives(c.Term)
 			}
 			pc.spread = c.Kind == eligibility.KindMetastasis && (pc.vague || noSpreadWords[strings.ToLower(c.Term)] ||
 				strings.HasPrefix(strings.ToLower(c.Term), "early"))
@@ -732,6 +733,46 @@ func (pi *profileIndex) histologyClash(toks []string) (string, bool) {
 	}
 	return "", false
 }
+
+// conditionAlternatives splits a condition's term at "or" into the
+// conditions it offers, as tokens; words before the last alternative's
+// name share its final noun ("breast or ovarian cancer" is breast cancer
+// or ovarian cancer, "lung or liver metastases" lung or liver
+// metastases): else "lung" alone would match every lung cancer.
+// Alternatives of generic words alone ("active or chronic hepatitis")
+// name no condition and are dropped. nil when the term offers fewer
+// than two.
+func conditionAlternatives(term string) [][]string {
+	if !orWordRe.MatchString(term) {
+		return nil
+	}
+	var alts [][]string
+	for _, part := range orWordRe.Split(term, -1) {
+		if t := termTokens(part, conditionNoise); len(t) > 0 {
+			alts = append(alts, t)
+		}
+	}
+	if len(alts) < 2 {
+		return nil
+	}
+	last := alts[len(alts)-1]
+	if head := last[len(last)-1]; len(last) > 1 {
+		for i, a := range alts[:len(alts)-1] {
+			if !contains(a, head) {
+				alts[i] = append(a, head)
+			}
+		}
+	}
+	alts = slices.DeleteFunc(alts, func(a []string) bool {
+		return !slices.ContainsFunc(a, func(t string) bool { return !genericWords[t] })
+	})
+	if len(alts) < 2 {
+		return nil
+	}
+	return alts
+}
+
+var orWordRe = regexp.MustCompile(`(?i)\s*\b(?:and\s*/\s*)?or\b\s*`)
 
 func subset(small, big []string) bool {
 	for _, s := range small {

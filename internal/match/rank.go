@@ -478,7 +478,7 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 		}
 		return c.Inclusion
 	}
-	top, err := m.top(ctx, aside{concepts: m.concepts(p.Conditions), healthy: f.HealthyVolunteer == patient.Yes, pi: pi, inclusion: inclusion}, cands, limit)
+	top, err := m.top(ctx, aside{concepts: m.concepts(p.Conditions), regions: spineRegions(conditionTexts(p.Conditions)...), healthy: f.HealthyVolunteer == patient.Yes, pi: pi, inclusion: inclusion}, cands, limit)
 	if err != nil {
 		return nil, fmt.Errorf("rank: %w", err)
 	}
@@ -506,6 +506,7 @@ const maxReads = 5
 // from their records.
 type aside struct {
 	concepts []string // the descriptors of the patient's conditions
+	regions  uint8    // the regions of the spine they name (see spineRegions)
 	healthy  bool     // the patient is a healthy volunteer
 	pi       *profileIndex
 	// inclusion reads a study's inclusion criteria.
@@ -526,12 +527,60 @@ type aside struct {
 func (a aside) of(c candidate, s *study.Study) int {
 	switch {
 	case offConcept(a.concepts, s.Conditions) || a.healthy && c.secondary && s.Design.PrimaryPurpose == "TREATMENT" ||
+		otherSpineRegion(a.regions, s) ||
 		a.pi != nil && (a.pi.titleContradicts(s) || a.pi.lungDriver() != "" && a.pi.otherDriver(a.inclusion(s))):
 		return 2
 	case a.healthy && c.secondary && !healthyPeopleRe.MatchString(s.Eligibility.Criteria):
 		return 1
 	}
 	return 0
+}
+
+// Regions of the spine, as spineRegions reads them.
+const (
+	cervicalSpine uint8 = 1 << iota
+	thoracicSpine
+	lumbarSpine
+	sacralSpine
+)
+
+var (
+	spineRegionRe = regexp.MustCompile(`(?i)\b(?:cervical|neck|thoracic|lumbar|lumbosacral|low(?:er)? back|sacral|sacrum)\b`)
+	// spineLevelsRe is a span of vertebrae ("C5-C6", "L4-5", "L5/S1");
+	// a single letter and number is as often a tumour's size or an MRI
+	// sequence.
+	spineLevelsRe = regexp.MustCompile(`\b([CTLS])\d{1,2}\s*[-–/]\s*([CTLS]?)\d{1,2}\b`)
+	regionWords   = map[string]uint8{"cervical": cervicalSpine, "neck": cervicalSpine, "thoracic": thoracicSpine,
+		"lumbar": lumbarSpine, "lumbosacral": lumbarSpine | sacralSpine, "low back": lumbarSpine, "lower back": lumbarSpine,
+		"sacral": sacralSpine, "sacrum": sacralSpine}
+	levelLetters = map[string]uint8{"C": cervicalSpine, "T": thoracicSpine, "L": lumbarSpine, "S": sacralSpine}
+)
+
+// spineRegions are the regions of the spine the texts name.
+func spineRegions(texts ...string) uint8 {
+	var r uint8
+	for _, t := range texts {
+		for _, w := range spineRegionRe.FindAllString(t, -1) {
+			r |= regionWords[strings.ToLower(w)]
+		}
+		for _, m := range spineLevelsRe.FindAllStringSubmatch(t, -1) {
+			r |= levelLetters[m[1]] | levelLetters[m[2]]
+		}
+	}
+	return r
+}
+
+// otherSpineRegion reports a study whose titles and conditions name
+// only regions of the spine other than those of the patient's
+// conditions: lumbar disc herniation for a C5-C6 disc herniation. The
+// search finds it by the shared condition ("disc herniation",
+// "radiculopathy").
+func otherSpineRegion(patient uint8, s *study.Study) bool {
+	if patient == 0 {
+		return false
+	}
+	r := spineRegions(append([]string{s.BriefTitle, s.OfficialTitle}, s.Conditions...)...)
+	return r != 0 && r&patient == 0
 }
 
 // healthyPeopleRe names, in criteria, the healthy people a study takes.
@@ -795,6 +844,14 @@ func (m *Matcher) byConcept(req search.Request, queries []string, hits []search.
 		hits[i].Score = top * rel[hits[i].NCTID]
 	}
 	return nil
+}
+
+func conditionTexts(conds []patient.Condition) []string {
+	out := make([]string, len(conds))
+	for i, c := range conds {
+		out[i] = c.Text
+	}
+	return out
 }
 
 func conditionsNamed(names []string) []patient.Condition {

@@ -291,3 +291,74 @@ func TestOwnConditionWithSpread(t *testing.T) {
 		t.Errorf("early breast cancer against an exclusion of metastatic breast cancer: %s %q", rw.Status, rw.Reason)
 	}
 }
+
+// TestBareConditionItems: NCT05385822 (bundled) lists "Diabetes" alone
+// among its exclusions; a man with type 2 diabetes is ruled out by it,
+// and one who said he has no diabetes is not. A name among inclusions
+// never rules anyone out (it may be one of a lost list of
+// alternatives), a name with another word stays free text, and names
+// of people are not conditions.
+func TestBareConditionItems(t *testing.T) {
+	man := func(conds []patient.Condition, none ...string) patient.Profile {
+		return patient.Profile{Age: ptr(58.0), Sex: "male", Conditions: conds, NoHistoryOf: none}
+	}
+	ed := patient.Condition{Text: "erectile dysfunction"}
+	diabetic := man([]patient.Condition{ed, {Text: "type 2 diabetes"}})
+	r := checkDemo(t, "NCT05385822", diabetic)
+	if rw := row(t, r, "Diabetes"); rw.Status != NotMet || !strings.Contains(rw.Reason, "type 2 diabetes") {
+		t.Errorf("diabetic against the exclusion of diabetes: %s %q", rw.Status, rw.Reason)
+	}
+	if r.Verdict != NotEligible {
+		t.Errorf("diabetic: verdict %s", r.Verdict)
+	}
+	if rw := row(t, checkDemo(t, "NCT05385822", man([]patient.Condition{ed}, "diabetes")), "Diabetes"); rw.Status != Met {
+		t.Errorf("no diabetes against the exclusion of diabetes: %s %q", rw.Status, rw.Reason)
+	}
+	s := demoStudy(t, "NCT05385822")
+	for _, tc := range []struct {
+		criteria, row string
+		want          Status
+	}{
+		{"Inclusion Criteria:\n\n* Type 2 diabetes mellitus\n", "Type 2", Met},
+		{"Inclusion Criteria:\n\n* Squamous cell carcinoma\n", "Squamous", Unknown},
+		{"Exclusion Criteria:\n\n* Uncontrolled diabetes\n", "Uncontrolled", Unknown},
+		{"Exclusion Criteria:\n\n* Smokers\n", "Smokers", Unknown},
+	} {
+		p := diabetic
+		if tc.row == "Squamous" {
+			p = man([]patient.Condition{{Text: "prostate adenocarcinoma"}}, "squamous cell carcinoma")
+		}
+		if rw := row(t, Check(p, s, eligibility.Parse(tc.criteria)), tc.row); rw.Status != tc.want {
+			t.Errorf("%q: %s %q, want %s", tc.criteria, rw.Status, rw.Reason, tc.want)
+		}
+	}
+}
+
+// TestConditionAlternatives: NCT04012996 (bundled) requires "radiculopathy
+// or myelopathy with radiculopathy of the cervical spine"; a patient with
+// cervical radiculopathy and no myelopathy meets it, and was told she did
+// not ("you said: myelopathy"). Alternatives share their final noun: an
+// exclusion of "lung or liver metastases" does not rule out a lung cancer
+// without known metastases, and rules out one with liver metastases.
+func TestConditionAlternatives(t *testing.T) {
+	p := patient.Profile{Age: ptr(45.0), Sex: "female", Conditions: []patient.Condition{{Text: "cervical radiculopathy"}},
+		NoHistoryOf: []string{"myelopathy"}}
+	if rw := row(t, checkDemo(t, "NCT04012996", p), "Diagnosis of radiculopathy or myelopathy"); rw.Status != Met {
+		t.Errorf("radiculopathy without myelopathy: %s %q", rw.Status, rw.Reason)
+	}
+	p.Conditions = nil
+	p.NoHistoryOf = []string{"myelopathy", "radiculopathy"}
+	if rw := row(t, checkDemo(t, "NCT04012996", p), "Diagnosis of radiculopathy or myelopathy"); rw.Status != NotMet {
+		t.Errorf("neither radiculopathy nor myelopathy: %s %q", rw.Status, rw.Reason)
+	}
+	s := demoStudy(t, "NCT04012996")
+	c := eligibility.Parse("Exclusion Criteria:\n\n* History of lung or liver metastases\n")
+	lung := patient.Profile{Age: ptr(60.0), Sex: "male", Conditions: []patient.Condition{{Text: "lung adenocarcinoma"}}}
+	if rw := row(t, Check(lung, s, c), "History of lung"); rw.Status == NotMet {
+		t.Errorf("lung cancer against an exclusion of lung or liver metastases: %s %q", rw.Status, rw.Reason)
+	}
+	lung.Conditions = append(lung.Conditions, patient.Condition{Text: "liver metastases"})
+	if rw := row(t, Check(lung, s, c), "History of lung"); rw.Status != NotMet {
+		t.Errorf("liver metastases against an exclusion of lung or liver metastases: %s %q", rw.Status, rw.Reason)
+	}
+}

@@ -286,6 +286,9 @@ func (ck *checker) condition(pc *pcons) Status {
 		return Unknown
 	}
 	st, which := ck.pi.presence(pc.scoped())
+	if st != Met && len(pc.examples) > 1 && len(pc.qualifier) == 0 {
+		st, which = ck.pi.anyOf(pc.examples, st, which)
+	}
 	if st == Unknown {
 		if h, ok := ck.pi.histologyClash(pc.toks); ok {
 			st, which = NotMet, h
@@ -302,6 +305,31 @@ func (ck *checker) condition(pc *pcons) Status {
 		}
 	}
 	return st
+}
+
+// anyOf reads a condition offered as alternatives ("radiculopathy or
+// myelopathy"): met by any of them, and unmet only when every one is (a
+// patient without myelopathy may have the radiculopathy), whatever the
+// whole term read (st, which).
+func (pi *profileIndex) anyOf(alts [][]string, st Status, which string) (Status, string) {
+	all, none := NotMet, []string{}
+	for _, a := range alts {
+		switch s, w := pi.presence(a); s {
+		case Met:
+			return Met, w
+		case Unknown:
+			all = Unknown
+		default:
+			none = append(none, w)
+		}
+	}
+	if all == NotMet {
+		return NotMet, strings.Join(none, "; ")
+	}
+	if st == NotMet {
+		return Unknown, ""
+	}
+	return st, which
 }
 
 // spread checks a metastasis with no site against whether the patient's

@@ -28,7 +28,7 @@ type pitem struct {
 type pcons struct {
 	c        *eligibility.Constraint
 	toks     []string   // the term's tokens, for conditions, metastases and therapies
-	examples [][]string // a therapy class's named drugs
+	examples [][]string // a therapy class's named drugs; a condition's alternatives (see conditionAlternatives)
 	// skip marks a window measure, a sex that only qualifies an item
 	// with other rules
 	// ("pregnant or breastfeeding women"), and a metastasis that
@@ -206,8 +206,9 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 	// below): the regular expression was most of a trial page's
 	// preparing of its questions.
 	guarded := false
-	for i := range it.Constraints {
-		c := &it.Constraints[i]
+	constraints := itemConstraints(it, excl)
+	for i := range constraints {
+		c := &constraints[i]
 		guarded = guarded || c.Kind == eligibility.KindContraception || c.Term == "pregnancy test"
 		measured = measured || c.Kind == eligibility.KindMeasure
 		therapies = therapies || c.Kind == eligibility.KindTherapy
@@ -222,8 +223,8 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 	// is nothing but an age range, and not about consent, is checked.
 	ageQualifies := excl || others > 0 || len(it.Items) > 0 || consentRe.MatchString(it.Text)
 	staged := slices.ContainsFunc(it.Constraints, func(c eligibility.Constraint) bool { return c.Kind == eligibility.KindStage })
-	for i := range it.Constraints {
-		c := &it.Constraints[i]
+	for i := range constraints {
+		c := &constraints[i]
 		pc := pcons{c: c, hedged: c.Hedged}
 		switch c.Kind {
 		case eligibility.KindException:
@@ -234,6 +235,7 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			pc.vague = !slices.ContainsFunc(pc.toks, func(t string) bool { return !genericWords[t] })
 			if c.Kind == eligibility.KindCondition {
 				pc.qualify(it, targetQualRe)
+				pc.examples = conditionAlternatives(c.Term)
 			}
 			pc.spread = c.Kind == eligibility.KindMetastasis && (pc.vague || noSpreadWords[strings.ToLower(c.Term)] ||
 				strings.HasPrefix(strings.ToLower(c.Term), "early"))
@@ -313,6 +315,37 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 	}
 	return p
 }
+
+// itemConstraints are what the checker reads of an item: the
+// constraints the parser found, or, for an item that is nothing but a
+// condition's name ("Diabetes" in a list of exclusions, "Type 2 diabetes
+// mellitus" among inclusions), that condition. The parser finds
+// conditions after the words that introduce them ("history of",
+// "patients with"), and a list of names alone would stay free text: a
+// diabetic was never told that a trial excludes diabetes. A name with
+// any other word ("Uncontrolled diabetes") stays free text, and so do
+// names of people rather than conditions ("Smokers", "Healthy
+// volunteers", "Prisoners"). In an inclusion the name may be one of a
+// list of alternatives the structure lost (a list of eligible
+// histologies, each its own item), so it never rules a patient out.
+func itemConstraints(it *eligibility.Item, excl bool) []eligibility.Constraint {
+	if len(it.Constraints) > 0 || len(it.Items) > 0 {
+		return it.Constraints
+	}
+	text := strings.TrimSpace(it.Text)
+	if slices.ContainsFunc(strings.Fields(strings.ToLower(text)), func(w string) bool { return peopleNames[strings.Trim(w, ".,;:")] }) ||
+		patient.NamedCondition(text) == nil {
+		return nil
+	}
+	return []eligibility.Constraint{{Kind: eligibility.KindCondition, Op: eligibility.OpEQ, Term: strings.TrimRight(text, ".;:,；"),
+		Span: [2]int{it.Span[0], it.Span[0] + len(it.Text)}, Hedged: !excl}}
+}
+
+// peopleNames are words of MeSH names for kinds of people and their
+// habits, which a bare item names as a population, not a diagnosis.
+var peopleNames = wordSet("adult adults patient patients volunteer volunteers healthy normal donor donors outpatient outpatients " +
+	"inpatients prisoner prisoners minor minors twin twins smoker smokers non-smoker non-smokers nonsmokers smoking tobacco " +
+	"heterosexual homosexual african american americans asian hispanic population refusal behavior behaviour isolation")
 
 // describesSetting says whether pc, in a long exclusion or one beside a
 // treatment, says where something else happened rather than who is out.
@@ -700,6 +733,46 @@ func (pi *profileIndex) histologyClash(toks []string) (string, bool) {
 	}
 	return "", false
 }
+
+// conditionAlternatives splits a condition's term at "or" into the
+// conditions it offers, as tokens; words before the last alternative's
+// name share its final noun ("breast or ovarian cancer" is breast cancer
+// or ovarian cancer, "lung or liver metastases" lung or liver
+// metastases): else "lung" alone would match every lung cancer.
+// Alternatives of generic words alone ("active or chronic hepatitis")
+// name no condition and are dropped. nil when the term offers fewer
+// than two.
+func conditionAlternatives(term string) [][]string {
+	if !orWordRe.MatchString(term) {
+		return nil
+	}
+	var alts [][]string
+	for _, part := range orWordRe.Split(term, -1) {
+		if t := termTokens(part, conditionNoise); len(t) > 0 {
+			alts = append(alts, t)
+		}
+	}
+	if len(alts) < 2 {
+		return nil
+	}
+	last := alts[len(alts)-1]
+	if head := last[len(last)-1]; len(last) > 1 {
+		for i, a := range alts[:len(alts)-1] {
+			if !contains(a, head) {
+				alts[i] = append(a, head)
+			}
+		}
+	}
+	alts = slices.DeleteFunc(alts, func(a []string) bool {
+		return !slices.ContainsFunc(a, func(t string) bool { return !genericWords[t] })
+	})
+	if len(alts) < 2 {
+		return nil
+	}
+	return alts
+}
+
+var orWordRe = regexp.MustCompile(`(?i)\s*\b(?:and\s*/\s*)?or\b\s*`)
 
 func subset(small, big []string) bool {
 	for _, s := range small {

@@ -25,7 +25,7 @@ func constraints(c eligibility.Criteria) []eligibility.Constraint {
 			if it.Allowance {
 				continue
 			}
-			out = append(out, it.Constraints...)
+			out = append(out, itemConstraints(&it, false)...)
 			walk(it.Items)
 		}
 	}

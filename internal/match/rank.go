@@ -478,7 +478,7 @@ func (m *Matcher) Rank(ctx context.Context, p patient.Profile, opt RankOptions) 
 		}
 		return c.Inclusion
 	}
-	top, err := m.top(ctx, aside{concepts: m.concepts(p.Conditions), healthy: f.HealthyVolunteer == patient.Yes, pi: pi, inclusion: inclusion}, cands, limit)
+	top, err := m.top(ctx, aside{concepts: m.concepts(p.Conditions), regions: spineRegions(conditionTexts(p.Conditions)...), healthy: f.HealthyVolunteer == patient.Yes, pi: pi, inclusion: inclusion}, cands, limit)
 	if err != nil {
 		return nil, fmt.Errorf("rank: %w", err)
 	}
@@ -500,28 +500,91 @@ type read struct {
 
 // maxReads bounds, as a multiple of the hits shown, the records top
 // reads to find studies about the patient's conditions.
-const maxReads = 3
+const maxReads = 5
 
 // aside says which studies the patient's facts put after the others,
 // from their records.
 type aside struct {
 	concepts []string // the descriptors of the patient's conditions
+	regions  uint8    // the regions of the spine they name (see spineRegions)
 	healthy  bool     // the patient is a healthy volunteer
 	pi       *profileIndex
 	// inclusion reads a study's inclusion criteria.
 	inclusion func(*study.Study) []eligibility.Item
 }
 
-// of reports a study about another condition that only shares words
-// with the patient's (see offConcept), or, for a healthy volunteer, one
-// that treats a disease (not about healthy people): a healthy person has
-// nothing to treat and could join it only as a control; or one whose
-// title names whom it is for, and that is not the patient (see
-// titleContradicts).
-func (a aside) of(c candidate, s *study.Study) bool {
-	return offConcept(a.concepts, s.Conditions) || a.healthy && c.secondary && s.Design.PrimaryPurpose == "TREATMENT" ||
-		a.pi != nil && (a.pi.titleContradicts(s) || a.pi.lungDriver() != "" && a.pi.otherDriver(a.inclusion(s)))
+// of says how far to set a study aside: 0 not at all; 2 a study about
+// another condition that only shares words with the patient's (see
+// offConcept), for a healthy volunteer one not about healthy people that
+// treats a disease (a healthy person has nothing to treat and could join
+// it only as a control), or one whose title names whom it is for, and
+// that is not the patient (see titleContradicts); 1, before those, for
+// a healthy volunteer, a study not about healthy people whose criteria
+// say nothing of healthy participants: registered as taking healthy
+// volunteers, yet every criterion describes patients ("current
+// diagnosis of primary headache", "a chronic condition listed in the
+// registry").
+func (a aside) of(c candidate, s *study.Study) int {
+	switch {
+	case offConcept(a.concepts, s.Conditions) || a.healthy && c.secondary && s.Design.PrimaryPurpose == "TREATMENT" ||
+		otherSpineRegion(a.regions, s) ||
+		a.pi != nil && (a.pi.titleContradicts(s) || a.pi.lungDriver() != "" && a.pi.otherDriver(a.inclusion(s))):
+		return 2
+	case a.healthy && c.secondary && !healthyPeopleRe.MatchString(s.Eligibility.Criteria):
+		return 1
+	}
+	return 0
 }
+
+// Regions of the spine, as spineRegions reads them.
+const (
+	cervicalSpine uint8 = 1 << iota
+	thoracicSpine
+	lumbarSpine
+	sacralSpine
+)
+
+var (
+	spineRegionRe = regexp.MustCompile(`(?i)\b(?:cervical|neck|thoracic|lumbar|lumbosacral|low(?:er)? back|sacral|sacrum)\b`)
+	// spineLevelsRe is a span of vertebrae ("C5-C6", "L4-5", "L5/S1");
+	// a single letter and number is as often a tumour's size or an MRI
+	// sequence.
+	spineLevelsRe = regexp.MustCompile(`\b([CTLS])\d{1,2}\s*[-–/]\s*([CTLS]?)\d{1,2}\b`)
+	regionWords   = map[string]uint8{"cervical": cervicalSpine, "neck": cervicalSpine, "thoracic": thoracicSpine,
+		"lumbar": lumbarSpine, "lumbosacral": lumbarSpine | sacralSpine, "low back": lumbarSpine, "lower back": lumbarSpine,
+		"sacral": sacralSpine, "sacrum": sacralSpine}
+	levelLetters = map[string]uint8{"C": cervicalSpine, "T": thoracicSpine, "L": lumbarSpine, "S": sacralSpine}
+)
+
+// spineRegions are the regions of the spine the texts name.
+func spineRegions(texts ...string) uint8 {
+	var r uint8
+	for _, t := range texts {
+		for _, w := range spineRegionRe.FindAllString(t, -1) {
+			r |= regionWords[strings.ToLower(w)]
+		}
+		for _, m := range spineLevelsRe.FindAllStringSubmatch(t, -1) {
+			r |= levelLetters[m[1]] | levelLetters[m[2]]
+		}
+	}
+	return r
+}
+
+// otherSpineRegion reports a study whose titles and conditions name
+// only regions of the spine other than those of the patient's
+// conditions: lumbar disc herniation for a C5-C6 disc herniation. The
+// search finds it by the shared condition ("disc herniation",
+// "radiculopathy").
+func otherSpineRegion(patient uint8, s *study.Study) bool {
+	if patient == 0 {
+		return false
+	}
+	r := spineRegions(append([]string{s.BriefTitle, s.OfficialTitle}, s.Conditions...)...)
+	return r != 0 && r&patient == 0
+}
+
+// healthyPeopleRe names, in criteria, the healthy people a study takes.
+var healthyPeopleRe = regexp.MustCompile(`(?i)\b(?:healthy|volunteers?|controls|control (?:group|subjects?|participants?|individuals?|cohort|arm)|normal (?:subjects|participants|individuals|adults|volunteers)|unaffected)\b`)
 
 // titleContradicts reports a study whose title, read as an inclusion
 // criterion, says it is for patients the patient's facts contradict
@@ -596,7 +659,7 @@ func (pi *profileIndex) lungDriver() string {
 // condition names, and the hits are read anyway to be explained.
 func (m *Matcher) top(ctx context.Context, as aside, cands []candidate, limit int) ([]read, error) {
 	out := make([]read, 0, min(limit, len(cands)))
-	var off []read
+	var off [2][]read
 	i, reads := 0, 0
 	for ; i < len(cands) && len(out) < limit && !cands[i].barred && reads < maxReads*limit; i++ {
 		s, err := m.store.Study(ctx, cands[i].t.id)
@@ -604,13 +667,15 @@ func (m *Matcher) top(ctx context.Context, as aside, cands []candidate, limit in
 			return nil, err
 		}
 		reads++
-		if as.of(cands[i], &s) {
-			off = append(off, read{cands[i], s})
+		if level := as.of(cands[i], &s); level > 0 {
+			off[level-1] = append(off[level-1], read{cands[i], s})
 			continue
 		}
 		out = append(out, read{cands[i], s})
 	}
-	out = append(out, off[:min(len(off), limit-len(out))]...)
+	for _, o := range off {
+		out = append(out, o[:min(len(o), limit-len(out))]...)
+	}
 	for ; i < len(cands) && len(out) < limit; i++ {
 		s, err := m.store.Study(ctx, cands[i].t.id)
 		if err != nil {
@@ -779,6 +844,14 @@ func (m *Matcher) byConcept(req search.Request, queries []string, hits []search.
 		hits[i].Score = top * rel[hits[i].NCTID]
 	}
 	return nil
+}
+
+func conditionTexts(conds []patient.Condition) []string {
+	out := make([]string, len(conds))
+	for i, c := range conds {
+		out[i] = c.Text
+	}
+	return out
 }
 
 func conditionsNamed(names []string) []patient.Condition {

@@ -3,6 +3,7 @@ package match
 import (
 	"context"
 	"math"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -235,6 +236,12 @@ func TestHealthyVolunteerRanking(t *testing.T) {
 		healthy := slices.ContainsFunc(s.Conditions, func(c string) bool { return strings.Contains(strings.ToLower(c), "healthy") })
 		if s.Design.PrimaryPurpose == "TREATMENT" && !healthy {
 			t.Errorf("%s (%s) treats %v", h.NCTID, s.BriefTitle, s.Conditions)
+		}
+		// Enough studies say whom of the healthy they take for those
+		// that do not to stay out of the top ten.
+		about := strings.Join(append(append([]string{s.BriefTitle, s.OfficialTitle, s.Eligibility.Criteria}, s.Conditions...), s.Keywords...), " ")
+		if !regexp.MustCompile(`(?i)healthy|volunteer|control`).MatchString(about) {
+			t.Errorf("%s (%s): neither its criteria nor its description speak of healthy people", h.NCTID, s.BriefTitle)
 		}
 	}
 }

@@ -442,6 +442,18 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 	}
 }
 
+// NamedCondition returns the condition descriptors text names as a
+// whole ("Diabetes", "Type 2 diabetes mellitus"), or nil when it says
+// more or something else ("Uncontrolled diabetes", "Informed consent").
+func NamedCondition(text string) []string {
+	v := loadVocab()
+	ws := words(text)
+	if v == nil || len(ws) == 0 || len(ws) > maxNgram {
+		return nil
+	}
+	return meshRun(v, text, ws)
+}
+
 // ConditionConcepts reads a condition's name as readConditions reads a
 // note: named are the descriptors its longest runs of words name, and
 // inner those named only by words inside a longer name of another:

@@ -291,3 +291,48 @@ func TestOwnConditionWithSpread(t *testing.T) {
 		t.Errorf("early breast cancer against an exclusion of metastatic breast cancer: %s %q", rw.Status, rw.Reason)
 	}
 }
+
+// TestQualifiedSexInAnExclusion: NCT01660152 (bundled, men only)
+// excludes "Men with sickle cell anemia" and "Men with insufficient
+// manual dexterity to operate vacuum device": some men, not men. A man
+// who said nothing of either is not ruled out; "Men actively smoking …"
+// still rules out a smoker by its other rule.
+func TestQualifiedSexInAnExclusion(t *testing.T) {
+	p := patient.Profile{Age: ptr(61.0), Sex: "male", Conditions: []patient.Condition{{Text: "prostate cancer"}}}
+	r := checkDemo(t, "NCT01660152", p)
+	for _, text := range []string{"Men with sickle cell anemia", "Men with insufficient manual dexterity"} {
+		if rw := row(t, r, text); rw.Status == NotMet {
+			t.Errorf("%q rules out any man: %q", text, rw.Reason)
+		}
+	}
+	if r.Verdict == NotEligible {
+		t.Errorf("verdict %s", r)
+	}
+}
+
+// TestKindOfInsulin: NCT05266625 (bundled) excludes "Current use of
+// outpatient prandial insulin"; basal insulin is another kind, so a
+// patient on glargine alone is not ruled out, and one on prandial
+// insulin is.
+func TestKindOfInsulin(t *testing.T) {
+	p := patient.Profile{Age: ptr(58.0), Sex: "female", Conditions: []patient.Condition{{Text: "type 2 diabetes"}},
+		Therapies: []patient.Therapy{{Name: "insulin glargine", Start: "2024-01", Current: true}}}
+	if rw := row(t, checkDemo(t, "NCT05266625", p), "prandial insulin"); rw.Status == NotMet {
+		t.Errorf("basal insulin against prandial insulin: %s %q", rw.Status, rw.Reason)
+	}
+	p.Therapies = append(p.Therapies, patient.Therapy{Name: "prandial insulin", Class: "insulin aspart", Start: "2024-01", Current: true})
+	if rw := row(t, checkDemo(t, "NCT05266625", p), "prandial insulin"); rw.Status != NotMet {
+		t.Errorf("prandial insulin against prandial insulin: %s %q, want not met", rw.Status, rw.Reason)
+	}
+}
+
+// TestCountedLesionsInAnExclusion: NCT05278052 (bundled, oligometastatic
+// NSCLC) excludes "Patients with more than three metastatic lesion in one
+// organ"; a patient's metastatic disease does not say how many.
+func TestCountedLesionsInAnExclusion(t *testing.T) {
+	p := patient.Profile{Age: ptr(63.0), Sex: "male", ECOG: ptr(1),
+		Conditions: []patient.Condition{{Text: "non-small cell lung cancer", Metastatic: ptr(true)}}}
+	if rw := row(t, checkDemo(t, "NCT05278052", p), "more than three metastatic lesion"); rw.Status == NotMet {
+		t.Errorf("a count of lesions decided by metastatic disease: %q", rw.Reason)
+	}
+}

@@ -94,7 +94,14 @@ var (
 	durationRe = regexp.MustCompile(`(?i)\b(?:is on|are on|on a|on an|on stable|taking|receiving|treated with|stable dose)\b[^.;]{0,80}\bfor (?:at least|a minimum of|>=?|≥|more than|over)`)
 	settingRe  = regexp.MustCompile(`(?i)\b(?:therap\w*|treat\w*|chemo\w*|regimen|received|prior|previous\w*|agents?|drugs?|inhibitors?|exposed|exposure|setting)\b`)
 	degreeRe   = regexp.MustCompile(`(?i)\b(?:less than|more than|greater than|mild|moderate|severe|uncontrolled|poorly controlled|requiring|isolated)\b`)
-	currentRe  = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
+	// peopleOnlyRe is what may follow a sex term that is a rule of its
+	// own: "Males", "Female subjects only".
+	peopleOnlyRe = regexp.MustCompile(`(?i)^[\s.,;:*]*(?:(?:patients|subjects|participants|volunteers|persons|people|only|sex|gender)\b[\s.,;:*]*)*$`)
+	// countRe is a count of lesions or events: "> 3 ", "5 or more ",
+	// "more than two ", "1 to 3 ", at the end of the text before a term
+	// (or, for a term, at its start).
+	countRe   = regexp.MustCompile(`(?i)(?:\\?[<>≤≥]\s*=?\s*\d+|\b(?:\d+|one|two|three|four|five|six|ten)\s*(?:or (?:more|fewer|less)|\+|(?:-|to)\s*\d+)|\b(?:more|fewer|less|greater) than (?:\d+|one|two|three|four|five|six|ten))\s+(?:[\w-]+\s+)?$|^\s*\d+\s*(?:or (?:more|fewer|less)|\+)?\s`)
+	currentRe = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
 )
 
 type prepared struct {
@@ -259,7 +266,10 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			// 7 days"), which is the study team's business.
 			pc.skip = c.Variable == "window" || c.Variable == "age" && ageQualifies || misread(c)
 		case eligibility.KindSex:
-			pc.skip = others > 0
+			// "Women who had undergone hysterectomy" excludes some women,
+			// not women: in an exclusion, a sex that the item says more
+			// about only names whom the rest is about.
+			pc.skip = others > 0 || excl && saysMoreAbout(it, c)
 		case eligibility.KindPregnancy:
 			pc.notPregnant = c.Negated || guarded || ineligibleRe.MatchString(it.Text)
 		}
@@ -281,13 +291,16 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 	}
 	// An exclusion that grades the patient's kind of condition or course
 	// ("low back pain that is less than moderate in severity", "isolated
-	// extramedullary relapse") rules out some of those who have it, and
-	// the profile does not say which.
+	// extramedullary relapse"), or counts it ("> 3 brain metastases", "5
+	// or more warts"), rules out some of those who have it, and the
+	// profile does not say which.
 	if excl {
 		for i := range p.cons {
 			pc := &p.cons[i]
-			if k := pc.c.Kind; (k == eligibility.KindCondition || k == eligibility.KindDiseaseStatus) &&
-				degreeRe.MatchString(strings.Replace(it.Text, pc.c.Term, "", 1)) {
+			k := pc.c.Kind
+			if (k == eligibility.KindCondition || k == eligibility.KindDiseaseStatus) &&
+				degreeRe.MatchString(strings.Replace(it.Text, pc.c.Term, "", 1)) ||
+				(k == eligibility.KindCondition || k == eligibility.KindMetastasis) && counted(it, pc.c) {
 				pc.hedged = true
 			}
 		}
@@ -312,6 +325,28 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 		p.structured = p.structured || k.structured
 	}
 	return p
+}
+
+// saysMoreAbout reports an item that goes on after its sex term with
+// more than the word for people: "Women who do not provide written
+// consent", not "Male subjects".
+func saysMoreAbout(it *eligibility.Item, c *eligibility.Constraint) bool {
+	at := c.Span[1] - it.Span[0]
+	if at < 0 || at > len(it.Text) {
+		return false
+	}
+	return !peopleOnlyRe.MatchString(it.Text[at:])
+}
+
+// counted reports a condition the item counts, in its term or right
+// before it: "\>3 brain metastasis" (Markdown for ">3"), "5 or more
+// warts", "more than two fractures".
+func counted(it *eligibility.Item, c *eligibility.Constraint) bool {
+	at := c.Span[0] - it.Span[0]
+	if at < 0 || at > len(it.Text) {
+		return false
+	}
+	return countRe.MatchString(it.Text[max(0, at-30):at]) || countRe.MatchString(c.Term+" ")
 }
 
 // describesSetting says whether pc, in a long exclusion or one beside a

@@ -134,6 +134,11 @@ func allowance(n norm, inclusion bool) bool {
 		if inclusion && strings.Contains(first[m[0]:m[1]], "eligible") && !wideningRe.MatchString(n.s) {
 			continue
 		}
+		// "Only participants … willing to provide consent will be
+		// included" names the only ones let in: a requirement.
+		if strings.HasPrefix(strings.TrimLeft(first, " *-•"), "only ") {
+			continue
+		}
 		if !notBeforeRe.MatchString(first[:m[0]]) && namesWhom(first[:m[0]]) {
 			return !prohibits(first)
 		}

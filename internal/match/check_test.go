@@ -336,3 +336,25 @@ func TestCountedLesionsInAnExclusion(t *testing.T) {
 		t.Errorf("a count of lesions decided by metastatic disease: %q", rw.Reason)
 	}
 }
+
+// TestSiteAndClassOfPriorTherapy: bundled exclusions of a prior therapy
+// named by its site or class rule out the patient who had it, and not
+// one who had another: NCT04544683 "History of prior cervical spine
+// surgery." (a cervical fusion, against knee surgery); NCT05631795
+// "prior treatment with any PI3K inhibitors and / or mTOR inhibitor".
+func TestSiteAndClassOfPriorTherapy(t *testing.T) {
+	for _, tc := range []struct {
+		id, text string
+		had      patient.Therapy
+		want     Status
+	}{
+		{"NCT04544683", "cervical spine surgery", patient.Therapy{Name: "anterior cervical discectomy and fusion", Class: "cervical spine surgery", Start: "2019-03"}, NotMet},
+		{"NCT04544683", "cervical spine surgery", patient.Therapy{Name: "knee surgery", Class: "surgery", Start: "2019-03"}, Unknown},
+		{"NCT05631795", "PI3K inhibitors", patient.Therapy{Name: "alpelisib", Class: "PI3K inhibitor", Start: "2024-01", End: "2024-09"}, NotMet},
+	} {
+		p := patient.Profile{Age: ptr(55.0), Sex: "female", Therapies: []patient.Therapy{tc.had}}
+		if rw := row(t, checkDemo(t, tc.id, p), tc.text); rw.Status != tc.want {
+			t.Errorf("%s %q after %s: %s %q, want %s", tc.id, tc.text, tc.had.Name, rw.Status, rw.Reason, tc.want)
+		}
+	}
+}

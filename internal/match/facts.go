@@ -253,7 +253,11 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			pc.current = currentRe.MatchString(it.Text)
 			pc.toks = termTokens(c.Term, therapyNoise)
 			pc.qualify(it, settingQualRe)
-			pc.hedged = pc.hedged || broadTherapy(pc.toks)
+			// A site narrows an exclusion's "prior brain radiotherapy",
+			// but an inclusion's surgery is mostly the operation the
+			// study is about ("undergoing lumbar spine surgery"), which
+			// no past one settles.
+			pc.hedged = pc.hedged || broadTherapy(pc.toks) || !excl && len(pc.toks) > 0 && broadTherapy(pc.toks[len(pc.toks)-1:])
 			pc.duration = durationRe.MatchString(it.Text)
 			for _, e := range c.Examples {
 				if t := termTokens(e, therapyNoise); len(t) > 0 {

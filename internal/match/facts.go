@@ -81,6 +81,10 @@ func misread(c *eligibility.Constraint) bool {
 	return false
 }
 
+// countExpr is a number with a comparison or a range: "> 3", "5 or
+// more", "more than three", "1 to 3".
+const countExpr = `(?:\\?[<>≤≥]\s*=?\s*\d+|\b(?:\d+|one|two|three|four|five|six|ten)\s*(?:or (?:more|fewer|less)|\+|(?:-|to)\s*\d+)|\b(?:more|fewer|less|greater) than (?:\d+|one|two|three|four|five|six|ten))`
+
 var (
 	// ineligibleRe marks a pregnancy or lactation item of the inclusion
 	// criteria as asking for none ("willing to refrain from
@@ -97,11 +101,13 @@ var (
 	// peopleOnlyRe is what may follow a sex term that is a rule of its
 	// own: "Males", "Female subjects only".
 	peopleOnlyRe = regexp.MustCompile(`(?i)^[\s.,;:*]*(?:(?:patients|subjects|participants|volunteers|persons|people|only|sex|gender)\b[\s.,;:*]*)*$`)
-	// countRe is a count of lesions or events: "> 3 ", "5 or more ",
-	// "more than two ", "1 to 3 ", at the end of the text before a term
-	// (or, for a term, at its start).
-	countRe   = regexp.MustCompile(`(?i)(?:\\?[<>≤≥]\s*=?\s*\d+|\b(?:\d+|one|two|three|four|five|six|ten)\s*(?:or (?:more|fewer|less)|\+|(?:-|to)\s*\d+)|\b(?:more|fewer|less|greater) than (?:\d+|one|two|three|four|five|six|ten))\s+(?:[\w-]+\s+)?$|^\s*\d+\s*(?:or (?:more|fewer|less)|\+)?\s`)
-	currentRe = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
+	// countBeforeRe is a count of lesions or events ("\>3 ", "5 or
+	// more ", "more than three ", "1 to 3 ") ending the text before a
+	// term, with the word before it, which must not make it a grade
+	// ("grade 3-4 neutropenia"); countStartRe the same at a term's start.
+	countBeforeRe = regexp.MustCompile(`(?i)(\w*)\s*` + countExpr + `\s+(?:[\w-]+\s+)?$`)
+	countStartRe  = regexp.MustCompile(`(?i)^\s*` + countExpr + `\s+[a-z]`)
+	currentRe     = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
 )
 
 type prepared struct {
@@ -350,8 +356,14 @@ func counted(it *eligibility.Item, c *eligibility.Constraint) bool {
 	if at < 0 || at > len(it.Text) {
 		return false
 	}
-	return countRe.MatchString(it.Text[max(0, at-30):at]) || countRe.MatchString(c.Term+" ")
+	if m := countBeforeRe.FindStringSubmatch(it.Text[max(0, at-30):at]); m != nil && !gradeWords[strings.ToLower(m[1])] {
+		return true
+	}
+	return countStartRe.MatchString(c.Term)
 }
+
+// gradeWords before a number make it a grade or a stage, not a count.
+var gradeWords = wordSet("grade grades stage stages class type phase score level")
 
 // describesSetting says whether pc, in a long exclusion or one beside a
 // treatment, says where something else happened rather than who is out.

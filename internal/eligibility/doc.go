@@ -79,13 +79,16 @@
 //     NYHA, a pressure ulcer; a scale past IV) with no cancer named near.
 //   - "metastasis": term is the phrase.
 //   - "therapy": term is the therapy or drug class ("anti PD-1",
-//     "VEGF (R) inhibitors", "chemotherapy"); "examples" lists the drugs
-//     named in the parenthesis after a class; "window" carries the time
-//     window written in the same clause. Not a therapy: one that names a
-//     disease or a response ("insulin-dependent diabetes", "EGFR-TKI
-//     sensitivity", "chemotherapy-naive", "steroid-refractory") or one
-//     the patient could or will have ("not suitable for radiotherapy",
-//     "candidates for chemotherapy", "scheduled for surgery").
+//     "VEGF (R) inhibitors", "chemotherapy"), with the kind or site named
+//     before it ("intermediate-acting insulin", "isophane insulin",
+//     "cervical spine surgery", "whole brain radiotherapy"); "examples"
+//     lists the drugs named in the parenthesis after a class; "window"
+//     carries the time window written in the same clause. Not a therapy:
+//     one that names a disease or a response ("insulin-dependent
+//     diabetes", "EGFR-TKI sensitivity", "chemotherapy-naive",
+//     "steroid-refractory") or one the patient could or will have ("not
+//     suitable for radiotherapy", "candidates for chemotherapy",
+//     "scheduled for surgery").
 //   - "exception": term is the text after "except", "other than",
 //     "with the exception of", "unless"; it qualifies the item. An item
 //     that prohibits something and permits part of it ("… is not
@@ -210,4 +213,4 @@ package eligibility
 
 // ParserVersion changes whenever Parse can give a different result for
 // the same text, so stores know to re-derive saved parses.
-const ParserVersion = "7" // 7: therapies named but not received ("insulin-dependent diabetes", "not suitable for radiotherapy"), "Allowed:" headings; 6: lines of prior treatment ("priorLines"), "EGFR-sensitising mutation"; 5: the forms of the labelled sets' misses (see above) and stage sets; 4: the variables and forms of issue 13 (see above); 3: biomarkers, disease course, hedges, allowances; 2: weights in grams
+const ParserVersion = "8" // 8: the kind or site named before a therapy ("intermediate-acting insulin", "brain radiotherapy"), PI3K/AKT inhibitors, "will not be considered as exclusion" as an allowance and "Only … will be included" as none; 7: therapies named but not received ("insulin-dependent diabetes", "not suitable for radiotherapy"), "Allowed:" headings; 6: lines of prior treatment ("priorLines"), "EGFR-sensitising mutation"; 5: the forms of the labelled sets' misses (see above) and stage sets; 4: the variables and forms of issue 13 (see above); 3: biomarkers, disease course, hedges, allowances; 2: weights in grams

@@ -2,6 +2,7 @@ package eligibility
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -299,5 +300,46 @@ func TestAllowedHeading(t *testing.T) {
 	walk(c.Inclusion, false)
 	if seen != 2 {
 		t.Errorf("%d items under the heading, want 2: %+v", seen, c.Inclusion)
+	}
+}
+
+// TestNotAnExclusionIsAnAllowance: "Pregnancy will not be considered as
+// exclusion criteria." (a bundled record's inclusion) lets pregnant
+// women in and asks no one to be pregnant; "pregnancy is an exclusion
+// criterion" is no allowance, nor is "Only participants … will be
+// included", which names the only ones let in.
+func TestNotAnExclusionIsAnAllowance(t *testing.T) {
+	for text, want := range map[string]bool{
+		"Inclusion Criteria:\n\n* Pregnancy will not be considered as exclusion criteria.\n":                             true,
+		"Inclusion Criteria:\n\n* Smoking is not regarded as an exclusion criterion.\n":                                  true,
+		"Inclusion Criteria:\n\n* Pregnancy is an exclusion criterion.\n":                                                false,
+		"Inclusion Criteria:\n\n* Only participants cognitively able and willing to provide consent will be included.\n": false,
+	} {
+		if got := Parse(text).Inclusion[0].Allowance; got != want {
+			t.Errorf("%q: allowance %v, want %v", text, got, want)
+		}
+	}
+}
+
+// TestKindOfTherapy: a kind or a site named before a therapy
+// ("intermediate-acting insulin", "isophane insulin", "cervical spine
+// surgery", bundled records' words) is part of its term, so a patient's
+// other kind does not match it.
+func TestKindOfTherapy(t *testing.T) {
+	for text, want := range map[string][]string{
+		"Injection of isophane insulin (NPH) or any intermediate-acting insulin": {"isophane insulin", "intermediate-acting insulin"},
+		"Current use of outpatient prandial insulin":                             {"prandial insulin"},
+		"History of prior cervical spine surgery.":                               {"cervical spine surgery"},
+		"Prior Brain Radiotherapy":                                               {"Brain Radiotherapy"},
+		"Participant has received prior treatment with any PI3K inhibitors":      {"PI3K inhibitors"},
+		"Prior treatment with insulin within 3 months":                           {"insulin"},
+	} {
+		var got []string
+		for _, c := range findKind(allConstraints(Parse(text)), KindTherapy) {
+			got = append(got, c.Term)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: therapies %q, want %q", text, got, want)
+		}
 	}
 }

@@ -18,8 +18,9 @@ var (
 	// "for patients who"): a fact of the patient cannot settle it alone.
 	conditionalRe = newWordStartRe(`\b(?:if|unless|with or without|or not|whether or not|except|excepting|provided|in case of|whichever|depending on|at the discretion|(?:for|in) (?:(?:a|the|any|each)\s+)?(?:patients?|subjects?|participants?|women|men|those|children|cohort|part|arm|group|donors?|recipients?)\b)`)
 	// allowanceRe states that some people may take part: "may be
-	// enrolled", "are eligible if", "not excluded".
-	allowanceRe = newWordStartRe(`\b(?:(?:may|can|could|will) (?:still |also )?(?:be )?(?:enrolled|included|eligible|allowed|permitted|accepted|considered|participate|enter|entered|join)|(?:is|are|will be|be) (?:also |still )?(?:eligible|allowed|permitted|acceptable|accepted)|not (?:be )?(?:an )?exclu\w+|not (?:a )?contraindicat\w+)\b`)
+	// enrolled", "are eligible if", "not excluded", "pregnancy will not
+	// be considered as exclusion criteria".
+	allowanceRe = newWordStartRe(`\b(?:(?:may|can|could|will) (?:still |also )?(?:be )?(?:enrolled|included|eligible|allowed|permitted|accepted|considered|participate|enter|entered|join)|(?:is|are|will be|be) (?:also |still )?(?:eligible|allowed|permitted|acceptable|accepted)|not (?:be )?(?:(?:considered|regarded|counted|treated) (?:as )?)?(?:an? )?exclu\w+|not (?:a )?contraindicat\w+)\b`)
 	// permitRe is any word of permission, also bare ones in an aside:
 	// "(prior adjuvant chemotherapy permitted)".
 	permitRe = newWordStartRe(`\b(?:permitted|allowed|acceptable|eligible|not (?:be )?excluded)\b`)
@@ -131,6 +132,11 @@ func allowance(n norm, inclusion bool) bool {
 		// requirement to have X; only "may be enrolled", "permitted" and
 		// the like let others in.
 		if inclusion && strings.Contains(first[m[0]:m[1]], "eligible") && !wideningRe.MatchString(n.s) {
+			continue
+		}
+		// "Only participants … willing to provide consent will be
+		// included" names the only ones let in: a requirement.
+		if strings.HasPrefix(strings.TrimLeft(first, " *-•"), "only ") {
 			continue
 		}
 		if !notBeforeRe.MatchString(first[:m[0]]) && namesWhom(first[:m[0]]) {

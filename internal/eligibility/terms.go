@@ -17,11 +17,17 @@ var (
 	// conditionEndRe ends the condition named after conditionRe.
 	conditionEndRe = regexp.MustCompile(`\s+(?:within|who|that|which|requiring|except|other than|unless|in the|during|for|at|as|including|such as|e\.g|defined|confirmed|according|by|on|with|without|is|are|was|were|to|of the|before|after|prior|occurred)\b|[,;:.()\[\]]`)
 	metastasisRe   = newWordStartRe(`\b(?:(?:extrahepatic|distant|brain|cns|central nervous system|bone|liver|hepatic|lung|pulmonary|lymph node|nodal|visceral|leptomeningeal|peritoneal)\s+)?metasta\w*`)
-	therapyRe      = newWordStartRe(`\b(?:anti[- ]?(?:pd-?1|pd-?l1|ctla-?4|vegfr?|egfr|her2|cd20|tnf|il-?\d+|angiogenic|androgens?)(?:\s*(?:,|/|or|and)\s*(?:anti[- ]?)?(?:pd-?1|pd-?l1|ctla-?4))*(?:\s+(?:antibod(?:y|ies)|therap(?:y|ies)|agents?|drugs?|inhibitors?|treatments?|monoclonal antibod(?:y|ies)))?|(?:pd-?1|pd-?l1|ctla-?4|vegf\s*\(?r?\)?|vegfr|egfr|her2|mek|braf|parp|cdk4/6|mtor|jak|btk|tyrosine kinase|multi-?kinase|immune checkpoint|checkpoint|aromatase|proton pump|sglt-?2|dpp-?4|5-alpha[- ]reductase|pde-?5|phosphodiesterase(?: type)?[- ]5)\s*(?:inhibitors?|blockers?|antagonists?|agonists?)|tkis?|chemotherap\w*|radiotherap\w*|radiation therapy|immunotherap\w*|immunosuppressi\w*(?:\s+(?:therapy|drugs?|agents?|medications?))?|immunomodulat\w*|hormon(?:e|al) therap\w*|androgen deprivation therapy|corticosteroids?|glucocorticoids?|steroids?|anticoagula\w*|antiplatelet\w*|antiviral therapy|live (?:attenuated )?vaccines?|investigational (?:drugs?|agents?|products?|devices?|medicinal products?)|monoclonal antibod(?:y|ies)|biologics?|thrombolysis|blood transfusions?|transfusions?|g-csf|growth factors?|bisphosphonates?|opioids?|antidepressants?|antipsychotics?|insulin|statins?|adjuvant therapy|neoadjuvant therapy|targeted therapy|systemic therapy|surgery|surgical resection|resection|transplant\w*)\b`)
-	examplesRe     = regexp.MustCompile(`^\s*\(((?:e\.g\.?|such as|including|i\.e\.?)[^()]{3,200}|[^()]{2,100},[^()]{2,100})\)`)
-	historyRe      = regexp.MustCompile(`^(?:an?\s+)?(?:known\s+|documented\s+)?history of\s+`)
-	exampleSepRe   = regexp.MustCompile(`\s*(?:,|;|\band so on\b|\betc\b\.?|\band\b|\bor\b|\be\.g\.?|\bsuch as\b)\s*`)
-	exceptionRe    = newWordStartRe(`\b(?:except(?:\s+for)?|excepting|other than|with the exception of|excluding|unless|apart from|but not)\s+([^;)\]]{2,120})`)
+	therapyRe      = newWordStartRe(`\b(?:anti[- ]?(?:pd-?1|pd-?l1|ctla-?4|vegfr?|egfr|her2|cd20|tnf|il-?\d+|angiogenic|androgens?)(?:\s*(?:,|/|or|and)\s*(?:anti[- ]?)?(?:pd-?1|pd-?l1|ctla-?4))*(?:\s+(?:antibod(?:y|ies)|therap(?:y|ies)|agents?|drugs?|inhibitors?|treatments?|monoclonal antibod(?:y|ies)))?|(?:pd-?1|pd-?l1|ctla-?4|vegf\s*\(?r?\)?|vegfr|egfr|her2|mek|braf|parp|cdk4/6|pi3k(?:/akt)?(?:/mtor)?|akt|mtor|jak|btk|tyrosine kinase|multi-?kinase|immune checkpoint|checkpoint|aromatase|proton pump|sglt-?2|dpp-?4|5-alpha[- ]reductase|pde-?5|phosphodiesterase(?: type)?[- ]5)\s*(?:inhibitors?|blockers?|antagonists?|agonists?)|tkis?|chemotherap\w*|radiotherap\w*|radiation therapy|immunotherap\w*|immunosuppressi\w*(?:\s+(?:therapy|drugs?|agents?|medications?))?|immunomodulat\w*|hormon(?:e|al) therap\w*|androgen deprivation therapy|corticosteroids?|glucocorticoids?|steroids?|anticoagula\w*|antiplatelet\w*|antiviral therapy|live (?:attenuated )?vaccines?|investigational (?:drugs?|agents?|products?|devices?|medicinal products?)|monoclonal antibod(?:y|ies)|biologics?|thrombolysis|blood transfusions?|transfusions?|g-csf|growth factors?|bisphosphonates?|opioids?|antidepressants?|antipsychotics?|insulin|statins?|adjuvant therapy|neoadjuvant therapy|targeted therapy|systemic therapy|surgery|surgical resection|resection|transplant\w*)\b`)
+	// kindOfTherapyRe, right before a therapy, names one kind of it
+	// ("intermediate-acting insulin", "isophane insulin") or the part of
+	// the body it treated ("brain radiotherapy", "cervical spine
+	// surgery"), which is the therapy meant: a patient's other insulin,
+	// or knee surgery, is not it.
+	kindOfTherapyRe = regexp.MustCompile(`\b(?:[a-z]+[- ]acting|isophane|nph|premixed|basal|prandial|(?:whole[- ])?brain|cranial|(?:(?:cervical|thoracic|lumbar)\s+)?spine|spinal|thoracic|chest|abdominal|pelvic|penile|cardiac|bariatric|gastric|hepatic|liver|lung|breast|prostate|bowel|colorectal|ocular|knee|hip|shoulder|intravesical|intraperitoneal)\s+$`)
+	examplesRe      = regexp.MustCompile(`^\s*\(((?:e\.g\.?|such as|including|i\.e\.?)[^()]{3,200}|[^()]{2,100},[^()]{2,100})\)`)
+	historyRe       = regexp.MustCompile(`^(?:an?\s+)?(?:known\s+|documented\s+)?history of\s+`)
+	exampleSepRe    = regexp.MustCompile(`\s*(?:,|;|\band so on\b|\betc\b\.?|\band\b|\bor\b|\be\.g\.?|\bsuch as\b)\s*`)
+	exceptionRe     = newWordStartRe(`\b(?:except(?:\s+for)?|excepting|other than|with the exception of|excluding|unless|apart from|but not)\s+([^;)\]]{2,120})`)
 
 	// notNegation are comparators that contain a cue word.
 	notNegation = regexp.MustCompile(`\b(?:no|not) (?:more|less|greater|lower|higher|later|earlier|longer|sooner) than\b`)
@@ -95,6 +101,9 @@ func terms(text string, n norm) []Constraint {
 	for _, m := range findIn(therapyRe, s, therapyStems) {
 		if notReceived(s, m[0], m[1]) {
 			continue
+		}
+		if k := kindOfTherapyRe.FindStringIndex(s[max(0, m[0]-30):m[0]]); k != nil {
+			m[0] = max(0, m[0]-30) + k[0]
 		}
 		c := n.term(text, KindTherapy, m[0], m[1])
 		if e := examplesRe.FindStringSubmatchIndex(s[m[1]:]); e != nil {

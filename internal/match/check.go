@@ -24,16 +24,20 @@
 // alternative), a therapy named so broadly that the patient's may be
 // another ("surgery", "steroids"), and in a long exclusion or one about
 // a treatment's setting a biomarker or spread, and an exclusion that
-// grades the condition or course it names ("low back pain that is less
-// than moderate", "isolated extramedullary relapse"), can make a
-// criterion met or unknown, never not met. An allowance ("patients with treated brain
-// metastases may be enrolled if …") rules no one out: it is met, and the
-// criterion it belongs to ignores it; an exclusion that prohibits and
-// permits ("… not permitted (prior adjuvant chemotherapy permitted)") is
-// unknown when it applies.
+// grades or counts the condition or course it names ("low back pain that
+// is less than moderate", "isolated extramedullary relapse", "\>3 brain
+// metastasis"), can make a criterion met or unknown, never not met; nor
+// can the sex an exclusion says more about ("Women who had undergone
+// hysterectomy" keeps out some women, not women). An allowance
+// ("patients with treated brain metastases may be enrolled if …",
+// "pregnancy will not be considered as exclusion criteria") rules no one
+// out: it is met, and the criterion it belongs to ignores it; an
+// exclusion that prohibits and permits ("… not permitted (prior
+// adjuvant chemotherapy permitted)") is unknown when it applies.
 //
 // A condition or therapy the criterion narrows ("chemotherapy … for
-// advanced disease", "hypersensitivity to the study drugs") is matched
+// advanced disease", "hypersensitivity to the study drugs", the parser's
+// "intermediate-acting insulin") is matched
 // with its qualifier: a general "never had" settles it, a narrow one
 // settles nothing broader, and its question asks the narrow thing. An
 // inclusion's condition is matched without the extent words ("locally

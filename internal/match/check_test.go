@@ -338,8 +338,8 @@ func TestBareConditionItems(t *testing.T) {
 // or myelopathy with radiculopathy of the cervical spine"; a patient with
 // cervical radiculopathy and no myelopathy meets it, and was told she did
 // not ("you said: myelopathy"). Alternatives share their final noun: an
-// exclusion of "lung or liver metastases" does not rule out a lung cancer
-// without known metastases, and rules out one with liver metastases.
+// exclusion of "breast or ovarian cancer" does not rule out a lung
+// cancer, and rules out an ovarian one.
 func TestConditionAlternatives(t *testing.T) {
 	p := patient.Profile{Age: ptr(45.0), Sex: "female", Conditions: []patient.Condition{{Text: "cervical radiculopathy"}},
 		NoHistoryOf: []string{"myelopathy"}}
@@ -352,13 +352,80 @@ func TestConditionAlternatives(t *testing.T) {
 		t.Errorf("neither radiculopathy nor myelopathy: %s %q", rw.Status, rw.Reason)
 	}
 	s := demoStudy(t, "NCT04012996")
-	c := eligibility.Parse("Exclusion Criteria:\n\n* History of lung or liver metastases\n")
-	lung := patient.Profile{Age: ptr(60.0), Sex: "male", Conditions: []patient.Condition{{Text: "lung adenocarcinoma"}}}
-	if rw := row(t, Check(lung, s, c), "History of lung"); rw.Status == NotMet {
-		t.Errorf("lung cancer against an exclusion of lung or liver metastases: %s %q", rw.Status, rw.Reason)
+	c := eligibility.Parse("Exclusion Criteria:\n\n* Patients with breast or ovarian cancer\n")
+	lung := patient.Profile{Age: ptr(60.0), Sex: "female", Conditions: []patient.Condition{{Text: "lung adenocarcinoma"}}}
+	if rw := row(t, Check(lung, s, c), "Patients with breast"); rw.Status == NotMet {
+		t.Errorf("lung cancer against an exclusion of breast or ovarian cancer: %s %q", rw.Status, rw.Reason)
 	}
-	lung.Conditions = append(lung.Conditions, patient.Condition{Text: "liver metastases"})
-	if rw := row(t, Check(lung, s, c), "History of lung"); rw.Status != NotMet {
-		t.Errorf("liver metastases against an exclusion of lung or liver metastases: %s %q", rw.Status, rw.Reason)
+	lung.Conditions = append(lung.Conditions, patient.Condition{Text: "ovarian cancer"})
+	if rw := row(t, Check(lung, s, c), "Patients with breast"); rw.Status != NotMet {
+		t.Errorf("ovarian cancer against an exclusion of breast or ovarian cancer: %s %q", rw.Status, rw.Reason)
+	}
+}
+
+// TestQualifiedSexInAnExclusion: NCT01660152 (bundled, men only)
+// excludes "Men with sickle cell anemia" and "Men with insufficient
+// manual dexterity to operate vacuum device": some men, not men. A man
+// who said nothing of either is not ruled out; "Men actively smoking …"
+// still rules out a smoker by its other rule.
+func TestQualifiedSexInAnExclusion(t *testing.T) {
+	p := patient.Profile{Age: ptr(61.0), Sex: "male", Conditions: []patient.Condition{{Text: "prostate cancer"}}}
+	r := checkDemo(t, "NCT01660152", p)
+	for _, text := range []string{"Men with sickle cell anemia", "Men with insufficient manual dexterity"} {
+		if rw := row(t, r, text); rw.Status == NotMet {
+			t.Errorf("%q rules out any man: %q", text, rw.Reason)
+		}
+	}
+	if r.Verdict == NotEligible {
+		t.Errorf("verdict %s", r)
+	}
+}
+
+// TestKindOfInsulin: NCT05266625 (bundled) excludes "Current use of
+// outpatient prandial insulin"; basal insulin is another kind, so a
+// patient on glargine alone is not ruled out, and one on prandial
+// insulin is.
+func TestKindOfInsulin(t *testing.T) {
+	p := patient.Profile{Age: ptr(58.0), Sex: "female", Conditions: []patient.Condition{{Text: "type 2 diabetes"}},
+		Therapies: []patient.Therapy{{Name: "insulin glargine", Start: "2024-01", Current: true}}}
+	if rw := row(t, checkDemo(t, "NCT05266625", p), "prandial insulin"); rw.Status == NotMet {
+		t.Errorf("basal insulin against prandial insulin: %s %q", rw.Status, rw.Reason)
+	}
+	p.Therapies = append(p.Therapies, patient.Therapy{Name: "prandial insulin", Class: "insulin aspart", Start: "2024-01", Current: true})
+	if rw := row(t, checkDemo(t, "NCT05266625", p), "prandial insulin"); rw.Status != NotMet {
+		t.Errorf("prandial insulin against prandial insulin: %s %q, want not met", rw.Status, rw.Reason)
+	}
+}
+
+// TestCountedLesionsInAnExclusion: NCT05278052 (bundled, oligometastatic
+// NSCLC) excludes "Patients with more than three metastatic lesion in one
+// organ"; a patient's metastatic disease does not say how many.
+func TestCountedLesionsInAnExclusion(t *testing.T) {
+	p := patient.Profile{Age: ptr(63.0), Sex: "male", ECOG: ptr(1),
+		Conditions: []patient.Condition{{Text: "non-small cell lung cancer", Metastatic: ptr(true)}}}
+	if rw := row(t, checkDemo(t, "NCT05278052", p), "more than three metastatic lesion"); rw.Status == NotMet {
+		t.Errorf("a count of lesions decided by metastatic disease: %q", rw.Reason)
+	}
+}
+
+// TestSiteAndClassOfPriorTherapy: bundled exclusions of a prior therapy
+// named by its site or class rule out the patient who had it, and not
+// one who had another: NCT04544683 "History of prior cervical spine
+// surgery." (a cervical fusion, against knee surgery); NCT05631795
+// "prior treatment with any PI3K inhibitors and / or mTOR inhibitor".
+func TestSiteAndClassOfPriorTherapy(t *testing.T) {
+	for _, tc := range []struct {
+		id, text string
+		had      patient.Therapy
+		want     Status
+	}{
+		{"NCT04544683", "cervical spine surgery", patient.Therapy{Name: "anterior cervical discectomy and fusion", Class: "cervical spine surgery", Start: "2019-03"}, NotMet},
+		{"NCT04544683", "cervical spine surgery", patient.Therapy{Name: "knee surgery", Class: "surgery", Start: "2019-03"}, Unknown},
+		{"NCT05631795", "PI3K inhibitors", patient.Therapy{Name: "alpelisib", Class: "PI3K inhibitor", Start: "2024-01", End: "2024-09"}, NotMet},
+	} {
+		p := patient.Profile{Age: ptr(55.0), Sex: "female", Therapies: []patient.Therapy{tc.had}}
+		if rw := row(t, checkDemo(t, tc.id, p), tc.text); rw.Status != tc.want {
+			t.Errorf("%s %q after %s: %s %q, want %s", tc.id, tc.text, tc.had.Name, rw.Status, rw.Reason, tc.want)
+		}
 	}
 }

@@ -81,6 +81,10 @@ func misread(c *eligibility.Constraint) bool {
 	return false
 }
 
+// countExpr is a number with a comparison or a range: "> 3", "5 or
+// more", "more than three", "1 to 3".
+const countExpr = `(?:\\?[<>≤≥]\s*=?\s*\d+|\b(?:\d+|one|two|three|four|five|six|ten)\s*(?:or (?:more|fewer|less)|\+|(?:-|to)\s*\d+)|\b(?:more|fewer|less|greater) than (?:\d+|one|two|three|four|five|six|ten))`
+
 var (
 	// ineligibleRe marks a pregnancy or lactation item of the inclusion
 	// criteria as asking for none ("willing to refrain from
@@ -94,7 +98,16 @@ var (
 	durationRe = regexp.MustCompile(`(?i)\b(?:is on|are on|on a|on an|on stable|taking|receiving|treated with|stable dose)\b[^.;]{0,80}\bfor (?:at least|a minimum of|>=?|≥|more than|over)`)
 	settingRe  = regexp.MustCompile(`(?i)\b(?:therap\w*|treat\w*|chemo\w*|regimen|received|prior|previous\w*|agents?|drugs?|inhibitors?|exposed|exposure|setting)\b`)
 	degreeRe   = regexp.MustCompile(`(?i)\b(?:less than|more than|greater than|mild|moderate|severe|uncontrolled|poorly controlled|requiring|isolated)\b`)
-	currentRe  = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
+	// peopleOnlyRe is what may follow a sex term that is a rule of its
+	// own: "Males", "Female subjects only".
+	peopleOnlyRe = regexp.MustCompile(`(?i)^[\s.,;:*]*(?:(?:patients|subjects|participants|volunteers|persons|people|only|sex|gender)\b[\s.,;:*]*)*$`)
+	// countBeforeRe is a count of lesions or events ("\>3 ", "5 or
+	// more ", "more than three ", "1 to 3 ") ending the text before a
+	// term, with the word before it, which must not make it a grade
+	// ("grade 3-4 neutropenia"); countStartRe the same at a term's start.
+	countBeforeRe = regexp.MustCompile(`(?i)(\w*)\s*` + countExpr + `\s+(?:[\w-]+\s+)?$`)
+	countStartRe  = regexp.MustCompile(`(?i)^\s*` + countExpr + `\s+[a-z]`)
+	currentRe     = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
 )
 
 type prepared struct {
@@ -248,7 +261,11 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			pc.current = currentRe.MatchString(it.Text)
 			pc.toks = termTokens(c.Term, therapyNoise)
 			pc.qualify(it, settingQualRe)
-			pc.hedged = pc.hedged || broadTherapy(pc.toks)
+			// A site narrows an exclusion's "prior brain radiotherapy",
+			// but an inclusion's surgery is mostly the operation the
+			// study is about ("undergoing lumbar spine surgery"), which
+			// no past one settles.
+			pc.hedged = pc.hedged || broadTherapy(pc.toks) || !excl && len(pc.toks) > 0 && broadTherapy(pc.toks[len(pc.toks)-1:])
 			pc.duration = durationRe.MatchString(it.Text)
 			for _, e := range c.Examples {
 				if t := termTokens(e, therapyNoise); len(t) > 0 {
@@ -261,7 +278,10 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			// 7 days"), which is the study team's business.
 			pc.skip = c.Variable == "window" || c.Variable == "age" && ageQualifies || misread(c)
 		case eligibility.KindSex:
-			pc.skip = others > 0
+			// "Women who had undergone hysterectomy" excludes some women,
+			// not women: in an exclusion, a sex that the item says more
+			// about only names whom the rest is about.
+			pc.skip = others > 0 || excl && saysMoreAbout(it, c)
 		case eligibility.KindPregnancy:
 			pc.notPregnant = c.Negated || guarded || ineligibleRe.MatchString(it.Text)
 		}
@@ -283,13 +303,16 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 	}
 	// An exclusion that grades the patient's kind of condition or course
 	// ("low back pain that is less than moderate in severity", "isolated
-	// extramedullary relapse") rules out some of those who have it, and
-	// the profile does not say which.
+	// extramedullary relapse"), or counts it ("> 3 brain metastases", "5
+	// or more warts"), rules out some of those who have it, and the
+	// profile does not say which.
 	if excl {
 		for i := range p.cons {
 			pc := &p.cons[i]
-			if k := pc.c.Kind; (k == eligibility.KindCondition || k == eligibility.KindDiseaseStatus) &&
-				degreeRe.MatchString(strings.Replace(it.Text, pc.c.Term, "", 1)) {
+			k := pc.c.Kind
+			if (k == eligibility.KindCondition || k == eligibility.KindDiseaseStatus) &&
+				degreeRe.MatchString(strings.Replace(it.Text, pc.c.Term, "", 1)) ||
+				(k == eligibility.KindCondition || k == eligibility.KindMetastasis) && counted(it, pc.c) {
 				pc.hedged = true
 			}
 		}
@@ -346,6 +369,34 @@ func itemConstraints(it *eligibility.Item, excl bool) []eligibility.Constraint {
 var peopleNames = wordSet("adult adults patient patients volunteer volunteers healthy normal donor donors outpatient outpatients " +
 	"inpatients prisoner prisoners minor minors twin twins smoker smokers non-smoker non-smokers nonsmokers smoking tobacco " +
 	"heterosexual homosexual african american americans asian hispanic population refusal behavior behaviour isolation")
+
+// saysMoreAbout reports an item that goes on after its sex term with
+// more than the word for people: "Women who do not provide written
+// consent", not "Male subjects".
+func saysMoreAbout(it *eligibility.Item, c *eligibility.Constraint) bool {
+	at := c.Span[1] - it.Span[0]
+	if at < 0 || at > len(it.Text) {
+		return false
+	}
+	return !peopleOnlyRe.MatchString(it.Text[at:])
+}
+
+// counted reports a condition the item counts, in its term or right
+// before it: "\>3 brain metastasis" (Markdown for ">3"), "5 or more
+// warts", "more than two fractures".
+func counted(it *eligibility.Item, c *eligibility.Constraint) bool {
+	at := c.Span[0] - it.Span[0]
+	if at < 0 || at > len(it.Text) {
+		return false
+	}
+	if m := countBeforeRe.FindStringSubmatch(it.Text[max(0, at-30):at]); m != nil && !gradeWords[strings.ToLower(m[1])] {
+		return true
+	}
+	return countStartRe.MatchString(c.Term)
+}
+
+// gradeWords before a number make it a grade or a stage, not a count.
+var gradeWords = wordSet("grade grades stage stages class type phase score level")
 
 // describesSetting says whether pc, in a long exclusion or one beside a
 // treatment, says where something else happened rather than who is out.
@@ -735,37 +786,38 @@ func (pi *profileIndex) histologyClash(toks []string) (string, bool) {
 }
 
 // conditionAlternatives splits a condition's term at "or" into the
-// conditions it offers, as tokens; words before the last alternative's
-// name share its final noun ("breast or ovarian cancer" is breast cancer
-// or ovarian cancer, "lung or liver metastases" lung or liver
-// metastases): else "lung" alone would match every lung cancer.
-// Alternatives of generic words alone ("active or chronic hepatitis")
-// name no condition and are dropped. nil when the term offers fewer
-// than two.
+// conditions it offers, as tokens, when each names a condition as a
+// whole, itself or with the words that end the last one ("breast or
+// ovarian cancer" is breast cancer or ovarian cancer, "type 1 or type 2
+// diabetes mellitus" type 1 diabetes mellitus or type 2): else "lung"
+// alone would match every lung cancer. A part that names no condition
+// ("HIV infection or a positive test", "cirrhosis or those with …")
+// continues the other, and the term is read whole. nil when the term
+// offers fewer than two conditions.
 func conditionAlternatives(term string) [][]string {
 	if !orWordRe.MatchString(term) {
 		return nil
 	}
+	parts := orWordRe.Split(term, -1)
+	last := strings.Fields(parts[len(parts)-1])
+	if len(last) == 0 {
+		return nil // "… or" runs into the next words: no alternatives read
+	}
 	var alts [][]string
-	for _, part := range orWordRe.Split(term, -1) {
-		if t := termTokens(part, conditionNoise); len(t) > 0 {
-			alts = append(alts, t)
+	for _, part := range parts {
+		n := len(strings.Fields(part))
+		if n == 0 {
+			continue
 		}
-	}
-	if len(alts) < 2 {
-		return nil
-	}
-	last := alts[len(alts)-1]
-	if head := last[len(last)-1]; len(last) > 1 {
-		for i, a := range alts[:len(alts)-1] {
-			if !contains(a, head) {
-				alts[i] = append(a, head)
+		name := part
+		if patient.NamedCondition(name) == nil {
+			name = part + " " + strings.Join(last[min(n, len(last)-1):], " ")
+			if patient.NamedCondition(name) == nil {
+				return nil
 			}
 		}
+		alts = append(alts, termTokens(name, conditionNoise))
 	}
-	alts = slices.DeleteFunc(alts, func(a []string) bool {
-		return !slices.ContainsFunc(a, func(t string) bool { return !genericWords[t] })
-	})
 	if len(alts) < 2 {
 		return nil
 	}

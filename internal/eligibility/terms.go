@@ -99,7 +99,7 @@ func terms(text string, n norm) []Constraint {
 		out = append(out, n.term(text, KindMetastasis, m[0], m[1]))
 	}
 	for _, m := range findIn(therapyRe, s, therapyStems) {
-		if notReceived(s, m[0], m[1]) {
+		if notReceived(s, m[0], m[1]) || labelRe.MatchString(s[m[1]:]) {
 			continue
 		}
 		if k := kindOfTherapyRe.FindStringIndex(s[max(0, m[0]-30):m[0]]); k != nil {
@@ -134,6 +134,13 @@ func terms(text string, n norm) []Constraint {
 func notReceived(s string, a, b int) bool {
 	return describesRe.MatchString(s[b:]) || candidacyRe.MatchString(s[max(0, a-60):a])
 }
+
+// labelRe, right after a therapy, makes it the label of a topic
+// ("Chemotherapy:", "Prior chemotherapy: at least 4 weeks since …"),
+// whose rules follow: the label alone says nothing about the patient,
+// and read as a therapy received it required chemotherapy of everyone
+// beside its own "No prior chemotherapy".
+var labelRe = regexp.MustCompile(`^\s*:`)
 
 var (
 	describesRe = regexp.MustCompile(`^[- ]?(?:dependen|resistan|refractor|na[iï]ve|sensiti|responsive|intoleran)`)

@@ -418,6 +418,15 @@ func (ck *checker) therapy(pc *pcons) Status {
 			}
 			return Unknown
 		}
+		if w := pc.c.Window; w != nil && !ck.excl && !pc.c.Negated && !pc.duration && (w.Op == eligibility.OpGE || w.Op == eligibility.OpGT) {
+			// An inclusion's washout ("at least 4 weeks since prior
+			// chemotherapy") asks that time has passed since a therapy
+			// had; someone who never had it has waited forever.
+			if ck.explain {
+				ck.say("You have not had %q, so no time since it is required (you said: %s)", pc.c.Term, which)
+			}
+			return Met
+		}
 		if ck.explain {
 			ck.say("You have not had %q (you said: %s)", pc.c.Term, which)
 		}

@@ -356,11 +356,14 @@ func itemConstraints(it *eligibility.Item, excl bool) []eligibility.Constraint {
 		return it.Constraints
 	}
 	text := strings.TrimSpace(it.Text)
+	if strings.HasSuffix(text, ":") || strings.HasSuffix(text, "：") {
+		return nil // a topic's heading ("Cardiac disease:"), whose rules were its lost sub-items
+	}
 	if slices.ContainsFunc(strings.Fields(strings.ToLower(text)), func(w string) bool { return peopleNames[strings.Trim(w, ".,;:")] }) ||
 		patient.NamedCondition(text) == nil {
 		return nil
 	}
-	return []eligibility.Constraint{{Kind: eligibility.KindCondition, Op: eligibility.OpEQ, Term: strings.TrimRight(text, ".;:,；"),
+	return []eligibility.Constraint{{Kind: eligibility.KindCondition, Op: eligibility.OpEQ, Term: strings.TrimRight(text, ".;,"),
 		Span: [2]int{it.Span[0], it.Span[0] + len(it.Text)}, Hedged: !excl}}
 }
 

@@ -20,7 +20,11 @@ func (ck *checker) constraint(pc *pcons) Status {
 	hedged := pc.hedged || ck.agesRegistered && pc.c.Variable == "age"
 	if hedged && (st == NotMet && !ck.excl || st == Met && ck.excl) {
 		if ck.explain {
-			ck.say("the criterion's wording leaves it open whether this rules you out")
+			if pc.conflict {
+				ck.say("the criteria about %q seem to conflict (one asks for it, another rules it out) — ask the study team", displayTerm(pc.c.Term))
+			} else {
+				ck.say("the criterion's wording leaves it open whether this rules you out")
+			}
 		}
 		return Unknown
 	}

@@ -35,6 +35,22 @@
 // exclusion that prohibits and permits ("… not permitted (prior
 // adjuvant chemotherapy permitted)") is unknown when it applies.
 //
+// Criteria that together leave no answer about one condition or therapy
+// passing — one rules out everyone who had it ("prior chemotherapy"
+// among exclusions), another everyone who did not ("prior
+// platinum-based chemotherapy" among inclusions) — conflict: as written
+// they exclude everyone, and far more often one is misread or meant for
+// a group the text does not name. Neither is then "not met"; each is
+// unknown with the reason "the criteria about chemotherapy seem to
+// conflict … — ask the study team", and the questionnaire does not ask
+// about it. The questionnaire also leaves out any question every answer
+// to which makes more criteria "not met" than no answer (Questions). An
+// inclusion's washout ("at least 4 weeks since prior chemotherapy") is
+// met by a patient who never had the therapy; an exclusion's window
+// ("chemotherapy within 4 weeks") rules out only a patient whose
+// therapy ended inside it, and is unknown when the end date is not
+// given. A partner's pregnancy is not the patient's.
+//
 // A condition or therapy the criterion narrows ("chemotherapy … for
 // advanced disease", "hypersensitivity to the study drugs", the parser's
 // "intermediate-acting insulin") is matched

@@ -68,6 +68,9 @@ type pcons struct {
 	// shares ("disease", "malignancies", "advanced"): it names no
 	// concept, so no condition of the patient's matches it.
 	vague bool
+	// conflict marks a condition or therapy that one criterion requires
+	// and another rules out (markConflicts); it is also hedged.
+	conflict bool
 }
 
 // misread reports a threshold no laboratory uses, which the parser read
@@ -107,6 +110,7 @@ var (
 	// ("grade 3-4 neutropenia"); countStartRe the same at a term's start.
 	countBeforeRe = regexp.MustCompile(`(?i)(\w*)\s*` + countExpr + `\s+(?:[\w-]+\s+)?$`)
 	countStartRe  = regexp.MustCompile(`(?i)^\s*` + countExpr + `\s+[a-z]`)
+	partnerRe     = regexp.MustCompile(`(?i)\b(?:partners?|spouses?|wife|wives|girlfriends?)\b`)
 	currentRe     = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
 )
 
@@ -122,11 +126,75 @@ type prepared struct {
 
 func prepare(c eligibility.Criteria) *prepared {
 	p := &prepared{incl: prepareItems(c.Inclusion, false), excl: prepareItems(c.Exclusion, true)}
+	markConflicts(p)
 	p.checkedIncl, p.free = structuredOnly(p.incl)
 	var free int
 	p.checkedExcl, free = structuredOnly(p.excl)
 	p.free += free
 	return p
+}
+
+// markConflicts finds the criteria that no answer about one condition
+// or therapy can pass: one rules out everyone who had it ("prior
+// chemotherapy" among exclusions), another everyone who did not ("prior
+// platinum-based chemotherapy" among inclusions; a narrower term had is
+// the broader one had). Criteria that really say so exclude everyone;
+// far more often one of them is misread or belongs to a group the text
+// does not name, so a patient would be told "not eligible" whatever
+// they answer. Both are marked conflicting: hedged, so neither says "not
+// met", and not asked about, since no answer settles them.
+func markConflicts(p *prepared) {
+	var hadFails, notHadFails []*pcons
+	var walk func(items []pitem, excl, dec bool)
+	walk = func(items []pitem, excl, dec bool) {
+		for i := range items {
+			it := &items[i]
+			if it.allowance || !it.structured {
+				continue
+			}
+			// An inclusion's part decides alone unless the item asks
+			// for any of its parts; an exclusion's always does.
+			d := dec && !it.exception && (excl || !it.src.AnyOf)
+			for j := range it.cons {
+				pc := &it.cons[j]
+				alt := pc.orNext || j > 0 && it.cons[j-1].orNext
+				k := pc.c.Kind
+				if !d || alt || pc.skip || pc.hedged || pc.vague || pc.current || len(pc.toks) == 0 ||
+					k != eligibility.KindTherapy && k != eligibility.KindCondition {
+					continue
+				}
+				w := pc.c.Window
+				washout := w != nil && (w.Op == eligibility.OpGE || w.Op == eligibility.OpGT)
+				switch {
+				case excl != pc.c.Negated && w == nil:
+					hadFails = append(hadFails, pc) // "prior X" excluded, "no prior X" required
+				case excl == pc.c.Negated && !washout && !pc.duration:
+					notHadFails = append(notHadFails, pc) // "prior X" required, "no prior X" excluded
+				}
+			}
+			walk(it.kids, excl, d)
+		}
+	}
+	walk(p.incl, false, true)
+	walk(p.excl, true, true)
+	for _, a := range hadFails {
+		for _, b := range notHadFails {
+			if a.c.Kind == b.c.Kind && containsAll(b.toks, a.toks) {
+				a.hedged, a.conflict = true, true
+				b.hedged, b.conflict = true, true
+			}
+		}
+	}
+}
+
+// containsAll reports whether every word of sub is in words.
+func containsAll(words, sub []string) bool {
+	for _, w := range sub {
+		if !slices.Contains(words, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func structuredOnly(items []pitem) (checked []pitem, free int) {
@@ -284,6 +352,11 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			pc.skip = others > 0 || excl && saysMoreAbout(it, c)
 		case eligibility.KindPregnancy:
 			pc.notPregnant = c.Negated || guarded || ineligibleRe.MatchString(it.Text)
+			// "Partner is not pregnant", "pregnant partners": someone
+			// else's pregnancy, which no answer of the patient's settles
+			// (read as theirs, it asked men whether they were pregnant
+			// and told them "not eligible" for either answer).
+			pc.skip = partnerRe.MatchString(it.Text)
 		}
 		p.cons = append(p.cons, pc)
 		if !pc.skip {
@@ -356,11 +429,14 @@ func itemConstraints(it *eligibility.Item, excl bool) []eligibility.Constraint {
 		return it.Constraints
 	}
 	text := strings.TrimSpace(it.Text)
+	if strings.HasSuffix(text, ":") || strings.HasSuffix(text, "：") {
+		return nil // a topic's heading ("Cardiac disease:"), whose rules were its lost sub-items
+	}
 	if slices.ContainsFunc(strings.Fields(strings.ToLower(text)), func(w string) bool { return peopleNames[strings.Trim(w, ".,;:")] }) ||
 		patient.NamedCondition(text) == nil {
 		return nil
 	}
-	return []eligibility.Constraint{{Kind: eligibility.KindCondition, Op: eligibility.OpEQ, Term: strings.TrimRight(text, ".;:,；"),
+	return []eligibility.Constraint{{Kind: eligibility.KindCondition, Op: eligibility.OpEQ, Term: strings.TrimRight(text, ".;,"),
 		Span: [2]int{it.Span[0], it.Span[0] + len(it.Text)}, Hedged: !excl}}
 }
 

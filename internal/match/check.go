@@ -35,12 +35,20 @@
 // exclusion that prohibits and permits ("… not permitted (prior
 // adjuvant chemotherapy permitted)") is unknown when it applies.
 //
-// Criteria that together leave no answer about one condition or therapy
-// passing — one rules out everyone who had it ("prior chemotherapy"
-// among exclusions), another everyone who did not ("prior
-// platinum-based chemotherapy" among inclusions) — conflict: as written
+// Whether the disease has spread is read from an item that speaks of
+// spread in general ("evidence of metastatic disease", "M0"): metastases
+// at a site, of a size or number, in lymph nodes, a complication
+// ("metastatic spinal cord compression") or a scan negative for them
+// can make a criterion met or unknown on it, never not met.
+//
+// Criteria that together leave no answer about one fact passing — one
+// rules out everyone who had a condition or therapy ("prior
+// chemotherapy" among exclusions), another everyone who did not ("prior
+// platinum-based chemotherapy" among inclusions); or one rules out each
+// answer about pregnancy, breastfeeding, sex or spread ("pregnant women
+// of all parities" and "multiple pregnancy") — conflict: as written
 // they exclude everyone, and far more often one is misread or meant for
-// a group the text does not name. Neither is then "not met"; each is
+// a group the text does not name. None is then "not met"; each is
 // unknown with the reason "the criteria about chemotherapy seem to
 // conflict … — ask the study team", and the questionnaire does not ask
 // about it. The questionnaire also leaves out any question every answer

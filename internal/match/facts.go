@@ -781,13 +781,20 @@ func newProfileIndex(f patient.Facts, v *vocab.Vocab) *profileIndex {
 		if len(ids) == 0 && v != nil {
 			ids = meshIDs(v, c.Text)
 		}
+		own := termTokens(c.Text, conditionNoise)
 		for _, id := range ids {
 			if v == nil {
 				break
 			}
 			if d, ok := v.Descriptor(id); ok {
-				pi.conds.add(d.Name, i)
-				synonyms = append(synonyms, d.EntryTerms...)
+				if sameSpread(own, d.Name) {
+					pi.conds.add(d.Name, i)
+				}
+				for _, e := range d.EntryTerms {
+					if sameSpread(own, e) {
+						synonyms = append(synonyms, e)
+					}
+				}
 			}
 		}
 		spread := c.Metastatic != nil && *c.Metastatic
@@ -848,6 +855,22 @@ func (pi *profileIndex) spread() bool {
 		}
 	}
 	return len(pi.stages) > 0
+}
+
+// sameSpread reports whether a name of a patient's condition's
+// descriptor is of the condition as the patient gave it: MeSH files
+// "Brain Metastases" and "Primary Brain Tumor" under one descriptor,
+// Brain Neoplasms, and a brain tumour is neither known to be a
+// metastasis nor, when it is one, primary.
+func sameSpread(own []string, name string) bool {
+	toks := termTokens(name, conditionNoise)
+	switch ownMet, met := contains(own, "metastasis"), contains(toks, "metastasis"); {
+	case met:
+		return ownMet
+	case ownMet:
+		return !contains(toks, "primary")
+	}
+	return true
 }
 
 // meshIDs returns the descriptors a condition's text names.

@@ -103,3 +103,29 @@ func TestConflictingFixedAnswers(t *testing.T) {
 		}
 	}
 }
+
+// TestPrimaryIsNotMetastasis: MeSH files brain metastases under Brain
+// Neoplasms, beside primary brain tumours, so one descriptor holds
+// both. A patient with a brain tumour is not ruled out by an exclusion
+// of brain metastases (from NCT06442748, bundled), nor a patient with
+// brain metastases by one of primary brain tumours; brain metastases
+// still rule out a patient who has them.
+func TestPrimaryIsNotMetastasis(t *testing.T) {
+	s := demoStudy(t, "NCT06442748")
+	for _, tc := range []struct {
+		patient, exclusion string
+		want               Status
+	}{
+		{"brain tumor", "Brain metastasis", Unknown},
+		{"primary brain tumor", "Brain metastasis", Unknown},
+		{"brain metastases from lung cancer", "Brain metastasis", NotMet},
+		{"brain metastases", "Primary brain tumor", Unknown},
+		{"glioblastoma", "Primary brain tumor", Unknown},
+	} {
+		p := patient.Profile{Age: ptr(50.0), Conditions: []patient.Condition{{Text: tc.patient}}}
+		c := eligibility.Parse("Exclusion Criteria:\n\n* " + tc.exclusion + "\n")
+		if rw := row(t, Check(p, s, c), tc.exclusion); rw.Status != tc.want {
+			t.Errorf("%s against the exclusion %q: %s (%q), want %s", tc.patient, tc.exclusion, rw.Status, rw.Reason, tc.want)
+		}
+	}
+}

@@ -260,6 +260,10 @@ func TestTherapyNamedNotReceived(t *testing.T) {
 		"Patients who are candidates for chemotherapy",
 		"Scheduled for elective surgery under general anesthesia",
 		"Refused or not eligible for chemotherapy",
+		"Will receive single agent anti-PD-1/PD-L1 therapy",
+		"Patients to be treated with PD-1 / PD-L1 inhibitors",
+		"To receive external beam radiation therapy and/or brachytherapy",
+		"Patients who are candidates for a therapy with a checkpoint inhibitor",
 	} {
 		if th := findKind(allConstraints(Parse(text)), KindTherapy); len(th) != 0 {
 			t.Errorf("%q: therapies %+v", text, th)

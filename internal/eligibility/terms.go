@@ -129,7 +129,8 @@ func terms(text string, n norm) []Constraint {
 // "chemotherapy-naive"), what the patient reacts to (reactionRe), or a
 // treatment the patient could or will have
 // ("not suitable for radical surgery or radiotherapy", "scheduled for
-// surgery"). Read as a therapy received, the first made questions ask
+// surgery", "candidate for a therapy with a checkpoint inhibitor",
+// "will receive adjuvant chemotherapy"). Read as a therapy received, the first made questions ask
 // "Have you had insulin?" of a diabetic, and the second an inclusion
 // require the treatment it rules out.
 func notReceived(s string, a, b int) bool {
@@ -151,7 +152,7 @@ var (
 	// which needs no dose of it: read as received, an exclusion of the
 	// allergy ruled out everyone who had the therapy an inclusion asks for.
 	reactionRe  = regexp.MustCompile(`\b(?:hypersensitiv\w*|allerg\w*|contraindicat\w*)\s+(?:to|with|against|for)\s+(?:[\w/-]+\s+){0,3}$`)
-	candidacyRe = regexp.MustCompile(`\b(?:suitable|eligible|candidates?|amenable|fit|unfit|appropriate|indicated|planned|planning|scheduled|referred|considered|refus\w*|declin\w*)\s+(?:for|to)\s+(?:[\w/-]+\s+){0,3}$`)
+	candidacyRe = regexp.MustCompile(`\b(?:(?:suitable|eligible|candidates?|amenable|fit|unfit|appropriate|indicated|planned|planning|scheduled|referred|considered|refus\w*|declin\w*)\s+(?:for|to)|(?:will|to)\s+(?:receive|undergo|be\s+treated\s+with))\s+(?:[\w/-]+\s+){0,5}$`)
 )
 
 // therapyStems are the stems every therapyRe match contains; no match

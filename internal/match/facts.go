@@ -787,11 +787,11 @@ func newProfileIndex(f patient.Facts, v *vocab.Vocab) *profileIndex {
 				break
 			}
 			if d, ok := v.Descriptor(id); ok {
-				if sameSpread(own, d.Name) {
+				if sameKind(own, d.Name) {
 					pi.conds.add(d.Name, i)
 				}
 				for _, e := range d.EntryTerms {
-					if sameSpread(own, e) {
+					if sameKind(own, e) {
 						synonyms = append(synonyms, e)
 					}
 				}
@@ -857,20 +857,39 @@ func (pi *profileIndex) spread() bool {
 	return len(pi.stages) > 0
 }
 
-// sameSpread reports whether a name of a patient's condition's
-// descriptor is of the condition as the patient gave it: MeSH files
-// "Brain Metastases" and "Primary Brain Tumor" under one descriptor,
-// Brain Neoplasms, and a brain tumour is neither known to be a
-// metastasis nor, when it is one, primary.
-func sameSpread(own []string, name string) bool {
+// sameKind reports whether a name of a patient's condition's descriptor
+// is of the condition as the patient gave it. MeSH files "Brain
+// Metastases" and "Primary Brain Tumor" under one descriptor, Brain
+// Neoplasms, and "Thymic Carcinoma" under Thymoma: a brain tumour is
+// neither known to be a metastasis nor, when it is one, primary, and a
+// carcinoma is not a thymoma. A name that differs so is left out, and
+// a criterion only it would match stays unknown.
+func sameKind(own []string, name string) bool {
 	toks := termTokens(name, conditionNoise)
-	switch ownMet, met := contains(own, "metastasis"), contains(toks, "metastasis"); {
-	case met:
-		return ownMet
-	case ownMet:
-		return !contains(toks, "primary")
+	ownMet, met := contains(own, "metastasis"), contains(toks, "metastasis")
+	switch {
+	case met && !ownMet, ownMet && !met && contains(toks, "primary"):
+		return false
 	}
-	return true
+	kinds, ownKinds := tumourKinds(toks), tumourKinds(own)
+	return len(kinds) == 0 || len(ownKinds) == 0 || slices.ContainsFunc(kinds, func(k string) bool { return slices.Contains(ownKinds, k) })
+}
+
+// tumourKinds are the kinds of tumour words name ("thymoma",
+// "glioblastoma"); every carcinoma ("adenocarcinoma") is a carcinoma.
+func tumourKinds(toks []string) []string {
+	var kinds []string
+	for _, t := range toks {
+		k := strings.TrimSuffix(t, "s")
+		if !strings.HasSuffix(k, "oma") {
+			continue
+		}
+		if strings.HasSuffix(k, "carcinoma") {
+			k = "carcinoma"
+		}
+		kinds = append(kinds, k)
+	}
+	return kinds
 }
 
 // meshIDs returns the descriptors a condition's text names.

@@ -106,7 +106,7 @@ func TestConflictingFixedAnswers(t *testing.T) {
 
 // TestPrimaryIsNotMetastasis: MeSH files brain metastases under Brain
 // Neoplasms, beside primary brain tumours, so one descriptor holds
-// both. A patient with a brain tumour is not ruled out by an exclusion
+// both (and Thymoma holds thymic carcinoma). A patient with a brain tumour is not ruled out by an exclusion
 // of brain metastases (from NCT06442748, bundled), nor a patient with
 // brain metastases by one of primary brain tumours; brain metastases
 // still rule out a patient who has them.
@@ -121,6 +121,9 @@ func TestPrimaryIsNotMetastasis(t *testing.T) {
 		{"brain metastases from lung cancer", "Brain metastasis", NotMet},
 		{"brain metastases", "Primary brain tumor", Unknown},
 		{"glioblastoma", "Primary brain tumor", Unknown},
+		// and a thymic carcinoma is no thymoma (from NCT05832827).
+		{"thymic carcinoma", "Has diagnosed as thymomas", Unknown},
+		{"thymoma", "Has diagnosed as thymomas", NotMet},
 	} {
 		p := patient.Profile{Age: ptr(50.0), Conditions: []patient.Condition{{Text: tc.patient}}}
 		c := eligibility.Parse("Exclusion Criteria:\n\n* " + tc.exclusion + "\n")

@@ -11,13 +11,14 @@ import (
 
 // noWinCeiling is how many of the questions the bundled records'
 // criteria raise no answer can pass: 145 of 9,813 on parser version 8,
-// 49 of 9,429 with version 9, 29 of 9,395 once conflicts of pregnancy,
-// sex and spread were marked, spread read only where it is meant in
-// general, brain metastases told from primary brain tumours (and a
-// thymic carcinoma from a thymoma) and a
-// therapy the patient will have not read as one received; the
-// rest read as conflicts (markConflicts) or were misread.
-// None of them is asked (noAnswerPasses).
+// 49 of 9,429 with version 9, 29 of 9,395 once conflicts about
+// pregnancy, sex and spread were marked, spread read only where an item
+// means it in general, a patient's condition no longer took the names
+// MeSH files beside it (brain metastases for a brain tumour, thymoma
+// for a thymic carcinoma) and a therapy the patient will have was no
+// longer read as one received. The rest read as conflicts
+// (markConflicts) or are misread; none of them is asked
+// (noAnswerPasses).
 const noWinCeiling = 29
 
 // TestNoContradictoryQuestions answers every question the criteria of

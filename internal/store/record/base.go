@@ -3,6 +3,7 @@ package record
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/ctgov"
 	"github.com/trialfinder/trialfinder/internal/study"
@@ -78,6 +79,10 @@ func (b *Base) Study(ctx context.Context, nctID string) (study.Study, error) {
 	return st, nil
 }
 
+// pageWriteTimeout bounds a page's write in Reparse, which the caller's
+// cancellation does not cut short.
+const pageWriteTimeout = time.Minute
+
 // Reparse derives the criteria of every study whose stored criteria are
 // missing (new or updated since) or were written by another parser
 // version, and returns how many it wrote: stale returns the first page of
@@ -101,7 +106,16 @@ func (b *Base) Reparse(ctx context.Context, stale func(ctx context.Context, afte
 		if len(parsed) == 0 {
 			return nil
 		}
-		if err := write(ctx, c.Version, parsed); err != nil {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// A page's write, once begun, finishes: a commit cut short by the
+		// caller's cancellation may or may not have happened, and the
+		// count returned must say which pages are stored. The fence the
+		// context carries still guards the write.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pageWriteTimeout)
+		defer cancel()
+		if err := write(wctx, c.Version, parsed); err != nil {
 			return err
 		}
 		total += len(parsed)

@@ -2,6 +2,7 @@ package eligibility
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -124,7 +125,11 @@ func biomarkers(text string, n norm) []Constraint {
 	if !containsAny(s, statusStems) {
 		return spreadAndCourse(text, n, out)
 	}
+	// statuses are where the statuses of markers written before them
+	// are: "ER-positive HER2-negative" is not also "positive HER2".
+	var statuses [][2]int
 	for _, m := range markerStatusRe.FindAllStringSubmatchIndex(s, -1) {
+		statuses = append(statuses, [2]int{m[3], m[1]})
 		word := ""
 		switch {
 		case m[4] >= 0:
@@ -139,6 +144,9 @@ func biomarkers(text string, n norm) []Constraint {
 		}
 	}
 	for _, m := range statusMarkerRe.FindAllStringSubmatchIndex(s, -1) {
+		if slices.ContainsFunc(statuses, func(st [2]int) bool { return st[0] <= m[2] && m[2] < st[1] }) {
+			continue
+		}
 		if v, ok := statusValue(s[m[2]:m[3]]); ok {
 			if name := MarkerName(s[m[4]:m[5]]); name != "" {
 				add(name, v, m[0], m[1])

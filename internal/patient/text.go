@@ -405,6 +405,11 @@ func readConditions(note string, p *Profile, neg [][2]int, add func(string, []in
 		for j > 0 && i-j < 3 && !modifierStop[strings.ToLower(ws[j-1].text)] && !isDigit(ws[j-1].text[0]) && joined(note, ws[j-1:j+1]) {
 			j--
 		}
+		// Not from the middle of a word: "ER-positive HER2-negative breast
+		// cancer" is "HER2-negative breast cancer", not "positive HER2-…".
+		for j < i && ws[j].start > 0 && note[ws[j].start-1] == '-' {
+			j++
+		}
 		phrase := note[ws[j].start:end]
 		i += n
 		key := strings.ToLower(phrase)

@@ -176,3 +176,25 @@ func TestFromTextPriorLines(t *testing.T) {
 		}
 	}
 }
+
+// TestFromTextAdjacentMarkers: a note's "ER-positive HER2-negative
+// breast cancer" gives both statuses and the condition as written from
+// its first whole word, and a list of treatments ends before the score
+// it runs into ("letrozole and palbociclib, ECOG 1").
+func TestFromTextAdjacentMarkers(t *testing.T) {
+	p, _ := FromText("62-year-old woman with metastatic ER-positive HER2-negative breast cancer with bone metastases, previously treated with letrozole and palbociclib, ECOG 1. Lives in Chicago.")
+	want := []Biomarker{{Name: "ER", Status: "positive"}, {Name: "HER2", Status: "negative"}}
+	if !slices.Equal(p.Biomarkers, want) {
+		t.Errorf("biomarkers %+v, want %+v", p.Biomarkers, want)
+	}
+	if !hasCondition(p, "HER2-negative breast cancer") {
+		t.Errorf("conditions %+v, want HER2-negative breast cancer", p.Conditions)
+	}
+	var names []string
+	for _, th := range p.Therapies {
+		names = append(names, th.Name)
+	}
+	if !slices.Equal(names, []string{"letrozole", "palbociclib"}) {
+		t.Errorf("therapies %q, want letrozole and palbociclib", names)
+	}
+}

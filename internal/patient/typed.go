@@ -30,11 +30,18 @@ var (
 	noTreatmentRe = regexp.MustCompile(`(?i)\b(?:no (?:treatment|therapy|systemic (?:therapy|treatment)) (?:yet|so far|to date)|not (?:yet )?(?:been )?treated|no prior (?:systemic )?(?:treatment|therapy)|treatment[- ]na[iï]ve|previously untreated)\b`)
 	lineRe        = regexp.MustCompile(`(?i)\b(?:progress(?:ed|ion)|relapsed|recurred)\s+(?:on|after|following|during)\s+(first|second|third|fourth|1st|2nd|3rd|4th)[- ]line\b`)
 	linesRe       = regexp.MustCompile(`(?i)\b(one|two|three|four|five|[1-9]) (?:prior |previous )?lines? of (?:\w+ )?(?:therapy|treatment|chemotherapy)\b`)
-	// notTherapyWords end a list of therapies: verbs and words a list
-	// runs into ("trastuzumab and pertuzumab, lives in Boston").
-	notTherapyWords = map[string]bool{"lives": true, "living": true, "resides": true, "works": true, "presents": true,
-		"reports": true, "denies": true, "complains": true, "is": true, "was": true, "has": true, "had": true,
-		"currently": true, "who": true, "she": true, "he": true, "smokes": true, "drinks": true, "non-smoker": true}
+	// notTherapyWords end a list of therapies: verbs, and the scores and
+	// tests a list runs into ("trastuzumab and pertuzumab, lives in
+	// Boston", "letrozole and palbociclib, ECOG 1").
+	notTherapyWords = func() map[string]bool {
+		set := map[string]bool{}
+		for _, w := range strings.Fields("lives living resides works presents reports denies complains is was has had " +
+			"currently who she he smokes drinks non-smoker ecog kps karnofsky lansky performance bmi lvef stage grade " +
+			"platelets creatinine hemoglobin haemoglobin hba1c a1c psa qtc bp blood weight height") {
+			set[w] = true
+		}
+		return set
+	}()
 )
 
 // readTyped reads the typed facts of a note: biomarker statuses (a

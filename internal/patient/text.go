@@ -127,6 +127,7 @@ func FromText(note string) (Profile, []Finding) {
 	readLabs(note, &p, add)
 	readConditions(note, &p, neg, add)
 	readTherapies(note, &p, neg, add)
+	readOnMedications(note, &p, neg, add)
 	readTyped(note, &p, add)
 	slices.SortStableFunc(fs, func(a, b Finding) int { return a.Span[0] - b.Span[0] })
 	return p, fs

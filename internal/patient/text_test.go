@@ -198,3 +198,23 @@ func TestFromTextAdjacentMarkers(t *testing.T) {
 		t.Errorf("therapies %q, want letrozole and palbociclib", names)
 	}
 }
+
+// TestFromTextOnMedication: "on" before drugs, as notes write what the
+// patient takes ("type 2 diabetes on metformin and insulin glargine",
+// doses and all), reads them as medications; "on" before anything else
+// ("on day 3", "on MRI", "on examination") reads nothing.
+func TestFromTextOnMedication(t *testing.T) {
+	for note, want := range map[string][]string{
+		"55-year-old man with type 2 diabetes on metformin and insulin glargine, HbA1c 8.2%.":                                         {"metformin", "insulin glargine"},
+		"67-year-old woman, hypertension uncontrolled on amlodipine 10 mg, losartan 100 mg and hydrochlorothiazide 25 mg; BP 158/92.": {"amlodipine", "losartan", "hydrochlorothiazide"},
+		"34-year-old woman, 28 weeks pregnant, with gestational diabetes on insulin.":                                                 {"insulin"},
+		"70-year-old man with COPD on tiotropium, ex-smoker.":                                                                         {"tiotropium"},
+		"Mass seen on MRI; on examination, tender. Admitted on day 3.":                                                                nil,
+		"Depression, on sertraline 100 mg daily for a year.":                                                                          {"sertraline"},
+	} {
+		p, _ := FromText(note)
+		if !slices.Equal(p.Medications, want) {
+			t.Errorf("%q: medications %q, want %q", note, p.Medications, want)
+		}
+	}
+}

@@ -447,13 +447,20 @@ func ageRow(f *patient.Facts, lo, hi study.Age) Row {
 // sub-items state, inverted for an exclusion.
 func (ck *checker) item(it *pitem, excl bool, row *Row) Status {
 	if it.allowance {
+		// An allowance with conditions we could not read ("… allowed
+		// if more than 14 days have elapsed") may still leave out some
+		// of those it speaks of.
+		st, reason := Met, "This lets some people take part; it rules no one out"
+		if it.partial {
+			st, reason = Unknown, "This lets some people take part if conditions we can't check are met — ask the study team"
+		}
 		if row != nil {
 			ck.reasons = ck.reasons[:0]
-			fillRow(row, it, Met, "This lets some people take part; it rules no one out")
+			fillRow(row, it, st, reason)
 		}
-		return Met
+		return st
 	}
-	p := ck.proposition(it, excl, row)
+	p, partlyRead := ck.proposition(it, excl, row)
 	st := p
 	if excl {
 		st = not(p)
@@ -469,6 +476,8 @@ func (ck *checker) item(it *pitem, excl bool, row *Row) Status {
 		switch {
 		case !it.structured:
 			reason = "This criterion is free text we can't check — ask the study team"
+		case partlyRead:
+			reason = partlyReadReason(excl, ck.reasons, len(row.Rows) > 0)
 		case len(ck.reasons) > 0:
 			reason = strings.Join(ck.reasons, "; ")
 			if len(row.Rows) > 0 && st != Unknown {
@@ -477,7 +486,7 @@ func (ck *checker) item(it *pitem, excl bool, row *Row) Status {
 		case len(row.Rows) > 0:
 			reason = "See the sub-criteria"
 		}
-		if excl && it.structured {
+		if excl && it.structured && !partlyRead {
 			// The reasons compare facts; say what they mean for an
 			// exclusion, which people read the other way round.
 			switch st {
@@ -491,6 +500,22 @@ func (ck *checker) item(it *pitem, excl bool, row *Row) Status {
 		ck.reasons = ck.reasons[:0]
 	}
 	return st
+}
+
+// partlyReadReason says what was checked of a criterion we could read
+// only part of, and that the rest is for the study team.
+func partlyReadReason(excl bool, reasons []string, kids bool) string {
+	what := strings.Join(reasons, "; ")
+	if kids {
+		what = strings.TrimPrefix(what+"; and the sub-criteria", "; ")
+	}
+	if what == "" {
+		what = "the sub-criteria"
+	}
+	if excl {
+		return "What we could check does not rule you out (" + what + "), but this criterion says more than we can check — ask the study team"
+	}
+	return "What we could check is met (" + what + "), but this criterion asks for more than we can check — ask the study team"
 }
 
 func fillRow(row *Row, it *pitem, st Status, reason string) {
@@ -517,9 +542,12 @@ func criterionText(s string) string {
 
 // proposition combines an item's constraints and sub-items: all of them
 // for an inclusion, any of them for an exclusion or an "any of" item.
-func (ck *checker) proposition(it *pitem, excl bool, row *Row) Status {
+// partlyRead reports a criterion that would have been met (an exclusion:
+// not triggered) on what was read, and is unknown for what was not (see
+// coverage.go).
+func (ck *checker) proposition(it *pitem, excl bool, row *Row) (st Status, partlyRead bool) {
 	if !it.structured {
-		return Unknown
+		return Unknown, false
 	}
 	ck.excl = excl
 	anyOf := excl || it.src.AnyOf
@@ -535,12 +563,24 @@ func (ck *checker) proposition(it *pitem, excl bool, row *Row) Status {
 		}
 	}
 	alt, inAlt := NotMet, false // a run of alternatives (orNext)
+	var falsified uint64        // the open alternatives of an exclusion a constraint rules out
 	for i := range it.cons {
 		pc := &it.cons[i]
 		if pc.skip {
 			continue
 		}
 		s := ck.constraint(pc)
+		if s == NotMet && pc.part > 0 {
+			falsified |= 1 << (pc.part - 1)
+		}
+		if s == Met && pc.partOnly {
+			// Triggered by a part of an exclusion the rest of which
+			// we could not read ("unstable brain metastases").
+			if ck.explain {
+				ck.say("the criterion says more about this than we can check")
+			}
+			s = Unknown
+		}
 		if inAlt {
 			s = or(alt, s)
 		}
@@ -571,5 +611,16 @@ func (ck *checker) proposition(it *pitem, excl bool, row *Row) Status {
 		}
 		ck.reasons = own
 	}
-	return acc
+	switch {
+	case !it.partial:
+	case !excl && acc == Met:
+		return Unknown, true
+	case excl && acc == NotMet && falsified != 1<<it.openParts-1:
+		// Not triggered by what was read, while an alternative we
+		// could not read may trigger it; one whose read part the
+		// patient's facts rule out is ruled out whatever the rest
+		// says of it ("symptomatic uncontrolled brain metastases").
+		return Unknown, true
+	}
+	return acc, false
 }

@@ -11,202 +11,13 @@ import (
 	"github.com/trialfinder/trialfinder/internal/patient"
 )
 
-// Coverage: a criterion is met (or an exclusion untriggered) only when
+// Coverage: a criterion is met (an exclusion untriggered) only when
 // every part of its text that decides it was read. The parser's
 // constraints carry the spans of text they read; what is left of an
 // item's own text (its sub-items are checked on their own) after those
-// spans, less the words that decide nothing (fillerWords), is the part
-// nobody read. See the package documentation for what it changes.
-
-// unreadWords returns the byte ranges, in it.Text, of the words of the
-// item's own text that no constraint read and that may decide who the
-// item keeps in or out. A word partly inside a constraint's span counts
-// as read: spans may stop inside a unit ("years o") or reach one byte
-// into the next word.
-func unreadWords(it *eligibility.Item, cons []eligibility.Constraint, pcs []pcons) [][2]int {
-	read := make([]bool, len(it.Text))
-	mark := func(sp [2]int) {
-		for i := max(sp[0]-it.Span[0], 0); i < min(sp[1]-it.Span[0], len(read)); i++ {
-			read[i] = true
-		}
-	}
-	for i := range cons {
-		// The exception that stands for the whole item ("… not
-		// permitted (… permitted)") reads none of it.
-		if c := &cons[i]; c.Kind != eligibility.KindException || c.Span != it.Span {
-			mark(c.Span)
-		}
-	}
-	for i := range it.Items {
-		mark(it.Items[i].Span)
-	}
-	for i := range pcs {
-		if pcs[i].qualText != "" {
-			mark(pcs[i].qualSpan) // the setting or target the check matched with the term
-		}
-	}
-	readNames(it, cons, mark)
-	readRestated(it, cons, mark)
-	for _, re := range []*regexp.Regexp{methodRe, pregnancyTestRe} {
-		for _, m := range re.FindAllStringIndex(it.Text, -1) {
-			if re == pregnancyTestRe && !slices.ContainsFunc(cons, func(c eligibility.Constraint) bool { return c.Kind == eligibility.KindPregnancy }) {
-				break
-			}
-			mark([2]int{it.Span[0] + m[0], it.Span[0] + m[1]})
-		}
-	}
-	readDefined(it, read)
-	if m := listMarkerRe.FindStringIndex(it.Text); m != nil {
-		mark([2]int{it.Span[0], it.Span[0] + m[1]})
-	}
-	var out [][2]int
-	start, seen := -1, false
-	for i := 0; i <= len(it.Text); {
-		r, n := utf8.RuneError, 1
-		if i < len(it.Text) {
-			r, n = utf8.DecodeRuneInString(it.Text[i:])
-		}
-		if isWordRune(r) {
-			if start < 0 {
-				start, seen = i, false
-			}
-			seen = seen || read[i]
-		} else if start >= 0 {
-			if !seen && !fillerWords[strings.ToLower(it.Text[start:i])] {
-				out = append(out, [2]int{start, i})
-			}
-			start = -1
-		}
-		i += n
-	}
-	return out
-}
-
-// readNames marks as read every name of a threshold's variable in the
-// item: "Eastern Cooperative Oncology Group (ECOG) performance status 0
-// or 1" reads the status after the name it was found by, and the other
-// names only restate it.
-func readNames(it *eligibility.Item, cons []eligibility.Constraint, mark func([2]int)) {
-	lower := strings.ToLower(it.Text)
-	for i := range cons {
-		c := &cons[i]
-		if c.Kind != eligibility.KindMeasure {
-			continue
-		}
-		v, ok := patient.LookupVariable(c.Variable)
-		if !ok {
-			continue
-		}
-		for _, name := range v.Synonyms {
-			for at := 0; ; {
-				j := strings.Index(lower[at:], name)
-				if j < 0 {
-					break
-				}
-				a, z := at+j, at+j+len(name)
-				if wordEdge(lower, a) && wordEdge(lower, z) {
-					mark([2]int{it.Span[0] + a, it.Span[0] + z})
-				}
-				at = z
-			}
-		}
-	}
-}
-
-// wordEdge reports whether byte i of s is at the start or end of a word.
-func wordEdge(s string, i int) bool {
-	before, _ := utf8.DecodeLastRuneInString(s[:i])
-	after, _ := utf8.DecodeRuneInString(s[i:])
-	return i == 0 || i == len(s) || !isWordRune(before) || !isWordRune(after)
-}
-
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
-
-// methodRe is how a fact is established, which the study team checks:
-// "measured by echocardiogram", "per RECIST 1.1", "according to NYHA",
-// "based on the American Joint Committee on Cancer Edition 8", up to the
-// end of its clause.
-var methodRe = regexp.MustCompile(`(?i)\b(?:(?:as\s+)?(?:measured|assessed|determined|evaluated|detected|documented|confirmed|proven|defined|diagnosed|established)\s+(?:by|on|with|using|in|at)|(?:as\s+)?per|according\s+to|based\s+on)\b[^,;.()\[\]]*`)
-
-// readRestated marks as read the brackets right after a threshold or a
-// therapy read with its examples: a value restated in another unit
-// ("HbA1c ≥ 6.5% (48 mmol/mol)") or the drugs of a class ("PI3K
-// inhibitors (e.g., alpelisib, buparlisib)"), which the check matches.
-func readRestated(it *eligibility.Item, cons []eligibility.Constraint, mark func([2]int)) {
-	for i := range cons {
-		c := &cons[i]
-		at := c.Span[1] - it.Span[0]
-		if at < 0 || at > len(it.Text) || c.Kind != eligibility.KindMeasure && len(c.Examples) == 0 {
-			continue
-		}
-		m := bracketAfterRe.FindStringSubmatchIndex(it.Text[at:])
-		if m == nil || c.Kind == eligibility.KindMeasure && m[2] < 0 {
-			continue
-		}
-		open := at + m[1] - 1
-		if m[2] >= 0 {
-			open = at + m[2] - 1
-		}
-		if end := closing(it.Text, open); end > 0 {
-			mark([2]int{it.Span[0] + at, it.Span[0] + end})
-		}
-	}
-}
-
-// bracketAfterRe is a bracket opening within a unit's length of a
-// constraint's end; its group is a number it starts with.
-var bracketAfterRe = regexp.MustCompile(`^[^()\[\]\d]{0,16}?[(\[](?:\s*[<>≤≥=]{0,2}\s*(\d))?`)
-
-// closing returns the end of the bracket opened at open, or -1.
-func closing(s string, open int) int {
-	depth := 0
-	for i := open; i < len(s); i++ {
-		switch s[i] {
-		case '(', '[':
-			depth++
-		case ')', ']':
-			if depth--; depth == 0 {
-				return i + 1
-			}
-		}
-	}
-	return -1
-}
-
-// readDefined marks as read the words a definition that was read
-// defines: "Inadequately controlled hypertension (ie, systolic blood
-// pressure > 180 mm Hg …)" means what the pressures say.
-func readDefined(it *eligibility.Item, read []bool) {
-	for _, m := range definitionRe.FindAllStringIndex(it.Text, -1) {
-		end := len(it.Text)
-		if e := clauseEndRe.FindStringIndex(it.Text[m[1]:]); e != nil {
-			end = m[1] + e[0]
-		}
-		if !slices.Contains(read[m[1]:end], true) {
-			continue
-		}
-		from := 0
-		if cuts := partCutRe.FindAllStringIndex(it.Text[:m[0]], -1); len(cuts) > 0 {
-			from = cuts[len(cuts)-1][1]
-		}
-		for i := from; i < m[0]; i++ {
-			read[i] = true
-		}
-	}
-}
-
-var (
-	examplesCueRe = regexp.MustCompile(`(?i)\b(?:including|such as|e\.\s?g\.?|for example|for instance)(?:\W|$)`)
-	definitionRe  = regexp.MustCompile(`(?i)(?:\(\s*|,\s*|\s)(?:i\.?\s?e\.?|that is|defined as|as defined by|as evidenced by)[\s,:]`)
-	clauseEndRe   = regexp.MustCompile(`[;)\]]|\.\s`)
-	// pregnancyTestRe is a pregnancy test and its result, which the
-	// check reads as "not pregnant".
-	pregnancyTestRe = regexp.MustCompile(`(?i)(?:\b(?:negative|positive|serum|urine|urinary)\s+)*\bpregnancy\s+tests?\b(?:[^.;]{0,40}?\b(?:negative|positive)\b)?`)
-)
-
-// listMarkerRe is the number or letter an item is listed by: "3. ",
-// "b) ", "iv. ".
-var listMarkerRe = regexp.MustCompile(`^\W*(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})[.)]\s`)
+// spans and what only restates, sources or defines them, less the words
+// that decide nothing (fillerWords), is the part nobody read. The
+// package documentation states what that changes.
 
 // cover marks what of item it its constraints cons left unread: the
 // item as partial, and for an exclusion the constraints that cannot
@@ -261,25 +72,243 @@ func (p *pitem) cover(it *eligibility.Item, cons []eligibility.Constraint, excl 
 	p.openParts = len(open)
 	for i := range p.cons {
 		at := p.cons[i].c.Span[0] - it.Span[0]
-		if slices.ContainsFunc(examples, func(e [2]int) bool { return e[0] <= at && at < e[1] }) {
+		if at < 0 || at > len(it.Text) || slices.ContainsFunc(examples, func(e [2]int) bool { return e[0] <= at && at < e[1] }) {
 			continue
 		}
-		if at >= 0 && at <= len(it.Text) {
-			p.cons[i].part = open[partOf(at)]
+		p.cons[i].part = open[partOf(at)]
+	}
+}
+
+// unreadWords returns the byte ranges, in it.Text, of the words of the
+// item's own text that no constraint read and that may decide who the
+// item keeps in or out. A word partly inside a constraint's span counts
+// as read: spans may stop inside a unit ("years o") or reach one byte
+// into the next word.
+func unreadWords(it *eligibility.Item, cons []eligibility.Constraint, pcs []pcons) [][2]int {
+	read := make([]bool, len(it.Text))
+	mark := func(a, z int) { // offsets in it.Text
+		for i := max(a, 0); i < min(z, len(read)); i++ {
+			read[i] = true
+		}
+	}
+	markSpan := func(sp [2]int) { mark(sp[0]-it.Span[0], sp[1]-it.Span[0]) }
+	for i := range cons {
+		// The exception that stands for the whole item ("… not
+		// permitted (… permitted)") reads none of it.
+		if c := &cons[i]; c.Kind != eligibility.KindException || c.Span != it.Span {
+			markSpan(c.Span)
+		}
+	}
+	for i := range it.Items {
+		markSpan(it.Items[i].Span)
+	}
+	for i := range pcs {
+		if pcs[i].qualText != "" {
+			markSpan(pcs[i].qualSpan) // the setting or target the check matches with the term
+		}
+	}
+	readNames(it.Text, cons, mark)
+	readAfter(it, cons, mark)
+	pregnancy := slices.ContainsFunc(cons, func(c eligibility.Constraint) bool { return c.Kind == eligibility.KindPregnancy })
+	for _, re := range []*regexp.Regexp{methodRe, headingRe, listMarkerRe, pregnancyTestRe} {
+		if re == pregnancyTestRe && !pregnancy {
+			continue
+		}
+		for _, m := range re.FindAllStringIndex(it.Text, -1) {
+			mark(m[0], m[1])
+		}
+	}
+	readDefined(it.Text, read)
+	return unread(it.Text, read, 0, len(it.Text))
+}
+
+// unread returns the words of text[from:to] that are neither read nor
+// filler.
+func unread(text string, read []bool, from, to int) [][2]int {
+	var out [][2]int
+	start, seen := -1, false
+	for i := from; i <= to; {
+		r, n := utf8.RuneError, 1
+		if i < to {
+			r, n = utf8.DecodeRuneInString(text[i:])
+		}
+		if isWordRune(r) {
+			if start < 0 {
+				start, seen = i, false
+			}
+			seen = seen || read[i]
+		} else if start >= 0 {
+			if !seen && !fillerWords[strings.ToLower(text[start:i])] {
+				out = append(out, [2]int{start, i})
+			}
+			start = -1
+		}
+		i += n
+	}
+	return out
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// readNames marks as read every name of a threshold's variable in the
+// item: "Eastern Cooperative Oncology Group (ECOG) performance status 0
+// or 1" reads the status after the name it was found by, and the other
+// names only restate it.
+func readNames(text string, cons []eligibility.Constraint, mark func(a, z int)) {
+	lower := strings.ToLower(text)
+	for i := range cons {
+		c := &cons[i]
+		if c.Kind != eligibility.KindMeasure {
+			continue
+		}
+		v, ok := patient.LookupVariable(c.Variable)
+		if !ok {
+			continue
+		}
+		for _, name := range v.Synonyms {
+			for at := 0; ; {
+				j := strings.Index(lower[at:], name)
+				if j < 0 {
+					break
+				}
+				a, z := at+j, at+j+len(name)
+				if wordEdge(lower, a) && wordEdge(lower, z) {
+					mark(a, z)
+				}
+				at = z
+			}
 		}
 	}
 }
 
-// partCutRe cuts an exclusion's text into the smallest parts that may
-// be alternatives.
-var partCutRe = regexp.MustCompile(`(?i)[,;:()\[\]/]|\.\s|\b(?:and|or|nor)\b`)
+// wordEdge reports whether byte i of s is at the start or end of a word.
+func wordEdge(s string, i int) bool {
+	before, _ := utf8.DecodeLastRuneInString(s[:i])
+	after, _ := utf8.DecodeRuneInString(s[i:])
+	return i == 0 || i == len(s) || !isWordRune(before) || !isWordRune(after)
+}
 
-// alternativeRe separates the parts of an item written as alternatives:
-// "pregnant, lactating, or of child-bearing potential"; "HIV; hepatitis
-// B". A constraint triggers an exclusion alone only when its part was
-// read whole; commas and "and" do not cut there, since they also join
-// what narrows a term ("brain metastases, untreated and symptomatic").
-var alternativeRe = regexp.MustCompile(`(?i)\b(?:and\s*/\s*)?n?or\b|;`)
+// readAfter marks as read what, right after a threshold or a therapy
+// read with its examples, only restates or sources it: a value in
+// another unit ("HbA1c ≥ 6.5% (48 mmol/mol)"), the drugs of a class
+// ("PI3K inhibitors (e.g., alpelisib, buparlisib)"), which the check
+// matches, the instrument a value comes from ("LVEF ≥ 45% by MUGA or
+// ECHO").
+func readAfter(it *eligibility.Item, cons []eligibility.Constraint, mark func(a, z int)) {
+	for i := range cons {
+		c := &cons[i]
+		at := c.Span[1] - it.Span[0]
+		if at < 0 || at > len(it.Text) || c.Kind != eligibility.KindMeasure && len(c.Examples) == 0 {
+			continue
+		}
+		if m := bracketAfterRe.FindStringSubmatchIndex(it.Text[at:]); m != nil && (c.Kind != eligibility.KindMeasure || m[2] >= 0) {
+			if end := closing(it.Text, at+m[1]-1); end > 0 && (m[2] < 0 || closing(it.Text, at+m[2]-1) == end) {
+				mark(at, end)
+				at = end
+			}
+		}
+		if c.Kind == eligibility.KindMeasure {
+			if m := sourceRe.FindStringIndex(it.Text[at:]); m != nil {
+				mark(at, at+m[1])
+			}
+		}
+	}
+}
+
+// closing returns the end of the bracket opened at or before open (the
+// last one opened up to it), or -1.
+func closing(s string, open int) int {
+	for open >= 0 && s[open] != '(' && s[open] != '[' {
+		open--
+	}
+	if open < 0 {
+		return -1
+	}
+	depth := 0
+	for i := open; i < len(s); i++ {
+		switch s[i] {
+		case '(', '[':
+			depth++
+		case ')', ']':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+// readDefined marks as read the words that a definition read whole
+// defines, with the words that say so: "Inadequately controlled
+// hypertension (ie, systolic blood pressure > 180 mm Hg …)", "Morbid
+// obesity, defined as BMI > 40", "Uncontrolled diabetes (HbA1c ≥ 13%)"
+// mean what their thresholds say.
+func readDefined(text string, read []bool) {
+	define := func(phraseEnd, from, to int) {
+		if !slices.Contains(read[from:to], true) || len(unread(text, read, from, to)) > 0 {
+			return
+		}
+		start := 0
+		if cuts := partCutRe.FindAllStringIndex(text[:phraseEnd], -1); len(cuts) > 0 {
+			start = cuts[len(cuts)-1][1]
+		}
+		for i := start; i < from; i++ {
+			read[i] = true
+		}
+	}
+	for _, m := range definitionRe.FindAllStringIndex(text, -1) {
+		end := len(text)
+		if e := clauseEndRe.FindStringIndex(text[m[1]:]); e != nil {
+			end = m[1] + e[0]
+		}
+		define(m[0], m[1], end)
+	}
+	for i := range len(text) {
+		if text[i] == '(' || text[i] == '[' {
+			if end := closing(text, i); end > 0 {
+				define(i, i, end)
+			}
+		}
+	}
+}
+
+var (
+	// methodRe is how a fact is established, which the study team
+	// checks: "measured by echocardiogram", "per RECIST 1.1", "according
+	// to NYHA", "based on the American Joint Committee on Cancer Edition
+	// 8", to the end of its clause.
+	methodRe = regexp.MustCompile(`(?i)\b(?:(?:as\s+)?(?:measured|assessed|determined|evaluated|detected|documented|confirmed|proven|defined|diagnosed|established|collected)\s+(?:by|on|with|using|in|at|within)|(?:as\s+)?per|according\s+to|based\s+on)\b[^,;.()\[\]]*`)
+	// headingRe is a short heading that names the kind of the item's
+	// rule: "Hepatic:", "Cardiac function:".
+	headingRe = regexp.MustCompile(`^\W*(?:[A-Za-z]+\s+){0,2}[A-Za-z]+\s*:`)
+	// listMarkerRe is the number or letter an item is listed by: "3. ",
+	// "b) ", "iv. ".
+	listMarkerRe = regexp.MustCompile(`^\W*(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})[.)]\s`)
+	// pregnancyTestRe is a pregnancy test and its result, which the
+	// check reads as "not pregnant".
+	pregnancyTestRe = regexp.MustCompile(`(?i)(?:\b(?:negative|positive|serum|urine|urinary)\s+)*\bpregnancy\s+tests?\b(?:[^.;]{0,40}?\b(?:negative|positive)\b)?`)
+	// bracketAfterRe is a bracket opening within a unit's length of a
+	// constraint's end; its group is a number it starts with.
+	bracketAfterRe = regexp.MustCompile(`^[^()\[\]\d]{0,16}?[(\[](?:\s*[<>≤≥=]{0,2}\s*(\d))?`)
+	// sourceRe is the instrument or specimen a value comes from, to the
+	// end of its clause.
+	sourceRe = regexp.MustCompile(`(?i)^[^,;.()\[\]\d]{0,16}?\b(?:by|using|via)\b[^,;.()\[\]]*`)
+	// examplesCueRe begins examples of the term before it.
+	examplesCueRe = regexp.MustCompile(`(?i)\b(?:including|such as|e\.\s?g\.?|for example|for instance)(?:\W|$)`)
+	// definitionRe says that what follows defines what came before.
+	definitionRe = regexp.MustCompile(`(?i)(?:\(\s*|,\s*|\s)(?:i\.?\s?e\.?|that is|defined as|as defined by|as evidenced by)[\s,:]`)
+	clauseEndRe  = regexp.MustCompile(`[;)\]]|\.\s`)
+	// partCutRe cuts an exclusion's text into the smallest parts that
+	// may be alternatives.
+	partCutRe = regexp.MustCompile(`(?i)[,;:()\[\]/]|\.\s|\b(?:and|or|nor)\b`)
+	// alternativeRe separates the parts of an item written as
+	// alternatives: "pregnant, lactating, or of child-bearing
+	// potential"; "HIV; hepatitis B". A constraint triggers an
+	// exclusion alone only when its part was read whole; commas and
+	// "and" do not cut there, since they also join what narrows a term
+	// ("brain metastases, untreated and symptomatic").
+	alternativeRe = regexp.MustCompile(`(?i)\b(?:and\s*/\s*)?n?or\b|;`)
+)
 
 // aloneRead reports whether the alternative of the item that holds the
 // constraint c was read whole.
@@ -305,26 +334,6 @@ func aloneRead(it *eligibility.Item, c *eligibility.Constraint, unread [][2]int)
 	return true
 }
 
-// fillerWords decide nothing about a patient by themselves; what they
-// go with does, and is either read or left as a word that is not filler.
-// They are, and only are:
-//   - grammar: articles, prepositions, conjunctions, auxiliaries and
-//     modals, pronouns; the cues of a negation, a condition or an
-//     exception ("no", "if", "except"), whose clause the parser reads or
-//     leaves; comparison words ("at least", "greater than"), whose number
-//     is read with them or left;
-//   - the people the criterion is about ("patients", "women", "adults":
-//     the study's registered sex and age limits are checked apart);
-//   - how or when a fact came to be known ("histologically confirmed",
-//     "documented", "history of", "prior", "current"): the check takes
-//     the patient's word, which the study team confirms;
-//   - the study's moments at which facts are taken ("at screening",
-//     "before randomization", "at the time of informed consent");
-//   - units and the names of what is measured ("years old", "of age",
-//     "percent", "level", "score"), and, for a threshold read, every name
-//     of its variable in the item (see readNames);
-//   - the kinds of thing a term names ("disease", "tumour", "therapy",
-//     "drug") and abbreviations' letters ("e.g.", "i.e.").
 var fillerWords = wordSet(
 	// grammar
 	"a an the and or nor either neither both of with in on at by for to as from into per than but also only " +
@@ -346,9 +355,11 @@ var fillerWords = wordSet(
 		// the study's moments
 		"screening baseline enrollment enrolment randomization randomisation registration entry visit " +
 		"informed consent signing time day date study trial " +
-		// units and names of what is measured
-		"age aged old years year months month weeks week days day hours percent percentage " +
-		"level levels value values count score status scale class classification predicted " +
+		// units and names of what is measured, and how
+		"age aged old years year months month weeks week days day hours gestation percent percentage " +
+		"mg g dl ml l kg m mm min mmol umol mol ng pg iu u µ µl ul cells " +
+		"level levels value values count score status scale class classification predicted result results test " +
+		"serum plasma absolute total fasting morning sitting seated resting mean average calculated estimated measured " +
 		// kinds of thing
 		"disease diseases disorder disorders condition conditions illness tumor tumors tumour tumours " +
 		"cancer cancers malignancy malignancies neoplasm neoplasms " +

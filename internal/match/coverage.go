@@ -24,7 +24,11 @@ import (
 // trigger it alone and the alternatives that cannot be ruled out by
 // what was read.
 func (p *pitem) cover(it *eligibility.Item, cons []eligibility.Constraint, excl bool) {
-	unread := unreadWords(it, cons, p.cons)
+	// A qualifier ("chemotherapy for metastatic disease") narrows what
+	// a patient who never had the term's thing is checked against, but
+	// a patient who had it is not checked against the qualifier: it is
+	// read only for ruling an exclusion out.
+	unread := unreadWords(it, cons, nil)
 	p.partial = len(unread) > 0
 	if !excl || !p.partial {
 		return
@@ -32,6 +36,7 @@ func (p *pitem) cover(it *eligibility.Item, cons []eligibility.Constraint, excl 
 	for i := range p.cons {
 		p.cons[i].partOnly = !aloneRead(it, p.cons[i].c, unread)
 	}
+	unread = unreadWords(it, cons, p.cons)
 	// An exclusion is untriggered when each of its alternatives is
 	// ruled out. Its parts are cut finely here (at "and", commas,
 	// brackets too), since "and" and commas often join alternatives
@@ -80,8 +85,8 @@ func (p *pitem) cover(it *eligibility.Item, cons []eligibility.Constraint, excl 
 }
 
 // unreadWords returns the byte ranges, in it.Text, of the words of the
-// item's own text that no constraint read and that may decide who the
-// item keeps in or out. A word partly inside a constraint's span counts
+// item's own text that no constraint read (with the qualifiers of pcs,
+// if given) and that may decide who the item keeps in or out. A word partly inside a constraint's span counts
 // as read: spans may stop inside a unit ("years o") or reach one byte
 // into the next word.
 func unreadWords(it *eligibility.Item, cons []eligibility.Constraint, pcs []pcons) [][2]int {
@@ -104,13 +109,13 @@ func unreadWords(it *eligibility.Item, cons []eligibility.Constraint, pcs []pcon
 	}
 	for i := range pcs {
 		if pcs[i].qualText != "" {
-			markSpan(pcs[i].qualSpan) // the setting or target the check matches with the term
+			markSpan(pcs[i].qualSpan)
 		}
 	}
 	readNames(it.Text, cons, mark)
 	readAfter(it, cons, mark)
 	pregnancy := slices.ContainsFunc(cons, func(c eligibility.Constraint) bool { return c.Kind == eligibility.KindPregnancy })
-	for _, re := range []*regexp.Regexp{methodRe, headingRe, listMarkerRe, pregnancyTestRe} {
+	for _, re := range []*regexp.Regexp{methodRe, momentRe, headingRe, listMarkerRe, pregnancyTestRe} {
 		if re == pregnancyTestRe && !pregnancy {
 			continue
 		}
@@ -277,10 +282,12 @@ var (
 	// checks: "measured by echocardiogram", "per RECIST 1.1", "according
 	// to NYHA", "based on the American Joint Committee on Cancer Edition
 	// 8", to the end of its clause.
-	methodRe = regexp.MustCompile(`(?i)\b(?:(?:as\s+)?(?:measured|assessed|determined|evaluated|detected|documented|confirmed|proven|defined|diagnosed|established|collected)\s+(?:by|on|with|using|in|at|within)|(?:as\s+)?per|according\s+to|based\s+on)\b[^,;.()\[\]]*`)
+	methodRe = regexp.MustCompile(`(?i)\b(?:(?:as\s+)?(?:measured|assessed|determined|evaluated|detected|documented|confirmed|proven|defined|diagnosed|established|collected)\s+(?:by|on|with|using|in|at|within)|(?:as\s+)?per|according\s+to|based\s+on)\b[^,;.]*`)
 	// headingRe is a short heading that names the kind of the item's
 	// rule: "Hepatic:", "Cardiac function:".
 	headingRe = regexp.MustCompile(`^\W*(?:[A-Za-z]+\s+){0,2}[A-Za-z]+\s*:`)
+	// momentRe is a numbered moment of the study: "Day 1", "Visit 2".
+	momentRe = regexp.MustCompile(`(?i)\b(?:day|visit|week|cycle)\s*\d+\b`)
 	// listMarkerRe is the number or letter an item is listed by: "3. ",
 	// "b) ", "iv. ".
 	listMarkerRe = regexp.MustCompile(`^\W*(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})[.)]\s`)
@@ -337,13 +344,14 @@ func aloneRead(it *eligibility.Item, c *eligibility.Constraint, unread [][2]int)
 var fillerWords = wordSet(
 	// grammar
 	"a an the and or nor either neither both of with in on at by for to as from into per than but also only " +
+		"during before after within since until while throughout upon " +
 		"is are be been being was were has have had having do does did must should shall will would can could may might " +
 		"who whom whose which that this these those their his her its they them he she it " +
-		"no not without if when whether except unless excluding " +
-		// taking part or being kept out
-		"eligible eligibility include included inclusion exclude excluded exclusion enroll enrol enrolled " +
-		"allowed permitted accepted considered participate " +
+		"no not without if when whether except unless excluding including " +
 		"least more less greater equal over under above below between inclusive " +
+		// taking part or being kept out
+		"criteria criterion eligible eligibility include included inclusion exclude excluded exclusion " +
+		"enroll enrol enrolled allowed permitted accepted considered participate " +
 		// people
 		"patient patients subject subjects participant participants person persons people individual individuals " +
 		"adult adults adolescent adolescents child children pediatric paediatric " +
@@ -354,7 +362,7 @@ var fillerWords = wordSet(
 		"prior previous previously past current currently lifetime " +
 		// the study's moments
 		"screening baseline enrollment enrolment randomization randomisation registration entry visit " +
-		"informed consent signing time day date study trial " +
+		"informed consent signing time day date study trial pre post " +
 		// units and names of what is measured, and how
 		"age aged old years year months month weeks week days day hours gestation percent percentage " +
 		"mg g dl ml l kg m mm min mmol umol mol ng pg iu u µ µl ul cells " +

@@ -577,7 +577,7 @@ func (ck *checker) proposition(it *pitem, excl bool, row *Row) (st Status, partl
 			// Triggered by a part of an exclusion the rest of which
 			// we could not read ("unstable brain metastases").
 			if ck.explain {
-				ck.say("the criterion says more about this than we can check")
+				ck.say("but the criterion says more about it than we can check — ask the study team")
 			}
 			s = Unknown
 		}

@@ -138,6 +138,9 @@ func (pk *packer) items(items []pitem) {
 		if !it.structured { // an unstructured item is unknown whatever its parts
 			continue
 		}
+		if it.partial {
+			pk.uint(uint64(it.openParts))
+		}
 		pk.conses(it.cons)
 		pk.items(it.kids)
 	}
@@ -170,6 +173,7 @@ func (pk *packer) conses(cons []pcons) {
 			}
 		}
 		pk.uint(flags)
+		pk.uint(uint64(pc.part))
 		pk.str(c.Kind)
 		pk.str(c.Variable)
 		pk.str(c.Op)
@@ -268,6 +272,9 @@ func (u *unpacker) readItems() []pitem {
 			it.src = anyOfItem
 		}
 		if it.structured {
+			if it.partial {
+				it.openParts = int(u.uint())
+			}
 			it.cons = u.readConses()
 			it.kids = u.readItems()
 		}
@@ -284,6 +291,7 @@ func (u *unpacker) readConses() []pcons {
 	start := len(u.cons)
 	for range n {
 		flags := u.uint()
+		part := int(u.uint())
 		u.rules = append(u.rules, eligibility.Constraint{
 			Negated: flags&consNegated != 0, ULNMultiple: flags&consULN != 0,
 			Kind: u.str(), Variable: u.str(), Op: u.str(), Unit: u.str(), Term: u.str(),
@@ -296,7 +304,7 @@ func (u *unpacker) readConses() []pcons {
 		}
 		pc := pcons{c: c, notPregnant: flags&consNotPregnant != 0, current: flags&consCurrent != 0, orNext: flags&consOrNext != 0,
 			hedged: flags&consHedged != 0, spread: flags&consSpread != 0, vague: flags&consVague != 0, duration: flags&consDuration != 0,
-			partOnly: flags&consPartOnly != 0}
+			partOnly: flags&consPartOnly != 0, part: part}
 		pc.toks = u.readStrs()
 		pc.qualifier = u.readStrs()
 		if ne := int(u.uint()); ne > 0 {

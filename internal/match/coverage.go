@@ -281,8 +281,9 @@ var (
 	// methodRe is how a fact is established, which the study team
 	// checks: "measured by echocardiogram", "per RECIST 1.1", "according
 	// to NYHA", "based on the American Joint Committee on Cancer Edition
-	// 8", to the end of its clause.
-	methodRe = regexp.MustCompile(`(?i)\b(?:(?:as\s+)?(?:measured|assessed|determined|evaluated|detected|documented|confirmed|proven|defined|diagnosed|established|collected)\s+(?:by|on|with|using|in|at|within)|(?:as\s+)?per|according\s+to|based\s+on)\b[^,;.]*`)
+	// 8", to the end of its clause (a version's point, "1.1", ends none);
+	// "per" before a name, not in a unit ("kilograms per square meter").
+	methodRe = regexp.MustCompile(`(?i)\b(?:(?:as\s+)?(?:measured|assessed|determined|evaluated|detected|documented|confirmed|proven|defined|diagnosed|established|collected)\s+(?:by|on|with|using|in|at|within)\b|as\s+per\b|(?-i:per\s+(?:the\s+)?[A-Z])|according\s+to\b|based\s+on\b)(?:[^,;.]|\.\d)*`)
 	// headingRe is a short heading that names the kind of the item's
 	// rule: "Hepatic:", "Cardiac function:".
 	headingRe = regexp.MustCompile(`^\W*(?:[A-Za-z]+\s+){0,2}[A-Za-z]+\s*:`)

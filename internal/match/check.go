@@ -31,9 +31,40 @@
 // hysterectomy" keeps out some women, not women). An allowance
 // ("patients with treated brain metastases may be enrolled if …",
 // "pregnancy will not be considered as exclusion criteria") rules no one
-// out: it is met, and the criterion it belongs to ignores it; an
-// exclusion that prohibits and permits ("… not permitted (prior
-// adjuvant chemotherapy permitted)") is unknown when it applies.
+// out: it is met (unknown when it has conditions nobody read, see
+// below), and the criterion it belongs to ignores it; an exclusion that
+// prohibits and permits ("… not permitted (prior adjuvant chemotherapy
+// permitted)") is unknown when it applies.
+//
+// A criterion is met, and an exclusion does not rule the patient out,
+// only when every part of its text that decides it was read
+// (coverage.go). Its unread part is the words of its own text (sub-items
+// are checked on their own) outside the spans its constraints read and
+// what only restates, sources or defines them ("HbA1c ≥ 6.5% (48
+// mmol/mol)", "measured by echocardiogram", "per RECIST 1.1",
+// "Uncontrolled diabetes (HbA1c ≥ 13%)"), less the words that decide
+// nothing by themselves: grammar, the people the criterion is about, how
+// or when a fact came to be known ("histologically confirmed", "prior"),
+// the study's moments ("at screening"), units and the names of what is
+// measured, and the kinds of thing a term names ("disease", "therapy").
+// An inclusion with unread words whose read constraints are all met is
+// unknown, its reason saying what was checked and that the rest is for
+// the study team ("Age ≥ 18 years with histologically confirmed
+// adenocarcinoma and measurable disease per RECIST 1.1" is not met on
+// the age); one that a read constraint contradicts stays not met. An
+// exclusion is triggered only by a constraint whose alternative (the
+// text between the "or"s and semicolons around it) was read whole: a
+// pregnant patient is ruled out by "Pregnant, lactating, or of
+// child-bearing potential", a patient with brain metastases is not by
+// "unstable brain metastases". It is untriggered only when every
+// alternative holding unread words (cut finely here, at "and", commas
+// and brackets too, which often join alternatives; examples stay with
+// the term they are examples of) holds a constraint the patient's facts
+// rule out, since what is left of such an alternative only narrows it
+// ("symptomatic uncontrolled brain metastasis" for a patient without
+// brain metastases); else it is unknown ("Spinal cord compression and
+// unstable brain metastases"). Any-of and all-of groups combine their
+// parts' outcomes as below.
 //
 // A condition or therapy the criterion narrows ("chemotherapy … for
 // advanced disease", "hypersensitivity to the study drugs", the parser's
@@ -513,9 +544,9 @@ func partlyReadReason(excl bool, reasons []string, kids bool) string {
 		what = "the sub-criteria"
 	}
 	if excl {
-		return "What we could check does not rule you out (" + what + "), but this criterion says more than we can check — ask the study team"
+		return "We could check only part of this, and that part does not rule you out: " + what + ". The rest we can't check — ask the study team"
 	}
-	return "What we could check is met (" + what + "), but this criterion asks for more than we can check — ask the study team"
+	return "We could check only part of this, and that part is met: " + what + ". The rest we can't check — ask the study team"
 }
 
 func fillRow(row *Row, it *pitem, st Status, reason string) {

@@ -41,7 +41,7 @@ func TestPartlyReadInclusion(t *testing.T) {
 	}
 	// What was read is met; the gastric cancer was not read.
 	wantRow(t, checkDemo(t, "NCT06764875", her2("positive")), item, Unknown,
-		"What we could check is met (You are HER2-positive)", "asks for more than we can check — ask the study team")
+		"We could check only part of this, and that part is met: You are HER2-positive. The rest we can't check — ask the study team")
 	// A part the patient's facts contradict is enough.
 	wantRow(t, checkDemo(t, "NCT06764875", her2("negative")), item, NotMet, "You are HER2-negative; the criterion is about HER2-positive")
 
@@ -68,7 +68,7 @@ func TestPartlyReadExclusion(t *testing.T) {
 	// compression, which nothing read.
 	const cord = "Spinal cord compression and unstable brain metastases"
 	wantRow(t, checkDemo(t, "NCT06350097", patient.Profile{NoHistoryOf: []string{"brain metastases"}}), cord, Unknown,
-		"What we could check does not rule you out", "says more than we can check — ask the study team")
+		"We could check only part of this, and that part does not rule you out: You don't have \"brain metastases\"", "The rest we can't check — ask the study team")
 }
 
 // NCT05803083 (bundled): "Pregnant, lactating, or of child-bearing
@@ -79,7 +79,7 @@ func TestExclusionAlternativeReadWhole(t *testing.T) {
 	pregnant := patient.Profile{Sex: "female", Pregnant: ptr(true)}
 	wantRow(t, checkDemo(t, "NCT05803083", pregnant), item, NotMet, "Rules you out: You are pregnant")
 	notPregnant := patient.Profile{Sex: "female", Pregnant: ptr(false), Breastfeeding: ptr(false)}
-	wantRow(t, checkDemo(t, "NCT05803083", notPregnant), item, Unknown, "What we could check does not rule you out")
+	wantRow(t, checkDemo(t, "NCT05803083", notPregnant), item, Unknown, "We could check only part of this, and that part does not rule you out: You are not pregnant")
 }
 
 // NCT04603807 (bundled): "Prior radiotherapy is allowed if more than 14

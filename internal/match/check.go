@@ -645,6 +645,12 @@ func (ck *checker) proposition(it *pitem, excl bool, row *Row) (st Status, partl
 	switch {
 	case !it.partial:
 	case !excl && acc == Met:
+		if i := ck.pi.conds.find(it.rest); i >= 0 {
+			if ck.explain {
+				ck.say("You have %s (matches %q)", ck.pi.conds.text[i], it.restText)
+			}
+			return Met, false
+		}
 		return Unknown, true
 	case excl && acc == NotMet && falsified != 1<<it.openParts-1:
 		// Not triggered by what was read, while an alternative we

@@ -140,6 +140,7 @@ func (pk *packer) items(items []pitem) {
 		}
 		if it.partial {
 			pk.uint(uint64(it.openParts))
+			pk.strs(it.rest)
 		}
 		pk.conses(it.cons)
 		pk.items(it.kids)
@@ -274,6 +275,7 @@ func (u *unpacker) readItems() []pitem {
 		if it.structured {
 			if it.partial {
 				it.openParts = int(u.uint())
+				it.rest = u.readStrs()
 			}
 			it.cons = u.readConses()
 			it.kids = u.readItems()

@@ -28,15 +28,30 @@ func (p *pitem) cover(it *eligibility.Item, cons []eligibility.Constraint, excl 
 	// a patient who never had the term's thing is checked against, but
 	// a patient who had it is not checked against the qualifier: it is
 	// read only for ruling an exclusion out.
-	unread := unreadWords(it, cons, nil)
+	unread := unreadWords(it, cons, p.cons, false)
 	p.partial = len(unread) > 0
-	if !excl || !p.partial {
+	if !p.partial {
+		return
+	}
+	if !excl {
+		// What is left may be nothing but the name of the disease the
+		// criterion's constraints are about ("Stage III or IV
+		// non-small cell lung cancer"): it is read when it names the
+		// patient's condition, as a condition constraint would be.
+		words := make([]string, len(unread))
+		for i, u := range unread {
+			words[i] = it.Text[u[0]:u[1]]
+		}
+		p.restText = strings.Join(words, " ")
+		if toks := termTokens(p.restText, conditionNoise); slices.ContainsFunc(toks, func(t string) bool { return !genericWords[t] }) {
+			p.rest = toks
+		}
 		return
 	}
 	for i := range p.cons {
 		p.cons[i].partOnly = !aloneRead(it, p.cons[i].c, unread)
 	}
-	unread = unreadWords(it, cons, p.cons)
+	unread = unreadWords(it, cons, p.cons, true)
 	// An exclusion is untriggered when each of its alternatives is
 	// ruled out. Its parts are cut finely here (at "and", commas,
 	// brackets too), since "and" and commas often join alternatives
@@ -89,7 +104,7 @@ func (p *pitem) cover(it *eligibility.Item, cons []eligibility.Constraint, excl 
 // if given) and that may decide who the item keeps in or out. A word partly inside a constraint's span counts
 // as read: spans may stop inside a unit ("years o") or reach one byte
 // into the next word.
-func unreadWords(it *eligibility.Item, cons []eligibility.Constraint, pcs []pcons) [][2]int {
+func unreadWords(it *eligibility.Item, cons []eligibility.Constraint, pcs []pcons, qualifiers bool) [][2]int {
 	read := make([]bool, len(it.Text))
 	mark := func(a, z int) { // offsets in it.Text
 		for i := max(a, 0); i < min(z, len(read)); i++ {
@@ -108,8 +123,15 @@ func unreadWords(it *eligibility.Item, cons []eligibility.Constraint, pcs []pcon
 		markSpan(it.Items[i].Span)
 	}
 	for i := range pcs {
-		if pcs[i].qualText != "" {
+		if qualifiers && pcs[i].qualText != "" {
 			markSpan(pcs[i].qualSpan)
+		}
+	}
+	// An inclusion's spread constraint checks the extent words around
+	// its condition (see trimExtent).
+	if slices.ContainsFunc(pcs, func(pc pcons) bool { return pc.spread && !pc.skip }) {
+		for _, m := range extentRe.FindAllStringIndex(it.Text, -1) {
+			mark(m[0], m[1])
 		}
 	}
 	readNames(it.Text, cons, mark)
@@ -120,6 +142,13 @@ func unreadWords(it *eligibility.Item, cons []eligibility.Constraint, pcs []pcon
 			continue
 		}
 		for _, m := range re.FindAllStringIndex(it.Text, -1) {
+			mark(m[0], m[1])
+		}
+	}
+	if pregnancy {
+		// The words that make a pregnancy item ask for none ("refrain
+		// from breast-feeding"): the check reads them.
+		for _, m := range ineligibleRe.FindAllStringIndex(it.Text, -1) {
 			mark(m[0], m[1])
 		}
 	}
@@ -282,11 +311,14 @@ var (
 	// checks: "measured by echocardiogram", "per RECIST 1.1", "according
 	// to NYHA", "based on the American Joint Committee on Cancer Edition
 	// 8", to the end of its clause (a version's point, "1.1", ends none);
-	// "per" before a name, not in a unit ("kilograms per square meter").
-	methodRe = regexp.MustCompile(`(?i)\b(?:(?:as\s+)?(?:measured|assessed|determined|evaluated|detected|documented|confirmed|proven|defined|diagnosed|established|collected)\s+(?:by|on|with|using|in|at|within)\b|as\s+per\b|(?-i:per\s+(?:the\s+)?[A-Z])|according\s+to\b|based\s+on\b)(?:[^,;.]|\.\d)*`)
+	// "per" before a name, not in a unit ("kilograms per square meter");
+	// the staging system a stage is given in ("AJCC 8th edition").
+	methodRe = regexp.MustCompile(`(?i)\b(?:(?:as\s+)?(?:measured|assessed|determined|evaluated|detected|documented|confirmed|proven|defined|diagnosed|established|collected)\s+(?:by|on|with|using|in|at|within)\b|as\s+per\b|(?-i:per\s+(?:the\s+)?[A-Z]|AJCC|UICC|FIGO)|according\s+to\b|based\s+on\b)(?:[^,;.]|\.\d)*`)
 	// headingRe is a short heading that names the kind of the item's
 	// rule: "Hepatic:", "Cardiac function:".
 	headingRe = regexp.MustCompile(`^\W*(?:[A-Za-z]+\s+){0,2}[A-Za-z]+\s*:`)
+	// extentRe is the extent of a disease (see extentWords).
+	extentRe = regexp.MustCompile(`(?i)\b(?:locally|advanced|unresectable|inoperable|metasta\w*)\b`)
 	// momentRe is a numbered moment of the study: "Day 1", "Visit 2".
 	momentRe = regexp.MustCompile(`(?i)\b(?:day|visit|week|cycle)\s*\d+\b`)
 	// listMarkerRe is the number or letter an item is listed by: "3. ",
@@ -348,7 +380,8 @@ var fillerWords = wordSet(
 		"during before after within since until while throughout upon " +
 		"is are be been being was were has have had having do does did must should shall will would can could may might " +
 		"who whom whose which that this these those their his her its they them he she it " +
-		"no not without if when whether except unless excluding including " +
+		"no not without if when whether except unless excluding including following any all each every " +
+		"received receive receiving undergone undergo undergoing use " +
 		"least more less greater equal over under above below between inclusive " +
 		// taking part or being kept out
 		"criteria criterion eligible eligibility include included inclusion exclude excluded exclusion " +
@@ -356,7 +389,7 @@ var fillerWords = wordSet(
 		// people
 		"patient patients subject subjects participant participants person persons people individual individuals " +
 		"adult adults adolescent adolescents child children pediatric paediatric " +
-		"woman women man men male males female females boy boys girl girls " +
+		"woman women man men male males female females boy boys girl girls outpatient outpatients inpatient inpatients " +
 		// how or when a fact came to be known
 		"documented confirmed history evidence presence diagnosis diagnosed known " +
 		"histologically cytologically pathologically histopathologically clinically clinical " +
@@ -365,7 +398,7 @@ var fillerWords = wordSet(
 		"screening baseline enrollment enrolment randomization randomisation registration entry visit " +
 		"informed consent signing time day date study trial pre post " +
 		// units and names of what is measured, and how
-		"age aged old years year months month weeks week days day hours gestation percent percentage " +
+		"age aged old years year months month weeks week days day hours hr h gestation percent percentage " +
 		"mg g dl ml l kg m mm min mmol umol mol ng pg iu u µ µl ul cells " +
 		"level levels value values count score status scale class classification predicted result results test " +
 		"serum plasma absolute total fasting morning sitting seated resting mean average calculated estimated measured " +

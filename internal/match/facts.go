@@ -30,6 +30,11 @@ type pitem struct {
 	// patient's facts rule out.
 	partial   bool
 	openParts int
+	// rest is the tokens of an inclusion's unread words when they may
+	// name a condition (restText, as written): met when they name the
+	// patient's.
+	rest     []string
+	restText string
 }
 
 type pcons struct {

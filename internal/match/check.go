@@ -601,8 +601,8 @@ func (ck *checker) proposition(it *pitem, excl bool, row *Row) (st Status, partl
 			continue
 		}
 		s := ck.constraint(pc)
-		if s == NotMet && pc.part > 0 {
-			falsified |= 1 << (pc.part - 1)
+		if s == NotMet {
+			falsified |= pc.parts
 		}
 		if s == Met && pc.partOnly {
 			// Triggered by a part of an exclusion the rest of which

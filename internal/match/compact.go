@@ -174,7 +174,7 @@ func (pk *packer) conses(cons []pcons) {
 			}
 		}
 		pk.uint(flags)
-		pk.uint(uint64(pc.part))
+		pk.uint(pc.parts)
 		pk.str(c.Kind)
 		pk.str(c.Variable)
 		pk.str(c.Op)
@@ -293,7 +293,7 @@ func (u *unpacker) readConses() []pcons {
 	start := len(u.cons)
 	for range n {
 		flags := u.uint()
-		part := int(u.uint())
+		parts := u.uint()
 		u.rules = append(u.rules, eligibility.Constraint{
 			Negated: flags&consNegated != 0, ULNMultiple: flags&consULN != 0,
 			Kind: u.str(), Variable: u.str(), Op: u.str(), Unit: u.str(), Term: u.str(),
@@ -306,7 +306,7 @@ func (u *unpacker) readConses() []pcons {
 		}
 		pc := pcons{c: c, notPregnant: flags&consNotPregnant != 0, current: flags&consCurrent != 0, orNext: flags&consOrNext != 0,
 			hedged: flags&consHedged != 0, spread: flags&consSpread != 0, vague: flags&consVague != 0, duration: flags&consDuration != 0,
-			partOnly: flags&consPartOnly != 0, part: part}
+			partOnly: flags&consPartOnly != 0, parts: parts}
 		pc.toks = u.readStrs()
 		pc.qualifier = u.readStrs()
 		if ne := int(u.uint()); ne > 0 {

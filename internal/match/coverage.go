@@ -91,11 +91,17 @@ func (p *pitem) cover(it *eligibility.Item, cons []eligibility.Constraint, excl 
 	}
 	p.openParts = len(open)
 	for i := range p.cons {
-		at := p.cons[i].c.Span[0] - it.Span[0]
-		if at < 0 || at > len(it.Text) || slices.ContainsFunc(examples, func(e [2]int) bool { return e[0] <= at && at < e[1] }) {
+		a, z := p.cons[i].c.Span[0]-it.Span[0], p.cons[i].c.Span[1]-it.Span[0]
+		if a < 0 || z > len(it.Text) || a >= z || slices.ContainsFunc(examples, func(e [2]int) bool { return e[0] <= a && a < e[1] }) {
 			continue
 		}
-		p.cons[i].part = open[partOf(at)]
+		// A constraint written across parts ("LVEF (left ventricular
+		// ejection fraction) < 45% on historical ECHO") is in each.
+		for k := partOf(a); k <= partOf(z-1); k++ {
+			if n := open[k]; n > 0 {
+				p.cons[i].parts |= 1 << (n - 1)
+			}
+		}
 	}
 }
 
@@ -313,7 +319,7 @@ var (
 	// 8", to the end of its clause (a version's point, "1.1", ends none);
 	// "per" before a name, not in a unit ("kilograms per square meter");
 	// the staging system a stage is given in ("AJCC 8th edition").
-	methodRe = regexp.MustCompile(`(?i)\b(?:(?:as\s+)?(?:measured|assessed|determined|evaluated|detected|documented|confirmed|proven|defined|diagnosed|established|collected)\s+(?:by|on|with|using|in|at|within)\b|as\s+per\b|(?-i:per\s+(?:the\s+)?[A-Z]|AJCC|UICC|FIGO)|according\s+to\b|based\s+on\b)(?:[^,;.]|\.\d)*`)
+	methodRe = regexp.MustCompile(`(?i)\b(?:(?:as\s+)?(?:measured|assessed|determined|evaluated|detected|documented|confirmed|proven|defined|diagnosed|established|collected)(?:\s+\w+ly)?\s+(?:by|on|with|using|in|at|within)\b|as\s+per\b|(?-i:per\s+(?:the\s+)?[A-Z]|AJCC|UICC|FIGO)|according\s+to\b|based\s+on\b)(?:[^,;.]|\.\d)*`)
 	// headingRe is a short heading that names the kind of the item's
 	// rule: "Hepatic:", "Cardiac function:".
 	headingRe = regexp.MustCompile(`^\W*(?:[A-Za-z]+\s+){0,2}[A-Za-z]+\s*:`)
@@ -374,6 +380,30 @@ func aloneRead(it *eligibility.Item, c *eligibility.Constraint, unread [][2]int)
 	return true
 }
 
+// fillerWords decide nothing about a patient by themselves: what they
+// go with does, and is either read or left as a word that is not filler.
+// They are, and only are:
+//   - grammar: articles, prepositions (of time too: "during", "within"),
+//     conjunctions, auxiliaries and modals, pronouns; the cues of a
+//     negation, a condition, an exception or examples ("no", "if",
+//     "except", "including"), whose clause the parser reads or leaves;
+//     comparison words ("at least", "greater than"), whose number is read
+//     with them or left; the verbs of having had ("received", "use");
+//   - taking part or being kept out ("eligible", "excluded", "allowed");
+//   - the people the criterion is about ("patients", "women", "adults",
+//     "outpatients": the study's registered sex and age limits are
+//     checked apart);
+//   - how or when a fact came to be known ("histologically confirmed",
+//     "documented", "history of", "prior", "current", "on a tumour
+//     biopsy", "central testing"): the check takes the patient's word,
+//     which the study team confirms;
+//   - the study's moments at which facts are taken ("at screening",
+//     "before randomization", "at the time of informed consent");
+//   - units, the names of what is measured and how ("years old", "of
+//     age", "percent", "level", "serum", "fasting"), and, for a threshold
+//     read, every name of its variable in the item (see readNames);
+//   - the kinds of thing a term names ("disease", "tumour", "therapy",
+//     "drug", "biomarker") and abbreviations' letters ("e.g.", "i.e.").
 var fillerWords = wordSet(
 	// grammar
 	"a an the and or nor either neither both of with in on at by for to as from into per than but also only " +
@@ -394,6 +424,8 @@ var fillerWords = wordSet(
 		"documented confirmed history evidence presence diagnosis diagnosed known " +
 		"histologically cytologically pathologically histopathologically clinically clinical " +
 		"prior previous previously past current currently lifetime " +
+		"confirmation proven proof biopsy biopsies cytology histology pathology tissue sample samples specimen specimens " +
+		"testing tested central local locally laboratory lab radiographic radiologic radiological radiologically " +
 		// the study's moments
 		"screening baseline enrollment enrolment randomization randomisation registration entry visit " +
 		"informed consent signing time day date study trial pre post " +
@@ -403,7 +435,7 @@ var fillerWords = wordSet(
 		"level levels value values count score status scale class classification predicted result results test " +
 		"serum plasma absolute total fasting morning sitting seated resting mean average calculated estimated measured " +
 		// kinds of thing
-		"disease diseases disorder disorders condition conditions illness tumor tumors tumour tumours " +
+		"disease diseases disorder disorders condition conditions illness tumor tumors tumour tumours biomarker biomarkers " +
 		"cancer cancers malignancy malignancies neoplasm neoplasms " +
 		"therapy therapies treatment treatments drug drugs medication medications medicine medicines agent agents regimen regimens " +
 		"e g i ie eg etc s")

@@ -31,8 +31,8 @@ func wantRow(t *testing.T, r Result, text string, st Status, says ...string) {
 }
 
 // NCT06764875 (bundled): HER2-positive gastric cancer. "HER2 positive for
-// gastric cancer on a tumor biopsy." reads HER2 and not the gastric
-// cancer; "Eastern Cooperative Oncology Group (ECOG) performance status
+// gastric cancer on a tumor biopsy." reads HER2, and "gastric" only as
+// the name of a patient's condition; "Eastern Cooperative Oncology Group (ECOG) performance status
 // of 0 or 1" (NCT04073706) is read whole.
 func TestPartlyReadInclusion(t *testing.T) {
 	const item = "HER2 positive for gastric cancer on a tumor biopsy"
@@ -42,6 +42,10 @@ func TestPartlyReadInclusion(t *testing.T) {
 	// What was read is met; the gastric cancer was not read.
 	wantRow(t, checkDemo(t, "NCT06764875", her2("positive")), item, Unknown,
 		"We could check only part of this, and that part is met: You are HER2-positive. The rest we can't check — ask the study team")
+	// What is left names the patient's cancer: read as a condition.
+	gastric := her2("positive")
+	gastric.Conditions = []patient.Condition{{Text: "HER2-positive gastric cancer"}}
+	wantRow(t, checkDemo(t, "NCT06764875", gastric), item, Met, "You are HER2-positive", `You have HER2-positive gastric cancer (matches "gastric")`)
 	// A part the patient's facts contradict is enough.
 	wantRow(t, checkDemo(t, "NCT06764875", her2("negative")), item, NotMet, "You are HER2-negative; the criterion is about HER2-positive")
 
@@ -108,7 +112,7 @@ func TestUnreadWords(t *testing.T) {
 		{"LVEF (left ventricular ejection fraction) of at least 50% measured by echocardiogram (ECHO) or multiple-gated acquisition scan (MUGA)", ""},
 		{"Uncontrolled diabetes (HbA1c ≥ 13%)", ""},
 		{"Age ≥ 18 years with histologically confirmed adenocarcinoma and measurable disease per RECIST 1.1", "adenocarcinoma measurable"},
-		{"HER2 positive for gastric cancer on a tumor biopsy.", "gastric biopsy"},
+		{"HER2 positive for gastric cancer on a tumor biopsy.", "gastric"},
 		{"ER, PR and HER2 negative", "ER PR"},
 	} {
 		c := eligibility.Parse("Inclusion Criteria:\n\n* " + tc.text + "\n")

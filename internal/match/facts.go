@@ -65,9 +65,9 @@ type pcons struct {
 	// has words no constraint read ("unstable brain metastases"): it is
 	// only part of what triggers the exclusion, so alone it cannot.
 	partOnly bool
-	// part numbers the open alternative of an exclusion (see pitem's
-	// openParts) that holds the constraint, from 1; 0 for none.
-	part int
+	// parts are the open alternatives of an exclusion (see pitem's
+	// openParts) that hold the constraint, bit i for the i+1th.
+	parts uint64
 	// duration marks a therapy window that counts how long the patient
 	// has taken it ("on an antipsychotic for at least 12 weeks"), not
 	// how long ago it ended.

@@ -60,6 +60,12 @@ func (p *pitem) cover(it *eligibility.Item, cons []eligibility.Constraint, excl 
 	// names, so a constraint the patient's facts rule out rules out
 	// its part.
 	cuts := partCutRe.FindAllStringIndex(it.Text, -1)
+	// A bracket of one phrase right after a term narrows it
+	// ("familial hypercholesterolemia (homozygotes)"): its part is the
+	// term's.
+	for _, m := range bracketRe.FindAllStringIndex(it.Text, -1) {
+		cuts = slices.DeleteFunc(cuts, func(c []int) bool { return c[0] >= m[0] && c[1] <= m[1] })
+	}
 	// Examples ("psychotic disorder, including schizophrenia and
 	// schizoaffective disorder") are of the term before them: ruled out
 	// with it, while ruling out one of them rules out nothing ("a
@@ -344,6 +350,8 @@ var (
 	// definitionRe says that what follows defines what came before.
 	definitionRe = regexp.MustCompile(`(?i)(?:\(\s*|,\s*|\s)(?:i\.?\s?e\.?|that is|defined as|as defined by|as evidenced by)[\s,:]`)
 	clauseEndRe  = regexp.MustCompile(`[;)\]]|\.\s`)
+	// bracketRe is a bracket holding no cut of partCutRe.
+	bracketRe = regexp.MustCompile(`(?i)[(\[](?:[^()\[\],;:/.]|\.\S)*?[)\]]`)
 	// partCutRe cuts an exclusion's text into the smallest parts that
 	// may be alternatives.
 	partCutRe = regexp.MustCompile(`(?i)[,;:()\[\]/]|\.\s|\b(?:and|or|nor)\b`)

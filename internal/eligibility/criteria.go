@@ -264,7 +264,11 @@ func indexOf(n norm, off int) int {
 }
 
 // attachWindows gives a therapy or condition the time window written
-// in the same clause after it ("chemotherapy within 4 weeks").
+// in the same clause after it ("chemotherapy within 4 weeks"), or
+// before it when the window counts the time since it ("at least 4
+// weeks since prior chemotherapy"). Without its window a washout reads
+// as ever having had the therapy: an inclusion then required it, and an
+// exclusion ruled out everyone who had it long ago.
 func attachWindows(n norm, ts, ms []Constraint) {
 	for i := range ts {
 		t := &ts[i]
@@ -281,8 +285,27 @@ func attachWindows(n norm, ts, ms []Constraint) {
 			t.Window = &Window{Op: m.Op, Value: m.Value, Value2: m.Value2}
 			break
 		}
+		if t.Window != nil || t.Kind != KindTherapy {
+			continue
+		}
+		for j := len(ms) - 1; j >= 0; j-- {
+			m := ms[j]
+			if m.Variable != "window" || m.Span[1] > t.Span[0] {
+				continue
+			}
+			from, end, to := indexOf(n, m.Span[0]), indexOf(n, m.Span[1]), indexOf(n, t.Span[0])
+			if gap := n.s[end:to]; len(gap) <= 40 && !clauseRe.MatchString(gap) && sinceRe.MatchString(n.s[from:to]) {
+				t.Window = &Window{Op: m.Op, Value: m.Value, Value2: m.Value2}
+			}
+			break
+		}
 	}
 }
+
+// sinceRe, in a window or between it and the therapy after it, makes
+// the window count the time since the therapy: "at least 4 weeks since
+// prior", "14 days from the end of", "4 weeks elapsed after".
+var sinceRe = regexp.MustCompile(`\b(?:since|from|after)\b`)
 
 // ParseStored parses text and encodes the result for a store: JSON, as
 // `trialfinder criteria --json` prints it.

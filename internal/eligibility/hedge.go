@@ -10,13 +10,16 @@ import (
 // and items that let people in rather than keep them out (allowances).
 var (
 	// cueRe is one negation cue; negated reads the last one of a clause.
-	cueRe = newWordStartRe(`\b(?:no|not|non|without|never|free of|absence of|negative for|none|nor|neither)\b`)
+	// "naive to" says the therapy that follows was never received
+	// ("treatment-naive to insulin").
+	cueRe = newWordStartRe(`\b(?:no|not|non|without|never|free of|absence of|negative for|none|nor|neither|na[iï]ve to)\b`)
 	// joinRe is what separates a far cue from the term it may not govern.
 	joinRe = regexp.MustCompile(`[()\[\]]|\b(?:or|and|but|nor|either|whether)\b`)
 	// conditionalRe marks a clause whose rule holds only for some people
 	// or in some cases ("if age is 40 to 45", "unless", "provided that",
-	// "for patients who"): a fact of the patient cannot settle it alone.
-	conditionalRe = newWordStartRe(`\b(?:if|unless|with or without|or not|whether or not|except|excepting|provided|in case of|whichever|depending on|at the discretion|(?:for|in) (?:(?:a|the|any|each)\s+)?(?:patients?|subjects?|participants?|women|men|those|children|cohort|part|arm|group|donors?|recipients?)\b)`)
+	// "for patients who", "may or may not have had prior chemotherapy"):
+	// a fact of the patient cannot settle it alone.
+	conditionalRe = newWordStartRe(`\b(?:if|unless|with or without|or not|may or may not|whether or not|except|excepting|provided|in case of|whichever|depending on|at the discretion|(?:for|in) (?:(?:a|the|any|each)\s+)?(?:patients?|subjects?|participants?|women|men|those|children|cohort|part|arm|group|donors?|recipients?)\b)`)
 	// allowanceRe states that some people may take part: "may be
 	// enrolled", "are eligible if", "not excluded", "pregnancy will not
 	// be considered as exclusion criteria".

@@ -99,7 +99,7 @@ func terms(text string, n norm) []Constraint {
 		out = append(out, n.term(text, KindMetastasis, m[0], m[1]))
 	}
 	for _, m := range findIn(therapyRe, s, therapyStems) {
-		if notReceived(s, m[0], m[1]) {
+		if notReceived(s, m[0], m[1]) || labelRe.MatchString(s[m[1]:]) {
 			continue
 		}
 		if k := kindOfTherapyRe.FindStringIndex(s[max(0, m[0]-30):m[0]]); k != nil {
@@ -126,17 +126,31 @@ func terms(text string, n norm) []Constraint {
 // notReceived reports a therapy named in s[a:b] that the patient need
 // not have received: one naming a disease or a marker's response
 // ("insulin-dependent diabetes", "EGFR-TKI sensitivity",
-// "chemotherapy-naive") or a treatment the patient could or will have
+// "chemotherapy-naive"), what the patient reacts to (reactionRe), or a
+// treatment the patient could or will have
 // ("not suitable for radical surgery or radiotherapy", "scheduled for
 // surgery"). Read as a therapy received, the first made questions ask
 // "Have you had insulin?" of a diabetic, and the second an inclusion
 // require the treatment it rules out.
 func notReceived(s string, a, b int) bool {
-	return describesRe.MatchString(s[b:]) || candidacyRe.MatchString(s[max(0, a-60):a])
+	before := s[max(0, a-60):a]
+	return describesRe.MatchString(s[b:]) || candidacyRe.MatchString(before) || reactionRe.MatchString(before)
 }
+
+// labelRe, right after a therapy, makes it the label of a topic
+// ("Chemotherapy:", "Prior chemotherapy: at least 4 weeks since …"),
+// whose rules follow: the label alone says nothing about the patient,
+// and read as a therapy received it required chemotherapy of everyone
+// beside its own "No prior chemotherapy".
+var labelRe = regexp.MustCompile(`^\s*:`)
 
 var (
 	describesRe = regexp.MustCompile(`^[- ]?(?:dependen|resistan|refractor|na[iï]ve|sensiti|responsive|intoleran)`)
+	// reactionRe, before a therapy, names it as what the patient reacts
+	// to ("hypersensitivity to PDE-5 inhibitors", "allergy to G-CSF"),
+	// which needs no dose of it: read as received, an exclusion of the
+	// allergy ruled out everyone who had the therapy an inclusion asks for.
+	reactionRe  = regexp.MustCompile(`\b(?:hypersensitiv\w*|allerg\w*|contraindicat\w*)\s+(?:to|with|against|for)\s+(?:[\w/-]+\s+){0,3}$`)
 	candidacyRe = regexp.MustCompile(`\b(?:suitable|eligible|candidates?|amenable|fit|unfit|appropriate|indicated|planned|planning|scheduled|referred|considered|refus\w*|declin\w*)\s+(?:for|to)\s+(?:[\w/-]+\s+){0,3}$`)
 )
 

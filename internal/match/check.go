@@ -66,6 +66,30 @@
 // unstable brain metastases"). Any-of and all-of groups combine their
 // parts' outcomes as below.
 //
+// Whether the disease has spread is read from an item that speaks of
+// spread in general ("evidence of metastatic disease", "M0"): metastases
+// at a site, of a size or number, in lymph nodes, a complication
+// ("metastatic spinal cord compression") or a scan negative for them
+// can make a criterion met or unknown on it, never not met.
+//
+// Criteria that together leave no answer about one fact passing — one
+// rules out everyone who had a condition or therapy ("prior
+// chemotherapy" among exclusions), another everyone who did not ("prior
+// platinum-based chemotherapy" among inclusions); or one rules out each
+// answer about pregnancy, breastfeeding, sex or spread ("pregnant women
+// of all parities" and "multiple pregnancy") — conflict: as written
+// they exclude everyone, and far more often one is misread or meant for
+// a group the text does not name. None is then "not met"; each is
+// unknown with the reason "the criteria about chemotherapy seem to
+// conflict … — ask the study team", and the questionnaire does not ask
+// about it. The questionnaire also leaves out any question every answer
+// to which makes more criteria "not met" than no answer (Questions). An
+// inclusion's washout ("at least 4 weeks since prior chemotherapy") is
+// met by a patient who never had the therapy; an exclusion's window
+// ("chemotherapy within 4 weeks") rules out only a patient whose
+// therapy ended inside it, and is unknown when the end date is not
+// given. A partner's pregnancy is not the patient's.
+//
 // A condition or therapy the criterion narrows ("chemotherapy … for
 // advanced disease", "hypersensitivity to the study drugs", the parser's
 // "intermediate-acting insulin") is matched

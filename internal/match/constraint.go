@@ -20,7 +20,11 @@ func (ck *checker) constraint(pc *pcons) Status {
 	hedged := pc.hedged || ck.agesRegistered && pc.c.Variable == "age"
 	if hedged && (st == NotMet && !ck.excl || st == Met && ck.excl) {
 		if ck.explain {
-			ck.say("the criterion's wording leaves it open whether this rules you out")
+			if pc.conflict {
+				ck.say("the criteria about %q seem to conflict (one asks for it, another rules it out) — ask the study team", displayTerm(pc.c.Term))
+			} else {
+				ck.say("the criterion's wording leaves it open whether this rules you out")
+			}
 		}
 		return Unknown
 	}
@@ -417,6 +421,15 @@ func (ck *checker) therapy(pc *pcons) Status {
 				ck.say("We don't know whether you have had %q — ask the study team", pc.c.Term)
 			}
 			return Unknown
+		}
+		if w := pc.c.Window; w != nil && !ck.excl && !pc.c.Negated && !pc.duration && (w.Op == eligibility.OpGE || w.Op == eligibility.OpGT) {
+			// An inclusion's washout ("at least 4 weeks since prior
+			// chemotherapy") asks that time has passed since a therapy
+			// had; someone who never had it has waited forever.
+			if ck.explain {
+				ck.say("You have not had %q, so no time since it is required (you said: %s)", pc.c.Term, which)
+			}
+			return Met
 		}
 		if ck.explain {
 			ck.say("You have not had %q (you said: %s)", pc.c.Term, which)

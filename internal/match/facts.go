@@ -88,6 +88,9 @@ type pcons struct {
 	// shares ("disease", "malignancies", "advanced"): it names no
 	// concept, so no condition of the patient's matches it.
 	vague bool
+	// conflict marks a condition or therapy that one criterion requires
+	// and another rules out (markConflicts); it is also hedged.
+	conflict bool
 }
 
 // misread reports a threshold no laboratory uses, which the parser read
@@ -127,6 +130,7 @@ var (
 	// ("grade 3-4 neutropenia"); countStartRe the same at a term's start.
 	countBeforeRe = regexp.MustCompile(`(?i)(\w*)\s*` + countExpr + `\s+(?:[\w-]+\s+)?$`)
 	countStartRe  = regexp.MustCompile(`(?i)^\s*` + countExpr + `\s+[a-z]`)
+	partnerRe     = regexp.MustCompile(`(?i)\b(?:partners?|spouses?|wife|wives|girlfriends?)\b`)
 	currentRe     = regexp.MustCompile(`(?i)\b(?:concurrent\w*|current\w*|ongoing|receiving|on treatment|at the time|at study entry|at enrol\w*)\b`)
 )
 
@@ -142,11 +146,120 @@ type prepared struct {
 
 func prepare(c eligibility.Criteria) *prepared {
 	p := &prepared{incl: prepareItems(c.Inclusion, false), excl: prepareItems(c.Exclusion, true)}
+	markConflicts(p)
 	p.checkedIncl, p.free = structuredOnly(p.incl)
 	var free int
 	p.checkedExcl, free = structuredOnly(p.excl)
 	p.free += free
 	return p
+}
+
+// markConflicts finds the criteria that no answer about one fact can
+// pass: one rules out everyone who had a condition or therapy ("prior
+// chemotherapy" among exclusions), another everyone who did not ("prior
+// platinum-based chemotherapy" among inclusions; a narrower term had is
+// the broader one had); or, of the facts with fixed answers (pregnancy,
+// breastfeeding, sex, whether the disease has spread), one rules out
+// each answer ("pregnant women of all parities" and "multiple
+// pregnancy"; "men age ≥ 55" and "women age ≥ 65"; "no history of
+// metastatic disease" and "stage IV metastatic disease"). Criteria that
+// really say so exclude everyone; far more often one of them is misread
+// or belongs to a group the text does not name, so a patient would be
+// told "not eligible" whatever they answer. All are marked conflicting:
+// hedged, so none says "not met", and not asked about, since no answer
+// settles them.
+func markConflicts(p *prepared) {
+	var hadFails, notHadFails []*pcons
+	// fixed holds, per fact with fixed answers, the constraints a "yes"
+	// fails and those a "no" fails.
+	fixed := map[string]*[2][]*pcons{}
+	fails := func(fact string, pc *pcons, yes bool) {
+		f := fixed[fact]
+		if f == nil {
+			f = new([2][]*pcons)
+			fixed[fact] = f
+		}
+		i := 1
+		if yes {
+			i = 0
+		}
+		f[i] = append(f[i], pc)
+	}
+	var walk func(items []pitem, excl, dec bool)
+	walk = func(items []pitem, excl, dec bool) {
+		for i := range items {
+			it := &items[i]
+			if it.allowance || !it.structured {
+				continue
+			}
+			// An inclusion's part decides alone unless the item asks
+			// for any of its parts; an exclusion's always does.
+			d := dec && !it.exception && (excl || !it.src.AnyOf)
+			for j := range it.cons {
+				pc := &it.cons[j]
+				alt := pc.orNext || j > 0 && it.cons[j-1].orNext
+				if !d || alt || pc.skip || pc.hedged {
+					continue
+				}
+				// A statement of the fact's "yes" ("prior X", "female",
+				// "metastatic") fails a "yes" in an exclusion and a "no"
+				// in an inclusion; negated, the other way round.
+				yesFails := excl != pc.c.Negated
+				switch k := pc.c.Kind; {
+				case k == eligibility.KindPregnancy:
+					// An exclusion applies to a pregnant patient however
+					// it is worded (see reading).
+					yesFails = excl || pc.notPregnant
+					fails(pc.c.Term, pc, yesFails)
+				case k == eligibility.KindSex:
+					fails("sex", pc, yesFails == (pc.c.Term == "female"))
+				case pc.spread:
+					fails("spread", pc, yesFails)
+				case pc.vague || pc.current || len(pc.toks) == 0 || k != eligibility.KindTherapy && k != eligibility.KindCondition:
+				default:
+					w := pc.c.Window
+					washout := w != nil && (w.Op == eligibility.OpGE || w.Op == eligibility.OpGT)
+					switch {
+					case yesFails && w == nil:
+						hadFails = append(hadFails, pc) // "prior X" excluded, "no prior X" required
+					case !yesFails && !washout && !pc.duration:
+						notHadFails = append(notHadFails, pc) // "prior X" required, "no prior X" excluded
+					}
+				}
+			}
+			walk(it.kids, excl, d)
+		}
+	}
+	walk(p.incl, false, true)
+	walk(p.excl, true, true)
+	conflict := func(pcs ...*pcons) {
+		for _, pc := range pcs {
+			pc.hedged, pc.conflict = true, true
+		}
+	}
+	for _, a := range hadFails {
+		for _, b := range notHadFails {
+			if a.c.Kind == b.c.Kind && containsAll(b.toks, a.toks) {
+				conflict(a, b)
+			}
+		}
+	}
+	for _, f := range fixed {
+		if len(f[0]) > 0 && len(f[1]) > 0 {
+			conflict(f[0]...)
+			conflict(f[1]...)
+		}
+	}
+}
+
+// containsAll reports whether every word of sub is in words.
+func containsAll(words, sub []string) bool {
+	for _, w := range sub {
+		if !slices.Contains(words, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func structuredOnly(items []pitem) (checked []pitem, free int) {
@@ -276,8 +389,10 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			// "AST ≤ 5 × ULN with liver metastases" qualifies a threshold;
 			// "PI3K inhibitor for metastatic disease" says when a therapy
 			// was given.
+			// "Non-operable" reads as operability negated twice: inoperable
+			// disease need not have spread.
 			pc.skip = c.Kind == eligibility.KindMetastasis && (measured || pc.spread && therapies && !c.Negated) ||
-				staged && stageOnly(pc.toks)
+				staged && stageOnly(pc.toks) || pc.spread && !c.Negated && strings.EqualFold(c.Term, "operable")
 		case eligibility.KindTherapy:
 			pc.current = currentRe.MatchString(it.Text)
 			pc.toks = termTokens(c.Term, therapyNoise)
@@ -305,6 +420,11 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			pc.skip = others > 0 || excl && saysMoreAbout(it, c)
 		case eligibility.KindPregnancy:
 			pc.notPregnant = c.Negated || guarded || ineligibleRe.MatchString(it.Text)
+			// "Partner is not pregnant", "pregnant partners": someone
+			// else's pregnancy, which no answer of the patient's settles
+			// (read as theirs, it asked men whether they were pregnant
+			// and told them "not eligible" for either answer).
+			pc.skip = partnerRe.MatchString(it.Text)
 		}
 		p.cons = append(p.cons, pc)
 		if !pc.skip {
@@ -353,12 +473,91 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 			}
 		}
 	}
+	readSpreadInGeneral(it, p.cons, excl)
+	skipNegatedExamples(it, p.cons)
 	markAlternatives(it, p.cons)
 	p.cover(it, constraints, excl)
 	for _, k := range p.kids {
 		p.structured = p.structured || k.structured
 	}
 	return p
+}
+
+// readSpreadInGeneral keeps "has the disease spread" for items that
+// speak of spread in general. An exclusion of metastases at a site
+// ("known active CNS metastases"), of a size or number, in lymph nodes,
+// or of a complication ("metastatic spinal cord compression") keeps out
+// some patients whose disease has spread, not all; an inclusion of
+// lymph node metastases asks for regional spread, not distant, and one
+// of a scan negative for metastatic disease, or of patients who "will
+// be excluded", asks for none. Such a reading of spread may make the
+// item met or unknown, never not met; one of no spread ("M0") stands. A condition named by the spread words alone
+// ("metastatic disease") is that reading, not a condition to ask about.
+func readSpreadInGeneral(it *eligibility.Item, cons []pcons, excl bool) {
+	detailRe := spreadNodesRe
+	if excl {
+		detailRe = spreadDetailRe
+	}
+	text := examplesRe.ReplaceAllString(it.Text, "")
+	for i := range cons {
+		pc := &cons[i]
+		if !pc.spread || pc.skip {
+			continue
+		}
+		// "M0", "no distant metastases" beside the nodes' stage ("N0 or
+		// N1, (all M0)") still says the disease has not spread.
+		if !pc.c.Negated && detailRe.MatchString(text) {
+			pc.hedged = true
+		}
+		for j := range cons {
+			if o := &cons[j]; o.c.Kind == eligibility.KindCondition && o.vague && o.c.Span[0] <= pc.c.Span[0] && pc.c.Span[1] <= o.c.Span[1] {
+				o.skip = true
+			}
+		}
+	}
+}
+
+var (
+	// examplesRe finds a parenthesis of examples ("(e.g., bone, liver
+	// or lung metastases)", "(any site, any histology)"), which names
+	// no site the item is limited to.
+	examplesRe = regexp.MustCompile(`(?i)\(\s*(?:e\.\s*g\.?|eg\b|such as|including|any site)[^)]*\)`)
+	// spreadNodesRe: lymph node (regional) metastases, a negative scan,
+	// patients an inclusion says will be excluded.
+	spreadNodesRe = regexp.MustCompile(`(?i)\b(?:lymph|nodes?|nodal|LNs?|N[1-3]|negative\s+(?:[\w()/-]+\s+){0,6}?(?:scans?|for)|will be excluded)\b`)
+	// spreadDetailRe adds to it sites, sizes, numbers and complications
+	// of metastases.
+	spreadDetailRe = regexp.MustCompile(spreadNodesRe.String() + `|(?i)\b(?:brain|CNS|central nervous system|leptomening\w*|spin(?:e|al)|CSF|cerebr\w*|intracranial|liver|hepatic|bones?|osseous|skeletal|lungs?|pulmonary|cardiac|peritone\w*|pleura\w*|skin|cutaneous|visceral|lesions?|sites?|size|\d+\s*(?:cm|mm)|compression|oligo\w*|endometri\w*|axillary|regional|to the|from a)\b`)
+)
+
+// skipNegatedExamples drops the examples a negated condition gives in
+// parentheses ("must not have distant metastases (e.g., peritoneal,
+// liver metastases)"): they share its negation, which the condition
+// before them already checks; read alone they would require liver
+// metastases.
+func skipNegatedExamples(it *eligibility.Item, cons []pcons) {
+	for i := range cons {
+		pc := &cons[i]
+		k := pc.c.Kind
+		if pc.c.Negated || k != eligibility.KindCondition && k != eligibility.KindMetastasis {
+			continue
+		}
+		at := pc.c.Span[0] - it.Span[0]
+		if at <= 0 || at > len(it.Text) {
+			continue
+		}
+		open := strings.LastIndexByte(it.Text[:at], '(')
+		if open < 0 || strings.ContainsRune(it.Text[open:at], ')') || !examplesRe.MatchString(it.Text[open:]) {
+			continue
+		}
+		for j := range cons[:i] {
+			o := cons[j].c
+			if o.Negated && (o.Kind == eligibility.KindCondition || o.Kind == eligibility.KindMetastasis) && o.Span[1]-it.Span[0] <= open {
+				pc.skip = true
+				break
+			}
+		}
+	}
 }
 
 // itemConstraints are what the checker reads of an item: the
@@ -378,11 +577,14 @@ func itemConstraints(it *eligibility.Item, excl bool) []eligibility.Constraint {
 		return it.Constraints
 	}
 	text := strings.TrimSpace(it.Text)
+	if strings.HasSuffix(text, ":") || strings.HasSuffix(text, "：") {
+		return nil // a topic's heading ("Cardiac disease:"), whose rules were its lost sub-items
+	}
 	if slices.ContainsFunc(strings.Fields(strings.ToLower(text)), func(w string) bool { return peopleNames[strings.Trim(w, ".,;:")] }) ||
 		patient.NamedCondition(text) == nil {
 		return nil
 	}
-	return []eligibility.Constraint{{Kind: eligibility.KindCondition, Op: eligibility.OpEQ, Term: strings.TrimRight(text, ".;:,；"),
+	return []eligibility.Constraint{{Kind: eligibility.KindCondition, Op: eligibility.OpEQ, Term: strings.TrimRight(text, ".;,"),
 		Span: [2]int{it.Span[0], it.Span[0] + len(it.Text)}, Hedged: !excl}}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/patient"
@@ -85,6 +86,13 @@ const (
 // expectancy, contraception) get no question; their criteria stay
 // unknown.
 func Questions(s study.Study, c eligibility.Criteria) []Question {
+	pc := prepare(c)
+	return slices.DeleteFunc(candidateQuestions(s, pc), func(q Question) bool { return noAnswerPasses(q, s, pc) })
+}
+
+// candidateQuestions are the questions the criteria raise, before those
+// no answer passes are left out.
+func candidateQuestions(s study.Study, pc *prepared) []Question {
 	v, _ := vocab.Load() // without the vocabulary, conditions are not asked about
 	qb := questionBuilder{vocab: v, byKey: map[string]int{}}
 	e := s.Eligibility
@@ -94,7 +102,6 @@ func Questions(s study.Study, c eligibility.Criteria) []Question {
 	if e.MinimumAge.IsSet() || e.MaximumAge.IsSet() {
 		qb.ask(AskAge, "", "The study takes ages "+strings.TrimPrefix(ageRow(&patient.Facts{}, e.MinimumAge, e.MaximumAge).Criterion, "Age: "))
 	}
-	pc := prepare(c)
 	for _, items := range []struct {
 		list    []pitem
 		section string
@@ -107,6 +114,87 @@ func Questions(s study.Study, c eligibility.Criteria) []Question {
 		return slices.Index(askOrder, a.Kind) - slices.Index(askOrder, b.Kind)
 	})
 	return qb.qs
+}
+
+// noAnswerPasses reports a question every answer to which makes more of
+// the study's criteria "not met" than no answer does: a patient who
+// answers is told "not eligible" whatever the answer, so it is not
+// asked. Conflicts the check can tell (markConflicts) are never asked;
+// this catches the misreadings it cannot. Numbers (age, lab values) are
+// not tried: some value always passes a threshold.
+func noAnswerPasses(q Question, s study.Study, pc *prepared) bool {
+	answers := AnswerProfiles(q)
+	if len(answers) == 0 {
+		return false
+	}
+	v, _ := vocab.Load()
+	notMet := func(p patient.Profile) int {
+		f, err := p.Facts(time.Now())
+		if err != nil {
+			return 0
+		}
+		if q.Kind != AskSex {
+			f.Sex = "" // said only so that a pregnancy answer is valid
+		}
+		return newProfileIndex(f, v).check(s.NCTID, &s.Eligibility, pc, false).Counts.NotMet
+	}
+	base := notMet(patient.Profile{})
+	for _, p := range answers {
+		if notMet(p) <= base {
+			return false
+		}
+	}
+	return true
+}
+
+// AnswerProfiles are the profiles that answer q each way the
+// questionnaire offers, with nothing else said: "no" to a condition or
+// therapy is the patient.Profile.NoHistoryOf its Words record, "yes" to
+// a therapy had long ago or taken now. Questions of a number (age, lab
+// values) have none: their answers are not a few choices.
+func AnswerProfiles(q Question) []patient.Profile {
+	var out []patient.Profile
+	switch q.Kind {
+	case AskSex:
+		out = append(out, patient.Profile{Sex: "female"}, patient.Profile{Sex: "male"})
+	case AskPregnant, AskBreastfeeding:
+		for _, b := range []bool{true, false} {
+			p := patient.Profile{Sex: "female", Pregnant: &b}
+			if q.Kind == AskBreastfeeding {
+				p.Pregnant, p.Breastfeeding = nil, &b
+			}
+			out = append(out, p)
+		}
+	case AskECOG:
+		for e := range 5 {
+			out = append(out, patient.Profile{ECOG: &e})
+		}
+	case AskStage:
+		for _, ch := range q.Choices {
+			out = append(out, patient.Profile{Conditions: []patient.Condition{{Text: "cancer", Stage: ch.Value}}})
+		}
+	case AskLines:
+		for _, ch := range q.Choices {
+			n, _ := strconv.Atoi(ch.Value)
+			out = append(out, patient.Profile{PriorLines: &n})
+		}
+	case AskSpread:
+		for _, b := range []bool{true, false} {
+			out = append(out, patient.Profile{Conditions: []patient.Condition{{Text: "cancer", Metastatic: &b}}})
+		}
+	case AskBiomarker:
+		for _, ch := range q.Choices {
+			if ch.Value != "" {
+				out = append(out, patient.Profile{Biomarkers: []patient.Biomarker{{Name: q.Term, Status: ch.Value}}})
+			}
+		}
+	case AskCondition:
+		out = append(out, patient.Profile{Conditions: []patient.Condition{{Text: q.Term}}}, patient.Profile{NoHistoryOf: []string{q.Words}})
+	case AskTherapy:
+		out = append(out, patient.Profile{Therapies: []patient.Therapy{{Name: q.Term, Current: true}}},
+			patient.Profile{Therapies: []patient.Therapy{{Name: q.Term, End: "2000"}}}, patient.Profile{NoHistoryOf: []string{q.Words}})
+	}
+	return out
 }
 
 type questionBuilder struct {
@@ -166,7 +254,9 @@ func (qb *questionBuilder) item(it *pitem, section string) {
 		// What an item that prohibits and permits names under a
 		// negation is what it permits ("prior adjuvant chemotherapy is
 		// permitted"): not a reason to ask.
-		if !pc.skip && !(it.exception && pc.c.Negated && (pc.c.Kind == eligibility.KindTherapy || pc.c.Kind == eligibility.KindCondition)) {
+		// A condition or therapy the criteria both ask for and rule out
+		// (markConflicts) is no question: no answer passes.
+		if !pc.skip && !pc.conflict && !(it.exception && pc.c.Negated && (pc.c.Kind == eligibility.KindTherapy || pc.c.Kind == eligibility.KindCondition)) {
 			qb.constraint(pc, section)
 		}
 	}

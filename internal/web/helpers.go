@@ -158,19 +158,32 @@ func clip(s string, n int) string {
 // Why, in the criteria's terms), in plain words.
 var whyPrefixes = [][2]string{{"Inclusion: ", "The trial requires: "}, {"Exclusion: ", "The trial excludes: "}}
 
-// whyText says why a question is asked.
+// whyText says why a question is asked: the requirements, then the
+// exclusions, each kind one sentence.
 func whyText(why []string) string {
-	out := make([]string, len(why))
-	for i, w := range why {
-		for _, p := range whyPrefixes {
+	groups := make([][]string, len(whyPrefixes)+1)
+	for _, w := range why {
+		kind := len(whyPrefixes)
+		for i, p := range whyPrefixes {
 			if rest, ok := strings.CutPrefix(w, p[0]); ok {
-				w = p[1] + rest
+				kind, w = i, rest
 				break
 			}
 		}
-		out[i] = w
+		groups[kind] = append(groups[kind], w)
 	}
-	return strings.Join(out, "; ")
+	var out []string
+	for i, g := range groups {
+		if len(g) == 0 {
+			continue
+		}
+		s := strings.Join(g, "; ")
+		if i < len(whyPrefixes) {
+			s = whyPrefixes[i][1] + s
+		}
+		out = append(out, strings.TrimRight(s, ".")+".")
+	}
+	return strings.Join(out, " ")
 }
 
 // enrollment says whether a reader can join a trial of that status:

@@ -717,6 +717,9 @@ func TestCheckPlainWords(t *testing.T) {
 			t.Errorf("a question's reason in the criteria's terms: %q", s)
 		}
 		excludes = excludes || strings.Contains(s, "The trial excludes: ")
+		if strings.Count(s, "The trial requires: ") > 1 || strings.Count(s, "The trial excludes: ") > 1 || strings.Contains(s, "; The trial") {
+			t.Errorf("a question's reasons not one sentence of each kind: %q", s)
+		}
 	}
 	if !excludes {
 		t.Error("no question says what the trial excludes")

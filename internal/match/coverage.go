@@ -164,6 +164,7 @@ func unreadWords(it *eligibility.Item, cons []eligibility.Constraint, pcs []pcon
 			mark(m[0], m[1])
 		}
 	}
+	readExamples(it.Text, read)
 	readDefined(it.Text, read)
 	return unread(it.Text, read, 0, len(it.Text))
 }
@@ -282,6 +283,25 @@ func closing(s string, open int) int {
 		}
 	}
 	return -1
+}
+
+// readExamples marks as read the examples of a term that was read: they
+// illustrate it ("distant metastases (e.g., peritoneal carcinomatosis,
+// liver metastases)"), and what the term decides decides them.
+func readExamples(text string, read []bool) {
+	for _, m := range examplesCueRe.FindAllStringIndex(text, -1) {
+		before := strings.TrimRightFunc(text[:m[0]], func(r rune) bool { return !isWordRune(r) })
+		if before == "" || !read[len(before)-1] {
+			continue
+		}
+		end := len(text)
+		if e := clauseEndRe.FindStringIndex(text[m[1]:]); e != nil {
+			end = m[1] + e[0]
+		}
+		for i := m[0]; i < end; i++ {
+			read[i] = true
+		}
+	}
 }
 
 // readDefined marks as read the words that a definition read whole

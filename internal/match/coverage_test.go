@@ -99,9 +99,10 @@ func TestPartlyReadAllowance(t *testing.T) {
 }
 
 // TestUnreadWords pins what counts as read: a threshold's other names, a
-// value restated in another unit, the method a value comes from and the
-// study's moments are read with it; a disease named beside a biomarker
-// is not.
+// value restated in another unit, the method a value comes from, the
+// study's moments and the examples of a term read are read with it; a
+// disease named beside a biomarker is not, nor examples of a term that
+// was not read.
 func TestUnreadWords(t *testing.T) {
 	for _, tc := range []struct {
 		text   string
@@ -111,6 +112,8 @@ func TestUnreadWords(t *testing.T) {
 		{"HbA1c greater than or equal to 6.5 percent (48 mmol/mol) as measured by the central laboratory at screening", ""},
 		{"LVEF (left ventricular ejection fraction) of at least 50% measured by echocardiogram (ECHO) or multiple-gated acquisition scan (MUGA)", ""},
 		{"Uncontrolled diabetes (HbA1c ≥ 13%)", ""},
+		{"Patients must not have evidence of distant metastases (e.g., peritoneal, carcinomatosis, liver metastases).", ""},
+		{"Contraindication for an MRI scan (e.g. implanted non-MRI-compatible devices or foreign bodies, claustrophobic or pregnancy).", "Contraindication MRI scan implanted non MRI compatible devices foreign bodies claustrophobic"},
 		{"Age ≥ 18 years with histologically confirmed adenocarcinoma and measurable disease per RECIST 1.1", "adenocarcinoma measurable"},
 		{"HER2 positive for gastric cancer on a tumor biopsy.", "gastric"},
 		{"ER, PR and HER2 negative", "ER PR"},

@@ -27,8 +27,14 @@ func (p *pitem) cover(it *eligibility.Item, cons []eligibility.Constraint, excl 
 	// A qualifier ("chemotherapy for metastatic disease") narrows what
 	// a patient who never had the term's thing is checked against, but
 	// a patient who had it is not checked against the qualifier: it is
-	// read only for ruling an exclusion out.
-	unread := unreadWords(it, cons, p.cons, false)
+	// read only for ruling an exclusion out. Extent words beside an
+	// exclusion's spread may be another state of the disease that it
+	// excludes ("locally advanced or metastatic").
+	purpose := forMet
+	if excl {
+		purpose = forTrigger
+	}
+	unread := unreadWords(it, cons, p.cons, purpose)
 	p.partial = len(unread) > 0
 	if !p.partial {
 		return
@@ -51,7 +57,7 @@ func (p *pitem) cover(it *eligibility.Item, cons []eligibility.Constraint, excl 
 	for i := range p.cons {
 		p.cons[i].partOnly = !aloneRead(it, p.cons[i].c, unread)
 	}
-	unread = unreadWords(it, cons, p.cons, true)
+	unread = unreadWords(it, cons, p.cons, forRulingOut)
 	// An exclusion is untriggered when each of its alternatives is
 	// ruled out. Its parts are cut finely here (at "and", commas,
 	// brackets too), since "and" and commas often join alternatives
@@ -90,12 +96,16 @@ func (p *pitem) cover(it *eligibility.Item, cons []eligibility.Constraint, excl 
 	}
 	open := map[int]int{} // a part of the text → its number among the open ones
 	for _, u := range unread {
-		k := partOf(u[0])
-		if open[k] == 0 && len(open) < 64 {
+		if k := partOf(u[0]); open[k] == 0 {
 			open[k] = len(open) + 1
 		}
 	}
 	p.openParts = len(open)
+	if p.openParts > 64 {
+		// More than a bit set holds: one part, which nothing rules out.
+		p.openParts = 1
+		return
+	}
 	for i := range p.cons {
 		a, z := p.cons[i].c.Span[0]-it.Span[0], p.cons[i].c.Span[1]-it.Span[0]
 		if a < 0 || z > len(it.Text) || a >= z || slices.ContainsFunc(examples, func(e [2]int) bool { return e[0] <= a && a < e[1] }) {
@@ -111,12 +121,19 @@ func (p *pitem) cover(it *eligibility.Item, cons []eligibility.Constraint, excl 
 	}
 }
 
+// What a reading of coverage is for: what was read differs a little.
+const (
+	forMet       = iota // an inclusion: its spread constraint reads the extent words (see trimExtent)
+	forTrigger          // an exclusion, to rule a patient out
+	forRulingOut        // an exclusion, to rule a patient out of it: its qualifiers are read
+)
+
 // unreadWords returns the byte ranges, in it.Text, of the words of the
-// item's own text that no constraint read (with the qualifiers of pcs,
-// if given) and that may decide who the item keeps in or out. A word partly inside a constraint's span counts
-// as read: spans may stop inside a unit ("years o") or reach one byte
-// into the next word.
-func unreadWords(it *eligibility.Item, cons []eligibility.Constraint, pcs []pcons, qualifiers bool) [][2]int {
+// item's own text that no constraint read and that may decide who the
+// item keeps in or out, for purpose. A word partly inside a constraint's
+// span counts as read: spans may stop inside a unit ("years o") or reach
+// one byte into the next word.
+func unreadWords(it *eligibility.Item, cons []eligibility.Constraint, pcs []pcons, purpose int) [][2]int {
 	read := make([]bool, len(it.Text))
 	mark := func(a, z int) { // offsets in it.Text
 		for i := max(a, 0); i < min(z, len(read)); i++ {
@@ -135,13 +152,11 @@ func unreadWords(it *eligibility.Item, cons []eligibility.Constraint, pcs []pcon
 		markSpan(it.Items[i].Span)
 	}
 	for i := range pcs {
-		if qualifiers && pcs[i].qualText != "" {
+		if purpose == forRulingOut && pcs[i].qualText != "" {
 			markSpan(pcs[i].qualSpan)
 		}
 	}
-	// An inclusion's spread constraint checks the extent words around
-	// its condition (see trimExtent).
-	if slices.ContainsFunc(pcs, func(pc pcons) bool { return pc.spread && !pc.skip }) {
+	if purpose == forMet && slices.ContainsFunc(pcs, func(pc pcons) bool { return pc.spread && !pc.skip }) {
 		for _, m := range extentRe.FindAllStringIndex(it.Text, -1) {
 			mark(m[0], m[1])
 		}

@@ -122,7 +122,7 @@ func TestUnreadWords(t *testing.T) {
 		it := &c.Inclusion[0]
 		p := prepareItem(it, false)
 		var words []string
-		for _, w := range unreadWords(it, itemConstraints(it, false), p.cons, false) {
+		for _, w := range unreadWords(it, itemConstraints(it, false), p.cons, forMet) {
 			words = append(words, it.Text[w[0]:w[1]])
 		}
 		if got := strings.Join(words, " "); got != tc.unread {

@@ -64,12 +64,14 @@ func TestConsentAgesDoNotLimit(t *testing.T) {
 }
 
 // NCT00005007 (bundled): "Willingness to refrain from breast-feeding"
-// asks for no breastfeeding.
+// asks for no breastfeeding: breastfeeding is not met; not breastfeeding
+// leaves the willingness, which is the patient's to state to the study
+// team.
 func TestRefrainFromBreastfeeding(t *testing.T) {
 	for _, tc := range []struct {
 		feeding bool
 		want    Status
-	}{{false, Met}, {true, NotMet}} {
+	}{{false, Unknown}, {true, NotMet}} {
 		r := checkDemo(t, "NCT00005007", patient.Profile{Age: ptr(40.0), Sex: "female", Breastfeeding: ptr(tc.feeding)})
 		if rw := findRow(t, r.Rows, "refrain from breast-feeding"); rw.Status != tc.want {
 			t.Errorf("breastfeeding %v: %s (%s), want %s", tc.feeding, rw.Status, rw.Reason, tc.want)

@@ -31,9 +31,40 @@
 // hysterectomy" keeps out some women, not women). An allowance
 // ("patients with treated brain metastases may be enrolled if …",
 // "pregnancy will not be considered as exclusion criteria") rules no one
-// out: it is met, and the criterion it belongs to ignores it; an
-// exclusion that prohibits and permits ("… not permitted (prior
-// adjuvant chemotherapy permitted)") is unknown when it applies.
+// out: it is met (unknown when it has conditions nobody read, see
+// below), and the criterion it belongs to ignores it; an exclusion that
+// prohibits and permits ("… not permitted (prior adjuvant chemotherapy
+// permitted)") is unknown when it applies.
+//
+// A criterion is met, and an exclusion does not rule the patient out,
+// only when every part of its text that decides it was read
+// (coverage.go). Its unread part is the words of its own text (sub-items
+// are checked on their own) outside the spans its constraints read and
+// what only restates, sources or defines them ("HbA1c ≥ 6.5% (48
+// mmol/mol)", "measured by echocardiogram", "per RECIST 1.1",
+// "Uncontrolled diabetes (HbA1c ≥ 13%)"), less the words that decide
+// nothing by themselves: grammar, the people the criterion is about, how
+// or when a fact came to be known ("histologically confirmed", "prior"),
+// the study's moments ("at screening"), units and the names of what is
+// measured, and the kinds of thing a term names ("disease", "therapy").
+// An inclusion with unread words whose read constraints are all met is
+// unknown, its reason saying what was checked and that the rest is for
+// the study team ("Age ≥ 18 years with histologically confirmed
+// adenocarcinoma and measurable disease per RECIST 1.1" is not met on
+// the age); one that a read constraint contradicts stays not met. An
+// exclusion is triggered only by a constraint whose alternative (the
+// text between the "or"s and semicolons around it) was read whole: a
+// pregnant patient is ruled out by "Pregnant, lactating, or of
+// child-bearing potential", a patient with brain metastases is not by
+// "unstable brain metastases". It is untriggered only when every
+// alternative holding unread words (cut finely here, at "and", commas
+// and brackets too, which often join alternatives; examples stay with
+// the term they are examples of) holds a constraint the patient's facts
+// rule out, since what is left of such an alternative only narrows it
+// ("symptomatic uncontrolled brain metastasis" for a patient without
+// brain metastases); else it is unknown ("Spinal cord compression and
+// unstable brain metastases"). Any-of and all-of groups combine their
+// parts' outcomes as below.
 //
 // Whether the disease has spread is read from an item that speaks of
 // spread in general ("evidence of metastatic disease", "M0"): metastases
@@ -471,13 +502,20 @@ func ageRow(f *patient.Facts, lo, hi study.Age) Row {
 // sub-items state, inverted for an exclusion.
 func (ck *checker) item(it *pitem, excl bool, row *Row) Status {
 	if it.allowance {
+		// An allowance with conditions we could not read ("… allowed
+		// if more than 14 days have elapsed") may still leave out some
+		// of those it speaks of.
+		st, reason := Met, "This lets some people take part; it rules no one out"
+		if it.partial {
+			st, reason = Unknown, "This lets some people take part if conditions we can't check are met — ask the study team"
+		}
 		if row != nil {
 			ck.reasons = ck.reasons[:0]
-			fillRow(row, it, Met, "This lets some people take part; it rules no one out")
+			fillRow(row, it, st, reason)
 		}
-		return Met
+		return st
 	}
-	p := ck.proposition(it, excl, row)
+	p, partlyRead := ck.proposition(it, excl, row)
 	st := p
 	if excl {
 		st = not(p)
@@ -493,6 +531,8 @@ func (ck *checker) item(it *pitem, excl bool, row *Row) Status {
 		switch {
 		case !it.structured:
 			reason = "This criterion is free text we can't check — ask the study team"
+		case partlyRead:
+			reason = partlyReadReason(excl, ck.reasons, len(row.Rows) > 0)
 		case len(ck.reasons) > 0:
 			reason = strings.Join(ck.reasons, "; ")
 			if len(row.Rows) > 0 && st != Unknown {
@@ -501,7 +541,7 @@ func (ck *checker) item(it *pitem, excl bool, row *Row) Status {
 		case len(row.Rows) > 0:
 			reason = "See the sub-criteria"
 		}
-		if excl && it.structured {
+		if excl && it.structured && !partlyRead {
 			// The reasons compare facts; say what they mean for an
 			// exclusion, which people read the other way round.
 			switch st {
@@ -515,6 +555,22 @@ func (ck *checker) item(it *pitem, excl bool, row *Row) Status {
 		ck.reasons = ck.reasons[:0]
 	}
 	return st
+}
+
+// partlyReadReason says what was checked of a criterion we could read
+// only part of, and that the rest is for the study team.
+func partlyReadReason(excl bool, reasons []string, kids bool) string {
+	what := strings.Join(reasons, "; ")
+	if kids {
+		what = strings.TrimPrefix(what+"; and the sub-criteria", "; ")
+	}
+	if what == "" {
+		what = "the sub-criteria"
+	}
+	if excl {
+		return "We could check only part of this, and that part does not rule you out: " + what + ". The rest we can't check — ask the study team"
+	}
+	return "We could check only part of this, and that part is met: " + what + ". The rest we can't check — ask the study team"
 }
 
 func fillRow(row *Row, it *pitem, st Status, reason string) {
@@ -541,9 +597,12 @@ func criterionText(s string) string {
 
 // proposition combines an item's constraints and sub-items: all of them
 // for an inclusion, any of them for an exclusion or an "any of" item.
-func (ck *checker) proposition(it *pitem, excl bool, row *Row) Status {
+// partlyRead reports a criterion that would have been met (an exclusion:
+// not triggered) on what was read, and is unknown for what was not (see
+// coverage.go).
+func (ck *checker) proposition(it *pitem, excl bool, row *Row) (st Status, partlyRead bool) {
 	if !it.structured {
-		return Unknown
+		return Unknown, false
 	}
 	ck.excl = excl
 	anyOf := excl || it.src.AnyOf
@@ -559,12 +618,24 @@ func (ck *checker) proposition(it *pitem, excl bool, row *Row) Status {
 		}
 	}
 	alt, inAlt := NotMet, false // a run of alternatives (orNext)
+	var falsified uint64        // the open alternatives of an exclusion a constraint rules out
 	for i := range it.cons {
 		pc := &it.cons[i]
 		if pc.skip {
 			continue
 		}
 		s := ck.constraint(pc)
+		if s == NotMet {
+			falsified |= pc.parts
+		}
+		if s == Met && pc.partOnly {
+			// Triggered by a part of an exclusion the rest of which
+			// we could not read ("unstable brain metastases").
+			if ck.explain {
+				ck.say("but the criterion says more about it than we can check — ask the study team")
+			}
+			s = Unknown
+		}
 		if inAlt {
 			s = or(alt, s)
 		}
@@ -595,5 +666,22 @@ func (ck *checker) proposition(it *pitem, excl bool, row *Row) Status {
 		}
 		ck.reasons = own
 	}
-	return acc
+	switch {
+	case !it.partial:
+	case !excl && acc == Met:
+		if i := ck.pi.conds.find(it.rest); i >= 0 {
+			if ck.explain {
+				ck.say("You have %s (matches %q)", ck.pi.conds.text[i], it.restText)
+			}
+			return Met, false
+		}
+		return Unknown, true
+	case excl && acc == NotMet && falsified != 1<<it.openParts-1:
+		// Not triggered by what was read, while an alternative we
+		// could not read may trigger it; one whose read part the
+		// patient's facts rule out is ruled out whatever the rest
+		// says of it ("symptomatic uncontrolled brain metastases").
+		return Unknown, true
+	}
+	return acc, false
 }

@@ -58,6 +58,7 @@ const (
 	itemStructured
 	itemException
 	itemAllowance
+	itemPartial
 )
 
 const (
@@ -71,6 +72,7 @@ const (
 	consSpread
 	consVague
 	consDuration
+	consPartOnly
 )
 
 // pack returns the packed counting form of p (see check without explain).
@@ -129,9 +131,16 @@ func (pk *packer) items(items []pitem) {
 		if it.allowance {
 			flags |= itemAllowance
 		}
+		if it.partial {
+			flags |= itemPartial
+		}
 		pk.uint(flags)
 		if !it.structured { // an unstructured item is unknown whatever its parts
 			continue
+		}
+		if it.partial {
+			pk.uint(uint64(it.openParts))
+			pk.strs(it.rest)
 		}
 		pk.conses(it.cons)
 		pk.items(it.kids)
@@ -159,12 +168,13 @@ func (pk *packer) conses(cons []pcons) {
 			flag uint64
 		}{{c.Negated, consNegated}, {c.ULNMultiple, consULN}, {pc.notPregnant, consNotPregnant},
 			{pc.current, consCurrent}, {pc.orNext, consOrNext}, {c.Window != nil, consWindow},
-			{pc.hedged, consHedged}, {pc.spread, consSpread}, {pc.vague, consVague}, {pc.duration, consDuration}} {
+			{pc.hedged, consHedged}, {pc.spread, consSpread}, {pc.vague, consVague}, {pc.duration, consDuration}, {pc.partOnly, consPartOnly}} {
 			if f.set {
 				flags |= f.flag
 			}
 		}
 		pk.uint(flags)
+		pk.uint(pc.parts)
 		pk.str(c.Kind)
 		pk.str(c.Variable)
 		pk.str(c.Op)
@@ -258,11 +268,15 @@ func (u *unpacker) readItems() []pitem {
 	for i := range items {
 		flags := u.uint()
 		it := pitem{src: allOfItem, structured: flags&itemStructured != 0, exception: flags&itemException != 0,
-			allowance: flags&itemAllowance != 0}
+			allowance: flags&itemAllowance != 0, partial: flags&itemPartial != 0}
 		if flags&itemAnyOf != 0 {
 			it.src = anyOfItem
 		}
 		if it.structured {
+			if it.partial {
+				it.openParts = int(u.uint())
+				it.rest = u.readStrs()
+			}
 			it.cons = u.readConses()
 			it.kids = u.readItems()
 		}
@@ -279,6 +293,7 @@ func (u *unpacker) readConses() []pcons {
 	start := len(u.cons)
 	for range n {
 		flags := u.uint()
+		parts := u.uint()
 		u.rules = append(u.rules, eligibility.Constraint{
 			Negated: flags&consNegated != 0, ULNMultiple: flags&consULN != 0,
 			Kind: u.str(), Variable: u.str(), Op: u.str(), Unit: u.str(), Term: u.str(),
@@ -290,7 +305,8 @@ func (u *unpacker) readConses() []pcons {
 			c.Window = &u.windows[len(u.windows)-1]
 		}
 		pc := pcons{c: c, notPregnant: flags&consNotPregnant != 0, current: flags&consCurrent != 0, orNext: flags&consOrNext != 0,
-			hedged: flags&consHedged != 0, spread: flags&consSpread != 0, vague: flags&consVague != 0, duration: flags&consDuration != 0}
+			hedged: flags&consHedged != 0, spread: flags&consSpread != 0, vague: flags&consVague != 0, duration: flags&consDuration != 0,
+			partOnly: flags&consPartOnly != 0, parts: parts}
 		pc.toks = u.readStrs()
 		pc.qualifier = u.readStrs()
 		if ne := int(u.uint()); ne > 0 {

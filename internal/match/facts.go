@@ -23,6 +23,18 @@ type pitem struct {
 	// allowance marks an item that lets people in and keeps nobody out;
 	// it is met, and an item it belongs to ignores it.
 	allowance bool
+	// partial marks an item whose own text has deciding words no
+	// constraint read (see coverage.go): an inclusion is then never met,
+	// and an exclusion is untriggered only when each of its openParts
+	// (its alternatives with such words) holds a constraint the
+	// patient's facts rule out.
+	partial   bool
+	openParts int
+	// rest is the tokens of an inclusion's unread words when they may
+	// name a condition (restText, as written): met when they name the
+	// patient's.
+	rest     []string
+	restText string
 }
 
 type pcons struct {
@@ -49,6 +61,13 @@ type pcons struct {
 	// "transplant") that a patient's therapy of the same name may be
 	// another.
 	hedged bool
+	// partOnly marks a constraint of an exclusion whose alternative
+	// has words no constraint read ("unstable brain metastases"): it is
+	// only part of what triggers the exclusion, so alone it cannot.
+	partOnly bool
+	// parts are the open alternatives of an exclusion (see pitem's
+	// openParts) that hold the constraint, bit i for the i+1th.
+	parts uint64
 	// duration marks a therapy window that counts how long the patient
 	// has taken it ("on an antipsychotic for at least 12 weeks"), not
 	// how long ago it ended.
@@ -61,6 +80,7 @@ type pcons struct {
 	// about both.
 	qualText  string
 	qualifier []string
+	qualSpan  [2]int // where qualText is, in the criteria text
 	// spread marks a metastasis with no site ("metastatic disease",
 	// "M0"): it asks whether the disease has spread at all.
 	spread bool
@@ -302,9 +322,10 @@ func (pc *pcons) qualify(it *eligibility.Item, re *regexp.Regexp) {
 	if at < 0 || at > len(it.Text) {
 		return
 	}
-	if m := re.FindStringSubmatch(it.Text[at:]); m != nil {
-		pc.qualText = strings.Join(strings.Fields(m[1]), " ")
+	if m := re.FindStringSubmatchIndex(it.Text[at:]); m != nil {
+		pc.qualText = strings.Join(strings.Fields(it.Text[at+m[2]:at+m[3]]), " ")
 		pc.qualifier = termTokens(pc.qualText, conditionNoise)
+		pc.qualSpan = [2]int{it.Span[0] + at + m[2], it.Span[0] + at + m[3]}
 	}
 }
 
@@ -455,6 +476,7 @@ func prepareItem(it *eligibility.Item, excl bool) pitem {
 	readSpreadInGeneral(it, p.cons, excl)
 	skipNegatedExamples(it, p.cons)
 	markAlternatives(it, p.cons)
+	p.cover(it, constraints, excl)
 	for _, k := range p.kids {
 		p.structured = p.structured || k.structured
 	}

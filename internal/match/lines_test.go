@@ -15,8 +15,10 @@ import (
 // osimertinib") rules out only a patient who has had no treatment at all,
 // never through an exclusion.
 func TestPriorLinesVerdicts(t *testing.T) {
+	// The patients have the disease "Treatment-naïve advanced NSCLC"
+	// names, which is part of that criterion.
 	lines := func(n int, therapies ...string) patient.Profile {
-		p := patient.Profile{PriorLines: &n}
+		p := patient.Profile{PriorLines: &n, Conditions: []patient.Condition{{Text: "advanced NSCLC"}}}
 		for _, th := range therapies {
 			p.Therapies = append(p.Therapies, patient.Therapy{Name: th})
 		}

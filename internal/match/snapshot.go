@@ -13,7 +13,7 @@ import (
 // (compact.go) or to what a Builder keeps of a study. The criteria are
 // packed from a parse, so a snapshot is also only good for the
 // eligibility.ParserVersion it was written with; its reader checks that.
-const SnapshotVersion = 4 // 4: criteria that ask for and rule out one condition or therapy hedged (markConflicts), a partner's pregnancy skipped; 2: a constraint's qualifier tokens; 3: bare condition names read as conditions, a condition's alternatives
+const SnapshotVersion = 5 // 2: a constraint's qualifier tokens; 3: bare condition names read as conditions, a condition's alternatives; 4: criteria that ask for and rule out one condition or therapy hedged (markConflicts), a partner's pregnancy skipped; 5: what of an item was left unread (partly read items, exclusions' open alternatives, an inclusion's unread condition words)
 
 // WriteSnapshot writes the builder's state as of its last Finish: the
 // kept trials with their packed criteria and the string table they

@@ -17,12 +17,17 @@ import (
 // alternative to the stage, another disease's stage, facts that disagree)
 // stays unknown. Written before the checker read stage sets.
 func TestStageVerdicts(t *testing.T) {
-	metastatic := func(stage string) patient.Profile {
-		return patient.Profile{Conditions: []patient.Condition{{Text: "breast cancer", Stage: stage, Metastatic: ptr(true)}}}
+	// The patients have the criteria's disease: a stage read beside
+	// another disease's name is no more than part of the criterion.
+	metastaticOf := func(cancer, stage string) patient.Profile {
+		return patient.Profile{Conditions: []patient.Condition{{Text: cancer, Stage: stage, Metastatic: ptr(true)}}}
 	}
-	staged := func(stage string) patient.Profile {
-		return patient.Profile{Conditions: []patient.Condition{{Text: "breast cancer", Stage: stage}}}
+	stagedOf := func(cancer, stage string) patient.Profile {
+		return patient.Profile{Conditions: []patient.Condition{{Text: cancer, Stage: stage}}}
 	}
+	metastatic := func(stage string) patient.Profile { return metastaticOf("breast cancer", stage) }
+	staged := func(stage string) patient.Profile { return stagedOf("breast cancer", stage) }
+	const lung, melanomaOf = "non-small cell lung cancer", "melanoma"
 	const (
 		her2Post = "Inclusion Criteria:\n\n1. Stage IIB-III invasive breast cancer (AJCC 8th edition)\n" // NCT06926543
 		lung34   = "Inclusion Criteria:\n\n* Stage III or IV non-small cell lung cancer\n"               // NCT07134413 and other lung trials
@@ -46,16 +51,17 @@ func TestStageVerdicts(t *testing.T) {
 		{"no stage", her2Post, staged(""), Unknown, []string{"don't know your stage"}},
 		{"not metastatic, no stage", her2Post, patient.Profile{Conditions: []patient.Condition{{Text: "breast cancer", Metastatic: ptr(false)}}}, Unknown, nil},
 		{"stage at diagnosis and spread disagree", her2Post, metastatic("IIIB"), Unknown, nil},
-		{"metastatic against III or IV", lung34, metastatic(""), Met, []string{"within stage III, IV"}},
-		{"IIIB against III or IV", lung34, staged("IIIB"), Met, nil},
-		{"II against III or IV", lung34, staged("II"), NotMet, []string{"outside stage III, IV"}},
-		{"IIIA against IV or recurrent", orRecur, staged("IIIA"), Unknown, nil},
-		{"metastatic against IV or recurrent", orRecur, metastatic(""), Met, nil},
+		{"metastatic against III or IV", lung34, metastaticOf(lung, ""), Met, []string{"within stage III, IV"}},
+		{"IIIB against III or IV", lung34, stagedOf(lung, "IIIB"), Met, nil},
+		{"another cancer's IIIB against III or IV", lung34, staged("IIIB"), Unknown, []string{"only part"}},
+		{"II against III or IV", lung34, stagedOf(lung, "II"), NotMet, []string{"outside stage III, IV"}},
+		{"IIIA against IV or recurrent", orRecur, stagedOf(lung, "IIIA"), Unknown, nil},
+		{"metastatic against IV or recurrent", orRecur, metastaticOf(lung, ""), Unknown, []string{"only part", "within stage IV"}}, // "recurrent" is not read
 		{"IIIB against locally advanced or metastatic", laOrMet, staged("IIIB"), Unknown, nil},
 		{"metastatic against locally advanced or metastatic", laOrMet, metastatic(""), Met, nil},
 		{"a cancer's stage against CKD stage 3 or 4", ckd, metastatic(""), Unknown, nil},
-		{"II against III (unresectable) or IV", melanoma, staged("II"), NotMet, nil},
-		{"metastatic against III (unresectable) or IV", melanoma, metastatic(""), Met, nil},
+		{"II against III (unresectable) or IV", melanoma, stagedOf(melanomaOf, "II"), NotMet, nil},
+		{"metastatic against III (unresectable) or IV", melanoma, metastaticOf(melanomaOf, ""), Met, nil},
 	} {
 		r := Check(tc.p, study.Study{NCTID: "NCT00000000"}, eligibility.Parse(tc.criteria))
 		rw := r.Rows[len(r.Rows)-1]

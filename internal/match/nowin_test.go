@@ -3,10 +3,12 @@ package match
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trialfinder/trialfinder/internal/eligibility"
 	"github.com/trialfinder/trialfinder/internal/patient"
 	"github.com/trialfinder/trialfinder/internal/study"
+	"github.com/trialfinder/trialfinder/internal/vocab"
 )
 
 // noWinCeiling is how many of the questions the bundled records'
@@ -36,12 +38,13 @@ func TestNoContradictoryQuestions(t *testing.T) {
 		for _, q := range Questions(s, c) {
 			askedTexts[q.Kind+"\x00"+q.Text] = true
 		}
-		for _, q := range candidateQuestions(s, prepare(c)) {
+		pc := prepare(c)
+		for _, q := range candidateQuestions(s, pc) {
 			if q.Kind == AskAge || q.Kind == AskMeasure || q.Kind == AskKarnofsky {
 				continue // numbers: answers() tries a few values, not every one
 			}
 			total++
-			failed, ok := noWin(t, s, c, q)
+			failed, ok := noWin(t, s, c, pc, q)
 			if !ok {
 				continue
 			}
@@ -63,19 +66,28 @@ func TestNoContradictoryQuestions(t *testing.T) {
 }
 
 // noWin reports whether every answer to q makes some criterion of s "not
-// met" that is open without it, and lists them by answer.
-func noWin(t *testing.T, s study.Study, c eligibility.Criteria, q Question) ([]string, bool) {
+// met" that is open without it, and lists them by answer. The criteria
+// are prepared once (pc), as the questionnaire prepares them.
+func noWin(t *testing.T, s study.Study, c eligibility.Criteria, pc *prepared, q Question) ([]string, bool) {
 	t.Helper()
+	v, _ := vocab.Load()
+	check := func(p patient.Profile) []Row { // Check, with the criteria prepared once
+		f, err := p.Facts(time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newProfileIndex(f, v).check(s.NCTID, &s.Eligibility, pc, true).Rows
+	}
 	// An answer about pregnancy says "female" too, which a study of men
 	// rules out whatever the answer.
 	var without patient.Profile
 	if q.Kind == AskPregnant || q.Kind == AskBreastfeeding {
 		without.Sex = "female"
 	}
-	base := Check(without, s, c).Rows
+	base := check(without)
 	var failed []string
 	for i, p := range answers(t, q, s, c) {
-		caused := causedNotMet(base, Check(p, s, c).Rows)
+		caused := causedNotMet(base, check(p))
 		if len(caused) == 0 {
 			return nil, false
 		}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
-	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,9 +118,20 @@ func testStoredCriteria(t *testing.T, st store.Store, raws [][]byte) {
 // as a killed ingest would: what it wrote are whole pages of the right
 // criteria, counted as written, and the next run derives exactly the rest.
 func testReparseInterrupted(t *testing.T, st store.Store, raws [][]byte) {
+	// The last page's studies say so in their criteria, so the parser
+	// can hold them whichever worker parses them and in whatever order
+	// (counting calls held a first page too when another worker ran
+	// ahead, and nothing was ever stored).
+	const lastPage = "held until the re-derivation is stopped"
 	var studies []study.Study
 	for i := 0; len(studies) < 2*record.PageSize+len(raws)/2; i++ {
-		edited := storetest.Edit(t, raws[i%len(raws)], func(rec map[string]any) { storetest.SetNCTID(rec, fmt.Sprintf("NCT8%07d", i)) })
+		edited := storetest.Edit(t, raws[i%len(raws)], func(rec map[string]any) {
+			storetest.SetNCTID(rec, fmt.Sprintf("NCT8%07d", i))
+			if i >= 2*record.PageSize {
+				em := storetest.Module(rec, "eligibilityModule")
+				em["eligibilityCriteria"] = fmt.Sprint(em["eligibilityCriteria"], "\n\n* ", lastPage)
+			}
+		})
 		s, err := ctgov.DecodeV2(edited)
 		if err != nil {
 			t.Fatal(err)
@@ -130,25 +141,29 @@ func testReparseInterrupted(t *testing.T, st store.Store, raws [][]byte) {
 	upsert(t, st, studies)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var parsed atomic.Int64
 	parse := versionedParser("v1")
 	ids := make([]string, len(studies))
 	for i, s := range studies {
 		ids[i] = s.NCTID
 	}
-	// On the third page's first study, wait until the first page is
-	// stored, then stop: so some, but not all, is written.
-	st.ParseCriteriaWith("v1", func(text string) []byte {
-		if parsed.Add(1) == 2*record.PageSize+1 {
-			for ctx.Err() == nil {
-				stored := 0
-				err := st.CriteriaOf(ctx, "v1", ids, func(string, []byte) error { stored++; return nil })
-				if err != nil || stored >= record.PageSize {
-					break
-				}
-				time.Sleep(5 * time.Millisecond)
+	// Once the first page is stored, stop: so some, but not all, is
+	// written.
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		defer cancel()
+		for ctx.Err() == nil {
+			stored := 0
+			err := st.CriteriaOf(ctx, "v1", ids, func(string, []byte) error { stored++; return nil })
+			if err != nil || stored >= record.PageSize {
+				return
 			}
-			cancel()
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	st.ParseCriteriaWith("v1", func(text string) []byte {
+		if strings.Contains(text, lastPage) {
+			<-stopped
 		}
 		return parse(text)
 	})
